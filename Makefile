@@ -1,0 +1,34 @@
+# The two commands: `make demo` and `make test`. Each creates the environment when missing.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+WORKSPACE ?= demo-workspace
+DEMO_ROWS ?= 1000000
+
+.PHONY: venv demo test lint bench clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(VENV)/bin/sodo demo --workspace $(WORKSPACE) --rows $(DEMO_ROWS)
+
+test: venv
+	bash scripts/ensure-services.sh
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+bench: venv
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) $(WORKSPACE) .pytest_cache

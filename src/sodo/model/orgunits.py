@@ -1,0 +1,330 @@
+"""Org units (đơn vị): an effective-dated hierarchy of the nation, ministries, provinces and communes.
+
+A unit has ``valid_from`` / ``valid_to`` (inclusive, ``None`` = open) and ``successors``, so a
+reorganisation (63 → 34 provinces on 01/7/2025, the ministries merged on 01/3/2025) adds and
+closes units instead of rewriting history. Look-ups fold diacritics: "ha noi" finds Hà Nội.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+
+from sodo.model.text import fold, nfc
+
+NATION_CODE = "VN"
+
+
+class OrgUnitError(LookupError):
+    """An org-unit code or name that does not resolve to exactly one unit."""
+
+
+class OrgUnitLevel(StrEnum):
+    NATION = "nation"
+    MINISTRY = "ministry"
+    PROVINCE = "province"
+    COMMUNE = "commune"
+
+
+LEVEL_LABELS = {
+    OrgUnitLevel.NATION: ("Toàn quốc", "Nation"),
+    OrgUnitLevel.MINISTRY: ("Bộ, cơ quan ngang bộ", "Ministry"),
+    OrgUnitLevel.PROVINCE: ("Tỉnh, thành phố", "Province"),
+    OrgUnitLevel.COMMUNE: ("Xã, phường, đặc khu", "Commune"),
+}
+
+
+@dataclass(frozen=True)
+class OrgUnit:
+    code: str
+    name: str
+    level: OrgUnitLevel
+    parent: str | None = None
+    name_en: str = ""
+    short_name: str = ""
+    kind: str = ""
+    valid_from: date | None = None
+    valid_to: date | None = None
+    successors: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+    def label(self, lang: str = "vi") -> str:
+        if lang == "en" and self.name_en:
+            return self.name_en
+        return self.display_name
+
+    def active_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+    def search_keys(self) -> tuple[str, ...]:
+        return tuple(
+            fold(k) for k in (self.name, self.short_name, self.name_en, *self.aliases) if k
+        )
+
+
+@dataclass
+class Hierarchy:
+    """All org units, current and historic, with the tree between them."""
+
+    units: dict[str, OrgUnit]
+    _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._children = {}
+        for unit in self.units.values():
+            if unit.parent is not None:
+                self._children.setdefault(unit.parent, []).append(unit.code)
+
+    # -- basic access -----------------------------------------------------------
+    def __contains__(self, code: object) -> bool:
+        return code in self.units
+
+    def __iter__(self) -> Iterator[OrgUnit]:
+        return iter(self.units.values())
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def get(self, code: str) -> OrgUnit:
+        try:
+            return self.units[code]
+        except KeyError:
+            raise OrgUnitError(f"unknown org-unit code '{code}'") from None
+
+    def children(self, code: str, on: date | None = None) -> list[OrgUnit]:
+        units = [self.units[c] for c in self._children.get(code, [])]
+        return [u for u in units if on is None or u.active_on(on)]
+
+    def ancestors(self, code: str) -> list[OrgUnit]:
+        """Parents of ``code`` from the nearest up to the nation."""
+        out: list[OrgUnit] = []
+        unit = self.get(code)
+        while unit.parent is not None:
+            unit = self.get(unit.parent)
+            out.append(unit)
+        return out
+
+    def descendants(self, code: str, on: date | None = None) -> list[OrgUnit]:
+        out: list[OrgUnit] = []
+        stack = [code]
+        while stack:
+            for child in self.children(stack.pop(), on):
+                out.append(child)
+                stack.append(child.code)
+        return out
+
+    def at_level(self, level: OrgUnitLevel | str, on: date | None = None) -> list[OrgUnit]:
+        """Units of a level, sorted by code; ``on`` keeps only those in force that day."""
+        level = OrgUnitLevel(level)
+        units = [u for u in self.units.values() if u.level is level]
+        if on is not None:
+            units = [u for u in units if u.active_on(on)]
+        return sorted(units, key=lambda u: u.code)
+
+    def current(self, on: date | None = None) -> list[OrgUnit]:
+        day = on or date.today()
+        return [u for u in self.units.values() if u.active_on(day)]
+
+    def successors_on(self, code: str, day: date) -> list[OrgUnit]:
+        """The units in force on ``day`` that carry on ``code`` (itself if still in force)."""
+        unit = self.get(code)
+        if unit.active_on(day):
+            return [unit]
+        out: list[OrgUnit] = []
+        for succ in unit.successors:
+            for found in self.successors_on(succ, day):
+                if found not in out:
+                    out.append(found)
+        return out
+
+    def predecessors(self, code: str) -> list[OrgUnit]:
+        return [u for u in self.units.values() if code in u.successors and u.code != code]
+
+    # -- flattened ancestor table -------------------------------------------------
+    def ancestor_rows(self) -> list[tuple[str, str, int]]:
+        """One row ``(unit, ancestor, depth)`` per unit and each of its ancestors, itself
+        included at depth 0: any total at any level is then one join and one group-by."""
+        rows: list[tuple[str, str, int]] = []
+        for unit in self.units.values():
+            rows.append((unit.code, unit.code, 0))
+            for depth, anc in enumerate(self.ancestors(unit.code), start=1):
+                rows.append((unit.code, anc.code, depth))
+        return rows
+
+    # -- search -------------------------------------------------------------------
+    def search(self, query: str, on: date | None = None, limit: int = 20) -> list[OrgUnit]:
+        """Units whose code or name matches ``query``, ignoring case and diacritics; exact
+        matches first, then prefixes, then substrings. Units in force rank before history."""
+        q = fold(query)
+        if not q:
+            return []
+        scored: list[tuple[int, int, str, OrgUnit]] = []
+        for unit in self.units.values():
+            if on is not None and not unit.active_on(on):
+                continue
+            keys = unit.search_keys()
+            if unit.code.lower() == q:
+                score = 0
+            elif q in keys:
+                score = 1
+            elif any(k.split(" ", 1)[-1] == q or _strip_kind(k) == q for k in keys):
+                score = 2
+            elif any(k.startswith(q) or _strip_kind(k).startswith(q) for k in keys):
+                score = 3
+            elif any(q in k for k in keys):
+                score = 4
+            else:
+                continue
+            historic = 0 if unit.valid_to is None else 1
+            level_rank = list(OrgUnitLevel).index(unit.level)
+            scored.append((score, historic * 10 + level_rank, unit.code, unit))
+        scored.sort(key=lambda t: t[:3])
+        return [t[3] for t in scored[:limit]]
+
+    def resolve(self, text: str, on: date | None = None) -> OrgUnit:
+        """The one unit that ``text`` (a code or a name) designates; an error if none or
+        several equally good ones."""
+        text = nfc(text.strip())
+        if text in self.units:
+            return self.units[text]
+        if text.upper() in self.units:
+            return self.units[text.upper()]
+        found = self.search(text, on=on, limit=50)
+        if not found:
+            raise OrgUnitError(f"no org unit is called '{text}'")
+        best = [u for u in found if _match_rank(u, text) == _match_rank(found[0], text)]
+        current = [u for u in best if u.valid_to is None]
+        if len(current) == 1:
+            return current[0]
+        if len(best) == 1:
+            return best[0]
+        names = ", ".join(f"{u.code} {u.name}" for u in best[:5])
+        raise OrgUnitError(f"'{text}' is ambiguous: {names}")
+
+
+_KIND_PREFIXES = ("thanh pho ", "tinh ", "phuong ", "xa ", "dac khu ")
+
+
+def _strip_kind(folded: str) -> str:
+    for prefix in _KIND_PREFIXES:
+        if folded.startswith(prefix):
+            return folded[len(prefix):]
+    return folded
+
+
+def _match_rank(unit: OrgUnit, text: str) -> int:
+    q = fold(text)
+    keys = unit.search_keys()
+    if q in keys:
+        return 1
+    if any(_strip_kind(k) == q for k in keys):
+        return 2
+    return 3
+
+
+# ---------------------------------------------------------------------------------
+# The shipped hierarchy
+# ---------------------------------------------------------------------------------
+
+
+def _yaml_data(name: str) -> dict:
+    from ruamel.yaml import YAML
+
+    text = resources.files("sodo.data").joinpath(name).read_text(encoding="utf-8")
+    return YAML(typ="safe").load(text)
+
+
+def _province_kind(division_type: object) -> str:
+    value = getattr(division_type, "value", str(division_type))
+    return "thành phố" if "thành phố" in value else "tỉnh"
+
+
+def _shipped_units() -> Iterable[OrgUnit]:
+    from vietnam_provinces import Province, Ward
+
+    geo = json.loads(
+        resources.files("sodo.data").joinpath("vn-provinces-34.geojson").read_text("utf-8")
+    )
+    geo_names = {f["id"]: f["properties"] for f in geo["features"]}
+
+    merger = _yaml_data("provinces-63.yaml")
+    reorganised = merger["reorganised_on"]
+    day_before = date.fromordinal(reorganised.toordinal() - 1)
+    unchanged = set(merger["unchanged"])
+
+    yield OrgUnit(NATION_CODE, "Việt Nam", OrgUnitLevel.NATION, name_en="Viet Nam",
+                  short_name="Toàn quốc", kind="quốc gia", aliases=("Cả nước", "Toàn quốc"))
+
+    for province in Province.iter_all():
+        code = f"{int(province.code):02d}"
+        props = geo_names.get(code, {})
+        yield OrgUnit(
+            code=code,
+            name=nfc(province.name),
+            short_name=nfc(props.get("name", province.name)),
+            name_en=props.get("nameEn", ""),
+            level=OrgUnitLevel.PROVINCE,
+            parent=NATION_CODE,
+            kind=_province_kind(province.division_type),
+            valid_from=None if code in unchanged else reorganised,
+        )
+    for ward in Ward.iter_all():
+        name = nfc(ward.name)
+        yield OrgUnit(
+            code=f"{int(ward.code):05d}",
+            name=name,
+            short_name=name,
+            name_en=fold(name).title(),
+            level=OrgUnitLevel.COMMUNE,
+            parent=f"{int(ward.province_code):02d}",
+            kind=getattr(ward.division_type, "value", ""),
+            valid_from=reorganised,
+        )
+    for old in merger["merged"]:
+        yield OrgUnit(
+            code=f"P63-{old['old']}",
+            name=nfc(old["name"]),
+            short_name=nfc(old["name"]),
+            name_en=fold(old["name"]).title(),
+            level=OrgUnitLevel.PROVINCE,
+            parent=NATION_CODE,
+            kind="tỉnh (trước 01/7/2025)",
+            valid_to=day_before,
+            successors=(old["into"],),
+        )
+
+    ministries = _yaml_data("ministries.yaml")
+    restructured = ministries["restructured_on"]
+    for m in ministries["current"]:
+        yield OrgUnit(
+            code=m["code"], name=nfc(m["name"]), short_name=nfc(m["name"]),
+            name_en=m["name_en"], level=OrgUnitLevel.MINISTRY, parent=NATION_CODE,
+            kind=m.get("kind", "bộ"), aliases=tuple(nfc(a) for a in m.get("aliases", [])),
+        )
+    for m in ministries["predecessors"]:
+        yield OrgUnit(
+            code=m["code"], name=nfc(m["name"]), short_name=nfc(m["name"]),
+            name_en=m["name_en"], level=OrgUnitLevel.MINISTRY, parent=NATION_CODE,
+            kind="bộ (trước 01/3/2025)",
+            valid_to=date.fromordinal(restructured.toordinal() - 1),
+            successors=tuple(m["successors"]),
+            aliases=tuple(nfc(a) for a in m.get("aliases", [])),
+        )
+
+
+@cache
+def default_hierarchy() -> Hierarchy:
+    """The hierarchy sodo ships: the nation, 34 provinces, 3,321 communes, the 17 ministries
+    and ministry-level agencies, and the units they replaced in 2025."""
+    return Hierarchy({u.code: u for u in _shipped_units()})

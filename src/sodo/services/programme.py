@@ -1,0 +1,288 @@
+"""Load a programme from its folder of YAML files, reporting every problem with its position.
+
+A programme folder holds YAML files whose top-level keys are sections: ``programme`` (the
+programme's own metadata), ``indicators``, ``targets``, ``tasks`` and ``values`` (lists). A
+section may be split across several files. Subfolders (``datasets/``, ``computed/``…) belong to
+other services and are not read here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from sodo.model.orgunits import Hierarchy, default_hierarchy
+from sodo.model.problems import InputError, Problem
+from sodo.model.programme import DataValue, Indicator, Programme, Target, Task
+
+LIST_SECTIONS: dict[str, type[BaseModel]] = {
+    "indicators": Indicator,
+    "targets": Target,
+    "tasks": Task,
+    "values": DataValue,
+}
+META_SECTION = "programme"
+# Sections other services read from the same files; the core loader leaves them alone.
+FOREIGN_SECTIONS: set[str] = {"forms", "datasets", "computed", "index"}
+
+
+def default_programme_path() -> Path:
+    """The folder of the programme shipped inside the package."""
+    return Path(str(resources.files("sodo.programmes").joinpath("default")))
+
+
+@dataclass
+class LoadedProgramme:
+    programme: Programme
+    path: Path
+    # Position of every object, keyed like ("tasks", "T-IV-2-iii"): (file, line, column).
+    positions: dict[tuple[str, str], tuple[str, int, int]] = field(default_factory=dict)
+    raw_sections: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
+
+    def where(self, section: str, key: str) -> tuple[str, int | None, int | None]:
+        return self.positions.get((section, key), ("", None, None))
+
+
+def _node_position(node: Any, loc: tuple[Any, ...]) -> tuple[int | None, int | None]:
+    """Walk a ruamel node along a pydantic ``loc`` and return the 1-based position reached."""
+    line = col = None
+    if hasattr(node, "lc"):
+        line, col = node.lc.line + 1, node.lc.col + 1
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            try:
+                vl, vc = node.lc.value(part)
+                line, col = vl + 1, vc + 1
+            except (KeyError, TypeError):
+                pass
+            node = node[part]
+        elif isinstance(node, CommentedMap):
+            try:  # unknown key: point at the key itself
+                kl, kc = node.lc.key(part)
+                line, col = kl + 1, kc + 1
+            except (KeyError, TypeError):
+                pass
+            break
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            try:
+                il, ic = node.lc.item(part)
+                line, col = il + 1, ic + 1
+            except (KeyError, TypeError, IndexError):
+                pass
+            node = node[part]
+        else:
+            break
+    return line, col
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip nodes as plain Python values (dates stay dates)."""
+    if isinstance(node, CommentedMap):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, CommentedSeq):
+        return [_plain(v) for v in node]
+    if type(node).__name__ in ("ScalarFloat",):
+        return float(node)
+    if type(node).__name__ in ("ScalarInt",):
+        return int(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, bool):
+        return bool(node)
+    return node
+
+
+def _message(err: dict[str, Any]) -> str:
+    msg = err.get("msg", "invalid value")
+    msg = msg.removeprefix("Value error, ")
+    if err.get("type") == "extra_forbidden":
+        return f"unknown field '{err['loc'][-1]}'"
+    if err.get("type") == "missing":
+        return f"missing required field '{err['loc'][-1]}'"
+    return msg
+
+
+def load_programme(path: str | Path | None = None, hierarchy: Hierarchy | None = None) -> LoadedProgramme:
+    """Load and check a programme folder (or one YAML file). Raises :class:`InputError`
+    carrying every problem found, each with file, line and column."""
+    root = Path(path) if path is not None else default_programme_path()
+    hierarchy = hierarchy or default_hierarchy()
+    if not root.exists():
+        raise InputError(f"{root}: no such programme folder or file")
+    files = sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml")) if root.is_dir() else [root]
+    if not files:
+        raise InputError(f"{root}: the folder holds no .yaml files")
+
+    problems: list[Problem] = []
+    meta: dict[str, Any] = {}
+    meta_where: tuple[str, int, int] | None = None
+    items: dict[str, list[BaseModel]] = {k: [] for k in LIST_SECTIONS}
+    loaded = LoadedProgramme(Programme(code="x", name="x"), root)
+    yaml = YAML(typ="rt")
+
+    for file in files:
+        rel = str(file if not root.is_dir() else file.relative_to(root.parent))
+        try:
+            doc = yaml.load(file.read_text(encoding="utf-8"))
+        except MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            problems.append(Problem(f"not valid YAML: {exc.problem}", rel,
+                                    mark.line + 1 if mark else None,
+                                    mark.column + 1 if mark else None, rule="yaml"))
+            continue
+        except UnicodeDecodeError:
+            problems.append(Problem("not UTF-8 text", rel, rule="yaml"))
+            continue
+        if doc is None:
+            continue
+        if not isinstance(doc, CommentedMap):
+            problems.append(Problem("expected a mapping of sections (indicators:, targets:, …)",
+                                    rel, 1, 1, rule="type"))
+            continue
+        for key, node in doc.items():
+            kl, kc = doc.lc.key(key)
+            if key == META_SECTION:
+                if not isinstance(node, CommentedMap):
+                    problems.append(Problem("'programme' must be a mapping", rel, kl + 1,
+                                            kc + 1, rule="type"))
+                    continue
+                meta.update(_plain(node))
+                meta_where = (rel, kl + 1, kc + 1)
+                loaded.raw_sections.setdefault(key, []).append((rel, node))
+                continue
+            if key in FOREIGN_SECTIONS:
+                loaded.raw_sections.setdefault(key, []).append((rel, node))
+                continue
+            if key not in LIST_SECTIONS:
+                known = ", ".join([META_SECTION, *LIST_SECTIONS])
+                problems.append(Problem(f"unknown section '{key}' (expected one of {known})",
+                                        rel, kl + 1, kc + 1, rule="section"))
+                continue
+            if not isinstance(node, CommentedSeq):
+                problems.append(Problem(f"'{key}' must be a list", rel, kl + 1, kc + 1,
+                                        rule="type"))
+                continue
+            model = LIST_SECTIONS[key]
+            for index, entry in enumerate(node):
+                il, ic = node.lc.item(index)
+                if not isinstance(entry, CommentedMap):
+                    problems.append(Problem(f"{key}[{index}] must be a mapping", rel, il + 1,
+                                            ic + 1, rule="type"))
+                    continue
+                try:
+                    obj = model.model_validate(_plain(entry))
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        line, col = _node_position(entry, tuple(err["loc"]))
+                        ident = entry.get("id") or entry.get("code") or f"#{index + 1}"
+                        problems.append(Problem(_message(err), rel, line, col,
+                                                rule="type", object=f"{key[:-1]} {ident}"))
+                    continue
+                ident = _identity(key, obj)
+                first = loaded.positions.get((key, ident))
+                if first is not None:
+                    what = "value" if key == "values" else key[:-1]
+                    problems.append(Problem(
+                        f"duplicate {what} '{ident}' (first defined at {first[0]}:{first[1]})",
+                        rel, il + 1, ic + 1, rule="duplicate"))
+                    continue
+                items[key].append(obj)
+                loaded.positions[(key, ident)] = (rel, il + 1, ic + 1)
+                loaded.raw_sections.setdefault(key, []).append((rel, entry))
+
+    if not meta and not problems:
+        problems.append(Problem("no 'programme:' section with the programme's code and name",
+                                str(root), rule="section"))
+    try:
+        programme = Programme.model_validate({**meta, **{k: v for k, v in items.items()}})
+    except ValidationError as exc:
+        for err in exc.errors():
+            if err["loc"] and err["loc"][0] in LIST_SECTIONS:
+                continue
+            file, line, col = meta_where or (str(root), None, None)
+            problems.append(Problem(f"programme: {_message(err)}", file, line, col, rule="type"))
+        programme = Programme.model_construct(code=meta.get("code", "?"),
+                                              name=meta.get("name", "?"), **items)
+    loaded.programme = programme
+    problems.extend(_cross_references(loaded, hierarchy))
+    if problems:
+        count = len(problems)
+        raise InputError(f"{root}: {count} problem{'s' if count > 1 else ''} in the programme",
+                         problems)
+    return loaded
+
+
+def _identity(section: str, obj: BaseModel) -> str:
+    if section == "values":
+        v: DataValue = obj  # type: ignore[assignment]
+        doc = v.source.document if v.source else ""
+        return f"{v.indicator}|{v.orgunit}|{v.period}|{v.category}|{doc}"
+    return getattr(obj, "code", None) or getattr(obj, "id", "")
+
+
+def _cross_references(loaded: LoadedProgramme, hierarchy: Hierarchy) -> list[Problem]:
+    problems: list[Problem] = []
+    prog = loaded.programme
+    indicator_codes = {i.code for i in prog.indicators}
+
+    def unit_problem(section: str, key: str, code: str, role: str) -> None:
+        if code not in hierarchy:
+            file, line, col = loaded.where(section, key)
+            problems.append(Problem(f"{role} '{code}' is not a known org-unit code", file, line,
+                                    col, rule="orgunit", object=f"{section[:-1]} {key}"))
+
+    for t in prog.targets:
+        file, line, col = loaded.where("targets", t.id)
+        if t.indicator not in indicator_codes:
+            problems.append(Problem(f"target '{t.id}' is on unknown indicator '{t.indicator}'",
+                                    file, line, col, rule="indicator", object=f"target {t.id}"))
+        unit_problem("targets", t.id, t.orgunit, "org unit")
+    for task in prog.tasks:
+        for code in task.lead:
+            unit_problem("tasks", task.id, code, "lead agency")
+        for code in task.partners:
+            unit_problem("tasks", task.id, code, "partner")
+    for v in prog.values:
+        key = _identity("values", v)
+        if v.indicator not in indicator_codes:
+            file, line, col = loaded.where("values", key)
+            problems.append(Problem(f"value for unknown indicator '{v.indicator}'", file, line,
+                                    col, rule="indicator"))
+        unit_problem("values", key, v.orgunit, "org unit")
+    return problems
+
+
+def programme_json_schema() -> dict[str, Any]:
+    """JSON Schema of a programme file, for editors (YAML language servers read it)."""
+    schema: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "sodo programme file",
+        "description": "One YAML file of a sodo programme folder; sections may be split "
+        "across files.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {},
+        "$defs": {},
+    }
+    meta = Programme.model_json_schema()
+    meta_props = {k: v for k, v in meta["properties"].items() if k not in LIST_SECTIONS}
+    schema["$defs"].update(meta.get("$defs", {}))
+    schema["properties"][META_SECTION] = {"type": "object", "properties": meta_props,
+                                          "required": ["code", "name"]}
+    for key, model in LIST_SECTIONS.items():
+        sub = model.model_json_schema(ref_template="#/$defs/{model}")
+        schema["$defs"].update(sub.pop("$defs", {}))
+        schema["$defs"][model.__name__] = sub
+        schema["properties"][key] = {"type": "array",
+                                     "items": {"$ref": f"#/$defs/{model.__name__}"}}
+    for key in sorted(FOREIGN_SECTIONS):
+        schema["properties"][key] = {"description": f"read by another sodo service ({key})"}
+    return json.loads(json.dumps(schema))
