@@ -1,0 +1,3 @@
+from sodo.cli.main import app
+
+app()

@@ -1,0 +1,108 @@
+"""Shared CLI plumbing: the workspace option, output formats, and errors without tracebacks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from enum import StrEnum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sodo.model.orgunits import OrgUnitError
+from sodo.model.periods import PeriodError
+from sodo.model.problems import InputError
+from sodo.services.workspace import Workspace
+
+console = Console()
+err_console = Console(stderr=True)
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option("--workspace", "-w", envvar="SODO_WORKSPACE",
+                 help="Workspace folder (default: $SODO_WORKSPACE or the current folder)."),
+]
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(func: F) -> F:
+    """Turn the errors a user can cause into a message and exit code 1, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            err_console.print(f"[bold red]error:[/] {exc.summary}", highlight=False)
+            for problem in exc.problems[:50]:
+                err_console.print(f"  {problem}", highlight=False, markup=False)
+            if len(exc.problems) > 50:
+                err_console.print(f"  … and {len(exc.problems) - 50} more", highlight=False)
+            raise typer.Exit(1) from None
+        except (PeriodError, OrgUnitError, PermissionError, FileNotFoundError, ValueError) as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=False)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_workspace(path: Path | None, required: bool = True) -> Workspace | None:
+    if required:
+        return Workspace.open(path)
+    return Workspace.default_or_none(path)
+
+
+def emit(rows: Sequence[dict[str, Any]], fmt: OutputFormat, columns: Iterable[str] | None = None,
+         title: str | None = None) -> None:
+    """Print rows as a Rich table, a JSON array of objects or CSV with a header."""
+    cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
+    if fmt is OutputFormat.JSON:
+        sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    if fmt is OutputFormat.CSV:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _csv_cell(row.get(k)) for k in cols})
+        sys.stdout.write(buf.getvalue())
+        return
+    table = Table(title=title, show_lines=False)
+    for col in cols:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*(_table_cell(row.get(c)) for c in cols))
+    console.print(table)
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
+def _table_cell(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if value is None:
+        return "—"
+    return str(value)
