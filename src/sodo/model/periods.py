@@ -285,6 +285,23 @@ _VI_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+# Words that frame a time expression without changing it ("Hoàn thành trong tháng 01/2026").
+_FILLERS = ("hoan thanh", "chac chan", "truoc", "den het", "den", "trong", "cuoi", "vao", "han")
+
+
+def _strip_fillers(folded: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for word in _FILLERS:
+            if folded.startswith(word + " ") and not folded.startswith(word + " nam 1") and (
+                word != "cuoi" or not folded.startswith("cuoi nam")
+            ):
+                folded = folded[len(word) + 1:].lstrip()
+                changed = True
+    return folded
+
+
 def parse_vietnamese_period(text: str) -> Period:
     """Parse a Vietnamese period expression ("Quý I/2026", "tháng 12/2025", "năm 2025",
     "giai đoạn 2026-2030", "01/12/2025", …) or a period id into a :class:`Period`."""
@@ -292,7 +309,7 @@ def parse_vietnamese_period(text: str) -> Period:
         return Period.parse(text)
     except PeriodError:
         pass
-    folded = fold(nfc(text)).strip(" .;,")
+    folded = _strip_fillers(fold(nfc(text)).strip(" .;,"))
     for kind, pattern in _VI_PATTERNS:
         m = pattern.match(folded)
         if not m:
@@ -313,9 +330,9 @@ def parse_vietnamese_period(text: str) -> Period:
                 return Period.month(int(m.group(2)), int(m.group(1)))
             return Period.year(int(m.group(1) or m.group(2)))
         except ValueError as exc:
-            if isinstance(exc, PeriodError):
+            if isinstance(exc, PeriodError) and text in str(exc):
                 raise
-            raise PeriodError(f"'{text}' names no real date: {exc}") from None
+            raise PeriodError(f"'{text}' names no real period: {exc}") from None
     raise PeriodError(f"cannot read '{text}' as a period (e.g. 'tháng 12/2025', 'Quý I/2026')")
 
 

@@ -51,12 +51,16 @@ class LoadedProgramme:
         return self.positions.get((section, key), ("", None, None))
 
 
-def _node_position(node: Any, loc: tuple[Any, ...]) -> tuple[int | None, int | None]:
+def _node_position(node: Any, loc: tuple[Any, ...],
+                   at_key: bool = False) -> tuple[int | None, int | None]:
     """Walk a ruamel node along a pydantic ``loc`` and return the 1-based position reached."""
     line = col = None
     if hasattr(node, "lc"):
         line, col = node.lc.line + 1, node.lc.col + 1
-    for part in loc:
+    for depth, part in enumerate(loc):
+        if at_key and depth == len(loc) - 1 and isinstance(node, CommentedMap) and part in node:
+            kl, kc = node.lc.key(part)
+            return kl + 1, kc + 1
         if isinstance(node, CommentedMap) and part in node:
             try:
                 vl, vc = node.lc.value(part)
@@ -127,6 +131,7 @@ def load_programme(path: str | Path | None = None, hierarchy: Hierarchy | None =
     items: dict[str, list[BaseModel]] = {k: [] for k in LIST_SECTIONS}
     loaded = LoadedProgramme(Programme(code="x", name="x"), root)
     yaml = YAML(typ="rt")
+    refs: list[tuple[str, str, str, int, int, str]] = []  # (kind, code, file, line, col, object)
 
     for file in files:
         rel = str(file if not root.is_dir() else file.relative_to(root.parent))
@@ -177,26 +182,30 @@ def load_programme(path: str | Path | None = None, hierarchy: Hierarchy | None =
                     problems.append(Problem(f"{key}[{index}] must be a mapping", rel, il + 1,
                                             ic + 1, rule="type"))
                     continue
+                raw_ident = str(entry.get("id") or entry.get("code") or f"#{index + 1}")
+                obj_name = f"{key[:-1]} {raw_ident}"
+                problems.extend(_raw_references(key, entry, rel, obj_name, refs))
                 try:
                     obj = model.model_validate(_plain(entry))
                 except ValidationError as exc:
                     for err in exc.errors():
-                        line, col = _node_position(entry, tuple(err["loc"]))
-                        ident = entry.get("id") or entry.get("code") or f"#{index + 1}"
+                        line, col = _node_position(entry, tuple(err["loc"]),
+                                                   at_key=err.get("type") == "extra_forbidden")
                         problems.append(Problem(_message(err), rel, line, col,
-                                                rule="type", object=f"{key[:-1]} {ident}"))
-                    continue
-                ident = _identity(key, obj)
+                                                rule="type", object=obj_name))
+                    obj = None
+                ident = _identity(key, obj) if obj is not None else raw_ident
                 first = loaded.positions.get((key, ident))
                 if first is not None:
                     what = "value" if key == "values" else key[:-1]
                     problems.append(Problem(
                         f"duplicate {what} '{ident}' (first defined at {first[0]}:{first[1]})",
-                        rel, il + 1, ic + 1, rule="duplicate"))
+                        rel, il + 1, ic + 1, rule="duplicate", object=obj_name))
                     continue
-                items[key].append(obj)
                 loaded.positions[(key, ident)] = (rel, il + 1, ic + 1)
-                loaded.raw_sections.setdefault(key, []).append((rel, entry))
+                if obj is not None:
+                    items[key].append(obj)
+                    loaded.raw_sections.setdefault(key, []).append((rel, entry))
 
     if not meta and not problems:
         problems.append(Problem("no 'programme:' section with the programme's code and name",
@@ -212,7 +221,16 @@ def load_programme(path: str | Path | None = None, hierarchy: Hierarchy | None =
         programme = Programme.model_construct(code=meta.get("code", "?"),
                                               name=meta.get("name", "?"), **items)
     loaded.programme = programme
-    problems.extend(_cross_references(loaded, hierarchy))
+    indicator_codes = {i.code for i in programme.indicators} | {
+        str(e.get("code")) for _, e in loaded.raw_sections.get("indicators", [])}
+    indicator_codes |= {k for (sec, k) in loaded.positions if sec == "indicators"}
+    for kind, code, file, line, col, obj_name in refs:
+        if kind == "indicator" and code not in indicator_codes:
+            problems.append(Problem(f"{obj_name} refers to unknown indicator '{code}'", file, line,
+                                    col, rule="indicator", object=obj_name))
+        elif kind != "indicator" and code not in hierarchy:
+            problems.append(Problem(f"{kind} '{code}' is not a known org-unit code", file, line,
+                                    col, rule="orgunit", object=obj_name))
     if problems:
         count = len(problems)
         raise InputError(f"{root}: {count} problem{'s' if count > 1 else ''} in the programme",
@@ -228,36 +246,29 @@ def _identity(section: str, obj: BaseModel) -> str:
     return getattr(obj, "code", None) or getattr(obj, "id", "")
 
 
-def _cross_references(loaded: LoadedProgramme, hierarchy: Hierarchy) -> list[Problem]:
-    problems: list[Problem] = []
-    prog = loaded.programme
-    indicator_codes = {i.code for i in prog.indicators}
+_REFERENCE_FIELDS = {
+    "targets": [("indicator", "indicator"), ("orgunit", "org unit")],
+    "values": [("indicator", "indicator"), ("orgunit", "org unit")],
+    "tasks": [("lead", "lead agency"), ("partners", "partner")],
+}
 
-    def unit_problem(section: str, key: str, code: str, role: str) -> None:
-        if code not in hierarchy:
-            file, line, col = loaded.where(section, key)
-            problems.append(Problem(f"{role} '{code}' is not a known org-unit code", file, line,
-                                    col, rule="orgunit", object=f"{section[:-1]} {key}"))
 
-    for t in prog.targets:
-        file, line, col = loaded.where("targets", t.id)
-        if t.indicator not in indicator_codes:
-            problems.append(Problem(f"target '{t.id}' is on unknown indicator '{t.indicator}'",
-                                    file, line, col, rule="indicator", object=f"target {t.id}"))
-        unit_problem("targets", t.id, t.orgunit, "org unit")
-    for task in prog.tasks:
-        for code in task.lead:
-            unit_problem("tasks", task.id, code, "lead agency")
-        for code in task.partners:
-            unit_problem("tasks", task.id, code, "partner")
-    for v in prog.values:
-        key = _identity("values", v)
-        if v.indicator not in indicator_codes:
-            file, line, col = loaded.where("values", key)
-            problems.append(Problem(f"value for unknown indicator '{v.indicator}'", file, line,
-                                    col, rule="indicator"))
-        unit_problem("values", key, v.orgunit, "org unit")
-    return problems
+def _raw_references(section: str, entry: CommentedMap, file: str, obj_name: str,
+                    refs: list[tuple[str, str, str, int, int, str]]) -> list[Problem]:
+    """Collect the codes an entry refers to, with the position of each, so that a reference
+    is checked even when the entry has other errors."""
+    for field_name, kind in _REFERENCE_FIELDS.get(section, []):
+        if field_name not in entry:
+            continue
+        value = entry[field_name]
+        vl, vc = entry.lc.value(field_name)
+        if isinstance(value, CommentedSeq):
+            for i, code in enumerate(value):
+                il, ic = value.lc.item(i)
+                refs.append((kind, str(code), file, il + 1, ic + 1, obj_name))
+        elif value is not None:
+            refs.append((kind, str(value), file, vl + 1, vc + 1, obj_name))
+    return []
 
 
 def programme_json_schema() -> dict[str, Any]:

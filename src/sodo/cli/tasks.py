@@ -1,0 +1,33 @@
+"""``sodo tasks list``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sodo.cli.common import FormatOption, OutputFormat, WorkspaceOption, emit, user_errors
+from sodo.cli.programme import load_for_cli
+from sodo.services.tasks import task_rows
+
+tasks_app = typer.Typer(help="Tasks of the programme (the \"6 rõ\").", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(tasks_app, name="tasks")
+
+
+@tasks_app.command("list")
+@user_errors
+def list_tasks(
+    lead: Annotated[str | None, typer.Option("--lead", help="Only tasks led by this unit "
+                                                            "(code or name).")] = None,
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """List the programme's tasks with lead, partners, deadline, deliverable and source."""
+    programme = load_for_cli(None, workspace).programme
+    rows = task_rows(programme, lead=lead)
+    cols = None if fmt is not OutputFormat.TABLE else ["id", "title", "lead", "deadline",
+                                                        "recurring", "deliverable"]
+    emit(rows, fmt, cols)

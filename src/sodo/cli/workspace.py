@@ -1,0 +1,28 @@
+"""``sodo init``: create a workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sodo.cli.common import console, user_errors
+from sodo.services.workspace import CONFIG_NAME, init_workspace
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+
+
+@user_errors
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")],
+    force: Annotated[bool, typer.Option("--force", help="Start again in an existing workspace.")]
+    = False,
+) -> None:
+    """Create a workspace: sodo.toml and a copy of the default programme."""
+    ws = init_workspace(directory, force=force)
+    console.print(f"Created workspace [bold]{ws.root}[/] with {CONFIG_NAME} and the default "
+                  f"programme in {ws.programme_dir.relative_to(ws.root)}/", highlight=False)
+    console.print(f"Next: sodo programme check --workspace {directory}", highlight=False)

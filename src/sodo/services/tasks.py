@@ -1,0 +1,48 @@
+"""Tasks as flat rows for listings and exports (CLI, API, CSV)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sodo.model.orgunits import Hierarchy, default_hierarchy
+from sodo.model.programme import Programme, Task
+
+
+def task_row(task: Task, hierarchy: Hierarchy | None = None) -> dict[str, Any]:
+    """One task with stable snake_case keys; ``deadline`` is an ISO date or None."""
+    hierarchy = hierarchy or default_hierarchy()
+    due = task.due
+
+    def names(codes: list[str]) -> list[str]:
+        return [hierarchy.get(c).display_name if c in hierarchy else c for c in codes]
+
+    return {
+        "id": task.id,
+        "title": task.title,
+        "work": task.work,
+        "lead": list(task.lead),
+        "lead_names": names(task.lead),
+        "lead_note": task.lead_note,
+        "partners": list(task.partners),
+        "partner_names": names(task.partners) + list(task.partners_other),
+        "responsible": task.responsible,
+        "deadline": due.due.isoformat() if due.due else None,
+        "deadline_text": task.deadline or "",
+        "deadline_note": task.deadline_note,
+        "recurring": due.recurring,
+        "authority": task.authority,
+        "deliverable": task.deliverable,
+        "group": task.group,
+        "source": task.source.document if task.source else None,
+        "source_passage": task.source.passage if task.source else "",
+    }
+
+
+def task_rows(programme: Programme, lead: str | None = None,
+              hierarchy: Hierarchy | None = None) -> list[dict[str, Any]]:
+    hierarchy = hierarchy or default_hierarchy()
+    tasks = programme.tasks
+    if lead:
+        code = hierarchy.resolve(lead).code
+        tasks = [t for t in tasks if code in t.lead]
+    return [task_row(t, hierarchy) for t in tasks]
