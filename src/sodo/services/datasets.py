@@ -1,0 +1,109 @@
+"""Load and validate dataset declarations (``<programme>/datasets/*.yaml``).
+
+Each file holds one ``dataset:`` mapping (see ``sodo.model.datasets.Dataset``). The default
+programme ships ``dossiers`` and ``feedback``; a workspace's programme folder may edit them or
+add more.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from sodo.model.datasets import Dataset
+from sodo.model.problems import InputError, Problem
+from sodo.services.programme import default_programme_path
+
+DATASETS_FOLDER = "datasets"
+
+
+def datasets_folder(path: str | Path | None = None) -> Path:
+    """The folder of dataset files for a programme folder (or a datasets folder itself)."""
+    base = Path(path) if path is not None else default_programme_path()
+    if (base / DATASETS_FOLDER).is_dir():
+        return base / DATASETS_FOLDER
+    if base.is_dir() and base.name == DATASETS_FOLDER:
+        return base
+    # A programme without its own declarations uses the shipped ones.
+    return default_programme_path() / DATASETS_FOLDER
+
+
+def load_datasets(path: str | Path | None = None) -> dict[str, Dataset]:
+    """All dataset declarations of a programme, by code. Raises ``InputError`` listing every
+    problem (file, line, rule) when a declaration is invalid."""
+    folder = datasets_folder(path)
+    yaml = YAML(typ="rt")
+    datasets: dict[str, Dataset] = {}
+    problems: list[Problem] = []
+    for file in sorted(folder.glob("*.y*ml")):
+        try:
+            doc = yaml.load(file.read_text(encoding="utf-8"))
+        except YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            problems.append(Problem(f"not valid YAML: {exc}", file=str(file),
+                                    line=mark.line + 1 if mark else None, rule="yaml"))
+            continue
+        body = doc.get("dataset") if isinstance(doc, dict) else None
+        if not isinstance(body, dict):
+            problems.append(Problem("expected a top-level 'dataset:' mapping", file=str(file),
+                                    rule="dataset_declaration"))
+            continue
+        try:
+            dataset = Dataset.model_validate(_plain(body))
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ".".join(str(p) for p in err["loc"])
+                problems.append(Problem(f"{loc}: {err['msg']}" if loc else err["msg"],
+                                        file=str(file), line=_line_of(body, err["loc"]),
+                                        rule="dataset_declaration"))
+            continue
+        if dataset.code in datasets:
+            problems.append(Problem(f"dataset '{dataset.code}' declared twice", file=str(file),
+                                    rule="dataset_declaration"))
+            continue
+        datasets[dataset.code] = dataset
+    if problems:
+        raise InputError(f"{folder}: invalid dataset declarations", problems)
+    return datasets
+
+
+def get_dataset(code: str, path: str | Path | None = None) -> Dataset:
+    datasets = load_datasets(path)
+    try:
+        return datasets[code]
+    except KeyError:
+        known = ", ".join(sorted(datasets)) or "none"
+        raise InputError(f"unknown dataset '{code}' (declared: {known})") from None
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _line_of(body: Any, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the deepest YAML node named by a pydantic error location."""
+    node, line = body, None
+    for part in loc:
+        lc = getattr(node, "lc", None)
+        try:
+            if isinstance(node, dict) and part in node:
+                if lc is not None:
+                    line = lc.key(part)[0] + 1
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                if lc is not None:
+                    line = lc.item(part)[0] + 1
+                node = node[part]
+            else:
+                break
+        except (KeyError, TypeError, AttributeError):
+            break
+    return line

@@ -1,0 +1,90 @@
+"""Record store in a DuckDB file (the embedded default)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import ibis
+
+from sodo.model.datasets import Dataset
+from sodo.store.records import BATCHES_DDL, INCOMING, BatchInfo, RecordStore
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+
+class DuckDBRecordStore(RecordStore):
+    backend_name = "duckdb"
+
+    def __init__(self, path: str | Path, datasets: dict[str, Dataset]) -> None:
+        super().__init__(datasets)
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(self.path))
+        self._ibis: ibis.BaseBackend | None = None
+        for ddl in BATCHES_DDL:
+            self.con.execute(ddl)
+        for ds in datasets.values():
+            self.con.execute(f'CREATE TABLE IF NOT EXISTS "{ds.code}" ({ds.columns_sql()})')
+
+    def ibis(self) -> ibis.BaseBackend:
+        if self._ibis is None:
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis
+
+    def table(self, dataset: str) -> ir.Table:
+        return self.ibis().table(self.dataset(dataset).code)
+
+    def count(self, dataset: str) -> int:
+        ds = self.dataset(dataset)
+        return int(self.con.execute(f'SELECT count(*) FROM "{ds.code}"').fetchone()[0])
+
+    def staging(self) -> duckdb.DuckDBPyConnection:
+        # Stage in the store's own connection (temporary tables): no copy between engines.
+        return self.con
+
+    def apply_batch(self, dataset: str, file: str) -> BatchInfo:
+        ds = self.dataset(dataset)
+        rows, pmin, pmax, months = self._staged_summary(ds)
+        table, key, period = f'"{ds.code}"', f'"{ds.key}"', f'"{ds.period_field}"'
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            replaced = 0
+            if con.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
+                old = con.execute(
+                    f"SELECT count(*), list(DISTINCT strftime({period}, '%Y-%m')) "
+                    f"FROM {table} WHERE {key} IN (SELECT {key} FROM {INCOMING})").fetchone()
+                replaced = int(old[0])
+                if replaced:
+                    months = sorted(set(months) | {m for m in old[1] if m is not None})
+                    con.execute(
+                        f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {INCOMING})")
+            cols = ", ".join(f'"{n}"' for n in ds.field_names)
+            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {INCOMING}")
+            batch_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM _batches")
+                           .fetchone()[0])
+            now = datetime.now().replace(microsecond=0)
+            con.execute("INSERT INTO _batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [batch_id, ds.code, file, rows, rows - replaced, replaced, pmin, pmax,
+                         now])
+            if months:
+                con.executemany("INSERT INTO _batch_months VALUES (?, ?, ?)",
+                                [[batch_id, ds.code, m] for m in months])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return BatchInfo(batch_id, ds.code, file, rows, rows - replaced, replaced, pmin, pmax,
+                         months, now)
+
+    def _query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql.replace("{p}", "?"), params).fetchall()
+
+    def close(self) -> None:
+        self._ibis = None
+        self.con.close()
+        self._staging = None
