@@ -94,3 +94,14 @@ def test_json_schema_describes_every_section():
     task = schema["$defs"]["Task"]
     assert {"lead", "partners", "deadline", "authority", "deliverable"} <= set(task["properties"])
     assert schema["$defs"]["Target"]["properties"]["comparator"]
+
+
+def test_the_shipped_schema_file_is_up_to_date():
+    """Editors read src/sodo/data/programme.schema.json; regenerate it with
+    `sodo programme schema --out src/sodo/data/programme.schema.json` when the model changes."""
+    import json
+    from importlib import resources
+
+    shipped = json.loads(resources.files("sodo.data").joinpath("programme.schema.json")
+                         .read_text(encoding="utf-8"))
+    assert shipped == programme_json_schema()

@@ -22,7 +22,8 @@ from sodo.model.problems import InputError
 from sodo.services.workspace import Workspace
 
 console = Console()
-err_console = Console(stderr=True)
+# Messages are never wrapped mid-line: scripts and tests read them.
+err_console = Console(stderr=True, soft_wrap=True)
 
 WorkspaceOption = Annotated[
     Path | None,

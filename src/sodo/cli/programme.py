@@ -35,7 +35,8 @@ def resolve_programme_path(path: Path | None, workspace: Path | None) -> Path | 
     """An explicit path wins; else the workspace's programme; else the shipped one (None)."""
     if path is not None:
         return path
-    ws = open_workspace(workspace, required=False)
+    # A workspace named by --workspace or $SODO_WORKSPACE must exist; the current folder may not.
+    ws = open_workspace(workspace, required=workspace is not None)
     return ws.programme_path() if ws else None
 
 
