@@ -1,0 +1,39 @@
+"""``sodo serve``: the web control room and the JSON API."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from sodo.cli.common import WorkspaceOption, console, open_workspace, user_errors
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+
+
+@user_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Serve the web control room and the JSON API (/api/v1) over the workspace."""
+    import uvicorn
+
+    from sodo.api.app import create_app
+
+    ws = open_workspace(workspace)
+    assert ws is not None
+    console.print(f"sodo serving [bold]{ws.root}[/] on http://{host}:{port}/ "
+                  f"(API: http://{host}:{port}/api/v1/docs)", highlight=False)
+    if workers > 1:
+        # Several processes each build the app from the workspace named in the environment.
+        os.environ["SODO_WORKSPACE"] = str(ws.root)
+        uvicorn.run("sodo.api.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning")
+    else:
+        uvicorn.run(create_app(ws), host=host, port=port, log_level="warning")
