@@ -1,0 +1,126 @@
+"""The FastAPI application: the JSON API under ``/api/v1`` plus, when present, the web pages.
+
+``create_app`` includes every module of ``sodo.api.routes`` that defines ``router``, the web
+router ``sodo.web.routes.router`` if that module exists, and static files from
+``sodo/web/static`` at ``/static``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import pkgutil
+import secrets
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import sessionmaker
+
+from sodo.api import problems
+from sodo.api.deps import CSRF_COOKIE, _set_csrf_cookie
+from sodo.services.workspace import Workspace
+from sodo.store.db import make_engine
+from sodo.store.migrate import upgrade
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger("sodo.api")
+
+
+def _secret_key(workspace: Workspace | None) -> str:
+    """``SODO_SECRET_KEY``, else a key kept in the workspace (made once), else a random one
+    (sessions then end when the process stops)."""
+    key = os.environ.get("SODO_SECRET_KEY")
+    if key:
+        return key
+    if workspace is not None:
+        path = workspace.root / ".sodo-secret"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
+    return secrets.token_urlsafe(48)
+
+
+def _route_modules() -> list[object]:
+    import sodo.api.routes as routes_pkg
+
+    modules = []
+    for info in sorted(pkgutil.iter_modules(routes_pkg.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"sodo.api.routes.{info.name}")
+        if getattr(module, "router", None) is not None:
+            modules.append(module)
+    return modules
+
+
+def create_app(workspace: Workspace | None = None, database_url: str | None = None,
+               *, migrate: bool = True, import_programme: bool = True) -> FastAPI:
+    """The sodo application over the operational store at ``database_url`` (default: the
+    workspace's). The store is migrated to the latest schema and, with a workspace, its
+    programme imported (a no-op when unchanged)."""
+    if workspace is None and database_url is None:
+        workspace = Workspace.default_or_none()
+    url = database_url or (workspace.database_url if workspace else None) \
+        or os.environ.get("SODO_DATABASE_URL")
+    if not url:
+        raise ValueError("no database: pass a workspace or a database URL "
+                         "(or set SODO_DATABASE_URL)")
+    if migrate:
+        upgrade(url)
+    engine = make_engine(url)
+    app = FastAPI(title="sodo API", version="1",
+                  description="Số đo — measured results of the national digital-transformation "
+                  "programme: programmes, org units, indicators, targets, tasks, report forms, "
+                  "submissions and indicator values.",
+                  openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs",
+                  redoc_url=None)
+    app.state.workspace = workspace
+    app.state.database_url = url
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
+    app.state.secret_key = _secret_key(workspace)
+    problems.install(app)
+
+    @app.middleware("http")
+    async def _csrf_cookie(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        # A page that rendered a CSRF token for a browser without the cookie sets it now.
+        secret = getattr(request.state, "csrf_secret", None)
+        if secret and request.cookies.get(CSRF_COOKIE) != secret \
+                and CSRF_COOKIE not in response.headers.get("set-cookie", ""):
+            _set_csrf_cookie(response, request, secret)
+        return response
+
+    for module in _route_modules():
+        app.include_router(module.router, prefix=API_PREFIX)  # type: ignore[attr-defined]
+    try:
+        web = importlib.import_module("sodo.web.routes")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("sodo.web.routes",):
+            raise
+        web = None
+    if web is not None and getattr(web, "router", None) is not None:
+        app.include_router(web.router)
+    static = Path(__file__).resolve().parent.parent / "web" / "static"
+    if static.is_dir():
+        app.mount("/static", StaticFiles(directory=static), name="static")
+    if workspace is not None and import_programme:
+        _import_workspace_programme(app, workspace)
+    return app
+
+
+def _import_workspace_programme(app: FastAPI, workspace: Workspace) -> None:
+    from sodo.model.problems import InputError
+    from sodo.services import store_import
+    from sodo.services.accounts import Actor
+    from sodo.services.programme import load_programme
+
+    try:
+        loaded = load_programme(workspace.programme_path())
+    except InputError as exc:
+        log.warning("programme not imported: %s", exc.summary)
+        return
+    with app.state.sessionmaker() as session:
+        store_import.import_programme(session, loaded, Actor.system())
+        session.commit()

@@ -1,0 +1,221 @@
+"""Dependencies shared by the API and the web pages: the database session, who is asking
+(session cookie or API token), role checks, login/logout cookies and CSRF protection.
+
+Web routes use them like::
+
+    @router.post("/login")
+    def login(request: Request, db: Session = Depends(get_db), _=Depends(verify_csrf)): ...
+        user = accounts.authenticate(db, username, password, client_ip(request))
+        response = RedirectResponse("/", 303); login_session(response, request, user)
+
+    @router.get("/reports")
+    def reports(actor: Actor = Depends(require_user)): ...
+
+``current_user_optional`` also refuses any cookie-authenticated POST/PUT/PATCH/DELETE that
+lacks a valid CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``), so every form
+post is protected even if a route forgets ``verify_csrf``. Requests with an API token
+(``Authorization: Bearer sodo_…``) carry no cookie and need no CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from sodo.services import accounts
+from sodo.services.accounts import Actor, Forbidden, NotAuthenticated, Role
+from sodo.store.models import User
+
+SESSION_COOKIE = "sodo_session"
+CSRF_COOKIE = "sodo_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SESSION_MAX_AGE = 12 * 3600
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """A SQLAlchemy session on the operational store; rolled back if the request fails.
+    Routes commit what they change."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DB = Annotated[Session, Depends(get_db)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _serializer(request: Request, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.secret_key, salt=salt)
+
+
+def _is_https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+# -- sessions -----------------------------------------------------------------------------
+
+def login_session(response: Response, request: Request, user: User) -> None:
+    """Set the signed session cookie for ``user`` (HttpOnly, SameSite=Lax, Secure on HTTPS).
+    The cookie carries the time of the last password change, so changing a password ends older
+    sessions; disabling the user ends them too (checked on every request)."""
+    stamp = int(user.password_changed_at.timestamp())
+    value = _serializer(request, "session").dumps({"uid": user.id, "pw": stamp})
+    response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_MAX_AGE, httponly=True,
+                        samesite="lax", secure=_is_https(request), path="/")
+    # A fresh CSRF secret on login, so a token planted before sign-in is worthless after it.
+    _set_csrf_cookie(response, request, secrets.token_urlsafe(24))
+
+
+def logout_session(response: Response, request: Request) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+                           secure=_is_https(request))
+
+
+def _session_actor(request: Request, db: Session) -> Actor | None:
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _serializer(request, "session").loads(raw, max_age=SESSION_MAX_AGE)
+    except BadSignature:
+        return None
+    user = db.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or not user.active:
+        return None
+    if int(user.password_changed_at.timestamp()) != data.get("pw"):
+        return None
+    return Actor.from_user(user, client_ip(request))
+
+
+# -- CSRF ---------------------------------------------------------------------------------
+
+def _set_csrf_cookie(response: Response, request: Request, secret: str) -> None:
+    request.state.csrf_secret = secret
+    response.set_cookie(CSRF_COOKIE, secret, max_age=SESSION_MAX_AGE, httponly=True,
+                        samesite="lax", secure=_is_https(request), path="/")
+
+
+def csrf_secret(request: Request) -> str:
+    """This browser's CSRF secret (from its cookie, or a new one the middleware will set)."""
+    secret = getattr(request.state, "csrf_secret", None) or request.cookies.get(CSRF_COOKIE)
+    if not secret:
+        secret = secrets.token_urlsafe(24)
+    request.state.csrf_secret = secret
+    return secret
+
+
+def csrf_token(request: Request) -> str:
+    """The token to put in a form's hidden ``csrf_token`` field (or the X-CSRF-Token header)."""
+    return _serializer(request, "csrf").dumps(csrf_secret(request))
+
+
+def csrf_valid(request: Request, token: str | None) -> bool:
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if not token or not cookie:
+        return False
+    try:
+        value = _serializer(request, "csrf").loads(token, max_age=SESSION_MAX_AGE)
+    except BadSignature:
+        return False
+    return isinstance(value, str) and hmac.compare_digest(value, cookie)
+
+
+async def _submitted_csrf_token(request: Request) -> str | None:
+    token = request.headers.get(CSRF_HEADER)
+    if token:
+        return token
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def verify_csrf(request: Request) -> None:
+    """Dependency for form posts: refuse (403) unless the form carries a valid CSRF token."""
+    if request.method in SAFE_METHODS:
+        return
+    if not csrf_valid(request, await _submitted_csrf_token(request)):
+        raise Forbidden("missing or invalid CSRF token; reload the page and try again")
+
+
+CSRFChecked = Annotated[None, Depends(verify_csrf)]
+
+
+# -- who is asking ------------------------------------------------------------------------
+
+async def current_user_optional(request: Request, db: DB) -> Actor | None:
+    """The signed-in user or token holder, or None for the anonymous public. A token that is
+    unknown, revoked or expired is an error (401), not a silent fall-back to anonymous."""
+    cached = getattr(request.state, "actor", None)
+    if cached is not None:
+        return cached if cached.is_authenticated else None
+    auth = request.headers.get("authorization", "")
+    actor: Actor | None = None
+    if auth:
+        scheme, _, secret = auth.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise NotAuthenticated("use 'Authorization: Bearer <token>'")
+        actor = accounts.actor_for_token(db, secret.strip(), client_ip(request))
+        if actor is None:
+            raise NotAuthenticated("the API token is unknown, revoked or expired")
+    else:
+        actor = _session_actor(request, db)
+        if actor is not None and request.method not in SAFE_METHODS:
+            await verify_csrf(request)
+    request.state.actor = actor or Actor.anonymous(client_ip(request))
+    return actor
+
+
+CurrentUserOptional = Annotated[Actor | None, Depends(current_user_optional)]
+
+
+async def current_actor(request: Request, user: CurrentUserOptional) -> Actor:
+    """Who is asking, the anonymous public included: what services take to check rights."""
+    return user or Actor.anonymous(client_ip(request))
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+async def require_user(user: CurrentUserOptional) -> Actor:
+    """A signed-in user or token holder; 401 otherwise."""
+    if user is None:
+        raise NotAuthenticated("sign in or send an API token")
+    return user
+
+
+RequireUser = Annotated[Actor, Depends(require_user)]
+
+
+def require_role(*roles: Role | str) -> Callable[..., object]:
+    """Dependency factory: the user must hold one of ``roles`` (admin always passes)."""
+    wanted = {Role(r) for r in roles} | {Role.ADMIN}
+
+    async def dependency(user: RequireUser) -> Actor:
+        if user.role not in wanted:
+            names = ", ".join(sorted(r.value for r in wanted))
+            raise Forbidden(f"this needs one of the roles: {names}")
+        return user
+
+    return dependency
+
+
+RequireAdmin = Annotated[Actor, Depends(require_role(Role.ADMIN))]

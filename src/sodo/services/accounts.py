@@ -1,0 +1,429 @@
+"""Accounts, roles and permissions by org unit, password login with a rate limit, API tokens.
+
+Every permission check goes through :func:`require` so the CLI, the API and the web pages
+cannot disagree. Roles:
+
+- ``admin``: the programme office — everything.
+- ``reporter``: bound to one org unit; reports and updates tasks for it and the units below.
+- ``approver``: approves (or returns) submissions for its subtree.
+- ``viewer``: reads everything published and the drafts of its subtree.
+- anonymous ``public``: published, approved values and public metadata only.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sodo.model.orgunits import NATION_CODE, OrgUnitError, default_hierarchy
+from sodo.model.problems import InputError, Problem
+from sodo.services import audit
+from sodo.store.models import ApiToken, LoginAttempt, User, utcnow
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    REPORTER = "reporter"
+    APPROVER = "approver"
+    VIEWER = "viewer"
+    PUBLIC = "public"  # anonymous; never stored on a user
+
+
+class Action(StrEnum):
+    READ_PUBLIC = "read_public"  # approved values, programme metadata
+    READ_DRAFT = "read_draft"  # unapproved submissions and task updates of a unit
+    REPORT = "report"  # fill in, submit or correct a unit's report
+    APPROVE = "approve"  # approve or return a unit's submission
+    UPDATE_TASK = "update_task"  # report progress of a task led by a unit
+    ADMIN = "admin"  # users, programme import, forms
+    READ_AUDIT = "read_audit"
+
+
+WRITE_ACTIONS = {Action.REPORT, Action.APPROVE, Action.UPDATE_TASK, Action.ADMIN}
+TOKEN_SCOPES = ("read", "write", "admin")
+
+# What each role may do, and whether the action is limited to the role's own subtree.
+ROLE_RIGHTS: dict[Role, dict[Action, bool]] = {
+    Role.ADMIN: {a: False for a in Action},
+    Role.REPORTER: {Action.READ_PUBLIC: False, Action.READ_DRAFT: True, Action.REPORT: True,
+                    Action.UPDATE_TASK: True},
+    Role.APPROVER: {Action.READ_PUBLIC: False, Action.READ_DRAFT: True, Action.APPROVE: True},
+    Role.VIEWER: {Action.READ_PUBLIC: False, Action.READ_DRAFT: True},
+    Role.PUBLIC: {Action.READ_PUBLIC: False},
+}
+
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_SOURCE = 30
+MIN_PASSWORD_LENGTH = 10
+
+_hasher = PasswordHasher()
+
+
+class NotAuthenticated(PermissionError):
+    """No (valid) credentials: the API answers 401."""
+
+
+class Forbidden(PermissionError):
+    """Authenticated but not allowed: the API answers 403."""
+
+
+class LoginRateLimited(PermissionError):
+    """Too many failed logins for this account or address; try again later (429)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class NotFound(LookupError):
+    """The object asked for does not exist (404)."""
+
+
+class Conflict(ValueError):
+    """The request clashes with the object's state (409)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user (by session or token), the anonymous public, or the CLI operator."""
+
+    username: str
+    role: Role
+    orgunit: str = NATION_CODE
+    user_id: int | None = None
+    display_name: str = ""
+    source: str = ""  # IP address or "cli"
+    scopes: frozenset[str] | None = None  # None: a session or the CLI, no token limit
+    via: str = "session"  # session | token | cli | anonymous
+    token_id: int | None = None
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.role is not Role.PUBLIC
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @classmethod
+    def anonymous(cls, source: str = "") -> Actor:
+        return cls("anonymous", Role.PUBLIC, NATION_CODE, source=source, via="anonymous")
+
+    @classmethod
+    def cli(cls) -> Actor:
+        """The operator at the command line, who has the machine and so the database: admin."""
+        try:
+            who = getpass.getuser()
+        except Exception:  # no login name in some containers
+            who = "operator"
+        return cls(f"cli:{who}", Role.ADMIN, NATION_CODE, source="cli", via="cli")
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        """sodo itself (e.g. importing the workspace's programme when the server starts)."""
+        return cls(name, Role.ADMIN, NATION_CODE, source="system", via="cli")
+
+    @classmethod
+    def from_user(cls, user: User, source: str = "", scopes: frozenset[str] | None = None,
+                  via: str = "session", token_id: int | None = None) -> Actor:
+        return cls(user.username, Role(user.role), user.orgunit, user.id, user.display_name,
+                   source, scopes, via, token_id)
+
+
+# -- permissions ----------------------------------------------------------------------
+
+def in_subtree(unit: str, root: str) -> bool:
+    """True when ``unit`` is ``root`` or lies below it in the org-unit hierarchy."""
+    if unit == root or root == NATION_CODE:
+        return True
+    hierarchy = default_hierarchy()
+    try:
+        return any(anc.code == root for anc in hierarchy.ancestors(unit))
+    except OrgUnitError:
+        return False
+
+
+def allows(actor: Actor, action: Action, orgunit: str | None = None) -> bool:
+    """Whether ``actor`` may do ``action`` (on ``orgunit`` for unit-bound actions)."""
+    rights = ROLE_RIGHTS.get(actor.role, {})
+    if action not in rights:
+        return False
+    if actor.scopes is not None:
+        needed = ("admin" if action in (Action.ADMIN, Action.READ_AUDIT)
+                  else "write" if action in WRITE_ACTIONS else "read")
+        if needed not in actor.scopes:
+            return False
+    if rights[action] and orgunit is not None:
+        return in_subtree(orgunit, actor.orgunit)
+    return True
+
+
+def require(actor: Actor, action: Action, orgunit: str | None = None) -> None:
+    """Raise :class:`NotAuthenticated` (anonymous) or :class:`Forbidden` unless allowed."""
+    if allows(actor, action, orgunit):
+        return
+    what = action.value.replace("_", " ")
+    if not actor.is_authenticated:
+        raise NotAuthenticated(f"sign in to {what}")
+    where = f" for org unit '{orgunit}'" if orgunit else ""
+    if actor.scopes is not None and allows(
+            Actor(actor.username, actor.role, actor.orgunit), action, orgunit):
+        raise Forbidden(f"this API token's scopes ({', '.join(sorted(actor.scopes))}) "
+                        f"do not allow '{what}'")
+    raise Forbidden(f"user '{actor.username}' ({actor.role}, {actor.orgunit}) may not "
+                    f"{what}{where}")
+
+
+# -- users ------------------------------------------------------------------------------
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError(f"password too short: at least {MIN_PASSWORD_LENGTH} characters",
+                         [Problem("password too short", rule="password")])
+
+
+def _user_snapshot(user: User) -> dict:
+    return {"username": user.username, "display_name": user.display_name, "role": user.role,
+            "orgunit": user.orgunit, "active": user.active, "email": user.email}
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user '{username}'")
+    return user
+
+
+def create_user(session: Session, actor: Actor, username: str, password: str, role: Role | str,
+                orgunit: str = NATION_CODE, display_name: str = "", email: str = "") -> User:
+    """Add a user (admins only). The org unit must exist; reporters may not be national-only
+    by accident, so the unit is always explicit in the result."""
+    require(actor, Action.ADMIN)
+    problems: list[Problem] = []
+    username = username.strip()
+    if not username or len(username) > 64 or not all(c.isalnum() or c in "._-@" for c in username):
+        problems.append(Problem(f"invalid username '{username}': letters, digits and . _ - @ "
+                                "only, at most 64", rule="username"))
+    try:
+        role = Role(role)
+    except ValueError:
+        problems.append(Problem(f"unknown role '{role}' (admin, reporter, approver, viewer)",
+                                rule="role"))
+    if role == Role.PUBLIC:
+        problems.append(Problem("'public' is the anonymous role, not a user's", rule="role"))
+    if orgunit not in default_hierarchy():
+        problems.append(Problem(f"unknown org-unit code '{orgunit}'", rule="orgunit"))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(Problem(f"password too short: at least {MIN_PASSWORD_LENGTH} characters",
+                                rule="password"))
+    if problems:
+        raise InputError(f"cannot add user '{username}'", problems)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"user '{username}' already exists")
+    user = User(username=username, password_hash=hash_password(password), role=str(role),
+                orgunit=orgunit, display_name=display_name or username, email=email)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.add", "user", username, None, _user_snapshot(user))
+    return user
+
+
+def list_users(session: Session, actor: Actor, *, limit: int = 1000,
+               offset: int = 0) -> list[User]:
+    require(actor, Action.ADMIN)
+    return list(session.scalars(select(User).order_by(User.username).limit(limit).offset(offset)))
+
+
+def set_active(session: Session, actor: Actor, username: str, active: bool) -> User:
+    """Disable (or re-enable) a user; a disabled user's sessions and tokens stop at once."""
+    require(actor, Action.ADMIN)
+    user = get_user(session, username)
+    before = _user_snapshot(user)
+    user.active = active
+    audit.record(session, actor, "user.enable" if active else "user.disable", "user",
+                 username, before, _user_snapshot(user))
+    return user
+
+
+def update_user(session: Session, actor: Actor, username: str, *, role: str | None = None,
+                orgunit: str | None = None, display_name: str | None = None) -> User:
+    require(actor, Action.ADMIN)
+    user = get_user(session, username)
+    before = _user_snapshot(user)
+    if role is not None:
+        try:
+            if Role(role) is Role.PUBLIC:
+                raise ValueError
+        except ValueError:
+            raise InputError(f"unknown role '{role}'", [Problem(f"unknown role '{role}'",
+                                                              rule="role")]) from None
+        user.role = role
+    if orgunit is not None:
+        if orgunit not in default_hierarchy():
+            raise InputError(f"unknown org-unit code '{orgunit}'")
+        user.orgunit = orgunit
+    if display_name is not None:
+        user.display_name = display_name
+    audit.record(session, actor, "user.update", "user", username, before, _user_snapshot(user))
+    return user
+
+
+def set_password(session: Session, actor: Actor, username: str, password: str) -> User:
+    """Change a password (admins, or the user themself); older sessions stop working."""
+    if actor.username != username:
+        require(actor, Action.ADMIN)
+    _check_password_rules(password)
+    user = get_user(session, username)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    audit.record(session, actor, "user.password", "user", username, None, None)
+    return user
+
+
+def _failures_since(session: Session, column, value: str, since: datetime) -> int:  # type: ignore[no-untyped-def]
+    stmt = select(func.count()).select_from(LoginAttempt).where(
+        column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+    return session.scalar(stmt) or 0
+
+
+def authenticate(session: Session, username: str, password: str,
+                 source: str = "") -> User | None:
+    """The active user with this name and password, or None. Raises :class:`LoginRateLimited`
+    after too many failures for the account (or from the address) within the window; every
+    attempt is recorded and the caller commits."""
+    now = utcnow()
+    since = now - LOGIN_WINDOW
+    if (_failures_since(session, LoginAttempt.username, username, since) >= MAX_FAILURES_PER_USER
+            or (source and _failures_since(session, LoginAttempt.ip, source, since)
+                >= MAX_FAILURES_PER_SOURCE)):
+        raise LoginRateLimited("too many failed sign-ins; try again in 15 minutes",
+                               int(LOGIN_WINDOW.total_seconds()))
+    user = session.scalar(select(User).where(User.username == username))
+    ok = False
+    if user is not None and user.active and user.password_hash:
+        try:
+            ok = _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if ok and _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+    else:
+        # Spend the same time as a real check so response time does not reveal usernames.
+        _hasher.hash(password)
+    session.add(LoginAttempt(username=username[:64], ip=source[:64], at=now, success=ok))
+    if ok:
+        audit.record(session, Actor.from_user(user, source), "user.login", "user", username)
+    return user if ok else None
+
+
+# -- API tokens -------------------------------------------------------------------------
+
+TOKEN_PREFIX = "sodo_"
+
+
+def _token_hash(secret: str) -> str:
+    # Tokens are 256-bit random strings, so a fast hash is as safe as a slow one here.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _token_snapshot(token: ApiToken) -> dict:
+    return {"id": token.id, "name": token.name, "prefix": token.prefix, "scopes": token.scopes,
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+            "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None}
+
+
+def create_token(session: Session, actor: Actor, username: str, name: str = "",
+                 scopes: list[str] | tuple[str, ...] = ("read",),
+                 expires_in: timedelta | None = timedelta(days=90)) -> tuple[ApiToken, str]:
+    """A new API token for ``username``; returns the row and the secret, which is shown once
+    and never stored (only its hash is). Users make their own; admins make anyone's."""
+    if actor.username != username:
+        require(actor, Action.ADMIN)
+    elif not actor.is_authenticated:
+        raise NotAuthenticated("sign in to create a token")
+    bad = [s for s in scopes if s not in TOKEN_SCOPES]
+    if bad or not scopes:
+        raise InputError(f"unknown token scope(s) {', '.join(bad) or '(none given)'}; "
+                         f"use {', '.join(TOKEN_SCOPES)}")
+    if expires_in is not None and expires_in <= timedelta(0):
+        raise InputError("a token's lifetime must be positive")
+    user = get_user(session, username)
+    if "admin" in scopes and user.role != Role.ADMIN:
+        raise Forbidden(f"user '{username}' is not an admin, so cannot hold an admin token")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, prefix=secret[:12],
+                     token_hash=_token_hash(secret), scopes=sorted(set(scopes)),
+                     expires_at=utcnow() + expires_in if expires_in else None)
+    session.add(token)
+    session.flush()
+    audit.record(session, actor, "token.create", "token", str(token.id), None,
+                 {**_token_snapshot(token), "user": username})
+    return token, secret
+
+
+def actor_for_token(session: Session, secret: str, source: str = "") -> Actor | None:
+    """The actor an API token stands for, or None if unknown, revoked, expired or its user is
+    disabled: the check runs on every request, so revocation takes effect at once."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(secret)))
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= utcnow():
+        return None
+    user = token.user
+    if not user.active:
+        return None
+    return Actor.from_user(user, source, frozenset(token.scopes), "token", token.id)
+
+
+def list_tokens(session: Session, actor: Actor, username: str | None = None) -> list[ApiToken]:
+    if username != actor.username:
+        require(actor, Action.ADMIN)
+    stmt = select(ApiToken).join(User).order_by(ApiToken.id)
+    if username:
+        stmt = stmt.where(User.username == username)
+    return list(session.scalars(stmt))
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no token {token_id}")
+    if token.user.username != actor.username:
+        require(actor, Action.ADMIN)
+    before = _token_snapshot(token)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    audit.record(session, actor, "token.revoke", "token", str(token.id), before,
+                 _token_snapshot(token))
+    return token
+
+
+def user_dict(user: User) -> dict:
+    return {"username": user.username, "display_name": user.display_name, "role": user.role,
+            "orgunit": user.orgunit, "active": user.active, "email": user.email,
+            "created_at": user.created_at.isoformat()}
+
+
+def token_dict(token: ApiToken) -> dict:
+    now = datetime.now(UTC)
+    state = ("revoked" if token.revoked_at else
+             "expired" if token.expires_at and token.expires_at <= now else "active")
+    return {**_token_snapshot(token), "user": token.user.username, "state": state,
+            "created_at": token.created_at.isoformat()}

@@ -1,0 +1,67 @@
+"""The append-only audit log: every write says who, when, from where, what, before → after.
+
+Services call :func:`record` inside the same transaction as the change, so a change and its
+audit entry are committed or rolled back together. Only admins read the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sodo.store.models import AuditEntry
+
+if TYPE_CHECKING:
+    from sodo.services.accounts import Actor
+
+
+def record(session: Session, actor: Actor, action: str, object_type: str, object_id: str = "",
+           before: Any = None, after: Any = None) -> AuditEntry:
+    """Add one audit entry for a change made by ``actor`` (not committed here)."""
+    entry = AuditEntry(actor=actor.username, source=actor.source[:128], action=action,
+                       object_type=object_type, object_id=str(object_id)[:255],
+                       before=before, after=after)
+    session.add(entry)
+    return entry
+
+
+@dataclass
+class AuditPage:
+    entries: list[AuditEntry]
+    total: int
+
+
+def query(session: Session, actor: Actor, *, user: str | None = None,
+          object_type: str | None = None, object_id: str | None = None,
+          action: str | None = None, since: datetime | None = None,
+          until: datetime | None = None, limit: int = 100, offset: int = 0) -> AuditPage:
+    """Audit entries, newest first, filtered by user, object and time. Admins only."""
+    from sodo.services.accounts import Action, require
+
+    require(actor, Action.READ_AUDIT)
+    stmt = select(AuditEntry)
+    if user:
+        stmt = stmt.where(AuditEntry.actor == user)
+    if object_type:
+        stmt = stmt.where(AuditEntry.object_type == object_type)
+    if object_id:
+        stmt = stmt.where(AuditEntry.object_id == object_id)
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if since:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until:
+        stmt = stmt.where(AuditEntry.at <= until)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset))
+    return AuditPage(list(rows), total)
+
+
+def entry_dict(entry: AuditEntry) -> dict[str, Any]:
+    return {"id": entry.id, "at": entry.at.isoformat(), "actor": entry.actor,
+            "source": entry.source, "action": entry.action, "object_type": entry.object_type,
+            "object_id": entry.object_id, "before": entry.before, "after": entry.after}

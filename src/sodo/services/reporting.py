@@ -1,0 +1,542 @@
+"""Agency reporting: report forms declared in the programme, and submissions of values that go
+draft → submitted → approved (or returned with a comment → draft again).
+
+Approved values are locked and written to ``indicator_value`` (origin ``reported``, state
+``approved``), where the API, the pages and the assessment read them. Correcting an approved
+report makes a new version; every version is kept. A submission after the form's due date is
+marked late. Every change is checked by :func:`sodo.services.accounts.require` and written to
+the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from sodo.model.orgunits import NATION_CODE, OrgUnitLevel, default_hierarchy
+from sodo.model.periods import Period, PeriodError, PeriodType
+from sodo.model.problems import InputError, Problem
+from sodo.model.text import nfc
+from sodo.services import audit
+from sodo.services.accounts import (
+    Action,
+    Actor,
+    Conflict,
+    Forbidden,
+    NotFound,
+    allows,
+    require,
+)
+from sodo.store.db import indicator_value
+from sodo.store.models import ProgrammeItem, Submission, SubmissionValue, utcnow
+
+STATES = ("draft", "submitted", "returned", "approved")
+EDITABLE = ("draft", "returned")
+
+
+class FormIndicator(BaseModel):
+    """One indicator a form asks for, with the checks its cells must pass."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    label: str = Field("", description="Row label if not the indicator's name.")
+    required: bool = True
+    min: float | None = None
+    max: float | None = None
+    integer: bool = False
+    ratio: bool = Field(False, description="Ask for numerator and denominator; value = n/d×100.")
+
+
+class ReportForm(BaseModel):
+    """A periodic report (biểu mẫu báo cáo): which indicators, which units report, for which
+    period type, when it opens and when it is due."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    name: str
+    name_en: str = ""
+    description: str = ""
+    period_type: Literal["month", "quarter", "half", "year"]
+    level: Literal["ministry", "province", "commune"] | None = Field(
+        None, description="Every unit of this level reports.")
+    orgunits: list[str] = Field([], description="Units that report, if not a whole level.")
+    indicators: list[FormIndicator] = Field(min_length=1)
+    opens_days: int = Field(-10, description="Opens this many days after the period's last "
+                            "day (negative: before it ends).")
+    due_days: int = Field(15, ge=0, description="Due this many days after the data cut-off.")
+    cutoff_day: int | None = Field(None, ge=1, le=28, description="Data cut-off day of the "
+                                   "month (Decree 09/2019: 14 — a month runs 15th to 14th, the "
+                                   "year 15/12 to 14/12); none = calendar periods.")
+    source: str = ""
+
+    @field_validator("name", "name_en", "description")
+    @classmethod
+    def _nfc(cls, value: str) -> str:
+        return nfc(value)
+
+    def indicator(self, code: str) -> FormIndicator:
+        for item in self.indicators:
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+    def check_period(self, period_id: str) -> Period:
+        period = Period.parse(period_id)
+        if period.type != PeriodType(self.period_type):
+            raise InputError(f"form '{self.code}' is reported by {self.period_type}, "
+                             f"not for period '{period.id}' ({period.type})")
+        return period
+
+    def window(self, period: Period) -> tuple[date, date]:
+        """The dates whose data the report covers (the cut-off window)."""
+        if self.cutoff_day is None:
+            return period.start, period.end
+        end = period.end.replace(day=self.cutoff_day)
+        start = (period.start - timedelta(days=1)).replace(day=self.cutoff_day) \
+            + timedelta(days=1)
+        return start, end
+
+    def opens_on(self, period: Period) -> date:
+        return self.window(period)[1] + timedelta(days=self.opens_days)
+
+    def due_on(self, period: Period) -> date:
+        return self.window(period)[1] + timedelta(days=self.due_days)
+
+    def reporting_units(self, on: date | None = None) -> list[str]:
+        hierarchy = default_hierarchy()
+        if self.orgunits:
+            return list(self.orgunits)
+        if self.level:
+            return [u.code for u in hierarchy.at_level(OrgUnitLevel(self.level),
+                                                        on=on or date.today())]
+        return [NATION_CODE]
+
+
+# -- forms from the programme -----------------------------------------------------------
+
+def load_forms(loaded: Any, strict: bool = True) -> list[ReportForm]:
+    """The ``forms:`` sections of a loaded programme, checked against its indicators and the
+    org units. ``strict`` raises on forms naming unknown indicators; otherwise those
+    indicators are dropped (a programme being written may not define them yet)."""
+    problems: list[Problem] = []
+    forms: list[ReportForm] = []
+    seen: dict[str, str] = {}
+    known = {i.code for i in loaded.programme.indicators}
+    hierarchy = default_hierarchy()
+    for file, node in loaded.raw_sections.get("forms", []):
+        if not isinstance(node, list):
+            problems.append(Problem("'forms' must be a list", file, rule="type"))
+            continue
+        for index, entry in enumerate(node):
+            line, col = _item_position(node, index)
+            try:
+                form = ReportForm.model_validate(_plain(entry))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    loc = ".".join(str(p) for p in err["loc"])
+                    problems.append(Problem(f"forms[{index}].{loc}: {err['msg']}", file, line,
+                                            col, rule="form"))
+                continue
+            if form.code in seen:
+                problems.append(Problem(f"duplicate form '{form.code}' (first in "
+                                        f"{seen[form.code]})", file, line, col,
+                                        rule="duplicate"))
+                continue
+            seen[form.code] = file
+            unknown = [i.code for i in form.indicators if i.code not in known]
+            if unknown and strict:
+                problems.append(Problem(f"form '{form.code}' asks for unknown indicator(s) "
+                                        f"{', '.join(unknown)}", file, line, col,
+                                        rule="indicator", object=f"form {form.code}"))
+            elif unknown:
+                form.indicators = [i for i in form.indicators if i.code in known]
+                if not form.indicators:
+                    continue
+            for code in form.orgunits:
+                if code not in hierarchy:
+                    problems.append(Problem(f"form '{form.code}': unknown org unit '{code}'",
+                                            file, line, col, rule="orgunit"))
+            forms.append(form)
+    if problems:
+        raise InputError(f"{len(problems)} problem(s) in the report forms", problems)
+    return forms
+
+
+def _item_position(node: Any, index: int) -> tuple[int | None, int | None]:
+    try:
+        line, col = node.lc.item(index)
+        return line + 1, col + 1
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return None, None
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return node
+
+
+def list_forms(session: Session) -> list[ReportForm]:
+    rows = session.scalars(select(ProgrammeItem).where(ProgrammeItem.kind == "form",
+                                                       ProgrammeItem.active.is_(True))
+                           .order_by(ProgrammeItem.key))
+    return [ReportForm.model_validate(r.data) for r in rows]
+
+
+def get_form(session: Session, code: str) -> ReportForm:
+    row = session.scalar(select(ProgrammeItem).where(
+        ProgrammeItem.kind == "form", ProgrammeItem.key == code, ProgrammeItem.active.is_(True)))
+    if row is None:
+        raise NotFound(f"no report form '{code}'")
+    return ReportForm.model_validate(row.data)
+
+
+def indicator_names(session: Session) -> dict[str, dict[str, Any]]:
+    rows = session.scalars(select(ProgrammeItem).where(ProgrammeItem.kind == "indicator",
+                                                       ProgrammeItem.active.is_(True)))
+    return {r.key: r.data for r in rows}
+
+
+# -- submissions --------------------------------------------------------------------------
+
+@dataclass
+class ValueInput:
+    """One reported cell: indicator (× category) → value, or numerator and denominator."""
+
+    indicator: str
+    value: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    category: str = ""
+    note: str = ""
+    where: str = ""  # e.g. "Báo cáo!D5", so errors can name the cell
+
+
+def check_values(form: ReportForm, values: list[ValueInput], *, complete: bool = False,
+                 file: str = "") -> list[Problem]:
+    """Every problem with ``values`` for ``form``; ``complete`` also requires every required
+    indicator to be present (at submission)."""
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+
+    def bad(v: ValueInput, message: str, rule: str) -> None:
+        problems.append(Problem(message, file, None, None, rule=rule,
+                                object=v.where or f"{v.indicator}"))
+
+    for v in values:
+        try:
+            spec = form.indicator(v.indicator)
+        except KeyError:
+            bad(v, f"indicator '{v.indicator}' is not on form '{form.code}'", "indicator")
+            continue
+        if (v.indicator, v.category) in seen:
+            bad(v, f"indicator '{v.indicator}' given twice", "duplicate")
+            continue
+        seen.add((v.indicator, v.category))
+        if spec.ratio and v.value is None and v.numerator is not None \
+                and v.denominator is not None:
+            if v.denominator <= 0:
+                bad(v, "denominator must be greater than 0", "range")
+                continue
+            if v.numerator < 0 or v.numerator > v.denominator:
+                bad(v, "numerator must be between 0 and the denominator", "range")
+                continue
+            v.value = round(v.numerator / v.denominator * 100, 6)
+        if v.value is None:
+            continue
+        if v.value != v.value or v.value in (float("inf"), float("-inf")):
+            bad(v, "not a finite number", "type")
+            continue
+        if spec.integer and float(v.value) != int(v.value):
+            bad(v, f"'{v.indicator}' must be a whole number", "type")
+        if spec.min is not None and v.value < spec.min:
+            bad(v, f"'{v.indicator}' must be at least {spec.min:g} (got {v.value:g})", "range")
+        if spec.max is not None and v.value > spec.max:
+            bad(v, f"'{v.indicator}' must be at most {spec.max:g} (got {v.value:g})", "range")
+    if complete:
+        given = {v.indicator for v in values if v.value is not None}
+        for spec in form.indicators:
+            if spec.required and spec.code not in given:
+                problems.append(Problem(f"required indicator '{spec.code}' has no value", file,
+                                        rule="required", object=spec.code))
+    return problems
+
+
+def _snapshot(sub: Submission) -> dict[str, Any]:
+    return {"form": sub.form, "orgunit": sub.orgunit, "period": sub.period,
+            "version": sub.version, "state": sub.state, "late": sub.late,
+            "comment": sub.comment,
+            "values": [{"indicator": v.indicator, "category": v.category, "value": v.value,
+                        "numerator": v.numerator, "denominator": v.denominator}
+                       for v in sub.values]}
+
+
+def _current(session: Session, form: str, orgunit: str, period: str) -> Submission | None:
+    return session.scalar(select(Submission).where(
+        Submission.form == form, Submission.orgunit == orgunit, Submission.period == period)
+        .order_by(Submission.version.desc()).limit(1))
+
+
+def save_draft(session: Session, actor: Actor, form_code: str, orgunit: str, period: str,
+               values: list[ValueInput], *, channel: str = "web", today: date | None = None,
+               replace: bool = True, file: str = "") -> Submission:
+    """Fill in (or change) the draft of ``orgunit``'s report on ``form_code`` for ``period``.
+
+    A returned report becomes a draft again; an approved one gets a new version (a correction).
+    All values are checked first; on any problem nothing is saved (:class:`InputError`)."""
+    require(actor, Action.REPORT, orgunit)
+    form = get_form(session, form_code)
+    per = form.check_period(period)
+    today = today or date.today()
+    if orgunit not in form.reporting_units(on=per.end) and orgunit not in \
+            form.reporting_units():
+        raise InputError(f"org unit '{orgunit}' does not report on form '{form.code}'")
+    if today < form.opens_on(per):
+        raise Conflict(f"form '{form.code}' opens for {per.id} on "
+                       f"{form.opens_on(per).isoformat()}")
+    problems = check_values(form, values, file=file)
+    if problems:
+        raise InputError(f"{len(problems)} invalid value(s) for form '{form.code}'", problems)
+    sub = _current(session, form.code, orgunit, per.id)
+    before = _snapshot(sub) if sub else None
+    if sub is not None and sub.state == "submitted":
+        raise Conflict(f"the report is submitted (version {sub.version}) and awaits approval; "
+                       "it can be changed once returned")
+    if sub is None or sub.state == "approved":
+        if sub is not None:
+            sub.current = False
+        sub = Submission(programme="", form=form.code, orgunit=orgunit, period=per.id,
+                         version=(sub.version + 1) if sub else 1, state="draft",
+                         channel=channel, created_by=actor.username)
+        session.add(sub)
+        replace = True
+    existing = {(v.indicator, v.category): v for v in sub.values}
+    if replace:
+        sub.values.clear()
+        session.flush()
+        existing = {}
+    for v in values:
+        row = existing.get((v.indicator, v.category))
+        if row is None:
+            sub.values.append(SubmissionValue(indicator=v.indicator, category=v.category,
+                                              value=v.value, numerator=v.numerator,
+                                              denominator=v.denominator, note=v.note))
+        else:
+            row.value, row.numerator, row.denominator, row.note = (
+                v.value, v.numerator, v.denominator, v.note)
+    sub.state = "draft"
+    sub.channel = channel
+    sub.updated_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "submission.save", "submission",
+                 f"{sub.form}/{sub.orgunit}/{sub.period}/v{sub.version}", before,
+                 _snapshot(sub))
+    return sub
+
+
+def _load(session: Session, submission_id: int) -> Submission:
+    sub = session.get(Submission, submission_id,
+                      options=[selectinload(Submission.values)])
+    if sub is None:
+        raise NotFound(f"no submission {submission_id}")
+    return sub
+
+
+def get_submission(session: Session, actor: Actor, submission_id: int) -> Submission:
+    """A submission the actor may read: approved ones are public, others need read-draft
+    rights on the unit. An unreadable draft is reported as not found, so its existence does
+    not leak."""
+    sub = _load(session, submission_id)
+    if sub.state == "approved":
+        require(actor, Action.READ_PUBLIC)
+    elif not allows(actor, Action.READ_DRAFT, sub.orgunit):
+        if not actor.is_authenticated:
+            require(actor, Action.READ_DRAFT, sub.orgunit)
+        raise NotFound(f"no submission {submission_id}")
+    return sub
+
+
+def submit(session: Session, actor: Actor, submission_id: int,
+           today: date | None = None) -> Submission:
+    """Send a draft for approval; it must be complete. After the due date it is marked late."""
+    sub = _load(session, submission_id)
+    require(actor, Action.REPORT, sub.orgunit)
+    if sub.state not in EDITABLE:
+        raise Conflict(f"submission {sub.id} is {sub.state}; only a draft can be submitted")
+    form = get_form(session, sub.form)
+    values = [ValueInput(v.indicator, v.value, v.numerator, v.denominator, v.category)
+              for v in sub.values]
+    problems = check_values(form, values, complete=True)
+    if problems:
+        raise InputError("the report is incomplete or invalid", problems)
+    before = _snapshot(sub)
+    today = today or date.today()
+    sub.state = "submitted"
+    sub.late = today > form.due_on(Period.parse(sub.period))
+    sub.submitted_by, sub.submitted_at = actor.username, utcnow()
+    sub.updated_at = utcnow()
+    audit.record(session, actor, "submission.submit", "submission", _ident(sub), before,
+                 _snapshot(sub))
+    return sub
+
+
+def _ident(sub: Submission) -> str:
+    return f"{sub.form}/{sub.orgunit}/{sub.period}/v{sub.version}"
+
+
+def approve(session: Session, actor: Actor, submission_id: int) -> Submission:
+    """Approve a submitted report: its values are locked and published to ``indicator_value``.
+    Whoever submitted a report cannot approve it."""
+    sub = _load(session, submission_id)
+    require(actor, Action.APPROVE, sub.orgunit)
+    if sub.state != "submitted":
+        raise Conflict(f"submission {sub.id} is {sub.state}; only a submitted report can be "
+                       "approved")
+    if actor.username in (sub.submitted_by, sub.created_by) and not actor.is_admin:
+        raise Forbidden("a report cannot be approved by the person who submitted it")
+    before = _snapshot(sub)
+    sub.state = "approved"
+    sub.decided_by, sub.decided_at = actor.username, utcnow()
+    sub.updated_at = utcnow()
+    for old in session.scalars(select(Submission).where(
+            Submission.form == sub.form, Submission.orgunit == sub.orgunit,
+            Submission.period == sub.period, Submission.id != sub.id)):
+        old.current = False
+    sub.current = True
+    _publish(session, sub)
+    audit.record(session, actor, "submission.approve", "submission", _ident(sub), before,
+                 _snapshot(sub))
+    return sub
+
+
+def return_submission(session: Session, actor: Actor, submission_id: int,
+                      comment: str) -> Submission:
+    """Send a submitted report back to its unit with a comment saying what to fix."""
+    sub = _load(session, submission_id)
+    require(actor, Action.APPROVE, sub.orgunit)
+    if sub.state != "submitted":
+        raise Conflict(f"submission {sub.id} is {sub.state}; only a submitted report can be "
+                       "returned")
+    comment = nfc(comment.strip())
+    if not comment:
+        raise InputError("say why the report is returned (a comment is required)")
+    before = _snapshot(sub)
+    sub.state, sub.comment = "returned", comment
+    sub.decided_by, sub.decided_at = actor.username, utcnow()
+    sub.updated_at = utcnow()
+    audit.record(session, actor, "submission.return", "submission", _ident(sub), before,
+                 _snapshot(sub))
+    return sub
+
+
+def _publish(session: Session, sub: Submission) -> None:
+    period_type = str(Period.parse(sub.period).type)
+    source = f"form {sub.form} v{sub.version} approved by {sub.decided_by}"
+    for v in sub.values:
+        session.execute(delete(indicator_value).where(
+            indicator_value.c.indicator == v.indicator, indicator_value.c.orgunit == sub.orgunit,
+            indicator_value.c.period == sub.period, indicator_value.c.category == v.category,
+            indicator_value.c.origin == "reported"))
+        if v.value is None:
+            continue
+        session.execute(indicator_value.insert().values(
+            indicator=v.indicator, orgunit=sub.orgunit, period=sub.period,
+            period_type=period_type, category=v.category, value=v.value,
+            numerator=v.numerator, denominator=v.denominator, origin="reported",
+            state="approved", source=source, note=v.note, updated_at=utcnow()))
+
+
+def _visible(stmt: Any, actor: Actor) -> Any:
+    """Restrict a submission query to what the actor may read."""
+    if actor.is_admin or (actor.is_authenticated and actor.orgunit == NATION_CODE
+                          and allows(actor, Action.READ_DRAFT, NATION_CODE)):
+        return stmt
+    if not actor.is_authenticated or not allows(actor, Action.READ_DRAFT, actor.orgunit):
+        return stmt.where(Submission.state == "approved")
+    subtree = [actor.orgunit, *(u.code for u in default_hierarchy().descendants(actor.orgunit))]
+    return stmt.where(or_(Submission.state == "approved", Submission.orgunit.in_(subtree)))
+
+
+@dataclass
+class SubmissionPage:
+    items: list[Submission]
+    total: int
+
+
+def list_submissions(session: Session, actor: Actor, *, form: str | None = None,
+                     orgunit: str | None = None, period: str | None = None,
+                     state: str | None = None, current_only: bool = True, limit: int = 100,
+                     offset: int = 0) -> SubmissionPage:
+    require(actor, Action.READ_PUBLIC)
+    stmt = select(Submission)
+    if form:
+        stmt = stmt.where(Submission.form == form)
+    if orgunit:
+        stmt = stmt.where(Submission.orgunit == orgunit)
+    if period:
+        stmt = stmt.where(Submission.period == Period.parse(period).id)
+    if state:
+        if state not in STATES:
+            raise InputError(f"unknown state '{state}' ({', '.join(STATES)})")
+        stmt = stmt.where(Submission.state == state)
+    if current_only:
+        stmt = stmt.where(Submission.current.is_(True))
+    stmt = _visible(stmt, actor)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    items = session.scalars(stmt.options(selectinload(Submission.values))
+                            .order_by(Submission.id).limit(limit).offset(offset))
+    return SubmissionPage(list(items), total)
+
+
+def history(session: Session, actor: Actor, form: str, orgunit: str,
+            period: str) -> list[Submission]:
+    """Every version of a unit's report for a period, oldest first."""
+    stmt = _visible(select(Submission).where(
+        Submission.form == form, Submission.orgunit == orgunit,
+        Submission.period == Period.parse(period).id), actor)
+    return list(session.scalars(stmt.options(selectinload(Submission.values))
+                                .order_by(Submission.version)))
+
+
+def submission_dict(sub: Submission) -> dict[str, Any]:
+    return {"id": sub.id, "form": sub.form, "orgunit": sub.orgunit, "period": sub.period,
+            "version": sub.version, "current": sub.current, "state": sub.state,
+            "late": sub.late, "channel": sub.channel, "comment": sub.comment,
+            "created_by": sub.created_by, "created_at": sub.created_at.isoformat(),
+            "submitted_by": sub.submitted_by,
+            "submitted_at": sub.submitted_at.isoformat() if sub.submitted_at else None,
+            "decided_by": sub.decided_by,
+            "decided_at": sub.decided_at.isoformat() if sub.decided_at else None,
+            "values": [{"indicator": v.indicator, "category": v.category, "value": v.value,
+                        "numerator": v.numerator, "denominator": v.denominator,
+                        "note": v.note} for v in sub.values]}
+
+
+def form_dict(form: ReportForm, period: str | None = None) -> dict[str, Any]:
+    data = form.model_dump()
+    if period:
+        try:
+            per = form.check_period(period)
+        except (InputError, PeriodError):
+            return data
+        start, end = form.window(per)
+        data.update(period=per.id, window=[start.isoformat(), end.isoformat()],
+                    opens_on=form.opens_on(per).isoformat(), due_on=form.due_on(per).isoformat())
+    return data

@@ -1,0 +1,42 @@
+"""Migrations build exactly the schema the models declare, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
+
+import sodo.store.models  # noqa: F401
+from sodo.services import audit
+from sodo.services.accounts import Actor
+from sodo.store.db import make_engine, metadata
+from sodo.store.migrate import current_revision, head_revision, is_up_to_date, upgrade
+
+
+def test_every_table_is_migrated_and_matches_the_models(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        assert set(metadata.tables) <= tables
+        assert {"indicator_value", "compute_run", "submission", "audit_log"} <= tables
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    engine.dispose()
+    assert diff == []
+    assert current_revision(database_url) == head_revision()
+
+
+def test_upgrade_twice_is_harmless(database_url: str) -> None:
+    upgrade(database_url)
+    assert is_up_to_date(database_url)
+
+
+def test_audit_log_rows_cannot_be_changed_or_deleted(database_url: str, session) -> None:
+    audit.record(session, Actor.system(), "test.write", "thing", "1", {"a": 1}, {"a": 2})
+    session.commit()
+    for statement in ("UPDATE audit_log SET actor = 'mallory'", "DELETE FROM audit_log"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            session.execute(text(statement))
+        session.rollback()
+    assert session.execute(text("SELECT actor FROM audit_log")).scalars().all() == ["system"]
