@@ -1,0 +1,459 @@
+"""Intake of record files (CSV, Parquet, NDJSON, Excel) into the record store.
+
+Each file is read by DuckDB into a staging table, validated against the dataset declaration
+with set-based SQL (one scan counts every kind of problem; only the first problems are fetched
+with their rows), then applied to the store as one batch, all or nothing. A file with any
+problem is rejected with a report naming file, row, column and rule, and the store is left as
+it was. Records whose key is already stored are replaced, so loading a file twice counts once.
+
+Row numbers in reports are 1-based *data* rows (the header is not counted); messages add the
+line of a CSV file (data row + 1) or the row of an Excel sheet where that helps to find it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from sodo.model.datasets import Dataset, FieldType
+from sodo.model.orgunits import Hierarchy, default_hierarchy
+from sodo.model.problems import InputError, Problem
+from sodo.store.records import INCOMING, BatchInfo, RecordStore
+
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".ndjson": "ndjson", ".jsonl": "ndjson",
+           ".xlsx": "excel"}
+MAX_REPORTED = 50
+RAW = "_sodo_raw"
+TYPED = "_sodo_typed"
+ORGUNITS = "_sodo_orgunits"
+
+#: Called as ``progress(file, step, steps, description)`` while files are loaded.
+Progress = Callable[[str, int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Check:
+    rule: str
+    column: str
+    condition: str  # SQL over the typed view: TRUE marks a bad row
+    detail: str  # SQL string expression describing the bad value
+
+
+def load_mapping(path: str | Path) -> dict[str, str]:
+    """A column mapping file: a YAML mapping ``{their_column: canonical_field}``."""
+    file = Path(path)
+    if not file.exists():
+        raise InputError(f"{file}: mapping file not found")
+    try:
+        data = YAML(typ="safe").load(file.read_text(encoding="utf-8"))
+    except YAMLError as exc:
+        raise InputError(f"{file}: mapping is not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise InputError(f"{file}: a mapping must be a YAML mapping of their column name "
+                         "to a canonical field name, e.g. {ma_ho_so: dossier_id}")
+    return {k.strip(): v.strip() for k, v in data.items()}
+
+
+def ingest_files(store: RecordStore, dataset: str, files: Sequence[str | Path],
+                 mapping: dict[str, str] | None = None, hierarchy: Hierarchy | None = None,
+                 progress: Progress | None = None) -> list[BatchInfo]:
+    """Validate and apply each file as one batch. Stops at the first rejected file with an
+    ``InputError`` (that file changed nothing; files before it were applied, each whole)."""
+    ds = store.dataset(dataset)
+    paths = [Path(f) for f in files]
+    unknown_fields = sorted(set((mapping or {}).values()) - set(ds.field_names))
+    if unknown_fields:
+        raise InputError("column mapping names fields the dataset does not declare",
+                         [Problem(f"'{f}' is not a field of {ds.code}", rule="mapping")
+                          for f in unknown_fields])
+    for path in paths:
+        _check_readable(path)
+    units = hierarchy or default_hierarchy()
+    applied: list[BatchInfo] = []
+    for path in paths:
+        try:
+            applied.append(ingest_file(store, ds, path, mapping or {}, units, progress))
+        except InputError as exc:
+            if applied:
+                done = ", ".join(b.file for b in applied)
+                exc.summary += f" (files applied before it, each as its own batch: {done})"
+            raise
+    return applied
+
+
+def ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str, str],
+                hierarchy: Hierarchy, progress: Progress | None = None) -> BatchInfo:
+    """Validate one file and apply it as one batch (see :func:`ingest_files`)."""
+    con = store.staging()
+    kind = FORMATS[path.suffix.lower()]
+    step = _stepper(str(path), progress)
+    try:
+        step(f"reading {kind}")
+        _read_raw(con, path, kind)
+        step("validating")
+        columns = _map_columns(con, ds, path, mapping)
+        _build_typed(con, ds, columns)
+        problems, total = _validate(con, ds, path, kind, columns, hierarchy)
+        if total:
+            shown = problems[:MAX_REPORTED]
+            more = f"; the first {len(shown)} follow" if total > len(shown) else ""
+            raise InputError(f"{path}: rejected, {total} problem{'s' * (total != 1)} "
+                             f"found{more}; nothing was loaded", shown)
+        step("applying")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {INCOMING} AS SELECT "
+                    + ", ".join(f'"{n}"' for n in ds.field_names) + f" FROM {TYPED}")
+        batch = store.apply_batch(ds.code, str(path))
+        step("done")
+        return batch
+    finally:
+        for stmt in (f"DROP VIEW IF EXISTS {INCOMING}", f"DROP VIEW IF EXISTS {TYPED}",
+                     f"DROP TABLE IF EXISTS {RAW}"):
+            with contextlib.suppress(duckdb.Error):
+                con.execute(stmt)
+
+
+# -- reading ---------------------------------------------------------------------------
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: file not found",
+                         [Problem("file not found", file=str(path), rule="file_not_found")])
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file")
+    if path.suffix.lower() not in FORMATS:
+        supported = ", ".join(sorted(FORMATS))
+        raise InputError(f"{path}: unsupported file type '{path.suffix or '(none)'}' "
+                         f"(supported: {supported})",
+                         [Problem(f"unsupported extension; use one of {supported}",
+                                  file=str(path), rule="unsupported_format")])
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: rejected, the file is empty; nothing was loaded",
+                         [Problem("the file is empty", file=str(path), rule="empty_file")])
+
+
+def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> None:
+    """Load the file into the temp table RAW, in file order (so rowid = data row - 1)."""
+    name = str(path)
+    try:
+        if kind == "csv":
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, "
+                        "header = true, all_varchar = true)", [name])
+        elif kind == "parquet":
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_parquet(?)",
+                        [name])
+        elif kind == "ndjson":
+            names = [d[0] for d in con.execute(
+                "SELECT * FROM read_json(?, format = 'newline_delimited') LIMIT 0",
+                [name]).description]
+            spec = ", ".join(f"'{_sql_str(n)}': 'VARCHAR'" for n in names)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_json(?, "
+                        f"format = 'newline_delimited', columns = {{{spec}}})", [name])
+        else:
+            table = _read_excel(path)
+            con.register("_sodo_excel", table)
+            try:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM _sodo_excel")
+            finally:
+                con.unregister("_sodo_excel")
+    except duckdb.Error as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        line = _line_in_error(str(exc))
+        raise InputError(f"{path}: rejected, the file cannot be read as {kind} (truncated or "
+                         "malformed?); nothing was loaded",
+                         [Problem(message, file=name, line=line, rule="malformed_file")]) from None
+    rows = con.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0]
+    if rows == 0:
+        raise InputError(f"{path}: rejected, the file has no data rows; nothing was loaded",
+                         [Problem("no data rows", file=name, rule="empty_file")])
+
+
+def _line_in_error(message: str) -> int | None:
+    match = re.search(r"[Ll]ine:? (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+def _read_excel(path: Path) -> pa.Table:
+    """The first sheet of a workbook as a table of strings; header in row 1, no merged cells."""
+    from openpyxl import load_workbook
+
+    name = str(path)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputError(f"{path}: rejected, not a readable Excel workbook (truncated or "
+                         "malformed?); nothing was loaded",
+                         [Problem(f"cannot open workbook: {exc}", file=name,
+                                  rule="malformed_file")]) from None
+    try:
+        sheet = workbook.worksheets[0]
+        merged = _merged_header_ranges(path, 0)
+        if merged:
+            raise InputError(f"{path}: rejected, the header row has merged cells; unmerge them "
+                             "so that each column has its own name",
+                             [Problem(f"merged header cells {ref}", file=name, line=1,
+                                      column=ref.split(":")[0], rule="merged_header")
+                              for ref in merged])
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise InputError(f"{path}: rejected, the sheet is empty; nothing was loaded",
+                             [Problem("the sheet is empty", file=name, rule="empty_file")])
+        while header and header[-1] is None:
+            header = header[:-1]
+        names = [str(h).strip() if h is not None else "" for h in header]
+        blanks = [i for i, n in enumerate(names) if not n]
+        if blanks:
+            raise InputError(f"{path}: rejected, the header row has empty cells (merged "
+                             "header?); each column needs a name",
+                             [Problem("empty header cell", file=name, line=1,
+                                      column=_excel_column(i), rule="merged_header")
+                              for i in blanks])
+        width = len(names)
+        columns: list[list[str | None]] = [[] for _ in names]
+        for row in rows:
+            if row is None or all(v is None for v in row[:width]):
+                continue
+            for i in range(width):
+                columns[i].append(_excel_text(row[i]) if i < len(row) else None)
+        return pa.table({n: pa.array(c, type=pa.string()) for n, c in zip(names, columns,
+                                                                         strict=True)})
+    finally:
+        workbook.close()
+
+
+def _merged_header_ranges(path: Path, sheet_index: int) -> list[str]:
+    """Merged ranges touching row 1 (read-only openpyxl does not expose merged cells, so read
+    the sheet's XML, whose <mergeCells> comes after the data)."""
+    pattern = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+    with zipfile.ZipFile(path) as archive:
+        sheets = sorted(n for n in archive.namelist()
+                        if n.startswith("xl/worksheets/sheet") and n.endswith(".xml"))
+        if not sheets:
+            return []
+        target = f"xl/worksheets/sheet{sheet_index + 1}.xml"
+        member = target if target in sheets else sheets[0]
+        found: list[str] = []
+        tail = b""
+        with archive.open(member) as stream:
+            while chunk := stream.read(1 << 20):
+                data = tail + chunk
+                for m in pattern.finditer(data):
+                    if int(m.group(2)) <= 1:
+                        found.append(f"{m.group(1).decode()}{m.group(2).decode()}:"
+                                     f"{m.group(3).decode()}{m.group(4).decode()}")
+                tail = data[-200:]
+        return sorted(set(found))
+
+
+def _excel_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def _excel_column(index: int) -> str:
+    name = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        name = chr(65 + rem) + name
+    return name
+
+
+# -- mapping and typing ----------------------------------------------------------------
+
+def _map_columns(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path,
+                 mapping: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """canonical field -> (column in the file, its DuckDB type), for the fields present."""
+    described = con.execute(f"DESCRIBE {RAW}").fetchall()
+    folded_mapping = {k.lower(): v for k, v in mapping.items()}
+    present: dict[str, tuple[str, str]] = {}
+    problems: list[Problem] = []
+    declared = set(ds.field_names)
+    for column, column_type, *_ in described:
+        canonical = folded_mapping.get(column.strip().lower(), column.strip().lower())
+        if canonical not in declared:
+            continue
+        if canonical in present:
+            problems.append(Problem(f"columns '{present[canonical][0]}' and '{column}' both "
+                                    f"give field '{canonical}'", file=str(path), column=column,
+                                    rule="duplicate_column"))
+            continue
+        present[canonical] = (column, column_type)
+    for f in ds.fields:
+        if f.required and f.name not in present:
+            problems.append(Problem(f"required column '{f.name}' is missing", file=str(path),
+                                    column=f.name, rule="missing_column"))
+    if problems:
+        raise InputError(f"{path}: rejected, the columns do not match dataset {ds.code}; "
+                         "nothing was loaded", problems)
+    return present
+
+
+def _typed_expression(field_type: FieldType, sql_type: str, column: str, raw_type: str) -> str:
+    ref = f'"{_sql_ident(column)}"'
+    if raw_type.upper() == sql_type:
+        return ref
+    if field_type is FieldType.STR:
+        return f"CAST({ref} AS VARCHAR)"
+    if field_type is FieldType.BOOL and raw_type.upper() == "VARCHAR":
+        # Accept the spellings spreadsheets and exports use; anything else is a type error.
+        return (f"CASE lower(trim({ref})) WHEN 'true' THEN true WHEN 't' THEN true "
+                f"WHEN '1' THEN true WHEN 'yes' THEN true WHEN 'false' THEN false "
+                f"WHEN 'f' THEN false WHEN '0' THEN false WHEN 'no' THEN false END")
+    if field_type in (FieldType.TIMESTAMP, FieldType.DATE) and raw_type.upper() == "VARCHAR":
+        return f"TRY_CAST(trim({ref}) AS {sql_type})"
+    return f"TRY_CAST({ref} AS {sql_type})"
+
+
+def _build_typed(con: duckdb.DuckDBPyConnection, ds: Dataset,
+                 columns: dict[str, tuple[str, str]]) -> None:
+    parts = ["rowid + 1 AS _row"]
+    for f in ds.fields:
+        if f.name in columns:
+            column, raw_type = columns[f.name]
+            parts.append(f'{_typed_expression(f.type, f.sql_type, column, raw_type)} '
+                         f'AS "{f.name}"')
+            parts.append(f'"{_sql_ident(column)}" AS "_raw_{f.name}"')
+        else:
+            parts.append(f'CAST(NULL AS {f.sql_type}) AS "{f.name}"')
+            parts.append(f'CAST(NULL AS VARCHAR) AS "_raw_{f.name}"')
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED} AS SELECT {', '.join(parts)} FROM {RAW}")
+
+
+# -- validation ------------------------------------------------------------------------
+
+def _checks(ds: Dataset, columns: dict[str, tuple[str, str]]) -> list[Check]:
+    checks: list[Check] = []
+    for f in ds.fields:
+        name, raw = f'"{f.name}"', f'"_raw_{f.name}"'
+        if f.name not in columns:
+            continue
+        raw_type = columns[f.name][1].upper()
+        if raw_type != f.sql_type and f.type is not FieldType.STR:
+            checks.append(Check(f"type_{f.type}", f.name, f"{raw} IS NOT NULL AND {name} IS NULL",
+                                f"'''' || CAST({raw} AS VARCHAR) || ''' is not a valid "
+                                f"{f.type}'"))
+        if f.required:
+            checks.append(Check("required", f.name, f"{raw} IS NULL",
+                                "'a value is required'"))
+        if f.allowed:
+            values = ", ".join(f"'{_sql_str(v)}'" for v in f.allowed)
+            checks.append(Check("allowed_values", f.name, f"{name} NOT IN ({values})",
+                                f"'''' || {name} || ''' is not one of: "
+                                f"{_sql_str(', '.join(f.allowed))}'"))
+        if f.references == "orgunit":
+            checks.append(Check("unknown_orgunit", f.name,
+                                f"{name} IS NOT NULL AND {name} NOT IN "
+                                f"(SELECT code FROM {ORGUNITS})",
+                                f"'''' || {name} || ''' is not a known org-unit code'"))
+    for rule in ds.rules:
+        shown = " || ', ' || ".join(
+            f"'{c}=' || coalesce(CAST(\"{c}\" AS VARCHAR), 'null')" for c in rule.columns)
+        checks.append(Check(rule.rule, rule.columns[0], f"NOT coalesce(({rule.check}), true)",
+                            f"'{_sql_str(rule.message)} (' || {shown} || ')'"))
+    return checks
+
+
+def _validate(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,
+              columns: dict[str, tuple[str, str]],
+              hierarchy: Hierarchy) -> tuple[list[Problem], int]:
+    if any(f.references == "orgunit" for f in ds.fields):
+        _register_orgunits(con, hierarchy)
+    checks = _checks(ds, columns)
+    counts = con.execute(
+        "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c.condition})" for c in checks)
+        + f" FROM {TYPED}").fetchone() if checks else ()
+    key = f'"{ds.key}"'
+    duplicates = con.execute(
+        f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {TYPED} "
+        f"WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1)").fetchone()[0]
+    total = int(sum(counts) + duplicates)
+    if not total:
+        return [], 0
+    found: list[tuple[int, int, Problem]] = []
+    order = {name: i for i, name in enumerate(ds.field_names)}
+    for check, count in zip(checks, counts, strict=True):
+        if not count:
+            continue
+        for row, detail in con.execute(
+                f"SELECT _row, {check.detail} FROM {TYPED} WHERE {check.condition} "
+                f"ORDER BY _row LIMIT {MAX_REPORTED}").fetchall():
+            found.append((row, order[check.column],
+                          _problem(path, kind, row, check.column, check.rule, detail,
+                                   columns)))
+    if duplicates:
+        for row, first, value in con.execute(
+                f"SELECT _row, first_row, {key} FROM (SELECT _row, {key}, "
+                f"min(_row) OVER (PARTITION BY {key}) AS first_row FROM {TYPED} "
+                f"WHERE {key} IS NOT NULL) WHERE _row > first_row ORDER BY _row "
+                f"LIMIT {MAX_REPORTED}").fetchall():
+            found.append((row, order[ds.key],
+                          _problem(path, kind, row, ds.key, "duplicate_key",
+                                   f"key '{value}' already appears in row {first}", columns)))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [p for _, _, p in found[:MAX_REPORTED]], total
+
+
+def _problem(path: Path, kind: str, row: int, field: str, rule: str, detail: str,
+             columns: dict[str, tuple[str, str]]) -> Problem:
+    where = {"csv": f"CSV line {row + 1}", "excel": f"Excel row {row + 1}"}.get(kind)
+    source = columns.get(field, (field, ""))[0]
+    named = f" (column '{source}' of the file)" if source != field else ""
+    suffix = f"; {where}" if where else ""
+    return Problem(f"row {row}: {detail}{named}{suffix}", file=str(path), line=row,
+                   column=field, rule=rule, object=f"row {row}")
+
+
+def _register_orgunits(con: duckdb.DuckDBPyConnection, hierarchy: Hierarchy) -> None:
+    """The codes of the flattened ancestor table, as a temp table of the staging connection."""
+    codes = sorted({unit for unit, _, depth in hierarchy.ancestor_rows() if depth == 0})
+    con.register("_sodo_orgunit_codes", pa.table({"code": pa.array(codes, pa.string())}))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ORGUNITS} AS "
+                    "SELECT code FROM _sodo_orgunit_codes")
+    finally:
+        con.unregister("_sodo_orgunit_codes")
+
+
+def _stepper(file: str, progress: Progress | None) -> Callable[[str], None]:
+    steps = ["reading", "validating", "applying", "done"]
+    state = {"i": 0}
+
+    def step(description: str) -> None:
+        state["i"] += 1
+        if progress is not None:
+            progress(file, state["i"], len(steps), description)
+
+    return step
+
+
+def _sql_str(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _sql_ident(text: str) -> str:
+    return text.replace('"', '""')
