@@ -1,0 +1,410 @@
+"""Gather what the assessment needs and run it: observed series per target, task progress,
+rankings of provinces and ministries.
+
+Series come from two places: the programme's own ``values`` (figures the source documents
+report, origin ``seed``) and the operational store's ``indicator_value`` rows (origin
+``computed`` or ``reported``; only ``approved`` values, only the total category ``''``).
+
+Choosing one series per target when sources disagree:
+
+1. keep only period types comparable with the target: for an indicator that sums over time
+   (a flow such as a count of transactions) only values of the deadline's period type; for a
+   level or ratio any period type;
+2. within a period type, each period takes the value of the most recent source (the latest
+   ``updated_at`` of a stored value, the ``issued`` date of a seed's document; ties go to
+   computed, then reported, then seed);
+3. the period type whose series reaches furthest (then has most points; then the coarsest,
+   whose values are the official ones) is assessed; the others, and every value that lost to a
+   more recent source, are listed in the components as ``other_series`` and ``disagreements``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, Table, and_, inspect, select, tuple_
+
+from sodo.model.orgunits import Hierarchy, OrgUnitLevel, default_hierarchy
+from sodo.model.periods import Period, PeriodType
+from sodo.model.problems import InputError
+from sodo.model.programme import Aggregation, Indicator, Programme, Target
+from sodo.services.assess.config import AssessmentConfig, load_config
+from sodo.services.assess.targets import (
+    Observation,
+    TargetAssessment,
+    assess_target,
+    period_end,
+    sense_of,
+)
+from sodo.services.assess.tasks import (
+    TaskAssessment,
+    TaskProgress,
+    accountability,
+    assess_task,
+)
+from sodo.services.workspace import Workspace
+from sodo.store.db import indicator_value, make_engine
+
+# Vietnam keeps UTC+7 all year: a task update stamped 23:30 UTC on 31/01 was made on 01/02.
+VIETNAM = timezone(timedelta(hours=7))
+ORIGIN_PRIORITY = {"computed": 3, "reported": 2, "seed": 1}
+_TYPE_RANK = {t: i for i, t in enumerate(PeriodType)}
+
+StoreSource = Workspace | Engine | str | Path | None
+
+
+@dataclass(frozen=True)
+class SourcedValue:
+    """One candidate value for one period, with where it came from and how recent it is."""
+
+    period: str
+    value: float
+    origin: str
+    source: str
+    recency: datetime
+
+    @property
+    def period_type(self) -> str:
+        return Period.parse(self.period).type.value
+
+    @property
+    def label(self) -> str:
+        return f"{self.origin}: {self.source}" if self.source else self.origin
+
+
+def engine_of(source: StoreSource) -> Engine | None:
+    """An engine for the operational store named by ``source`` (a workspace, an engine, a URL
+    or a SQLite file), or None when there is none."""
+    if source is None:
+        return None
+    if isinstance(source, Engine):
+        return source
+    if isinstance(source, Workspace):
+        return make_engine(source.database_url)
+    text = str(source)
+    if "://" in text:
+        return make_engine(text)
+    return make_engine(f"sqlite:///{Path(text).resolve().as_posix()}")
+
+
+def _has_table(engine: Engine, name: str) -> bool:
+    return inspect(engine).has_table(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Series
+# ---------------------------------------------------------------------------------------------
+
+def _aware(moment: datetime | None) -> datetime:
+    if moment is None:
+        return datetime.min.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def programme_values(programme: Programme) -> dict[tuple[str, str], list[SourcedValue]]:
+    """The programme's own figures (origin ``seed``) by (indicator, org unit)."""
+    out: dict[tuple[str, str], list[SourcedValue]] = defaultdict(list)
+    for value in programme.values:
+        if value.category:
+            continue
+        issued = value.source.issued if value.source else None
+        recency = (datetime(issued.year, issued.month, issued.day, tzinfo=UTC) if issued
+                   else datetime.min.replace(tzinfo=UTC))
+        label = value.source.document if value.source else "programme"
+        if value.estimate:
+            label += " (ước tính)"
+        out[(value.indicator, value.orgunit)].append(
+            SourcedValue(value.period, value.value, "seed", label, recency))
+    return out
+
+
+def stored_values(engine: Engine | None, pairs: Iterable[tuple[str, str]]
+                  ) -> dict[tuple[str, str], list[SourcedValue]]:
+    """Approved total values of the operational store for the (indicator, org unit) pairs."""
+    out: dict[tuple[str, str], list[SourcedValue]] = defaultdict(list)
+    wanted = sorted(set(pairs))
+    if engine is None or not wanted or not _has_table(engine, "indicator_value"):
+        return out
+    iv = indicator_value.c
+    with engine.connect() as conn:
+        # Chunks keep the IN list within what every database accepts.
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            query = select(iv.indicator, iv.orgunit, iv.period, iv.value, iv.origin, iv.source,
+                           iv.run_id, iv.updated_at).where(
+                and_(tuple_(iv.indicator, iv.orgunit).in_(chunk), iv.category == "",
+                     iv.state == "approved", iv.value.is_not(None)))
+            for row in conn.execute(query):
+                source = row.source or (f"run {row.run_id}" if row.run_id else "")
+                out[(row.indicator, row.orgunit)].append(SourcedValue(
+                    row.period, float(row.value), row.origin, source, _aware(row.updated_at)))
+    return out
+
+
+def choose_series(indicator: Indicator, target: Target, candidates: list[SourcedValue]
+                  ) -> tuple[list[Observation], str, list[dict[str, Any]]]:
+    """One series for the target out of every candidate value (rules in the module doc).
+    Returns the observations, a description of the chosen series and the alternatives."""
+    if not candidates:
+        return [], "", []
+    deadline_type = Period.parse(target.deadline).type.value if target.deadline else None
+    by_type: dict[str, dict[str, list[SourcedValue]]] = defaultdict(lambda: defaultdict(list))
+    skipped: list[dict[str, Any]] = []
+    for cand in candidates:
+        ptype = cand.period_type
+        if (indicator.aggregation_time is Aggregation.SUM and deadline_type
+                and ptype != deadline_type):
+            skipped.append({"period_type": ptype, "reason": "a sum over a shorter period is "
+                            "not comparable with the target"})
+            continue
+        by_type[ptype][cand.period].append(cand)
+
+    def best(values: list[SourcedValue]) -> SourcedValue:
+        return max(values, key=lambda v: (v.recency, ORIGIN_PRIORITY.get(v.origin, 0)))
+
+    summaries = []
+    for ptype, periods in by_type.items():
+        chosen = {p: best(vals) for p, vals in periods.items()}
+        ordered = sorted(chosen.values(), key=lambda v: period_end(v.period))
+        summaries.append((ptype, ordered, periods))
+    if not summaries:
+        return [], "", skipped[:1]
+    summaries.sort(key=lambda s: (period_end(s[1][-1].period)[0], len(s[1]),
+                                  _TYPE_RANK[PeriodType(s[0])]), reverse=True)
+    ptype, ordered, periods = summaries[0]
+    sources = sorted({v.label for v in ordered})
+    description = f"{ptype}: {', '.join(sources)}"
+    alternatives: list[dict[str, Any]] = []
+    for other_type, other, _ in summaries[1:]:
+        alternatives.append({"period_type": other_type, "points": len(other),
+                             "latest_period": other[-1].period, "latest": other[-1].value,
+                             "sources": sorted({v.label for v in other})})
+    disagreements = []
+    for period, vals in periods.items():
+        winner = best(vals)
+        for val in vals:
+            if val is not winner and val.value != winner.value:
+                disagreements.append({"period": period, "value": val.value,
+                                      "source": val.label, "used": winner.value,
+                                      "used_source": winner.label})
+    if disagreements:
+        alternatives.append({"disagreements": disagreements})
+    alternatives.extend(skipped[:1])
+    return [Observation(v.period, v.value, v.label) for v in ordered], description, alternatives
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets
+# ---------------------------------------------------------------------------------------------
+
+def _config_for(source: StoreSource, config: AssessmentConfig | None) -> AssessmentConfig:
+    if config is not None:
+        return config
+    if isinstance(source, Workspace):
+        return load_config(source.root)
+    return AssessmentConfig()
+
+
+def assess_targets(source: StoreSource, programme: Programme, as_of: date | None = None,
+                   config: AssessmentConfig | None = None, *, target_ids: Iterable[str] = (),
+                   orgunit: str | None = None) -> list[TargetAssessment]:
+    """Assess every target of ``programme`` (or those named) at ``as_of`` (default today)
+    against the programme's own values and the store's approved values."""
+    as_of = as_of or date.today()
+    config = _config_for(source, config)
+    wanted = set(target_ids)
+    known = {t.id for t in programme.targets}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise InputError(f"no such target: {', '.join(unknown)}")
+    targets = [t for t in programme.targets
+               if (not wanted or t.id in wanted) and (orgunit is None or t.orgunit == orgunit)]
+    indicators = {ind.code: ind for ind in programme.indicators}
+    seeds = programme_values(programme)
+    stored = stored_values(engine_of(source), ((t.indicator, t.orgunit) for t in targets))
+    results = []
+    for target in targets:
+        indicator = indicators.get(target.indicator)
+        if indicator is None:
+            raise InputError(f"target {target.id}: indicator '{target.indicator}' is not "
+                             "defined in the programme")
+        key = (target.indicator, target.orgunit)
+        series, description, alternatives = choose_series(
+            indicator, target, seeds.get(key, []) + stored.get(key, []))
+        results.append(assess_target(target, indicator, series, as_of, config,
+                                     series_source=description, alternatives=alternatives))
+    return results
+
+
+# ---------------------------------------------------------------------------------------------
+# Tasks
+# ---------------------------------------------------------------------------------------------
+
+def _local_date(moment: datetime | date | None) -> date | None:
+    if moment is None:
+        return None
+    if isinstance(moment, datetime):
+        return _aware(moment).astimezone(VIETNAM).date()
+    return moment
+
+
+def task_progress(source: StoreSource, programme_code: str = "",
+                  as_of: date | None = None) -> dict[str, TaskProgress]:
+    """The latest progress of each task from the store's ``task_update`` history (if the table
+    exists), as known at ``as_of``. A task's done date is the first update of the run of
+    ``done`` updates it ends with (reopened tasks are not done)."""
+    engine = engine_of(source)
+    if engine is None or not _has_table(engine, "task_update"):
+        return {}
+    table = Table("task_update", MetaData(), autoload_with=engine)
+    cols = table.c
+    query = select(table)
+    if programme_code and "programme" in cols:
+        query = query.where(cols.programme.in_([programme_code, ""]))
+    query = query.order_by(cols.task, cols.at, cols.id)
+    history: dict[str, list[Any]] = defaultdict(list)
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            day = _local_date(row.at)
+            if as_of is not None and day is not None and day > as_of:
+                continue
+            history[row.task].append(row)
+    progress: dict[str, TaskProgress] = {}
+    for task_id, rows in history.items():
+        last = rows[-1]
+        done_on = None
+        if str(last.status).lower() == "done":
+            first_done = last
+            for row in reversed(rows):
+                if str(row.status).lower() != "done":
+                    break
+                first_done = row
+            done_on = _local_date(first_done.at)
+        progress[task_id] = TaskProgress(
+            status=str(last.status), percent=last.percent, done_on=done_on,
+            updated_on=_local_date(last.at), note=last.note or "")
+    return progress
+
+
+def assess_tasks(source: StoreSource, programme: Programme, as_of: date | None = None,
+                 config: AssessmentConfig | None = None, *, lead: str | None = None,
+                 progress: dict[str, TaskProgress] | None = None) -> list[TaskAssessment]:
+    """The status of every task at ``as_of`` from its latest progress in the store."""
+    as_of = as_of or date.today()
+    config = _config_for(source, config)
+    if progress is None:
+        progress = task_progress(source, programme.code, as_of)
+    out = []
+    for task in programme.tasks:
+        if lead is not None and lead not in task.lead:
+            continue
+        out.append(assess_task(task, progress.get(task.id), as_of, config))
+    return out
+
+
+def accountability_rows(assessments: Iterable[TaskAssessment],
+                        hierarchy: Hierarchy | None = None) -> list[dict[str, Any]]:
+    """The "6 rõ" accountability table as rows: lead agency, its name, and the counts."""
+    hierarchy = hierarchy or default_hierarchy()
+    rows = []
+    for lead, counts in accountability(assessments).items():
+        name = hierarchy.get(lead).name if lead in hierarchy else lead
+        rows.append({"lead": lead, "name": name, **counts})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Rankings
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class RankRow:
+    rank: int | None
+    orgunit: str
+    name: str
+    value: float | None
+    previous_rank: int | None
+    previous_value: float | None
+    change: int | None  # positive: moved up (better rank than in the previous period)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def competition_ranks(values: dict[str, float], sense: int) -> dict[str, int]:
+    """Standard competition ranking ("1224"): equal values share a rank and the next rank
+    skips. ``sense`` +1 ranks the highest value first, −1 the lowest."""
+    ordered = sorted(values.items(), key=lambda kv: (-sense * kv[1], kv[0]))
+    ranks: dict[str, int] = {}
+    previous_value: float | None = None
+    previous_rank = 0
+    for position, (code, value) in enumerate(ordered, start=1):
+        if previous_value is None or value != previous_value:
+            previous_rank = position
+        ranks[code] = previous_rank
+        previous_value = value
+    return ranks
+
+
+def _level_values(engine: Engine | None, seeds: dict[tuple[str, str], list[SourcedValue]],
+                  indicator: str, period: str, codes: list[str]) -> dict[str, float]:
+    candidates: dict[str, list[SourcedValue]] = defaultdict(list)
+    for code in codes:
+        for cand in seeds.get((indicator, code), []):
+            if cand.period == period:
+                candidates[code].append(cand)
+    if engine is not None and _has_table(engine, "indicator_value"):
+        iv = indicator_value.c
+        query = select(iv.orgunit, iv.value, iv.origin, iv.source, iv.updated_at).where(
+            and_(iv.indicator == indicator, iv.period == period, iv.category == "",
+                 iv.state == "approved", iv.value.is_not(None), iv.orgunit.in_(codes)))
+        with engine.connect() as conn:
+            for row in conn.execute(query):
+                candidates[row.orgunit].append(SourcedValue(
+                    period, float(row.value), row.origin, row.source or "",
+                    _aware(row.updated_at)))
+    return {code: max(vals, key=lambda v: (v.recency, ORIGIN_PRIORITY.get(v.origin, 0))).value
+            for code, vals in candidates.items() if vals}
+
+
+def rank(source: StoreSource, programme: Programme, indicator: str, period: str,
+         level: str = "province", hierarchy: Hierarchy | None = None) -> list[RankRow]:
+    """Rank the org units of ``level`` (province or ministry) active at the period's end on
+    ``indicator`` for ``period``, with the change of rank since the previous period of the same
+    type. Units without a value are listed last, unranked."""
+    hierarchy = hierarchy or default_hierarchy()
+    try:
+        ind = programme.indicator(indicator)
+    except KeyError:
+        raise InputError(f"no such indicator in the programme: '{indicator}'") from None
+    try:
+        lvl = OrgUnitLevel(level)
+    except ValueError:
+        raise InputError(f"level must be province or ministry, not '{level}'") from None
+    if lvl not in (OrgUnitLevel.PROVINCE, OrgUnitLevel.MINISTRY):
+        raise InputError(f"level must be province or ministry, not '{level}'")
+    current = Period.parse(period)
+    previous = current.previous()
+    units = hierarchy.at_level(lvl, on=current.end)
+    codes = [u.code for u in units]
+    names = {u.code: u.name for u in units}
+    engine = engine_of(source)
+    seeds = programme_values(programme)
+    sense = sense_of(Target(id="rank", indicator=indicator), ind)[0]
+    now_values = _level_values(engine, seeds, indicator, current.id, codes)
+    before_values = _level_values(engine, seeds, indicator, previous.id, codes)
+    now_ranks = competition_ranks(now_values, sense)
+    before_ranks = competition_ranks(before_values, sense)
+    rows = []
+    for code in codes:
+        now_rank, before_rank = now_ranks.get(code), before_ranks.get(code)
+        change = before_rank - now_rank if now_rank and before_rank else None
+        rows.append(RankRow(now_rank, code, names[code], now_values.get(code), before_rank,
+                            before_values.get(code), change))
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.orgunit))
+    return rows
