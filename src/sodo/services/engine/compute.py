@@ -1,0 +1,285 @@
+"""Compute every record-computed indicator and the 766 index for a workspace, and store them.
+
+One pass per dataset on the record backend (DuckDB, PostgreSQL or PySpark) produces the
+(unit, month) sums; they are cached in the workspace (``.sodo/engine/<dataset>.parquet``) so an
+incremental run scans only the months new batches touched, then rolls up the cached sums of
+the affected years and replaces the values of the affected periods (those months and their
+quarter, half and year).
+
+Modes:
+
+- full (``full=True``, the first run, or after a definition changed): scan everything,
+  replace every computed value of the engine's indicators;
+- periods (``periods=[...]``): rescan the months of those periods, replace their values and
+  those of the quarters/halves/years that contain them (other months come from the cache);
+- incremental (default): the months touched by batches newer than the last run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from sodo.model.orgunits import Hierarchy, OrgUnitLevel, default_hierarchy
+from sodo.model.periods import Period, PeriodType
+from sodo.model.problems import InputError
+from sodo.services.engine.compiler import MONTH_COLUMN, MeasurePlan, base_aggregate, plan_dataset
+from sodo.services.engine.definitions import (
+    AllRecords,
+    EngineConfig,
+    Measure,
+    load_engine_config,
+)
+from sodo.services.engine.rollup import ancestor_frame, combine, rollup
+from sodo.services.engine.scoring import VALUE_COLUMNS, score
+
+if TYPE_CHECKING:
+    from sodo.services.workspace import Workspace
+
+COMPUTE_BACKENDS = ("duckdb", "postgres", "parquet", "spark")
+ALL_LEVELS = ("nation", "ministry", "province", "commune")
+RECORDS_MEASURE = Measure("count", AllRecords())
+
+
+@dataclass
+class ComputeRun:
+    """What one compute did."""
+
+    id: int | None
+    backend: str
+    mode: str  # full | periods | incremental | up-to-date
+    record_count: int
+    periods: list[str]
+    indicators: list[str]
+    value_count: int
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.id, "backend": self.backend, "mode": self.mode,
+            "records": self.record_count, "periods": len(self.periods),
+            "indicators": len(self.indicators), "values": self.value_count,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+# -- pure stages (no workspace): used by compute(), the tests and the benchmark --------------
+def make_plans(config: EngineConfig) -> dict[str, MeasurePlan]:
+    indicators = config.all_rate_indicators()
+    plans = {}
+    for ds in config.datasets():
+        plan = plan_dataset(ds, indicators)
+        plan.add(RECORDS_MEASURE)
+        plans[ds] = plan
+    return plans
+
+
+def base_sums(tables: Mapping[str, ir.Table], plans: Mapping[str, MeasurePlan],
+              months: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Scan each dataset once: (unit, month) sums of every measure, as pandas frames."""
+    out = {}
+    for ds, plan in plans.items():
+        if ds not in tables:
+            raise InputError(f"the record store has no dataset '{ds}' that the definitions use")
+        expr = base_aggregate(plan, tables[ds], months)
+        frame = expr.to_pyarrow().to_pandas()
+        out[ds] = frame
+    return out
+
+
+def months_to_periods(months: Iterable[str]) -> set[str]:
+    """Month ids and the quarter, half and year ids containing them."""
+    out: set[str] = set()
+    for month in months:
+        period = Period.parse(month)
+        out.add(period.id)
+        for pt in (PeriodType.QUARTER, PeriodType.HALF, PeriodType.YEAR):
+            out.add(Period.containing(period.start, pt).id)
+    return out
+
+
+def values_from_sums(bases: Mapping[str, pd.DataFrame], plans: Mapping[str, MeasurePlan],
+                     config: EngineConfig, hierarchy: Hierarchy,
+                     periods: set[str] | None = None,
+                     levels: Sequence[str] = ALL_LEVELS) -> pd.DataFrame:
+    """Roll the (unit, month) sums up and score them; ``periods`` restricts the output (and the
+    roll-up, to the years concerned)."""
+    ancestors = ancestor_frame(hierarchy)
+    frames = []
+    years = {p[:4] for p in periods} if periods is not None else None
+    for ds, plan in plans.items():
+        base = bases[ds]
+        if years is not None:
+            base = base[(base[MONTH_COLUMN] // 100).astype(str).isin(years)]
+        frames.append(rollup(base, plan, ancestors))
+    rolled = combine(frames)
+    if periods is not None and len(rolled):
+        rolled = rolled[rolled["period"].isin(periods)]
+    if len(rolled) and set(levels) != set(ALL_LEVELS):
+        level_of = {u.code: str(u.level) for u in hierarchy}
+        rolled = rolled[rolled["orgunit"].map(level_of).isin(levels)]
+    rolled = rolled.reset_index(drop=True)
+    return score(rolled, config, dict(plans), hierarchy) if len(rolled) else pd.DataFrame(
+        columns=VALUE_COLUMNS)
+
+
+def evaluate(tables: Mapping[str, ir.Table], config: EngineConfig,
+             hierarchy: Hierarchy | None = None, levels: Sequence[str] = ALL_LEVELS
+             ) -> pd.DataFrame:
+    """Every value of every indicator for every unit and period, from Ibis tables."""
+    plans = make_plans(config)
+    bases = base_sums(tables, plans)
+    return values_from_sums(bases, plans, config, hierarchy or default_hierarchy(),
+                            levels=levels)
+
+
+# -- the sums cache --------------------------------------------------------------------------
+class SumsCache:
+    """(unit, month) sums per dataset kept in the workspace, with the batch they reflect."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.state_file = root / "state.json"
+
+    def state(self) -> dict[str, Any]:
+        if not self.state_file.exists():
+            return {}
+        try:
+            return json.loads(self.state_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def load(self, dataset: str) -> pd.DataFrame | None:
+        path = self.root / f"{dataset}.parquet"
+        return pd.read_parquet(path) if path.exists() else None
+
+    def save(self, bases: Mapping[str, pd.DataFrame], state: dict[str, Any]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        for ds, frame in bases.items():
+            tmp = self.root / f".{ds}.parquet.tmp"
+            frame.to_parquet(tmp, index=False)
+            os.replace(tmp, self.root / f"{ds}.parquet")
+        tmp = self.root / ".state.json.tmp"
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, self.state_file)
+
+
+def _merge(old: pd.DataFrame | None, new: pd.DataFrame, months: Sequence[str] | None
+           ) -> pd.DataFrame:
+    if old is None or months is None:
+        return new
+    keys = {int(m[:4]) * 100 + int(m[5:7]) for m in months}
+    kept = old[~old[MONTH_COLUMN].isin(keys)]
+    return pd.concat([kept, new], ignore_index=True) if len(kept) else new
+
+
+# -- tables per backend ----------------------------------------------------------------------
+def _spark_tables(workspace: Workspace, datasets: Sequence[str]) -> dict[str, ir.Table]:
+    from sodo.services.engine.spark import spark_tables
+
+    return spark_tables(Path(workspace.parquet_dir), datasets)
+
+
+def compute(workspace: Workspace, backend: str | None = None,
+            periods: Sequence[str] | None = None, full: bool = False,
+            levels: Sequence[str] = ALL_LEVELS) -> ComputeRun:
+    """Compute and store every engine value for ``workspace``; see the module doc for modes.
+
+    ``backend``: duckdb | postgres | parquet (a record store, scanned by its own engine) or
+    spark (PySpark local mode over the workspace's Parquet folder)."""
+    from sodo.store.db import make_engine
+    from sodo.store.migrate import is_up_to_date, upgrade
+    from sodo.store.records import open_record_store
+    from sodo.store.values import finish_run, replace_computed_values, start_run
+
+    began = time.perf_counter()
+    timings: dict[str, float] = {}
+    name = (backend or workspace.record_backend or "duckdb").lower()
+    if name not in COMPUTE_BACKENDS:
+        raise InputError(f"unknown compute backend '{name}' (one of: "
+                         f"{', '.join(COMPUTE_BACKENDS)})")
+    bad_levels = sorted(set(levels) - set(ALL_LEVELS))
+    if bad_levels:
+        raise InputError(f"unknown level(s) {', '.join(bad_levels)} (one of: "
+                         f"{', '.join(ALL_LEVELS)})")
+    config = load_engine_config(workspace.programme_path())
+    hierarchy = default_hierarchy()
+    plans = make_plans(config)
+    codes = config.output_codes()
+    cache = SumsCache(workspace.root / ".sodo" / "engine")
+    state = cache.state()
+    store = open_record_store(workspace, "parquet" if name == "spark" else name)
+    try:
+        last_batch = store.last_batch_id()
+        fresh = full or state.get("fingerprint") != config.fingerprint() or any(
+            cache.load(ds) is None for ds in plans)
+        months: list[str] | None
+        if fresh:
+            mode, months = "full", None
+        elif periods:
+            mode = "periods"
+            months = sorted({m.id for p in periods for m in Period.parse(p).months()})
+        else:
+            mode = "incremental"
+            since = state.get("last_batch_id")
+            touched: set[str] = set()
+            if last_batch is not None and last_batch != since:
+                for ds in plans:
+                    touched |= store.touched_months(ds, since)
+            months = sorted(touched)
+        if months is not None and not months:
+            return ComputeRun(None, name, "up-to-date", 0, [], codes, 0,
+                              time.perf_counter() - began)
+
+        engine = make_engine(workspace.database_url)
+        if not is_up_to_date(workspace.database_url):
+            upgrade(workspace.database_url)
+        affected = months_to_periods(months) if months is not None else None
+        run_id = start_run(engine, name, sorted(affected or []), codes)
+        try:
+            t0 = time.perf_counter()
+            if name == "spark":
+                tables = _spark_tables(workspace, list(plans))
+            else:
+                tables = {ds: store.table(ds) for ds in plans}
+            new = base_sums(tables, plans, months)
+            timings["scan"] = time.perf_counter() - t0
+            record_count = int(sum(
+                new[ds][plans[ds].column(RECORDS_MEASURE)].sum() for ds in plans))
+            bases = {ds: _merge(cache.load(ds) if months is not None else None, new[ds], months)
+                     for ds in plans}
+            t0 = time.perf_counter()
+            values = values_from_sums(bases, plans, config, hierarchy, affected, levels)
+            timings["rollup_score"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            written = replace_computed_values(engine, run_id, values, codes, affected,
+                                              source=f"sodo compute ({name})")
+            timings["write"] = time.perf_counter() - t0
+            cache.save(bases, {"fingerprint": config.fingerprint(),
+                               "last_batch_id": last_batch})
+            all_periods = sorted(set(values["period"])) if affected is None else sorted(affected)
+            finish_run(engine, run_id, record_count=record_count, value_count=written,
+                       periods=all_periods)
+        except BaseException as exc:
+            finish_run(engine, run_id, record_count=0, value_count=0, status="failed",
+                       message=str(exc)[:2000])
+            raise
+        finally:
+            engine.dispose()
+        return ComputeRun(run_id, name, mode, record_count, all_periods, codes, written,
+                          time.perf_counter() - began, timings)
+    finally:
+        store.close()
+
+
+def level_codes(hierarchy: Hierarchy, level: str) -> list[str]:
+    return [u.code for u in hierarchy.at_level(OrgUnitLevel(level))]

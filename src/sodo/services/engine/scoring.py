@@ -1,0 +1,151 @@
+"""From rolled-up sums to values: ratios of sums, the 766 scores, group scores, total, ranks.
+
+Works on the small rolled-up frame (one row per org unit × period), vectorised with numpy.
+
+Rules (configured in ``svc766.yaml``, see :mod:`.definitions`):
+
+- rate (percent) = numerator / denominator × scale, two decimals; an empty denominator gives
+  N/A (no value), never 0;
+- score = max if rate ≥ threshold else rate × max / threshold, two decimals, from the rate as
+  published (rounded), so anyone can redo the sum from the published components;
+- redistribution: when the source indicator is N/A its maximum is shared equally by the target
+  indicators that are not N/A (766: no feedback -> 5.3's 6 points to 5.2 and 5.4);
+- a group's points are the sum of its scores; its computable maximum the sum of the (effective)
+  maxima of its indicators that are not N/A; a group with nothing computable is N/A;
+- total = 100 × points / computable maximum (``normalised_100``) or the raw points;
+- rank: competition ranking (1, 2, 2, 4) on the total (two decimals), per level and period.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sodo.model.orgunits import Hierarchy
+from sodo.services.engine.compiler import MeasurePlan
+from sodo.services.engine.definitions import EngineConfig, IndexConfig
+
+VALUE_COLUMNS = ["indicator", "orgunit", "period", "period_type", "value", "numerator",
+                 "denominator"]
+
+
+def _frame(keys: pd.DataFrame, code: str, value: np.ndarray, numerator: np.ndarray | None,
+           denominator: np.ndarray | None) -> pd.DataFrame:
+    n = len(keys)
+    return pd.DataFrame({
+        "indicator": code,
+        "orgunit": keys["orgunit"].to_numpy(),
+        "period": keys["period"].to_numpy(),
+        "period_type": keys["period_type"].to_numpy(),
+        "value": value,
+        "numerator": numerator if numerator is not None else np.full(n, np.nan),
+        "denominator": denominator if denominator is not None else np.full(n, np.nan),
+    })
+
+
+def _column(rolled: pd.DataFrame, name: str) -> np.ndarray:
+    if name in rolled:
+        return rolled[name].to_numpy(dtype="float64")
+    return np.zeros(len(rolled))
+
+
+def score(rolled: pd.DataFrame, config: EngineConfig, plans: dict[str, MeasurePlan],
+          hierarchy: Hierarchy) -> pd.DataFrame:
+    """Every output value for every (org unit, period) row of ``rolled``."""
+    frames: list[pd.DataFrame] = []
+    rates: dict[str, np.ndarray] = {}
+    keys = rolled[["orgunit", "period", "period_type"]]
+    for ind in config.all_rate_indicators():
+        plan = plans[ind.dataset]
+        num_m, den_m = ind.measures()
+        num = _column(rolled, f"{ind.dataset}.{plan.column(num_m)}")
+        if den_m is None:
+            value, den = num.copy(), None
+        else:
+            den = _column(rolled, f"{ind.dataset}.{plan.column(den_m)}")
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = np.where(den > 0, num / np.where(den > 0, den, 1) * ind.scale, np.nan)
+        value = np.round(value, ind.decimals)
+        rates[ind.code] = value
+        frames.append(_frame(keys, ind.code, value, num, den))
+    if config.index is not None and len(rolled):
+        frames += _index_frames(keys, config.index, rates, hierarchy)
+    if not frames:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _index_frames(keys: pd.DataFrame, idx: IndexConfig, rates: dict[str, np.ndarray],
+                  hierarchy: Hierarchy) -> list[pd.DataFrame]:
+    decimals = idx.options.decimals
+    n = len(keys)
+    scored = [i for i in idx.indicators if not i.display]
+    not_applicable = {i.id: np.isnan(rates[i.code]) for i in scored}
+    max_points = {i.id: np.full(n, float(i.max)) for i in scored}
+    for red in idx.redistribute:
+        source_na = not_applicable[red.source]
+        receives = np.array([~not_applicable[t] for t in red.to])
+        receivers = receives.sum(axis=0)
+        share = np.where(source_na & (receivers > 0),
+                         idx.by_id(red.source).max / np.maximum(receivers, 1), 0.0)
+        for row, target in zip(receives, red.to, strict=True):
+            max_points[target] = max_points[target] + np.where(row, share, 0.0)
+        # the source's own maximum left the computable maximum with it being N/A
+
+    frames: list[pd.DataFrame] = []
+    points_by_group = {g.code: np.zeros(n) for g in idx.groups}
+    computable_by_group = {g.code: np.zeros(n) for g in idx.groups}
+    for ind in scored:
+        rate, top, na = rates[ind.code], max_points[ind.id], not_applicable[ind.id]
+        with np.errstate(invalid="ignore"):
+            points = np.where(rate >= ind.threshold, top, rate * top / ind.threshold)
+        points = np.where(na, np.nan, np.round(points, decimals))
+        frames.append(_frame(keys, idx.score_code(ind), points, points,
+                             np.where(na, np.nan, top)))
+        points_by_group[ind.group] += np.where(na, 0.0, points)  # type: ignore[index]
+        computable_by_group[ind.group] += np.where(na, 0.0, top)  # type: ignore[index]
+
+    total_points, total_computable = np.zeros(n), np.zeros(n)
+    for group in idx.groups:
+        points, computable = points_by_group[group.code], computable_by_group[group.code]
+        na = computable <= 0
+        if idx.options.group_value == "scaled_to_group_max":
+            value = np.where(na, np.nan, points * group.max / np.where(na, 1, computable))
+        else:
+            value = np.where(na, np.nan, points)
+        frames.append(_frame(keys, idx.group_code(group), np.round(value, decimals),
+                             np.where(na, np.nan, points), np.where(na, np.nan, computable)))
+        total_points += points
+        total_computable += computable
+    na = total_computable <= 0
+    if idx.options.total == "normalised_100":
+        total = np.where(na, np.nan, 100 * total_points / np.where(na, 1, total_computable))
+    else:
+        total = np.where(na, np.nan, total_points)
+    total = np.round(total, decimals)
+    frames.append(_frame(keys, idx.total_code, total, np.where(na, np.nan, total_points),
+                         np.where(na, np.nan, total_computable)))
+    frames.append(_rank_frame(keys, idx, total, hierarchy))
+    return frames
+
+
+def competition_rank(values: pd.Series) -> pd.Series:
+    """1, 2, 2, 4: higher is better; equal values share the best rank."""
+    return values.rank(method="min", ascending=False)
+
+
+def _rank_frame(keys: pd.DataFrame, idx: IndexConfig, total: np.ndarray,
+                hierarchy: Hierarchy) -> pd.DataFrame:
+    level_of = {u.code: str(u.level) for u in hierarchy}
+    frame = keys.copy()
+    frame["total"] = total
+    frame["level"] = frame["orgunit"].map(level_of)
+    eligible = (frame["level"].isin(idx.options.rank_levels)
+                & frame["period_type"].isin(idx.options.rank_period_types)
+                & frame["total"].notna())
+    ranked = frame[eligible].copy()
+    groups = ranked.groupby(["level", "period"], sort=False)["total"]
+    ranked["rank"] = groups.transform(competition_rank)
+    ranked["count"] = groups.transform("size")
+    return _frame(ranked, idx.rank_code, ranked["rank"].to_numpy(dtype="float64"), None,
+                  ranked["count"].to_numpy(dtype="float64"))
