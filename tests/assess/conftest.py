@@ -15,6 +15,10 @@ from sodo.store.db import indicator_value, make_engine, metadata
 
 @pytest.fixture
 def programme() -> Programme:
+    return make_programme()
+
+
+def make_programme() -> Programme:
     return Programme.model_validate({
         "code": "TEST",
         "name": "Chương trình thử",

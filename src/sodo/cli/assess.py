@@ -1,0 +1,150 @@
+"""``sodo assess`` (targets), ``sodo assess tasks`` and ``sodo rank``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+from sodo.cli.common import (
+    FormatOption,
+    OutputFormat,
+    WorkspaceOption,
+    emit,
+    open_workspace,
+    user_errors,
+)
+from sodo.cli.programme import load_for_cli
+from sodo.model.periods import parse_vietnamese_period
+from sodo.services.assess.service import accountability_rows, assess_targets, assess_tasks, rank
+from sodo.services.assess.targets import sort_worst_first
+
+assess_app = typer.Typer(
+    help="Assess the programme: is each target on track, each task on time (with every "
+         "calculation shown).",
+    invoke_without_command=True,
+)
+
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Assess as on this day (2026-03-01, 01/03/2026) or at the end "
+                                 "of this period (2025, 2025Q4); default today."),
+]
+
+TARGET_COLUMNS = ["target_id", "indicator", "orgunit", "deadline", "target_value", "baseline",
+                  "latest", "latest_period", "projected", "status", "method"]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(assess_app, name="assess")
+    app.command("rank")(rank_command)
+
+
+def parse_as_of(text: str | None) -> date:
+    """A day, or the last day of a period; today when not given."""
+    if not text:
+        return date.today()
+    return parse_vietnamese_period(text).end
+
+
+def _short(value: Any) -> Any:
+    return round(value, 2) if isinstance(value, float) else value
+
+
+@assess_app.callback()
+@user_errors
+def assess_command(
+    ctx: typer.Context,
+    as_of: AsOfOption = None,
+    target: Annotated[list[str] | None, typer.Option("--target", "-t",
+                                                     help="Only this target (repeatable).")] = None,
+    orgunit: Annotated[str | None, typer.Option("--orgunit", help="Only targets of this org "
+                                                                  "unit (code).")] = None,
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Assess every target: latest value, baseline, projection at the deadline, status and the
+    method and components that produced it (JSON gives every component)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    day = parse_as_of(as_of)
+    programme = load_for_cli(None, workspace).programme
+    ws = open_workspace(workspace, required=False)
+    results = sort_worst_first(assess_targets(ws, programme, day, target_ids=target or (),
+                                              orgunit=orgunit))
+    if fmt is OutputFormat.JSON:
+        emit([r.to_dict() for r in results], fmt)
+        return
+    if fmt is OutputFormat.CSV:
+        rows = []
+        for r in results:
+            row = r.to_dict()
+            row["components"] = json.dumps(row["components"], ensure_ascii=False)
+            rows.append(row)
+        emit(rows, fmt, [*TARGET_COLUMNS, "status_label", "baseline_from", "series_source",
+                         "components"])
+        return
+    rows = []
+    for r in results:
+        row = {k: _short(v) for k, v in r.to_dict().items()}
+        row["status"] = r.status.label("vi")
+        rows.append(row)
+    emit(rows, fmt, TARGET_COLUMNS, title=f"Đánh giá mục tiêu / Target assessment — "
+                                          f"{day.strftime('%d/%m/%Y')}")
+
+
+@assess_app.command("tasks")
+@user_errors
+def assess_tasks_command(
+    as_of: AsOfOption = None,
+    lead: Annotated[str | None, typer.Option("--lead", help="Only tasks led by this unit "
+                                                            "(code).")] = None,
+    by_lead: Annotated[bool, typer.Option("--by-lead", help="The accountability table: per "
+                                                            "lead agency, tasks led, done on "
+                                                            "time, late, overdue.")] = False,
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """The status of every task at the as-of date: done on time, done late, in progress, due
+    soon, overdue, recurring, no deadline."""
+    day = parse_as_of(as_of)
+    programme = load_for_cli(None, workspace).programme
+    ws = open_workspace(workspace, required=False)
+    results = assess_tasks(ws, programme, day, lead=lead)
+    if by_lead:
+        emit(accountability_rows(results), fmt,
+             title=f"Trách nhiệm theo cơ quan chủ trì / Accountability — "
+                   f"{day.strftime('%d/%m/%Y')}")
+        return
+    rows = [r.to_dict() for r in results]
+    if fmt is OutputFormat.TABLE:
+        for row, r in zip(rows, results, strict=True):
+            row["status"] = r.status.label("vi")
+        emit(rows, fmt, ["task_id", "title", "lead", "deadline", "due", "status",
+                         "days_to_due", "done_on"],
+             title=f"Tiến độ nhiệm vụ / Tasks — {day.strftime('%d/%m/%Y')}")
+        return
+    emit(rows, fmt, None if fmt is OutputFormat.JSON else
+         ["task_id", "title", "lead", "deadline", "due", "status", "status_label",
+          "days_to_due", "done_on", "percent", "notes"])
+
+
+@user_errors
+def rank_command(
+    indicator: Annotated[str, typer.Option("--indicator", "-i", help="Indicator code.")],
+    period: Annotated[str, typer.Option("--period", "-p", help="Period id, e.g. 2025, "
+                                                               "2025Q4, 2025-11.")],
+    level: Annotated[str, typer.Option("--level", "-l",
+                                       help="province or ministry.")] = "province",
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Rank provinces or ministries on an indicator for a period (ties share a rank: 1, 2, 2,
+    4), with the change of rank since the previous period (positive: moved up)."""
+    programme = load_for_cli(None, workspace).programme
+    ws = open_workspace(workspace, required=False)
+    rows = [r.to_dict() for r in rank(ws, programme, indicator, period, level)]
+    emit(rows, fmt, ["rank", "orgunit", "name", "value", "previous_rank", "previous_value",
+                     "change"], title=f"Xếp hạng / Ranking — {indicator} — {period}")
