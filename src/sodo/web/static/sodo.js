@@ -1,0 +1,33 @@
+// sodo web: small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  // Pickers submit on change (the submit button stays for keyboard and no-JS use).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
+    el.addEventListener("change", function () { el.form && el.form.submit(); });
+  });
+  // Phone-width menu.
+  var toggle = document.querySelector(".menu-toggle");
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") === "true";
+      toggle.setAttribute("aria-expanded", String(!open));
+      document.body.classList.toggle("nav-open", !open);
+    });
+  }
+  // Clicking a province on a map opens its page (customdata holds the unit code).
+  document.querySelectorAll("[data-click-units] .plotly-graph-div").forEach(function (div) {
+    function bind() {
+      if (typeof div.on !== "function") { return false; }
+      div.on("plotly_click", function (ev) {
+        var point = ev && ev.points && ev.points[0];
+        var code = point && (point.customdata || point.location);
+        if (code) { window.location.href = "/units/" + encodeURIComponent(code); }
+      });
+      return true;
+    }
+    if (!bind()) {
+      var tries = 0;
+      var timer = setInterval(function () { if (bind() || ++tries > 50) { clearInterval(timer); } }, 100);
+    }
+  });
+})();

@@ -1,0 +1,41 @@
+"""Fixtures of the web tests: a small workspace and the app serving it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from workspace_builder import TODAY, build_workspace
+
+from sodo.api.app import create_app
+from sodo.services.workspace import Workspace
+
+
+def make_app(root: Path) -> FastAPI:
+    """The sodo app (API and pages) over the workspace at ``root``, on the tests' date."""
+    app = create_app(Workspace.open(root))
+    app.state.today = TODAY
+    return app
+
+
+@pytest.fixture(scope="session")
+def web_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_workspace(tmp_path_factory.mktemp("web") / "ws")
+
+
+@pytest.fixture(scope="session")
+def app(web_workspace: Path) -> FastAPI:
+    return make_app(web_workspace)
+
+
+@pytest.fixture()
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client

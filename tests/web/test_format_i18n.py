@@ -1,0 +1,63 @@
+"""Vietnamese and English number/date formats, and the interface text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from sodo.web.format import format_change, format_date, format_datetime, format_number, format_value
+from sodo.web.i18n import MESSAGES, t
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "sodo" / "web" / "templates"
+ROUTES = Path(__file__).resolve().parents[2] / "src" / "sodo" / "web" / "routes.py"
+
+
+@pytest.mark.parametrize(("value", "lang", "decimals", "expected"), [
+    (1234.5, "vi", None, "1.234,5"),
+    (1234.5, "en", None, "1,234.5"),
+    (1234567.891, "vi", 2, "1.234.567,89"),
+    (12.0, "vi", None, "12"),
+    (0.125, "en", 1, "0.1"),
+    (-3.25, "vi", None, "-3,25"),
+    (None, "vi", None, "–"),
+    (float("nan"), "en", None, "–"),
+])
+def test_format_number(value: float | None, lang: str, decimals: int | None,
+                       expected: str) -> None:
+    assert format_number(value, lang, decimals) == expected
+
+
+def test_format_value_change_and_dates() -> None:
+    assert format_value(85.5, "%", "vi") == "85,5 %"
+    assert format_value(85.5, "%", "en") == "85.5%"
+    assert format_value(1200, "hồ sơ", "vi") == "1.200 hồ sơ"
+    assert format_change(1.5, "vi") == "+1,5"
+    assert format_change(-2, "en") == "−2"
+    assert format_change(0.0, "en") == "0"
+    assert format_date(date(2025, 11, 26), "vi") == "26/11/2025"
+    assert format_date(date(2025, 11, 26), "en") == "2025-11-26"
+    assert format_date(date(2025, 11, 26), "en", long=True) == "26 Nov 2025"
+    assert format_datetime(datetime(2025, 11, 26, 14, 5), "vi") == "26/11/2025 14:05"
+
+
+def test_messages_are_complete_and_nfc() -> None:
+    for key, (vi, en) in MESSAGES.items():
+        assert vi and en, key
+        assert unicodedata.normalize("NFC", vi) == vi, key
+    assert t("nav.overview") == "Tổng quan"
+    assert t("nav.overview", "en") == "Overview"
+    assert t("targets.not_found", "en", code="X") == "There is no target 'X'."
+
+
+def test_every_key_used_in_templates_and_routes_exists() -> None:
+    used: set[str] = set()
+    pattern = re.compile(r"""\bt\(\s*['"]([a-z0-9_]+\.[a-z0-9_. ]+)['"]""")
+    for path in [*TEMPLATES.glob("*.html"), ROUTES]:
+        used |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    assert used, "no t('…') calls found: the pattern is wrong"
+    missing = sorted(k for k in used if k not in MESSAGES)
+    assert not missing, missing
