@@ -55,10 +55,11 @@ def _route_modules() -> list[object]:
 
 
 def create_app(workspace: Workspace | None = None, database_url: str | None = None,
-               *, migrate: bool = True, import_programme: bool = True) -> FastAPI:
+               *, migrate: bool = True, import_programme: bool = True,
+               include_web: bool = True) -> FastAPI:
     """The sodo application over the operational store at ``database_url`` (default: the
     workspace's). The store is migrated to the latest schema and, with a workspace, its
-    programme imported (a no-op when unchanged)."""
+    programme imported (a no-op when unchanged). ``include_web=False`` serves the API alone."""
     if workspace is None and database_url is None:
         workspace = Workspace.default_or_none()
     url = database_url or (workspace.database_url if workspace else None) \
@@ -94,12 +95,13 @@ def create_app(workspace: Workspace | None = None, database_url: str | None = No
 
     for module in _route_modules():
         app.include_router(module.router, prefix=API_PREFIX)  # type: ignore[attr-defined]
-    try:
-        web = importlib.import_module("sodo.web.routes")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("sodo.web.routes",):
-            raise
-        web = None
+    web = None
+    if include_web:
+        try:
+            web = importlib.import_module("sodo.web.routes")
+        except ModuleNotFoundError as exc:
+            if exc.name != "sodo.web.routes":
+                raise
     if web is not None and getattr(web, "router", None) is not None:
         app.include_router(web.router)
     static = Path(__file__).resolve().parent.parent / "web" / "static"

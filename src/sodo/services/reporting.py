@@ -71,6 +71,8 @@ class ReportForm(BaseModel):
     opens_days: int = Field(-10, description="Opens this many days after the period's last "
                             "day (negative: before it ends).")
     due_days: int = Field(15, ge=0, description="Due this many days after the data cut-off.")
+    due_in_working_days: bool = Field(False, description="Count due_days as working days "
+                                      "(Monday–Friday), as Decree 09/2019 does.")
     cutoff_day: int | None = Field(None, ge=1, le=28, description="Data cut-off day of the "
                                    "month (Decree 09/2019: 14 — a month runs 15th to 14th, the "
                                    "year 15/12 to 14/12); none = calendar periods.")
@@ -107,7 +109,15 @@ class ReportForm(BaseModel):
         return self.window(period)[1] + timedelta(days=self.opens_days)
 
     def due_on(self, period: Period) -> date:
-        return self.window(period)[1] + timedelta(days=self.due_days)
+        day = self.window(period)[1]
+        if not self.due_in_working_days:
+            return day + timedelta(days=self.due_days)
+        left = self.due_days
+        while left > 0:
+            day += timedelta(days=1)
+            if day.weekday() < 5:
+                left -= 1
+        return day
 
     def reporting_units(self, on: date | None = None) -> list[str]:
         hierarchy = default_hierarchy()

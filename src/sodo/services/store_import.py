@@ -178,3 +178,50 @@ def programme_imports(session: Session, code: str) -> list[ProgrammeImport]:
         return []
     return list(session.scalars(select(ProgrammeImport).where(
         ProgrammeImport.programme_id == row.id).order_by(ProgrammeImport.id)))
+
+
+# -- reading the imported catalogue (public metadata) ------------------------------------
+
+KINDS = ("indicator", "target", "task", "form", "value")
+
+
+def list_programmes(session: Session) -> list[ProgrammeRow]:
+    return list(session.scalars(select(ProgrammeRow).order_by(ProgrammeRow.code)))
+
+
+def get_programme(session: Session, code: str) -> ProgrammeRow:
+    from sodo.services.accounts import NotFound
+
+    row = session.scalar(select(ProgrammeRow).where(ProgrammeRow.code == code))
+    if row is None:
+        raise NotFound(f"no programme '{code}'")
+    return row
+
+
+def list_items(session: Session, kind: str, *, programme: str | None = None,
+               orgunit: str | None = None, q: str | None = None, limit: int = 100,
+               offset: int = 0) -> tuple[list[ProgrammeItem], int]:
+    """Active items of one kind, by key; ``q`` matches key or name ignoring diacritics."""
+    from sodo.model.text import fold
+
+    stmt = select(ProgrammeItem).where(ProgrammeItem.kind == kind,
+                                       ProgrammeItem.active.is_(True))
+    if programme:
+        stmt = stmt.join(ProgrammeRow).where(ProgrammeRow.code == programme)
+    if orgunit:
+        stmt = stmt.where(ProgrammeItem.orgunit == orgunit)
+    rows = list(session.scalars(stmt.order_by(ProgrammeItem.key)))
+    if q:
+        needle = fold(q)
+        rows = [r for r in rows if needle in fold(r.key) or needle in fold(r.name or "")]
+    return rows[offset:offset + limit], len(rows)
+
+
+def get_item(session: Session, kind: str, key: str) -> ProgrammeItem:
+    from sodo.services.accounts import NotFound
+
+    row = session.scalar(select(ProgrammeItem).where(
+        ProgrammeItem.kind == kind, ProgrammeItem.key == key, ProgrammeItem.active.is_(True)))
+    if row is None:
+        raise NotFound(f"no {kind} '{key}'")
+    return row

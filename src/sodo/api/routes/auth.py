@@ -1,0 +1,81 @@
+"""Sign in and out, who am I, and one's own API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from sodo.api.deps import DB, RequireUser, client_ip, csrf_token, login_session, logout_session
+from sodo.api.problems import ProblemError, problem_responses
+from sodo.services import accounts
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class LoginBody(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenBody(BaseModel):
+    name: str = Field("", max_length=128)
+    scopes: list[Literal["read", "write", "admin"]] = Field(["read"], min_length=1)
+    expires_in_days: int | None = Field(90, ge=1, le=3650, description="null: never expires")
+
+
+def _me(actor: accounts.Actor, request: Request) -> dict[str, Any]:
+    return {"username": actor.username, "display_name": actor.display_name,
+            "role": str(actor.role), "orgunit": actor.orgunit, "via": actor.via,
+            "scopes": sorted(actor.scopes) if actor.scopes is not None else None,
+            "csrf_token": csrf_token(request)}
+
+
+@router.post("/login", summary="Sign in with a password (sets the session cookie)",
+             responses=problem_responses(401, 422, 429))
+def login(body: LoginBody, request: Request, response: Response, db: DB) -> dict[str, Any]:
+    user = accounts.authenticate(db, body.username, body.password, client_ip(request))
+    db.commit()  # the attempt is recorded whatever the outcome
+    if user is None:
+        raise ProblemError(401, "wrong username or password")
+    login_session(response, request, user)
+    return _me(accounts.Actor.from_user(user, client_ip(request)), request)
+
+
+@router.post("/logout", summary="Sign out (clears the session cookie)")
+def logout(request: Request, response: Response) -> dict[str, str]:
+    logout_session(response, request)
+    return {"status": "signed out"}
+
+
+@router.get("/me", summary="The signed-in user", responses=problem_responses(401))
+def me(actor: RequireUser, request: Request) -> dict[str, Any]:
+    return _me(actor, request)
+
+
+@router.get("/tokens", summary="My API tokens (never their secrets)",
+            responses=problem_responses(401))
+def my_tokens(actor: RequireUser, db: DB) -> list[dict[str, Any]]:
+    return [accounts.token_dict(t) for t in accounts.list_tokens(db, actor, actor.username)]
+
+
+@router.post("/tokens", status_code=201, summary="Create an API token (the secret is shown once)",
+             responses=problem_responses(401, 403, 422))
+def create_my_token(body: TokenBody, actor: RequireUser, db: DB) -> dict[str, Any]:
+    if actor.via == "token":
+        raise ProblemError(403, "a token cannot create tokens; sign in with a password")
+    lifetime = timedelta(days=body.expires_in_days) if body.expires_in_days else None
+    token, secret = accounts.create_token(db, actor, actor.username, body.name, body.scopes,
+                                          lifetime)
+    db.commit()
+    return {**accounts.token_dict(token), "token": secret}
+
+
+@router.delete("/tokens/{token_id}", summary="Revoke one of my tokens",
+               responses=problem_responses(401, 403, 404))
+def revoke_my_token(token_id: int, actor: RequireUser, db: DB) -> dict[str, Any]:
+    token = accounts.revoke_token(db, actor, token_id)
+    db.commit()
+    return accounts.token_dict(token)

@@ -1,0 +1,61 @@
+"""Indicator values, queried DHIS2-style: ``/values?dx=A;B&pe=2025Q4;2025&ou=VN;LEVEL-province``.
+JSON by default; CSV with ``format=csv`` or ``Accept: text/csv``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from sodo.api.deps import DB, CurrentActor
+from sodo.api.problems import problem_responses
+from sodo.services import value_query
+
+router = APIRouter(tags=["values"])
+
+VALUES_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "dx": {"type": "array", "items": {"type": "string"}},
+        "pe": {"type": "array", "items": {"type": "string"}},
+        "ou": {"type": "array", "items": {"type": "string"}},
+        "rows": {"type": "array", "items": {"type": "object", "properties": {
+            name: {} for name in value_query.COLUMNS}}},
+        "count": {"type": "integer"}, "limit": {"type": "integer"},
+        "offset": {"type": "integer"}, "more": {"type": "boolean"},
+    },
+}
+
+
+@router.get("/values", summary="Indicator values by indicator (dx), period (pe), org unit (ou)",
+            response_class=Response,
+            responses={200: {"content": {"application/json": {"schema": VALUES_SCHEMA},
+                                         "text/csv": {"schema": {"type": "string"}}}},
+                       **problem_responses(401, 422)})
+def values(request: Request, actor: CurrentActor, db: DB,
+           dx: str = Query(max_length=20000, description="Indicator codes, ';'-separated."),
+           pe: str = Query(max_length=20000, description="Periods, e.g. 2025Q4;2025;LAST_12_MONTHS"),
+           ou: str = Query(max_length=20000, description="Units, e.g. VN;LEVEL-province"),
+           format: Literal["json", "csv"] | None = None,
+           limit: int = Query(10000, ge=1, le=100000), offset: int = Query(0, ge=0, le=10**9),
+           ) -> Response:
+    query = value_query.parse_query(db, dx, pe, ou)
+    rows, more = value_query.query_values(db, actor, query, limit=limit, offset=offset)
+    wants_csv = format == "csv" or (format is None and "text/csv" in
+                                    request.headers.get("accept", "")
+                                    and "application/json" not in
+                                    request.headers.get("accept", ""))
+    if wants_csv:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(value_query.COLUMNS)
+        for row in rows:
+            writer.writerow(["" if row[c] is None else row[c] for c in value_query.COLUMNS])
+        return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'inline; filename="values.csv"'})
+    return JSONResponse({"dx": query.indicators, "pe": query.periods, "ou": query.orgunits,
+                         "rows": rows, "count": len(rows), "limit": limit, "offset": offset,
+                         "more": more})

@@ -1,0 +1,436 @@
+"""Excel round trip for report forms: a template per form, unit(s) and period, and the upload
+of a filled template, validated cell by cell and imported all or nothing.
+
+The template has an instructions sheet (``Hướng dẫn``), the data sheet (``Báo cáo``: one row per
+unit × indicator; code columns locked, value cells with number validation, a dropdown for the
+kind of figure) and a very hidden sheet ``_sodo`` naming the form and period it was made for.
+
+Uploads are checked before anything is expanded: size, the ZIP signature, then the ZIP central
+directory (entry count, declared uncompressed sizes and compression ratios — a zip bomb is
+refused on what it declares), and macro content (``.xlsm``, ``vbaProject.bin``) is refused.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy.orm import Session
+
+from sodo.model.orgunits import default_hierarchy
+from sodo.model.periods import Period
+from sodo.model.problems import InputError, Problem
+from sodo.model.text import nfc
+from sodo.services.accounts import Action, Actor, allows, require
+from sodo.services.reporting import (
+    ReportForm,
+    ValueInput,
+    get_form,
+    indicator_names,
+    save_draft,
+    submit,
+)
+from sodo.store.models import Submission
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
+MAX_ENTRY_RATIO = 200  # declared uncompressed / compressed, per entry
+MAX_ENTRIES = 2000
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+DATA_SHEET = "Báo cáo"
+HELP_SHEET = "Hướng dẫn"
+META_SHEET = "_sodo"
+HEADER_ROW = 4
+HEADERS = [("Mã đơn vị", "orgunit", 12), ("Tên đơn vị", "orgunit_name", 30),
+           ("Kỳ báo cáo", "period", 12), ("Mã chỉ tiêu", "indicator", 30),
+           ("Tên chỉ tiêu", "indicator_name", 55), ("Đơn vị tính", "unit", 12),
+           ("Giá trị", "value", 14), ("Loại số liệu", "kind", 14), ("Ghi chú", "note", 40)]
+COL = {key: index + 1 for index, (_, key, _) in enumerate(HEADERS)}
+KINDS = ("Chính thức", "Ước tính")
+ESTIMATE_NOTE = "ước tính"
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+LOCKED_FILL = PatternFill("solid", fgColor="EDEDED")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+
+
+# -- checking an upload before it is opened ----------------------------------------------
+
+def inspect_zip(data: bytes, filename: str, *, max_bytes: int = MAX_UPLOAD_BYTES,
+                kind: str = "xlsx") -> zipfile.ZipFile:
+    """Refuse anything that is not a plain Office Open XML file of ``kind`` (xlsx or docx)
+    without expanding it; returns the opened archive (central directory read only)."""
+    name = filename or "upload"
+    lower = name.lower()
+    if len(data) > max_bytes:
+        raise InputError(f"{name}: file too large ({len(data):,} bytes; at most "
+                         f"{max_bytes:,})", [Problem("file too large", name, rule="size")])
+    if lower.endswith((".xlsm", ".xltm", ".xlam", ".docm", ".dotm")):
+        raise InputError(f"{name}: macro-enabled files are refused; save as .{kind}",
+                         [Problem("macro-enabled file", name, rule="macro")])
+    if not data.startswith(b"PK\x03\x04"):
+        what = "an old .xls/.doc file" if data.startswith(b"\xd0\xcf\x11\xe0") else \
+            f"not an .{kind} file"
+        raise InputError(f"{name}: {what}; upload the .{kind} file sodo produced",
+                         [Problem(what, name, rule="type")])
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise InputError(f"{name}: damaged file ({exc})",
+                         [Problem("damaged zip", name, rule="type")]) from None
+    if len(infos) > MAX_ENTRIES:
+        raise InputError(f"{name}: too many parts ({len(infos)}) for a workbook",
+                         [Problem("too many zip entries", name, rule="zipbomb")])
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if ratio > MAX_ENTRY_RATIO and info.file_size > 1024 * 1024:
+            raise InputError(f"{name}: part '{info.filename}' expands {ratio:.0f}× — refused "
+                             "as a possible zip bomb", [Problem("compression ratio too high",
+                                                                name, rule="zipbomb")])
+        lowered = info.filename.lower()
+        if "vbaproject" in lowered or "vbadata" in lowered:
+            raise InputError(f"{name}: contains macros (vbaProject); save as .{kind} without "
+                             "macros", [Problem("macro content", name, rule="macro")])
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise InputError(f"{name}: expands to {total:,} bytes (at most "
+                         f"{MAX_UNCOMPRESSED_BYTES:,}) — refused",
+                         [Problem("uncompressed size too large", name, rule="zipbomb")])
+    names = {info.filename for info in infos}
+    main = "xl/workbook.xml" if kind == "xlsx" else "word/document.xml"
+    if "[Content_Types].xml" not in names or main not in names:
+        raise InputError(f"{name}: not an .{kind} file", [Problem("not OOXML", name,
+                                                                  rule="type")])
+    content_types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
+    if "macroEnabled" in content_types:
+        raise InputError(f"{name}: macro-enabled workbook; save as .{kind}",
+                         [Problem("macro-enabled content type", name, rule="macro")])
+    return archive
+
+
+# -- template -------------------------------------------------------------------------------
+
+def _safe_text(value: str) -> str:
+    # A cell starting with = + - @ would be read by Excel as a formula.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def build_template(form: ReportForm, period: str, orgunits: list[str],
+                   indicators: dict[str, dict[str, Any]] | None = None) -> bytes:
+    """An .xlsx for ``form`` × ``period`` × ``orgunits`` (see the module docstring)."""
+    per = form.check_period(period)
+    hierarchy = default_hierarchy()
+    for code in orgunits:
+        hierarchy.get(code)  # OrgUnitError for an unknown code
+    indicators = indicators or {}
+    wb = Workbook()
+    help_ws = wb.active
+    help_ws.title = HELP_SHEET
+    ws = wb.create_sheet(DATA_SHEET)
+    meta = wb.create_sheet(META_SHEET)
+    meta.sheet_state = "veryHidden"
+    meta.append(["form", form.code])
+    meta.append(["period", per.id])
+    meta.append(["orgunits", ";".join(orgunits)])
+    meta.append(["template_version", "1"])
+
+    due = form.due_on(per).strftime("%d/%m/%Y")
+    start, end = form.window(per)
+    lines = [
+        (form.name, True),
+        (f"{per.label('vi')} — số liệu từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}; hạn nộp {due}.",
+         False),
+        ("", False),
+        ("Cách điền / How to fill in", True),
+        (f"1. Điền số vào cột «Giá trị» của trang «{DATA_SHEET}» (ô màu vàng). Dùng dấu phẩy "
+         "hoặc dấu chấm cho phần thập phân; tỷ lệ % ghi số, ví dụ 51,7.", False),
+        ("2. Không sửa các cột mã (màu xám): mã đơn vị, kỳ báo cáo, mã chỉ tiêu.", False),
+        ("3. Chọn «Loại số liệu»: Chính thức hoặc Ước tính. Ghi chú nguồn số liệu nếu có.",
+         False),
+        ("4. Tải tệp lên sodo (trang Báo cáo hoặc API). Tệp lỗi bị từ chối toàn bộ, kèm danh "
+         "sách ô lỗi; không ô nào được ghi khi còn lỗi.", False),
+        ("Fill the yellow «Giá trị» cells; do not change the grey code columns; upload the "
+         "file back. A file with any bad cell is refused as a whole with the list of cells.",
+         False),
+        ("", False),
+        ("Chỉ tiêu / Indicators", True),
+    ]
+    for text, bold in lines:
+        help_ws.append([text])
+        help_ws.cell(help_ws.max_row, 1).font = Font(bold=bold, size=13 if bold else 11)
+    for spec in form.indicators:
+        info = indicators.get(spec.code, {})
+        rule = []
+        if spec.min is not None:
+            rule.append(f"≥ {spec.min:g}")
+        if spec.max is not None:
+            rule.append(f"≤ {spec.max:g}")
+        if spec.integer:
+            rule.append("số nguyên")
+        help_ws.append([spec.code, info.get("name", ""), info.get("unit", ""),
+                        "bắt buộc" if spec.required else "không bắt buộc", ", ".join(rule),
+                        info.get("method", "")])
+    help_ws.column_dimensions["A"].width = 34
+    help_ws.column_dimensions["B"].width = 60
+    help_ws.column_dimensions["F"].width = 80
+
+    ws["A1"] = form.name
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"] = f"{per.label('vi')} ({per.id}) — {form.code}"
+    for index, (title, _, width) in enumerate(HEADERS, start=1):
+        cell = ws.cell(HEADER_ROW, index, title)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[get_column_letter(index)].width = width
+    kind_dv = DataValidation(type="list", formula1='"' + ",".join(KINDS) + '"',
+                             allow_blank=True, showErrorMessage=True,
+                             errorTitle="Loại số liệu", error="Chọn Chính thức hoặc Ước tính")
+    ws.add_data_validation(kind_dv)
+    row = HEADER_ROW
+    for code in orgunits:
+        unit = hierarchy.get(code)
+        for spec in form.indicators:
+            row += 1
+            info = indicators.get(spec.code, {})
+            values = {"orgunit": code, "orgunit_name": unit.name, "period": per.id,
+                      "indicator": spec.code,
+                      "indicator_name": _safe_text(spec.label or info.get("name", "")),
+                      "unit": _safe_text(info.get("unit", "")), "value": None,
+                      "kind": KINDS[0], "note": None}
+            for key, col in COL.items():
+                cell = ws.cell(row, col, values[key])
+                editable = key in ("value", "kind", "note")
+                cell.protection = Protection(locked=not editable)
+                cell.fill = INPUT_FILL if editable else LOCKED_FILL
+                if key in ("orgunit", "period", "indicator"):
+                    cell.number_format = "@"
+            value_cell = ws.cell(row, COL["value"])
+            dv = DataValidation(
+                type="whole" if spec.integer else "decimal",
+                operator="between",
+                formula1=str(spec.min if spec.min is not None else -1e15),
+                formula2=str(spec.max if spec.max is not None else 1e15),
+                allow_blank=True, showErrorMessage=True, errorTitle="Giá trị",
+                error=_rule_text(spec))
+            ws.add_data_validation(dv)
+            dv.add(value_cell)
+            kind_dv.add(ws.cell(row, COL["kind"]))
+    ws.freeze_panes = ws.cell(HEADER_ROW + 1, COL["value"])
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False  # people may widen columns
+    ws.protection.enable()
+    wb.active = 1
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _rule_text(spec: Any) -> str:
+    parts = ["Nhập một số"]
+    if spec.min is not None and spec.max is not None:
+        parts.append(f"từ {spec.min:g} đến {spec.max:g}")
+    elif spec.min is not None:
+        parts.append(f"không nhỏ hơn {spec.min:g}")
+    elif spec.max is not None:
+        parts.append(f"không lớn hơn {spec.max:g}")
+    if spec.integer:
+        parts.append("(số nguyên)")
+    return " ".join(parts)
+
+
+def template_for(session: Session, actor: Actor, form_code: str, period: str,
+                 orgunits: list[str] | None = None) -> tuple[str, bytes]:
+    """The template file name and bytes; ``orgunits`` defaults to the units the actor
+    reports for (all reporting units for admins)."""
+    form = get_form(session, form_code)
+    per = form.check_period(period)
+    units = orgunits or [u for u in form.reporting_units(on=per.end)
+                         if allows(actor, Action.REPORT, u)]
+    if not units:
+        require(actor, Action.REPORT, (form.reporting_units(on=per.end) or ["VN"])[0])
+    for unit in units:
+        require(actor, Action.REPORT, unit)
+    data = build_template(form, per.id, units, indicator_names(session))
+    suffix = units[0] if len(units) == 1 else f"{len(units)}-don-vi"
+    return f"{form.code}_{per.id}_{suffix}.xlsx", data
+
+
+# -- reading an upload ------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^[+-]?(\d{1,3}([ .\u00a0]\d{3})+|\d+)([.,]\d+)?$")
+
+
+def _number(value: Any) -> float | None:
+    """A cell's number: numbers as they are; text like '51,7' or '1.234,5' read the
+    Vietnamese way. Raises ValueError for anything else."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().replace("\u00a0", " ")
+    if not _NUMBER.match(text):
+        raise ValueError("not a number")
+    if "," in text:  # Vietnamese style: '.' or ' ' groups thousands, ',' marks decimals
+        text = text.replace(".", "").replace(" ", "").replace(",", ".")
+    else:
+        # One '.' is a decimal point; several group thousands.
+        parts = text.replace(" ", "").split(".")
+        text = "".join(parts) if len(parts) > 2 else ".".join(parts)
+    return float(text)
+
+
+@dataclass
+class ParsedUpload:
+    form: ReportForm
+    period: str
+    values: dict[str, list[ValueInput]]  # org unit → values
+
+
+def _cell_problem(file: str, cell: Cell, message: str, rule: str) -> Problem:
+    return Problem(message, file, cell.row, cell.column_letter, rule=rule,
+                   object=f"{DATA_SHEET}!{cell.coordinate}")
+
+
+def read_upload(session: Session, data: bytes, filename: str,
+                form_code: str | None = None) -> ParsedUpload:
+    """Check an uploaded template and every cell in it; :class:`InputError` lists each bad
+    cell (sheet, cell, message). Nothing is written here."""
+    inspect_zip(data, filename)
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=False, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for damaged workbooks
+        raise InputError(f"{filename}: the workbook cannot be read ({type(exc).__name__})",
+                         [Problem("unreadable workbook", filename, rule="type")]) from None
+    if META_SHEET not in wb.sheetnames or DATA_SHEET not in wb.sheetnames:
+        raise InputError(f"{filename}: not a sodo report template (sheets '{DATA_SHEET}' and "
+                         f"'{META_SHEET}' missing); download a template from sodo",
+                         [Problem("not a sodo template", filename, rule="template")])
+    meta = {str(r[0].value): str(r[1].value or "") for r in wb[META_SHEET].iter_rows(max_col=2)
+            if r[0].value}
+    code = meta.get("form", "")
+    if form_code and code != form_code:
+        raise InputError(f"{filename}: this template is for form '{code}', not '{form_code}'",
+                         [Problem("template for another form", filename, rule="template")])
+    form = get_form(session, code)
+    per = form.check_period(meta.get("period", ""))
+    allowed_units = set(filter(None, meta.get("orgunits", "").split(";")))
+    ws = wb[DATA_SHEET]
+    headers = [nfc(str(ws.cell(HEADER_ROW, c).value or "")).strip() for c in COL.values()]
+    if headers != [h for h, _, _ in HEADERS]:
+        raise InputError(f"{filename}: the columns of '{DATA_SHEET}' were changed; "
+                         "download a new template",
+                         [Problem("columns changed", filename, HEADER_ROW, rule="template",
+                                  object=f"{DATA_SHEET}!A{HEADER_ROW}")])
+    problems: list[Problem] = []
+    values: dict[str, list[ValueInput]] = {}
+    seen: set[tuple[str, str]] = set()
+    for row in ws.iter_rows(min_row=HEADER_ROW + 1, max_col=len(HEADERS)):
+        cells = {key: row[col - 1] for key, col in COL.items()}
+        unit = str(cells["orgunit"].value or "").strip()
+        indicator = str(cells["indicator"].value or "").strip()
+        if not unit and not indicator and cells["value"].value in (None, ""):
+            continue
+        if unit not in allowed_units:
+            problems.append(_cell_problem(filename, cells["orgunit"],
+                                          f"org unit '{unit}' is not in this template",
+                                          "template"))
+            continue
+        if str(cells["period"].value or "").strip() != per.id:
+            problems.append(_cell_problem(filename, cells["period"],
+                                          f"period must stay {per.id}", "template"))
+            continue
+        try:
+            spec = form.indicator(indicator)
+        except KeyError:
+            problems.append(_cell_problem(filename, cells["indicator"],
+                                          f"indicator '{indicator}' is not on form "
+                                          f"{form.code}", "template"))
+            continue
+        if (unit, indicator) in seen:
+            problems.append(_cell_problem(filename, cells["indicator"],
+                                          f"{unit} / {indicator} appears twice", "duplicate"))
+            continue
+        seen.add((unit, indicator))
+        cell = cells["value"]
+        try:
+            number = _number(cell.value)
+        except ValueError:
+            problems.append(_cell_problem(filename, cell, f"'{cell.value}' is not a number "
+                                          f"(Giá trị phải là số)", "type"))
+            continue
+        if number is None:
+            if spec.required:
+                problems.append(_cell_problem(filename, cell, f"a value for '{indicator}' is "
+                                              "required (bắt buộc)", "required"))
+            continue
+        if spec.integer and number != int(number):
+            problems.append(_cell_problem(filename, cell, f"{number:g} must be a whole number",
+                                          "type"))
+            continue
+        if spec.min is not None and number < spec.min:
+            problems.append(_cell_problem(filename, cell, f"{number:g} is below the minimum "
+                                          f"{spec.min:g}", "range"))
+            continue
+        if spec.max is not None and number > spec.max:
+            problems.append(_cell_problem(filename, cell, f"{number:g} is above the maximum "
+                                          f"{spec.max:g}", "range"))
+            continue
+        kind = nfc(str(cells["kind"].value or KINDS[0]).strip())
+        if kind not in KINDS:
+            problems.append(_cell_problem(filename, cells["kind"],
+                                          f"'{kind}': choose {' or '.join(KINDS)}", "allowed"))
+            continue
+        note = nfc(str(cells["note"].value or "").strip())
+        if kind == KINDS[1]:
+            note = f"{ESTIMATE_NOTE}; {note}" if note else ESTIMATE_NOTE
+        values.setdefault(unit, []).append(ValueInput(indicator, number, note=note,
+                                                      where=f"{DATA_SHEET}!{cell.coordinate}"))
+    if problems:
+        count = len(problems)
+        raise InputError(f"{filename}: {count} bad cell{'s' * (count != 1)}; nothing was "
+                         "imported", problems)
+    return ParsedUpload(form, per.id, values)
+
+
+def import_upload(session: Session, actor: Actor, data: bytes, filename: str, *,
+                  form_code: str | None = None, submit_after: bool = False) -> list[Submission]:
+    """Validate an uploaded template and save each unit's values as its draft (and submit
+    them if asked) — all units or none: the caller commits only if this returns."""
+    parsed = read_upload(session, data, filename, form_code)
+    for unit in parsed.values:
+        require(actor, Action.REPORT, unit)
+    subs = []
+    for unit, values in parsed.values.items():
+        sub = save_draft(session, actor, parsed.form.code, unit, parsed.period, values,
+                         channel="excel", file=filename)
+        if submit_after:
+            sub = submit(session, actor, sub.id)
+        subs.append(sub)
+    return subs
+
+
+def problems_as_cells(problems: list[Problem]) -> list[dict[str, Any]]:
+    """Problems of an upload as ``{sheet, cell, message, rule}`` rows."""
+    out = []
+    for p in problems:
+        sheet, _, cell = p.object.partition("!") if "!" in p.object else ("", "", "")
+        out.append({"sheet": sheet, "cell": cell, "row": p.line, "column": p.column,
+                    "message": p.message, "rule": p.rule})
+    return out
+
+
+def period_label(period: str) -> str:
+    return Period.parse(period).label("vi")

@@ -1,0 +1,183 @@
+"""DHIS2-style value queries over ``indicator_value``: ``dx`` (indicators), ``pe`` (periods)
+and ``ou`` (org units), each a ``;``-separated list.
+
+- ``pe``: period ids (``2025``, ``2025Q4``, ``2025-11``…) or relative ones: ``THIS_YEAR``,
+  ``LAST_YEAR``, ``LAST_<n>_MONTHS``, ``LAST_<n>_QUARTERS``, ``LAST_<n>_YEARS``.
+- ``ou``: org-unit codes, plus selectors ``LEVEL-<level>`` (nation, ministry, province,
+  commune) and ``CHILDREN-<code>``. As in DHIS2, when selectors are given the plain codes are
+  boundaries: ``VN;LEVEL-province`` means the provinces under VN, not VN itself.
+
+The anonymous public sees approved values only; a signed-in user also sees values in other
+states for its own subtree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from sodo.model.orgunits import NATION_CODE, OrgUnitError, OrgUnitLevel, default_hierarchy
+from sodo.model.periods import Period, PeriodError, PeriodType
+from sodo.model.problems import InputError, Problem
+from sodo.services.accounts import Action, Actor, allows, in_subtree, require
+from sodo.store.db import indicator_value
+from sodo.store.models import ProgrammeItem
+
+MAX_ITEMS = 5000  # items per dimension; a query listing more is refused, not truncated
+COLUMNS = ("indicator", "orgunit", "period", "category", "value", "numerator", "denominator",
+           "origin", "state")
+_RELATIVE = re.compile(r"^LAST_(\d{1,3})_(MONTHS|QUARTERS|YEARS)$")
+
+
+def _split(text: str, name: str) -> list[str]:
+    items = [p.strip() for p in (text or "").split(";") if p.strip()]
+    if not items:
+        raise InputError(f"'{name}' is empty; give one or more items separated by ';'",
+                         [Problem(f"'{name}' is empty", column=name, rule="required")])
+    if len(items) > MAX_ITEMS:
+        raise InputError(f"'{name}' lists {len(items)} items; at most {MAX_ITEMS}")
+    return list(dict.fromkeys(items))
+
+
+def parse_periods(text: str, today: date | None = None) -> list[str]:
+    today = today or date.today()
+    out: list[str] = []
+    problems: list[Problem] = []
+    for item in _split(text, "pe"):
+        upper = item.upper()
+        if upper == "THIS_YEAR":
+            out.append(Period.containing(today, PeriodType.YEAR).id)
+            continue
+        if upper == "LAST_YEAR":
+            out.append(Period.containing(today, PeriodType.YEAR).previous().id)
+            continue
+        match = _RELATIVE.match(upper)
+        if match:
+            count = int(match.group(1))
+            ptype = {"MONTHS": PeriodType.MONTH, "QUARTERS": PeriodType.QUARTER,
+                     "YEARS": PeriodType.YEAR}[match.group(2)]
+            if not 1 <= count <= 120:
+                problems.append(Problem(f"'{item}': between 1 and 120", column="pe",
+                                        rule="period"))
+                continue
+            cur = Period.containing(today, ptype).previous()
+            periods = [cur]
+            for _ in range(count - 1):
+                cur = cur.previous()
+                periods.append(cur)
+            out.extend(p.id for p in reversed(periods))
+            continue
+        try:
+            out.append(Period.parse(item).id)
+        except PeriodError as exc:
+            problems.append(Problem(f"'{item}': {exc}", column="pe", rule="period"))
+    if problems:
+        raise InputError(f"pe: {problems[0].message}", problems)
+    return list(dict.fromkeys(out))
+
+
+def parse_orgunits(text: str, on: date | None = None) -> list[str]:
+    hierarchy = default_hierarchy()
+    on = on or date.today()
+    bounds: list[str] = []
+    selected: list[str] = []
+    has_selector = False
+    problems: list[Problem] = []
+    for item in _split(text, "ou"):
+        upper = item.upper()
+        if upper.startswith("LEVEL-"):
+            has_selector = True
+            name = item[6:].lower()
+            try:
+                level = OrgUnitLevel(name)
+            except ValueError:
+                levels = ", ".join(lv.value for lv in OrgUnitLevel)
+                problems.append(Problem(f"'{item}': unknown level (one of {levels})",
+                                        column="ou", rule="orgunit"))
+                continue
+            selected.extend(u.code for u in hierarchy.at_level(level, on=on))
+        elif upper.startswith("CHILDREN-"):
+            has_selector = True
+            code = item[9:]
+            if code not in hierarchy:
+                problems.append(Problem(f"'{item}': unknown org unit '{code}'", column="ou",
+                                        rule="orgunit"))
+                continue
+            selected.extend(u.code for u in hierarchy.children(code, on=on))
+        elif item in hierarchy:
+            bounds.append(item)
+        else:
+            problems.append(Problem(f"'{item}': unknown org-unit code", column="ou",
+                                    rule="orgunit"))
+    if problems:
+        raise InputError(f"ou: {problems[0].message}", problems)
+    if not has_selector:
+        return bounds
+    if bounds and bounds != [NATION_CODE]:
+        selected = [c for c in selected if any(in_subtree(c, b) for b in bounds)]
+    return list(dict.fromkeys(selected))
+
+
+def parse_indicators(session: Session, text: str) -> list[str]:
+    codes = _split(text, "dx")
+    known = set(session.scalars(select(ProgrammeItem.key).where(
+        ProgrammeItem.kind == "indicator")))
+    if known:
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise InputError(f"dx: unknown indicator '{unknown[0]}'",
+                             [Problem(f"unknown indicator '{c}'", column="dx",
+                                      rule="indicator") for c in unknown])
+    return codes
+
+
+@dataclass
+class ValueQuery:
+    indicators: list[str]
+    periods: list[str]
+    orgunits: list[str]
+
+
+def parse_query(session: Session, dx: str, pe: str, ou: str,
+                today: date | None = None) -> ValueQuery:
+    problems: list[Problem] = []
+    parsed: dict[str, list[str]] = {}
+    for name, func in (("dx", lambda: parse_indicators(session, dx)),
+                       ("pe", lambda: parse_periods(pe, today)),
+                       ("ou", lambda: parse_orgunits(ou, today))):
+        try:
+            parsed[name] = func()
+        except (InputError, OrgUnitError) as exc:
+            problems.extend(getattr(exc, "problems", []) or [Problem(str(exc), column=name)])
+    if problems:
+        raise InputError(f"bad value query: {problems[0].message}", problems)
+    return ValueQuery(parsed["dx"], parsed["pe"], parsed["ou"])
+
+
+def query_values(session: Session, actor: Actor, query: ValueQuery, *, limit: int = 10000,
+                 offset: int = 0) -> tuple[list[dict[str, Any]], bool]:
+    """Rows of ``COLUMNS`` for the query, ordered by indicator, period, org unit; and whether
+    more rows follow beyond ``limit``."""
+    require(actor, Action.READ_PUBLIC)
+    c = indicator_value.c
+    stmt = select(*(getattr(c, name) for name in COLUMNS)).where(
+        c.indicator.in_(query.indicators), c.period.in_(query.periods),
+        c.orgunit.in_(query.orgunits))
+    if actor.is_admin:
+        pass
+    elif actor.is_authenticated and allows(actor, Action.READ_DRAFT, actor.orgunit):
+        own = [actor.orgunit, *(u.code for u in default_hierarchy().descendants(actor.orgunit))] \
+            if actor.orgunit != NATION_CODE else None
+        if own is not None:
+            stmt = stmt.where(or_(c.state == "approved",
+                                  and_(c.state != "approved", c.orgunit.in_(own))))
+    else:
+        stmt = stmt.where(c.state == "approved")
+    stmt = stmt.order_by(c.indicator, c.period, c.orgunit, c.category, c.origin)
+    rows = [dict(r) for r in session.execute(stmt.limit(limit + 1).offset(offset)).mappings()]
+    return rows[:limit], len(rows) > limit
