@@ -28,6 +28,13 @@ def list_tasks(
     """List the programme's tasks with lead, partners, deadline, deliverable and source."""
     programme = load_for_cli(None, workspace).programme
     rows = task_rows(programme, lead=lead)
-    cols = None if fmt is not OutputFormat.TABLE else ["id", "title", "lead", "deadline",
-                                                        "recurring", "deliverable"]
-    emit(rows, fmt, cols)
+    if fmt is OutputFormat.TABLE:
+        # People read the table: names and Vietnamese dates instead of codes and ISO dates.
+        for row in rows:
+            row["when"] = ("Thường xuyên" if row["recurring"] else
+                           "—" if row["deadline"] is None else
+                           "/".join(reversed(row["deadline"].split("-"))))
+        emit(rows, fmt, ["id", "title", "lead_names", "when", "deliverable"],
+             title="Nhiệm vụ / Tasks")
+        return
+    emit(rows, fmt)
