@@ -173,7 +173,7 @@ def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> None:
         raise InputError(f"{path}: rejected, the file cannot be read as {kind} (truncated or "
                          "malformed?); nothing was loaded",
                          [Problem(message, file=name, line=line, rule="malformed_file")]) from None
-    rows = con.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0]
+    rows = con.execute(f"SELECT count(*) FROM {RAW}").fetchall()[0][0]
     if rows == 0:
         raise InputError(f"{path}: rejected, the file has no data rows; nothing was loaded",
                          [Problem("no data rows", file=name, rule="empty_file")])
@@ -386,11 +386,11 @@ def _validate(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str
     checks = _checks(ds, columns)
     counts = con.execute(
         "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c.condition})" for c in checks)
-        + f" FROM {TYPED}").fetchone() if checks else ()
+        + f" FROM {TYPED}").fetchall()[0] if checks else ()
     key = f'"{ds.key}"'
     duplicates = con.execute(
         f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {TYPED} "
-        f"WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1)").fetchone()[0]
+        f"WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1)").fetchall()[0][0]
     total = int(sum(counts) + duplicates)
     if not total:
         return [], 0

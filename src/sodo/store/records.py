@@ -12,6 +12,9 @@ replaced, period_min/period_max of the dataset's period field, ingested_at) and
 ``_batch_months`` (the "YYYY-MM" months the batch touched: those of the new records and those
 of the older versions they replaced). The engine recomputes only those months after a run.
 
+DuckDB results are always read to the end (``fetchall``): DuckDB 2 refuses other work on a
+connection while a result is half-read.
+
 Records are validated before they reach a store (``sodo.services.intake``): a store only applies
 a staged, already valid batch, all-or-nothing, replacing records with the same key.
 """
@@ -181,7 +184,7 @@ class RecordStore:
         stage = self.staging()
         period = f'"{ds.period_field}"'
         rows, pmin, pmax = stage.execute(
-            f"SELECT count(*), min({period}), max({period}) FROM {INCOMING}").fetchone()
+            f"SELECT count(*), min({period}), max({period}) FROM {INCOMING}").fetchall()[0]
         months = [r[0] for r in stage.execute(
             f"SELECT DISTINCT strftime({period}, '%Y-%m') AS m FROM {INCOMING} "
             f"WHERE {period} IS NOT NULL ORDER BY m").fetchall()]

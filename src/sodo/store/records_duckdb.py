@@ -32,7 +32,8 @@ class DuckDBRecordStore(RecordStore):
 
     def ibis(self) -> ibis.BaseBackend:
         if self._ibis is None:
-            self._ibis = ibis.duckdb.from_connection(self.con)
+            # A cursor of its own: Ibis may hold a streaming result open while intake works.
+            self._ibis = ibis.duckdb.from_connection(self.con.cursor())
         return self._ibis
 
     def table(self, dataset: str) -> ir.Table:
@@ -40,7 +41,7 @@ class DuckDBRecordStore(RecordStore):
 
     def count(self, dataset: str) -> int:
         ds = self.dataset(dataset)
-        return int(self.con.execute(f'SELECT count(*) FROM "{ds.code}"').fetchone()[0])
+        return int(self.con.execute(f'SELECT count(*) FROM "{ds.code}"').fetchall()[0][0])
 
     def staging(self) -> duckdb.DuckDBPyConnection:
         # Stage in the store's own connection (temporary tables): no copy between engines.
@@ -54,10 +55,10 @@ class DuckDBRecordStore(RecordStore):
         con.execute("BEGIN TRANSACTION")
         try:
             replaced = 0
-            if con.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
+            if con.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchall() != []:
                 old = con.execute(
                     f"SELECT count(*), list(DISTINCT strftime({period}, '%Y-%m')) "
-                    f"FROM {table} WHERE {key} IN (SELECT {key} FROM {INCOMING})").fetchone()
+                    f"FROM {table} WHERE {key} IN (SELECT {key} FROM {INCOMING})").fetchall()[0]
                 replaced = int(old[0])
                 if replaced:
                     months = sorted(set(months) | {m for m in old[1] if m is not None})
@@ -66,7 +67,7 @@ class DuckDBRecordStore(RecordStore):
             cols = ", ".join(f'"{n}"' for n in ds.field_names)
             con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {INCOMING}")
             batch_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM _batches")
-                           .fetchone()[0])
+                           .fetchall()[0][0])
             now = datetime.now().replace(microsecond=0)
             con.execute("INSERT INTO _batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [batch_id, ds.code, file, rows, rows - replaced, replaced, pmin, pmax,

@@ -76,7 +76,7 @@ class ParquetRecordStore(RecordStore):
     def count(self, dataset: str) -> int:
         ds = self.dataset(dataset)
         return int(self.staging().execute(f"SELECT count(*) FROM ({self._select(ds)})")
-                   .fetchone()[0])
+                   .fetchall()[0][0])
 
     def apply_batch(self, dataset: str, file: str) -> BatchInfo:
         ds = self.dataset(dataset)
@@ -89,11 +89,11 @@ class ParquetRecordStore(RecordStore):
         if self._has_files(ds.code):
             old = stage.execute(
                 f"SELECT count(*), list(DISTINCT strftime({period}, '%Y-%m')) FROM ({existing}) "
-                f"WHERE {key} IN (SELECT {key} FROM {INCOMING})").fetchone()
+                f"WHERE {key} IN (SELECT {key} FROM {INCOMING})").fetchall()[0]
             replaced = int(old[0])
             months = sorted(set(months) | {m for m in old[1] if m is not None})
         batch_id = int(self.catalog.execute("SELECT coalesce(max(id), 0) + 1 FROM _batches")
-                       .fetchone()[0])
+                       .fetchall()[0][0])
         target = self.dataset_folder(ds.code)
         target.mkdir(parents=True, exist_ok=True)
         work = target / f".batch-{batch_id}-{uuid.uuid4().hex[:8]}"
