@@ -56,7 +56,8 @@ def check(
     "Rõ ràng – Định lượng – Khả thi – Đột phá". Exit code 1 when there is an error."""
     try:
         loaded = load_for_cli(path, workspace)
-        problems = lint_programme(loaded)
+        ws = open_workspace(workspace, required=False) if path is None else None
+        problems = lint_programme(loaded, store=ws)
     except InputError as exc:
         if fmt is OutputFormat.TABLE:
             raise

@@ -21,13 +21,12 @@ rõ ràng                no deadline (error); indicator without a unit or measur
 đường cơ sở            no baseline (warning); baseline at or after the deadline (error)
 mốc                    milestones out of order or outside baseline..deadline (warning)
 khả thi / đột phá      required pace beyond any pace observed / below the current trend
-                       (warnings; from the assessment service, when it has history)
+                       (warnings; from the assessment service's history of the indicator)
 =====================  ==========================================================================
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 from sodo.model.orgunits import NATION_CODE, Hierarchy, default_hierarchy
@@ -38,13 +37,14 @@ from sodo.services.programme import LoadedProgramme
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
-# Extra checks other services contribute (e.g. the assessment's feasibility check).
-EXTRA_CHECKS: list[Callable[[LoadedProgramme], list[Problem]]] = []
-
-
 def lint_programme(loaded: LoadedProgramme, hierarchy: Hierarchy | None = None,
-                   today: date | None = None) -> list[Problem]:
-    """All lint findings for a loaded programme, errors first, each with its position."""
+                   today: date | None = None, store: object = None) -> list[Problem]:
+    """All lint findings for a loaded programme, errors first, each with its position.
+
+    ``store`` (a workspace, engine or database URL) adds the store's observed values to the
+    programme's own when judging whether targets are feasible and breakthrough."""
+    from sodo.services.assess.quality import plan_quality_history, plan_quality_problems
+
     hierarchy = hierarchy or default_hierarchy()
     today = today or date.today()
     problems: list[Problem] = []
@@ -55,8 +55,8 @@ def lint_programme(loaded: LoadedProgramme, hierarchy: Hierarchy | None = None,
     for target in prog.targets:
         problems += [_locate(loaded, "targets", target.id, f"target {target.id}", p)
                      for p in target_findings(target, prog, today)]
-    for check in EXTRA_CHECKS:
-        problems += check(loaded)
+    history = plan_quality_history(store, prog)  # type: ignore[arg-type]
+    problems += plan_quality_problems(prog, history, loaded=loaded)
     return sorted(problems, key=lambda p: (p.severity != ERROR, p.file, p.line or 0))
 
 
@@ -120,8 +120,8 @@ def task_findings(task: Task, hierarchy: Hierarchy) -> list[Finding]:
 
 
 def target_findings(target: Target, programme: Programme, today: date) -> list[Finding]:
-    """The "Rõ ràng – Định lượng" check of one target (feasibility needs history: see
-    :data:`EXTRA_CHECKS`)."""
+    """The "Rõ ràng – Định lượng" check of one target (feasibility and breakthrough need
+    history: :mod:`sodo.services.assess.quality`)."""
     out: list[Finding] = []
     try:
         indicator = programme.indicator(target.indicator)
