@@ -12,16 +12,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sodo.api.deps import csrf_token, current_user_optional
 from sodo.model.orgunits import OrgUnitError, OrgUnitLevel
 from sodo.model.periods import Period, PeriodError
 from sodo.model.problems import InputError
+from sodo.services.accounts import Actor, Forbidden, NotAuthenticated
 from sodo.services.assess.targets import TargetAssessment
 from sodo.services.assess.tasks import TaskAssessment
 from sodo.web import charts
@@ -59,7 +61,8 @@ ATTENTION = ("not_achieved", "deteriorating", "off_track", "needs_acceleration")
 INDEX_GROUP_MAX = {"svc766_g1": 18.0, "svc766_g2": 20.0, "svc766_g3": 22.0, "svc766_g4": 22.0,
                    "svc766_g5": 18.0, "svc766_total": 100.0}
 
-router = APIRouter()
+# Every page knows who is asking (session cookie or token), and form posts are CSRF-checked.
+router = APIRouter(dependencies=[Depends(current_user_optional)])
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 
 
@@ -96,9 +99,10 @@ def web_data(request: Request) -> WebData:
     return data
 
 
-def current_user(request: Request) -> Any:
-    """The signed-in user, or None (anonymous visitors see approved values only)."""
-    return getattr(request.state, "user", None)
+def current_user(request: Request) -> Actor | None:
+    """The signed-in user, or None for an anonymous visitor."""
+    actor = getattr(request.state, "actor", None)
+    return actor if actor is not None and actor.is_authenticated else None
 
 
 def wants_json(request: Request) -> bool:
@@ -117,6 +121,7 @@ def render(request: Request, template: str, data: dict[str, Any], status: int = 
     context = {
         "request": request, "data": data, "lang": lang, "languages": LANGUAGES,
         "language_names": LANGUAGE_NAMES, "user": current_user(request),
+        "csrf": csrf_token(request),
         "json_url": f"{request.url.path}?{urlencode(query)}",
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **(extra or {}),
@@ -141,6 +146,14 @@ def page(func: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Re
             return await func(request, *args, **kwargs)
         except PageError as exc:
             return error_page(request, exc.status, exc.key, **exc.params)
+        except NotAuthenticated:
+            if wants_json(request):
+                return error_page(request, 401, "error.login_required")
+            target = quote(request.url.path + (f"?{request.url.query}" if request.url.query
+                                               else ""), safe="")
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        except Forbidden:
+            return error_page(request, 403, "error.forbidden")
         except (PeriodError, OrgUnitError, InputError) as exc:
             lang = language(request)
             if wants_json(request):
@@ -651,3 +664,9 @@ templates.env.globals.update(
     fmt_date=format_date, fmt_datetime=format_datetime, period_label=period_label,
     quote=quote,
 )
+
+
+# Pages that act: login, reporting, approval, administration, open data.
+from sodo.web import account_pages  # noqa: E402  (they use the helpers above)
+
+router.include_router(account_pages.router)

@@ -1,0 +1,182 @@
+"""Log in, report through the web form (errors in place), submit, approve, see the value on
+the public page; admin pages; all through the real app over HTTP with cookies and CSRF."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from html import unescape
+from pathlib import Path
+
+import pytest
+from conftest import make_app
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+from workspace_builder import PASSWORD, build_workspace
+
+from sodo.store.db import indicator_value, make_engine
+
+FORM_URL = "/reporting/BC-CDS/01/2026Q3"
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_workspace(tmp_path_factory.mktemp("flows") / "ws")
+
+
+@pytest.fixture()
+def browser(workspace: Path) -> Iterator[TestClient]:
+    """A client with its own cookie jar, like one browser."""
+    with TestClient(make_app(workspace), raise_server_exceptions=False) as client:
+        yield client
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+def log_in(client: TestClient, username: str, next_url: str = "/") -> None:
+    page = client.get("/login", params={"next": next_url})
+    response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                           "next": next_url, "csrf_token": csrf_of(page.text)},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == next_url
+
+
+def test_login_failure_is_shown_in_the_users_language(browser: TestClient) -> None:
+    page = browser.get("/login")
+    response = browser.post("/login", data={"username": "admin", "password": "sai-mat-khau",
+                                            "csrf_token": csrf_of(page.text)})
+    assert response.status_code == 401
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in response.text
+    assert 'aria-describedby="login-error"' in response.text
+
+
+def test_pages_that_need_a_user_send_anonymous_visitors_to_login(browser: TestClient) -> None:
+    response = browser.get("/reporting", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Freporting"
+    assert browser.get("/admin", params={"format": "json"}).status_code == 401
+
+
+def test_report_with_an_invalid_value_then_fix_submit_approve_publish(workspace: Path) -> None:
+    with TestClient(make_app(workspace), raise_server_exceptions=False) as reporter:
+        log_in(reporter, "hanoi.reporter", "/reporting")
+        listing = reporter.get("/reporting", params={"format": "json"}).json()
+        assert [(f["form"], f["orgunit"], f["period"], f["state"])
+                for f in listing["open_forms"]] == [("BC-CDS", "01", "2026Q3", "open")]
+        form = reporter.get(FORM_URL)
+        assert form.status_code == 200
+        token = csrf_of(form.text)
+        # one value out of range (a rate above 100 %), one not a number
+        bad = reporter.post(FORM_URL, data={"csrf_token": token, "action": "submit",
+                                            "v_ho_so_tiep_nhan": "1.234",
+                                            "v_ty_le_hai_long": "120,5"})
+        assert bad.status_code == 422
+        html = unescape(bad.text)
+        assert "Phải nhỏ hơn hoặc bằng 100." in html
+        assert re.search(r'id="f-ty_le_hai_long"[^>]*aria-invalid="true"', bad.text)
+        assert 'value="120,5"' in bad.text  # what was typed is kept
+        assert 'value="1.234"' in bad.text
+        # nothing was saved
+        assert reporter.get(FORM_URL, params={"format": "json"}).json()["state"] == "open"
+        word = reporter.post(FORM_URL, data={"csrf_token": token, "action": "save",
+                                             "v_ho_so_tiep_nhan": "nhiều",
+                                             "v_ty_le_hai_long": "90"})
+        assert word.status_code == 422 and "«nhiều» không phải là số." in unescape(word.text)
+        good = reporter.post(FORM_URL, data={"csrf_token": token, "action": "submit",
+                                             "v_ho_so_tiep_nhan": "1.234",
+                                             "v_ty_le_hai_long": "92,5"},
+                             follow_redirects=False)
+        assert good.status_code == 303, good.text
+        after = reporter.get(good.headers["location"])
+        assert "Đã gửi báo cáo để phê duyệt." in after.text
+        state = reporter.get(FORM_URL, params={"format": "json"}).json()
+        assert state["state"] == "submitted" and state["editable"] is False
+        assert {v["indicator"]: v["value"] for v in state["submission"]["values"]} == {
+            "ho_so_tiep_nhan": 1234.0, "ty_le_hai_long": 92.5}
+        # the reporter cannot approve their own report
+        assert state["can_approve"] is False
+
+    engine = make_engine(f"sqlite:///{workspace / 'sodo.db'}")
+    with engine.connect() as conn:
+        published = conn.execute(select(indicator_value.c.value).where(
+            indicator_value.c.indicator == "ty_le_hai_long")).all()
+    assert published == []  # not public before approval
+
+    with TestClient(make_app(workspace), raise_server_exceptions=False) as anonymous:
+        public = anonymous.get("/public", params={"format": "json"}).json()
+        assert not [v for v in public["rows"] if v["indicator"] == "ty_le_hai_long"]
+
+    with TestClient(make_app(workspace), raise_server_exceptions=False) as approver:
+        log_in(approver, "hanoi.approver", "/reporting")
+        queue = approver.get("/reporting", params={"format": "json"}).json()["to_approve"]
+        assert [(s["form"], s["orgunit"], s["state"]) for s in queue] == [
+            ("BC-CDS", "01", "submitted")]
+        page = approver.get(FORM_URL)
+        assert 'id="approve-button"' in page.text
+        response = approver.post(f"/submissions/{queue[0]['id']}/approve",
+                                 data={"csrf_token": csrf_of(page.text)},
+                                 follow_redirects=False)
+        assert response.status_code == 303
+        assert "Đã phê duyệt báo cáo" in approver.get(response.headers["location"]).text
+        # without the CSRF token a cookie-authenticated post is refused
+        refused = approver.post(f"/submissions/{queue[0]['id']}/approve")
+        assert refused.status_code == 403
+
+    with TestClient(make_app(workspace), raise_server_exceptions=False) as anonymous:
+        public = anonymous.get("/public", params={"format": "json"}).json()
+        mine = {v["indicator"]: v for v in public["rows"] if v["orgunit"] == "01"
+                and v["origin"] == "reported"}
+        assert mine["ty_le_hai_long"]["value"] == 92.5
+        html = anonymous.get("/public").text
+        assert "92,5 %" in html and "Tỷ lệ hài lòng của người dân" in html
+
+
+def test_excel_template_download_and_upload_errors_in_place(browser: TestClient) -> None:
+    log_in(browser, "hanoi.reporter", "/reporting")
+    url = "/reporting/BC-CDS/01/2026Q2"
+    response = browser.get(f"{url}/template.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert "Báo cáo" in book.sheetnames
+    upload = browser.post(f"{url}/upload", data={"csrf_token": csrf_of(browser.get(url).text)},
+                          files={"file": ("bad.xlsx", b"not a spreadsheet", "application/"
+                                          "vnd.openxmlformats-officedocument.spreadsheetml.sheet")})
+    assert upload.status_code == 422
+    assert 'id="upload-errors"' in upload.text
+    assert browser.get(url, params={"format": "json"}).json()["state"] == "open"
+
+
+def test_admin_sees_users_tokens_forms_and_audit(browser: TestClient) -> None:
+    log_in(browser, "admin", "/admin")
+    page = browser.get("/admin")
+    assert page.status_code == 200
+    data = browser.get("/admin", params={"format": "json"}).json()
+    assert {u["username"] for u in data["users"]} >= {"admin", "hanoi.reporter"}
+    assert [f["code"] for f in data["forms"]] == ["BC-CDS"]
+    assert any(e["action"] == "user.login" for e in data["audit"])
+    created = browser.post("/admin/tokens", data={"csrf_token": csrf_of(page.text),
+                                                  "username": "hanoi.reporter",
+                                                  "name": "may-chu-tinh", "scope": "read"})
+    assert created.status_code == 200
+    secret = re.search(r'id="new-token">(sodo_[^<]+)<', created.text).group(1)
+    api = browser.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"},
+                      cookies={})
+    assert api.status_code == 200
+    bad_user = browser.post("/admin/users", data={"csrf_token": csrf_of(page.text),
+                                                  "username": "x y", "password": "ngan",
+                                                  "role": "reporter", "orgunit": "ZZ"})
+    assert bad_user.status_code == 422 and 'class="alert"' in bad_user.text
+
+
+def test_a_reporter_cannot_open_admin_or_another_units_form(browser: TestClient) -> None:
+    log_in(browser, "hanoi.reporter")
+    assert browser.get("/admin").status_code == 403
+    assert "Bạn không có quyền" in browser.get("/admin").text
+    assert browser.get("/reporting/BC-CDS/79/2026Q3").status_code == 403
