@@ -1,0 +1,56 @@
+"""``sodo demo``: build the demo workspace and serve it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sodo.cli.common import console, user_errors
+from sodo.services.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+
+
+@user_errors
+def demo(
+    workspace: Annotated[Path, typer.Option("--workspace", "-w",
+                                            help="Folder of the demo workspace.")]
+    = Path("demo-workspace"),
+    rows: Annotated[int, typer.Option(help="Synthetic dossiers to generate.")] = 1_000_000,
+    seed: Annotated[int, typer.Option(help="Random seed of the synthetic data.")] = 2026,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build again even if built.")]
+    = False,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve it when built.")]
+    = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+) -> None:
+    """Build the demo workspace (default programme + synthetic records, computed) and serve
+    the web control room on http://127.0.0.1:8000."""
+    summary = build_demo(workspace, rows=rows, seed=seed, rebuild=rebuild,
+                         step=lambda msg: console.print(f"• {msg}", highlight=False))
+    if not summary.reused:
+        took = ", ".join(f"{k} {v:.1f} s" for k, v in summary.seconds.items())
+        console.print(f"Built {summary.workspace}: {summary.dossiers:,} dossiers, "
+                      f"{summary.feedback:,} feedback records, {summary.values:,} values "
+                      f"({took})", highlight=False)
+
+    from sodo.cli.programme import show
+
+    show(path=None, workspace=Path(summary.workspace))
+    accounts = Table(title=f"Tài khoản demo / demo accounts (mật khẩu / password: "
+                           f"{DEMO_PASSWORD})")
+    for col in ("username", "role", "org unit", "who"):
+        accounts.add_column(col)
+    for username, role, orgunit, name in DEMO_USERS:
+        accounts.add_row(username, role, orgunit, name)
+    console.print(accounts)
+    if serve:
+        from sodo.cli.serve import serve as serve_command
+
+        serve_command(host=host, port=port, workers=1, workspace=Path(summary.workspace))

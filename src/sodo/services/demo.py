@@ -1,0 +1,138 @@
+"""The demo workspace: the default programme plus realistic synthetic records, computed.
+
+``build_demo`` is what ``sodo demo`` (and so ``make demo``) runs: a fresh workspace, synthetic
+dossiers and feedback for the 34 provinces and the ministries, ingested and computed, the
+programme imported into the operational store, and one account per role.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sodo.services.workspace import Workspace, init_workspace
+
+DEMO_PASSWORD = "sodo-demo-2026"
+# (username, role, org unit, display name)
+DEMO_USERS: list[tuple[str, str, str, str]] = [
+    ("admin", "admin", "VN", "Văn phòng Chương trình (quản trị)"),
+    ("hanoi", "reporter", "01", "Sở KH&CN Hà Nội (báo cáo)"),
+    ("hcm", "reporter", "79", "Sở KH&CN TP. Hồ Chí Minh (báo cáo)"),
+    ("bkhcn", "reporter", "BKHCN", "Bộ Khoa học và Công nghệ (báo cáo)"),
+    ("duyet", "approver", "VN", "Bộ KH&CN — phê duyệt số liệu"),
+    ("lanhdao", "viewer", "VN", "Lãnh đạo Ban Chỉ đạo (xem)"),
+]
+FIRST_MONTH = "2024-01"
+LAST_MONTH = "2026-10"
+MARKER = ".demo-built.json"
+
+
+@dataclass
+class DemoSummary:
+    workspace: str
+    dossiers: int
+    feedback: int
+    values: int
+    seconds: dict[str, float] = field(default_factory=dict)
+    reused: bool = False
+
+
+Step = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def demo_is_built(path: Path, rows: int) -> DemoSummary | None:
+    marker = path / MARKER
+    if not marker.exists():
+        return None
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    if data.get("dossiers") != rows:
+        return None
+    return DemoSummary(**{**data, "reused": True})
+
+
+def build_demo(path: str | Path, rows: int = 1_000_000, seed: int = 2026,
+               step: Step = _quiet, rebuild: bool = False) -> DemoSummary:
+    """Build (or reuse, when already built with the same size) the demo workspace at ``path``."""
+    from sodo.model.problems import InputError
+    from sodo.services.engine.compute import compute
+    from sodo.services.generate import generate_file
+    from sodo.services.intake import ingest_files
+    from sodo.store.records import open_record_store
+
+    root = Path(path).resolve()
+    if not rebuild and (done := demo_is_built(root, rows)) is not None:
+        step(f"Reusing the demo workspace at {root} ({done.dossiers:,} dossiers)")
+        return done
+    if rows < 1000:
+        raise InputError(f"a demo needs at least 1,000 dossiers (asked for {rows})")
+    timings: dict[str, float] = {}
+    if root.exists():
+        shutil.rmtree(root)
+    ws = init_workspace(root)
+    inputs = root / "inputs"
+
+    def timed(name: str, message: str, func: Callable[[], object]) -> object:
+        step(message)
+        began = time.perf_counter()
+        result = func()
+        timings[name] = round(time.perf_counter() - began, 2)
+        return result
+
+    feedback_rows = max(rows // 20, 100)
+    timed("generate", f"Generating {rows:,} dossiers and {feedback_rows:,} feedback records "
+                      f"({FIRST_MONTH} … {LAST_MONTH})",
+          lambda: (generate_file("dossiers", rows, FIRST_MONTH, LAST_MONTH, seed,
+                                 inputs / "dossiers.parquet"),
+                   generate_file("feedback", feedback_rows, FIRST_MONTH, LAST_MONTH, seed + 1,
+                                 inputs / "feedback.parquet")))
+
+    def ingest() -> None:
+        store = open_record_store(ws)
+        try:
+            ingest_files(store, "dossiers", [inputs / "dossiers.parquet"])
+            ingest_files(store, "feedback", [inputs / "feedback.parquet"])
+        finally:
+            store.close()
+
+    timed("ingest", "Validating and ingesting the records", ingest)
+    timed("store", "Creating the operational store, importing the programme and the accounts",
+          lambda: prepare_store(ws))
+    run = timed("compute", "Computing every indicator and the 766 index", lambda: compute(ws))
+    summary = DemoSummary(str(root), rows, feedback_rows,
+                          getattr(run, "value_count", 0), timings)
+    (root / MARKER).write_text(json.dumps(asdict(summary), ensure_ascii=False), encoding="utf-8")
+    return summary
+
+
+def prepare_store(ws: Workspace) -> None:
+    """Migrate the operational store, import the programme and add the demo accounts."""
+    from sqlalchemy.orm import Session
+
+    from sodo.services.accounts import Actor, create_user
+    from sodo.services.programme import load_programme
+    from sodo.services.store_import import import_programme
+    from sodo.store.db import make_engine
+    from sodo.store.migrate import upgrade
+
+    upgrade(ws.database_url)
+    engine = make_engine(ws.database_url)
+    try:
+        with Session(engine) as session:
+            import_programme(session, load_programme(ws.programme_path()), Actor.system("demo"))
+            for username, role, orgunit, name in DEMO_USERS:
+                create_user(session, Actor.system("demo"), username, DEMO_PASSWORD, role,
+                            orgunit=orgunit, display_name=name)
+            session.commit()
+    finally:
+        engine.dispose()
