@@ -46,6 +46,10 @@ if TYPE_CHECKING:
 
 COMPUTE_BACKENDS = ("duckdb", "postgres", "parquet", "spark")
 ALL_LEVELS = ("nation", "ministry", "province", "commune")
+#: Levels written to the operational store by default. Commune values are many (3,321 communes
+#: × 38 periods × ~41 codes ≈ 3.6 million rows for two years): about 100 s to write on SQLite,
+#: so they are stored only on request (``levels`` / ``sodo compute --level commune``).
+STORED_LEVELS = ("nation", "ministry", "province")
 RECORDS_MEASURE = Measure("count", AllRecords())
 
 
@@ -191,7 +195,7 @@ def _spark_tables(workspace: Workspace, datasets: Sequence[str]) -> dict[str, ir
 
 def compute(workspace: Workspace, backend: str | None = None,
             periods: Sequence[str] | None = None, full: bool = False,
-            levels: Sequence[str] = ALL_LEVELS) -> ComputeRun:
+            levels: Sequence[str] = STORED_LEVELS) -> ComputeRun:
     """Compute and store every engine value for ``workspace``; see the module doc for modes.
 
     ``backend``: duckdb | postgres | parquet (a record store, scanned by its own engine) or

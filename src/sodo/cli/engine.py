@@ -1,0 +1,87 @@
+"""``sodo compute`` and ``sodo values``: compute indicators from records, read stored values."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sodo.cli.common import (
+    FormatOption,
+    OutputFormat,
+    WorkspaceOption,
+    console,
+    emit,
+    open_workspace,
+    user_errors,
+)
+
+VALUE_COLUMNS = ("indicator", "orgunit", "period", "value", "numerator", "denominator")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("compute")
+    @user_errors
+    def compute_command(
+        workspace: WorkspaceOption = None,
+        backend: Annotated[str | None, typer.Option(
+            "--backend", "-b",
+            help="duckdb | postgres | parquet | spark (default: the workspace's record store).",
+        )] = None,
+        period: Annotated[list[str] | None, typer.Option(
+            "--period", "-p", help="Recompute only these periods (repeatable), e.g. 2025Q4.",
+        )] = None,
+        full: Annotated[bool, typer.Option(
+            "--full", help="Recompute everything, ignoring what earlier runs cached.")] = False,
+        level: Annotated[list[str] | None, typer.Option(
+            "--level", help="Levels to store (repeatable; default nation, ministry, province; "
+            "add commune for the 3,321 communes).")] = None,
+        fmt: FormatOption = OutputFormat.TABLE,
+    ) -> None:
+        """Compute every indicator defined on records and the 766 index; store the values.
+
+        Incremental by default: only the months that new batches touched (and their quarter,
+        half-year and year) are recomputed."""
+        from sodo.services.engine.compute import STORED_LEVELS, compute
+
+        ws = open_workspace(workspace)
+        run = compute(ws, backend=backend, periods=period, full=full,
+                      levels=tuple(level) if level else STORED_LEVELS)
+        row = run.to_dict()
+        if fmt is OutputFormat.TABLE:
+            if run.mode == "up-to-date":
+                console.print("Nothing to compute: no batch since the last run "
+                              "(use --full to recompute everything).")
+                return
+            console.print(
+                f"Run {run.id} ({run.backend}, {run.mode}): {run.record_count:,} records, "
+                f"{len(run.periods)} periods, {run.value_count:,} values in "
+                f"{run.seconds:.2f} s")
+            return
+        emit([row], fmt)
+
+    @app.command("values")
+    @user_errors
+    def values_command(
+        indicator: Annotated[list[str], typer.Option(
+            "--indicator", "-i", help="Indicator code (repeatable).")],
+        workspace: WorkspaceOption = None,
+        period: Annotated[list[str] | None, typer.Option(
+            "--period", "-p", help="Period id (repeatable), e.g. 2025, 2025Q4, 2025-11.")] = None,
+        level: Annotated[str | None, typer.Option(
+            "--level", "-l", help="nation | ministry | province | commune")] = None,
+        orgunit: Annotated[list[str] | None, typer.Option(
+            "--orgunit", "-o", help="Org-unit code or name (repeatable); also LEVEL-province, "
+            "CHILDREN-<code>.")] = None,
+        fmt: FormatOption = OutputFormat.TABLE,
+    ) -> None:
+        """Print stored values: indicator, orgunit, period, value, numerator, denominator."""
+        from sodo.services.values import query_values
+
+        ws = open_workspace(workspace)
+        ou = list(orgunit or [])
+        if level:
+            ou.append(f"LEVEL-{level}")
+        rows = query_values(ws.database_url, indicator, period, ou or None)
+        emit([{c: getattr(r, c) for c in VALUE_COLUMNS} for r in rows], fmt, VALUE_COLUMNS,
+             title="Số liệu / Values")
