@@ -29,12 +29,13 @@ from ruamel.yaml.error import YAMLError
 from sodo.model.datasets import Dataset, FieldType
 from sodo.model.orgunits import Hierarchy, default_hierarchy
 from sodo.model.problems import InputError, Problem
-from sodo.store.records import INCOMING, BatchInfo, RecordStore
+from sodo.store.records import INCOMING, BatchInfo, RecordStore, StagedBatch
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".ndjson": "ndjson", ".jsonl": "ndjson",
            ".xlsx": "excel"}
 MAX_REPORTED = 50
 RAW = "_sodo_raw"
+ORDERED = "_sodo_ordered"
 TYPED = "_sodo_typed"
 ORGUNITS = "_sodo_orgunits"
 
@@ -95,7 +96,12 @@ def ingest_files(store: RecordStore, dataset: str, files: Sequence[str | Path],
 
 def ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str, str],
                 hierarchy: Hierarchy, progress: Progress | None = None) -> BatchInfo:
-    """Validate one file and apply it as one batch (see :func:`ingest_files`)."""
+    """Validate one file and apply it as one batch (see :func:`ingest_files`).
+
+    The fast path reads the file where it lies (a view over DuckDB's reader): one scan counts
+    every problem and summarises the batch, and the insert reads the file once more, without
+    keeping row order. Only a file with problems is copied in file order, to number its rows.
+    """
     con = store.staging()
     kind = FORMATS[path.suffix.lower()]
     step = _stepper(str(path), progress)
@@ -104,22 +110,34 @@ def ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str, 
         _read_raw(con, path, kind)
         step("validating")
         columns = _map_columns(con, ds, path, mapping)
-        _build_typed(con, ds, columns)
-        problems, total = _validate(con, ds, path, kind, columns, hierarchy)
+        if any(f.references == "orgunit" for f in ds.fields):
+            _register_orgunits(con, hierarchy)
+        _build_typed(con, ds, columns, RAW, numbered=kind == "excel")
+        checks = _checks(ds, columns)
+        staged, total = _scan(con, ds, path, kind, checks)
+        if staged.rows == 0:
+            raise InputError(f"{path}: rejected, the file has no data rows; nothing was loaded",
+                             [Problem("no data rows", file=str(path), rule="empty_file")])
         if total:
-            shown = problems[:MAX_REPORTED]
-            more = f"; the first {len(shown)} follow" if total > len(shown) else ""
+            problems = _locate_problems(con, ds, path, kind, columns, checks)
+            more = f"; the first {len(problems)} follow" if total > len(problems) else ""
             raise InputError(f"{path}: rejected, {total} problem{'s' * (total != 1)} "
-                             f"found{more}; nothing was loaded", shown)
+                             f"found{more}; nothing was loaded", problems)
         step("applying")
         con.execute(f"CREATE OR REPLACE TEMP VIEW {INCOMING} AS SELECT "
                     + ", ".join(f'"{n}"' for n in ds.field_names) + f" FROM {TYPED}")
-        batch = store.apply_batch(ds.code, str(path))
+        # Stored row order carries no meaning; not keeping it lets DuckDB load in parallel.
+        con.execute("SET preserve_insertion_order = false")
+        try:
+            batch = store.apply_batch(ds.code, str(path), staged)
+        finally:
+            con.execute("SET preserve_insertion_order = true")
         step("done")
         return batch
     finally:
         for stmt in (f"DROP VIEW IF EXISTS {INCOMING}", f"DROP VIEW IF EXISTS {TYPED}",
-                     f"DROP TABLE IF EXISTS {RAW}"):
+                     f"DROP VIEW IF EXISTS {RAW}", f"DROP TABLE IF EXISTS {RAW}",
+                     f"DROP TABLE IF EXISTS {ORDERED}"):
             with contextlib.suppress(duckdb.Error):
                 con.execute(stmt)
 
@@ -146,20 +164,21 @@ def _check_readable(path: Path) -> None:
 def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> None:
     """Load the file into the temp table RAW, in file order (so rowid = data row - 1)."""
     name = str(path)
+    quoted = f"'{_sql_str(name)}'"
     try:
         if kind == "csv":
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_csv(?, "
-                        "header = true, all_varchar = true)", [name])
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {RAW} AS SELECT * FROM read_csv({quoted}, "
+                        "header = true, all_varchar = true)")
         elif kind == "parquet":
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_parquet(?)",
-                        [name])
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {RAW} AS SELECT * FROM "
+                        f"read_parquet({quoted})")
         elif kind == "ndjson":
             names = [d[0] for d in con.execute(
-                "SELECT * FROM read_json(?, format = 'newline_delimited') LIMIT 0",
-                [name]).description]
+                f"SELECT * FROM read_json({quoted}, format = 'newline_delimited') LIMIT 0"
+            ).description]
             spec = ", ".join(f"'{_sql_str(n)}': 'VARCHAR'" for n in names)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM read_json(?, "
-                        f"format = 'newline_delimited', columns = {{{spec}}})", [name])
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {RAW} AS SELECT * FROM read_json("
+                        f"{quoted}, format = 'newline_delimited', columns = {{{spec}}})")
         else:
             table = _read_excel(path)
             con.register("_sodo_excel", table)
@@ -168,15 +187,15 @@ def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> None:
             finally:
                 con.unregister("_sodo_excel")
     except duckdb.Error as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        line = _line_in_error(str(exc))
-        raise InputError(f"{path}: rejected, the file cannot be read as {kind} (truncated or "
-                         "malformed?); nothing was loaded",
-                         [Problem(message, file=name, line=line, rule="malformed_file")]) from None
-    rows = con.execute(f"SELECT count(*) FROM {RAW}").fetchall()[0][0]
-    if rows == 0:
-        raise InputError(f"{path}: rejected, the file has no data rows; nothing was loaded",
-                         [Problem("no data rows", file=name, rule="empty_file")])
+        raise _unreadable(path, kind, exc) from None
+
+
+def _unreadable(path: Path, kind: str, exc: duckdb.Error) -> InputError:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return InputError(f"{path}: rejected, the file cannot be read as {kind} (truncated or "
+                      "malformed?); nothing was loaded",
+                      [Problem(message, file=str(path), line=_line_in_error(str(exc)),
+                               rule="malformed_file")])
 
 
 def _line_in_error(message: str) -> int | None:
@@ -330,8 +349,10 @@ def _typed_expression(field_type: FieldType, sql_type: str, column: str, raw_typ
 
 
 def _build_typed(con: duckdb.DuckDBPyConnection, ds: Dataset,
-                 columns: dict[str, tuple[str, str]]) -> None:
-    parts = ["rowid + 1 AS _row"]
+                 columns: dict[str, tuple[str, str]], source: str, numbered: bool) -> None:
+    """The view TYPED: canonical typed fields, the raw values beside them (``_raw_<field>``)
+    and, when ``source`` is a table in file order, the 1-based data row ``_row``."""
+    parts = ["rowid + 1 AS _row"] if numbered else []
     for f in ds.fields:
         if f.name in columns:
             column, raw_type = columns[f.name]
@@ -341,7 +362,8 @@ def _build_typed(con: duckdb.DuckDBPyConnection, ds: Dataset,
         else:
             parts.append(f'CAST(NULL AS {f.sql_type}) AS "{f.name}"')
             parts.append(f'CAST(NULL AS VARCHAR) AS "_raw_{f.name}"')
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED} AS SELECT {', '.join(parts)} FROM {RAW}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED} AS SELECT {', '.join(parts)} "
+                f"FROM {source}")
 
 
 # -- validation ------------------------------------------------------------------------
@@ -378,44 +400,51 @@ def _checks(ds: Dataset, columns: dict[str, tuple[str, str]]) -> list[Check]:
     return checks
 
 
-def _validate(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,
-              columns: dict[str, tuple[str, str]],
-              hierarchy: Hierarchy) -> tuple[list[Problem], int]:
-    if any(f.references == "orgunit" for f in ds.fields):
-        _register_orgunits(con, hierarchy)
-    checks = _checks(ds, columns)
-    counts = con.execute(
-        "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c.condition})" for c in checks)
-        + f" FROM {TYPED}").fetchall()[0] if checks else ()
-    key = f'"{ds.key}"'
-    duplicates = con.execute(
-        f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {TYPED} "
-        f"WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1)").fetchall()[0][0]
-    total = int(sum(counts) + duplicates)
-    if not total:
-        return [], 0
+def _scan(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,
+          checks: list[Check]) -> tuple[StagedBatch, int]:
+    """One scan of the file: the number of problems of every kind and the batch summary."""
+    key, period = f'"{ds.key}"', f'"{ds.period_field}"'
+    aggregates = [f"count(*) FILTER (WHERE {c.condition})" for c in checks]
+    sql = (f"SELECT count(*), count({key}) - count(DISTINCT {key}), min({period}), "
+           f"max({period}), list(DISTINCT strftime({period}, '%Y-%m')) "
+           f"FILTER (WHERE {period} IS NOT NULL)"
+           + "".join(f", {a}" for a in aggregates) + f" FROM {TYPED}")
+    try:
+        rows, duplicates, pmin, pmax, months, *counts = con.execute(sql).fetchall()[0]
+    except duckdb.Error as exc:
+        raise _unreadable(path, kind, exc) from None
+    staged = StagedBatch(int(rows), pmin, pmax, sorted(months or []))
+    return staged, int(duplicates + sum(counts))
+
+
+def _locate_problems(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,
+                     columns: dict[str, tuple[str, str]], checks: list[Check]) -> list[Problem]:
+    """The first problems in file order, with their rows (the file is copied in order)."""
+    if kind != "excel":  # Excel is already a table in sheet order
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ORDERED} AS SELECT * FROM {RAW}")
+        _build_typed(con, ds, columns, ORDERED, numbered=True)
+    else:
+        _build_typed(con, ds, columns, RAW, numbered=True)
     found: list[tuple[int, int, Problem]] = []
     order = {name: i for i, name in enumerate(ds.field_names)}
-    for check, count in zip(checks, counts, strict=True):
-        if not count:
-            continue
+    for check in checks:
         for row, detail in con.execute(
                 f"SELECT _row, {check.detail} FROM {TYPED} WHERE {check.condition} "
                 f"ORDER BY _row LIMIT {MAX_REPORTED}").fetchall():
             found.append((row, order[check.column],
                           _problem(path, kind, row, check.column, check.rule, detail,
                                    columns)))
-    if duplicates:
-        for row, first, value in con.execute(
-                f"SELECT _row, first_row, {key} FROM (SELECT _row, {key}, "
-                f"min(_row) OVER (PARTITION BY {key}) AS first_row FROM {TYPED} "
-                f"WHERE {key} IS NOT NULL) WHERE _row > first_row ORDER BY _row "
-                f"LIMIT {MAX_REPORTED}").fetchall():
-            found.append((row, order[ds.key],
-                          _problem(path, kind, row, ds.key, "duplicate_key",
-                                   f"key '{value}' already appears in row {first}", columns)))
+    key = f'"{ds.key}"'
+    for row, first, value in con.execute(
+            f"SELECT _row, first_row, {key} FROM (SELECT _row, {key}, "
+            f"min(_row) OVER (PARTITION BY {key}) AS first_row FROM {TYPED} "
+            f"WHERE {key} IS NOT NULL) WHERE _row > first_row ORDER BY _row "
+            f"LIMIT {MAX_REPORTED}").fetchall():
+        found.append((row, order[ds.key],
+                      _problem(path, kind, row, ds.key, "duplicate_key",
+                               f"key '{value}' already appears in row {first}", columns)))
     found.sort(key=lambda item: (item[0], item[1]))
-    return [p for _, _, p in found[:MAX_REPORTED]], total
+    return [p for _, _, p in found[:MAX_REPORTED]]
 
 
 def _problem(path: Path, kind: str, row: int, field: str, rule: str, detail: str,

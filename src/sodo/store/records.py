@@ -76,6 +76,16 @@ class BatchInfo:
         }
 
 
+@dataclass(frozen=True)
+class StagedBatch:
+    """Summary of a staged batch, computed by intake during validation."""
+
+    rows: int
+    period_min: datetime | None
+    period_max: datetime | None
+    months: list[str]
+
+
 class RecordStore:
     """Base class of the record stores. Subclasses implement the storage; the engine only uses
     :meth:`ibis`, :meth:`table`, :meth:`count`, :meth:`touched_months` and
@@ -151,9 +161,11 @@ class RecordStore:
             self._staging = duckdb.connect()
         return self._staging
 
-    def apply_batch(self, dataset: str, file: str) -> BatchInfo:
+    def apply_batch(self, dataset: str, file: str,
+                    staged: StagedBatch | None = None) -> BatchInfo:
         """Apply the staged view ``_incoming`` of the staging connection as one batch:
-        records with a key already stored are replaced; all or nothing."""
+        records with a key already stored are replaced; all or nothing. ``staged`` is the
+        batch's summary when the caller already has it."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -179,8 +191,11 @@ class RecordStore:
         """Run a small metadata query; ``{p}`` marks a parameter."""
         raise NotImplementedError
 
-    def _staged_summary(self, ds: Dataset) -> tuple[int, Any, Any, list[str]]:
+    def _staged_summary(self, ds: Dataset,
+                        staged: StagedBatch | None = None) -> tuple[int, Any, Any, list[str]]:
         """Rows, min and max of the period field, and months of the staged batch."""
+        if staged is not None:
+            return staged.rows, staged.period_min, staged.period_max, list(staged.months)
         stage = self.staging()
         period = f'"{ds.period_field}"'
         rows, pmin, pmax = stage.execute(

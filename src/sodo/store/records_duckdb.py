@@ -10,7 +10,7 @@ import duckdb
 import ibis
 
 from sodo.model.datasets import Dataset
-from sodo.store.records import BATCHES_DDL, INCOMING, BatchInfo, RecordStore
+from sodo.store.records import BATCHES_DDL, INCOMING, BatchInfo, RecordStore, StagedBatch
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -47,9 +47,10 @@ class DuckDBRecordStore(RecordStore):
         # Stage in the store's own connection (temporary tables): no copy between engines.
         return self.con
 
-    def apply_batch(self, dataset: str, file: str) -> BatchInfo:
+    def apply_batch(self, dataset: str, file: str,
+                    staged: StagedBatch | None = None) -> BatchInfo:
         ds = self.dataset(dataset)
-        rows, pmin, pmax, months = self._staged_summary(ds)
+        rows, pmin, pmax, months = self._staged_summary(ds, staged)
         table, key, period = f'"{ds.code}"', f'"{ds.key}"', f'"{ds.period_field}"'
         con = self.con
         con.execute("BEGIN TRANSACTION")

@@ -21,7 +21,7 @@ import duckdb
 import ibis
 
 from sodo.model.datasets import Dataset
-from sodo.store.records import BATCHES_DDL, INCOMING, BatchInfo, RecordStore
+from sodo.store.records import BATCHES_DDL, INCOMING, BatchInfo, RecordStore, StagedBatch
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -78,10 +78,11 @@ class ParquetRecordStore(RecordStore):
         return int(self.staging().execute(f"SELECT count(*) FROM ({self._select(ds)})")
                    .fetchall()[0][0])
 
-    def apply_batch(self, dataset: str, file: str) -> BatchInfo:
+    def apply_batch(self, dataset: str, file: str,
+                    staged: StagedBatch | None = None) -> BatchInfo:
         ds = self.dataset(dataset)
         stage = self.staging()
-        rows, pmin, pmax, months = self._staged_summary(ds)
+        rows, pmin, pmax, months = self._staged_summary(ds, staged)
         key, period = f'"{ds.key}"', f'"{ds.period_field}"'
         cols = ", ".join(f'"{n}"' for n in ds.field_names)
         replaced = 0

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from sodo.model.datasets import Dataset
 from sodo.model.problems import InputError
-from sodo.store.records import BATCHES_DDL, INCOMING, BatchInfo, RecordStore
+from sodo.store.records import BATCHES_DDL, INCOMING, BatchInfo, RecordStore, StagedBatch
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -91,9 +91,10 @@ class PostgresRecordStore(RecordStore):
             cur.execute(f'SELECT count(*) FROM "{ds.code}"')
             return int(cur.fetchone()[0])
 
-    def apply_batch(self, dataset: str, file: str) -> BatchInfo:
+    def apply_batch(self, dataset: str, file: str,
+                    staged: StagedBatch | None = None) -> BatchInfo:
         ds = self.dataset(dataset)
-        rows, pmin, pmax, months = self._staged_summary(ds)
+        rows, pmin, pmax, months = self._staged_summary(ds, staged)
         cols = ", ".join(f'"{n}"' for n in ds.field_names)
         table, key, period = f'"{ds.code}"', f'"{ds.key}"', f'"{ds.period_field}"'
         handle, csv_path = tempfile.mkstemp(suffix=".csv", prefix="sodo-batch-")
