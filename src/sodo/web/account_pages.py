@@ -41,8 +41,15 @@ from sodo.web.routes import (  # noqa: E402
     period_label,
     render,
     unit_label,
+    wants_json,
     web_data,
 )
+
+
+def form_status(request: Request, status: int) -> int:
+    """A form shown again with its errors is a normal page for the browser (200), so the error
+    is read in place and not logged as a failed load; its JSON twin keeps the real status."""
+    return status if wants_json(request) else 200
 
 
 def db_session(request: Request) -> Session:
@@ -87,13 +94,15 @@ async def login(request: Request, username: str = Form("", max_length=64),
             error = t("login.rate_limited", lang, minutes=max(1, exc.retry_after // 60))
             return render(request, "login.html", {"title": t("login.title", lang),
                                                   "next": target, "error": error,
-                                                  "username": username}, status=429)
+                                                  "username": username},
+                          status=form_status(request, 429))
         db.commit()
         if user is None:
             return render(request, "login.html", {"title": t("login.title", lang),
                                                   "next": target,
                                                   "error": t("login.failed", lang),
-                                                  "username": username}, status=401)
+                                                  "username": username},
+                          status=form_status(request, 401))
         response = RedirectResponse(target, status_code=303)
         login_session(response, request, user)
         return response
@@ -330,12 +339,14 @@ async def report_save(request: Request, form_code: str, orgunit: str,
                                   {k: v for k, v in errors.items() if k != "_form"})
             result["error_count"] = len(errors)
             result["form_error"] = errors.get("_form")
-            return render(request, "report_form.html", result, status=422)
+            return render(request, "report_form.html", result,
+                          status=form_status(request, 422))
         except Conflict as exc:
             db.rollback()
             result = form_context(request, db, actor, form, orgunit, period, lang, typed)
             result["form_error"] = str(exc)
-            return render(request, "report_form.html", result, status=409)
+            return render(request, "report_form.html", result,
+                          status=form_status(request, 409))
         db.commit()
     done = "submitted" if action == "submit" else "saved"
     return RedirectResponse(f"/reporting/{form_code}/{orgunit}/{period_id}?done={done}",
@@ -373,7 +384,8 @@ async def report_upload(request: Request, form_code: str, orgunit: str, period_i
                                   upload_errors=excel_forms.problems_as_cells(exc.problems)
                                   or [{"sheet": "", "cell": "", "message": exc.summary}])
             result["form_error"] = exc.summary
-            return render(request, "report_form.html", result, status=422)
+            return render(request, "report_form.html", result,
+                          status=form_status(request, 422))
         db.commit()
     return RedirectResponse(f"/reporting/{form_code}/{orgunit}/{period_id}?done=saved",
                             status_code=303)
@@ -390,7 +402,7 @@ async def approve(request: Request, submission_id: int) -> Response:
             db.rollback()
             return render(request, "error.html", {"status": 409, "message": str(exc),
                                                   "title": t("error.title", language(request))},
-                          status=409)
+                          status=form_status(request, 409))
         db.commit()
     return RedirectResponse("/reporting?done=approved", status_code=303)
 
@@ -408,7 +420,7 @@ async def return_report(request: Request, submission_id: int,
             message = exc.summary if isinstance(exc, InputError) else str(exc)
             return render(request, "error.html", {"status": 409, "message": message,
                                                   "title": t("error.title", language(request))},
-                          status=409)
+                          status=form_status(request, 409))
         db.commit()
     return RedirectResponse("/reporting?done=returned", status_code=303)
 
@@ -499,7 +511,8 @@ async def admin_add_user(request: Request, username: str = Form("", max_length=6
             result = admin_context(request, db, actor, lang)
             result["error"] = str(exc) if isinstance(exc, Conflict) else "; ".join(
                 [exc.summary, *(p.message for p in exc.problems)])
-            return render(request, "admin.html", result, status=422)
+            return render(request, "admin.html", result,
+                          status=form_status(request, 422))
         db.commit()
         result = admin_context(request, db, actor, lang)
         result["message"] = t("admin.user_added", lang, name=username)
@@ -521,7 +534,8 @@ async def admin_new_token(request: Request, username: str = Form("", max_length=
             db.rollback()
             result = admin_context(request, db, actor, lang)
             result["error"] = exc.summary if isinstance(exc, InputError) else str(exc)
-            return render(request, "admin.html", result, status=422)
+            return render(request, "admin.html", result,
+                          status=form_status(request, 422))
         db.commit()
         result = admin_context(request, db, actor, lang)
         result["new_token"] = secret
@@ -555,7 +569,8 @@ async def admin_import_programme(request: Request) -> Response:
             db.rollback()
             result = admin_context(request, db, actor, lang)
             result["error"] = "; ".join([exc.summary, *(str(p) for p in exc.problems[:20])])
-            return render(request, "admin.html", result, status=422)
+            return render(request, "admin.html", result,
+                          status=form_status(request, 422))
         db.commit()
         result = admin_context(request, db, actor, lang)
         result["message"] = t("admin.imported", lang, summary=result_import.summary())

@@ -10,6 +10,9 @@ import plotly.graph_objects as go
 from sodo.web.i18n import t
 
 GEOJSON_URL = "/web/geo/provinces-34.geojson"
+# Plotly's geo plots fetch a base-map topology even with every base layer off; point it at our
+# own empty one instead of Plotly's CDN (closed government networks, no third-party files).
+TOPOJSON_URL = "/web/geo/topojson/"
 PALETTE = {"observed": "#1f5fa8", "required": "#7a7a7a", "projection": "#c2410c",
            "target": "#15803d", "national": "#6b7280"}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif"
@@ -34,6 +37,7 @@ def to_html(fig: go.Figure, div_id: str, title: str) -> str:
     """The figure as a <div> plus its script; ``title`` labels the chart for screen readers."""
     html = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
                        config={"displaylogo": False, "responsive": True,
+                               "topojsonURL": TOPOJSON_URL,
                                "modeBarButtonsToRemove": ["select2d", "lasso2d"]})
     return (f'<figure class="chart" role="group" aria-label="{_escape(title)}">{html}'
             "</figure>")
@@ -119,3 +123,13 @@ def bar_chart(labels: list[str], values: list[float | None], maxima: list[float 
     fig.update_layout(barmode="overlay")
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, lang, height=60 + 44 * len(labels))
+
+
+# Base-map layers Plotly may look up in a topology; all empty: the map shows only provinces.
+TOPOJSON_LAYERS = ("land", "ocean", "lakes", "rivers", "coastlines", "countries", "subunits")
+
+
+def empty_topology() -> dict:
+    empty = {"type": "GeometryCollection", "geometries": []}
+    return {"type": "Topology", "objects": {layer: empty for layer in TOPOJSON_LAYERS},
+            "arcs": [], "bbox": [-180, -90, 180, 90]}

@@ -209,6 +209,12 @@ async def provinces_geojson() -> Response:
                         headers={"Cache-Control": "public, max-age=86400"})
 
 
+@router.get("/web/geo/topojson/{name}.json", include_in_schema=False)
+async def base_topology(name: str) -> Response:
+    return JSONResponse(charts.empty_topology(),
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
 @router.get("/lang/{code}", include_in_schema=False)
 async def switch_language(request: Request, code: str, next: str = "/") -> Response:
     # only local paths, so the switch cannot be used to redirect elsewhere
