@@ -94,7 +94,9 @@ def create_app(workspace: Workspace | None = None, database_url: str | None = No
         return response
 
     for module in _route_modules():
-        app.include_router(module.router, prefix=API_PREFIX)  # type: ignore[attr-defined]
+        # Any route can meet a bad token (401), a missing CSRF token (403) or bad input (422).
+        app.include_router(module.router, prefix=API_PREFIX,  # type: ignore[attr-defined]
+                           responses=problems.problem_responses(401, 403, 422))
     web = None
     if include_web:
         try:

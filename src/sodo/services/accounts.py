@@ -253,6 +253,8 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> U
     """Disable (or re-enable) a user; a disabled user's sessions and tokens stop at once."""
     require(actor, Action.ADMIN)
     user = get_user(session, username)
+    if not active and username == actor.username:
+        raise Conflict("you cannot disable your own account; ask another admin")
     before = _user_snapshot(user)
     user.active = active
     audit.record(session, actor, "user.enable" if active else "user.disable", "user",
@@ -272,6 +274,8 @@ def update_user(session: Session, actor: Actor, username: str, *, role: str | No
         except ValueError:
             raise InputError(f"unknown role '{role}'", [Problem(f"unknown role '{role}'",
                                                               rule="role")]) from None
+        if username == actor.username and role != user.role:
+            raise Conflict("you cannot change your own role; ask another admin")
         user.role = role
     if orgunit is not None:
         if orgunit not in default_hierarchy():

@@ -219,8 +219,8 @@ def build_template(form: ReportForm, period: str, orgunits: list[str],
             dv = DataValidation(
                 type="whole" if spec.integer else "decimal",
                 operator="between",
-                formula1=str(spec.min if spec.min is not None else -1e15),
-                formula2=str(spec.max if spec.max is not None else 1e15),
+                formula1=_excel_number(spec.min if spec.min is not None else -1e15),
+                formula2=_excel_number(spec.max if spec.max is not None else 1e15),
                 allow_blank=True, showErrorMessage=True, errorTitle="Giá trị",
                 error=_rule_text(spec))
             ws.add_data_validation(dv)
@@ -234,6 +234,10 @@ def build_template(form: ReportForm, period: str, orgunits: list[str],
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _excel_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _rule_text(spec: Any) -> str:

@@ -38,7 +38,7 @@ def orgunits(q: str | None = Query(None, max_length=200, description="e.g. 'ha n
             units = [u for u in units if u.level is OrgUnitLevel(level)]
     elif parent:
         if parent not in hierarchy:
-            raise ProblemError(404, f"unknown org-unit code '{parent}'")
+            raise ProblemError(422, f"parent: unknown org-unit code '{parent}'")
         units = hierarchy.children(parent, on=on)
     elif level:
         units = hierarchy.at_level(level, on=on)
