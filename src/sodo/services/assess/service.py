@@ -24,10 +24,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, MetaData, Table, and_, inspect, select, tuple_
+from sqlalchemy import (
+    Engine,
+    MetaData,
+    String,
+    Table,
+    and_,
+    inspect,
+    select,
+    type_coerce,
+)
 
 from sodo.model.orgunits import Hierarchy, OrgUnitLevel, default_hierarchy
 from sodo.model.periods import Period, PeriodType
@@ -58,9 +68,9 @@ _TYPE_RANK = {t: i for i, t in enumerate(PeriodType)}
 StoreSource = Workspace | Engine | str | Path | None
 
 
-@dataclass(frozen=True)
-class SourcedValue:
-    """One candidate value for one period, with where it came from and how recent it is."""
+class SourcedValue(NamedTuple):
+    """One candidate value for one period, with where it came from and how recent it is.
+    (A named tuple: hundreds of thousands are made per assessment.)"""
 
     period: str
     value: float
@@ -70,11 +80,16 @@ class SourcedValue:
 
     @property
     def period_type(self) -> str:
-        return Period.parse(self.period).type.value
+        return period_type_of(self.period)
 
     @property
     def label(self) -> str:
         return f"{self.origin}: {self.source}" if self.source else self.origin
+
+
+@lru_cache(maxsize=65536)
+def period_type_of(period_id: str) -> str:
+    return Period.parse(period_id).type.value
 
 
 def engine_of(source: StoreSource) -> Engine | None:
@@ -99,6 +114,18 @@ def _has_table(engine: Engine, name: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Series
 # ---------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=4096)
+def _recency(raw: datetime | str | None) -> datetime:
+    """A stored ``updated_at`` as an aware datetime. Read raw (SQLite gives text) and cached:
+    a compute run stamps thousands of values with the same moment."""
+    if isinstance(raw, str):
+        try:
+            raw = datetime.fromisoformat(raw)
+        except ValueError:
+            return datetime.min.replace(tzinfo=UTC)
+    return _aware(raw)
+
 
 def _aware(moment: datetime | None) -> datetime:
     if moment is None:
@@ -127,22 +154,38 @@ def stored_values(engine: Engine | None, pairs: Iterable[tuple[str, str]]
                   ) -> dict[tuple[str, str], list[SourcedValue]]:
     """Approved total values of the operational store for the (indicator, org unit) pairs."""
     out: dict[tuple[str, str], list[SourcedValue]] = defaultdict(list)
-    wanted = sorted(set(pairs))
+    wanted = set(pairs)
     if engine is None or not wanted or not _has_table(engine, "indicator_value"):
         return out
     iv = indicator_value.c
+    units = sorted({unit for _, unit in wanted})
+    make = tuple.__new__  # builds the named tuple in C: hundreds of thousands of rows
+    moments: dict[Any, datetime] = {}  # a compute run stamps thousands of values alike
     with engine.connect() as conn:
-        # Chunks keep the IN list within what every database accepts.
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
+        # By org unit (indexed), in chunks that keep the IN list within what every database
+        # accepts; the indicators are narrowed in SQL and the exact pairs here.
+        for start in range(0, len(units), 500):
+            chunk = set(units[start:start + 500])
+            codes = sorted({ind for ind, unit in wanted if unit in chunk})
             query = select(iv.indicator, iv.orgunit, iv.period, iv.value, iv.origin, iv.source,
-                           iv.run_id, iv.updated_at).where(
-                and_(tuple_(iv.indicator, iv.orgunit).in_(chunk), iv.category == "",
-                     iv.state == "approved", iv.value.is_not(None)))
-            for row in conn.execute(query):
-                source = row.source or (f"run {row.run_id}" if row.run_id else "")
-                out[(row.indicator, row.orgunit)].append(SourcedValue(
-                    row.period, float(row.value), row.origin, source, _aware(row.updated_at)))
+                           iv.run_id, type_coerce(iv.updated_at, String)).where(
+                and_(iv.orgunit.in_(sorted(chunk)), iv.indicator.in_(codes),
+                     iv.category == "", iv.state == "approved", iv.value.is_not(None)))
+            # The driver's own rows: SQLAlchemy's per-row processing costs more than the query
+            # at this size (600,000 values: seconds), and these columns need none of it.
+            result = conn.execute(query)
+            raw_rows = result.cursor.fetchall() if result.cursor is not None else []
+            result.close()
+            for ind, unit, period, value, origin, source, run_id, updated_at in raw_rows:
+                key = (ind, unit)
+                if key not in wanted:
+                    continue
+                moment = moments.get(updated_at)
+                if moment is None:
+                    moment = moments[updated_at] = _recency(updated_at)
+                if not source and run_id:
+                    source = f"run {run_id}"
+                out[key].append(make(SourcedValue, (period, value, origin, source, moment)))
     return out
 
 
@@ -155,16 +198,18 @@ def choose_series(indicator: Indicator, target: Target, candidates: list[Sourced
     deadline_type = Period.parse(target.deadline).type.value if target.deadline else None
     by_type: dict[str, dict[str, list[SourcedValue]]] = defaultdict(lambda: defaultdict(list))
     skipped: list[dict[str, Any]] = []
+    only_deadline_type = indicator.aggregation_time is Aggregation.SUM and deadline_type
     for cand in candidates:
-        ptype = cand.period_type
-        if (indicator.aggregation_time is Aggregation.SUM and deadline_type
-                and ptype != deadline_type):
+        ptype = period_type_of(cand.period)
+        if only_deadline_type and ptype != deadline_type:
             skipped.append({"period_type": ptype, "reason": "a sum over a shorter period is "
                             "not comparable with the target"})
             continue
         by_type[ptype][cand.period].append(cand)
 
     def best(values: list[SourcedValue]) -> SourcedValue:
+        if len(values) == 1:
+            return values[0]
         return max(values, key=lambda v: (v.recency, ORIGIN_PRIORITY.get(v.origin, 0)))
 
     summaries = []
@@ -177,15 +222,20 @@ def choose_series(indicator: Indicator, target: Target, candidates: list[Sourced
     summaries.sort(key=lambda s: (period_end(s[1][-1].period)[0], len(s[1]),
                                   _TYPE_RANK[PeriodType(s[0])]), reverse=True)
     ptype, ordered, periods = summaries[0]
-    sources = sorted({v.label for v in ordered})
+    labels = {(v.origin, v.source): v.label for v in ordered}  # few distinct sources
+    sources = sorted(set(labels.values()))
     description = f"{ptype}: {', '.join(sources)}"
     alternatives: list[dict[str, Any]] = []
     for other_type, other, _ in summaries[1:]:
         alternatives.append({"period_type": other_type, "points": len(other),
                              "latest_period": other[-1].period, "latest": other[-1].value,
-                             "sources": sorted({v.label for v in other})})
+                             "sources": sorted({f"{o}: {src}" if src else o
+                                                for o, src in {(v.origin, v.source)
+                                                               for v in other}})})
     disagreements = []
     for period, vals in periods.items():
+        if len(vals) == 1:
+            continue
         winner = best(vals)
         for val in vals:
             if val is not winner and val.value != winner.value:
@@ -195,7 +245,10 @@ def choose_series(indicator: Indicator, target: Target, candidates: list[Sourced
     if disagreements:
         alternatives.append({"disagreements": disagreements})
     alternatives.extend(skipped[:1])
-    return [Observation(v.period, v.value, v.label) for v in ordered], description, alternatives
+    make = tuple.__new__
+    series = [make(Observation, (v.period, v.value, labels[(v.origin, v.source)]))
+              for v in ordered]
+    return series, description, alternatives
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sodo.model.periods import Period
 from sodo.model.programme import Comparator, Direction, Indicator, Target
@@ -76,9 +76,8 @@ STATUS_SEVERITY = {
 }
 
 
-@dataclass(frozen=True)
-class Observation:
-    """One observed value of the series being assessed."""
+class Observation(NamedTuple):
+    """One observed value of the series being assessed (a named tuple: series are long)."""
 
     period: str
     value: float
