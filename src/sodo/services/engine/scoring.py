@@ -58,11 +58,13 @@ def score(rolled: pd.DataFrame, config: EngineConfig, plans: dict[str, MeasurePl
     for ind in config.all_rate_indicators():
         plan = plans[ind.dataset]
         num_m, den_m = ind.measures()
-        num = _column(rolled, f"{ind.dataset}.{plan.column(num_m)}")
+        # sums of non-integers (days) differ in the last bits with summation order (engines,
+        # incremental merges): six decimals keep stored components stable
+        num = np.round(_column(rolled, f"{ind.dataset}.{plan.column(num_m)}"), 6)
         if den_m is None:
             value, den = num.copy(), None
         else:
-            den = _column(rolled, f"{ind.dataset}.{plan.column(den_m)}")
+            den = np.round(_column(rolled, f"{ind.dataset}.{plan.column(den_m)}"), 6)
             with np.errstate(divide="ignore", invalid="ignore"):
                 value = np.where(den > 0, num / np.where(den > 0, den, 1) * ind.scale, np.nan)
         value = np.round(value, ind.decimals)
