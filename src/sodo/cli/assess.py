@@ -88,11 +88,15 @@ def assess_command(
         return
     rows = []
     for r in results:
-        row = {k: _short(v) for k, v in r.to_dict().items()}
-        row["status"] = r.status.label("vi")
-        rows.append(row)
-    emit(rows, fmt, TARGET_COLUMNS, title=f"Đánh giá mục tiêu / Target assessment — "
-                                          f"{day.strftime('%d/%m/%Y')}")
+        latest = f"{_short(r.latest)} ({r.latest_period})" if r.latest is not None else None
+        goal = (f"{r.components.get('comparator', '')} {_short(r.target_value)} ({r.deadline})"
+                if r.target_value is not None else None)
+        rows.append({"target_id": r.target_id, "indicator": r.indicator, "orgunit": r.orgunit,
+                     "latest": latest, "target": goal, "projected": _short(r.projected),
+                     "status": r.status.label("vi"), "method": r.method})
+    emit(rows, fmt, ["target_id", "indicator", "orgunit", "latest", "target", "projected",
+                     "status", "method"],
+         title=f"Đánh giá mục tiêu / Target assessment — {day.strftime('%d/%m/%Y')}")
 
 
 @assess_app.command("tasks")
