@@ -68,8 +68,9 @@ class AssessmentConfig:
             try:
                 converted[key] = value if kind is str else kind(value)
             except (TypeError, ValueError):
+                expected = {int: "a whole number", float: "a number"}.get(kind, kind.__name__)
                 raise InputError(f"{file or 'assessment settings'}: [assess] {key} = {value!r} "
-                                 f"is not a {kind.__name__}") from None
+                                 f"is not {expected}") from None
         try:
             return replace(cls(), **converted)
         except ValueError as exc:
