@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, create_engine, insert, text
 
 import sodo.store.models  # noqa: F401  (registers task_update and the other tables)
 from sodo.model.programme import Programme
@@ -57,9 +60,32 @@ def make_programme() -> Programme:
     })
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{(tmp_path / 'sodo.db').as_posix()}")
+PG_ADMIN_URL = os.environ.get("SODO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A database of our own on the shared PostgreSQL server, dropped after the session."""
+    name = f"sodo_assess_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty operational store: a SQLite file, or the session's PostgreSQL database."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{(tmp_path / 'sodo.db').as_posix()}")
+    else:
+        engine = make_engine(request.getfixturevalue("pg_database"))
+        metadata.drop_all(engine)
     metadata.create_all(engine)
     yield engine
     engine.dispose()
