@@ -1,41 +1,55 @@
 """Plotly figures built in Python and rendered as HTML fragments without Plotly's JavaScript
-(the page loads it once from ``/web/assets/plotly.min.js``, served from the plotly package)."""
+(the page loads it once from ``/web/assets/plotly.min.js``, served from the plotly package).
+
+Figures are plain dicts in Plotly's figure schema and rendered without validation: building
+``plotly.graph_objects`` figures validates every property and costs tens of milliseconds a
+chart, too much for pages that must render in well under 300 ms.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.colors import sequential
 
 from sodo.web.i18n import t
+
+Figure = dict[str, Any]
 
 GEOJSON_URL = "/web/geo/provinces-34.geojson"
 # Plotly's geo plots fetch a base-map topology even with every base layer off; point it at our
 # own empty one instead of Plotly's CDN (closed government networks, no third-party files).
 TOPOJSON_URL = "/web/geo/topojson/"
-PALETTE = {"observed": "#1f5fa8", "required": "#7a7a7a", "projection": "#c2410c",
-           "target": "#15803d", "national": "#6b7280"}
+PALETTE = {"observed": "#1f5fa8", "required": "#6b7280", "projection": "#c2410c",
+           "target": "#15803d"}
+SERIES_COLOURS = ("#1f5fa8", "#15803d", "#b91c1c", "#7c3aed", "#c2410c")
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif"
+# Light (low) to dark (high); plotly.js's own "Blues" runs the other way.
+BLUES = [[i / (len(sequential.Blues) - 1), colour] for i, colour in enumerate(sequential.Blues)]
+AXIS = {"gridcolor": "#e5e7eb", "linecolor": "#9ca3af", "zerolinecolor": "#d1d5db"}
 
 
-def _layout(fig: go.Figure, lang: str, height: int = 360) -> go.Figure:
-    fig.update_layout(
-        height=height, margin={"l": 48, "r": 16, "t": 24, "b": 40},
-        # Plotly's separators: decimal then thousands
-        separators=",." if lang == "vi" else ".,",
-        font={"family": FONT, "size": 13, "color": "#1f2933"},
-        paper_bgcolor="white", plot_bgcolor="white",
-        legend={"orientation": "h", "y": -0.18},
-        hoverlabel={"font": {"family": FONT}},
-    )
-    fig.update_xaxes(gridcolor="#e5e7eb", linecolor="#9ca3af")
-    fig.update_yaxes(gridcolor="#e5e7eb", linecolor="#9ca3af", zerolinecolor="#d1d5db")
-    return fig
+def _layout(lang: str, height: int = 360, **extra: Any) -> dict[str, Any]:
+    layout = {
+        "height": height, "margin": {"l": 48, "r": 16, "t": 24, "b": 40},
+        # Plotly's separators: decimal mark then thousands mark
+        "separators": ",." if lang == "vi" else ".,",
+        "font": {"family": FONT, "size": 13, "color": "#1f2933"},
+        "paper_bgcolor": "white", "plot_bgcolor": "white",
+        "legend": {"orientation": "h", "y": -0.18},
+        "hoverlabel": {"font": {"family": FONT}},
+        "xaxis": dict(AXIS), "yaxis": dict(AXIS),
+    }
+    layout.update(extra)
+    return layout
 
 
-def to_html(fig: go.Figure, div_id: str, title: str) -> str:
+def to_html(fig: Figure, div_id: str, title: str) -> str:
     """The figure as a <div> plus its script; ``title`` labels the chart for screen readers."""
-    html = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+    html = pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id,
+                       validate=False,
                        config={"displaylogo": False, "responsive": True,
                                "topojsonURL": TOPOJSON_URL,
                                "modeBarButtonsToRemove": ["select2d", "lasso2d"]})
@@ -48,88 +62,101 @@ def _escape(text: str) -> str:
             .replace('"', "&quot;"))
 
 
+def _dates(points: list[tuple[date, float]]) -> tuple[list[str], list[float]]:
+    return [d.isoformat() for d, _ in points], [v for _, v in points]
+
+
 def target_chart(observed: list[tuple[date, float]], required: list[tuple[date, float]],
                  target_value: float | None, deadline: date | None,
-                 projection: list[tuple[date, float]], unit: str, lang: str) -> go.Figure:
+                 projection: list[tuple[date, float]], unit: str, lang: str) -> Figure:
     """Observed values, the required path through baseline and milestones, the target line and
     the projection to the deadline."""
-    fig = go.Figure()
+    traces = []
     if required:
-        fig.add_trace(go.Scatter(
-            x=[d for d, _ in required], y=[v for _, v in required], name=t("targets.required", lang),
-            mode="lines+markers", line={"color": PALETTE["required"], "dash": "dash"},
-            marker={"symbol": "diamond", "size": 9}))
+        x, y = _dates(required)
+        traces.append({"type": "scatter", "x": x, "y": y, "name": t("targets.required", lang),
+                       "mode": "lines+markers",
+                       "line": {"color": PALETTE["required"], "dash": "dash"},
+                       "marker": {"symbol": "diamond", "size": 9}})
     if projection:
-        fig.add_trace(go.Scatter(
-            x=[d for d, _ in projection], y=[v for _, v in projection],
-            name=t("targets.projection", lang), mode="lines",
-            line={"color": PALETTE["projection"], "dash": "dot", "width": 2}))
-    fig.add_trace(go.Scatter(
-        x=[d for d, _ in observed], y=[v for _, v in observed], name=t("targets.observed", lang),
-        mode="lines+markers", line={"color": PALETTE["observed"], "width": 3},
-        marker={"size": 8}))
+        x, y = _dates(projection)
+        traces.append({"type": "scatter", "x": x, "y": y, "name": t("targets.projection", lang),
+                       "mode": "lines",
+                       "line": {"color": PALETTE["projection"], "dash": "dot", "width": 2}})
+    x, y = _dates(observed)
+    traces.append({"type": "scatter", "x": x, "y": y, "name": t("targets.observed", lang),
+                   "mode": "lines+markers",
+                   "line": {"color": PALETTE["observed"], "width": 3}, "marker": {"size": 8}})
+    shapes, annotations = [], []
     if target_value is not None:
-        fig.add_hline(y=target_value, line={"color": PALETTE["target"], "width": 1.5},
-                      annotation_text=f"{t('targets.target_line', lang)}"
-                                      + (f" ({deadline.year})" if deadline else ""),
-                      annotation_position="top left")
-    fig.update_yaxes(title_text=unit or None)
-    return _layout(fig, lang)
+        shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
+                       "y0": target_value, "y1": target_value,
+                       "line": {"color": PALETTE["target"], "width": 1.5}})
+        label = t("targets.target_line", lang) + (f" ({deadline.year})" if deadline else "")
+        annotations.append({"xref": "paper", "x": 0, "xanchor": "left", "yref": "y",
+                            "y": target_value, "yanchor": "bottom", "text": label,
+                            "showarrow": False, "font": {"color": PALETTE["target"]}})
+    layout = _layout(lang, shapes=shapes, annotations=annotations)
+    layout["yaxis"] = {**AXIS, "title": {"text": unit}} if unit else dict(AXIS)
+    return {"data": traces, "layout": layout}
 
 
-def trend_chart(lines: dict[str, list[tuple[str, float | None]]], unit: str, lang: str,
-                highlight: str | None = None) -> go.Figure:
-    """One line per series, x = period labels in order."""
-    fig = go.Figure()
+def trend_chart(lines: dict[str, list[tuple[str, float | None]]], unit: str,
+                lang: str) -> Figure:
+    """One line per series, x = period labels in order; the first series is the reference."""
+    traces = []
     for index, (name, points) in enumerate(lines.items()):
-        strong = highlight is None or name == highlight or index == 0
-        fig.add_trace(go.Scatter(
-            x=[p for p, _ in points], y=[v for _, v in points], name=name, mode="lines+markers",
-            line={"width": 3 if strong else 1.5}, opacity=1 if strong else 0.7))
-    fig.update_yaxes(title_text=unit or None)
-    fig.update_xaxes(type="category")
-    return _layout(fig, lang, height=320)
+        traces.append({"type": "scatter", "x": [p for p, _ in points],
+                       "y": [v for _, v in points], "name": name, "mode": "lines+markers",
+                       "line": {"width": 3 if index == 0 else 2,
+                                "color": SERIES_COLOURS[index % len(SERIES_COLOURS)],
+                                "dash": "solid" if index == 0 else "dot"}})
+    layout = _layout(lang, height=320)
+    layout["xaxis"] = {**AXIS, "type": "category"}
+    layout["yaxis"] = {**AXIS, "title": {"text": unit}} if unit else dict(AXIS)
+    return {"data": traces, "layout": layout}
 
 
 def choropleth(codes: list[str], values: list[float | None], names: list[str],
-               unit: str, lang: str, reverse: bool = False) -> go.Figure:
+               unit: str, lang: str, reverse: bool = False) -> Figure:
     """The 34 provinces coloured by value; no map tiles, boundaries from the shipped GeoJSON.
 
     ``customdata`` carries the code so a click can open the province."""
-    text = [f"{n}" for n in names]
-    fig = go.Figure(go.Choropleth(
-        geojson=GEOJSON_URL, featureidkey="properties.code", locations=codes, z=values,
-        text=text, customdata=codes,
-        colorscale="Blues_r" if reverse else "Blues", marker={"line": {"color": "#ffffff",
-                                                                        "width": 0.6}},
-        colorbar={"title": {"text": unit}, "thickness": 12, "len": 0.8},
-        hovertemplate="<b>%{text}</b><br>%{z}<extra></extra>",
-    ))
-    fig.update_geos(fitbounds="locations", visible=False, projection={"type": "mercator"},
-                    bgcolor="white")
-    fig = _layout(fig, lang, height=560)
-    fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0})
-    return fig
+    trace = {
+        "type": "choropleth", "geojson": GEOJSON_URL, "featureidkey": "properties.code",
+        "locations": codes, "z": values, "text": names, "customdata": codes,
+        "colorscale": BLUES, "reversescale": reverse,
+        "marker": {"line": {"color": "#ffffff", "width": 0.6}},
+        "colorbar": {"title": {"text": unit}, "thickness": 12, "len": 0.8},
+        "hovertemplate": "<b>%{text}</b><br>%{z}<extra></extra>",
+    }
+    layout = _layout(lang, height=560, margin={"l": 0, "r": 0, "t": 0, "b": 0},
+                     geo={"fitbounds": "locations", "visible": False,
+                          "projection": {"type": "mercator"}, "bgcolor": "white"})
+    return {"data": [trace], "layout": layout}
 
 
 def bar_chart(labels: list[str], values: list[float | None], maxima: list[float | None],
-              lang: str) -> go.Figure:
+              lang: str) -> Figure:
     """Scores against their maxima, horizontal bars (the 766 groups)."""
-    fig = go.Figure()
-    fig.add_trace(go.Bar(y=labels, x=maxima, orientation="h", name="max",
-                         marker={"color": "#e5e7eb"}, hoverinfo="skip", showlegend=False))
-    fig.add_trace(go.Bar(y=labels, x=values, orientation="h", name=t("common.value", lang),
-                         marker={"color": PALETTE["observed"]}, showlegend=False))
-    fig.update_layout(barmode="overlay")
-    fig.update_yaxes(autorange="reversed")
-    return _layout(fig, lang, height=60 + 44 * len(labels))
+    traces = [
+        {"type": "bar", "y": labels, "x": maxima, "orientation": "h", "name": "max",
+         "marker": {"color": "#e5e7eb"}, "hoverinfo": "skip", "showlegend": False},
+        {"type": "bar", "y": labels, "x": values, "orientation": "h",
+         "name": t("common.value", lang), "marker": {"color": PALETTE["observed"]},
+         "showlegend": False},
+    ]
+    layout = _layout(lang, height=60 + 44 * len(labels), barmode="overlay",
+                     margin={"l": 180, "r": 16, "t": 8, "b": 32})
+    layout["yaxis"] = {**AXIS, "autorange": "reversed", "automargin": True}
+    return {"data": traces, "layout": layout}
 
 
 # Base-map layers Plotly may look up in a topology; all empty: the map shows only provinces.
 TOPOJSON_LAYERS = ("land", "ocean", "lakes", "rivers", "coastlines", "countries", "subunits")
 
 
-def empty_topology() -> dict:
+def empty_topology() -> dict[str, Any]:
     empty = {"type": "GeometryCollection", "geometries": []}
     return {"type": "Topology", "objects": {layer: empty for layer in TOPOJSON_LAYERS},
             "arcs": [], "bbox": [-180, -90, 180, 90]}

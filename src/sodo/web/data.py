@@ -81,6 +81,7 @@ class WebData:
     _loaded: LoadedProgramme | None = None
     _stamp: tuple[float, ...] = ()
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _indicators: dict[str, Indicator] = field(default_factory=dict)
 
     @classmethod
     def create(cls, programme_path: str | Path | None, engine: Engine | str,
@@ -99,14 +100,22 @@ class WebData:
             return (self.programme_path.stat().st_mtime,)
         return tuple(p.stat().st_mtime for p in sorted(self.programme_path.glob("*.y*ml")))
 
-    @property
-    def loaded(self) -> LoadedProgramme:
+    def refresh(self) -> None:
+        """Reload the programme if its files changed (called once per request, so a page
+        sees one programme throughout)."""
         stamp = self._files_stamp()
         with self._lock:
             if self._loaded is None or stamp != self._stamp:
                 self._loaded = load_programme(self.programme_path)
                 self._stamp = stamp
-            return self._loaded
+                self._indicators = {i.code: i for i in self._loaded.programme.indicators}
+
+    @property
+    def loaded(self) -> LoadedProgramme:
+        if self._loaded is None:
+            self.refresh()
+        assert self._loaded is not None
+        return self._loaded
 
     @property
     def programme(self) -> Programme:
@@ -117,10 +126,8 @@ class WebData:
         return self.today_override or date.today()
 
     def indicator(self, code: str) -> Indicator | None:
-        for ind in self.programme.indicators:
-            if ind.code == code:
-                return ind
-        return None
+        self.loaded  # noqa: B018  (loads the programme and its index on first use)
+        return self._indicators.get(code)
 
     def target(self, target_id: str) -> Target | None:
         return next((t for t in self.programme.targets if t.id == target_id), None)
@@ -183,19 +190,34 @@ class WebData:
         return sorted(found | {v.indicator for v in self.programme.values})
 
     def freshness(self) -> list[dict[str, Any]]:
-        """Per indicator: newest period, when it was last written, and by which origin."""
-        query = (select(indicator_value.c.indicator, indicator_value.c.origin,
-                        func.max(indicator_value.c.updated_at).label("updated_at"),
+        """Per indicator and origin: the newest period, when it was last written, how many
+        values. One grouped query; the newest period of each period type is its greatest id
+        (ids of one type sort in time order), and the types are compared by their end."""
+        iv = indicator_value.c
+        query = (select(iv.indicator, iv.origin, iv.period_type,
+                        func.max(iv.period).label("latest_period"),
+                        func.max(iv.updated_at).label("updated_at"),
                         func.count().label("rows"))
-                 .group_by(indicator_value.c.indicator, indicator_value.c.origin))
-        out = []
+                 .where(iv.state == "approved")
+                 .group_by(iv.indicator, iv.origin, iv.period_type))
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
         with self.engine.connect() as conn:
             for row in conn.execute(query).mappings():
-                periods = self.value_periods(row["indicator"])
-                out.append({"indicator": row["indicator"], "origin": row["origin"],
-                            "updated_at": row["updated_at"], "rows": row["rows"],
-                            "latest_period": periods[0] if periods else None})
-        return sorted(out, key=lambda r: (r["indicator"], r["origin"]))
+                key = (row["indicator"], row["origin"])
+                held = merged.get(key)
+                if held is None:
+                    merged[key] = {"indicator": row["indicator"], "origin": row["origin"],
+                                   "updated_at": row["updated_at"], "rows": row["rows"],
+                                   "latest_period": row["latest_period"]}
+                    continue
+                held["rows"] += row["rows"]
+                if row["updated_at"] and (held["updated_at"] is None
+                                          or row["updated_at"] > held["updated_at"]):
+                    held["updated_at"] = row["updated_at"]
+                if Period.parse(row["latest_period"]).end > Period.parse(
+                        held["latest_period"]).end:
+                    held["latest_period"] = row["latest_period"]
+        return [merged[k] for k in sorted(merged)]
 
 
 # -- assessment, through the assessment service ------------------------------------------

@@ -86,6 +86,9 @@ def web_data(request: Request) -> WebData:
     state = request.app.state
     existing = getattr(state, "web_data", None)
     if existing is not None:
+        if getattr(request.state, "web_data_fresh", False) is False:
+            existing.refresh()
+            request.state.web_data_fresh = True
         return existing
     workspace = getattr(state, "workspace", None)
     store = getattr(state, "engine", None) or getattr(state, "database_url", None)
