@@ -170,6 +170,17 @@ def test_rank_provinces_with_change_since_the_previous_period(programme: Program
     assert ministries[0].name == "Bộ Công an"
 
 
+def test_rank_on_a_stored_index_outside_the_programme(programme: Programme,
+                                                      store: Engine) -> None:
+    # The 766 index total is computed from its own configuration, not a programme indicator.
+    add_values(store, [{"indicator": "svc766", "orgunit": code, "period": "2025Q4",
+                        "period_type": "quarter", "value": value}
+                       for code, value in (("01", 71.5), ("79", 80.25), ("48", 90.0))])
+    rows = rank(store, programme, "svc766", "2025Q4", "province")
+    assert [(r.rank, r.orgunit, r.previous_rank) for r in rows[:3]] == \
+        [(1, "48", None), (2, "79", None), (3, "01", None)]
+
+
 def test_rank_input_errors(programme: Programme) -> None:
     with pytest.raises(InputError, match="level must be province or ministry"):
         rank(None, programme, "DVC", "2025", "commune")

@@ -429,12 +429,15 @@ def rank(source: StoreSource, programme: Programme, indicator: str, period: str,
          level: str = "province", hierarchy: Hierarchy | None = None) -> list[RankRow]:
     """Rank the org units of ``level`` (province or ministry) active at the period's end on
     ``indicator`` for ``period``, with the change of rank since the previous period of the same
-    type. Units without a value are listed last, unranked."""
+    type. Units without a value are listed last, unranked. An indicator the programme does not
+    define (the 766 index total, say) is ranked from the store, higher is better."""
     hierarchy = hierarchy or default_hierarchy()
     try:
-        ind = programme.indicator(indicator)
+        ind: Indicator | None = programme.indicator(indicator)
     except KeyError:
-        raise InputError(f"no such indicator in the programme: '{indicator}'") from None
+        # Not a programme indicator (e.g. the 766 service index, computed from its own
+        # configuration): ranked from stored values, higher is better.
+        ind = None
     try:
         lvl = OrgUnitLevel(level)
     except ValueError:
@@ -448,9 +451,12 @@ def rank(source: StoreSource, programme: Programme, indicator: str, period: str,
     names = {u.code: u.name for u in units}
     engine = engine_of(source)
     seeds = programme_values(programme)
-    sense = sense_of(Target(id="rank", indicator=indicator), ind)[0]
+    sense = sense_of(Target(id="rank", indicator=indicator), ind)[0] if ind else 1
     now_values = _level_values(engine, seeds, indicator, current.id, codes)
     before_values = _level_values(engine, seeds, indicator, previous.id, codes)
+    if ind is None and not now_values and not before_values:
+        raise InputError(f"no such indicator: '{indicator}' is not in the programme and the "
+                         f"store holds no {lvl} values of it for {current.id} or {previous.id}")
     now_ranks = competition_ranks(now_values, sense)
     before_ranks = competition_ranks(before_values, sense)
     rows = []
