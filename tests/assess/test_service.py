@@ -77,6 +77,24 @@ def test_monthly_series_preferred_and_drafts_ignored(programme: Programme,
     assert result.baseline_from == "target"
 
 
+def test_a_period_under_way_takes_no_part_in_the_choice(programme: Programme,
+                                                        store: Engine) -> None:
+    # On 1/3/2026 the months to February are over; the quarter 2026Q1 and the year 2026 are
+    # not, though the engine already holds running values for them.
+    add_values(store, [
+        *({"indicator": "DVC", "orgunit": "VN", "period": f"{y}-{m:02d}",
+           "period_type": "month", "value": 40.0 + i}
+          for i, (y, m) in enumerate([(2025, m) for m in range(1, 13)] + [(2026, 1), (2026, 2)])),
+        *({"indicator": "DVC", "orgunit": "VN", "period": q, "period_type": "quarter",
+           "value": 50.0} for q in ("2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1")),
+        {"indicator": "DVC", "orgunit": "VN", "period": "2026", "period_type": "year",
+         "value": 60.0},
+    ])
+    result = by_id(assess_targets(store, programme, AS_OF))["DVC-2027"]
+    assert result.latest_period == "2026-02"
+    assert "values_after_as_of_ignored" not in result.components
+
+
 def test_a_sum_over_months_is_not_compared_with_a_yearly_target(programme: Programme,
                                                                  store: Engine) -> None:
     add_values(store, [

@@ -209,9 +209,10 @@ def test_regression_after_achievement() -> None:
     assert result.components["was_achieved_in"] == "2024"
     # The trend alone: points at t = 2024, 2025, 2026; mean t 2025, mean x 93;
     # sxy = (−1)(−3) + 0 + (1)(0) = 3, sxx = 2, slope 1.5; x̂(2031) = 93 + 1.5·6 = 102 ≥ 95
-    # → on track; the regression overrides it and is kept alongside.
+    # → on track; the regression overrides it and is kept alongside. A share stops at 100.
     assert result.components["status_by_trend"] == "on_track"
-    assert result.projected == approx(102)
+    assert result.projected == 100
+    assert result.components["projected_linear_line"] == approx(102)
 
 
 def test_near_100_percent_tolerance() -> None:
@@ -221,9 +222,11 @@ def test_near_100_percent_tolerance() -> None:
     assert hit.components["tolerance"] == 0.5
     assert hit.status is TargetStatus.ACHIEVED  # d·(x − X) = −0.4 ≥ −0.5
     miss = assess_target(tgt, PERCENT, [("2024", 98), ("2025", 99.4)], date(2026, 2, 1))
-    # −0.6 < −0.5: not yet. slope 1.4; x̂(2028) = 99.4 + 2·1.4 = 102.2 ≥ 99.5 → on track.
+    # −0.6 < −0.5: not yet. slope 1.4; x̂(2028) = 99.4 + 2·1.4 = 102.2 ≥ 99.5 → on track;
+    # the projection of a share is shown as 100, the line's 102.2 kept beside it.
     assert miss.status is TargetStatus.ON_TRACK
-    assert miss.projected == approx(102.2)
+    assert miss.projected == 100
+    assert miss.components["projected_linear_line"] == approx(102.2)
     # A 95 % target has no default tolerance: 94.8 is not achieved.
     low = assess_target(target(95, "2027"), PERCENT, [("2024", 90), ("2025", 94.8)],
                         date(2026, 2, 1))
@@ -254,6 +257,15 @@ def test_deadline_passed_judged_at_the_deadline() -> None:
     pending = assess_target(tgt, PERCENT, [("2023", 60), ("2024", 70)], date(2026, 1, 10))
     assert pending.status is TargetStatus.ON_TRACK  # slope 10: x̂(2026.0) = 80
     assert any("not reported yet" in note for note in pending.notes)
+
+
+def test_projection_stays_in_the_indicator_range() -> None:
+    # A rank falling 30 places a year: 40 (2024), 10 (2025) → the line reaches −50 in 2027;
+    # shown as rank 1, the line kept.
+    result = assess_target(target(5, "2027", indicator="EGDI_RANK"), RANK,
+                           [("2024", 40), ("2025", 10)], date(2026, 2, 1))
+    assert result.projected == 1
+    assert result.components["projected_linear_line"] == approx(-50)
 
 
 def test_values_after_the_as_of_date_are_ignored() -> None:

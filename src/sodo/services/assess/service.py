@@ -189,10 +189,15 @@ def stored_values(engine: Engine | None, pairs: Iterable[tuple[str, str]]
     return out
 
 
-def choose_series(indicator: Indicator, target: Target, candidates: list[SourcedValue]
+def choose_series(indicator: Indicator, target: Target, candidates: list[SourcedValue],
+                  as_of: date | None = None,
                   ) -> tuple[list[Observation], str, list[dict[str, Any]]]:
     """One series for the target out of every candidate value (rules in the module doc).
-    Returns the observations, a description of the chosen series and the alternatives."""
+    Returns the observations, a description of the chosen series and the alternatives.
+    With ``as_of``, values of periods not ended by then take no part in the choice (a quarter
+    under way must not beat the months already over)."""
+    if as_of is not None:
+        candidates = [c for c in candidates if period_end(c.period)[0] <= as_of]
     if not candidates:
         return [], "", []
     deadline_type = Period.parse(target.deadline).type.value if target.deadline else None
@@ -288,7 +293,7 @@ def assess_targets(source: StoreSource, programme: Programme, as_of: date | None
                              "defined in the programme")
         key = (target.indicator, target.orgunit)
         series, description, alternatives = choose_series(
-            indicator, target, seeds.get(key, []) + stored.get(key, []))
+            indicator, target, seeds.get(key, []) + stored.get(key, []), as_of)
         results.append(assess_target(target, indicator, series, as_of, config,
                                      series_source=description, alternatives=alternatives))
     return results

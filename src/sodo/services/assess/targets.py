@@ -396,12 +396,17 @@ def assess_target(
     values = [p[2] for p in points]
     slope, level = linear_fit(times, values)
     mean_t = sum(times) / len(times)
-    proj_c = level + slope * (Tc - mean_t)
-    proj_T = level + slope * (T - mean_t)
+    line_c = level + slope * (Tc - mean_t)
+    line_T = level + slope * (T - mean_t)
+    # A projection cannot leave the indicator's range: a share stays within 0–100 %, a rank
+    # at 1 or beyond, a count at 0 or more. The line itself is kept when it leaves the range.
+    proj_c, proj_T = _in_range(indicator, line_c), _in_range(indicator, line_T)
     linear_ratio = (proj_c - x0) / (Xc - x0) if Xc != x0 else None
     comp.update(slope_per_year=slope, mean_t=mean_t, level_at_mean_t=level,
                 projected_linear=proj_T, projected_linear_at_checkpoint=proj_c,
                 linear_ratio=linear_ratio)
+    if line_T != proj_T:
+        comp["projected_linear_line"] = line_T
 
     # CAGR ratio of the UN SDG Progress Chart.
     cagr_ok, why_not = _cagr_applicable(x0, x, Xc, t0, t, Tc)
@@ -411,7 +416,7 @@ def assess_target(
         required = (Xc / x0) ** (1 / (Tc - t0)) - 1
         cagr_ratio = actual / required
         comp.update(cagr_actual=actual, cagr_required=required, cagr_ratio=cagr_ratio,
-                    projected_cagr=x0 * (x / x0) ** ((T - t0) / (t - t0)))
+                    projected_cagr=_in_range(indicator, x0 * (x / x0) ** ((T - t0) / (t - t0))))
     else:
         comp["cagr_not_applicable"] = why_not
 
@@ -454,6 +459,16 @@ def assess_target(
         result.notes.append(f"achieved in {achieved_before[-1][0]} "
                             f"({_fmt(achieved_before[-1][2])}), regressed since")
     return result
+
+
+def _in_range(indicator: Indicator, value: float) -> float:
+    if indicator.value_type == "percent":
+        return min(max(value, 0.0), 100.0)
+    if indicator.value_type == "rank":
+        return max(value, 1.0)
+    if indicator.value_type == "count":
+        return max(value, 0.0)
+    return value
 
 
 def _bands_text(config: AssessmentConfig) -> str:
