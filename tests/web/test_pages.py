@@ -71,6 +71,12 @@ def test_overview_lists_off_track_targets_first_and_overdue_tasks(client: TestCl
     lagging = data["lagging_provinces"]
     assert [r["rank"] for r in lagging] == [34, 33, 32, 31, 30]
     assert data["index_period"] == "2026Q3"
+    # the last quarter whose report is due (Q2: due 90 days after 30/06) and who owes it
+    assert [(r["form"], r["period"], r["owed"], r["sent"]) for r in data["reporting"]] == [
+        ("BC-CDS", "2026Q2", 2, 0)]
+    assert [u["name"] for u in data["reporting"][0]["missing"]] == ["Hà Nội", "Hồ Chí Minh"]
+    assert data["last_run"]["backend"] == "duckdb"
+    assert {f["indicator"] for f in data["freshness"]} == {"svc766_total", "dvc_online"}
     html = client.get("/").text
     assert "Chậm tiến độ" in html and 'href="/targets/MT-DVC"' in html
     assert "Quý III/2026" in html
@@ -136,6 +142,9 @@ def test_province_page_scorecard_rank_and_tasks(client: TestClient) -> None:
     assert [t["id"] for t in data["tasks"]] == ["NV-03"]
     key = {k["indicator"]: k for k in data["key_indicators"]}
     assert key["dvc_online"]["value"] == 30.0
+    assert [(r["form"], r["period"], r["state"], r["current_period"], r["current_state"])
+            for r in data["reporting"]] == [("BC-CDS", "2026Q2", "open", "2026Q3", "open")]
+    assert client.get("/units/BKHCN", params={"format": "json"}).json()["reporting"] == []
     html = client.get("/units/01").text
     assert 'id="index-rank">1<' in html and "Công khai, minh bạch" in html
     assert client.get("/units/XX").status_code == 404

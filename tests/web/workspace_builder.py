@@ -167,7 +167,9 @@ def build_workspace(root: Path) -> Path:
     upgrade(url)
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(insert(compute_run), [{"id": 1, "backend": "duckdb", "status": "done"}])
+        conn.execute(insert(compute_run), [{
+            "id": 1, "backend": "duckdb", "status": "done", "record_count": 1200,
+            "finished_at": datetime(2026, 11, 20, 8, 30, tzinfo=UTC)}])
         conn.execute(insert(indicator_value), index_values())
     with Session(engine) as session:
         for username, (role, orgunit) in USERS.items():

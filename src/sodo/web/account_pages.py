@@ -127,6 +127,17 @@ def open_period(form: ReportForm, today: date) -> Period:
     return period
 
 
+def due_period(form: ReportForm, today: date) -> Period:
+    """The newest period of the form whose report was due by ``today`` (the open one if none
+    is due yet)."""
+    period = open_period(form, today)
+    for _ in range(24):
+        if form.due_on(period) <= today:
+            return period
+        period = period.previous()
+    return open_period(form, today)
+
+
 def form_label(form: ReportForm, lang: str) -> str:
     return form.name_en if lang == "en" and form.name_en else form.name
 

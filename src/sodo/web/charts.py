@@ -97,6 +97,8 @@ def target_chart(observed: list[tuple[date, float]], required: list[tuple[date, 
                             "y": target_value, "yanchor": "bottom", "text": label,
                             "showarrow": False, "font": {"color": PALETTE["target"]}})
     layout = _layout(lang, shapes=shapes, annotations=annotations)
+    layout["xaxis"] = {**AXIS, "tickformat": "%m/%Y" if lang == "vi" else "%b %Y",
+                       "hoverformat": "%d/%m/%Y" if lang == "vi" else "%Y-%m-%d"}
     layout["yaxis"] = {**AXIS, "title": {"text": unit}} if unit else dict(AXIS)
     return {"data": traces, "layout": layout}
 
@@ -127,10 +129,13 @@ def choropleth(codes: list[str], values: list[float | None], names: list[str],
         "locations": codes, "z": values, "text": names, "customdata": codes,
         "colorscale": BLUES, "reversescale": reverse,
         "marker": {"line": {"color": "#ffffff", "width": 0.6}},
-        "colorbar": {"title": {"text": unit}, "thickness": 12, "len": 0.8},
+        # a horizontal colour bar under the map leaves the width to the map on phones
+        "colorbar": {"title": {"text": unit, "side": "top"}, "orientation": "h",
+                     "thickness": 10, "len": 0.7, "x": 0.5, "xanchor": "center", "y": -0.02,
+                     "yanchor": "top"},
         "hovertemplate": "<b>%{text}</b><br>%{z}<extra></extra>",
     }
-    layout = _layout(lang, height=560, margin={"l": 0, "r": 0, "t": 0, "b": 0},
+    layout = _layout(lang, height=600, margin={"l": 0, "r": 0, "t": 0, "b": 60},
                      geo={"fitbounds": "locations", "visible": False,
                           "projection": {"type": "mercator"}, "bgcolor": "white"})
     return {"data": [trace], "layout": layout}

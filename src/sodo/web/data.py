@@ -189,6 +189,16 @@ class WebData:
                 indicator_value.c.state == "approved").distinct())}
         return sorted(found | {v.indicator for v in self.programme.values})
 
+    def last_run(self) -> dict[str, Any] | None:
+        """The newest finished computation: when, on which engine, over how many records."""
+        run = compute_run.c
+        query = (select(run.id, run.finished_at, run.backend, run.record_count, run.value_count,
+                        run.status, run.periods)
+                 .where(run.finished_at.is_not(None)).order_by(run.finished_at.desc()).limit(1))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return dict(row) if row else None
+
     def freshness(self) -> list[dict[str, Any]]:
         """Per indicator and origin: the newest period, when it was last written, how many
         values. One grouped query; the newest period of each period type is its greatest id
@@ -214,10 +224,16 @@ class WebData:
                 if row["updated_at"] and (held["updated_at"] is None
                                           or row["updated_at"] > held["updated_at"]):
                     held["updated_at"] = row["updated_at"]
-                if Period.parse(row["latest_period"]).end > Period.parse(
-                        held["latest_period"]).end:
+                if _newest_first(row["latest_period"]) < _newest_first(held["latest_period"]):
                     held["latest_period"] = row["latest_period"]
         return [merged[k] for k in sorted(merged)]
+
+
+def _newest_first(period_id: str) -> tuple[Any, ...]:
+    """Sort key: the period that starts latest first, the finer of two that start together
+    (October 2026 before Q4 2026 and the second half of 2026: it is what the data reached)."""
+    period = Period.parse(period_id)
+    return (-period.start.toordinal(), period.end.toordinal())
 
 
 # -- assessment, through the assessment service ------------------------------------------

@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
 LANG_COOKIE = "sodo_lang"
+COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "=": "=", ">": ">", "<": "<"}
 ATTENTION = ("not_achieved", "deteriorating", "off_track", "needs_acceleration")
 # Maxima of the five groups of the 766 index (Decision 766/QĐ-TTg; reference/766-index.md).
 INDEX_GROUP_MAX = {"svc766_g1": 18.0, "svc766_g2": 20.0, "svc766_g3": 22.0, "svc766_g4": 22.0,
@@ -263,7 +264,8 @@ def target_summary(data: WebData, a: TargetAssessment, lang: str) -> dict[str, A
         "unit": indicator.unit if indicator else "",
         "orgunit": target.orgunit, "orgunit_name": unit_label(target.orgunit, lang),
         "status": str(a.status), "status_label": t(f"status.{a.status}", lang),
-        "value": target.value, "comparator": str(target.comparator),
+        "value": target.value, "comparator": COMPARATOR_SIGNS.get(str(target.comparator),
+                                                              str(target.comparator)),
         "deadline": target.deadline, "deadline_label": period_label(target.deadline, lang),
         "latest_value": a.latest, "latest_period": a.latest_period,
         "latest_period_label": period_label(a.latest_period, lang),
@@ -324,10 +326,13 @@ async def overview(request: Request) -> Response:
         "lagging_provinces": lagging["rows"][-5:][::-1] if lagging["rows"] else [],
         "index_period": lagging["period"],
         "index_period_label": period_label(lagging["period"], lang),
+        "last_run": data.last_run(),
         "freshness": [{**row, "indicator_name": indicator_name(data, row["indicator"], lang),
                        "latest_period_label": period_label(row["latest_period"], lang)}
-                      for row in data.freshness()],
-        "not_reported": reporting_gaps(request, data),
+                      for row in data.freshness()
+                      if data.indicator(row["indicator"]) is not None
+                      or row["indicator"] == SERVICE_INDEX_TOTAL],
+        "reporting": reporting_gaps(request, data, lang),
     }
     return render(request, "overview.html", result)
 
@@ -353,9 +358,46 @@ def index_ranking(data: WebData, level: str, period: str | None, lang: str,
     return {"period": period, "previous": Period.parse(period).previous().id, "rows": rows}
 
 
-def reporting_gaps(request: Request, data: WebData) -> list[dict[str, Any]] | None:
-    """Units that owe a report for the current period; None while no reporting service runs."""
-    return None
+def reporting_gaps(request: Request, data: WebData, lang: str,
+                   orgunit: str | None = None) -> list[dict[str, Any]]:
+    """Per report form: the last period whose report is due, how many units owe it, and which
+    have not sent it (submitted or approved). With ``orgunit``: that unit's forms only."""
+    from sodo.services import reporting
+    from sodo.web.account_pages import due_period, form_label, open_period
+
+    system = Actor.system("web")
+    out = []
+    with request.app.state.sessionmaker() as db:
+        for form in reporting.list_forms(db):
+            period = due_period(form, data.today)
+            units = form.reporting_units(on=period.end)
+            if orgunit is not None and orgunit not in units:
+                continue
+            subs = {sub.orgunit: sub for sub in reporting.list_submissions(
+                db, system, form=form.code, period=period.id, limit=100_000).items}
+            sent = {u for u, sub in subs.items() if sub.state in ("submitted", "approved")}
+            missing = [u for u in units if u not in sent]
+            row: dict[str, Any] = {
+                "form": form.code, "form_name": form_label(form, lang), "period": period.id,
+                "period_label": period.label(lang), "due": form.due_on(period),
+                "owed": len(units), "sent": len(units) - len(missing),
+                "missing": [{"code": u, "name": unit_label(u, lang)} for u in missing],
+            }
+            if orgunit is not None:
+                current = open_period(form, data.today)
+                mine = subs.get(orgunit) if current.id == period.id else next(
+                    iter(reporting.list_submissions(db, system, form=form.code,
+                                                    orgunit=orgunit, period=current.id).items),
+                    None)
+                last = subs.get(orgunit)
+                row.update(
+                    state=last.state if last else "open",
+                    state_label=t(f"state.{last.state if last else 'open'}", lang),
+                    current_period=current.id, current_period_label=current.label(lang),
+                    current_state=mine.state if mine else "open",
+                    current_state_label=t(f"state.{mine.state if mine else 'open'}", lang))
+            out.append(row)
+    return out
 
 
 # -- targets -----------------------------------------------------------------------------------
@@ -382,7 +424,9 @@ async def target_page(request: Request, target_id: str) -> Response:
     summary = target_summary(data, a, lang)
     indicator = data.indicator(target.indicator)
     comp = a.components
-    observed = [(period_end_date(o.period), o.value) for o in target_series(data, target)]
+    # what the assessment saw: periods ended by today (a period still running is not observed)
+    observed = [(end, o.value) for o in target_series(data, target)
+                if (end := period_end_date(o.period)) <= data.today]
     required = []
     if a.baseline is not None and a.baseline_period:
         required.append((period_end_date(a.baseline_period), a.baseline))
@@ -583,7 +627,7 @@ async def unit_page(request: Request, code: str) -> Response:
         "title": unit.label(lang), "code": code, "level": level,
         "level_label": t("common.province" if level == "province" else "common.ministry", lang),
         "full_name": unit.name, "scorecard": scorecard, "key_indicators": key_rows,
-        "tasks": tasks, "reporting": None,
+        "tasks": tasks, "reporting": reporting_gaps(request, data, lang, orgunit=code),
     }
     return render(request, "unit.html", result, extra=extra)
 
