@@ -215,6 +215,24 @@ def test_regression_after_achievement() -> None:
     assert result.components["projected_linear_line"] == approx(102)
 
 
+def test_one_good_month_is_not_an_achievement_lost() -> None:
+    # A year-end target of 95: 2025 months at 90 with one month at 96 (mean 90.5) — not met
+    # in 2025, so no regression; the trend judges.
+    months = [(f"2025-{m:02d}", 96.0 if m == 4 else 90.0) for m in range(1, 13)]
+    noisy = assess_target(target(95, "2027"), PERCENT, [*months, ("2026-01", 91.0)],
+                          date(2026, 2, 10))
+    assert "was_achieved_in" not in noisy.components
+    assert "status_by_trend" not in noisy.components  # the status is the trend's own
+    assert not any("regressed" in note for note in noisy.notes)
+    # Every month of 2025 at 96 (mean 96 ≥ 95), then 93 in early 2026: achieved in 2025, lost.
+    steady = [(f"2025-{m:02d}", 96.0) for m in range(1, 13)]
+    lost = assess_target(target(95, "2027"), PERCENT,
+                         [*steady, ("2026-01", 93.0), ("2026-02", 93.0)], date(2026, 3, 10))
+    assert lost.status is TargetStatus.DETERIORATING
+    assert lost.components["was_achieved_in"] == "2025"
+    assert "average of 12 values 96" in lost.notes[-1]
+
+
 def test_near_100_percent_tolerance() -> None:
     # 100 % by 2027; the default tolerance for a percent target ≥ 99 is 0.5 pp.
     tgt = target(100, "2027")

@@ -36,7 +36,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sodo.model.periods import Period
+from sodo.model.periods import Period, PeriodType
 from sodo.model.programme import Comparator, Direction, Indicator, Target
 from sodo.services.assess.config import DEFAULT_CONFIG, AssessmentConfig
 
@@ -354,7 +354,7 @@ def assess_target(
         return result
 
     # Achieved earlier, lost since: deteriorating, whatever the trend says.
-    achieved_before = [p for p in points[:-1] if meets(p[2], X, sense, tolerance, equal)]
+    achieved_before = _achieved_before(points, target.deadline, X, sense, tolerance, equal)
 
     if len(points) < config.min_points:
         comp["formula"] = (f"{len(points)} point(s) from the baseline on; a trend needs "
@@ -452,12 +452,13 @@ def assess_target(
             f"{len(points)} points; x̂(Tc={c_period}) = {_fmt(proj_c)}; {ratio_text}; "
             f"on track if x̂(Tc) meets Xc = {_fmt(Xc)}, else {_bands_text(config)}")
 
-    if achieved_before and result.status is not TargetStatus.ACHIEVED:
-        comp["was_achieved_in"] = achieved_before[-1][0]
+    if achieved_before is not None and result.status is not TargetStatus.ACHIEVED:
+        period_id, mean, count = achieved_before
+        comp["was_achieved_in"] = period_id
         comp["status_by_trend"] = str(result.status)
         result.status = TargetStatus.DETERIORATING
-        result.notes.append(f"achieved in {achieved_before[-1][0]} "
-                            f"({_fmt(achieved_before[-1][2])}), regressed since")
+        over = f"average of {count} values" if count > 1 else "value"
+        result.notes.append(f"achieved in {period_id} ({over} {_fmt(mean)}), regressed since")
     return result
 
 
@@ -469,6 +470,41 @@ def _in_range(indicator: Indicator, value: float) -> float:
     if indicator.value_type == "count":
         return max(value, 0.0)
     return value
+
+
+def _achieved_before(points: list[tuple[str, float, float]], deadline: str, goal: float,
+                     sense: int, tolerance: float, equal: bool
+                     ) -> tuple[str, float, int] | None:
+    """The last period, of the deadline's granularity, in which the target was met before the
+    latest one: (period id, mean value, number of values). A year-end target counts as met in
+    a year when the year's values meet it on average, so one good month in a noisy monthly
+    series is not an achievement lost; yearly values are their own averages."""
+    granularity = Period.parse(deadline).type
+    if granularity is PeriodType.STAGE:
+        granularity = PeriodType.YEAR
+    groups: dict[str, list[float]] = {}
+    for period_id, _, value in points:
+        groups.setdefault(_group_key(period_id, granularity), []).append(value)
+    keys = list(groups)
+    found = None
+    for key in keys[:-1]:  # the latest point's period is what "regressed" is judged by
+        values = groups[key]
+        mean = sum(values) / len(values)
+        if meets(mean, goal, sense, tolerance, equal):
+            found = (key, mean, len(values))
+    return found
+
+
+_TYPE_ORDER = {t: i for i, t in enumerate(PeriodType)}
+
+
+@lru_cache(maxsize=65536)
+def _group_key(period_id: str, granularity: PeriodType) -> str:
+    """The period of type ``granularity`` a finer period falls in (a coarser one: itself)."""
+    period = Period.parse(period_id)
+    if _TYPE_ORDER[period.type] >= _TYPE_ORDER[granularity]:
+        return period_id
+    return Period.containing(period.end, granularity).id
 
 
 def _bands_text(config: AssessmentConfig) -> str:
