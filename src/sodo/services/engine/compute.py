@@ -118,6 +118,9 @@ def values_from_sums(bases: Mapping[str, pd.DataFrame], plans: Mapping[str, Meas
     """Roll the (unit, month) sums up and score them; ``periods`` restricts the output (and the
     roll-up, to the years concerned)."""
     ancestors = ancestor_frame(hierarchy)
+    if set(levels) != set(ALL_LEVELS):  # roll up only to the levels asked for
+        level_of = {u.code: str(u.level) for u in hierarchy}
+        ancestors = ancestors[ancestors["ancestor"].map(level_of).isin(levels)]
     frames = []
     years = {p[:4] for p in periods} if periods is not None else None
     for ds, plan in plans.items():
@@ -128,9 +131,6 @@ def values_from_sums(bases: Mapping[str, pd.DataFrame], plans: Mapping[str, Meas
     rolled = combine(frames)
     if periods is not None and len(rolled):
         rolled = rolled[rolled["period"].isin(periods)]
-    if len(rolled) and set(levels) != set(ALL_LEVELS):
-        level_of = {u.code: str(u.level) for u in hierarchy}
-        rolled = rolled[rolled["orgunit"].map(level_of).isin(levels)]
     rolled = rolled.reset_index(drop=True)
     return score(rolled, config, dict(plans), hierarchy) if len(rolled) else pd.DataFrame(
         columns=VALUE_COLUMNS)

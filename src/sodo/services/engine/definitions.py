@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +41,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from sodo.model.problems import InputError, Problem
 
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
+_INDEX_KEY = re.compile(r"^index\s*:", re.MULTILINE)
 PERIOD_TYPES = ("month", "quarter", "half", "year")
 
 
@@ -554,6 +556,9 @@ def load_engine_config(programme_dir: str | Path) -> EngineConfig:
             seen[ind.code] = str(path)
             indicators.append(ind)
     for path in sorted(root.glob("*.y*ml")):
+        # Programme files can be large; only parse those with a top-level 'index:' key.
+        if not _INDEX_KEY.search(path.read_text(encoding="utf-8")):
+            continue
         doc = _load_yaml(path, [])  # programme files are checked by the programme loader
         if not isinstance(doc, CommentedMap) or "index" not in doc:
             continue

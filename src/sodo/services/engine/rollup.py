@@ -65,14 +65,20 @@ def rollup(base: pd.DataFrame, plan: MeasurePlan, ancestors: pd.DataFrame,
            period_types: Iterable[str] = PERIOD_TYPES) -> pd.DataFrame:
     """Roll a (unit, month) aggregate up on an in-process DuckDB; returns a pandas frame with
     ``orgunit, period, period_type`` and one column per measure (``dataset.mN``)."""
-    con = ibis.duckdb.connect()
-    try:
-        base_t = ibis.memtable(base)
-        anc_t = ibis.memtable(ancestors[["unit", "ancestor"]])
-        out = con.execute(rollup_expr(base_t, anc_t, plan, period_types))
-    finally:
-        con.disconnect()
-    return out
+    base_t = ibis.memtable(base)
+    anc_t = ibis.memtable(ancestors[["unit", "ancestor"]])
+    return _local().execute(rollup_expr(base_t, anc_t, plan, period_types))
+
+
+_LOCAL: list[ibis.BaseBackend] = []
+
+
+def _local() -> ibis.BaseBackend:
+    """One in-process DuckDB per process for the small roll-ups (connecting costs more than
+    rolling up an incremental batch)."""
+    if not _LOCAL:
+        _LOCAL.append(ibis.duckdb.connect())
+    return _LOCAL[0]
 
 
 def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:

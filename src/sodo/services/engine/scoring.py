@@ -29,6 +29,17 @@ VALUE_COLUMNS = ["indicator", "orgunit", "period", "period_type", "value", "nume
                  "denominator"]
 
 
+def round_half_up(values: np.ndarray, decimals: int) -> np.ndarray:
+    """Round half away from zero, as people and spreadsheets do (75.075 -> 75.08).
+
+    Binary floats store many two-decimal halves a hair below the half (100 × 60.06 / 80 is
+    75.07499…), so a plain round would depend on float noise and differ between engines; the
+    nudge of 1e-7 of the last kept digit absorbs that noise without moving any real value."""
+    scale = 10.0 ** decimals
+    with np.errstate(invalid="ignore"):
+        return np.sign(values) * np.floor(np.abs(values) * scale + 0.5 + 1e-7) / scale
+
+
 def _frame(keys: pd.DataFrame, code: str, value: np.ndarray, numerator: np.ndarray | None,
            denominator: np.ndarray | None) -> pd.DataFrame:
     n = len(keys)
@@ -67,7 +78,7 @@ def score(rolled: pd.DataFrame, config: EngineConfig, plans: dict[str, MeasurePl
             den = np.round(_column(rolled, f"{ind.dataset}.{plan.column(den_m)}"), 6)
             with np.errstate(divide="ignore", invalid="ignore"):
                 value = np.where(den > 0, num / np.where(den > 0, den, 1) * ind.scale, np.nan)
-        value = np.round(value, ind.decimals)
+        value = round_half_up(value, ind.decimals)
         rates[ind.code] = value
         frames.append(_frame(keys, ind.code, value, num, den))
     if config.index is not None and len(rolled):
@@ -101,7 +112,7 @@ def _index_frames(keys: pd.DataFrame, idx: IndexConfig, rates: dict[str, np.ndar
         rate, top, na = rates[ind.code], max_points[ind.id], not_applicable[ind.id]
         with np.errstate(invalid="ignore"):
             points = np.where(rate >= ind.threshold, top, rate * top / ind.threshold)
-        points = np.where(na, np.nan, np.round(points, decimals))
+        points = np.where(na, np.nan, round_half_up(points, decimals))
         frames.append(_frame(keys, idx.score_code(ind), points, points,
                              np.where(na, np.nan, top)))
         points_by_group[ind.group] += np.where(na, 0.0, points)  # type: ignore[index]
@@ -115,7 +126,7 @@ def _index_frames(keys: pd.DataFrame, idx: IndexConfig, rates: dict[str, np.ndar
             value = np.where(na, np.nan, points * group.max / np.where(na, 1, computable))
         else:
             value = np.where(na, np.nan, points)
-        frames.append(_frame(keys, idx.group_code(group), np.round(value, decimals),
+        frames.append(_frame(keys, idx.group_code(group), round_half_up(value, decimals),
                              np.where(na, np.nan, points), np.where(na, np.nan, computable)))
         total_points += points
         total_computable += computable
@@ -124,7 +135,7 @@ def _index_frames(keys: pd.DataFrame, idx: IndexConfig, rates: dict[str, np.ndar
         total = np.where(na, np.nan, 100 * total_points / np.where(na, 1, total_computable))
     else:
         total = np.where(na, np.nan, total_points)
-    total = np.round(total, decimals)
+    total = round_half_up(total, decimals)
     frames.append(_frame(keys, idx.total_code, total, np.where(na, np.nan, total_points),
                          np.where(na, np.nan, total_computable)))
     frames.append(_rank_frame(keys, idx, total, hierarchy))
