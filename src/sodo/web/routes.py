@@ -341,9 +341,8 @@ def index_ranking(data: WebData, level: str, period: str | None, lang: str,
                   indicator: str = SERVICE_INDEX_TOTAL) -> dict[str, Any]:
     """Units of ``level`` ranked on ``indicator`` for ``period`` (default: newest), with the
     change of value and of rank since the previous period."""
-    periods = data.value_periods(indicator)
     if period is None:
-        period = periods[0] if periods else None
+        period = default_period(data, data.value_periods(indicator))
     if period is None:
         return {"period": None, "previous": None, "rows": []}
     rows = []
@@ -356,6 +355,19 @@ def index_ranking(data: WebData, level: str, period: str | None, lang: str,
             "rank": r.rank, "previous_rank": r.previous_rank, "rank_change": r.change,
         })
     return {"period": period, "previous": Period.parse(period).previous().id, "rows": rows}
+
+
+def _recency(period: Period, today: date) -> tuple[bool, date, int]:
+    """Order of "latest value": periods that have ended first, then the latest end, then the
+    shortest (a month's fresh figure before the half-year that contains it)."""
+    return (period.end <= today, period.end, -(period.end - period.start).days)
+
+
+def default_period(data: WebData, periods: list[str]) -> str | None:
+    """The newest period that has ended (a running quarter holds only part of its data),
+    else the newest one. ``periods`` come newest first."""
+    ended = [p for p in periods if Period.parse(p).end <= data.today]
+    return ended[0] if ended else (periods[0] if periods else None)
 
 
 def reporting_gaps(request: Request, data: WebData, lang: str,
@@ -486,7 +498,7 @@ async def explorer(request: Request, indicator: str | None = None, period: str |
             Period.parse(period)
         except PeriodError:
             raise PageError(400, "error.bad_period", value=period) from None
-    ranked = index_ranking(data, level, period or (periods[0] if periods else None), lang,
+    ranked = index_ranking(data, level, period or default_period(data, periods), lang,
                            indicator)
     ind = data.indicator(indicator)
     unit = ind.unit if ind else ("điểm" if lang == "vi" else "points")
@@ -604,7 +616,10 @@ async def unit_page(request: Request, code: str) -> Response:
                    if not p.indicator.startswith("svc766")]
     latest: dict[str, Any] = {}
     for p in mine_values:
-        latest[p.indicator] = p  # values come sorted by period: the last one wins
+        held = latest.get(p.indicator)
+        if held is None or _recency(p.period_obj, data.today) > _recency(held.period_obj,
+                                                                          data.today):
+            latest[p.indicator] = p
     for ind_code, point in sorted(latest.items()):
         national = next((p.value for p in data.values([ind_code], ["VN"], [point.period])),
                         None)
