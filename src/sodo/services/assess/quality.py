@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from sodo.model.problems import Problem, Severity
@@ -123,10 +124,12 @@ def plan_quality_problems(programme: Programme, history: History | None = None,
     return problems
 
 
-def plan_quality_history(source: StoreSource, programme: Programme) -> dict[tuple[str, str],
-                                                                            list[tuple[str, float]]]:
+def plan_quality_history(source: StoreSource, programme: Programme, as_of: date | None = None
+                         ) -> dict[tuple[str, str], list[tuple[str, float]]]:
     """Each target's observed series — the programme's own values and, given a store, its
-    approved values — chosen as the assessment chooses them."""
+    approved values — chosen as the assessment chooses them, from the periods over by
+    ``as_of`` (default today: a year under way is not yet a year's pace)."""
+    as_of = as_of or date.today()
     seeds = programme_values(programme)
     stored = stored_values(engine_of(source), ((t.indicator, t.orgunit)
                                                for t in programme.targets))
@@ -137,6 +140,7 @@ def plan_quality_history(source: StoreSource, programme: Programme) -> dict[tupl
         key = (target.indicator, target.orgunit)
         if indicator is None or key in history:
             continue
-        series, _, _ = choose_series(indicator, target, seeds.get(key, []) + stored.get(key, []))
+        series, _, _ = choose_series(indicator, target, seeds.get(key, []) + stored.get(key, []),
+                                     as_of)
         history[key] = [(obs.period, obs.value) for obs in series]
     return history
