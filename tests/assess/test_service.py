@@ -112,6 +112,16 @@ def test_a_sum_over_months_is_not_compared_with_a_yearly_target(programme: Progr
     assert result.status is TargetStatus.NEEDS_ACCELERATION
 
 
+def test_a_target_on_an_undefined_indicator_does_not_stop_the_others(
+        programme: Programme) -> None:
+    broken = programme.model_copy(deep=True)
+    broken.targets[0].indicator = "GONE"
+    results = by_id(assess_targets(None, broken, AS_OF))
+    assert results["G5-2026"].status is TargetStatus.INSUFFICIENT_DATA
+    assert "not defined" in results["G5-2026"].notes[0]
+    assert results["DVC-2027"].baseline == 40
+
+
 def test_unknown_target_is_an_input_error(programme: Programme) -> None:
     with pytest.raises(InputError, match="no such target: NOPE"):
         assess_targets(None, programme, AS_OF, target_ids=["NOPE"])

@@ -47,6 +47,7 @@ from sodo.services.assess.config import AssessmentConfig, load_config
 from sodo.services.assess.targets import (
     Observation,
     TargetAssessment,
+    TargetStatus,
     assess_target,
     period_end,
     sense_of,
@@ -289,14 +290,26 @@ def assess_targets(source: StoreSource, programme: Programme, as_of: date | None
     for target in targets:
         indicator = indicators.get(target.indicator)
         if indicator is None:
-            raise InputError(f"target {target.id}: indicator '{target.indicator}' is not "
-                             "defined in the programme")
+            # The lint reports it as an error; one broken target must not blank the others.
+            results.append(_undefined_indicator(target, as_of))
+            continue
         key = (target.indicator, target.orgunit)
         series, description, alternatives = choose_series(
             indicator, target, seeds.get(key, []) + stored.get(key, []), as_of)
         results.append(assess_target(target, indicator, series, as_of, config,
                                      series_source=description, alternatives=alternatives))
     return results
+
+
+def _undefined_indicator(target: Target, as_of: date) -> TargetAssessment:
+    return TargetAssessment(
+        target_id=target.id, indicator=target.indicator, orgunit=target.orgunit,
+        deadline=target.deadline, target_value=target.value, baseline=None,
+        baseline_period=None, baseline_from="", latest=None, latest_period=None, projected=None,
+        status=TargetStatus.INSUFFICIENT_DATA, method="none", title=target.title,
+        components={"as_of": as_of.isoformat(),
+                    "formula": f"indicator '{target.indicator}' is not defined in the programme"},
+        notes=[f"indicator '{target.indicator}' is not defined in the programme"])
 
 
 # ---------------------------------------------------------------------------------------------
