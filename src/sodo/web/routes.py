@@ -24,7 +24,7 @@ from sodo.model.orgunits import OrgUnitError, OrgUnitLevel
 from sodo.model.periods import Period, PeriodError
 from sodo.model.problems import InputError
 from sodo.services.accounts import Actor, Forbidden, NotAuthenticated
-from sodo.services.assess.targets import TargetAssessment
+from sodo.services.assess.targets import TargetAssessment, year_fraction
 from sodo.services.assess.tasks import TaskAssessment
 from sodo.web import charts
 from sodo.web.data import (
@@ -449,6 +449,14 @@ async def target_page(request: Request, target_id: str) -> Response:
     projection = []
     if a.projected is not None and deadline and a.latest_period and a.latest is not None:
         projection = [(period_end_date(a.latest_period), a.latest), (deadline, a.projected)]
+        if a.method == "linear" and {"slope_per_year", "mean_t", "level_at_mean_t"} <= set(comp):
+            # the fitted line itself, from the first point to the deadline
+            def fitted(day: date) -> float:
+                return comp["level_at_mean_t"] + comp["slope_per_year"] * (
+                    year_fraction(day) - comp["mean_t"])
+
+            start = period_end_date(a.baseline_period) if a.baseline_period else observed[0][0]
+            projection = [(start, fitted(start)), (deadline, fitted(deadline))]
     unit = indicator.unit if indicator else ""
     fig = charts.target_chart(observed, required, target.value, deadline, projection, unit,
                               lang)
