@@ -17,6 +17,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from sodo.api.deps import client_ip, login_session, logout_session
 from sodo.model.periods import Period, PeriodError
@@ -74,7 +75,7 @@ def safe_next(target: str | None) -> str:
 
 @router.get("/login", include_in_schema=False)
 @page
-async def login_form(request: Request, next: str = "/") -> Response:
+def login_form(request: Request, next: str = "/") -> Response:
     lang = language(request)
     return render(request, "login.html", {"title": t("login.title", lang), "next": safe_next(next),
                                           "error": None, "username": ""})
@@ -82,7 +83,7 @@ async def login_form(request: Request, next: str = "/") -> Response:
 
 @router.post("/login", include_in_schema=False)
 @page
-async def login(request: Request, username: str = Form("", max_length=64),
+def login(request: Request, username: str = Form("", max_length=64),
                 password: str = Form("", max_length=1024), next: str = Form("/")) -> Response:
     lang = language(request)
     target = safe_next(next)
@@ -144,7 +145,7 @@ def form_label(form: ReportForm, lang: str) -> str:
 
 @router.get("/reporting", include_in_schema=False)
 @page
-async def reporting_home(request: Request, done: str | None = None) -> Response:
+def reporting_home(request: Request, done: str | None = None) -> Response:
     lang = language(request)
     actor = require_actor(request)
     data = web_data(request)
@@ -293,7 +294,7 @@ def _load_form(db: Session, form_code: str, period_id: str) -> tuple[ReportForm,
 
 @router.get("/reporting/{form_code}/{orgunit}/{period_id}", include_in_schema=False)
 @page
-async def report_form(request: Request, form_code: str, orgunit: str, period_id: str,
+def report_form(request: Request, form_code: str, orgunit: str, period_id: str,
                       done: str | None = None) -> Response:
     lang = language(request)
     actor = require_actor(request)
@@ -311,10 +312,16 @@ async def report_form(request: Request, form_code: str, orgunit: str, period_id:
 @page
 async def report_save(request: Request, form_code: str, orgunit: str,
                       period_id: str) -> Response:
+    posted = {key: str(value) for key, value in (await request.form()).items()}
+    # the database work runs in the thread pool, like the other pages
+    return await run_in_threadpool(_report_save, request, form_code, orgunit, period_id, posted)
+
+
+def _report_save(request: Request, form_code: str, orgunit: str, period_id: str,
+                 posted: dict[str, str]) -> Response:
     lang = language(request)
     actor = require_actor(request)
-    posted = await request.form()
-    action = str(posted.get("action", "save"))
+    action = posted.get("action", "save")
     with db_session(request) as db:
         form, period = _load_form(db, form_code, period_id)
         typed = {spec.code: str(posted.get(f"v_{spec.code}", "")) for spec in form.indicators}
@@ -367,7 +374,7 @@ async def report_save(request: Request, form_code: str, orgunit: str,
 @router.get("/reporting/{form_code}/{orgunit}/{period_id}/template.xlsx",
             include_in_schema=False)
 @page
-async def report_template(request: Request, form_code: str, orgunit: str,
+def report_template(request: Request, form_code: str, orgunit: str,
                           period_id: str) -> Response:
     actor = require_actor(request)
     with db_session(request) as db:
@@ -381,14 +388,19 @@ async def report_template(request: Request, form_code: str, orgunit: str,
 @page
 async def report_upload(request: Request, form_code: str, orgunit: str, period_id: str,
                         file: UploadFile = File(...)) -> Response:
+    content = await file.read(excel_forms.MAX_UPLOAD_BYTES + 1)
+    return await run_in_threadpool(_report_upload, request, form_code, orgunit, period_id,
+                                   content, file.filename or "upload.xlsx")
+
+
+def _report_upload(request: Request, form_code: str, orgunit: str, period_id: str,
+                   content: bytes, filename: str) -> Response:
     lang = language(request)
     actor = require_actor(request)
-    content = await file.read(excel_forms.MAX_UPLOAD_BYTES + 1)
     with db_session(request) as db:
         form, period = _load_form(db, form_code, period_id)
         try:
-            excel_forms.import_upload(db, actor, content, file.filename or "upload.xlsx",
-                                      form_code=form_code)
+            excel_forms.import_upload(db, actor, content, filename, form_code=form_code)
         except InputError as exc:
             db.rollback()
             result = form_context(request, db, actor, form, orgunit, period, lang,
@@ -404,7 +416,7 @@ async def report_upload(request: Request, form_code: str, orgunit: str, period_i
 
 @router.post("/submissions/{submission_id}/approve", include_in_schema=False)
 @page
-async def approve(request: Request, submission_id: int) -> Response:
+def approve(request: Request, submission_id: int) -> Response:
     actor = require_actor(request)
     with db_session(request) as db:
         try:
@@ -420,7 +432,7 @@ async def approve(request: Request, submission_id: int) -> Response:
 
 @router.post("/submissions/{submission_id}/return", include_in_schema=False)
 @page
-async def return_report(request: Request, submission_id: int,
+def return_report(request: Request, submission_id: int,
                         comment: str = Form("", max_length=2000)) -> Response:
     actor = require_actor(request)
     with db_session(request) as db:
@@ -440,7 +452,7 @@ async def return_report(request: Request, submission_id: int,
 
 @router.get("/public", include_in_schema=False)
 @page
-async def public_values(request: Request) -> Response:
+def public_values(request: Request) -> Response:
     """Approved values only: what anyone may read and reuse."""
     lang = language(request)
     data = web_data(request)
@@ -497,7 +509,7 @@ def admin_context(request: Request, db: Session, actor: Actor, lang: str) -> dic
 
 @router.get("/admin", include_in_schema=False)
 @page
-async def admin_home(request: Request) -> Response:
+def admin_home(request: Request) -> Response:
     lang = language(request)
     actor = require_admin(request)
     with db_session(request) as db:
@@ -506,7 +518,7 @@ async def admin_home(request: Request) -> Response:
 
 @router.post("/admin/users", include_in_schema=False)
 @page
-async def admin_add_user(request: Request, username: str = Form("", max_length=64),
+def admin_add_user(request: Request, username: str = Form("", max_length=64),
                          password: str = Form("", max_length=1024),
                          role: str = Form("reporter", max_length=16),
                          orgunit: str = Form("VN", max_length=32),
@@ -532,7 +544,7 @@ async def admin_add_user(request: Request, username: str = Form("", max_length=6
 
 @router.post("/admin/tokens", include_in_schema=False)
 @page
-async def admin_new_token(request: Request, username: str = Form("", max_length=64),
+def admin_new_token(request: Request, username: str = Form("", max_length=64),
                           name: str = Form("", max_length=100),
                           scope: str = Form("read", max_length=16)) -> Response:
     lang = language(request)
@@ -555,7 +567,7 @@ async def admin_new_token(request: Request, username: str = Form("", max_length=
 
 @router.post("/admin/tokens/{token_id}/revoke", include_in_schema=False)
 @page
-async def admin_revoke_token(request: Request, token_id: int) -> Response:
+def admin_revoke_token(request: Request, token_id: int) -> Response:
     actor = require_admin(request)
     with db_session(request) as db:
         try:
@@ -568,7 +580,7 @@ async def admin_revoke_token(request: Request, token_id: int) -> Response:
 
 @router.post("/admin/programme/import", include_in_schema=False)
 @page
-async def admin_import_programme(request: Request) -> Response:
+def admin_import_programme(request: Request) -> Response:
     lang = language(request)
     actor = require_admin(request)
     data = web_data(request)

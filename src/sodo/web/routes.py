@@ -3,8 +3,9 @@ renders it with a Jinja2 template or, with ``?format=json``, returns it as JSON 
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date
 from functools import wraps
 from importlib import resources
@@ -141,30 +142,50 @@ def error_page(request: Request, status: int, key: str, **params: object) -> Res
     return render(request, "error.html", {"status": status, "message": message}, status=status)
 
 
-def page(func: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
-    """Turn errors a user can cause into a page in their language, never a traceback."""
+def _page_error(request: Request, exc: Exception) -> Response:
+    """The page for an error a user can cause, in their language."""
+    if isinstance(exc, PageError):
+        return error_page(request, exc.status, exc.key, **exc.params)
+    if isinstance(exc, NotAuthenticated):
+        if wants_json(request):
+            return error_page(request, 401, "error.login_required")
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query
+                                           else ""), safe="")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    if isinstance(exc, Forbidden):
+        return error_page(request, 403, "error.forbidden")
+    lang = language(request)
+    if wants_json(request):
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return render(request, "error.html", {"status": 400, "message": t("error.bad_request", lang),
+                                          "detail": str(exc)}, status=400)
+
+
+USER_ERRORS = (PageError, NotAuthenticated, Forbidden, PeriodError, OrgUnitError, InputError)
+
+
+def page(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn errors a user can cause into a page in their language, never a traceback.
+
+    Page functions that read the database are plain functions (FastAPI runs them in its
+    thread pool, so a slow query does not hold up other requests); those that must await
+    the request body are coroutines."""
+    if inspect.iscoroutinefunction(func):
+        @wraps(func)
+        async def async_wrapper(request: Request, *args: Any, **kwargs: Any) -> Response:
+            try:
+                return await func(request, *args, **kwargs)
+            except USER_ERRORS as exc:
+                return _page_error(request, exc)
+
+        return async_wrapper
 
     @wraps(func)
-    async def wrapper(request: Request, *args: Any, **kwargs: Any) -> Response:
+    def wrapper(request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
-            return await func(request, *args, **kwargs)
-        except PageError as exc:
-            return error_page(request, exc.status, exc.key, **exc.params)
-        except NotAuthenticated:
-            if wants_json(request):
-                return error_page(request, 401, "error.login_required")
-            target = quote(request.url.path + (f"?{request.url.query}" if request.url.query
-                                               else ""), safe="")
-            return RedirectResponse(f"/login?next={target}", status_code=303)
-        except Forbidden:
-            return error_page(request, 403, "error.forbidden")
-        except (PeriodError, OrgUnitError, InputError) as exc:
-            lang = language(request)
-            if wants_json(request):
-                return JSONResponse({"error": str(exc)}, status_code=400)
-            return render(request, "error.html", {"status": 400,
-                                                  "message": t("error.bad_request", lang),
-                                                  "detail": str(exc)}, status=400)
+            return func(request, *args, **kwargs)
+        except USER_ERRORS as exc:
+            return _page_error(request, exc)
 
     return wrapper
 
@@ -302,7 +323,7 @@ def all_tasks(data: WebData, lang: str) -> list[dict[str, Any]]:
 
 @router.get("/", include_in_schema=False)
 @page
-async def overview(request: Request) -> Response:
+def overview(request: Request) -> Response:
     lang = language(request)
     data = web_data(request)
     summaries = [target_summary(data, a, lang) for a in target_assessments(data).values()]
@@ -416,7 +437,7 @@ def reporting_gaps(request: Request, data: WebData, lang: str,
 
 @router.get("/targets", include_in_schema=False)
 @page
-async def target_list(request: Request) -> Response:
+def target_list(request: Request) -> Response:
     lang = language(request)
     data = web_data(request)
     rows = [target_summary(data, a, lang) for a in target_assessments(data).values()]
@@ -426,7 +447,7 @@ async def target_list(request: Request) -> Response:
 
 @router.get("/targets/{target_id}", include_in_schema=False)
 @page
-async def target_page(request: Request, target_id: str) -> Response:
+def target_page(request: Request, target_id: str) -> Response:
     lang = language(request)
     data = web_data(request)
     target = data.target(target_id)
@@ -485,7 +506,7 @@ async def target_page(request: Request, target_id: str) -> Response:
 
 @router.get("/explorer", include_in_schema=False)
 @page
-async def explorer(request: Request, indicator: str | None = None, period: str | None = None,
+def explorer(request: Request, indicator: str | None = None, period: str | None = None,
                    level: str = "province") -> Response:
     lang = language(request)
     data = web_data(request)
@@ -572,7 +593,7 @@ def trend_lines(data: WebData, indicator: str, rows: list[dict[str, Any]], perio
 
 @router.get("/units", include_in_schema=False)
 @page
-async def unit_list(request: Request) -> Response:
+def unit_list(request: Request) -> Response:
     lang = language(request)
     data = web_data(request)
     groups = []
@@ -587,7 +608,7 @@ async def unit_list(request: Request) -> Response:
 
 @router.get("/units/{code}", include_in_schema=False)
 @page
-async def unit_page(request: Request, code: str) -> Response:
+def unit_page(request: Request, code: str) -> Response:
     lang = language(request)
     data = web_data(request)
     h = hierarchy()
@@ -659,7 +680,7 @@ async def unit_page(request: Request, code: str) -> Response:
 
 @router.get("/tasks", include_in_schema=False)
 @page
-async def task_board(request: Request, source: str | None = None,
+def task_board(request: Request, source: str | None = None,
                      lead: str | None = None) -> Response:
     lang = language(request)
     data = web_data(request)
@@ -689,7 +710,7 @@ async def task_board(request: Request, source: str | None = None,
 
 @router.get("/tasks/{task_id}", include_in_schema=False)
 @page
-async def task_page(request: Request, task_id: str) -> Response:
+def task_page(request: Request, task_id: str) -> Response:
     lang = language(request)
     data = web_data(request)
     task = data.task(task_id)
