@@ -93,6 +93,12 @@ def period_type_of(period_id: str) -> str:
     return Period.parse(period_id).type.value
 
 
+@lru_cache(maxsize=65536)
+def _period_info(period_id: str) -> tuple[date, str]:
+    period = Period.parse(period_id)
+    return period.end, period.type.value
+
+
 def engine_of(source: StoreSource) -> Engine | None:
     """An engine for the operational store named by ``source`` (a workspace, an engine, a URL
     or a SQLite file), or None when there is none."""
@@ -197,21 +203,30 @@ def choose_series(indicator: Indicator, target: Target, candidates: list[Sourced
     Returns the observations, a description of the chosen series and the alternatives.
     With ``as_of``, values of periods not ended by then take no part in the choice (a quarter
     under way must not beat the months already over)."""
-    if as_of is not None:
-        candidates = [c for c in candidates if period_end(c.period)[0] <= as_of]
-    if not candidates:
-        return [], "", []
-    deadline_type = Period.parse(target.deadline).type.value if target.deadline else None
-    by_type: dict[str, dict[str, list[SourcedValue]]] = defaultdict(lambda: defaultdict(list))
-    skipped: list[dict[str, Any]] = []
+    deadline_type = period_type_of(target.deadline) if target.deadline else None
     only_deadline_type = indicator.aggregation_time is Aggregation.SUM and deadline_type
+    # period type → period id → candidates; one cached lookup per candidate (series are long).
+    by_type: dict[str, dict[str, list[SourcedValue]]] = {}
+    not_comparable: set[str] = set()
     for cand in candidates:
-        ptype = period_type_of(cand.period)
-        if only_deadline_type and ptype != deadline_type:
-            skipped.append({"period_type": ptype, "reason": "a sum over a shorter period is "
-                            "not comparable with the target"})
+        end, ptype = _period_info(cand.period)
+        if as_of is not None and end > as_of:
             continue
-        by_type[ptype][cand.period].append(cand)
+        if only_deadline_type and ptype != deadline_type:
+            not_comparable.add(ptype)
+            continue
+        periods = by_type.get(ptype)
+        if periods is None:
+            periods = by_type[ptype] = {}
+        slot = periods.get(cand.period)
+        if slot is None:
+            periods[cand.period] = [cand]
+        else:
+            slot.append(cand)
+    skipped = [{"period_types": sorted(not_comparable), "reason": "a sum over a shorter "
+                "period is not comparable with the target"}] if not_comparable else []
+    if not by_type:
+        return [], "", skipped
 
     def best(values: list[SourcedValue]) -> SourcedValue:
         if len(values) == 1:
@@ -220,11 +235,9 @@ def choose_series(indicator: Indicator, target: Target, candidates: list[Sourced
 
     summaries = []
     for ptype, periods in by_type.items():
-        chosen = {p: best(vals) for p, vals in periods.items()}
-        ordered = sorted(chosen.values(), key=lambda v: period_end(v.period))
+        # Ids of one period type sort in time order as plain text (2025-09 < 2025-10).
+        ordered = [best(periods[p]) for p in sorted(periods)]
         summaries.append((ptype, ordered, periods))
-    if not summaries:
-        return [], "", skipped[:1]
     summaries.sort(key=lambda s: (period_end(s[1][-1].period)[0], len(s[1]),
                                   _TYPE_RANK[PeriodType(s[0])]), reverse=True)
     ptype, ordered, periods = summaries[0]
@@ -250,7 +263,7 @@ def choose_series(indicator: Indicator, target: Target, candidates: list[Sourced
                                       "used_source": winner.label})
     if disagreements:
         alternatives.append({"disagreements": disagreements})
-    alternatives.extend(skipped[:1])
+    alternatives.extend(skipped)
     make = tuple.__new__
     series = [make(Observation, (v.period, v.value, labels[(v.origin, v.source)]))
               for v in ordered]
