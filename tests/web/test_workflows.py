@@ -184,3 +184,36 @@ def test_a_reporter_cannot_open_admin_or_another_units_form(browser: TestClient)
     assert browser.get("/admin").status_code == 403
     assert "Bạn không có quyền" in browser.get("/admin").text
     assert browser.get("/reporting/BC-CDS/79/2026Q3").status_code == 403
+
+
+def test_lead_agency_reports_task_progress_with_evidence(browser: TestClient) -> None:
+    anonymous_view = browser.get("/tasks/NV-03")
+    assert 'id="progress-form"' not in anonymous_view.text
+    log_in(browser, "hanoi.reporter", "/tasks/NV-03")
+    page = browser.get("/tasks/NV-03")
+    assert 'id="progress-form"' in page.text
+    token = csrf_of(page.text)
+    refused = browser.post("/tasks/NV-03/progress",
+                           data={"csrf_token": token, "status": "done", "percent": "50"})
+    assert refused.status_code == 200
+    assert "a done task is 100 percent" in refused.text
+    assert browser.get("/tasks/NV-03", params={"format": "json"}).json()["history"] == []
+    saved = browser.post("/tasks/NV-03/progress", follow_redirects=False, data={
+        "csrf_token": token, "status": "in_progress", "percent": "40",
+        "note": "Đã trình dự thảo kế hoạch", "evidence_url": "https://hanoi.gov.vn/ke-hoach"},
+        files={"file": ("bien-ban.pdf", b"%PDF-1.4 test evidence", "application/pdf")})
+    assert saved.status_code == 303, saved.text
+    data = browser.get("/tasks/NV-03", params={"format": "json"}).json()
+    [update] = data["history"]
+    assert (update["status"], update["percent"], update["by"]) == ("in_progress", 40.0,
+                                                                    "hanoi.reporter")
+    assert update["evidence_file"]["filename"] == "bien-ban.pdf"
+    evidence = browser.get(update["evidence_file_url"])
+    assert evidence.status_code == 200 and evidence.content.startswith(b"%PDF")
+    html = browser.get("/tasks/NV-03", params={"done": "progress_saved"}).text
+    assert "Đã cập nhật tiến độ." in html and "Đã trình dự thảo kế hoạch" in html
+    # another unit's task is not theirs to update
+    assert 'id="progress-form"' not in browser.get("/tasks/NV-04").text
+    other = browser.post("/tasks/NV-04/progress", data={"csrf_token": token,
+                                                        "status": "in_progress"})
+    assert other.status_code == 403

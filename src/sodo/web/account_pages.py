@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from sodo.api.deps import client_ip, login_session, logout_session
 from sodo.model.periods import Period, PeriodError
 from sodo.model.problems import InputError, Problem
-from sodo.services import accounts, audit, excel_forms, reporting, store_import
+from sodo.services import accounts, audit, excel_forms, reporting, store_import, task_progress
 from sodo.services.accounts import Action, Actor, Conflict, LoginRateLimited, NotFound, allows
 from sodo.services.programme import load_programme
 from sodo.services.reporting import EDITABLE, ReportForm, ValueInput
@@ -41,6 +41,7 @@ from sodo.web.routes import (  # noqa: E402
     page,
     period_label,
     render,
+    render_task_page,
     unit_label,
     wants_json,
     web_data,
@@ -446,6 +447,49 @@ def return_report(request: Request, submission_id: int,
                           status=form_status(request, 409))
         db.commit()
     return RedirectResponse("/reporting?done=returned", status_code=303)
+
+
+# -- task progress -------------------------------------------------------------------------------
+
+@router.post("/tasks/{task_id}/progress", include_in_schema=False)
+@page
+async def task_progress_post(request: Request, task_id: str) -> Response:
+    posted = await request.form()
+    upload = posted.get("file")
+    evidence = None
+    if upload is not None and not isinstance(upload, str) and upload.filename:
+        evidence = task_progress.Evidence(upload.filename,
+                                          await upload.read(task_progress.MAX_EVIDENCE_BYTES + 1))
+    fields = {k: v for k, v in posted.items() if isinstance(v, str)}
+    return await run_in_threadpool(_task_progress, request, task_id, fields, evidence)
+
+
+def _task_progress(request: Request, task_id: str, fields: dict[str, str],
+                   evidence: task_progress.Evidence | None) -> Response:
+    lang = language(request)
+    actor = require_actor(request)
+    try:
+        percent = parse_number(fields.get("percent", ""), lang)
+    except ValueError:
+        percent = None
+        error = t("reporting.not_number", lang, value=fields.get("percent", ""))
+    else:
+        error = None
+    with db_session(request) as db:
+        if error is None:
+            try:
+                task_progress.report_progress(
+                    db, actor, task_id, fields.get("status", ""), percent,
+                    fields.get("note", ""), fields.get("evidence_url", ""), evidence)
+                db.commit()
+            except NotFound:
+                raise PageError(404, "tasks.not_found", code=task_id) from None
+            except InputError as exc:
+                db.rollback()
+                error = "; ".join([exc.summary, *(p.message for p in exc.problems)])
+    if error is not None:
+        return render_task_page(request, task_id, form_error=error)
+    return RedirectResponse(f"/tasks/{task_id}?done=progress_saved#h-hist", status_code=303)
 
 
 # -- open data ------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, Table, func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from sodo.model.orgunits import Hierarchy, OrgUnitLevel, default_hierarchy
@@ -258,17 +258,6 @@ def target_series(data: WebData, target: Target) -> list[Observation]:
 
 def task_assessments(data: WebData) -> dict[str, TaskAssessment]:
     return {a.task_id: a for a in assess_tasks(data.engine, data.programme, as_of=data.today)}
-
-
-def task_updates(data: WebData, task_id: str) -> list[dict[str, Any]]:
-    """Progress updates of a task with their evidence, newest first."""
-    if not inspect(data.engine).has_table("task_update"):
-        return []
-    table = Table("task_update", MetaData(), autoload_with=data.engine)
-    query = select(table).where(table.c.task == task_id).order_by(table.c.at.desc(),
-                                                                  table.c.id.desc())
-    with data.engine.connect() as conn:
-        return [dict(row) for row in conn.execute(query).mappings()]
 
 
 def ranking(data: WebData, indicator: str, period: str, level: str) -> list[RankRow]:

@@ -7,10 +7,12 @@ English writes 1,234.5 and 2025-11-26 (or 26 Nov 2025 in running text).
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MISSING = "–"
+# Vietnam keeps UTC+7 all year; times with a zone are shown in it.
+VIETNAM = timezone(timedelta(hours=7))
 
 
 def format_number(value: float | int | None, lang: str = "vi", decimals: int | None = None) -> str:
@@ -65,8 +67,13 @@ def format_date(day: date | datetime | None, lang: str = "vi", long: bool = Fals
     return day.isoformat()
 
 
-def format_datetime(moment: datetime | None, lang: str = "vi") -> str:
-    """Date and minute, e.g. 26/11/2025 14:05 (vi) or 2025-11-26 14:05 (en)."""
-    if moment is None:
+def format_datetime(moment: datetime | str | None, lang: str = "vi") -> str:
+    """Date and minute, e.g. 26/11/2025 14:05 (vi) or 2025-11-26 14:05 (en); a time with a
+    zone (or an ISO text with one) is shown in Vietnam's time."""
+    if moment is None or moment == "":
         return MISSING
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(VIETNAM)
     return f"{format_date(moment, lang)} {moment:%H:%M}"

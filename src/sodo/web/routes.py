@@ -24,7 +24,7 @@ from sodo.api.deps import csrf_token, current_user_optional
 from sodo.model.orgunits import OrgUnitError, OrgUnitLevel
 from sodo.model.periods import Period, PeriodError
 from sodo.model.problems import InputError
-from sodo.services.accounts import Actor, Forbidden, NotAuthenticated
+from sodo.services.accounts import Action, Actor, Forbidden, NotAuthenticated, NotFound, allows
 from sodo.services.assess.targets import TargetAssessment, year_fraction
 from sodo.services.assess.tasks import TaskAssessment
 from sodo.web import charts
@@ -41,7 +41,6 @@ from sodo.web.data import (
     target_assessments,
     target_series,
     task_assessments,
-    task_updates,
 )
 from sodo.web.format import (
     format_change,
@@ -710,7 +709,13 @@ def task_board(request: Request, source: str | None = None,
 
 @router.get("/tasks/{task_id}", include_in_schema=False)
 @page
-def task_page(request: Request, task_id: str) -> Response:
+def task_page(request: Request, task_id: str, done: str | None = None) -> Response:
+    return render_task_page(request, task_id, done=done)
+
+
+def render_task_page(request: Request, task_id: str, done: str | None = None,
+                     form_error: str | None = None) -> Response:
+    """The task page; ``form_error`` shows a refused progress update above its form."""
     lang = language(request)
     data = web_data(request)
     task = data.task(task_id)
@@ -739,15 +744,33 @@ def task_page(request: Request, task_id: str) -> Response:
         "partners": [{"code": c, "name": unit_label(c, lang)} for c in task.partners],
         "partners_other": task.partners_other,
         "source_passage": task.source.passage if task.source else "",
-        "history": [{"date": u["at"], "status": u["status"],
-                     "status_label": t(f"progress.{u['status']}", lang),
-                     "percent": u["percent"], "note": u["note"], "by": u["actor"],
-                     "evidence_url": u["evidence_url"],
-                     "evidence": u["evidence_url"] or (f"#{u['evidence_id']}"
-                                                       if u["evidence_id"] else "")}
-                    for u in task_updates(data, task_id)],
+        "history": task_history(request, task_id, lang),
+        "can_update": any(allows(actor, Action.UPDATE_TASK, u) for u in task.lead)
+        if (actor := current_user(request)) else False,
+        "progress_statuses": [{"value": v, "label": t(f"progress.{v}", lang)}
+                              for v in ("not_started", "in_progress", "done")],
+        "done_message": t("tasks.progress_saved", lang) if done == "progress_saved" else None,
+        "form_error": form_error,
     }
-    return render(request, "task.html", result)
+    return render(request, "task.html", result,
+                  status=422 if form_error and wants_json(request) else 200)
+
+
+def task_history(request: Request, task_id: str, lang: str) -> list[dict[str, Any]]:
+    """Progress updates with their evidence, newest first, from the task-progress service."""
+    from sodo.services import task_progress
+
+    actor = current_user(request) or Actor.anonymous()
+    with request.app.state.sessionmaker() as db:
+        try:
+            updates = task_progress.task_updates(db, actor, task_id)
+        except NotFound:  # a task of the files not yet imported into the store
+            return []
+        rows = [task_progress.update_dict(u) for u in updates]
+    return [{**row, "status_label": t(f"progress.{row['status']}", lang),
+             "by": row["actor"], "date": row["at"],
+             "evidence_file_url": f"/api/v1/tasks/evidence/{row['evidence_file']['id']}"
+             if row["evidence_file"] else None} for row in rows]
 
 
 # -- template helpers --------------------------------------------------------------------------
