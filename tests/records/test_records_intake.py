@@ -328,3 +328,28 @@ def test_every_file_is_checked_before_any_is_read(store: RecordStore, dossiers_s
         ingest_files(store, "dossiers", [good, tmp_path / "missing.csv"])
     assert store.count("dossiers") == 0
     assert store.last_batch_id() is None
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".ndjson", ".parquet"])
+def test_timestamps_with_an_offset_become_vietnam_time(store: RecordStore,
+                                                       dossiers_sample: pa.Table,
+                                                       tmp_path: Path, suffix: str) -> None:
+    rows = dossiers_sample.slice(0, 3).to_pylist()
+    table = pa.Table.from_pylist(rows, schema=dossiers_sample.schema)
+    if suffix == ".parquet":
+        # A tz-aware column (as pandas writes it): 01:00 UTC is 08:00 in Vietnam.
+        utc = pa.array([r["received_at"].replace(hour=1) for r in rows], pa.timestamp("us"))
+        column = utc.cast(pa.timestamp("us", tz="UTC"))
+        table = table.set_column(table.column_names.index("received_at"), "received_at", column)
+        file = write(table, tmp_path / f"tz{suffix}")
+    else:
+        lines = write(table, tmp_path / f"plain{suffix}").read_text(encoding="utf-8")
+        for r in rows:
+            local = r["received_at"].strftime("%Y-%m-%d %H:%M:%S")
+            stamp = r["received_at"].replace(hour=1).strftime("%Y-%m-%dT%H:%M:%SZ")
+            lines = lines.replace(local, stamp, 1)
+        file = tmp_path / f"tz{suffix}"
+        file.write_text(lines, encoding="utf-8")
+    ingest_files(store, "dossiers", [file])
+    stored = {r["dossier_id"]: r["received_at"] for r in rows_of(store, "dossiers")}
+    assert {k: v.hour for k, v in stored.items()} == {r["dossier_id"]: 8 for r in rows}

@@ -34,6 +34,8 @@ from sodo.store.records import INCOMING, BatchInfo, RecordStore, StagedBatch
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".ndjson": "ndjson", ".jsonl": "ndjson",
            ".xlsx": "excel"}
 MAX_REPORTED = 50
+LOCAL_TIME_ZONE = "Asia/Ho_Chi_Minh"
+_TIMESTAMPTZ = ("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE")
 RAW = "_sodo_raw"
 ORDERED = "_sodo_ordered"
 TYPED_CSV = "_sodo_typed_csv"
@@ -104,6 +106,8 @@ def ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str, 
     keeping row order. Only a file with problems is copied in file order, to number its rows.
     """
     con = store.staging()
+    # Records carry local (Vietnam) time; offsets in the input are converted to it.
+    con.execute(f"SET TimeZone = '{LOCAL_TIME_ZONE}'")
     kind = FORMATS[path.suffix.lower()]
     step = _stepper(str(path), progress)
     try:
@@ -348,8 +352,15 @@ def _typed_expression(field_type: FieldType, sql_type: str, column: str, raw_typ
         return (f"CASE lower(trim({ref})) WHEN 'true' THEN true WHEN 't' THEN true "
                 f"WHEN '1' THEN true WHEN 'yes' THEN true WHEN 'false' THEN false "
                 f"WHEN 'f' THEN false WHEN '0' THEN false WHEN 'no' THEN false END")
-    if field_type in (FieldType.TIMESTAMP, FieldType.DATE) and raw_type.upper() == "VARCHAR":
-        return f"TRY_CAST(trim({ref}) AS {sql_type})"
+    # Timestamps go through TIMESTAMPTZ in the staging session's zone (Vietnam): text without
+    # an offset is local time as it stands; "…Z" or "…+00:00" is converted to local time, not
+    # cut off. timezone() rather than a cast, which DuckDB may push into the CSV reader.
+    if field_type is FieldType.TIMESTAMP and raw_type.upper() == "VARCHAR":
+        return f"timezone('{LOCAL_TIME_ZONE}', TRY_CAST(trim({ref}) AS TIMESTAMPTZ))"
+    if field_type is FieldType.TIMESTAMP and raw_type.upper() in _TIMESTAMPTZ:
+        return f"timezone('{LOCAL_TIME_ZONE}', {ref})"
+    if field_type is FieldType.DATE and raw_type.upper() == "VARCHAR":
+        return f"TRY_CAST(trim({ref}) AS DATE)"
     return f"TRY_CAST({ref} AS {sql_type})"
 
 
@@ -410,11 +421,13 @@ def _scan_typed_csv(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path,
     """The fast path for CSV: let DuckDB's reader parse the declared types itself (much faster
     than casting text), as the view TYPED. ``None`` when the reader refuses a value; the
     caller then checks the file as text, which finds and locates every bad value."""
-    sql_type = {column: ds.field(field).sql_type for field, (column, _) in columns.items()}
+    # Timestamps are read with their offset, if any (see _typed_expression).
+    read_type = {field: "TIMESTAMPTZ" if ds.field(field).type is FieldType.TIMESTAMP
+                 else ds.field(field).sql_type for field in columns}
+    sql_type = {column: read_type[field] for field, (column, _) in columns.items()}
     names = [row[0] for row in con.execute(f"DESCRIBE {RAW}").fetchall()]
     spec = ", ".join(f"'{_sql_str(n)}': '{sql_type.get(n, 'VARCHAR')}'" for n in names)
-    typed_columns = {field: (column, ds.field(field).sql_type)
-                     for field, (column, _) in columns.items()}
+    typed_columns = {field: (column, read_type[field]) for field, (column, _) in columns.items()}
     try:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED_CSV} AS SELECT * FROM read_csv("
                     f"'{_sql_str(str(path))}', header = true, columns = {{{spec}}})")
