@@ -501,24 +501,37 @@ def public_values(request: Request) -> Response:
     lang = language(request)
     data = web_data(request)
     iv = indicator_value.c
-    query = (select(iv.indicator, iv.orgunit, iv.period, iv.value, iv.origin, iv.source,
-                    iv.updated_at)
-             .where(iv.state == "approved", iv.category == "",
-                    iv.indicator.not_like("svc766_g%"))
-             .order_by(iv.updated_at.desc(), iv.indicator, iv.orgunit).limit(200))
+    columns = (iv.indicator, iv.orgunit, iv.period, iv.value, iv.origin, iv.source,
+               iv.updated_at)
+    # values agencies reported and had approved (few), newest first; then the national
+    # figure of every indicator (one unit: read through the org-unit index, not a scan)
+    reported = (select(*columns)
+                .where(iv.state == "approved", iv.category == "", iv.origin == "reported")
+                .order_by(iv.updated_at.desc(), iv.indicator, iv.orgunit).limit(200))
+    national = (select(*columns)
+                .where(iv.state == "approved", iv.category == "", iv.orgunit == "VN",
+                       iv.origin != "reported"))
+    latest: dict[str, Any] = {}
     rows = []
     with data.engine.connect() as conn:
-        for row in conn.execute(query).mappings():
-            ind = data.indicator(row["indicator"])
-            rows.append({
-                "indicator": row["indicator"],
-                "indicator_name": indicator_name(data, row["indicator"], lang),
-                "orgunit": row["orgunit"], "orgunit_name": unit_label(row["orgunit"], lang),
-                "period": row["period"], "period_label": period_label(row["period"], lang),
-                "value": row["value"], "unit": ind.unit if ind else "",
-                "origin": row["origin"], "source": row["source"],
-                "updated_at": row["updated_at"],
-            })
+        found = list(conn.execute(reported).mappings())
+        for row in conn.execute(national).mappings():
+            held = latest.get(row["indicator"])
+            if held is None or Period.parse(row["period"]).end > Period.parse(held["period"]).end:
+                latest[row["indicator"]] = row
+    for row in found + [latest[k] for k in sorted(latest)]:
+        if row["indicator"].startswith("svc766_") and row["indicator"] != "svc766_total":
+            continue
+        ind = data.indicator(row["indicator"])
+        rows.append({
+            "indicator": row["indicator"],
+            "indicator_name": indicator_name(data, row["indicator"], lang),
+            "orgunit": row["orgunit"], "orgunit_name": unit_label(row["orgunit"], lang),
+            "period": row["period"], "period_label": period_label(row["period"], lang),
+            "value": row["value"], "unit": ind.unit if ind else "",
+            "origin": row["origin"], "source": row["source"],
+            "updated_at": row["updated_at"],
+        })
     return render(request, "public.html", {"title": t("public.title", lang), "rows": rows})
 
 

@@ -82,6 +82,10 @@ class WebData:
     _stamp: tuple[float, ...] = ()
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _indicators: dict[str, Indicator] = field(default_factory=dict)
+    # Summaries of the whole value table (periods held, freshness), kept until the store
+    # changes: pages must not scan the table on every view.
+    _summaries: dict[Any, Any] = field(default_factory=dict)
+    _summaries_version: tuple[Any, ...] = ()
 
     @classmethod
     def create(cls, programme_path: str | Path | None, engine: Engine | str,
@@ -120,6 +124,28 @@ class WebData:
     @property
     def programme(self) -> Programme:
         return self.loaded.programme
+
+    def store_version(self) -> tuple[Any, ...]:
+        """Changes whenever values are added or recomputed: the newest value row and the
+        newest computation run (both primary-key lookups, not scans)."""
+        with self.engine.connect() as conn:
+            return (conn.execute(select(func.max(indicator_value.c.id))).scalar(),
+                    conn.execute(select(func.max(compute_run.c.id))).scalar(),
+                    conn.execute(select(func.max(compute_run.c.finished_at))).scalar())
+
+    def _cached(self, key: Any, build: Any) -> Any:
+        version = self.store_version()
+        with self._lock:
+            if version != self._summaries_version:
+                self._summaries = {}
+                self._summaries_version = version
+            if key in self._summaries:
+                return self._summaries[key]
+        value = build()
+        with self._lock:
+            if version == self._summaries_version:
+                self._summaries[key] = value
+        return value
 
     @property
     def today(self) -> date:
@@ -175,6 +201,9 @@ class WebData:
 
     def value_periods(self, indicator: str) -> list[str]:
         """Periods holding values of ``indicator``, newest first."""
+        return self._cached(("periods", indicator), lambda: self._value_periods(indicator))
+
+    def _value_periods(self, indicator: str) -> list[str]:
         with self.engine.connect() as conn:
             found = {r[0] for r in conn.execute(
                 select(indicator_value.c.period).where(indicator_value.c.indicator == indicator,
@@ -184,6 +213,9 @@ class WebData:
         return sorted(found, key=Period.parse, reverse=True)
 
     def indicators_with_values(self) -> list[str]:
+        return self._cached("indicators", self._indicators_with_values)
+
+    def _indicators_with_values(self) -> list[str]:
         with self.engine.connect() as conn:
             found = {r[0] for r in conn.execute(select(indicator_value.c.indicator).where(
                 indicator_value.c.state == "approved").distinct())}
@@ -200,6 +232,9 @@ class WebData:
         return dict(row) if row else None
 
     def freshness(self) -> list[dict[str, Any]]:
+        return self._cached("freshness", self._freshness)
+
+    def _freshness(self) -> list[dict[str, Any]]:
         """Per indicator and origin: the newest period, when it was last written, how many
         values. One grouped query; the newest period of each period type is its greatest id
         (ids of one type sort in time order), and the types are compared by their end."""
