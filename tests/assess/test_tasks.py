@@ -11,6 +11,7 @@ from sodo.services.assess.tasks import (
     TaskStatus,
     accountability,
     assess_task,
+    sort_tasks_worst_first,
 )
 
 JAN = Task(id="T-JAN", title="Khung kinh tế dữ liệu quốc gia", lead=["BCA"],
@@ -102,3 +103,11 @@ def test_accountability_per_lead_agency() -> None:
     assert table["BGDDT"]["in_progress"] == 1
     # Agencies with overdue tasks come first.
     assert next(iter(table)) == "BCA"
+
+
+def test_worst_first() -> None:
+    as_of = date(2026, 2, 10)
+    items = [assess_task(t, None, as_of) for t in (ALWAYS, OPEN, Q1, JAN)]
+    # JAN overdue (−10 days), Q1 in progress (49 days), OPEN no deadline, ALWAYS recurring.
+    assert [a.task_id for a in sort_tasks_worst_first(items)] == \
+        ["T-JAN", "T-Q1", "T-OPEN", "T-ALWAYS"]

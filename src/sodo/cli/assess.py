@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -12,6 +13,7 @@ from sodo.cli.common import (
     FormatOption,
     OutputFormat,
     WorkspaceOption,
+    console,
     emit,
     open_workspace,
     user_errors,
@@ -19,7 +21,8 @@ from sodo.cli.common import (
 from sodo.cli.programme import load_for_cli
 from sodo.model.periods import parse_vietnamese_period
 from sodo.services.assess.service import accountability_rows, assess_targets, assess_tasks, rank
-from sodo.services.assess.targets import sort_worst_first
+from sodo.services.assess.targets import STATUS_SEVERITY, TargetStatus, sort_worst_first
+from sodo.services.assess.tasks import sort_tasks_worst_first
 
 assess_app = typer.Typer(
     help="Assess the programme: is each target on track, each task on time (with every "
@@ -32,6 +35,13 @@ AsOfOption = Annotated[
     typer.Option("--as-of", help="Assess as on this day (2026-03-01, 01/03/2026) or at the end "
                                  "of this period (2025, 2025Q4); default today."),
 ]
+
+class Lang(StrEnum):
+    VI = "vi"
+    EN = "en"
+
+
+LangOption = Annotated[Lang, typer.Option("--lang", help="Language of the labels.")]
 
 TARGET_COLUMNS = ["target_id", "indicator", "orgunit", "deadline", "target_value", "baseline",
                   "latest", "latest_period", "projected", "status", "method"]
@@ -64,6 +74,7 @@ def assess_command(
                                                                   "unit (code).")] = None,
     workspace: WorkspaceOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
+    lang: LangOption = Lang.VI,
 ) -> None:
     """Assess every target: latest value, baseline, projection at the deadline, status and the
     method and components that produced it (JSON gives every component)."""
@@ -75,12 +86,12 @@ def assess_command(
     results = sort_worst_first(assess_targets(ws, programme, day, target_ids=target or (),
                                               orgunit=orgunit))
     if fmt is OutputFormat.JSON:
-        emit([r.to_dict() for r in results], fmt)
+        emit([r.to_dict(lang) for r in results], fmt)
         return
     if fmt is OutputFormat.CSV:
         rows = []
         for r in results:
-            row = r.to_dict()
+            row = r.to_dict(lang)
             row["components"] = json.dumps(row["components"], ensure_ascii=False)
             rows.append(row)
         emit(rows, fmt, [*TARGET_COLUMNS, "status_label", "baseline_from", "series_source",
@@ -93,10 +104,16 @@ def assess_command(
                 if r.target_value is not None else None)
         rows.append({"target_id": r.target_id, "indicator": r.indicator, "orgunit": r.orgunit,
                      "latest": latest, "target": goal, "projected": _short(r.projected),
-                     "status": r.status.label("vi"), "method": r.method})
+                     "status": r.status.label(lang), "method": r.method})
     emit(rows, fmt, ["target_id", "indicator", "orgunit", "latest", "target", "projected",
                      "status", "method"],
          title=f"Đánh giá mục tiêu / Target assessment — {day.strftime('%d/%m/%Y')}")
+    counts: dict[TargetStatus, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    console.print(" · ".join(f"{status.label(lang)}: {counts[status]}"
+                             for status in sorted(counts, key=STATUS_SEVERITY.get)),
+                  highlight=False)
 
 
 @assess_app.command("tasks")
@@ -110,22 +127,23 @@ def assess_tasks_command(
                                                             "time, late, overdue.")] = False,
     workspace: WorkspaceOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
+    lang: LangOption = Lang.VI,
 ) -> None:
     """The status of every task at the as-of date: done on time, done late, in progress, due
     soon, overdue, recurring, no deadline."""
     day = parse_as_of(as_of)
     programme = load_for_cli(None, workspace).programme
     ws = open_workspace(workspace, required=False)
-    results = assess_tasks(ws, programme, day, lead=lead)
+    results = sort_tasks_worst_first(assess_tasks(ws, programme, day, lead=lead))
     if by_lead:
         emit(accountability_rows(results), fmt,
              title=f"Trách nhiệm theo cơ quan chủ trì / Accountability — "
                    f"{day.strftime('%d/%m/%Y')}")
         return
-    rows = [r.to_dict() for r in results]
+    rows = [r.to_dict(lang) for r in results]
     if fmt is OutputFormat.TABLE:
         for row, r in zip(rows, results, strict=True):
-            row["status"] = r.status.label("vi")
+            row["status"] = r.status.label(lang)
         emit(rows, fmt, ["task_id", "title", "lead", "deadline", "due", "status",
                          "days_to_due", "done_on"],
              title=f"Tiến độ nhiệm vụ / Tasks — {day.strftime('%d/%m/%Y')}")

@@ -14,6 +14,7 @@ from sodo.model.programme import Programme
 from sodo.services.assess.config import AssessmentConfig, load_config
 from sodo.services.assess.service import accountability_rows, assess_targets, assess_tasks, rank
 from sodo.services.assess.targets import sort_worst_first
+from sodo.services.assess.tasks import sort_tasks_worst_first
 from sodo.services.programme import load_programme
 
 router = APIRouter(tags=["assessment"])
@@ -67,7 +68,7 @@ def targets(programme: ProgrammeDep, engine: EngineDep, config: ConfigDep, as_of
 def tasks(programme: ProgrammeDep, engine: EngineDep, config: ConfigDep, as_of: AsOfDep,
           lead: Annotated[str | None, Query(description="Only tasks led by this unit.")] = None,
           lang: Lang = "vi") -> dict[str, Any]:
-    results = assess_tasks(engine, programme, as_of, config, lead=lead)
+    results = sort_tasks_worst_first(assess_tasks(engine, programme, as_of, config, lead=lead))
     return {"as_of": as_of.isoformat(), "programme": programme.code,
             "tasks": [item.to_dict(lang) for item in results],
             "by_lead": accountability_rows(results)}

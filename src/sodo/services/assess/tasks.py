@@ -48,6 +48,17 @@ _TASK_LABELS = {
     TaskStatus.NO_DEADLINE: ("Không có thời hạn", "No deadline"),
 }
 
+# Order a list of tasks is read in: what needs action first.
+TASK_SEVERITY = {
+    TaskStatus.OVERDUE: 0,
+    TaskStatus.DUE_SOON: 1,
+    TaskStatus.IN_PROGRESS: 2,
+    TaskStatus.DONE_LATE: 3,
+    TaskStatus.NO_DEADLINE: 4,
+    TaskStatus.RECURRING: 5,
+    TaskStatus.DONE_ON_TIME: 6,
+}
+
 DONE_WORDS = {"done", "completed", "complete", "hoan_thanh", "hoàn thành", "finished"}
 
 
@@ -165,3 +176,10 @@ def accountability(assessments: Iterable[TaskAssessment]) -> dict[str, dict[str,
             row["led"] += 1
             row[str(item.status)] += 1
     return dict(sorted(table.items(), key=lambda kv: (-kv[1]["overdue"], -kv[1]["led"], kv[0])))
+
+
+def sort_tasks_worst_first(items: Iterable[TaskAssessment]) -> list[TaskAssessment]:
+    """Overdue first (most days overdue first), then due soon (nearest first), and so on."""
+    return sorted(items, key=lambda a: (TASK_SEVERITY[a.status],
+                                        a.days_to_due if a.days_to_due is not None else 0,
+                                        a.task_id))
