@@ -96,6 +96,9 @@ def test_assess_table_and_csv(workspace: Path) -> None:
     table = sodo(workspace, "assess", "--as-of", "01/03/2026")
     assert table.returncode == 0, table.stderr
     assert "Cần đẩy nhanh" in table.stdout
+    assert "Cần đẩy nhanh: 1 · Chưa đủ dữ liệu: 1 · Đúng tiến độ: 1" in table.stdout
+    english = sodo(workspace, "assess", "--as-of", "2026-03-01", "--lang", "en")
+    assert "Needs acceleration: 1" in english.stdout
     as_csv = sodo(workspace, "assess", "--as-of", "2026-03-01", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert {row["target_id"] for row in rows} == {"G5-2026", "DVC-2027", "TXN-2026"}
