@@ -10,6 +10,7 @@ import duckdb
 import ibis
 
 from sodo.model.datasets import Dataset
+from sodo.model.problems import InputError
 from sodo.store.records import BATCHES_DDL, INCOMING, BatchInfo, RecordStore, StagedBatch
 
 if TYPE_CHECKING:
@@ -23,7 +24,12 @@ class DuckDBRecordStore(RecordStore):
         super().__init__(datasets)
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path))
+        try:
+            self.con = duckdb.connect(str(self.path))
+        except duckdb.IOException as exc:
+            # Typically another process (a server, a running compute) holds the file's lock.
+            raise InputError(f"{self.path}: cannot open the record store: "
+                             f"{str(exc).splitlines()[0]}") from None
         self._ibis: ibis.BaseBackend | None = None
         for ddl in BATCHES_DDL:
             self.con.execute(ddl)
