@@ -195,3 +195,17 @@ def test_assets_come_from_installed_packages(client: TestClient) -> None:
     geo = client.get("/web/geo/provinces-34.geojson").json()
     assert len(geo["features"]) == 34
     assert client.get("/static/sodo.css").status_code == 200
+
+
+def test_unknown_pages_and_bad_parameters_get_a_page_the_api_keeps_problems(
+        client: TestClient) -> None:
+    page = client.get("/khong-co-trang-nay")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Không tìm thấy trang này." in page.text
+    english = client.get("/no-such-page", params={"lang": "en"})
+    assert "This page does not exist." in english.text
+    bad = client.post("/submissions/not-a-number/approve")
+    assert bad.status_code in (400, 403) and "Traceback" not in bad.text
+    api = client.get("/api/v1/no-such-resource")
+    assert api.status_code == 404
+    assert api.headers["content-type"].startswith("application/problem+json")

@@ -106,6 +106,10 @@ def create_app(workspace: Workspace | None = None, database_url: str | None = No
                 raise
     if web is not None and getattr(web, "router", None) is not None:
         app.include_router(web.router)
+        # HTML error pages in the user's language outside /api (the API keeps its problems)
+        install_error_pages = getattr(web, "install_error_pages", None)
+        if install_error_pages is not None:
+            install_error_pages(app)
     static = Path(__file__).resolve().parent.parent / "web" / "static"
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")

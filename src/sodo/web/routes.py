@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -190,19 +191,34 @@ def page(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def install_error_pages(app: FastAPI) -> None:
-    """Error pages for paths no route matches and for unexpected failures (no stack trace)."""
+    """Error pages (HTML, in the user's language, no stack trace) for paths outside the API:
+    unknown pages, malformed parameters, unexpected failures. API paths keep the handlers the
+    app had (problem documents)."""
+    api_http = app.exception_handlers.get(StarletteHTTPException)
+    api_validation = app.exception_handlers.get(RequestValidationError)
+    api_unexpected = app.exception_handlers.get(Exception)
+
+    def is_api(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                                headers=getattr(exc, "headers", None))
+        if is_api(request) and api_http is not None:
+            return await api_http(request, exc)
         key = {404: "error.not_found", 403: "error.forbidden",
                401: "error.login_required"}.get(exc.status_code, "error.bad_request")
         return error_page(request, exc.status_code, key)
 
+    @app.exception_handler(RequestValidationError)
+    async def _bad_parameters(request: Request, exc: RequestValidationError) -> Response:
+        if is_api(request) and api_validation is not None:
+            return await api_validation(request, exc)
+        return error_page(request, 400, "error.bad_request")
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        if is_api(request) and api_unexpected is not None:
+            return await api_unexpected(request, exc)
         log.exception("unexpected error on %s", request.url.path)
         return error_page(request, 500, "error.server")
 
