@@ -231,6 +231,12 @@ def test_one_good_month_is_not_an_achievement_lost() -> None:
     assert lost.status is TargetStatus.DETERIORATING
     assert lost.components["was_achieved_in"] == "2025"
     assert "average of 12 values 96" in lost.notes[-1]
+    # One bad month after a good year is a dip: 2025 at 96, 2026-01 at 97, 2026-02 at 94.
+    # 2026 so far averages 95.5 ≥ 95: no regression (the latest month alone misses).
+    dip = assess_target(target(95, "2027"), PERCENT,
+                        [*steady, ("2026-01", 97.0), ("2026-02", 94.0)], date(2026, 3, 10))
+    assert "was_achieved_in" not in dip.components
+    assert dip.status is not TargetStatus.ACHIEVED
 
 
 def test_near_100_percent_tolerance() -> None:

@@ -476,9 +476,10 @@ def _achieved_before(points: list[tuple[str, float, float]], deadline: str, goal
                      sense: int, tolerance: float, equal: bool
                      ) -> tuple[str, float, int] | None:
     """The last period, of the deadline's granularity, in which the target was met before the
-    latest one: (period id, mean value, number of values). A year-end target counts as met in
-    a year when the year's values meet it on average, so one good month in a noisy monthly
-    series is not an achievement lost; yearly values are their own averages."""
+    latest one, if the latest period no longer meets it: (period id, mean value, number of
+    values). A year-end target counts as met in a year when the year's values meet it on
+    average, so one good month — or one bad month — in a noisy monthly series is neither an
+    achievement nor its loss; yearly values are their own averages."""
     granularity = Period.parse(deadline).type
     if granularity is PeriodType.STAGE:
         granularity = PeriodType.YEAR
@@ -486,6 +487,9 @@ def _achieved_before(points: list[tuple[str, float, float]], deadline: str, goal
     for period_id, _, value in points:
         groups.setdefault(_group_key(period_id, granularity), []).append(value)
     keys = list(groups)
+    latest_values = groups[keys[-1]]
+    if meets(sum(latest_values) / len(latest_values), goal, sense, tolerance, equal):
+        return None  # the latest period still meets it on average: a dip, not a regression
     found = None
     for key in keys[:-1]:  # the latest point's period is what "regressed" is judged by
         values = groups[key]
