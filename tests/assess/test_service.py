@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import Engine, insert
 
+from sodo.model.periods import PeriodError
 from sodo.model.problems import InputError
 from sodo.model.programme import Programme
 from sodo.services.assess.service import (
@@ -214,3 +215,5 @@ def test_rank_input_errors(programme: Programme) -> None:
         rank(None, programme, "DVC", "2025", "commune")
     with pytest.raises(InputError, match="no such indicator"):
         rank(None, programme, "NOPE", "2025", "province")
+    with pytest.raises(PeriodError, match="no previous period"):
+        rank(None, programme, "DVC", "0001", "province")

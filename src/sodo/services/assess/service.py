@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 
 from sodo.model.orgunits import Hierarchy, OrgUnitLevel, default_hierarchy
-from sodo.model.periods import Period, PeriodType
+from sodo.model.periods import Period, PeriodError, PeriodType
 from sodo.model.problems import InputError
 from sodo.model.programme import Aggregation, Indicator, Programme, Target
 from sodo.services.assess.config import AssessmentConfig, load_config
@@ -476,7 +476,10 @@ def rank(source: StoreSource, programme: Programme, indicator: str, period: str,
     if lvl not in (OrgUnitLevel.PROVINCE, OrgUnitLevel.MINISTRY):
         raise InputError(f"level must be province or ministry, not '{level}'")
     current = Period.parse(period)
-    previous = current.previous()
+    try:
+        previous = current.previous()
+    except ValueError:  # before year 1: no calendar to go back to
+        raise PeriodError(f"'{period}' has no previous period to compare with") from None
     units = hierarchy.at_level(lvl, on=current.end)
     codes = [u.code for u in units]
     names = {u.code: u.name for u in units}
