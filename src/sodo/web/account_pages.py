@@ -40,6 +40,7 @@ from sodo.web.routes import (  # noqa: E402
     language,
     page,
     period_label,
+    recency,
     render,
     render_task_page,
     unit_label,
@@ -517,7 +518,8 @@ def public_values(request: Request) -> Response:
         found = list(conn.execute(reported).mappings())
         for row in conn.execute(national).mappings():
             held = latest.get(row["indicator"])
-            if held is None or Period.parse(row["period"]).end > Period.parse(held["period"]).end:
+            if held is None or recency(Period.parse(row["period"]), data.today) > recency(
+                    Period.parse(held["period"]), data.today):
                 latest[row["indicator"]] = row
     for row in found + [latest[k] for k in sorted(latest)]:
         if row["indicator"].startswith("svc766_") and row["indicator"] != "svc766_total":

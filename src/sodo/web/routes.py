@@ -393,7 +393,7 @@ def index_ranking(data: WebData, level: str, period: str | None, lang: str,
     return {"period": period, "previous": Period.parse(period).previous().id, "rows": rows}
 
 
-def _recency(period: Period, today: date) -> tuple[bool, date, int]:
+def recency(period: Period, today: date) -> tuple[bool, date, int]:
     """Order of "latest value": periods that have ended first, then the latest end, then the
     shortest (a month's fresh figure before the half-year that contains it)."""
     return (period.end <= today, period.end, -(period.end - period.start).days)
@@ -661,7 +661,7 @@ def unit_page(request: Request, code: str) -> Response:
     latest: dict[str, Any] = {}
     for p in mine_values:
         held = latest.get(p.indicator)
-        if held is None or _recency(p.period_obj, data.today) > _recency(held.period_obj,
+        if held is None or recency(p.period_obj, data.today) > recency(held.period_obj,
                                                                           data.today):
             latest[p.indicator] = p
     for ind_code, point in sorted(latest.items()):

@@ -14,6 +14,18 @@
       document.body.classList.toggle("nav-open", !open);
     });
   }
+  // Narrow screens show "stack" tables as one block per row; each cell is labelled with its
+  // column's header (CSS reads data-label).
+  document.querySelectorAll("table.stack").forEach(function (table) {
+    var headers = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      Array.prototype.forEach.call(row.children, function (cell, i) {
+        if (headers[i]) { cell.setAttribute("data-label", headers[i]); }
+      });
+    });
+  });
   // Clicking a province on a map opens its page (customdata holds the unit code).
   document.querySelectorAll("[data-click-units] .plotly-graph-div").forEach(function (div) {
     function bind() {
