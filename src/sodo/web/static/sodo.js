@@ -5,6 +5,9 @@
   document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
     el.addEventListener("change", function () { el.form && el.form.submit(); });
   });
+  // A form shown again with errors: put the keyboard on the first field to fix.
+  var invalid = document.querySelector("[aria-invalid=true]");
+  if (invalid) { invalid.focus(); }
   // Phone-width menu.
   var toggle = document.querySelector(".menu-toggle");
   if (toggle) {
