@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sodo.web.format import format_change, format_date, format_datetime, format_number, format_value
-from sodo.web.i18n import MESSAGES, t
+from sodo.web.i18n import MESSAGES, t, unit_text
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "sodo" / "web" / "templates"
 ROUTES = Path(__file__).resolve().parents[2] / "src" / "sodo" / "web" / "routes.py"
@@ -54,6 +54,8 @@ def test_messages_are_complete_and_nfc() -> None:
     assert t("nav.overview") == "Tổng quan"
     assert t("nav.overview", "en") == "Overview"
     assert t("targets.not_found", "en", code="X") == "There is no target 'X'."
+    assert unit_text("hồ sơ", "en") == "dossiers" and unit_text("hồ sơ", "vi") == "hồ sơ"
+    assert unit_text("đơn vị lạ", "en") == "đơn vị lạ"
 
 
 def test_every_key_used_in_templates_and_routes_exists() -> None:

@@ -28,7 +28,7 @@ from sodo.services.programme import load_programme
 from sodo.services.reporting import EDITABLE, ReportForm, ValueInput
 from sodo.store.db import indicator_value
 from sodo.web.format import format_number
-from sodo.web.i18n import t
+from sodo.web.i18n import t, unit_text
 
 router = APIRouter()
 
@@ -264,7 +264,7 @@ def form_context(request: Request, db: Session, actor: Actor, form: ReportForm, 
             hints.append(t("reporting.whole_number", lang))
         fields.append({
             "code": spec.code, "label": spec.label or indicator_name(data, spec.code, lang),
-            "unit": ind.unit if ind else "", "required": spec.required, "value": value_text,
+            "unit": unit_text(ind.unit, lang) if ind else "", "required": spec.required, "value": value_text,
             "hint": " · ".join(hints), "error": (errors or {}).get(spec.code),
         })
     return {
@@ -530,7 +530,7 @@ def public_values(request: Request) -> Response:
             "indicator_name": indicator_name(data, row["indicator"], lang),
             "orgunit": row["orgunit"], "orgunit_name": unit_label(row["orgunit"], lang),
             "period": row["period"], "period_label": period_label(row["period"], lang),
-            "value": row["value"], "unit": ind.unit if ind else "",
+            "value": row["value"], "unit": unit_text(ind.unit, lang) if ind else "",
             "origin": row["origin"], "source": row["source"],
             "updated_at": row["updated_at"],
         })

@@ -304,3 +304,19 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
 
 def normalise_language(value: str | None) -> str:
     return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+# Units of measure as the programme writes them (Vietnamese), in English.
+UNITS_EN = {
+    "hạng": "rank", "tỷ USD": "billion USD", "điểm/100": "points/100", "điểm": "points",
+    "tỷ giao dịch/năm": "billion transactions/year", "trung tâm": "centres",
+    "triệu người": "million people", "nghìn tỷ đồng": "trillion VND",
+    "nghìn trạm": "thousand stations", "nghìn doanh nghiệp": "thousand enterprises",
+    "lần GDP": "× GDP", "hồ sơ": "dossiers", "% tổng chi NSNN": "% of state budget spending",
+    "% GDP": "% of GDP", "ngày": "days", "doanh nghiệp": "enterprises", "người": "people",
+}
+
+
+def unit_text(unit: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A unit of measure in ``lang`` (units without an English form stay as written)."""
+    return UNITS_EN.get(unit, unit) if lang == "en" else unit

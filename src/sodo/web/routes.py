@@ -50,7 +50,7 @@ from sodo.web.format import (
     format_number,
     format_value,
 )
-from sodo.web.i18n import LANGUAGE_NAMES, LANGUAGES, normalise_language, t
+from sodo.web.i18n import LANGUAGE_NAMES, LANGUAGES, normalise_language, t, unit_text
 
 log = logging.getLogger(__name__)
 
@@ -297,7 +297,7 @@ def target_summary(data: WebData, a: TargetAssessment, lang: str) -> dict[str, A
         "id": target.id, "title": target.title or indicator_name(data, target.indicator, lang),
         "indicator": target.indicator,
         "indicator_name": indicator_name(data, target.indicator, lang),
-        "unit": indicator.unit if indicator else "",
+        "unit": unit_text(indicator.unit, lang) if indicator else "",
         "orgunit": target.orgunit, "orgunit_name": unit_label(target.orgunit, lang),
         "status": str(a.status), "status_label": t(f"status.{a.status}", lang),
         "value": target.value, "comparator": COMPARATOR_SIGNS.get(str(target.comparator),
@@ -493,7 +493,7 @@ def target_page(request: Request, target_id: str) -> Response:
 
             start = period_end_date(a.baseline_period) if a.baseline_period else observed[0][0]
             projection = [(start, fitted(start)), (deadline, fitted(deadline))]
-    unit = indicator.unit if indicator else ""
+    unit = unit_text(indicator.unit, lang) if indicator else ""
     fig = charts.target_chart(observed, required, target.value, deadline, projection, unit,
                               lang)
     result = {
@@ -545,7 +545,7 @@ def explorer(request: Request, indicator: str | None = None, period: str | None 
     ranked = index_ranking(data, level, period or default_period(data, periods), lang,
                            indicator)
     ind = data.indicator(indicator)
-    unit = ind.unit if ind else ("điểm" if lang == "vi" else "points")
+    unit = unit_text(ind.unit, lang) if ind else ("điểm" if lang == "vi" else "points")
     extra: dict[str, Any] = {}
     rows = ranked["rows"]
     if level == "province" and rows:
@@ -674,7 +674,7 @@ def unit_page(request: Request, code: str) -> Response:
         ind = data.indicator(ind_code)
         key_rows.append({
             "indicator": ind_code, "name": indicator_name(data, ind_code, lang),
-            "unit": ind.unit if ind else "", "period": point.period,
+            "unit": unit_text(ind.unit, lang) if ind else "", "period": point.period,
             "period_label": period_label(point.period, lang), "value": point.value,
             "national": national, "target": target.value if target else None,
             "target_id": target.id if target else None,
