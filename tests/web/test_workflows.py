@@ -10,20 +10,29 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from conftest import make_app
+from conftest import make_app, postgres_database
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 from workspace_builder import PASSWORD, build_workspace
 
+from sodo.services.workspace import Workspace
 from sodo.store.db import indicator_value, make_engine
 
 FORM_URL = "/reporting/BC-CDS/01/2026Q3"
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_workspace(tmp_path_factory.mktemp("flows") / "ws")
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def workspace(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A workspace of this module's own (its tests change it), on SQLite and PostgreSQL."""
+    root = tmp_path_factory.mktemp(f"flows-{request.param}") / "ws"
+    if request.param == "sqlite":
+        yield build_workspace(root)
+        return
+    with postgres_database() as url:
+        yield build_workspace(root, url)
 
 
 @pytest.fixture()
@@ -108,10 +117,11 @@ def test_report_with_an_invalid_value_then_fix_submit_approve_publish(workspace:
         # the reporter cannot approve their own report
         assert state["can_approve"] is False
 
-    engine = make_engine(f"sqlite:///{workspace / 'sodo.db'}")
+    engine = make_engine(Workspace.open(workspace).database_url)
     with engine.connect() as conn:
         published = conn.execute(select(indicator_value.c.value).where(
             indicator_value.c.indicator == "ty_le_hai_long")).all()
+    engine.dispose()
     assert published == []  # not public before approval
 
     with TestClient(make_app(workspace), raise_server_exceptions=False) as anonymous:

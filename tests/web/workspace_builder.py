@@ -155,15 +155,15 @@ def index_values() -> list[dict]:
     return rows
 
 
-def build_workspace(root: Path) -> Path:
-    """Write ``sodo.toml``, the programme and a SQLite store with computed values."""
+def build_workspace(root: Path, database_url: str | None = None) -> Path:
+    """Write ``sodo.toml``, the programme and the operational store (SQLite in the workspace,
+    or the empty database at ``database_url``) with computed values and three users."""
     root.mkdir(parents=True, exist_ok=True)
+    url = database_url or f"sqlite:///{root / 'sodo.db'}"
     (root / "sodo.toml").write_text(
-        '[workspace]\nprogramme = "programme"\ndatabase_url = "sqlite:///sodo.db"\n',
-        encoding="utf-8")
+        f'[workspace]\nprogramme = "programme"\ndatabase_url = "{url}"\n', encoding="utf-8")
     (root / "programme").mkdir(exist_ok=True)
     (root / "programme" / "programme.yaml").write_text(PROGRAMME, encoding="utf-8")
-    url = f"sqlite:///{root / 'sodo.db'}"
     upgrade(url)
     engine = make_engine(url)
     with engine.begin() as conn:
