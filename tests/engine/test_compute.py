@@ -184,6 +184,15 @@ def test_unknown_field_in_definition_is_a_clear_error(tmp_path: Path,
         compute(workspace)
 
 
+def test_is_true_on_a_text_field_is_a_clear_error(workspace: Workspace) -> None:
+    computed = workspace.programme_dir / "computed" / "extra.yaml"
+    computed.write_text("computed:\n  - code: x_count\n    dataset: dossiers\n"
+                        "    value: count\n    filter: {field: channel, is: true}\n",
+                        encoding="utf-8")
+    with pytest.raises(InputError, match="not a boolean"):
+        compute(workspace)
+
+
 @pytest.mark.spark
 def test_spark_backend_over_the_parquet_store(tmp_path: Path) -> None:
     ws = dataclasses.replace(init_workspace(tmp_path / "ws"), record_backend="parquet")

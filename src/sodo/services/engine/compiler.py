@@ -33,8 +33,6 @@ from sodo.services.engine.definitions import (
 )
 
 SECONDS_PER_DAY = 86400
-#: months per period type, to find the end of the period a month belongs to
-PERIOD_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 UNIT_COLUMN = "orgunit"
 MONTH_COLUMN = "ym"  # year * 100 + month, an integer (portable and cheap to group by)
 
@@ -98,13 +96,19 @@ def plan_dataset(dataset: str, indicators: Iterable[ComputedIndicator]) -> Measu
 
 
 def period_end_epoch(ts: ir.TimestampValue, period_type: str) -> ir.IntegerValue:
-    """Epoch seconds of the first instant after the ``period_type`` period containing ``ts``."""
-    span = PERIOD_MONTHS[period_type]
-    year, month = ts.year(), ts.month()
-    next_month = ((month - 1) // span + 1) * span + 1
-    next_year = ibis.ifelse(next_month > 12, year + 1, year)
-    next_month = ibis.ifelse(next_month > 12, next_month - 12, next_month)
-    return ibis.date(next_year, next_month, 1).cast("timestamp").epoch_seconds()
+    """Epoch seconds of the first instant after the ``period_type`` period containing ``ts``
+    (truncation and interval addition: cheap on every engine, unlike building dates)."""
+    if period_type == "month":
+        end = ts.truncate("M") + ibis.interval(months=1)
+    elif period_type == "quarter":
+        end = ts.truncate("Q") + ibis.interval(months=3)
+    elif period_type == "half":
+        year_start = ts.truncate("Y")
+        end = ibis.ifelse(ts.month() <= 6, year_start + ibis.interval(months=6),
+                          year_start + ibis.interval(months=12))
+    else:
+        end = ts.truncate("Y") + ibis.interval(months=12)
+    return end.epoch_seconds()
 
 
 def _constant_test(col: ir.Column, op: str, value: object) -> ir.BooleanValue:
@@ -113,7 +117,9 @@ def _constant_test(col: ir.Column, op: str, value: object) -> ir.BooleanValue:
     if op == "not_in":
         return ~col.isin(list(value))  # type: ignore[arg-type]
     if op == "is":
-        return col.isnull() if value is None else (col == value)
+        if value is None:
+            return col.isnull()
+        return col if value is True else ~col  # booleans need no comparison
     if op == "is_not":
         return col.notnull()
     return {
@@ -145,21 +151,40 @@ def compile_filter(node: Filter, t: ir.Table, judged_at: ir.IntegerValue | None)
     if isinstance(node, Timely):
         if judged_at is None:  # pragma: no cover - the plan always passes one
             raise ValueError("timely needs the period's end")
-        done = t[f"_epoch_{node.done}"] if f"_epoch_{node.done}" in t.columns else \
-            t[node.done].epoch_seconds()
-        judged = ibis.ifelse(done.isnull() | (done > judged_at), judged_at, done)
-        if node.pause_days:
-            judged = judged - t[node.pause_days].fill_null(0) * SECONDS_PER_DAY
-        return (judged <= t[node.due].epoch_seconds()).fill_null(False)
+        # min(done, J) − pause ≤ due  ⟺  done ≤ due + pause  or  J ≤ due + pause: the first
+        # part does not depend on the period, so it is computed once per record (see
+        # base_aggregate); only the comparison with the period's end J is per period type.
+        late_at, done_in_time = _timely_columns(node, t)
+        return done_in_time | (judged_at <= late_at).fill_null(False)
     raise TypeError(f"unknown filter node {node!r}")  # pragma: no cover
+
+
+def _timely_names(node: Timely) -> tuple[str, str]:
+    key = f"{node.done}_{node.due}_{node.pause_days or ''}"
+    return f"_late_at_{key}", f"_done_in_time_{key}"
+
+
+def _timely_expressions(node: Timely, t: ir.Table) -> tuple[ir.NumericValue, ir.BooleanValue]:
+    """Epoch second after which the record is late, and whether it was done by then."""
+    late_at = t[node.due].epoch_seconds()
+    if node.pause_days:
+        late_at = late_at + t[node.pause_days].fill_null(0) * SECONDS_PER_DAY
+    done_in_time = (t[node.done].epoch_seconds() <= late_at).fill_null(False)
+    return late_at, done_in_time
+
+
+def _timely_columns(node: Timely, t: ir.Table) -> tuple[ir.NumericValue, ir.BooleanValue]:
+    late_name, done_name = _timely_names(node)
+    if late_name in t.columns:
+        return t[late_name], t[done_name]
+    return _timely_expressions(node, t)
 
 
 def _measure_value(measure: Measure, t: ir.Table, judged_at: ir.IntegerValue | None) -> ir.Scalar:
     every = isinstance(measure.where, AllRecords)
     cond = None if every else compile_filter(measure.where, t, judged_at)
     if measure.kind == "count":
-        return t.count().cast("int64") if cond is None else ibis.ifelse(cond, 1, 0).sum().cast(
-            "int64")
+        return t.count().cast("int64") if cond is None else cond.sum().cast("int64")
     if measure.kind == "sum":
         value = t[measure.field].cast("float64")
     else:
@@ -196,11 +221,31 @@ def months_filter(ts: ir.TimestampValue, months: Sequence[str]) -> ir.BooleanVal
     return cond
 
 
+def _field_tests(node: Filter) -> list[FieldTest]:
+    if isinstance(node, FieldTest):
+        return [node]
+    if isinstance(node, AllOf):
+        return [t for item in node.items for t in _field_tests(item)]
+    if isinstance(node, Not):
+        return _field_tests(node.item)
+    return []
+
+
 def check_fields(plan: MeasurePlan, table: ir.Table) -> None:
+    """Every field the definitions use exists, and ``is: true/false`` tests booleans."""
     missing = sorted(plan.fields() - set(table.columns))
     if missing:
         raise InputError(f"dataset '{plan.dataset}': the definitions use field(s) "
                          f"{', '.join(missing)} that the records do not have")
+    schema = table.schema()
+    for measure in plan.measures.values():
+        for test in _field_tests(measure.where):
+            if test.op == "is" and test.value is not None and \
+                    not schema[test.field].is_boolean():
+                raise InputError(f"dataset '{plan.dataset}': '{test.field}' is "
+                                 f"{schema[test.field]}, not a boolean: write "
+                                 f"{{field: {test.field}, eq: ...}} instead of 'is: "
+                                 f"{str(test.value).lower()}'")
 
 
 def base_aggregate(plan: MeasurePlan, table: ir.Table,
@@ -218,7 +263,8 @@ def base_aggregate(plan: MeasurePlan, table: ir.Table,
         extra = {f"_end_{pt}": period_end_epoch(ts, pt) for pt in PERIOD_TYPES}
         for measure in plan.measures.values():
             for node in _timely_nodes(measure.where):
-                extra[f"_epoch_{node.done}"] = table[node.done].epoch_seconds()
+                late_name, done_name = _timely_names(node)
+                extra[late_name], extra[done_name] = _timely_expressions(node, table)
         table = table.mutate(**extra)
         ends = {pt: table[f"_end_{pt}"] for pt in PERIOD_TYPES}
     ts = table[plan.period_field]

@@ -88,13 +88,19 @@ def make_plans(config: EngineConfig) -> dict[str, MeasurePlan]:
 
 
 def base_sums(tables: Mapping[str, ir.Table], plans: Mapping[str, MeasurePlan],
-              months: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
-    """Scan each dataset once: (unit, month) sums of every measure, as pandas frames."""
+              months: Sequence[str] | Mapping[str, Sequence[str]] | None = None
+              ) -> dict[str, pd.DataFrame]:
+    """Scan each dataset once: (unit, month) sums of every measure, as pandas frames.
+    ``months`` restricts the scan, for all datasets or per dataset (a dataset mapped to no
+    month is not scanned)."""
     out = {}
     for ds, plan in plans.items():
         if ds not in tables:
             raise InputError(f"the record store has no dataset '{ds}' that the definitions use")
-        expr = base_aggregate(plan, tables[ds], months)
+        wanted = months.get(ds, []) if isinstance(months, Mapping) else months
+        if wanted is not None and not wanted:
+            continue
+        expr = base_aggregate(plan, tables[ds], wanted)
         frame = expr.to_pyarrow().to_pandas()
         out[ds] = frame
     return out
@@ -177,8 +183,11 @@ class SumsCache:
         os.replace(tmp, self.state_file)
 
 
-def _merge(old: pd.DataFrame | None, new: pd.DataFrame, months: Sequence[str] | None
+def _merge(old: pd.DataFrame | None, new: pd.DataFrame | None, months: Sequence[str] | None
            ) -> pd.DataFrame:
+    if new is None:  # dataset not rescanned
+        assert old is not None
+        return old
     if old is None or months is None:
         return new
     keys = {int(m[:4]) * 100 + int(m[5:7]) for m in months}
@@ -200,8 +209,10 @@ def compute(workspace: Workspace, backend: str | None = None,
 
     ``backend``: duckdb | postgres | parquet (a record store, scanned by its own engine) or
     spark (PySpark local mode over the workspace's Parquet folder)."""
+    from sqlalchemy import inspect
+
     from sodo.store.db import make_engine
-    from sodo.store.migrate import is_up_to_date, upgrade
+    from sodo.store.migrate import upgrade
     from sodo.store.records import open_record_store
     from sodo.store.values import finish_run, replace_computed_values, start_run
 
@@ -227,25 +238,27 @@ def compute(workspace: Workspace, backend: str | None = None,
         fresh = full or state.get("fingerprint") != config.fingerprint() or any(
             cache.load(ds) is None for ds in plans)
         months: list[str] | None
+        # months to rescan per dataset: a batch of dossiers does not rescan feedback
+        per_dataset: dict[str, list[str]] | None = None
         if fresh:
             mode, months = "full", None
         elif periods:
             mode = "periods"
             months = sorted({m.id for p in periods for m in Period.parse(p).months()})
+            per_dataset = {ds: months for ds in plans}
         else:
             mode = "incremental"
             since = state.get("last_batch_id")
-            touched: set[str] = set()
+            per_dataset = {ds: [] for ds in plans}
             if last_batch is not None and last_batch != since:
-                for ds in plans:
-                    touched |= store.touched_months(ds, since)
-            months = sorted(touched)
+                per_dataset = {ds: sorted(store.touched_months(ds, since)) for ds in plans}
+            months = sorted({m for touched in per_dataset.values() for m in touched})
         if months is not None and not months:
             return ComputeRun(None, name, "up-to-date", 0, [], codes, 0,
                               time.perf_counter() - began)
 
         engine = make_engine(workspace.database_url)
-        if not is_up_to_date(workspace.database_url):
+        if not inspect(engine).has_table("indicator_value"):  # a store never migrated
             upgrade(workspace.database_url)
         affected = months_to_periods(months) if months is not None else None
         run_id = start_run(engine, name, sorted(affected or []), codes)
@@ -255,11 +268,12 @@ def compute(workspace: Workspace, backend: str | None = None,
                 tables = _spark_tables(workspace, list(plans))
             else:
                 tables = {ds: store.table(ds) for ds in plans}
-            new = base_sums(tables, plans, months)
+            new = base_sums(tables, plans, per_dataset)
             timings["scan"] = time.perf_counter() - t0
             record_count = int(sum(
-                new[ds][plans[ds].column(RECORDS_MEASURE)].sum() for ds in plans))
-            bases = {ds: _merge(cache.load(ds) if months is not None else None, new[ds], months)
+                new[ds][plans[ds].column(RECORDS_MEASURE)].sum() for ds in new))
+            bases = {ds: _merge(cache.load(ds) if months is not None else None, new.get(ds),
+                                None if per_dataset is None else per_dataset[ds])
                      for ds in plans}
             t0 = time.perf_counter()
             values = values_from_sums(bases, plans, config, hierarchy, affected, levels)
