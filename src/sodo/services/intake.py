@@ -117,7 +117,9 @@ def ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str, 
         columns = _map_columns(con, ds, path, mapping)
         if any(f.references == "orgunit" for f in ds.fields):
             _register_orgunits(con, hierarchy)
-        checks = _checks(ds, columns)
+        no_nulls = _parquet_columns_without_nulls(con, path, columns) if kind == "parquet" \
+            else set()
+        checks = _checks(ds, columns, no_nulls)
         scanned = _scan_typed_csv(con, ds, path, columns) if kind == "csv" else None
         if scanned is None:
             _build_typed(con, ds, columns, RAW, numbered=kind == "excel")
@@ -384,7 +386,21 @@ def _build_typed(con: duckdb.DuckDBPyConnection, ds: Dataset,
 
 # -- validation ------------------------------------------------------------------------
 
-def _checks(ds: Dataset, columns: dict[str, tuple[str, str]]) -> list[Check]:
+def _parquet_columns_without_nulls(con: duckdb.DuckDBPyConnection, path: Path,
+                                   columns: dict[str, tuple[str, str]]) -> set[str]:
+    """Fields whose Parquet statistics show no null in any row group: their 'required' check
+    is already proven, and the scan need not read them at all."""
+    try:
+        stats = dict(con.execute(
+            "SELECT path_in_schema, bool_and(stats_null_count = 0) FROM parquet_metadata(?) "
+            "GROUP BY 1", [str(path)]).fetchall())
+    except duckdb.Error:
+        return set()
+    return {field for field, (column, _) in columns.items() if stats.get(column) is True}
+
+
+def _checks(ds: Dataset, columns: dict[str, tuple[str, str]],
+            known_not_null: set[str] | frozenset[str] = frozenset()) -> list[Check]:
     checks: list[Check] = []
     for f in ds.fields:
         name, raw = f'"{f.name}"', f'"_raw_{f.name}"'
@@ -395,7 +411,7 @@ def _checks(ds: Dataset, columns: dict[str, tuple[str, str]]) -> list[Check]:
             checks.append(Check(f"type_{f.type}", f.name, f"{raw} IS NOT NULL AND {name} IS NULL",
                                 f"'''' || CAST({raw} AS VARCHAR) || ''' is not a valid "
                                 f"{f.type}'"))
-        if f.required:
+        if f.required and f.name not in known_not_null:
             checks.append(Check("required", f.name, f"{raw} IS NULL",
                                 "'a value is required'"))
         if f.allowed:
@@ -453,17 +469,23 @@ def _scan(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,
     A file DuckDB cannot read is rejected as malformed (``strict``: the error is raised)."""
     key, period = f'"{ds.key}"', f'"{ds.period_field}"'
     aggregates = [f"count(*) FILTER (WHERE {c.condition})" for c in checks]
-    sql = (f"SELECT count(*), count({key}) - count(DISTINCT {key}), min({period}), "
-           f"max({period}), list(DISTINCT strftime({period}, '%Y-%m')) "
+    # Distinct 64-bit hashes of the key are much cheaper to count than distinct strings; a
+    # shortfall is then confirmed on the keys themselves (a hash collision is not a duplicate).
+    sql = (f"SELECT count(*), count({key}) - count(DISTINCT hash({key})), min({period}), "
+           f"max({period}), list(DISTINCT date_trunc('month', {period})) "
            f"FILTER (WHERE {period} IS NOT NULL)"
            + "".join(f", {a}" for a in aggregates) + f" FROM {TYPED}")
     try:
         rows, duplicates, pmin, pmax, months, *counts = con.execute(sql).fetchall()[0]
+        if duplicates:
+            duplicates = con.execute(f"SELECT count({key}) - count(DISTINCT {key}) "
+                                     f"FROM {TYPED}").fetchall()[0][0]
     except duckdb.Error as exc:
         if strict:
             raise
         raise _unreadable(path, kind, exc) from None
-    staged = StagedBatch(int(rows), pmin, pmax, sorted(months or []))
+    month_ids = sorted(f"{m.year:04d}-{m.month:02d}" for m in months or [])
+    staged = StagedBatch(int(rows), pmin, pmax, month_ids)
     return staged, int(duplicates + sum(counts))
 
 

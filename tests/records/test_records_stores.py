@@ -1,0 +1,76 @@
+"""Backend specifics: the Parquet folder's layout (one file set per month, readable by any
+Parquet reader), PostgreSQL URLs, and the store interface the engine relies on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+from records_helpers import write
+
+from sodo.model.problems import InputError
+from sodo.services.intake import ingest_files
+from sodo.services.workspace import Workspace
+from sodo.store.records import open_record_store
+from sodo.store.records_postgres import parse_records_url
+
+
+def test_parquet_layout_one_file_set_per_month(workspace: Workspace, dossiers_sample: pa.Table,
+                                               tmp_path: Path) -> None:
+    with open_record_store(workspace, "parquet") as store:
+        ingest_files(store, "dossiers", [write(dossiers_sample, tmp_path / "d.parquet")])
+        ingest_files(store, "dossiers", [write(dossiers_sample.slice(0, 10),
+                                               tmp_path / "again.csv")])
+        folder = workspace.parquet_dir / "dossiers"
+        months = sorted(p.name for p in folder.iterdir())
+        assert months == ["month=2025-10", "month=2025-11"]  # no work folders left behind
+        con = duckdb.connect()
+        rows = con.execute(
+            f"SELECT month, strftime(received_at, '%Y-%m') AS m, count(*) FROM read_parquet("
+            f"'{folder}/*/*.parquet', hive_partitioning = true) GROUP BY ALL ORDER BY 1"
+        ).fetchall()
+        assert [(r[0], r[1]) for r in rows] == [("2025-10", "2025-10"), ("2025-11", "2025-11")]
+        assert sum(r[2] for r in rows) == dossiers_sample.num_rows == store.count("dossiers")
+        assert store.files_glob("dossiers").endswith("month=*/*.parquet")  # type: ignore[attr-defined]
+
+
+def test_store_interface(workspace: Workspace, dossiers_sample: pa.Table,
+                         tmp_path: Path) -> None:
+    with open_record_store(workspace) as store:
+        assert store.backend_name == "duckdb"
+        assert store.last_batch_id() is None and store.touched_months("dossiers") == set()
+        ingest_files(store, "dossiers", [write(dossiers_sample, tmp_path / "d.parquet")])
+        table = store.table("dossiers")
+        assert table.columns == tuple(store.dataset("dossiers").field_names)
+        assert str(table.schema()["received_at"]).startswith("timestamp")
+        assert table.count().execute() == dossiers_sample.num_rows
+        online = store.ibis().table("dossiers").channel == "online_full"
+        assert 0 < int(online.sum().execute()) < dossiers_sample.num_rows
+        [batch] = store.batches("dossiers")
+        assert (batch.file, batch.rows) == (str(tmp_path / "d.parquet"), dossiers_sample.num_rows)
+        assert batch.period_min is not None and batch.period_min.month == 10
+    with pytest.raises(InputError, match="unknown record backend"):
+        open_record_store(workspace, "trino")
+
+
+@pytest.mark.parametrize(("url", "schema"), [
+    ("postgresql://postgres@127.0.0.1:5432/test?schema=rec", "rec"),
+    ("postgresql+psycopg://u:p@db/sodo", "records"),
+])
+def test_records_url(url: str, schema: str) -> None:
+    params, found = parse_records_url(url)
+    assert found == schema and params["dbname"] in {"test", "sodo"}
+
+
+@pytest.mark.parametrize("url", ["mysql://x@h/db", "postgresql://h/db?schema=Bad-Name",
+                                 "not a url"])
+def test_bad_records_url(url: str) -> None:
+    with pytest.raises(InputError):
+        parse_records_url(url)
+
+
+def test_postgres_backend_needs_a_url(workspace: Workspace) -> None:
+    with pytest.raises(InputError, match="records_url"):
+        open_record_store(workspace, "postgres")
