@@ -236,3 +236,21 @@ def test_text_contrast_meets_wcag_aa(browser: Browser, base_url: str) -> None:
     [(_, ratio)] = page.evaluate(CONTRAST_JS, "#pale")
     assert ratio < 2
     assert console.errors == [], console.errors
+
+
+def test_keyboard_changes_a_picker_without_leaving_the_page(browser: Browser,
+                                                            base_url: str) -> None:
+    console = Console()
+    page = new_page(browser, console, base_url)
+    page.goto("/explorer")
+    picker = page.get_by_label("Chỉ số")
+    picker.focus()
+    page.keyboard.press("ArrowDown")
+    expect(page).to_have_url(re.compile(r"/explorer$"))  # no new page on an arrow key
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # period, level, then the Show button
+    expect(page.get_by_role("button", name="Xem")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"indicator="))
+    assert console.errors == [], console.errors

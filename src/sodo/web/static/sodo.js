@@ -1,9 +1,16 @@
 // sodo web: small progressive enhancements; every page works without this file.
 (function () {
   "use strict";
-  // Pickers submit on change (the submit button stays for keyboard and no-JS use).
+  // Pickers submit on change when chosen with the pointer. Arrow keys also fire "change", so
+  // keyboard users are not sent to a new page on every key: they press the Show button
+  // (WCAG 3.2.2, a change of context only on request).
   document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
-    el.addEventListener("change", function () { el.form && el.form.submit(); });
+    var byKeyboard = false;
+    el.addEventListener("keydown", function () { byKeyboard = true; });
+    el.addEventListener("pointerdown", function () { byKeyboard = false; });
+    el.addEventListener("change", function () {
+      if (!byKeyboard && el.form) { el.form.submit(); }
+    });
   });
   // A form shown again with errors: put the keyboard on the first field to fix.
   var invalid = document.querySelector("[aria-invalid=true]");
