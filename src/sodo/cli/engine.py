@@ -50,13 +50,14 @@ def register(app: typer.Typer) -> None:
         row = run.to_dict()
         if fmt is OutputFormat.TABLE:
             if run.mode == "up-to-date":
-                console.print("Nothing to compute: no batch since the last run "
-                              "(use --full to recompute everything).")
+                console.print("Không có gì để tính: chưa có lô dữ liệu mới từ lần tính trước. / "
+                              "Nothing to compute: no batch since the last run "
+                              "(--full recomputes everything).", highlight=False)
                 return
             console.print(
-                f"Run {run.id} ({run.backend}, {run.mode}): {run.record_count:,} records, "
-                f"{len(run.periods)} periods, {run.value_count:,} values in "
-                f"{run.seconds:.2f} s")
+                f"Đã tính / Computed — lượt / run {run.id} ({run.backend}, {run.mode}): "
+                f"{run.record_count:,} bản ghi / records, {len(run.periods)} kỳ / periods, "
+                f"{run.value_count:,} giá trị / values, {run.seconds:.2f} s", highlight=False)
             return
         emit([row], fmt)
 
@@ -83,5 +84,12 @@ def register(app: typer.Typer) -> None:
         if level:
             ou.append(f"LEVEL-{level}")
         rows = query_values(ws.database_url, indicator, period, ou or None)
+        if not rows and fmt is OutputFormat.TABLE:
+            hint = (" Giá trị cấp xã chỉ được lưu khi tính với --level commune. / Commune values "
+                    "are stored only by 'sodo compute --level commune'.") if level == "commune" \
+                else ""
+            console.print("Không có số liệu phù hợp. / No matching values." + hint,
+                          highlight=False)
+            return
         emit([{c: getattr(r, c) for c in VALUE_COLUMNS} for r in rows], fmt, VALUE_COLUMNS,
              title="Số liệu / Values")
