@@ -16,7 +16,9 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from sodo.api import problems
 from sodo.api.deps import CSRF_COOKIE, _set_csrf_cookie
@@ -41,6 +43,26 @@ def _secret_key(workspace: Workspace | None) -> str:
             path.chmod(0o600)
         return path.read_text(encoding="utf-8").strip()
     return secrets.token_urlsafe(48)
+
+
+# Connections per worker. More than the thread pool's 40 threads, so that threads waiting for
+# a connection can never hold up every connection (sessions return theirs at the end of a
+# request, which needs a free thread).
+POOL_SIZE, POOL_OVERFLOW = 10, 40
+
+
+def _web_engine(url: str) -> Engine:
+    """The store's engine (``make_engine``: SQLite pragmas, URL spelling) with a connection
+    pool sized for a web worker; a local SQLite file needs no liveness ping per checkout."""
+    engine = make_engine(url)
+    pool = engine.pool
+    if isinstance(pool, QueuePool):
+        engine.pool = QueuePool(
+            pool._creator, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+            pre_ping=engine.dialect.name != "sqlite", timeout=pool._timeout,
+            recycle=pool._recycle, reset_on_return=pool._reset_on_return,
+            _dispatch=pool.dispatch, dialect=pool._dialect)  # keeps the connect listeners
+    return engine
 
 
 def _route_modules() -> list[object]:
@@ -69,7 +91,7 @@ def create_app(workspace: Workspace | None = None, database_url: str | None = No
                          "(or set SODO_DATABASE_URL)")
     if migrate:
         upgrade(url)
-    engine = make_engine(url)
+    engine = _web_engine(url)
     app = FastAPI(title="sodo API", version="1",
                   description="Số đo — measured results of the national digital-transformation "
                   "programme: programmes, org units, indicators, targets, tasks, report forms, "

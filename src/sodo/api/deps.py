@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
@@ -40,9 +41,13 @@ SESSION_MAX_AGE = 12 * 3600
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
     """A SQLAlchemy session on the operational store; rolled back if the request fails.
-    Routes commit what they change."""
+    Routes commit what they change.
+
+    The session is made and closed on the event loop (closing only hands the connection back,
+    it never waits), but used only in the thread pool, by sync routes: a loop blocked waiting
+    for a pooled connection could not run the teardown that returns one."""
     session: Session = request.app.state.sessionmaker()
     try:
         yield session
@@ -161,14 +166,8 @@ CSRFChecked = Annotated[None, Depends(verify_csrf)]
 
 # -- who is asking ------------------------------------------------------------------------
 
-async def current_user_optional(request: Request, db: DB) -> Actor | None:
-    """The signed-in user or token holder, or None for the anonymous public. A token that is
-    unknown, revoked or expired is an error (401), not a silent fall-back to anonymous."""
-    cached = getattr(request.state, "actor", None)
-    if cached is not None:
-        return cached if cached.is_authenticated else None
+def _lookup_credentials(request: Request, db: Session) -> Actor | None:
     auth = request.headers.get("authorization", "")
-    actor: Actor | None = None
     if auth:
         scheme, _, secret = auth.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
@@ -176,10 +175,26 @@ async def current_user_optional(request: Request, db: DB) -> Actor | None:
         actor = accounts.actor_for_token(db, secret.strip(), client_ip(request))
         if actor is None:
             raise NotAuthenticated("the API token is unknown, revoked or expired")
-    else:
-        actor = _session_actor(request, db)
-        if actor is not None and request.method not in SAFE_METHODS:
-            await verify_csrf(request)
+        return actor
+    return _session_actor(request, db)
+
+
+async def _credentials_actor(request: Request, db: DB) -> Actor | None:
+    """Who the request's credentials name; the store is asked (in the thread pool) only when
+    there are credentials, so anonymous reads cost no database round trip here."""
+    if not request.headers.get("authorization") and SESSION_COOKIE not in request.cookies:
+        return None
+    return await run_in_threadpool(_lookup_credentials, request, db)
+
+
+async def current_user_optional(
+        request: Request,
+        actor: Annotated[Actor | None, Depends(_credentials_actor)]) -> Actor | None:
+    """The signed-in user or token holder, or None for the anonymous public. A token that is
+    unknown, revoked or expired is an error (401), not a silent fall-back to anonymous. A
+    cookie-authenticated POST/PUT/PATCH/DELETE must carry a valid CSRF token."""
+    if actor is not None and actor.via == "session" and request.method not in SAFE_METHODS:
+        await verify_csrf(request)
     request.state.actor = actor or Actor.anonymous(client_ip(request))
     return actor
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -82,8 +83,13 @@ def parse_periods(text: str, today: date | None = None) -> list[str]:
 
 
 def parse_orgunits(text: str, on: date | None = None) -> list[str]:
+    return list(_parse_orgunits(text, on or date.today()))
+
+
+@lru_cache(maxsize=512)
+def _parse_orgunits(text: str, on: date) -> tuple[str, ...]:
+    # The hierarchy is fixed for the process, so a selection depends only on text and day.
     hierarchy = default_hierarchy()
-    on = on or date.today()
     bounds: list[str] = []
     selected: list[str] = []
     has_selector = False
@@ -117,23 +123,33 @@ def parse_orgunits(text: str, on: date | None = None) -> list[str]:
     if problems:
         raise InputError(f"ou: {problems[0].message}", problems)
     if not has_selector:
-        return bounds
+        return tuple(bounds)
     if bounds and bounds != [NATION_CODE]:
         selected = [c for c in selected if any(in_subtree(c, b) for b in bounds)]
-    return list(dict.fromkeys(selected))
+    return tuple(dict.fromkeys(selected))
 
 
-def parse_indicators(session: Session, text: str) -> list[str]:
+def parse_indicators(session: Session | None, text: str) -> list[str]:
+    """The codes of ``dx``; with a session, also checked against the imported indicators."""
     codes = _split(text, "dx")
-    known = set(session.scalars(select(ProgrammeItem.key).where(
-        ProgrammeItem.kind == "indicator")))
-    if known:
-        unknown = [c for c in codes if c not in known]
-        if unknown:
-            raise InputError(f"dx: unknown indicator '{unknown[0]}'",
-                             [Problem(f"unknown indicator '{c}'", column="dx",
-                                      rule="indicator") for c in unknown])
+    if session is not None:
+        check_indicators(session, codes)
     return codes
+
+
+def check_indicators(session: Session, codes: list[str]) -> None:
+    """Refuse codes that are not indicators of an imported programme (when one is imported)."""
+    known = set(session.scalars(select(ProgrammeItem.key).where(
+        ProgrammeItem.kind == "indicator", ProgrammeItem.key.in_(codes))))
+    if known == set(codes):
+        return
+    if session.scalar(select(ProgrammeItem.id).where(ProgrammeItem.kind == "indicator")
+                      .limit(1)) is None:
+        return  # no programme imported: values may still have been computed
+    unknown = [c for c in codes if c not in known]
+    raise InputError(f"dx: unknown indicator '{unknown[0]}'",
+                     [Problem(f"unknown indicator '{c}'", column="dx", rule="indicator")
+                      for c in unknown])
 
 
 @dataclass
@@ -147,7 +163,7 @@ def parse_query(session: Session, dx: str, pe: str, ou: str,
                 today: date | None = None) -> ValueQuery:
     problems: list[Problem] = []
     parsed: dict[str, list[str]] = {}
-    for name, func in (("dx", lambda: parse_indicators(session, dx)),
+    for name, func in (("dx", lambda: parse_indicators(None, dx)),
                        ("pe", lambda: parse_periods(pe, today)),
                        ("ou", lambda: parse_orgunits(ou, today))):
         try:
@@ -179,5 +195,13 @@ def query_values(session: Session, actor: Actor, query: ValueQuery, *, limit: in
     else:
         stmt = stmt.where(c.state == "approved")
     stmt = stmt.order_by(c.indicator, c.period, c.orgunit, c.category, c.origin)
-    rows = [dict(r) for r in session.execute(stmt.limit(limit + 1).offset(offset)).mappings()]
-    return rows[:limit], len(rows) > limit
+    # Plain tuples zipped into dicts: several times faster than SQLAlchemy's row mappings, and
+    # this is the API's hottest path.
+    fetched = session.execute(stmt.limit(limit + 1).offset(offset)).all()
+    if offset == 0:
+        # Codes are checked only when some have no rows: the common query costs one trip.
+        found = {r[0] for r in fetched}
+        if not set(query.indicators) <= found:
+            check_indicators(session, [c for c in query.indicators if c not in found])
+    rows = [dict(zip(COLUMNS, r, strict=True)) for r in fetched[:limit]]
+    return rows, len(fetched) > limit

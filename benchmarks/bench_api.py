@@ -1,0 +1,231 @@
+"""Benchmark: ``GET /api/v1/values`` for one indicator × 34 provinces × 12 months, served by one
+uvicorn worker to 50 concurrent clients on loopback, on SQLite and on PostgreSQL.
+
+Goal (issue 4): p95 < 100 ms at ≥ 300 requests/s. Printed next to a baseline measured in the
+same run with the same harness: ``GET /api/v1/health`` (the framework's floor — routing, one
+worker, loopback HTTP), so the ratio says what the values query itself costs.
+
+The server runs in its own process (``uvicorn --workers 1``); the load generator is ``wrk``
+(one thread, 50 connections) when installed, else httpx's async client with 50 connections. The store holds the 34 × 12 values asked for plus
+background rows (other indicators, every commune) so the query is not against a toy table.
+On a shared 2-core machine the client competes with the server for CPU: read the numbers as a
+floor.
+
+Run: ``.venv/bin/python -m benchmarks.bench_api [--seconds 8] [--clients 50] [--backends sqlite,postgresql]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, insert, text
+
+from sodo.model.orgunits import OrgUnitLevel, default_hierarchy
+from sodo.store.db import indicator_value, make_engine
+from sodo.store.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get("SODO_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+MONTHS = [f"2025-{m:02d}" for m in range(1, 13)]
+INDICATOR = "dossier_full_online_share"
+BACKGROUND_INDICATORS = ("dossier_online_share", "dossier_digitized_rate")
+VALUES_PATH = ("/api/v1/values?dx=" + INDICATOR + "&pe=" + ";".join(MONTHS)
+               + "&ou=VN;LEVEL-province")
+HEALTH_PATH = "/api/v1/health"
+
+
+def app_factory():  # type: ignore[no-untyped-def]
+    """The app the benchmark serves (``uvicorn --factory``); database from SODO_BENCH_DB."""
+    from sodo.api.app import create_app
+
+    return create_app(database_url=os.environ["SODO_BENCH_DB"], include_web=False)
+
+
+def fill(url: str) -> int:
+    """Migrate and load the values: the 34 × 12 asked for, plus background rows."""
+    upgrade(url)
+    hierarchy = default_hierarchy()
+    provinces = [u.code for u in hierarchy.at_level(OrgUnitLevel.PROVINCE)
+                 if u.valid_to is None]
+    communes = [u.code for u in hierarchy.at_level(OrgUnitLevel.COMMUNE)]
+    rows = []
+    for index, unit in enumerate(provinces):
+        for k, month in enumerate(MONTHS):
+            rows.append(dict(indicator=INDICATOR, orgunit=unit, period=month,
+                             period_type="month", category="", value=40.0 + index + k / 10,
+                             numerator=400.0 + index, denominator=1000.0, origin="computed",
+                             state="approved", source="bench", note=""))
+    for code in BACKGROUND_INDICATORS:
+        for index, unit in enumerate(provinces + communes):
+            for month in MONTHS:
+                rows.append(dict(indicator=code, orgunit=unit, period=month,
+                                 period_type="month", category="", value=float(index % 97),
+                                 numerator=None, denominator=None, origin="computed",
+                                 state="approved", source="bench", note=""))
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for start in range(0, len(rows), 5000):
+            conn.execute(insert(indicator_value), rows[start:start + 5000])
+    engine.dispose()
+    return len(rows)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Result:
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("SODO %d %d %f %f %f\\n", summary.requests,
+    e.connect + e.read + e.write + e.status + e.timeout, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000))
+end
+"""
+
+
+def load_wrk(base: str, path: str, clients: int, seconds: float) -> Result:
+    """wrk (C, one thread) as the load generator: it leaves the CPU to the server."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    try:
+        httpx.get(base + path, timeout=30)  # warm up
+        out = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s", "--timeout",
+                              "30s", "-s", script.name, base + path], capture_output=True,
+                             text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+    line = next(x for x in out.splitlines() if x.startswith("SODO "))
+    requests, errors, duration, p50, p95 = line.split()[1:]
+    return Result(int(requests), int(errors), float(duration), float(p50), float(p95))
+
+
+async def load_httpx(base: str, path: str, clients: int, seconds: float) -> Result:
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        for _ in range(clients):  # warm the connections and the server's caches
+            await client.get(path)
+        stop = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < stop:
+                began = time.perf_counter()
+                response = await client.get(path)
+                latencies.append(time.perf_counter() - began)
+                if response.status_code != 200:
+                    errors += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.perf_counter() - began
+    ordered = sorted(latencies)
+    return Result(len(ordered), errors, elapsed, ordered[len(ordered) // 2] * 1000,
+                  ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000)
+
+
+def load(base: str, path: str, clients: int, seconds: float) -> Result:
+    if shutil.which("wrk"):
+        return load_wrk(base, path, clients, seconds)
+    return asyncio.run(load_httpx(base, path, clients, seconds))
+
+
+def serve(url: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "SODO_BENCH_DB": url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "benchmarks.bench_api:app_factory", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level",
+         "warning", "--no-access-log"], env=env, cwd=Path(__file__).resolve().parent.parent)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + HEALTH_PATH, timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("the server did not start")
+
+
+def run_backend(name: str, url: str, clients: int, seconds: float) -> None:
+    rows = fill(url)
+    proc, base = serve(url)
+    try:
+        check = httpx.get(base + VALUES_PATH, timeout=30).json()
+        assert check["count"] == 34 * 12, check["count"]
+        health = load(base, HEALTH_PATH, clients, seconds)
+        values = load(base, VALUES_PATH, clients, seconds)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    tool = "wrk" if shutil.which("wrk") else "httpx"
+    print(f"\n{name}: {rows:,} rows in indicator_value; {clients} clients ({tool}), "
+          f"{seconds:g} s each")
+    print(f"  {'endpoint':<10} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
+    for label, result in (("health", health), ("values", values)):
+        print(f"  {label:<10} {result.rps:8.0f} {result.p50_ms:8.1f} {result.p95_ms:8.1f} "
+              f"{result.errors:7d}")
+    met = values.p95_ms < 100 and values.rps >= 300
+    print(f"  values/health: throughput ×{values.rps / health.rps:.2f}, "
+          f"p95 ×{values.p95_ms / health.p95_ms:.2f}; goal p95 < 100 ms at ≥ 300 req/s: "
+          f"{'met' if met else 'not met'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    for backend in args.backends.split(","):
+        if backend == "sqlite":
+            with tempfile.TemporaryDirectory(prefix="sodo-bench-") as tmp:
+                run_backend("SQLite", f"sqlite:///{tmp}/sodo.db", args.clients, args.seconds)
+        elif backend == "postgresql":
+            name = f"sodo_bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            try:
+                run_backend("PostgreSQL", PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}",
+                            args.clients, args.seconds)
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+        else:
+            raise SystemExit(f"unknown backend '{backend}'")
+
+
+if __name__ == "__main__":
+    main()
