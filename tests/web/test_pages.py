@@ -83,6 +83,12 @@ def test_overview_lists_off_track_targets_first_and_overdue_tasks(client: TestCl
     assert "Quý III/2026" in html
 
 
+def test_target_list_filters_by_status(client: TestClient) -> None:
+    data = client.get("/targets", params={"status": "achieved", "format": "json"}).json()
+    assert [r["id"] for r in data["targets"]] == ["MT-CQ"]
+    assert 'href="/targets?status=off_track"' in client.get("/").text
+
+
 def test_target_page_chart_components_and_text_alternative(client: TestClient) -> None:
     response = client.get("/targets/MT-DVC")
     html = response.text

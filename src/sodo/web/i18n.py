@@ -89,6 +89,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "task.no_deadline": ("Không có thời hạn", "No deadline"),
     "task.done_on_time": ("Hoàn thành đúng hạn", "Done on time"),
     "task.done_late": ("Hoàn thành quá hạn", "Done late"),
+    "period_type.year": ("Năm", "Years"),
+    "period_type.half": ("6 tháng", "Half-years"),
+    "period_type.quarter": ("Quý", "Quarters"),
+    "period_type.month": ("Tháng", "Months"),
+    "period_type.day": ("Ngày", "Days"),
+    "period_type.stage": ("Giai đoạn", "Plan stages"),
     # overview
     "overview.title": ("Tổng quan", "Overview"),
     "overview.targets": ("Mục tiêu theo trạng thái", "Targets by status"),

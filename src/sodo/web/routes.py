@@ -386,7 +386,8 @@ def index_ranking(data: WebData, level: str, period: str | None, lang: str,
         rows.append({
             "code": r.orgunit, "name": unit_label(r.orgunit, lang), "value": r.value,
             "previous": r.previous_value,
-            "change": r.value - r.previous_value
+            # rounded: a difference of two stored floats carries binary noise (2.3999999…)
+            "change": round(r.value - r.previous_value, 9)
             if r.value is not None and r.previous_value is not None else None,
             "rank": r.rank, "previous_rank": r.previous_rank, "rank_change": r.change,
         })
@@ -452,12 +453,16 @@ def reporting_gaps(request: Request, data: WebData, lang: str,
 
 @router.get("/targets", include_in_schema=False)
 @page
-def target_list(request: Request) -> Response:
+def target_list(request: Request, status: str | None = None) -> Response:
     lang = language(request)
     data = web_data(request)
     rows = [target_summary(data, a, lang) for a in target_assessments(data).values()]
+    if status:
+        rows = [r for r in rows if r["status"] == status]
     rows.sort(key=lambda r: (STATUS_ORDER.index(r["status"]), r["id"]))
-    return render(request, "targets.html", {"title": t("targets.title", lang), "targets": rows})
+    return render(request, "targets.html", {
+        "title": t("targets.title", lang), "targets": rows, "status": status,
+        "status_label": t(f"status.{status}", lang) if status else None})
 
 
 @router.get("/targets/{target_id}", include_in_schema=False)
@@ -564,6 +569,11 @@ def explorer(request: Request, indicator: str | None = None, period: str | None 
         "period_label": period_label(ranked["period"], lang),
         "previous_period": ranked["previous"],
         "periods": [{"id": p, "label": period_label(p, lang)} for p in periods],
+        "period_groups": [{"type": kind, "label": t(f"period_type.{kind}", lang),
+                           "periods": [{"id": p, "label": period_label(p, lang)}
+                                       for p in periods if str(Period.parse(p).type) == kind]}
+                          for kind in ("year", "half", "quarter", "month", "day", "stage")
+                          if any(str(Period.parse(p).type) == kind for p in periods)],
         "rows": rows,
         "trend": {name: [{"period": p, "value": v} for p, v in pts]
                   for name, pts in trend.items()},
