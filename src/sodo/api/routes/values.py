@@ -8,7 +8,8 @@ import io
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
+from pydantic_core import to_json
 
 from sodo.api.deps import DB, CurrentActor
 from sodo.api.problems import problem_responses
@@ -56,6 +57,7 @@ def values(request: Request, actor: CurrentActor, db: DB,
             writer.writerow(["" if row[c] is None else row[c] for c in value_query.COLUMNS])
         return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'inline; filename="values.csv"'})
-    return JSONResponse({"dx": query.indicators, "pe": query.periods, "ou": query.orgunits,
-                         "rows": rows, "count": len(rows), "limit": limit, "offset": offset,
-                         "more": more})
+    body = {"dx": query.indicators, "pe": query.periods, "ou": query.orgunits, "rows": rows,
+            "count": len(rows), "limit": limit, "offset": offset, "more": more}
+    # pydantic-core's encoder is several times faster than json.dumps on these row lists.
+    return Response(to_json(body), media_type="application/json")
