@@ -227,3 +227,32 @@ def test_lead_agency_reports_task_progress_with_evidence(browser: TestClient) ->
     other = browser.post("/tasks/NV-04/progress", data={"csrf_token": token,
                                                         "status": "in_progress"})
     assert other.status_code == 403
+
+
+def test_approver_returns_a_report_with_a_comment_the_reporter_sees(workspace: Path) -> None:
+    url = "/reporting/BC-CDS/01/2026Q2"
+    with TestClient(make_app(workspace), raise_server_exceptions=False) as reporter:
+        log_in(reporter, "hanoi.reporter", url)
+        token = csrf_of(reporter.get(url).text)
+        sent = reporter.post(url, follow_redirects=False, data={
+            "csrf_token": token, "action": "submit", "v_ho_so_tiep_nhan": "800",
+            "v_ty_le_hai_long": "88"})
+        assert sent.status_code == 303
+        submission = reporter.get(url, params={"format": "json"}).json()["submission"]
+    with TestClient(make_app(workspace), raise_server_exceptions=False) as approver:
+        log_in(approver, "hanoi.approver", url)
+        token = csrf_of(approver.get(url).text)
+        empty = approver.post(f"/submissions/{submission['id']}/return",
+                              data={"csrf_token": token, "comment": "  "})
+        assert "a comment is required" in empty.text
+        returned = approver.post(f"/submissions/{submission['id']}/return",
+                                 data={"csrf_token": token, "comment": "Thiếu số liệu quý"},
+                                 follow_redirects=False)
+        assert returned.status_code == 303
+    with TestClient(make_app(workspace), raise_server_exceptions=False) as reporter:
+        log_in(reporter, "hanoi.reporter", url)
+        page = reporter.get(url)
+        assert "Bị trả lại" in page.text and "Thiếu số liệu quý" in page.text
+        assert 'id="report-form"' in page.text  # editable again
+        # the returned values are kept in the form, in Vietnamese number format
+        assert 'value="800"' in page.text and 'value="88"' in page.text
