@@ -11,15 +11,17 @@ measures, each contender in its own subprocess so that its peak memory (RSS) is 
   total, ranks) for the nation, every ministry and province, every month, quarter, half-year
   and year, from the Parquet files through Ibis on DuckDB (``evaluate``-equivalent stages);
 - **baseline**: ONE hand-written DuckDB SQL query computing the same sums, rates, scores,
-  totals and ranks from the same files (the practical limit; goal: sodo ≤ 1.5 × baseline);
+  totals and ranks from the same files (the practical limit; goal: sodo ≤ 1.5 × baseline),
+  written with the same timeliness algebra sodo uses, so it is a fair best effort;
 - **pandas**: a straightforward pandas implementation (goal: sodo ≥ 5 × faster);
 - **incremental**: a workspace whose DuckDB record store holds the records; after a full
   compute, a 10,000-record batch for one month is ingested and ``compute()`` timed (goal < 2 s);
 - **spark**: the sodo definitions on PySpark local mode over the same Parquet files.
 
-The three first contenders' numbers are compared (numerators and denominators of every rate,
-totals, ranks): the benchmark fails loudly if they disagree. Times are the best of
-``--repeat`` runs.
+The three first contenders' numbers are compared (numerators and denominators of the rates,
+totals, ranks; pandas computes only the components compared, which favours pandas): the
+benchmark fails loudly if they disagree. Baseline and sodo run alternately ``--repeat`` times,
+each in a fresh process, and the best time of each counts (the machine is shared).
 """
 
 from __future__ import annotations
@@ -267,11 +269,12 @@ def baseline_sql(dossiers: Path, feedback: Path) -> str:
             f"count_if({template.format(j=f'j_{pt}')}) AS {name}_{pt}"
             for pt in ("month", "quarter", "half", "year"))
 
-    timely = "(CASE WHEN done IS NULL OR done > {j} THEN {j} ELSE done END) - pause <= due"
+    # min(done, J) − pause ≤ due  ⟺  done ≤ due + pause  or  J ≤ due + pause
+    timely = "(done <= due + pause OR {j} <= due + pause)"
     ontime = per_period("ontime", "active AND few_supplements AND " + timely)
     sat54 = per_period("sat54", "active AND few_supplements AND rating IS DISTINCT FROM "
                        "'unsatisfied' AND has_feedback IS DISTINCT FROM true AND " + timely)
-    fb_timely = "(CASE WHEN done IS NULL OR done > {j} THEN {j} ELSE done END) <= due"
+    fb_timely = "(done <= due OR {j} <= due)"
     fb_ontime = per_period("fb_ontime", fb_timely)
     fb_good = per_period("fb_good", "handled AND good AND " + fb_timely)
     scores = ",\n    ".join(
@@ -473,6 +476,11 @@ def child(task: str, rows: int, repeat: int) -> None:
     else:
         fn = {"sodo": run_sodo, "baseline": run_baseline, "pandas": run_pandas,
               "spark": lambda d, f: run_sodo(d, f, backend="spark")}[task]
+        if task in ("sodo", "spark"):  # imports and connections are not what is measured
+            from sodo.services.engine import compute as _warm  # noqa: F401
+            from sodo.services.engine.rollup import _local
+
+            _local()
         best, frame = float("inf"), None
         for _ in range(repeat):
             t0 = time.perf_counter()
@@ -501,7 +509,8 @@ def spawn(task: str, rows: int, repeat: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds of baseline and sodo, alternating; the best of each counts")
     parser.add_argument("--skip", action="append", default=[],
                         help="skip a contender: pandas, spark, incremental")
     parser.add_argument("--task", help=argparse.SUPPRESS)
@@ -513,12 +522,19 @@ def main() -> None:
     print(f"{args.rows:,} dossiers ({dossiers.stat().st_size / 2**20:.0f} MiB Parquet), "
           f"{max(args.rows // 20, 100):,} feedback; levels: {', '.join(LEVELS)}; "
           f"periods: month, quarter, half, year", flush=True)
-    results = {}
-    for task in ("baseline", "sodo", "pandas", "incremental", "spark"):
+    results: dict[str, dict] = {}
+    # Baseline and sodo alternate, each round in fresh processes, and the best time of each is
+    # kept: the machine is shared, so load from others disturbs both alike.
+    for _ in range(args.repeat):
+        for task in ("baseline", "sodo"):
+            run = spawn(task, args.rows, 1)
+            print(f"  {task}: {json.dumps(run, default=str)}", flush=True)
+            if task not in results or run["seconds"] < results[task]["seconds"]:
+                results[task] = run
+    for task in ("pandas", "incremental", "spark"):
         if task in args.skip:
             continue
-        repeat = 1 if task in ("pandas", "spark") else args.repeat
-        results[task] = spawn(task, args.rows, repeat)
+        results[task] = spawn(task, args.rows, 1)
         print(f"  {task}: {json.dumps(results[task], default=str)}", flush=True)
 
     sodo = pd.read_parquet(DATA / f"result-sodo-{args.rows}.parquet")
