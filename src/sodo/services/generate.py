@@ -414,6 +414,7 @@ def generate_file(dataset: str, rows: int, start: str, end: str, seed: int, out:
                    "csv": "FORMAT csv, HEADER true, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S'",
                    "json": "FORMAT json, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S'"}[fmt]
         con.execute("SET preserve_insertion_order = true")
+        con.execute("SET enable_progress_bar = false")  # ours is on stderr
         escaped = str(path).replace("'", "''")
         con.execute(f"COPY (SELECT * FROM _sodo_generated) TO '{escaped}' ({options})")
     finally:

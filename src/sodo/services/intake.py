@@ -108,6 +108,8 @@ def ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str, 
     con = store.staging()
     # Records carry local (Vietnam) time; offsets in the input are converted to it.
     con.execute(f"SET TimeZone = '{LOCAL_TIME_ZONE}'")
+    # DuckDB's own progress bar would write to stdout, into the command's output.
+    con.execute("SET enable_progress_bar = false")
     kind = FORMATS[path.suffix.lower()]
     step = _stepper(str(path), progress)
     try:
