@@ -144,3 +144,24 @@ def test_bad_arguments(tmp_path: Path) -> None:
         generate_table("dossiers", 10, "2025-05", "2025-02")
     with pytest.raises(InputError, match="cannot generate"):
         generate_table("procedures", 10, "2025-01", "2025-02")
+
+
+def test_feedback_at_the_same_agencies() -> None:
+    feedback = generate_table("feedback", 20_000, "2025-01", "2025-12", seed=3)
+    hierarchy = default_hierarchy()
+    levels = {str(hierarchy.get(code).level)
+              for code in set(feedback["agency_code"].to_pylist())}
+    assert levels == {"ministry", "province", "commune"}
+    rows = feedback.to_pylist()
+    assert all(r["handled_at"] is None or r["handled_at"] >= r["received_at"] for r in rows)
+    assert {r["state"] for r in rows} >= {"handled", "in_progress", "rejected"}
+
+
+def test_generated_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sodo.services.generate as generate
+
+    monkeypatch.setattr(generate, "CHUNK_ROWS", 1_000)
+    table = generate.generate_table("dossiers", 3_500, "2025-01", "2025-02", seed=8)
+    assert table.num_rows == 3_500
+    assert len(set(table["dossier_id"].to_pylist())) == 3_500
+    assert table["dossier_id"][3_499].as_py() == "HS8-0000003499"
