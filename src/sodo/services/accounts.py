@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from sodo.model.orgunits import NATION_CODE, OrgUnitError, default_hierarchy
@@ -330,6 +330,9 @@ def authenticate(session: Session, username: str, password: str,
         # Spend the same time as a real check so response time does not reveal usernames.
         _hasher.hash(password)
     session.add(LoginAttempt(username=username[:64], ip=source[:64], at=now, success=ok))
+    # Attempts older than a day no longer count; drop this account's, so the table stays small.
+    session.execute(delete(LoginAttempt).where(LoginAttempt.username == username[:64],
+                                               LoginAttempt.at < now - timedelta(days=1)))
     if ok:
         audit.record(session, Actor.from_user(user, source), "user.login", "user", username)
     return user if ok else None
