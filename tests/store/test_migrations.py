@@ -40,3 +40,16 @@ def test_audit_log_rows_cannot_be_changed_or_deleted(database_url: str, session)
             session.execute(text(statement))
         session.rollback()
     assert session.execute(text("SELECT actor FROM audit_log")).scalars().all() == ["system"]
+
+
+def test_downgrade_to_base_and_up_again(database_url: str) -> None:
+    from sodo.store.migrate import downgrade
+
+    downgrade(database_url, "base")
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        left = set(inspect(conn).get_table_names()) - {"alembic_version"}
+    engine.dispose()
+    assert left == set()
+    upgrade(database_url)
+    assert is_up_to_date(database_url)
