@@ -197,6 +197,15 @@ def build_template(form: ReportForm, period: str, orgunits: list[str],
                              allow_blank=True, showErrorMessage=True,
                              errorTitle="Loại số liệu", error="Chọn Chính thức hoặc Ước tính")
     ws.add_data_validation(kind_dv)
+    number_rules: dict[str, DataValidation] = {}
+    for spec in form.indicators:  # one rule per indicator, over all its value cells
+        number_rules[spec.code] = DataValidation(
+            type="whole" if spec.integer else "decimal", operator="between",
+            formula1=_excel_number(spec.min if spec.min is not None else -1e15),
+            formula2=_excel_number(spec.max if spec.max is not None else 1e15),
+            allow_blank=True, showErrorMessage=True, errorTitle="Giá trị",
+            error=_rule_text(spec))
+        ws.add_data_validation(number_rules[spec.code])
     row = HEADER_ROW
     for code in orgunits:
         unit = hierarchy.get(code)
@@ -215,16 +224,7 @@ def build_template(form: ReportForm, period: str, orgunits: list[str],
                 cell.fill = INPUT_FILL if editable else LOCKED_FILL
                 if key in ("orgunit", "period", "indicator"):
                     cell.number_format = "@"
-            value_cell = ws.cell(row, COL["value"])
-            dv = DataValidation(
-                type="whole" if spec.integer else "decimal",
-                operator="between",
-                formula1=_excel_number(spec.min if spec.min is not None else -1e15),
-                formula2=_excel_number(spec.max if spec.max is not None else 1e15),
-                allow_blank=True, showErrorMessage=True, errorTitle="Giá trị",
-                error=_rule_text(spec))
-            ws.add_data_validation(dv)
-            dv.add(value_cell)
+            number_rules[spec.code].add(ws.cell(row, COL["value"]))
             kind_dv.add(ws.cell(row, COL["kind"]))
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, COL["value"])
     ws.protection.sheet = True
