@@ -3,7 +3,7 @@ and ``ou`` (org units), each a ``;``-separated list.
 
 - ``pe``: period ids (``2025``, ``2025Q4``, ``2025-11``…) or relative ones: ``THIS_YEAR``,
   ``LAST_YEAR``, ``LAST_<n>_MONTHS``, ``LAST_<n>_QUARTERS``, ``LAST_<n>_YEARS``.
-- ``ou``: org-unit codes, plus selectors ``LEVEL-<level>`` (nation, ministry, province,
+- ``ou``: org-unit codes (or names, diacritics optional), plus selectors ``LEVEL-<level>`` (nation, ministry, province,
   commune) and ``CHILDREN-<code>``. As in DHIS2, when selectors are given the plain codes are
   boundaries: ``VN;LEVEL-province`` means the provinces under VN, not VN itself.
 
@@ -118,8 +118,11 @@ def _parse_orgunits(text: str, on: date) -> tuple[str, ...]:
         elif item in hierarchy:
             bounds.append(item)
         else:
-            problems.append(Problem(f"'{item}': unknown org-unit code", column="ou",
-                                    rule="orgunit"))
+            try:  # a name, as `sodo values` accepts: "Hà Nội", "ha noi"
+                bounds.append(hierarchy.resolve(item, on=on).code)
+            except OrgUnitError as exc:
+                problems.append(Problem(f"'{item}': {exc}",
+                                        column="ou", rule="orgunit"))
     if problems:
         raise InputError(f"ou: {problems[0].message}", problems)
     if not has_selector:
