@@ -128,26 +128,33 @@ def _constant_test(col: ir.Column, op: str, value: object) -> ir.BooleanValue:
     }[op](value)
 
 
-def compile_filter(node: Filter, t: ir.Table, judged_at: ir.IntegerValue | None) -> ir.BooleanValue:
-    """A two-valued boolean: every leaf is made null-safe, so ``not`` behaves as written."""
+def compile_filter(node: Filter, t: ir.Table, judged_at: ir.IntegerValue | None,
+                   leaves: dict[str, str] | None = None, period_type: str = ""
+                   ) -> ir.BooleanValue:
+    """A two-valued boolean: every leaf is made null-safe, so ``not`` behaves as written.
+    ``leaves`` maps a leaf's key to a column of ``t`` that already holds its value."""
+    if leaves:
+        column = leaves.get(_leaf_key(node, period_type))
+        if column is not None:
+            return t[column]
     if isinstance(node, AllRecords):
         return ibis.literal(True)
     if isinstance(node, FieldTest):
         return _constant_test(t[node.field], node.op, node.value).fill_null(False)
     if isinstance(node, AnyOf):
-        parts = [compile_filter(i, t, judged_at) for i in node.items]
+        parts = [compile_filter(i, t, judged_at, leaves, period_type) for i in node.items]
         out = parts[0]
         for p in parts[1:]:
             out = out | p
         return out
     if isinstance(node, AllOf):
-        parts = [compile_filter(i, t, judged_at) for i in node.items]
+        parts = [compile_filter(i, t, judged_at, leaves, period_type) for i in node.items]
         out = parts[0]
         for p in parts[1:]:
             out = out & p
         return out
     if isinstance(node, Not):
-        return ~compile_filter(node.item, t, judged_at)
+        return ~compile_filter(node.item, t, judged_at, leaves, period_type)
     if isinstance(node, Timely):
         if judged_at is None:  # pragma: no cover - the plan always passes one
             raise ValueError("timely needs the period's end")
@@ -157,6 +164,20 @@ def compile_filter(node: Filter, t: ir.Table, judged_at: ir.IntegerValue | None)
         late_at, done_in_time = _timely_columns(node, t)
         return done_in_time | (judged_at <= late_at).fill_null(False)
     raise TypeError(f"unknown filter node {node!r}")  # pragma: no cover
+
+
+def _leaf_key(node: Filter, period_type: str) -> str:
+    return f"{node.key()}@{period_type}" if isinstance(node, Timely) else node.key()
+
+
+def _leaves(node: Filter) -> list[Filter]:
+    if isinstance(node, FieldTest | Timely):
+        return [node]
+    if isinstance(node, AllOf):
+        return [leaf for item in node.items for leaf in _leaves(item)]
+    if isinstance(node, Not):
+        return _leaves(node.item)
+    return []
 
 
 def _timely_names(node: Timely) -> tuple[str, str]:
@@ -180,9 +201,10 @@ def _timely_columns(node: Timely, t: ir.Table) -> tuple[ir.NumericValue, ir.Bool
     return _timely_expressions(node, t)
 
 
-def _measure_value(measure: Measure, t: ir.Table, judged_at: ir.IntegerValue | None) -> ir.Scalar:
+def _measure_value(measure: Measure, t: ir.Table, judged_at: ir.IntegerValue | None,
+                   leaves: dict[str, str] | None = None, period_type: str = "") -> ir.Scalar:
     every = isinstance(measure.where, AllRecords)
-    cond = None if every else compile_filter(measure.where, t, judged_at)
+    cond = None if every else compile_filter(measure.where, t, judged_at, leaves, period_type)
     if measure.kind == "count":
         return t.count().cast("int64") if cond is None else cond.sum().cast("int64")
     if measure.kind == "sum":
@@ -267,14 +289,28 @@ def base_aggregate(plan: MeasurePlan, table: ir.Table,
                 extra[late_name], extra[done_name] = _timely_expressions(node, table)
         table = table.mutate(**extra)
         ends = {pt: table[f"_end_{pt}"] for pt in PERIOD_TYPES}
+    # Every distinct leaf test once per record, as a boolean column: many indicators share
+    # tests (status, timeliness) and the aggregates then only combine booleans.
+    leaves: dict[str, str] = {}
+    leaf_columns: dict[str, ir.BooleanValue] = {}
+    for measure in plan.measures.values():
+        for leaf in _leaves(measure.where):
+            for pt in (PERIOD_TYPES if isinstance(leaf, Timely) else ("",)):
+                key = _leaf_key(leaf, pt)
+                if key not in leaves:
+                    leaves[key] = f"_leaf{len(leaves)}"
+                    leaf_columns[leaves[key]] = compile_filter(
+                        leaf, table, ends.get(pt), None, pt)
+    if leaf_columns:
+        table = table.mutate(**leaf_columns)
     ts = table[plan.period_field]
     aggs: dict[str, ir.Scalar] = {}
     for name, measure in plan.measures.items():
         if measure.period_dependent:
             for pt in PERIOD_TYPES:
-                aggs[f"{name}__{pt}"] = _measure_value(measure, table, ends[pt])
+                aggs[f"{name}__{pt}"] = _measure_value(measure, table, None, leaves, pt)
         else:
-            aggs[name] = _measure_value(measure, table, None)
+            aggs[name] = _measure_value(measure, table, None, leaves)
     return table.group_by(
         [table[plan.orgunit_field].cast("string").name(UNIT_COLUMN),
          month_key(ts).cast("int64").name(MONTH_COLUMN)]

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import ibis.expr.types as ir
 import pandas as pd
 
-from sodo.model.orgunits import Hierarchy, OrgUnitLevel, default_hierarchy
+from sodo.model.orgunits import Hierarchy, default_hierarchy
 from sodo.model.periods import Period, PeriodType
 from sodo.model.problems import InputError
 from sodo.services.engine.compiler import MONTH_COLUMN, MeasurePlan, base_aggregate, plan_dataset
@@ -235,8 +235,13 @@ def compute(workspace: Workspace, backend: str | None = None,
     store = open_record_store(workspace, "parquet" if name == "spark" else name)
     try:
         last_batch = store.last_batch_id()
-        fresh = full or state.get("fingerprint") != config.fingerprint() or any(
-            cache.load(ds) is None for ds in plans)
+        store_key = f"{store.backend_name}:{workspace.records_url or workspace.records_path}" \
+            if store.backend_name != "parquet" else f"parquet:{workspace.parquet_dir}"
+        since = state.get("last_batch_id")
+        fresh = (full or state.get("fingerprint") != config.fingerprint()
+                 or state.get("store") != store_key  # cached sums are of another store
+                 or (since is not None and (last_batch is None or last_batch < since))  # reset
+                 or any(cache.load(ds) is None for ds in plans))
         months: list[str] | None
         # months to rescan per dataset: a batch of dossiers does not rescan feedback
         per_dataset: dict[str, list[str]] | None = None
@@ -248,7 +253,6 @@ def compute(workspace: Workspace, backend: str | None = None,
             per_dataset = {ds: months for ds in plans}
         else:
             mode = "incremental"
-            since = state.get("last_batch_id")
             per_dataset = {ds: [] for ds in plans}
             if last_batch is not None and last_batch != since:
                 per_dataset = {ds: sorted(store.touched_months(ds, since)) for ds in plans}
@@ -282,7 +286,7 @@ def compute(workspace: Workspace, backend: str | None = None,
             written = replace_computed_values(engine, run_id, values, codes, affected,
                                               source=f"sodo compute ({name})")
             timings["write"] = time.perf_counter() - t0
-            cache.save(bases, {"fingerprint": config.fingerprint(),
+            cache.save(bases, {"fingerprint": config.fingerprint(), "store": store_key,
                                "last_batch_id": last_batch})
             all_periods = sorted(set(values["period"])) if affected is None else sorted(affected)
             finish_run(engine, run_id, record_count=record_count, value_count=written,
@@ -298,6 +302,3 @@ def compute(workspace: Workspace, backend: str | None = None,
     finally:
         store.close()
 
-
-def level_codes(hierarchy: Hierarchy, level: str) -> list[str]:
-    return [u.code for u in hierarchy.at_level(OrgUnitLevel(level))]
