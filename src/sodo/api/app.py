@@ -17,6 +17,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -152,5 +153,10 @@ def _import_workspace_programme(app: FastAPI, workspace: Workspace) -> None:
         log.warning("programme not imported: %s", exc.summary)
         return
     with app.state.sessionmaker() as session:
-        store_import.import_programme(session, loaded, Actor.system())
-        session.commit()
+        try:
+            store_import.import_programme(session, loaded, Actor.system())
+            session.commit()
+        except IntegrityError:
+            # Several workers starting together: another one imported it first.
+            session.rollback()
+            log.info("programme imported by another worker")
