@@ -1,8 +1,10 @@
 """Intake of record files (CSV, Parquet, NDJSON, Excel) into the record store.
 
-Each file is read by DuckDB into a staging table, validated against the dataset declaration
-with set-based SQL (one scan counts every kind of problem; only the first problems are fetched
-with their rows), then applied to the store as one batch, all or nothing. A file with any
+Each file is read by DuckDB where it lies (a view over ``read_csv``/``read_parquet``/
+``read_json``; an Excel sheet is first turned into an Arrow table), validated against the
+dataset declaration with set-based SQL (one scan counts every kind of problem and summarises
+the batch; only a rejected file is copied in file order to fetch its first problems with their
+rows), then applied to the store as one batch, all or nothing. A file with any
 problem is rejected with a report naming file, row, column and rule, and the store is left as
 it was. Records whose key is already stored are replaced, so loading a file twice counts once.
 
