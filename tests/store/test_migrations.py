@@ -53,3 +53,34 @@ def test_downgrade_to_base_and_up_again(database_url: str) -> None:
     assert left == set()
     upgrade(database_url)
     assert is_up_to_date(database_url)
+
+
+def test_processes_migrating_at_once(tmp_path) -> None:
+    """Web workers start together and each migrates: on a fresh store none of them fails."""
+    import subprocess
+    import sys
+
+    from sqlalchemy import create_engine
+
+    from .conftest import PG_ADMIN_URL
+
+    for url in (f"sqlite:///{tmp_path / 'race.db'}", None):
+        schema = None
+        if url is None:
+            schema = f"race{tmp_path.name[-8:].replace('-', '_').lower()}"
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            url = f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+        try:
+            code = f"from sodo.store.migrate import upgrade; upgrade({url!r})"
+            procs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE)
+                     for _ in range(3)]
+            errors = [p.communicate(timeout=120)[1].decode() for p in procs]
+            assert [p.returncode for p in procs] == [0, 0, 0], errors
+            assert is_up_to_date(url)
+        finally:
+            if schema:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                admin.dispose()
