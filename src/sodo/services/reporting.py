@@ -33,7 +33,7 @@ from sodo.services.accounts import (
     require,
 )
 from sodo.store.db import indicator_value
-from sodo.store.models import ProgrammeItem, Submission, SubmissionValue, utcnow
+from sodo.store.models import ProgrammeItem, ProgrammeRow, Submission, SubmissionValue, utcnow
 
 STATES = ("draft", "submitted", "returned", "approved")
 EDITABLE = ("draft", "returned")
@@ -210,12 +210,19 @@ def list_forms(session: Session) -> list[ReportForm]:
     return [ReportForm.model_validate(r.data) for r in rows]
 
 
-def get_form(session: Session, code: str) -> ReportForm:
-    row = session.scalar(select(ProgrammeItem).where(
-        ProgrammeItem.kind == "form", ProgrammeItem.key == code, ProgrammeItem.active.is_(True)))
-    if row is None:
+def _form_row(session: Session, code: str) -> tuple[ProgrammeItem, str]:
+    found = session.execute(
+        select(ProgrammeItem, ProgrammeRow.code).join(ProgrammeRow).where(
+            ProgrammeItem.kind == "form", ProgrammeItem.key == code,
+            ProgrammeItem.active.is_(True)).order_by(ProgrammeItem.id.desc()).limit(1)).first()
+    if found is None:
         raise NotFound(f"no report form '{code}'")
-    return ReportForm.model_validate(row.data)
+    return found[0], found[1]
+
+
+def get_form(session: Session, code: str) -> ReportForm:
+    """The report form ``code`` as imported into the store (the newest import wins)."""
+    return ReportForm.model_validate(_form_row(session, code)[0].data)
 
 
 def indicator_names(session: Session) -> dict[str, dict[str, Any]]:
@@ -312,7 +319,8 @@ def save_draft(session: Session, actor: Actor, form_code: str, orgunit: str, per
     A returned report becomes a draft again; an approved one gets a new version (a correction).
     All values are checked first; on any problem nothing is saved (:class:`InputError`)."""
     require(actor, Action.REPORT, orgunit)
-    form = get_form(session, form_code)
+    row, programme = _form_row(session, form_code)
+    form = ReportForm.model_validate(row.data)
     per = form.check_period(period)
     today = today or date.today()
     if orgunit not in form.reporting_units(on=per.end) and orgunit not in \
@@ -332,7 +340,7 @@ def save_draft(session: Session, actor: Actor, form_code: str, orgunit: str, per
     if sub is None or sub.state == "approved":
         if sub is not None:
             sub.current = False
-        sub = Submission(programme="", form=form.code, orgunit=orgunit, period=per.id,
+        sub = Submission(programme=programme, form=form.code, orgunit=orgunit, period=per.id,
                          version=(sub.version + 1) if sub else 1, state="draft",
                          channel=channel, created_by=actor.username)
         session.add(sub)
@@ -526,7 +534,8 @@ def history(session: Session, actor: Actor, form: str, orgunit: str,
 
 
 def submission_dict(sub: Submission) -> dict[str, Any]:
-    return {"id": sub.id, "form": sub.form, "orgunit": sub.orgunit, "period": sub.period,
+    return {"id": sub.id, "programme": sub.programme, "form": sub.form, "orgunit": sub.orgunit,
+            "period": sub.period,
             "version": sub.version, "current": sub.current, "state": sub.state,
             "late": sub.late, "channel": sub.channel, "comment": sub.comment,
             "created_by": sub.created_by, "created_at": sub.created_at.isoformat(),

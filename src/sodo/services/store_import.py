@@ -221,7 +221,8 @@ def get_item(session: Session, kind: str, key: str) -> ProgrammeItem:
     from sodo.services.accounts import NotFound
 
     row = session.scalar(select(ProgrammeItem).where(
-        ProgrammeItem.kind == kind, ProgrammeItem.key == key, ProgrammeItem.active.is_(True)))
+        ProgrammeItem.kind == kind, ProgrammeItem.key == key, ProgrammeItem.active.is_(True))
+        .order_by(ProgrammeItem.id.desc()).limit(1))
     if row is None:
         raise NotFound(f"no {kind} '{key}'")
     return row

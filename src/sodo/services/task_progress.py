@@ -17,7 +17,7 @@ from sodo.model.text import nfc
 from sodo.services import audit
 from sodo.services.accounts import Action, Actor, Forbidden, NotFound, allows, require
 from sodo.services.excel_forms import inspect_zip
-from sodo.store.models import EvidenceFile, ProgrammeItem, TaskUpdate
+from sodo.store.models import EvidenceFile, ProgrammeItem, ProgrammeRow, TaskUpdate
 
 STATUSES = ("not_started", "in_progress", "done")
 STATUS_LABELS = {"not_started": ("Chưa thực hiện", "Not started"),
@@ -44,7 +44,7 @@ class Evidence:
 def get_task(session: Session, task_id: str) -> ProgrammeItem:
     row = session.scalar(select(ProgrammeItem).where(
         ProgrammeItem.kind == "task", ProgrammeItem.key == task_id,
-        ProgrammeItem.active.is_(True)))
+        ProgrammeItem.active.is_(True)).order_by(ProgrammeItem.id.desc()).limit(1))
     if row is None:
         raise NotFound(f"no task '{task_id}'")
     return row
@@ -126,7 +126,9 @@ def report_progress(session: Session, actor: Actor, task_id: str, status: str,
                                 content=evidence.content, uploaded_by=actor.username)
         session.add(file_row)
         session.flush()
-    update = TaskUpdate(task=task_id, orgunit=orgunit, status=status, percent=float(percent),
+    programme = session.get(ProgrammeRow, task.programme_id)
+    update = TaskUpdate(programme=programme.code if programme else "", task=task_id,
+                        orgunit=orgunit, status=status, percent=float(percent),
                         note=nfc(note.strip()), evidence_url=evidence_url,
                         evidence_id=file_row.id if file_row else None, actor=actor.username)
     session.add(update)
@@ -167,7 +169,7 @@ def update_dict(update: TaskUpdate) -> dict[str, Any]:
         evidence = {"id": update.evidence_id, "filename": update.evidence.filename,
                     "media_type": update.evidence.media_type, "size": update.evidence.size,
                     "sha256": update.evidence.sha256}
-    return {"id": update.id, "task": update.task, "orgunit": update.orgunit,
+    return {"id": update.id, "programme": update.programme, "task": update.task, "orgunit": update.orgunit,
             "status": update.status, "status_label": STATUS_LABELS[update.status][0],
             "percent": update.percent, "note": update.note,
             "evidence_url": update.evidence_url, "evidence_file": evidence,
