@@ -20,11 +20,10 @@ from sodo.services.engine.compute import compute
 from sodo.services.engine.definitions import load_engine_config
 from sodo.services.generate import generate_table
 from sodo.services.intake import ingest_files
-from sodo.services.values import expand_orgunits, query_values
 from sodo.services.workspace import Workspace, init_workspace
 from sodo.store.db import compute_run, indicator_value, make_engine, metadata
 from sodo.store.records import open_record_store
-from sodo.store.values import replace_computed_values, start_run
+from sodo.store.values import read_values, replace_computed_values, start_run
 
 PG_URL = os.environ.get("SODO_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -116,17 +115,32 @@ def test_period_option_recomputes_that_period(workspace: Workspace) -> None:
 
 
 def test_query_values_dhis2_style_org_units(workspace: Workspace) -> None:
+    from sqlalchemy.orm import Session
+
+    from sodo.services import value_query
+    from sodo.services.accounts import Actor
+    from sodo.store.db import make_engine
+
     compute(workspace)
-    rows = query_values(workspace.database_url, ["svc766_total"], ["2025Q1"],
-                        ["LEVEL-province"])
-    assert rows and all(len(r.orgunit) == 2 for r in rows)
-    assert all(r.period == "2025Q1" and r.indicator == "svc766_total" for r in rows)
-    children = expand_orgunits(["CHILDREN-VN"])
+    engine = make_engine(workspace.database_url)
+
+    def rows(dx: str, pe: str, ou: str) -> list[dict]:
+        with Session(engine) as session:
+            query = value_query.parse_query(session, dx, pe, ou, allow_all=True)
+            return value_query.query_values(session, Actor.cli(), query)[0]
+
+    provinces = rows("svc766_total", "2025Q1", "VN;LEVEL-province")
+    assert provinces and all(len(r["orgunit"]) == 2 for r in provinces)
+    assert all(r["period"] == "2025Q1" and r["indicator"] == "svc766_total" for r in provinces)
+    children = value_query.parse_orgunits("CHILDREN-VN")
     assert "01" in children and "BTC" in children and "VN" not in children
-    named = query_values(workspace.database_url, ["dossier_count"], ["2025"], ["Hà Nội"])
-    assert [r.orgunit for r in named] == ["01"] and named[0].orgunit_name
+    named = rows("dossier_count", "2025", "Hà Nội")
+    assert [r["orgunit"] for r in named] == ["01"]
+    every_period = rows("dossier_count", "", "01")
+    assert {r["period"] for r in every_period} >= {"2025", "2025Q1", "2025-01"}
     with pytest.raises(InputError, match="unknown level"):
-        expand_orgunits(["LEVEL-district"])
+        value_query.parse_orgunits("LEVEL-district")
+    engine.dispose()
 
 
 def test_cli_compute_and_values(workspace: Workspace) -> None:
@@ -225,8 +239,8 @@ def test_bulk_write_to_postgres_operational_store() -> None:
         run_id = start_run(engine, "duckdb", ["2025"], ["a", "b"])
         assert replace_computed_values(engine, run_id, frame, ["a", "b"], None) == 3
         assert replace_computed_values(engine, run_id, frame.iloc[:1], ["a"], ["2025"]) == 1
-        rows = query_values(engine, ["a", "b"])
-        assert [(r.orgunit, r.period, r.value) for r in rows] == [
+        rows = read_values(engine, ["a", "b"])
+        assert [(r["orgunit"], r["period"], r["value"]) for r in rows] == [
             ("VN", "2025", 50.0), ("VN", "2025-01", 3.0)]
     finally:
         engine.dispose()

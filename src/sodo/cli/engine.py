@@ -77,13 +77,27 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOption = OutputFormat.TABLE,
     ) -> None:
         """Print stored values: indicator, orgunit, period, value, numerator, denominator."""
-        from sodo.services.values import query_values
+        from sqlalchemy.orm import Session
+
+        from sodo.services import value_query
+        from sodo.services.accounts import Actor
+        from sodo.store.db import make_engine
 
         ws = open_workspace(workspace)
         ou = list(orgunit or [])
         if level:
             ou.append(f"LEVEL-{level}")
-        rows = query_values(ws.database_url, indicator, period, ou or None)
+        # The same query the API's /api/v1/values runs, as the operator at the console.
+        engine = make_engine(ws.database_url)
+        try:
+            with Session(engine) as session:
+                query = value_query.parse_query(session, ";".join(indicator),
+                                                ";".join(period or []), ";".join(ou),
+                                                allow_all=True)
+                rows, _ = value_query.query_values(session, Actor.cli(), query,
+                                                   limit=10_000_000)
+        finally:
+            engine.dispose()
         if not rows and fmt is OutputFormat.TABLE:
             hint = (" Giá trị cấp xã chỉ được lưu khi tính với --level commune. / Commune values "
                     "are stored only by 'sodo compute --level commune'.") if level == "commune" \
@@ -91,5 +105,4 @@ def register(app: typer.Typer) -> None:
             console.print("Không có số liệu phù hợp. / No matching values." + hint,
                           highlight=False)
             return
-        emit([{c: getattr(r, c) for c in VALUE_COLUMNS} for r in rows], fmt, VALUE_COLUMNS,
-             title="Số liệu / Values")
+        emit(rows, fmt, VALUE_COLUMNS, title="Số liệu / Values")

@@ -158,17 +158,22 @@ def check_indicators(session: Session, codes: list[str]) -> None:
 @dataclass
 class ValueQuery:
     indicators: list[str]
-    periods: list[str]
-    orgunits: list[str]
+    periods: list[str]  # empty: every period (only when the caller allowed it)
+    orgunits: list[str]  # empty: every org unit (only when the caller allowed it)
 
 
 def parse_query(session: Session, dx: str, pe: str, ou: str,
-                today: date | None = None) -> ValueQuery:
+                today: date | None = None, *, allow_all: bool = False) -> ValueQuery:
+    """Parse ``dx``/``pe``/``ou``. The API needs all three; the CLI (``allow_all``) may leave
+    ``pe`` or ``ou`` empty to mean every period or every org unit."""
     problems: list[Problem] = []
     parsed: dict[str, list[str]] = {}
-    for name, func in (("dx", lambda: parse_indicators(None, dx)),
-                       ("pe", lambda: parse_periods(pe, today)),
-                       ("ou", lambda: parse_orgunits(ou, today))):
+    for name, text, func in (("dx", dx, lambda: parse_indicators(None, dx)),
+                             ("pe", pe, lambda: parse_periods(pe, today)),
+                             ("ou", ou, lambda: parse_orgunits(ou, today))):
+        if allow_all and name != "dx" and not (text or "").strip():
+            parsed[name] = []
+            continue
         try:
             parsed[name] = func()
         except (InputError, OrgUnitError) as exc:
@@ -178,17 +183,20 @@ def parse_query(session: Session, dx: str, pe: str, ou: str,
     return ValueQuery(parsed["dx"], parsed["pe"], parsed["ou"])
 
 
-def _statement(variant: str) -> Any:
+def _statement(variant: str, by_period: bool = True, by_orgunit: bool = True) -> Any:
     """The query for a variant (all | public | subtree), built once: constructing a select
     costs more than running it on this hot path. Lists bind as expanding parameters."""
-    stmt = _STATEMENTS.get(variant)
+    key = (variant, by_period, by_orgunit)
+    stmt = _STATEMENTS.get(key)
     if stmt is not None:
         return stmt
     c = indicator_value.c
     stmt = select(*(getattr(c, name) for name in COLUMNS)).where(
-        c.indicator.in_(bindparam("dx", expanding=True)),
-        c.period.in_(bindparam("pe", expanding=True)),
-        c.orgunit.in_(bindparam("ou", expanding=True)))
+        c.indicator.in_(bindparam("dx", expanding=True)))
+    if by_period:
+        stmt = stmt.where(c.period.in_(bindparam("pe", expanding=True)))
+    if by_orgunit:
+        stmt = stmt.where(c.orgunit.in_(bindparam("ou", expanding=True)))
     if variant == "public":
         stmt = stmt.where(c.state == "approved")
     elif variant == "subtree":
@@ -198,11 +206,11 @@ def _statement(variant: str) -> Any:
     # The index (indicator, period, orgunit) carries the row id, so this order needs no sort.
     stmt = stmt.order_by(c.indicator, c.period, c.orgunit, c.id) \
         .limit(bindparam("lim")).offset(bindparam("off"))
-    _STATEMENTS[variant] = stmt
+    _STATEMENTS[key] = stmt
     return stmt
 
 
-_STATEMENTS: dict[str, Any] = {}
+_STATEMENTS: dict[tuple[str, bool, bool], Any] = {}
 
 
 def query_values(session: Session, actor: Actor, query: ValueQuery, *, limit: int = 10000,
@@ -212,8 +220,11 @@ def query_values(session: Session, actor: Actor, query: ValueQuery, *, limit: in
     more rows follow beyond ``limit``. The public sees approved values; a signed-in user also
     the other states within its subtree; an admin everything."""
     require(actor, Action.READ_PUBLIC)
-    params: dict[str, Any] = {"dx": query.indicators, "pe": query.periods,
-                              "ou": query.orgunits, "lim": limit + 1, "off": offset}
+    params: dict[str, Any] = {"dx": query.indicators, "lim": limit + 1, "off": offset}
+    if query.periods:
+        params["pe"] = query.periods
+    if query.orgunits:
+        params["ou"] = query.orgunits
     variant = "public"
     if actor.is_admin:
         variant = "all"
@@ -224,7 +235,8 @@ def query_values(session: Session, actor: Actor, query: ValueQuery, *, limit: in
             variant = "subtree"
             params["own"] = [actor.orgunit,
                              *(u.code for u in default_hierarchy().descendants(actor.orgunit))]
-    fetched = session.execute(_statement(variant), params).all()
+    fetched = session.execute(_statement(variant, bool(query.periods), bool(query.orgunits)),
+                              params).all()
     if offset == 0:
         # Codes are checked only when some have no rows: the common query costs one trip.
         found = {r[0] for r in fetched}

@@ -1,7 +1,7 @@
 """What the pages read: the programme, the org-unit tree and computed values, cached per app.
 
 Pages read the small ``indicator_value`` table and the programme, never raw records. Where a
-service of the layer below exists (``sodo.services.values.query_values``,
+service of the layer below exists (``sodo.services.value_query``,
 ``sodo.services.assess``) the pages call it; until it lands, the thin readers here stand in
 for it so the pages can be built and tested.
 """
