@@ -4,6 +4,8 @@ registers its commands here; every command calls a service function, never the s
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 import typer
 
@@ -22,15 +24,38 @@ AREAS = (
     "workspace", "programme", "orgunits", "tasks", "records", "engine",
     "assess", "users", "forms", "reports", "serve", "demo",
 )
+# The area of each top-level command, so that running one command imports only its area
+# (the others pull in DuckDB, SQLAlchemy, Ibis… and would slow every start by seconds).
+COMMAND_AREAS = {
+    "init": "workspace", "programme": "programme", "orgunits": "orgunits", "tasks": "tasks",
+    "ingest": "records", "generate": "records", "compute": "engine", "values": "engine",
+    "assess": "assess", "rank": "assess", "user": "users", "form": "forms",
+    "serve": "serve", "demo": "demo",
+}
 
-for _area in AREAS:
-    try:
-        _module = importlib.import_module(f"sodo.cli.{_area}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"sodo.cli.{_area}":
-            raise
-        continue
-    _module.register(app)
+
+def _requested_area(argv: list[str]) -> str | None:
+    for arg in argv[1:]:
+        if arg.startswith("-"):
+            return None  # an option before the command (--help, --version): load everything
+        return COMMAND_AREAS.get(arg)
+    return None
+
+
+def _register(areas: tuple[str, ...]) -> None:
+    for area in areas:
+        try:
+            module = importlib.import_module(f"sodo.cli.{area}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"sodo.cli.{area}":
+                raise
+            continue
+        module.register(app)
+
+
+_started_as_sodo = bool(sys.argv) and os.path.basename(sys.argv[0]) in ("sodo", "__main__.py")
+_area = _requested_area(sys.argv) if _started_as_sodo else None
+_register((_area,) if _area else AREAS)
 
 
 def _version(value: bool) -> None:
