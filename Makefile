@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 WORKSPACE ?= demo-workspace
 DEMO_ROWS ?= 1000000
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -25,10 +25,6 @@ test: venv
 
 lint: venv
 	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
-
-bench: venv
-	$(PY) -m benchmarks
 
 clean:
 	rm -rf $(VENV) $(WORKSPACE) .pytest_cache
