@@ -7,12 +7,13 @@ from collections.abc import Callable
 
 import pandas as pd
 import pytest
-from conftest import Loader
 
 from sodo.services.engine.compute import ALL_LEVELS, evaluate
 from sodo.services.engine.definitions import load_engine_config
 from sodo.services.generate import generate_table
 from sodo.services.programme import default_programme_path
+
+from .conftest import Loader
 
 KEYS = ["indicator", "orgunit", "period"]
 

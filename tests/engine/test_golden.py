@@ -8,12 +8,13 @@ from collections.abc import Callable
 
 import pandas as pd
 import pytest
-from conftest import BACKENDS, Loader
 from engine_helpers import Records, value_of
 
 from sodo.services.engine.compute import ALL_LEVELS, evaluate
 from sodo.services.engine.definitions import load_engine_config
 from sodo.services.programme import default_programme_path
+
+from .conftest import BACKENDS, Loader
 
 # Provinces and communes (after the 2025 merger) used below.
 P1, P1_C1, P1_C2 = "01", "00070", "00073"

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_app
 from server import serve
 from workspace_builder import PASSWORD, build_workspace
+
+from .conftest import make_app
 
 pytestmark = pytest.mark.browser
 

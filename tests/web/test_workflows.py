@@ -10,7 +10,6 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from conftest import make_app, postgres_database
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -18,6 +17,8 @@ from workspace_builder import PASSWORD, build_workspace
 
 from sodo.services.workspace import Workspace
 from sodo.store.db import indicator_value, make_engine
+
+from .conftest import make_app, postgres_database
 
 FORM_URL = "/reporting/BC-CDS/01/2026Q3"
 

@@ -17,6 +17,7 @@ from ruamel.yaml.error import YAMLError
 from sodo.model.datasets import Dataset
 from sodo.model.problems import InputError, Problem
 from sodo.services.programme import default_programme_path
+from sodo.services.yaml_source import node_position, plain
 
 DATASETS_FOLDER = "datasets"
 
@@ -53,7 +54,7 @@ def load_datasets(path: str | Path | None = None) -> dict[str, Dataset]:
                                     rule="dataset_declaration"))
             continue
         try:
-            dataset = Dataset.model_validate(_plain(body))
+            dataset = Dataset.model_validate(plain(body))
         except ValidationError as exc:
             for err in exc.errors():
                 loc = ".".join(str(p) for p in err["loc"])
@@ -80,30 +81,6 @@ def get_dataset(code: str, path: str | Path | None = None) -> Dataset:
         raise InputError(f"unknown dataset '{code}' (declared: {known})") from None
 
 
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
-
-
 def _line_of(body: Any, loc: tuple[Any, ...]) -> int | None:
     """1-based line of the deepest YAML node named by a pydantic error location."""
-    node, line = body, None
-    for part in loc:
-        lc = getattr(node, "lc", None)
-        try:
-            if isinstance(node, dict) and part in node:
-                if lc is not None:
-                    line = lc.key(part)[0] + 1
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-                if lc is not None:
-                    line = lc.item(part)[0] + 1
-                node = node[part]
-            else:
-                break
-        except (KeyError, TypeError, AttributeError):
-            break
-    return line
+    return node_position(body, loc)[0]

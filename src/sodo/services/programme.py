@@ -22,6 +22,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from sodo.model.orgunits import Hierarchy, default_hierarchy
 from sodo.model.problems import InputError, Problem
 from sodo.model.programme import DataValue, Indicator, Programme, Target, Task
+from sodo.services.yaml_source import error_message, plain, validation_problems
 
 LIST_SECTIONS: dict[str, type[BaseModel]] = {
     "indicators": Indicator,
@@ -49,69 +50,6 @@ class LoadedProgramme:
 
     def where(self, section: str, key: str) -> tuple[str, int | None, int | None]:
         return self.positions.get((section, key), ("", None, None))
-
-
-def _node_position(node: Any, loc: tuple[Any, ...],
-                   at_key: bool = False) -> tuple[int | None, int | None]:
-    """Walk a ruamel node along a pydantic ``loc`` and return the 1-based position reached."""
-    line = col = None
-    if hasattr(node, "lc"):
-        line, col = node.lc.line + 1, node.lc.col + 1
-    for depth, part in enumerate(loc):
-        if at_key and depth == len(loc) - 1 and isinstance(node, CommentedMap) and part in node:
-            kl, kc = node.lc.key(part)
-            return kl + 1, kc + 1
-        if isinstance(node, CommentedMap) and part in node:
-            try:
-                vl, vc = node.lc.value(part)
-                line, col = vl + 1, vc + 1
-            except (KeyError, TypeError):
-                pass
-            node = node[part]
-        elif isinstance(node, CommentedMap):
-            try:  # unknown key: point at the key itself
-                kl, kc = node.lc.key(part)
-                line, col = kl + 1, kc + 1
-            except (KeyError, TypeError):
-                pass
-            break
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
-            try:
-                il, ic = node.lc.item(part)
-                line, col = il + 1, ic + 1
-            except (KeyError, TypeError, IndexError):
-                pass
-            node = node[part]
-        else:
-            break
-    return line, col
-
-
-def _plain(node: Any) -> Any:
-    """ruamel's round-trip nodes as plain Python values (dates stay dates)."""
-    if isinstance(node, CommentedMap):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, CommentedSeq):
-        return [_plain(v) for v in node]
-    if type(node).__name__ in ("ScalarFloat",):
-        return float(node)
-    if type(node).__name__ in ("ScalarInt",):
-        return int(node)
-    if isinstance(node, str):
-        return str(node)
-    if isinstance(node, bool):
-        return bool(node)
-    return node
-
-
-def _message(err: dict[str, Any]) -> str:
-    msg = err.get("msg", "invalid value")
-    msg = msg.removeprefix("Value error, ")
-    if err.get("type") == "extra_forbidden":
-        return f"unknown field '{err['loc'][-1]}'"
-    if err.get("type") == "missing":
-        return f"missing required field '{err['loc'][-1]}'"
-    return msg
 
 
 def load_programme(path: str | Path | None = None, hierarchy: Hierarchy | None = None) -> LoadedProgramme:
@@ -159,7 +97,7 @@ def load_programme(path: str | Path | None = None, hierarchy: Hierarchy | None =
                     problems.append(Problem("'programme' must be a mapping", rel, kl + 1,
                                             kc + 1, rule="type"))
                     continue
-                meta.update(_plain(node))
+                meta.update(plain(node))
                 meta_where = (rel, kl + 1, kc + 1)
                 loaded.raw_sections.setdefault(key, []).append((rel, node))
                 continue
@@ -186,13 +124,9 @@ def load_programme(path: str | Path | None = None, hierarchy: Hierarchy | None =
                 obj_name = f"{key[:-1]} {raw_ident}"
                 problems.extend(_raw_references(key, entry, rel, obj_name, refs))
                 try:
-                    obj = model.model_validate(_plain(entry))
+                    obj = model.model_validate(plain(entry))
                 except ValidationError as exc:
-                    for err in exc.errors():
-                        line, col = _node_position(entry, tuple(err["loc"]),
-                                                   at_key=err.get("type") == "extra_forbidden")
-                        problems.append(Problem(_message(err), rel, line, col,
-                                                rule="type", object=obj_name))
+                    problems.extend(validation_problems(exc, entry, rel, obj_name))
                     obj = None
                 ident = _identity(key, obj) if obj is not None else raw_ident
                 first = loaded.positions.get((key, ident))
@@ -217,7 +151,7 @@ def load_programme(path: str | Path | None = None, hierarchy: Hierarchy | None =
             if err["loc"] and err["loc"][0] in LIST_SECTIONS:
                 continue
             file, line, col = meta_where or (str(root), None, None)
-            problems.append(Problem(f"programme: {_message(err)}", file, line, col, rule="type"))
+            problems.append(Problem(f"programme: {error_message(err)}", file, line, col, rule="type"))
         programme = Programme.model_construct(code=meta.get("code", "?"),
                                               name=meta.get("name", "?"), **items)
     loaded.programme = programme

@@ -39,6 +39,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from sodo.model.problems import InputError, Problem
+from sodo.services.yaml_source import node_position, plain, validation_problems
 
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 _INDEX_KEY = re.compile(r"^index\s*:", re.MULTILINE)
@@ -455,59 +456,10 @@ class EngineConfig:
 
 
 # -- loading ---------------------------------------------------------------------------------
-def _plain(node: Any) -> Any:
-    if isinstance(node, CommentedMap):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, CommentedSeq):
-        return [_plain(v) for v in node]
-    if type(node).__name__ == "ScalarFloat":
-        return float(node)
-    if type(node).__name__ == "ScalarInt":
-        return int(node)
-    if isinstance(node, str):
-        return str(node)
-    return node
-
-
-def _position(node: Any, loc: tuple[Any, ...]) -> tuple[int | None, int | None]:
-    line = col = None
-    if hasattr(node, "lc"):
-        line, col = node.lc.line + 1, node.lc.col + 1
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            try:
-                vl, vc = node.lc.value(part)
-                line, col = vl + 1, vc + 1
-            except (KeyError, TypeError):
-                pass
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
-            try:
-                il, ic = node.lc.item(part)
-                line, col = il + 1, ic + 1
-            except (KeyError, TypeError, IndexError):
-                pass
-            node = node[part]
-        else:
-            break
-    return line, col
-
-
 def _problems(exc: ValidationError, node: Any, file: str, obj: str,
               base: tuple[Any, ...] = ()) -> list[Problem]:
-    out = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        line, col = _position(node, loc)
-        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        if err.get("type") == "extra_forbidden":
-            msg = f"unknown field '{loc[-1]}'"
-        elif err.get("type") == "missing":
-            msg = f"missing required field '{loc[-1]}'"
-        where = ".".join(str(p) for p in (*base, *loc))
-        out.append(Problem(f"{where}: {msg}" if where else msg, file=file, line=line, column=col,
-                           rule="engine-definition", object=obj))
-    return out
+    return validation_problems(exc, node, file, obj, rule="engine-definition", base=base,
+                               with_path=True)
 
 
 def _load_yaml(path: Path, problems: list[Problem], fast: bool = False) -> Any:
@@ -572,12 +524,12 @@ def _load_located(root: Path) -> EngineConfig:
         for pos, node in enumerate(items):
             code = str(node.get("code", f"#{pos + 1}")) if isinstance(node, CommentedMap) else ""
             try:
-                ind = ComputedIndicator.model_validate(_plain(node))
+                ind = ComputedIndicator.model_validate(plain(node))
             except ValidationError as exc:
                 problems += _problems(exc, node, str(path), code)
                 continue
             if ind.code in seen:
-                line, col = _position(node, ("code",))
+                line, col = node_position(node, ("code",))
                 problems.append(Problem(f"indicator '{ind.code}' is already defined in "
                                         f"{seen[ind.code]}", file=str(path), line=line,
                                         column=col, rule="unique-code", object=ind.code))
@@ -598,7 +550,7 @@ def _load_located(root: Path) -> EngineConfig:
                                     rule="engine-definition"))
             continue
         try:
-            index = IndexConfig.model_validate(_plain(doc["index"]))
+            index = IndexConfig.model_validate(plain(doc["index"]))
         except ValidationError as exc:
             problems += _problems(exc, doc["index"], str(path), "index", ("index",))
     if index is not None:
