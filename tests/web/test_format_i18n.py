@@ -41,7 +41,8 @@ def test_format_value_change_and_dates() -> None:
     assert format_date(date(2025, 11, 26), "vi") == "26/11/2025"
     assert format_date(date(2025, 11, 26), "en") == "2025-11-26"
     assert format_date(date(2025, 11, 26), "en", long=True) == "26 Nov 2025"
-    assert format_datetime(datetime(2025, 11, 26, 14, 5), "vi") == "26/11/2025 14:05"
+    # The store keeps UTC; SQLite returns it without a zone: shown in Vietnam's time (UTC+7).
+    assert format_datetime(datetime(2025, 11, 26, 14, 5), "vi") == "26/11/2025 21:05"
     # stored in UTC, shown in Vietnam's time (UTC+7), across midnight
     assert format_datetime(datetime(2025, 11, 26, 20, 5, tzinfo=UTC), "vi") == "27/11/2025 03:05"
     assert format_datetime("2025-11-26T20:05:00+00:00", "en") == "2025-11-27 03:05"

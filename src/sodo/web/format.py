@@ -7,7 +7,7 @@ English writes 1,234.5 and 2025-11-26 (or 26 Nov 2025 in running text).
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MISSING = "–"
@@ -68,12 +68,14 @@ def format_date(day: date | datetime | None, lang: str = "vi", long: bool = Fals
 
 
 def format_datetime(moment: datetime | str | None, lang: str = "vi") -> str:
-    """Date and minute, e.g. 26/11/2025 14:05 (vi) or 2025-11-26 14:05 (en); a time with a
-    zone (or an ISO text with one) is shown in Vietnam's time."""
+    """Date and minute in Vietnam's time, e.g. 26/11/2025 21:05 (vi) or 2025-11-26 21:05 (en).
+    The store keeps every moment in UTC (``sodo.store.db.utcnow``); SQLite hands them back
+    without a zone, so a moment without one is read as UTC."""
     if moment is None or moment == "":
         return MISSING
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(VIETNAM)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(VIETNAM)
     return f"{format_date(moment, lang)} {moment:%H:%M}"

@@ -370,7 +370,25 @@ def overview(request: Request) -> Response:
                       or row["indicator"] == SERVICE_INDEX_TOTAL],
         "reporting": reporting_gaps(request, data, lang),
     }
+    result["freshness_groups"] = freshness_groups(result["freshness"])
     return render(request, "overview.html", result)
+
+
+def freshness_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Freshness by origin, for the page: one line for the indicators computed from records
+    (they share one computation), one per other origin with its newest period and update."""
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        group = groups.setdefault(row["origin"], {"origin": row["origin"], "rows": []})
+        group["rows"].append(row)
+    out = []
+    for group in groups.values():
+        newest = max(group["rows"], key=lambda r: (r["latest_period"] or "", str(r["updated_at"])))
+        out.append({**group, "count": len(group["rows"]), "latest_period_label":
+                    newest["latest_period_label"], "updated_at": newest["updated_at"],
+                    "oldest_period_label": min(group["rows"], key=lambda r: r["latest_period"]
+                                               or "")["latest_period_label"]})
+    return out
 
 
 def index_ranking(data: WebData, level: str, period: str | None, lang: str,
