@@ -3,11 +3,9 @@ on the real PostgreSQL server (a fresh database per session, dropped afterwards)
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +14,6 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import create_engine, text
 
 from sodo.api.app import create_app
 from sodo.services import accounts, store_import
@@ -24,7 +21,6 @@ from sodo.services.accounts import Actor
 from sodo.services.programme import load_programme
 
 FIXTURE_PROGRAMME = Path(__file__).parent.parent / "store" / "fixtures" / "programme"
-PG_ADMIN_URL = os.environ.get("SODO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "mật-khẩu-đủ-dài-123"
 USERS = {  # username: (role, org unit)
     "admin": ("admin", "VN"),
@@ -93,17 +89,9 @@ class Site:
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    name = f"sodo_api_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def pg_url(postgres_database) -> Iterator[str]:
+    with postgres_database("sodo_api") as url:
+        yield url
 
 
 def build_site(url: str) -> tuple[FastAPI, dict[str, str]]:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -29,35 +25,20 @@ def make_app(root: Path) -> FastAPI:
     return app
 
 
-PG_ADMIN_URL = os.environ.get("SODO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database of our own, dropped afterwards (other engineers run
-    tests on the same server at the same time)."""
-    name = f"sodo_web_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session",
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def web_workspace(request: pytest.FixtureRequest,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def web_workspace(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                  postgres_database) -> Iterator[Path]:
     """The pages' workspace, its store on SQLite and on PostgreSQL."""
     root = tmp_path_factory.mktemp(f"web-{request.param}") / "ws"
     if request.param == "sqlite":
         yield build_workspace(root)
         return
-    with postgres_database() as url:
+    with postgres_database("sodo_web") as url:
         yield build_workspace(root, url)  # dropping it with FORCE ends the app's connections
 
 

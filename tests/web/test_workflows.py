@@ -18,21 +18,21 @@ from workspace_builder import PASSWORD, build_workspace
 from sodo.services.workspace import Workspace
 from sodo.store.db import indicator_value, make_engine
 
-from .conftest import make_app, postgres_database
+from .conftest import make_app
 
 FORM_URL = "/reporting/BC-CDS/01/2026Q3"
 
 
 @pytest.fixture(scope="module",
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def workspace(request: pytest.FixtureRequest,
-              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def workspace(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+              postgres_database) -> Iterator[Path]:
     """A workspace of this module's own (its tests change it), on SQLite and PostgreSQL."""
     root = tmp_path_factory.mktemp(f"flows-{request.param}") / "ws"
     if request.param == "sqlite":
         yield build_workspace(root)
         return
-    with postgres_database() as url:
+    with postgres_database("sodo_flows") as url:
         yield build_workspace(root, url)
 
 
