@@ -22,6 +22,7 @@ a staged, already valid batch, all-or-nothing, replacing records with the same k
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -86,7 +87,7 @@ class StagedBatch:
     months: list[str]
 
 
-class RecordStore:
+class RecordStore(ABC):
     """Base class of the record stores. Subclasses implement the storage; the engine only uses
     :meth:`ibis`, :meth:`table`, :meth:`count`, :meth:`touched_months` and
     :meth:`last_batch_id`."""
@@ -98,10 +99,12 @@ class RecordStore:
         self._staging: duckdb.DuckDBPyConnection | None = None
 
     # -- reading (the engine's side) ---------------------------------------------------
+    @abstractmethod
     def ibis(self) -> ibis.BaseBackend:
         """An Ibis connection over the records."""
         raise NotImplementedError
 
+    @abstractmethod
     def table(self, dataset: str) -> ir.Table:
         """The records of ``dataset`` as an Ibis table, canonical field names and types."""
         raise NotImplementedError
@@ -161,6 +164,7 @@ class RecordStore:
             self._staging = duckdb.connect()
         return self._staging
 
+    @abstractmethod
     def apply_batch(self, dataset: str, file: str,
                     staged: StagedBatch | None = None) -> BatchInfo:
         """Apply the staged view ``_incoming`` of the staging connection as one batch:
@@ -187,6 +191,7 @@ class RecordStore:
             known = ", ".join(sorted(self.datasets)) or "none"
             raise InputError(f"unknown dataset '{code}' (declared: {known})") from None
 
+    @abstractmethod
     def _query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         """Run a small metadata query; ``{p}`` marks a parameter."""
         raise NotImplementedError

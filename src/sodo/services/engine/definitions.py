@@ -52,8 +52,8 @@ class Filter:
     """Base of the filter tree; ``key`` is a canonical text used to share work between
     indicators that use the same condition."""
 
-    def key(self) -> str:  # pragma: no cover - overridden
-        raise NotImplementedError
+    def key(self) -> str:  # pragma: no cover - every filter node overrides it
+        raise NotImplementedError(f"{type(self).__name__} has no key")
 
     def fields(self) -> set[str]:
         return set()
