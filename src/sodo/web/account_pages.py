@@ -425,11 +425,16 @@ def approve(request: Request, submission_id: int) -> Response:
             reporting.approve(db, actor, submission_id)
         except (Conflict, NotFound) as exc:
             db.rollback()
-            return render(request, "error.html", {"status": 409, "message": str(exc),
-                                                  "title": t("error.title", language(request))},
-                          status=form_status(request, 409))
+            return _refused(request, str(exc))
         db.commit()
     return RedirectResponse("/reporting?done=approved", status_code=303)
+
+
+def _refused(request: Request, message: str) -> Response:
+    """The page for a review the service refused (already approved, gone, bad comment)."""
+    return render(request, "error.html", {"status": 409, "message": message,
+                                          "title": t("error.title", language(request))},
+                  status=form_status(request, 409))
 
 
 @router.post("/submissions/{submission_id}/return", include_in_schema=False)
@@ -442,10 +447,7 @@ def return_report(request: Request, submission_id: int,
             reporting.return_submission(db, actor, submission_id, comment)
         except (Conflict, NotFound, InputError) as exc:
             db.rollback()
-            message = exc.summary if isinstance(exc, InputError) else str(exc)
-            return render(request, "error.html", {"status": 409, "message": message,
-                                                  "title": t("error.title", language(request))},
-                          status=form_status(request, 409))
+            return _refused(request, exc.summary if isinstance(exc, InputError) else str(exc))
         db.commit()
     return RedirectResponse("/reporting?done=returned", status_code=303)
 
