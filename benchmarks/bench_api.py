@@ -37,9 +37,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, insert, text
 
-from sodo.model.orgunits import OrgUnitLevel, default_hierarchy
-from sodo.store.db import indicator_value, make_engine
-from sodo.store.migrate import upgrade
+from sodo.domain.orgunits import OrgUnitLevel, default_hierarchy
+from sodo.stores.operational.migrate import upgrade
+from sodo.stores.operational.tables import indicator_value, make_engine
 
 PG_ADMIN_URL = os.environ.get("SODO_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MONTHS = [f"2025-{m:02d}" for m in range(1, 13)]
@@ -54,7 +54,7 @@ GOAL_P95_MS = 100.0
 
 def app_factory():  # type: ignore[no-untyped-def]
     """The app the benchmark serves (``uvicorn --factory``); database from SODO_BENCH_DB."""
-    from sodo.api.app import create_app
+    from sodo.http.app import create_app
 
     return create_app(database_url=os.environ["SODO_BENCH_DB"], include_web=False)
 

@@ -64,7 +64,7 @@ def peak_rss_mib() -> float:
 
 
 def _ancestors() -> pd.DataFrame:
-    from sodo.model.orgunits import default_hierarchy
+    from sodo.domain.orgunits import default_hierarchy
 
     h = default_hierarchy()
     level = {u.code: str(u.level) for u in h}
@@ -89,7 +89,7 @@ def _period_map() -> pd.DataFrame:
 def run_sodo(dossiers: Path, feedback: Path, backend: str = "duckdb") -> pd.DataFrame:
     import ibis
 
-    from sodo.model.orgunits import default_hierarchy
+    from sodo.domain.orgunits import default_hierarchy
     from sodo.services.engine.compute import base_sums, make_plans, values_from_sums
     from sodo.services.engine.definitions import load_engine_config
     from sodo.services.programme import default_programme_path
@@ -480,7 +480,7 @@ def run_incremental(rows: int, dossiers: Path, feedback: Path) -> dict:
     from sodo.services.generate import generate_table
     from sodo.services.intake import ingest_files
     from sodo.services.workspace import Workspace, init_workspace
-    from sodo.store.records import open_record_store
+    from sodo.stores.records.base import open_record_store
 
     root = DATA / f"ws-{rows}"
     out: dict = {}

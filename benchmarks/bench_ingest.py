@@ -24,12 +24,12 @@ from pathlib import Path
 
 import duckdb
 
-from sodo.model.orgunits import default_hierarchy
+from sodo.domain.orgunits import default_hierarchy
 from sodo.services.datasets import load_datasets
 from sodo.services.generate import generate_file
 from sodo.services.intake import ingest_files
 from sodo.services.workspace import init_workspace
-from sodo.store.records import open_record_store
+from sodo.stores.records.base import open_record_store
 
 GOALS = {"parquet": 1_000_000, "csv": 200_000}
 

@@ -37,7 +37,7 @@ def run(workspace: Path, repeat: int) -> int:
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-    from sodo.api.app import create_app
+    from sodo.http.app import create_app
     from sodo.services.workspace import Workspace
 
     client = TestClient(create_app(Workspace.open(workspace)))

@@ -21,7 +21,7 @@ from pathlib import Path
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
 
-from sodo.api.app import create_app
+from sodo.http.app import create_app
 from sodo.services.demo import DEMO_PASSWORD, build_demo
 from sodo.services.workspace import Workspace
 

@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from sodo.api.app import create_app
+from sodo.http.app import create_app
 from sodo.services import accounts, store_import
 from sodo.services.accounts import Actor
 from sodo.services.programme import load_programme

@@ -11,12 +11,12 @@ import duckdb
 import pytest
 from sqlalchemy import select
 
-from sodo.api.app import create_app
+from sodo.http.app import create_app
 from sodo.services import accounts
 from sodo.services.accounts import Actor
 from sodo.services.workspace import init_workspace
-from sodo.store.db import indicator_value
-from sodo.store.models import TaskUpdate
+from sodo.stores.operational.models import TaskUpdate
+from sodo.stores.operational.tables import indicator_value
 
 from .conftest import PASSWORD, LiveServer
 

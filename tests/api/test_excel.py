@@ -10,7 +10,7 @@ import zipfile
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from sodo.store.models import AuditEntry, Submission, SubmissionValue
+from sodo.stores.operational.models import AuditEntry, Submission, SubmissionValue
 
 FORM = "BC-CDS-QUY"
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from sodo.store.db import indicator_value
-from sodo.store.models import ApiToken, AuditEntry, Submission, utcnow
+from sodo.stores.operational.models import ApiToken, AuditEntry, Submission, utcnow
+from sodo.stores.operational.tables import indicator_value
 
 FORM = "BC-CDS-QUY"
 

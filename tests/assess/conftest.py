@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, insert
 
-import sodo.store.models  # noqa: F401  (registers task_update and the other tables)
-from sodo.model.programme import Programme
-from sodo.store.db import indicator_value, make_engine, metadata
+import sodo.stores.operational.models  # noqa: F401  (registers task_update and the other tables)
+from sodo.domain.programme import Programme
+from sodo.stores.operational.tables import indicator_value, make_engine, metadata
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sodo.model.problems import InputError
-from sodo.model.programme import Programme
+from sodo.domain.problems import InputError
+from sodo.domain.programme import Programme
 from sodo.services.assess.config import AssessmentConfig, load_config
 from sodo.services.assess.service import assess_targets, assess_tasks
 from sodo.services.workspace import Workspace

@@ -22,9 +22,9 @@ import uvicorn
 from sqlalchemy import insert
 
 from sodo.services.workspace import Workspace, init_workspace
-from sodo.store.db import make_engine
-from sodo.store.migrate import upgrade
-from sodo.store.models import TaskUpdate
+from sodo.stores.operational.migrate import upgrade
+from sodo.stores.operational.models import TaskUpdate
+from sodo.stores.operational.tables import make_engine
 
 from .conftest import add_values, make_programme
 
@@ -137,7 +137,7 @@ def test_rank_command(workspace: Path) -> None:
 
 @pytest.fixture(scope="module")
 def server(workspace: Path) -> Iterator[str]:
-    from sodo.api.app import create_app
+    from sodo.http.app import create_app
 
     app = create_app(Workspace.open(workspace))
     with socket.socket() as sock:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from sodo.model.problems import Severity
-from sodo.model.programme import Programme
+from sodo.domain.problems import Severity
+from sodo.domain.programme import Programme
 from sodo.services.assess.quality import (
     RULE_BREAKTHROUGH,
     RULE_FEASIBLE,

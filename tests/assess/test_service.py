@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import Engine, insert
 
-from sodo.model.periods import PeriodError
-from sodo.model.problems import InputError
-from sodo.model.programme import Programme
+from sodo.domain.periods import PeriodError
+from sodo.domain.problems import InputError
+from sodo.domain.programme import Programme
 from sodo.services.assess.service import (
     accountability_rows,
     assess_targets,
@@ -20,7 +20,7 @@ from sodo.services.assess.service import (
 )
 from sodo.services.assess.targets import TargetStatus
 from sodo.services.assess.tasks import TaskStatus
-from sodo.store.models import TaskUpdate
+from sodo.stores.operational.models import TaskUpdate
 
 from .conftest import add_values
 

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from sodo.model.programme import Indicator, Target
+from sodo.domain.programme import Indicator, Target
 from sodo.services.assess.config import AssessmentConfig
 from sodo.services.assess.targets import (
     TargetStatus,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sodo.model.programme import Task
+from sodo.domain.programme import Task
 from sodo.services.assess.config import AssessmentConfig
 from sodo.services.assess.tasks import (
     TaskProgress,

@@ -8,7 +8,7 @@ from sodo.services.assess.service import assess_targets
 from sodo.services.demo import DEMO_SOURCE, DEMO_USERS, build_demo, demo_is_built
 from sodo.services.programme import load_programme
 from sodo.services.workspace import Workspace
-from sodo.store.db import indicator_value, make_engine
+from sodo.stores.operational.tables import indicator_value, make_engine
 
 
 def test_demo_builds_a_computed_workspace_with_accounts_and_a_mixed_picture(tmp_path):

@@ -15,15 +15,15 @@ from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from sodo.cli.main import app
-from sodo.model.problems import InputError
+from sodo.domain.problems import InputError
 from sodo.services.engine.compute import compute
 from sodo.services.engine.definitions import load_engine_config
 from sodo.services.generate import generate_table
 from sodo.services.intake import ingest_files
 from sodo.services.workspace import Workspace, init_workspace
-from sodo.store.db import compute_run, indicator_value, make_engine, metadata
-from sodo.store.records import open_record_store
-from sodo.store.values import read_values, replace_computed_values, start_run
+from sodo.stores.operational.tables import compute_run, indicator_value, make_engine, metadata
+from sodo.stores.operational.values import read_values, replace_computed_values, start_run
+from sodo.stores.records.base import open_record_store
 
 PG_URL = os.environ.get("SODO_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -119,7 +119,7 @@ def test_query_values_dhis2_style_org_units(workspace: Workspace) -> None:
 
     from sodo.services import value_query
     from sodo.services.accounts import Actor
-    from sodo.store.db import make_engine
+    from sodo.stores.operational.tables import make_engine
 
     compute(workspace)
     engine = make_engine(workspace.database_url)

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from sodo.model.orgunits import OrgUnitError, OrgUnitLevel, default_hierarchy
+from sodo.domain.orgunits import OrgUnitError, OrgUnitLevel, default_hierarchy
 
 TODAY = date(2026, 1, 15)
 

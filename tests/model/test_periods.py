@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from sodo.model.periods import (
+from sodo.domain.periods import (
     Period,
     PeriodError,
     PeriodType,

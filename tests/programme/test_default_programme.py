@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sodo.model.programme import Comparator, Programme
+from sodo.domain.programme import Comparator, Programme
 from sodo.services.lint import has_errors, lint_programme
 from sodo.services.programme import LoadedProgramme, default_programme_path, load_programme
 

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from sodo.model.orgunits import default_hierarchy
-from sodo.model.programme import Indicator, Programme, Source, Target, Task
+from sodo.domain.orgunits import default_hierarchy
+from sodo.domain.programme import Indicator, Programme, Source, Target, Task
 from sodo.services.lint import target_findings, task_findings
 
 GOOD_TASK = dict(

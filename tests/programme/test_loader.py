@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from sodo.model.problems import InputError
+from sodo.domain.problems import InputError
 from sodo.services.programme import load_programme, programme_json_schema
 
 FIXTURES = Path(__file__).parent / "fixtures"

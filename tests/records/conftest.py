@@ -18,7 +18,7 @@ import pytest
 
 from sodo.services.generate import generate_table
 from sodo.services.workspace import Workspace, init_workspace
-from sodo.store.records import RecordStore, open_record_store
+from sodo.stores.records.base import RecordStore, open_record_store
 
 # The tests run with --import-mode=importlib; make the shared helpers module importable.
 sys.path.insert(0, str(Path(__file__).parent))

@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa
 from openpyxl import Workbook
 
-from sodo.store.records import RecordStore
+from sodo.stores.records.base import RecordStore
 
 
 def write(table: pa.Table, path: Path) -> Path:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sodo.model.problems import InputError
+from sodo.domain.problems import InputError
 from sodo.services.datasets import get_dataset, load_datasets
 
 DOSSIER_FIELDS = [

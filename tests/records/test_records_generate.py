@@ -10,8 +10,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from sodo.model.orgunits import default_hierarchy
-from sodo.model.problems import InputError
+from sodo.domain.orgunits import default_hierarchy
+from sodo.domain.problems import InputError
 from sodo.services.generate import generate_file, generate_table, procedure_catalogue
 
 

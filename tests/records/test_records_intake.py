@@ -10,9 +10,9 @@ import pyarrow.compute as pc
 import pytest
 from records_helpers import rows_of, rows_of_table, state, write, write_xlsx
 
-from sodo.model.problems import InputError
+from sodo.domain.problems import InputError
 from sodo.services.intake import ingest_files
-from sodo.store.records import RecordStore
+from sodo.stores.records.base import RecordStore
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".ndjson", ".xlsx"])

@@ -10,11 +10,11 @@ import pyarrow as pa
 import pytest
 from records_helpers import write
 
-from sodo.model.problems import InputError
+from sodo.domain.problems import InputError
 from sodo.services.intake import ingest_files
 from sodo.services.workspace import Workspace
-from sodo.store.records import open_record_store
-from sodo.store.records_postgres import parse_records_url
+from sodo.stores.records.base import open_record_store
+from sodo.stores.records.postgres_store import parse_records_url
 
 
 def test_parquet_layout_one_file_set_per_month(workspace: Workspace, dossiers_sample: pa.Table,

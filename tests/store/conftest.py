@@ -12,8 +12,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from sodo.services.programme import LoadedProgramme, load_programme
-from sodo.store.db import make_engine
-from sodo.store.migrate import upgrade
+from sodo.stores.operational.migrate import upgrade
+from sodo.stores.operational.tables import make_engine
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_ADMIN_URL = os.environ.get("SODO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from sodo.model.problems import InputError
+from sodo.domain.problems import InputError
 from sodo.services import accounts
 from sodo.services.accounts import (
     Action,
@@ -17,7 +17,7 @@ from sodo.services.accounts import (
     NotAuthenticated,
     Role,
 )
-from sodo.store.models import ApiToken, utcnow
+from sodo.stores.operational.models import ApiToken, utcnow
 
 PASSWORD = "một mật khẩu đủ dài"
 ADMIN = Actor.system()

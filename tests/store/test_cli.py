@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from sodo.cli.main import app
 from sodo.services.accounts import actor_for_token
 from sodo.services.workspace import init_workspace
-from sodo.store.models import session_factory
+from sodo.stores.operational.models import session_factory
 
 runner = CliRunner()
 

@@ -8,11 +8,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
-import sodo.store.models  # noqa: F401
+import sodo.stores.operational.models  # noqa: F401
 from sodo.services import audit
 from sodo.services.accounts import Actor
-from sodo.store.db import make_engine, metadata
-from sodo.store.migrate import current_revision, head_revision, is_up_to_date, upgrade
+from sodo.stores.operational.migrate import current_revision, head_revision, is_up_to_date, upgrade
+from sodo.stores.operational.tables import make_engine, metadata
 
 
 def test_every_table_is_migrated_and_matches_the_models(database_url: str) -> None:
@@ -43,7 +43,7 @@ def test_audit_log_rows_cannot_be_changed_or_deleted(database_url: str, session)
 
 
 def test_downgrade_to_base_and_up_again(database_url: str) -> None:
-    from sodo.store.migrate import downgrade
+    from sodo.stores.operational.migrate import downgrade
 
     downgrade(database_url, "base")
     engine = make_engine(database_url)
@@ -73,7 +73,7 @@ def test_processes_migrating_at_once(tmp_path) -> None:
                 conn.execute(text(f'CREATE SCHEMA "{schema}"'))
             url = f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
         try:
-            code = f"from sodo.store.migrate import upgrade; upgrade({url!r})"
+            code = f"from sodo.stores.operational.migrate import upgrade; upgrade({url!r})"
             procs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE)
                      for _ in range(3)]
             errors = [p.communicate(timeout=120)[1].decode() for p in procs]

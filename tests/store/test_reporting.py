@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from sodo.model.problems import InputError
+from sodo.domain.problems import InputError
 from sodo.services import accounts, reporting, store_import
 from sodo.services.accounts import Actor, Conflict, Forbidden, Role
 from sodo.services.reporting import ValueInput
-from sodo.store.db import indicator_value
+from sodo.stores.operational.tables import indicator_value
 
 FORM = "BC-CDS-QUY"
 HN = Actor("hn", Role.REPORTER, "01")

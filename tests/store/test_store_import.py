@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sodo.services import store_import
 from sodo.services.accounts import Actor, Forbidden, Role
 from sodo.services.programme import load_programme
-from sodo.store.models import AuditEntry, OrgUnitRow, ProgrammeChange, ProgrammeItem
+from sodo.stores.operational.models import AuditEntry, OrgUnitRow, ProgrammeChange, ProgrammeItem
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from sodo.model.problems import InputError
+from sodo.domain.problems import InputError
 from sodo.services import store_import, task_progress
 from sodo.services.accounts import Actor, Forbidden, Role
 from sodo.services.task_progress import Evidence

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from workspace_builder import TODAY, build_workspace
 
-from sodo.api.app import create_app
+from sodo.http.app import create_app
 from sodo.services.workspace import Workspace
 
 

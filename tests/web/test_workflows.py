@@ -16,7 +16,7 @@ from sqlalchemy import select
 from workspace_builder import PASSWORD, build_workspace
 
 from sodo.services.workspace import Workspace
-from sodo.store.db import indicator_value, make_engine
+from sodo.stores.operational.tables import indicator_value, make_engine
 
 from .conftest import make_app
 

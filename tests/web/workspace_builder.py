@@ -9,11 +9,11 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from sodo.model.orgunits import default_hierarchy
+from sodo.domain.orgunits import default_hierarchy
 from sodo.services import accounts
 from sodo.services.accounts import Actor
-from sodo.store.db import compute_run, indicator_value, make_engine
-from sodo.store.migrate import upgrade
+from sodo.stores.operational.migrate import upgrade
+from sodo.stores.operational.tables import compute_run, indicator_value, make_engine
 
 TODAY = date(2026, 11, 27)
 PASSWORD = "mat-khau-thu-nghiem"

@@ -19,7 +19,7 @@ from sodo.cli.common import (
     user_errors,
 )
 from sodo.cli.programme import load_for_cli
-from sodo.model.periods import parse_vietnamese_period
+from sodo.domain.periods import parse_vietnamese_period
 from sodo.services.assess.service import accountability_rows, assess_targets, assess_tasks, rank
 from sodo.services.assess.targets import STATUS_SEVERITY, TargetStatus, sort_worst_first
 from sodo.services.assess.tasks import sort_tasks_worst_first

@@ -16,9 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sodo.model.orgunits import OrgUnitError
-from sodo.model.periods import PeriodError
-from sodo.model.problems import InputError
+from sodo.domain.orgunits import OrgUnitError
+from sodo.domain.periods import PeriodError
+from sodo.domain.problems import InputError
 from sodo.services.workspace import Workspace
 
 console = Console()

@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
 
         from sodo.services import value_query
         from sodo.services.accounts import Actor
-        from sodo.store.db import make_engine
+        from sodo.stores.operational.tables import make_engine
 
         ws = open_workspace(workspace)
         ou = list(orgunit or [])

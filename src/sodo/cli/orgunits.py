@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from sodo.cli.common import FormatOption, OutputFormat, WorkspaceOption, emit, user_errors
-from sodo.model.orgunits import OrgUnit, OrgUnitLevel, default_hierarchy
+from sodo.domain.orgunits import OrgUnit, OrgUnitLevel, default_hierarchy
 
 orgunits_app = typer.Typer(help="The org-unit hierarchy: nation, ministries, provinces, communes.",
                            no_args_is_help=True)

@@ -19,8 +19,8 @@ from sodo.cli.common import (
     open_workspace,
     user_errors,
 )
-from sodo.model.orgunits import default_hierarchy
-from sodo.model.problems import InputError
+from sodo.domain.orgunits import default_hierarchy
+from sodo.domain.problems import InputError
 from sodo.services.lint import has_errors, lint_programme
 from sodo.services.programme import LoadedProgramme, load_programme, programme_json_schema
 

@@ -19,7 +19,7 @@ from sodo.cli.common import (
 )
 from sodo.services.generate import generate_file
 from sodo.services.intake import ingest_files, load_mapping
-from sodo.store.records import open_record_store
+from sodo.stores.records.base import open_record_store
 
 BATCH_COLUMNS = ["batch", "dataset", "file", "rows", "inserted", "replaced", "months"]
 

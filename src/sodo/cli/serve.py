@@ -24,7 +24,7 @@ def serve(
     """Serve the web control room and the JSON API (/api/v1) over the workspace."""
     import uvicorn
 
-    from sodo.api.app import create_app
+    from sodo.http.app import create_app
 
     ws = open_workspace(workspace)
     assert ws is not None
@@ -33,7 +33,7 @@ def serve(
     if workers > 1:
         # Several processes each build the app from the workspace named in the environment.
         os.environ["SODO_WORKSPACE"] = str(ws.root)
-        uvicorn.run("sodo.api.app:create_app", factory=True, host=host, port=port,
+        uvicorn.run("sodo.http.app:create_app", factory=True, host=host, port=port,
                     workers=workers, log_level="warning")
     else:
         uvicorn.run(create_app(ws), host=host, port=port, log_level="warning")

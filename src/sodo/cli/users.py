@@ -26,11 +26,11 @@ from sodo.cli.common import (
     open_workspace,
     user_errors,
 )
-from sodo.model.problems import InputError
+from sodo.domain.problems import InputError
 from sodo.services import accounts
 from sodo.services.accounts import Actor
-from sodo.store.migrate import upgrade
-from sodo.store.models import session_factory
+from sodo.stores.operational.migrate import upgrade
+from sodo.stores.operational.models import session_factory
 
 user_app = typer.Typer(help="Users, roles and API tokens (người dùng).", no_args_is_help=True)
 F = TypeVar("F", bound=Callable[..., Any])

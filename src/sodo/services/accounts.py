@@ -24,10 +24,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from sodo.model.orgunits import NATION_CODE, OrgUnitError, default_hierarchy
-from sodo.model.problems import InputError, Problem
+from sodo.domain.orgunits import NATION_CODE, OrgUnitError, default_hierarchy
+from sodo.domain.problems import InputError, Problem
 from sodo.services import audit
-from sodo.store.models import ApiToken, LoginAttempt, User, utcnow
+from sodo.stores.operational.models import ApiToken, LoginAttempt, User, utcnow
 
 
 class Role(StrEnum):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sodo.store.models import AuditEntry
+from sodo.stores.operational.models import AuditEntry
 
 if TYPE_CHECKING:
     from sodo.services.accounts import Actor

@@ -1,6 +1,6 @@
 """Load and validate dataset declarations (``<programme>/datasets/*.yaml``).
 
-Each file holds one ``dataset:`` mapping (see ``sodo.model.datasets.Dataset``). The default
+Each file holds one ``dataset:`` mapping (see ``sodo.domain.datasets.Dataset``). The default
 programme ships ``dossiers`` and ``feedback``; a workspace's programme folder may edit them or
 add more.
 """
@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from sodo.model.datasets import Dataset
-from sodo.model.problems import InputError, Problem
+from sodo.domain.datasets import Dataset
+from sodo.domain.problems import InputError, Problem
 from sodo.services.programme import default_programme_path
 from sodo.services.yaml_source import node_position, plain
 

@@ -64,11 +64,11 @@ def demo_is_built(path: Path, rows: int) -> DemoSummary | None:
 def build_demo(path: str | Path, rows: int = 1_000_000, seed: int = 2026,
                step: Step = _quiet, rebuild: bool = False) -> DemoSummary:
     """Build (or reuse, when already built with the same size) the demo workspace at ``path``."""
-    from sodo.model.problems import InputError
+    from sodo.domain.problems import InputError
     from sodo.services.engine.compute import compute
     from sodo.services.generate import generate_file
     from sodo.services.intake import ingest_files
-    from sodo.store.records import open_record_store
+    from sodo.stores.records.base import open_record_store
 
     root = Path(path).resolve()
     if not rebuild and (done := demo_is_built(root, rows)) is not None:
@@ -122,8 +122,8 @@ def prepare_store(ws: Workspace) -> None:
     from sodo.services.accounts import Actor, create_user
     from sodo.services.programme import load_programme
     from sodo.services.store_import import import_programme
-    from sodo.store.db import make_engine
-    from sodo.store.migrate import upgrade
+    from sodo.stores.operational.migrate import upgrade
+    from sodo.stores.operational.tables import make_engine
 
     upgrade(ws.database_url)
     engine = make_engine(ws.database_url)
@@ -155,8 +155,8 @@ def seed_reported_history(engine: object, programme: object, seed: int = 2026) -
     import numpy as np
     from sqlalchemy import insert
 
-    from sodo.model.programme import Obtained, Programme
-    from sodo.store.db import indicator_value, utcnow
+    from sodo.domain.programme import Obtained, Programme
+    from sodo.stores.operational.tables import indicator_value, utcnow
 
     prog: Programme = programme  # type: ignore[assignment]
     with_values = {v.indicator for v in prog.values}

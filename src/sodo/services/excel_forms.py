@@ -25,10 +25,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy.orm import Session
 
-from sodo.model.orgunits import default_hierarchy
-from sodo.model.periods import Period
-from sodo.model.problems import InputError, Problem
-from sodo.model.text import nfc
+from sodo.domain.orgunits import default_hierarchy
+from sodo.domain.periods import Period
+from sodo.domain.problems import InputError, Problem
+from sodo.domain.text import nfc
 from sodo.services.accounts import Action, Actor, allows, require
 from sodo.services.reporting import (
     ReportForm,
@@ -38,7 +38,7 @@ from sodo.services.reporting import (
     save_draft,
     submit,
 )
-from sodo.store.models import Submission
+from sodo.stores.operational.models import Submission
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024

@@ -33,9 +33,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from sodo.model.orgunits import Hierarchy, default_hierarchy
-from sodo.model.periods import Period, PeriodError
-from sodo.model.problems import InputError
+from sodo.domain.orgunits import Hierarchy, default_hierarchy
+from sodo.domain.periods import Period, PeriodError
+from sodo.domain.problems import InputError
 
 CHUNK_ROWS = 1_000_000
 OUTPUT_FORMATS = {".parquet": "parquet", ".csv": "csv", ".ndjson": "json", ".jsonl": "json"}

@@ -28,10 +28,10 @@ import pyarrow as pa
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from sodo.model.datasets import Dataset, FieldType
-from sodo.model.orgunits import Hierarchy, default_hierarchy
-from sodo.model.problems import InputError, Problem
-from sodo.store.records import INCOMING, BatchInfo, RecordStore, StagedBatch
+from sodo.domain.datasets import Dataset, FieldType
+from sodo.domain.orgunits import Hierarchy, default_hierarchy
+from sodo.domain.problems import InputError, Problem
+from sodo.stores.records.base import INCOMING, BatchInfo, RecordStore, StagedBatch
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".ndjson": "ndjson", ".jsonl": "ndjson",
            ".xlsx": "excel"}

@@ -29,10 +29,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sodo.model.orgunits import NATION_CODE, Hierarchy, default_hierarchy
-from sodo.model.periods import Period
-from sodo.model.problems import Problem, Severity
-from sodo.model.programme import Comparator, Direction, Programme, Target, Task
+from sodo.domain.orgunits import NATION_CODE, Hierarchy, default_hierarchy
+from sodo.domain.periods import Period
+from sodo.domain.problems import Problem, Severity
+from sodo.domain.programme import Comparator, Direction, Programme, Target, Task
 from sodo.services.programme import LoadedProgramme
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING

@@ -19,9 +19,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from sodo.model.orgunits import Hierarchy, default_hierarchy
-from sodo.model.problems import InputError, Problem
-from sodo.model.programme import DataValue, Indicator, Programme, Target, Task
+from sodo.domain.orgunits import Hierarchy, default_hierarchy
+from sodo.domain.problems import InputError, Problem
+from sodo.domain.programme import DataValue, Indicator, Programme, Target, Task
 from sodo.services.yaml_source import error_message, plain, validation_problems
 
 LIST_SECTIONS: dict[str, type[BaseModel]] = {

@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from sodo.model.orgunits import NATION_CODE, OrgUnitLevel, default_hierarchy
-from sodo.model.periods import Period, PeriodError, PeriodType
-from sodo.model.problems import InputError, Problem
-from sodo.model.text import nfc
+from sodo.domain.orgunits import NATION_CODE, OrgUnitLevel, default_hierarchy
+from sodo.domain.periods import Period, PeriodError, PeriodType
+from sodo.domain.problems import InputError, Problem
+from sodo.domain.text import nfc
 from sodo.services import audit
 from sodo.services.accounts import (
     Action,
@@ -32,8 +32,14 @@ from sodo.services.accounts import (
     allows,
     require,
 )
-from sodo.store.db import indicator_value
-from sodo.store.models import ProgrammeItem, ProgrammeRow, Submission, SubmissionValue, utcnow
+from sodo.stores.operational.models import (
+    ProgrammeItem,
+    ProgrammeRow,
+    Submission,
+    SubmissionValue,
+    utcnow,
+)
+from sodo.stores.operational.tables import indicator_value
 
 STATES = ("draft", "submitted", "returned", "approved")
 EDITABLE = ("draft", "returned")

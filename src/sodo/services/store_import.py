@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sodo.model.orgunits import default_hierarchy
+from sodo.domain.orgunits import default_hierarchy
 from sodo.services import audit
 from sodo.services.accounts import Action, Actor, require
 from sodo.services.programme import LoadedProgramme
 from sodo.services.reporting import load_forms
-from sodo.store.models import (
+from sodo.stores.operational.models import (
     OrgUnitRow,
     ProgrammeChange,
     ProgrammeImport,
@@ -202,7 +202,7 @@ def list_items(session: Session, kind: str, *, programme: str | None = None,
                orgunit: str | None = None, q: str | None = None, limit: int = 100,
                offset: int = 0) -> tuple[list[ProgrammeItem], int]:
     """Active items of one kind, by key; ``q`` matches key or name ignoring diacritics."""
-    from sodo.model.text import fold
+    from sodo.domain.text import fold
 
     stmt = select(ProgrammeItem).where(ProgrammeItem.kind == kind,
                                        ProgrammeItem.active.is_(True))

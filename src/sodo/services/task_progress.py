@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from sodo.model.problems import InputError, Problem
-from sodo.model.text import nfc
+from sodo.domain.problems import InputError, Problem
+from sodo.domain.text import nfc
 from sodo.services import audit
 from sodo.services.accounts import Action, Actor, Forbidden, NotFound, allows, require
 from sodo.services.excel_forms import inspect_zip
-from sodo.store.models import EvidenceFile, ProgrammeItem, ProgrammeRow, TaskUpdate
+from sodo.stores.operational.models import EvidenceFile, ProgrammeItem, ProgrammeRow, TaskUpdate
 
 STATUSES = ("not_started", "in_progress", "done")
 STATUS_LABELS = {"not_started": ("Chưa thực hiện", "Not started"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sodo.model.orgunits import Hierarchy, default_hierarchy
-from sodo.model.programme import Programme, Task
+from sodo.domain.orgunits import Hierarchy, default_hierarchy
+from sodo.domain.programme import Programme, Task
 
 
 def task_row(task: Task, hierarchy: Hierarchy | None = None) -> dict[str, Any]:

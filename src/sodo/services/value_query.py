@@ -23,12 +23,12 @@ from typing import Any
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from sodo.model.orgunits import NATION_CODE, OrgUnitError, OrgUnitLevel, default_hierarchy
-from sodo.model.periods import Period, PeriodError, PeriodType
-from sodo.model.problems import InputError, Problem
+from sodo.domain.orgunits import NATION_CODE, OrgUnitError, OrgUnitLevel, default_hierarchy
+from sodo.domain.periods import Period, PeriodError, PeriodType
+from sodo.domain.problems import InputError, Problem
 from sodo.services.accounts import Action, Actor, allows, in_subtree, require
-from sodo.store.db import indicator_value
-from sodo.store.models import ProgrammeItem
+from sodo.stores.operational.models import ProgrammeItem
+from sodo.stores.operational.tables import indicator_value
 
 MAX_ITEMS = 5000  # items per dimension; a query listing more is refused, not truncated
 COLUMNS = ("indicator", "orgunit", "period", "category", "value", "numerator", "denominator",

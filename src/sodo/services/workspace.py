@@ -19,7 +19,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sodo.model.problems import InputError
+from sodo.domain.problems import InputError
 from sodo.services.programme import default_programme_path
 
 CONFIG_NAME = "sodo.toml"

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from sodo.model.problems import Problem
+from sodo.domain.problems import Problem
 
 
 def plain(node: Any) -> Any:

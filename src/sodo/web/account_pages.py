@@ -19,14 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from sodo.api.deps import client_ip, login_session, logout_session
-from sodo.model.periods import Period, PeriodError
-from sodo.model.problems import InputError, Problem
+from sodo.domain.periods import Period, PeriodError
+from sodo.domain.problems import InputError, Problem
+from sodo.http.deps import client_ip, login_session, logout_session
 from sodo.services import accounts, audit, excel_forms, reporting, store_import, task_progress
 from sodo.services.accounts import Action, Actor, Conflict, LoginRateLimited, NotFound, allows
 from sodo.services.programme import load_programme
 from sodo.services.reporting import EDITABLE, ReportForm, ValueInput
-from sodo.store.db import indicator_value
+from sodo.stores.operational.tables import indicator_value
 from sodo.web.format import format_number
 from sodo.web.i18n import t, unit_text
 

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from sodo.model.orgunits import Hierarchy, OrgUnitLevel, default_hierarchy
-from sodo.model.periods import Period, PeriodError
-from sodo.model.programme import Indicator, Programme, Target, Task
+from sodo.domain.orgunits import Hierarchy, OrgUnitLevel, default_hierarchy
+from sodo.domain.periods import Period, PeriodError
+from sodo.domain.programme import Indicator, Programme, Target, Task
 from sodo.services.assess.service import (
     RankRow,
     assess_targets,
@@ -34,7 +34,7 @@ from sodo.services.assess.service import (
 from sodo.services.assess.targets import STATUS_SEVERITY, Observation, TargetAssessment
 from sodo.services.assess.tasks import TaskAssessment
 from sodo.services.programme import LoadedProgramme, load_programme
-from sodo.store.db import compute_run, indicator_value, make_engine
+from sodo.stores.operational.tables import compute_run, indicator_value, make_engine
 
 # Origin preference when the same indicator × unit × period has several values.
 ORIGIN_RANK = {"computed": 0, "reported": 1, "seed": 2}

@@ -69,7 +69,7 @@ def format_date(day: date | datetime | None, lang: str = "vi", long: bool = Fals
 
 def format_datetime(moment: datetime | str | None, lang: str = "vi") -> str:
     """Date and minute in Vietnam's time, e.g. 26/11/2025 21:05 (vi) or 2025-11-26 21:05 (en).
-    The store keeps every moment in UTC (``sodo.store.db.utcnow``); SQLite hands them back
+    The store keeps every moment in UTC (``sodo.stores.operational.tables.utcnow``); SQLite hands them back
     without a zone, so a moment without one is read as UTC."""
     if moment is None or moment == "":
         return MISSING

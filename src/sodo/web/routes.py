@@ -21,10 +21,10 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sodo.api.deps import csrf_token, current_user_optional
-from sodo.model.orgunits import OrgUnitError, OrgUnitLevel
-from sodo.model.periods import Period, PeriodError
-from sodo.model.problems import InputError
+from sodo.domain.orgunits import OrgUnitError, OrgUnitLevel
+from sodo.domain.periods import Period, PeriodError
+from sodo.domain.problems import InputError
+from sodo.http.deps import csrf_token, current_user_optional
 from sodo.services.accounts import Action, Actor, Forbidden, NotAuthenticated, NotFound, allows
 from sodo.services.assess.targets import TargetAssessment, year_fraction
 from sodo.services.assess.tasks import TaskAssessment

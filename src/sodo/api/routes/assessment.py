@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import Engine
 
-from sodo.model.periods import parse_vietnamese_period
-from sodo.model.programme import Programme
+from sodo.domain.periods import parse_vietnamese_period
+from sodo.domain.programme import Programme
 from sodo.services.assess.config import AssessmentConfig, load_config
 from sodo.services.assess.service import accountability_rows, assess_targets, assess_tasks, rank
 from sodo.services.assess.targets import sort_worst_first

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from fastapi import APIRouter, Query
 
-from sodo.api.deps import DB, RequireUser
-from sodo.api.problems import problem_responses
 from sodo.api.routes._common import Limit, Offset, Page, page
+from sodo.http.deps import DB, RequireUser
+from sodo.http.problems import problem_responses
 from sodo.services import audit
 
 router = APIRouter(prefix="/audit", tags=["audit"])

@@ -8,8 +8,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from sodo.api.deps import DB, RequireUser, client_ip, csrf_token, login_session, logout_session
-from sodo.api.problems import ProblemError, problem_responses
+from sodo.http.deps import DB, RequireUser, client_ip, csrf_token, login_session, logout_session
+from sodo.http.problems import ProblemError, problem_responses
 from sodo.services import accounts
 
 router = APIRouter(prefix="/auth", tags=["auth"])

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from sodo.api.deps import DB, CurrentActor
-from sodo.api.problems import problem_responses
 from sodo.api.routes._common import Limit, Offset, Page, page
+from sodo.http.deps import DB, CurrentActor
+from sodo.http.problems import problem_responses
 from sodo.services import store_import
 from sodo.services.accounts import Action, require
 

@@ -10,8 +10,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 
-from sodo.api.deps import DB, RequireUser
-from sodo.api.problems import ProblemError, problem_responses
+from sodo.http.deps import DB, RequireUser
+from sodo.http.problems import ProblemError, problem_responses
 from sodo.services import audit
 from sodo.services.accounts import Action, require
 
@@ -37,7 +37,7 @@ async def post_records(request: Request, actor: RequireUser, db: DB,
     if workspace is None:
         raise ProblemError(409, "this server has no workspace, so no record store")
     from sodo.services.intake import ingest_files
-    from sodo.store.records import open_record_store
+    from sodo.stores.records.base import open_record_store
 
     with tempfile.TemporaryDirectory(prefix="sodo-batch-") as tmp:
         path = Path(tmp) / f"{dataset}-api.ndjson"

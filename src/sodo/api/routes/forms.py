@@ -8,10 +8,10 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from sodo.api.deps import DB, CurrentActor, RequireUser
-from sodo.api.problems import ProblemError, problem_response, problem_responses
 from sodo.api.routes._common import Limit, Offset, Page, page
-from sodo.model.problems import InputError
+from sodo.domain.problems import InputError
+from sodo.http.deps import DB, CurrentActor, RequireUser
+from sodo.http.problems import ProblemError, problem_response, problem_responses
 from sodo.services import excel_forms, reporting
 from sodo.services.accounts import Action, require
 

@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 
-from sodo.api.problems import ProblemError, problem_responses
 from sodo.api.routes._common import Limit, Offset, Page, page
-from sodo.model.orgunits import OrgUnit, OrgUnitLevel, default_hierarchy
+from sodo.domain.orgunits import OrgUnit, OrgUnitLevel, default_hierarchy
+from sodo.http.problems import ProblemError, problem_responses
 
 router = APIRouter(prefix="/orgunits", tags=["orgunits"])
 Level = Literal["nation", "ministry", "province", "commune"]

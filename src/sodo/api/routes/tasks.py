@@ -8,9 +8,9 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from sodo.api.deps import DB, CurrentActor, RequireUser
-from sodo.api.problems import ProblemError, problem_responses
 from sodo.api.routes._common import Limit, Offset, Page, page
+from sodo.http.deps import DB, CurrentActor, RequireUser
+from sodo.http.problems import ProblemError, problem_responses
 from sodo.services import store_import, task_progress
 from sodo.services.accounts import Action, require
 

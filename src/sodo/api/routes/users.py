@@ -8,9 +8,9 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from sodo.api.deps import DB, RequireUser
-from sodo.api.problems import problem_responses
 from sodo.api.routes._common import Limit, Offset, Page, page
+from sodo.http.deps import DB, RequireUser
+from sodo.http.problems import problem_responses
 from sodo.services import accounts
 
 router = APIRouter(prefix="/users", tags=["users"])

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic_core import to_json
 
-from sodo.api.deps import DB, CurrentActor
-from sodo.api.problems import problem_responses
+from sodo.http.deps import DB, CurrentActor
+from sodo.http.problems import problem_responses
 from sodo.services import value_query
 
 router = APIRouter(tags=["values"])

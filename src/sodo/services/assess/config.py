@@ -20,7 +20,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from sodo.model.problems import InputError, Problem
+from sodo.domain.problems import InputError, Problem
 
 ProjectionMethod = Literal["linear", "cagr"]
 

@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sodo.model.problems import Problem, Severity
-from sodo.model.programme import Programme, Target
+from sodo.domain.problems import Problem, Severity
+from sodo.domain.programme import Programme, Target
 from sodo.services.assess.service import (
     StoreSource,
     choose_series,

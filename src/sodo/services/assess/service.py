@@ -39,10 +39,10 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from sodo.model.orgunits import Hierarchy, OrgUnitLevel, default_hierarchy
-from sodo.model.periods import Period, PeriodError, PeriodType
-from sodo.model.problems import InputError
-from sodo.model.programme import Aggregation, Indicator, Programme, Target
+from sodo.domain.orgunits import Hierarchy, OrgUnitLevel, default_hierarchy
+from sodo.domain.periods import Period, PeriodError, PeriodType
+from sodo.domain.problems import InputError
+from sodo.domain.programme import Aggregation, Indicator, Programme, Target
 from sodo.services.assess.config import AssessmentConfig, load_config
 from sodo.services.assess.targets import (
     Observation,
@@ -59,7 +59,7 @@ from sodo.services.assess.tasks import (
     assess_task,
 )
 from sodo.services.workspace import Workspace
-from sodo.store.db import indicator_value, make_engine
+from sodo.stores.operational.tables import indicator_value, make_engine
 
 # Vietnam keeps UTC+7 all year: a task update stamped 23:30 UTC on 31/01 was made on 01/02.
 VIETNAM = timezone(timedelta(hours=7))

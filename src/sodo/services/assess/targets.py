@@ -36,8 +36,8 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sodo.model.periods import Period, PeriodType
-from sodo.model.programme import Comparator, Direction, Indicator, Target
+from sodo.domain.periods import Period, PeriodType
+from sodo.domain.programme import Comparator, Direction, Indicator, Target
 from sodo.services.assess.config import DEFAULT_CONFIG, AssessmentConfig
 
 

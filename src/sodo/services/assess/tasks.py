@@ -21,7 +21,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sodo.model.programme import Task
+from sodo.domain.programme import Task
 from sodo.services.assess.config import DEFAULT_CONFIG, AssessmentConfig
 
 

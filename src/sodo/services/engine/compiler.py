@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import ibis
 import ibis.expr.types as ir
 
-from sodo.model.problems import InputError
+from sodo.domain.problems import InputError
 from sodo.services.engine.definitions import (
     PERIOD_TYPES,
     AllOf,

@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 import ibis.expr.types as ir
 import pandas as pd
 
-from sodo.model.orgunits import Hierarchy, default_hierarchy
-from sodo.model.periods import Period, PeriodType
-from sodo.model.problems import InputError
+from sodo.domain.orgunits import Hierarchy, default_hierarchy
+from sodo.domain.periods import Period, PeriodType
+from sodo.domain.problems import InputError
 from sodo.services.engine.compiler import MONTH_COLUMN, MeasurePlan, base_aggregate, plan_dataset
 from sodo.services.engine.definitions import (
     AllRecords,
@@ -211,10 +211,10 @@ def compute(workspace: Workspace, backend: str | None = None,
     spark (PySpark local mode over the workspace's Parquet folder)."""
     from sqlalchemy import inspect
 
-    from sodo.store.db import make_engine
-    from sodo.store.migrate import upgrade
-    from sodo.store.records import open_record_store
-    from sodo.store.values import finish_run, replace_computed_values, start_run
+    from sodo.stores.operational.migrate import upgrade
+    from sodo.stores.operational.tables import make_engine
+    from sodo.stores.operational.values import finish_run, replace_computed_values, start_run
+    from sodo.stores.records.base import open_record_store
 
     began = time.perf_counter()
     timings: dict[str, float] = {}

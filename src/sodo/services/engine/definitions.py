@@ -38,7 +38,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from sodo.model.problems import InputError, Problem
+from sodo.domain.problems import InputError, Problem
 from sodo.services.yaml_source import node_position, plain, validation_problems
 
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")

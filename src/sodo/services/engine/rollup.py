@@ -18,7 +18,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from sodo.model.orgunits import Hierarchy
+from sodo.domain.orgunits import Hierarchy
 from sodo.services.engine.compiler import MONTH_COLUMN, UNIT_COLUMN, MeasurePlan
 from sodo.services.engine.definitions import PERIOD_TYPES
 

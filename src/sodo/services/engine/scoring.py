@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sodo.model.orgunits import Hierarchy
+from sodo.domain.orgunits import Hierarchy
 from sodo.services.engine.compiler import MeasurePlan
 from sodo.services.engine.definitions import EngineConfig, IndexConfig
 

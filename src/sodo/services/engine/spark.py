@@ -11,7 +11,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from sodo.model.problems import InputError
+from sodo.domain.problems import InputError
 
 _SESSION: Any = None
 

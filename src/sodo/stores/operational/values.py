@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
-from sodo.store.db import compute_run, indicator_value
+from sodo.stores.operational.tables import compute_run, indicator_value
 
 COMPUTED = "computed"
 INSERT_COLUMNS = ("indicator", "orgunit", "period", "period_type", "category", "value",

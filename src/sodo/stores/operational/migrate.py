@@ -1,7 +1,7 @@
 """Bring an operational store up to the latest schema with Alembic, from code.
 
 ``upgrade("sqlite:///sodo.db")`` or ``upgrade("postgresql://…")``; the migration scripts ship
-inside the package (``sodo/store/migrations``), so no alembic.ini is needed at runtime.
+inside the package (``sodo/stores/operational/migrations``), so no alembic.ini is needed at runtime.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from sodo.store.db import make_engine
+from sodo.stores.operational.tables import make_engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 

@@ -1,6 +1,6 @@
 """Alembic environment of the operational store.
 
-Run through :func:`sodo.store.migrate.upgrade`, which passes the database URL (and, when called
+Run through :func:`sodo.stores.operational.migrate.upgrade`, which passes the database URL (and, when called
 from code, an open connection) in the config's attributes; no alembic.ini is needed.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import sodo.store.models  # noqa: F401  (registers the ORM tables on the shared metadata)
-from sodo.store.db import make_engine, metadata
+import sodo.stores.operational.models  # noqa: F401  (registers the ORM tables on the shared metadata)
+from sodo.stores.operational.tables import make_engine, metadata
 
 config = context.config
 target_metadata = metadata

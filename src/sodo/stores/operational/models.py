@@ -1,7 +1,7 @@
 """ORM tables of the operational store: programmes and their items, report forms, submissions
 with versions, task updates with evidence, users, API tokens, login attempts and the audit log.
 
-All tables live on the shared :data:`sodo.store.db.metadata`, next to ``indicator_value`` and
+All tables live on the shared :data:`sodo.stores.operational.tables.metadata`, next to ``indicator_value`` and
 ``compute_run``, so one Alembic history covers the whole store. Programme items keep their full
 definition as JSON (the pydantic model's dump) plus the columns queries filter on, so a new
 field in the programme model needs no migration.
@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
-from sodo.store.db import make_engine, metadata
+from sodo.stores.operational.tables import make_engine, metadata
 
 
 def utcnow() -> datetime:

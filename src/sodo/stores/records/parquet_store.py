@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import ibis
 
-from sodo.model.datasets import Dataset
-from sodo.store.records import BATCHES_DDL, INCOMING, BatchInfo, RecordStore, StagedBatch
+from sodo.domain.datasets import Dataset
+from sodo.stores.records.base import BATCHES_DDL, INCOMING, BatchInfo, RecordStore, StagedBatch
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir

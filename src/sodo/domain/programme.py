@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sodo.model.periods import Deadline, Period, PeriodError, parse_deadline
-from sodo.model.text import nfc
+from sodo.domain.periods import Deadline, Period, PeriodError, parse_deadline
+from sodo.domain.text import nfc
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 

@@ -20,9 +20,9 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from sodo.model.datasets import Dataset
-from sodo.model.problems import InputError
-from sodo.store.records import BATCHES_DDL, INCOMING, BatchInfo, RecordStore, StagedBatch
+from sodo.domain.datasets import Dataset
+from sodo.domain.problems import InputError
+from sodo.stores.records.base import BATCHES_DDL, INCOMING, BatchInfo, RecordStore, StagedBatch
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from sodo.model.datasets import Dataset
-from sodo.model.problems import InputError
+from sodo.domain.datasets import Dataset
+from sodo.domain.problems import InputError
 
 if TYPE_CHECKING:
     import ibis
@@ -219,18 +219,18 @@ def open_record_store(workspace: Workspace, backend: str | None = None,
     name = (backend or workspace.record_backend or "duckdb").lower()
     declared = datasets if datasets is not None else load_datasets(workspace.programme_path())
     if name == "duckdb":
-        from sodo.store.records_duckdb import DuckDBRecordStore
+        from sodo.stores.records.duckdb_store import DuckDBRecordStore
 
         return DuckDBRecordStore(workspace.records_path, declared)
     if name == "postgres":
-        from sodo.store.records_postgres import PostgresRecordStore
+        from sodo.stores.records.postgres_store import PostgresRecordStore
 
         if not workspace.records_url:
             raise InputError("record backend 'postgres' needs records_url in sodo.toml "
                              "(or SODO_RECORDS_URL), e.g. postgresql://user@host/db?schema=records")
         return PostgresRecordStore(workspace.records_url, declared)
     if name == "parquet":
-        from sodo.store.records_parquet import ParquetRecordStore
+        from sodo.stores.records.parquet_store import ParquetRecordStore
 
         return ParquetRecordStore(Path(workspace.parquet_dir), declared)
     raise InputError(f"unknown record backend '{name}' (one of: {', '.join(BACKENDS)})")

@@ -15,7 +15,7 @@ from enum import StrEnum
 from functools import cache
 from importlib import resources
 
-from sodo.model.text import fold, nfc
+from sodo.domain.text import fold, nfc
 
 NATION_CODE = "VN"
 

@@ -12,9 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sodo.model.orgunits import OrgUnitError
-from sodo.model.periods import PeriodError
-from sodo.model.problems import InputError
+from sodo.domain.orgunits import OrgUnitError
+from sodo.domain.periods import PeriodError
+from sodo.domain.problems import InputError
 from sodo.services.accounts import Conflict, Forbidden, LoginRateLimited, NotAuthenticated, NotFound
 
 PROBLEM_JSON = "application/problem+json"

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from sodo.services import accounts
 from sodo.services.accounts import Actor, Forbidden, NotAuthenticated, Role
-from sodo.store.models import User
+from sodo.stores.operational.models import User
 
 SESSION_COOKIE = "sodo_session"
 CSRF_COOKIE = "sodo_csrf"

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from functools import total_ordering
 
-from sodo.model.text import fold, nfc
+from sodo.domain.text import fold, nfc
 
 
 class PeriodError(ValueError):

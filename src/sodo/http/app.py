@@ -21,11 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from sodo.api import problems
-from sodo.api.deps import CSRF_COOKIE, _set_csrf_cookie
+from sodo.http import problems
+from sodo.http.deps import CSRF_COOKIE, _set_csrf_cookie
 from sodo.services.workspace import Workspace
-from sodo.store.db import make_engine
-from sodo.store.migrate import upgrade
+from sodo.stores.operational.migrate import upgrade
+from sodo.stores.operational.tables import make_engine
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("sodo.api")
@@ -142,7 +142,7 @@ def create_app(workspace: Workspace | None = None, database_url: str | None = No
 
 
 def _import_workspace_programme(app: FastAPI, workspace: Workspace) -> None:
-    from sodo.model.problems import InputError
+    from sodo.domain.problems import InputError
     from sodo.services import store_import
     from sodo.services.accounts import Actor
     from sodo.services.programme import load_programme
