@@ -15,9 +15,9 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from sodo.domain.permissions import Actor
 from sodo.http.app import create_app
 from sodo.services import accounts, store_import
-from sodo.services.accounts import Actor
 from sodo.services.programme import load_programme
 
 FIXTURE_PROGRAMME = Path(__file__).parent.parent / "store" / "fixtures" / "programme"

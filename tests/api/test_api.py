@@ -11,9 +11,9 @@ import duckdb
 import pytest
 from sqlalchemy import select
 
+from sodo.domain.permissions import Actor
 from sodo.http.app import create_app
 from sodo.services import accounts
-from sodo.services.accounts import Actor
 from sodo.services.workspace import init_workspace
 from sodo.stores.operational.models import TaskUpdate
 from sodo.stores.operational.tables import indicator_value

@@ -117,8 +117,8 @@ def test_period_option_recomputes_that_period(workspace: Workspace) -> None:
 def test_query_values_dhis2_style_org_units(workspace: Workspace) -> None:
     from sqlalchemy.orm import Session
 
+    from sodo.domain.permissions import Actor
     from sodo.services import value_query
-    from sodo.services.accounts import Actor
     from sodo.stores.operational.tables import make_engine
 
     compute(workspace)

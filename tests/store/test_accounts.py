@@ -7,9 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from sodo.domain.problems import InputError
-from sodo.services import accounts
-from sodo.services.accounts import (
+from sodo.domain import permissions
+from sodo.domain.permissions import (
     Action,
     Actor,
     Forbidden,
@@ -17,6 +16,8 @@ from sodo.services.accounts import (
     NotAuthenticated,
     Role,
 )
+from sodo.domain.problems import InputError
+from sodo.services import accounts
 from sodo.stores.operational.models import ApiToken, utcnow
 
 PASSWORD = "một mật khẩu đủ dài"
@@ -52,7 +53,7 @@ def test_token_life_cycle(session) -> None:
     actor = accounts.actor_for_token(session, secret)
     assert (actor.username, actor.orgunit, actor.scopes) == ("dn", "48", frozenset({"read"}))
     with pytest.raises(Forbidden, match="scope"):
-        accounts.require(actor, Action.REPORT, "48")
+        permissions.require(actor, Action.REPORT, "48")
     token.expires_at = utcnow() - timedelta(seconds=1)
     session.commit()
     assert accounts.actor_for_token(session, secret) is None
@@ -73,17 +74,17 @@ def test_permission_rules() -> None:
     viewer = Actor("c", Role.VIEWER, "79")
     public = Actor.anonymous()
     commune_of_hanoi = next(u.code for u in accounts.default_hierarchy().children("01"))
-    assert accounts.allows(hn_reporter, Action.REPORT, "01")
-    assert accounts.allows(hn_reporter, Action.REPORT, commune_of_hanoi)
-    assert not accounts.allows(hn_reporter, Action.REPORT, "79")
-    assert not accounts.allows(hn_reporter, Action.APPROVE, "01")
-    assert not accounts.allows(hn_reporter, Action.READ_AUDIT)
-    assert accounts.allows(hn_approver, Action.APPROVE, commune_of_hanoi)
-    assert not accounts.allows(hn_approver, Action.REPORT, "01")
-    assert accounts.allows(viewer, Action.READ_DRAFT, "79")
-    assert not accounts.allows(viewer, Action.READ_DRAFT, "01")
-    assert accounts.allows(public, Action.READ_PUBLIC)
+    assert permissions.allows(hn_reporter, Action.REPORT, "01")
+    assert permissions.allows(hn_reporter, Action.REPORT, commune_of_hanoi)
+    assert not permissions.allows(hn_reporter, Action.REPORT, "79")
+    assert not permissions.allows(hn_reporter, Action.APPROVE, "01")
+    assert not permissions.allows(hn_reporter, Action.READ_AUDIT)
+    assert permissions.allows(hn_approver, Action.APPROVE, commune_of_hanoi)
+    assert not permissions.allows(hn_approver, Action.REPORT, "01")
+    assert permissions.allows(viewer, Action.READ_DRAFT, "79")
+    assert not permissions.allows(viewer, Action.READ_DRAFT, "01")
+    assert permissions.allows(public, Action.READ_PUBLIC)
     with pytest.raises(NotAuthenticated):
-        accounts.require(public, Action.READ_DRAFT, "01")
+        permissions.require(public, Action.READ_DRAFT, "01")
     with pytest.raises(Forbidden, match="79"):
-        accounts.require(hn_reporter, Action.REPORT, "79")
+        permissions.require(hn_reporter, Action.REPORT, "79")

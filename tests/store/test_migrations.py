@@ -9,8 +9,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
 import sodo.stores.operational.models  # noqa: F401
+from sodo.domain.permissions import Actor
 from sodo.services import audit
-from sodo.services.accounts import Actor
 from sodo.stores.operational.migrate import current_revision, head_revision, is_up_to_date, upgrade
 from sodo.stores.operational.tables import make_engine, metadata
 

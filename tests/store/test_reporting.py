@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from sodo.domain import permissions
+from sodo.domain.permissions import Actor, Conflict, Forbidden, Role
 from sodo.domain.problems import InputError
-from sodo.services import accounts, reporting, store_import
-from sodo.services.accounts import Actor, Conflict, Forbidden, Role
+from sodo.services import reporting, store_import
 from sodo.services.reporting import ValueInput
 from sodo.stores.operational.tables import indicator_value
 
@@ -110,7 +111,7 @@ def test_permissions_are_enforced_in_the_service(store) -> None:
     reporting.submit(store, Actor("boss", Role.ADMIN, "VN"), other.id)
     with pytest.raises(Forbidden, match="submitted"):
         reporting.approve(store, boss, other.id)
-    with pytest.raises(accounts.NotFound):
+    with pytest.raises(permissions.NotFound):
         reporting.get_submission(store, hcm, sub.id)
 
 

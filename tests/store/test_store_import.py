@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from sodo.domain.permissions import Actor, Forbidden, Role
 from sodo.services import store_import
-from sodo.services.accounts import Actor, Forbidden, Role
 from sodo.services.programme import load_programme
 from sodo.stores.operational.models import AuditEntry, OrgUnitRow, ProgrammeChange, ProgrammeItem
 

@@ -8,9 +8,9 @@ import zipfile
 
 import pytest
 
+from sodo.domain.permissions import Actor, Forbidden, Role
 from sodo.domain.problems import InputError
 from sodo.services import store_import, task_progress
-from sodo.services.accounts import Actor, Forbidden, Role
 from sodo.services.task_progress import Evidence
 
 HN = Actor("hn", Role.REPORTER, "01")

@@ -10,8 +10,8 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from sodo.domain.orgunits import default_hierarchy
+from sodo.domain.permissions import Actor
 from sodo.services import accounts
-from sodo.services.accounts import Actor
 from sodo.stores.operational.migrate import upgrade
 from sodo.stores.operational.tables import compute_run, indicator_value, make_engine
 

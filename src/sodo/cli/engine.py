@@ -79,8 +79,8 @@ def register(app: typer.Typer) -> None:
         """Print stored values: indicator, orgunit, period, value, numerator, denominator."""
         from sqlalchemy.orm import Session
 
+        from sodo.domain.permissions import Actor
         from sodo.services import value_query
-        from sodo.services.accounts import Actor
         from sodo.stores.operational.tables import make_engine
 
         ws = open_workspace(workspace)

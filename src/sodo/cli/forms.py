@@ -17,8 +17,8 @@ from sodo.cli.common import (
     user_errors,
 )
 from sodo.cli.users import store_errors, store_session
+from sodo.domain.permissions import Actor
 from sodo.services import excel_forms, reporting, store_import
-from sodo.services.accounts import Actor
 from sodo.services.programme import load_programme
 
 form_app = typer.Typer(help="Report forms and Excel templates (biểu mẫu báo cáo).",

@@ -26,9 +26,10 @@ from sodo.cli.common import (
     open_workspace,
     user_errors,
 )
+from sodo.domain import permissions
+from sodo.domain.permissions import Actor
 from sodo.domain.problems import InputError
 from sodo.services import accounts
-from sodo.services.accounts import Actor
 from sodo.stores.operational.migrate import upgrade
 from sodo.stores.operational.models import session_factory
 
@@ -62,7 +63,7 @@ def store_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except accounts.NotFound as exc:
+        except permissions.NotFound as exc:
             raise InputError(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]

@@ -142,9 +142,9 @@ def create_app(workspace: Workspace | None = None, database_url: str | None = No
 
 
 def _import_workspace_programme(app: FastAPI, workspace: Workspace) -> None:
+    from sodo.domain.permissions import Actor
     from sodo.domain.problems import InputError
     from sodo.services import store_import
-    from sodo.services.accounts import Actor
     from sodo.services.programme import load_programme
 
     try:

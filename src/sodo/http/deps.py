@@ -29,8 +29,8 @@ from fastapi.concurrency import run_in_threadpool
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from sodo.domain.permissions import Actor, Forbidden, NotAuthenticated, Role
 from sodo.services import accounts
-from sodo.services.accounts import Actor, Forbidden, NotAuthenticated, Role
 from sodo.stores.operational.models import User
 
 SESSION_COOKIE = "sodo_session"

@@ -14,8 +14,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sodo.domain.orgunits import OrgUnitError
 from sodo.domain.periods import PeriodError
+from sodo.domain.permissions import (
+    Conflict,
+    Forbidden,
+    LoginRateLimited,
+    NotAuthenticated,
+    NotFound,
+)
 from sodo.domain.problems import InputError
-from sodo.services.accounts import Conflict, Forbidden, LoginRateLimited, NotAuthenticated, NotFound
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("sodo.api")

@@ -12,54 +12,31 @@ cannot disagree. Roles:
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import secrets
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from sodo.domain.orgunits import NATION_CODE, OrgUnitError, default_hierarchy
+from sodo.domain.orgunits import NATION_CODE, default_hierarchy
+from sodo.domain.permissions import (
+    TOKEN_SCOPES,
+    Action,
+    Actor,
+    Conflict,
+    Forbidden,
+    LoginRateLimited,
+    NotAuthenticated,
+    NotFound,
+    Role,
+    require,
+)
 from sodo.domain.problems import InputError, Problem
 from sodo.services import audit
 from sodo.stores.operational.models import ApiToken, LoginAttempt, User, utcnow
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    REPORTER = "reporter"
-    APPROVER = "approver"
-    VIEWER = "viewer"
-    PUBLIC = "public"  # anonymous; never stored on a user
-
-
-class Action(StrEnum):
-    READ_PUBLIC = "read_public"  # approved values, programme metadata
-    READ_DRAFT = "read_draft"  # unapproved submissions and task updates of a unit
-    REPORT = "report"  # fill in, submit or correct a unit's report
-    APPROVE = "approve"  # approve or return a unit's submission
-    UPDATE_TASK = "update_task"  # report progress of a task led by a unit
-    ADMIN = "admin"  # users, programme import, forms
-    READ_AUDIT = "read_audit"
-
-
-WRITE_ACTIONS = {Action.REPORT, Action.APPROVE, Action.UPDATE_TASK, Action.ADMIN}
-TOKEN_SCOPES = ("read", "write", "admin")
-
-# What each role may do, and whether the action is limited to the role's own subtree.
-ROLE_RIGHTS: dict[Role, dict[Action, bool]] = {
-    Role.ADMIN: {a: False for a in Action},
-    Role.REPORTER: {Action.READ_PUBLIC: False, Action.READ_DRAFT: True, Action.REPORT: True,
-                    Action.UPDATE_TASK: True},
-    Role.APPROVER: {Action.READ_PUBLIC: False, Action.READ_DRAFT: True, Action.APPROVE: True},
-    Role.VIEWER: {Action.READ_PUBLIC: False, Action.READ_DRAFT: True},
-    Role.PUBLIC: {Action.READ_PUBLIC: False},
-}
 
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5
@@ -67,122 +44,6 @@ MAX_FAILURES_PER_SOURCE = 30
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
-
-
-class NotAuthenticated(PermissionError):
-    """No (valid) credentials: the API answers 401."""
-
-
-class Forbidden(PermissionError):
-    """Authenticated but not allowed: the API answers 403."""
-
-
-class LoginRateLimited(PermissionError):
-    """Too many failed logins for this account or address; try again later (429)."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class NotFound(LookupError):
-    """The object asked for does not exist (404)."""
-
-
-class Conflict(ValueError):
-    """The request clashes with the object's state (409)."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: a user (by session or token), the anonymous public, or the CLI operator."""
-
-    username: str
-    role: Role
-    orgunit: str = NATION_CODE
-    user_id: int | None = None
-    display_name: str = ""
-    source: str = ""  # IP address or "cli"
-    scopes: frozenset[str] | None = None  # None: a session or the CLI, no token limit
-    via: str = "session"  # session | token | cli | anonymous
-    token_id: int | None = None
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
-
-    @property
-    def is_authenticated(self) -> bool:
-        return self.role is not Role.PUBLIC
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
-
-    @classmethod
-    def anonymous(cls, source: str = "") -> Actor:
-        return cls("anonymous", Role.PUBLIC, NATION_CODE, source=source, via="anonymous")
-
-    @classmethod
-    def cli(cls) -> Actor:
-        """The operator at the command line, who has the machine and so the database: admin."""
-        try:
-            who = getpass.getuser()
-        except Exception:  # no login name in some containers
-            who = "operator"
-        return cls(f"cli:{who}", Role.ADMIN, NATION_CODE, source="cli", via="cli")
-
-    @classmethod
-    def system(cls, name: str = "system") -> Actor:
-        """sodo itself (e.g. importing the workspace's programme when the server starts)."""
-        return cls(name, Role.ADMIN, NATION_CODE, source="system", via="cli")
-
-    @classmethod
-    def from_user(cls, user: User, source: str = "", scopes: frozenset[str] | None = None,
-                  via: str = "session", token_id: int | None = None) -> Actor:
-        return cls(user.username, Role(user.role), user.orgunit, user.id, user.display_name,
-                   source, scopes, via, token_id)
-
-
-# -- permissions ----------------------------------------------------------------------
-
-def in_subtree(unit: str, root: str) -> bool:
-    """True when ``unit`` is ``root`` or lies below it in the org-unit hierarchy."""
-    if unit == root or root == NATION_CODE:
-        return True
-    hierarchy = default_hierarchy()
-    try:
-        return any(anc.code == root for anc in hierarchy.ancestors(unit))
-    except OrgUnitError:
-        return False
-
-
-def allows(actor: Actor, action: Action, orgunit: str | None = None) -> bool:
-    """Whether ``actor`` may do ``action`` (on ``orgunit`` for unit-bound actions)."""
-    rights = ROLE_RIGHTS.get(actor.role, {})
-    if action not in rights:
-        return False
-    if actor.scopes is not None:
-        needed = ("admin" if action in (Action.ADMIN, Action.READ_AUDIT)
-                  else "write" if action in WRITE_ACTIONS else "read")
-        if needed not in actor.scopes:
-            return False
-    if rights[action] and orgunit is not None:
-        return in_subtree(orgunit, actor.orgunit)
-    return True
-
-
-def require(actor: Actor, action: Action, orgunit: str | None = None) -> None:
-    """Raise :class:`NotAuthenticated` (anonymous) or :class:`Forbidden` unless allowed."""
-    if allows(actor, action, orgunit):
-        return
-    what = action.value.replace("_", " ")
-    if not actor.is_authenticated:
-        raise NotAuthenticated(f"sign in to {what}")
-    where = f" for org unit '{orgunit}'" if orgunit else ""
-    if actor.scopes is not None and allows(
-            Actor(actor.username, actor.role, actor.orgunit), action, orgunit):
-        raise Forbidden(f"this API token's scopes ({', '.join(sorted(actor.scopes))}) "
-                        f"do not allow '{what}'")
-    raise Forbidden(f"user '{actor.username}' ({actor.role}, {actor.orgunit}) may not "
-                    f"{what}{where}")
 
 
 # -- users ------------------------------------------------------------------------------

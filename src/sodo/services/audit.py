@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sodo.stores.operational.models import AuditEntry
 
 if TYPE_CHECKING:
-    from sodo.services.accounts import Actor
+    from sodo.domain.permissions import Actor
 
 
 def record(session: Session, actor: Actor, action: str, object_type: str, object_id: str = "",
@@ -40,7 +40,7 @@ def query(session: Session, actor: Actor, *, user: str | None = None,
           action: str | None = None, since: datetime | None = None,
           until: datetime | None = None, limit: int = 100, offset: int = 0) -> AuditPage:
     """Audit entries, newest first, filtered by user, object and time. Admins only."""
-    from sodo.services.accounts import Action, require
+    from sodo.domain.permissions import Action, require
 
     require(actor, Action.READ_AUDIT)
     stmt = select(AuditEntry)

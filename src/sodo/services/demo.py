@@ -119,7 +119,8 @@ def prepare_store(ws: Workspace) -> None:
     """Migrate the operational store, import the programme and add the demo accounts."""
     from sqlalchemy.orm import Session
 
-    from sodo.services.accounts import Actor, create_user
+    from sodo.domain.permissions import Actor
+    from sodo.services.accounts import create_user
     from sodo.services.programme import load_programme
     from sodo.services.store_import import import_programme
     from sodo.stores.operational.migrate import upgrade

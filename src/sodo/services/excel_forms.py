@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session
 
 from sodo.domain.orgunits import default_hierarchy
 from sodo.domain.periods import Period
+from sodo.domain.permissions import Action, Actor, allows, require
 from sodo.domain.problems import InputError, Problem
 from sodo.domain.text import nfc
-from sodo.services.accounts import Action, Actor, allows, require
 from sodo.services.reporting import (
     ReportForm,
     ValueInput,

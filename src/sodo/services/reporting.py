@@ -4,7 +4,7 @@ draft → submitted → approved (or returned with a comment → draft again).
 Approved values are locked and written to ``indicator_value`` (origin ``reported``, state
 ``approved``), where the API, the pages and the assessment read them. Correcting an approved
 report makes a new version; every version is kept. A submission after the form's due date is
-marked late. Every change is checked by :func:`sodo.services.accounts.require` and written to
+marked late. Every change is checked by :func:`sodo.services.permissions.require` and written to
 the audit log.
 """
 
@@ -20,18 +20,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from sodo.domain.orgunits import NATION_CODE, OrgUnitLevel, default_hierarchy
 from sodo.domain.periods import Period, PeriodError, PeriodType
+from sodo.domain.permissions import Action, Actor, Conflict, Forbidden, NotFound, allows, require
 from sodo.domain.problems import InputError, Problem
 from sodo.domain.text import nfc
 from sodo.services import audit
-from sodo.services.accounts import (
-    Action,
-    Actor,
-    Conflict,
-    Forbidden,
-    NotFound,
-    allows,
-    require,
-)
 from sodo.stores.operational.models import (
     ProgrammeItem,
     ProgrammeRow,

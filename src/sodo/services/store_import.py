@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sodo.domain.orgunits import default_hierarchy
+from sodo.domain.permissions import Action, Actor, require
 from sodo.services import audit
-from sodo.services.accounts import Action, Actor, require
 from sodo.services.programme import LoadedProgramme
 from sodo.services.reporting import load_forms
 from sodo.stores.operational.models import (
@@ -190,7 +190,7 @@ def list_programmes(session: Session) -> list[ProgrammeRow]:
 
 
 def get_programme(session: Session, code: str) -> ProgrammeRow:
-    from sodo.services.accounts import NotFound
+    from sodo.domain.permissions import NotFound
 
     row = session.scalar(select(ProgrammeRow).where(ProgrammeRow.code == code))
     if row is None:
@@ -218,7 +218,7 @@ def list_items(session: Session, kind: str, *, programme: str | None = None,
 
 
 def get_item(session: Session, kind: str, key: str) -> ProgrammeItem:
-    from sodo.services.accounts import NotFound
+    from sodo.domain.permissions import NotFound
 
     row = session.scalar(select(ProgrammeItem).where(
         ProgrammeItem.kind == kind, ProgrammeItem.key == key, ProgrammeItem.active.is_(True))

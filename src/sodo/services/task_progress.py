@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from sodo.domain.permissions import Action, Actor, Forbidden, NotFound, allows, require
 from sodo.domain.problems import InputError, Problem
 from sodo.domain.text import nfc
 from sodo.services import audit
-from sodo.services.accounts import Action, Actor, Forbidden, NotFound, allows, require
 from sodo.services.excel_forms import inspect_zip
 from sodo.stores.operational.models import EvidenceFile, ProgrammeItem, ProgrammeRow, TaskUpdate
 

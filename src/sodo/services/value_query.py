@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from sodo.domain.orgunits import NATION_CODE, OrgUnitError, OrgUnitLevel, default_hierarchy
 from sodo.domain.periods import Period, PeriodError, PeriodType
+from sodo.domain.permissions import Action, Actor, allows, in_subtree, require
 from sodo.domain.problems import InputError, Problem
-from sodo.services.accounts import Action, Actor, allows, in_subtree, require
 from sodo.stores.operational.models import ProgrammeItem
 from sodo.stores.operational.tables import indicator_value
 

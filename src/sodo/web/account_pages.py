@@ -19,11 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from sodo.domain import permissions
 from sodo.domain.periods import Period, PeriodError
+from sodo.domain.permissions import Action, Actor, Conflict, LoginRateLimited, NotFound, allows
 from sodo.domain.problems import InputError, Problem
 from sodo.http.deps import client_ip, login_session, logout_session
 from sodo.services import accounts, audit, excel_forms, reporting, store_import, task_progress
-from sodo.services.accounts import Action, Actor, Conflict, LoginRateLimited, NotFound, allows
 from sodo.services.programme import load_programme
 from sodo.services.reporting import EDITABLE, ReportForm, ValueInput
 from sodo.stores.operational.tables import indicator_value
@@ -62,7 +63,7 @@ def db_session(request: Request) -> Session:
 def require_actor(request: Request) -> Actor:
     actor = current_user(request)
     if actor is None:
-        raise accounts.NotAuthenticated("sign in")
+        raise permissions.NotAuthenticated("sign in")
     return actor
 
 
@@ -543,7 +544,7 @@ def public_values(request: Request) -> Response:
 
 def require_admin(request: Request) -> Actor:
     actor = require_actor(request)
-    accounts.require(actor, Action.ADMIN)
+    permissions.require(actor, Action.ADMIN)
     return actor
 
 
@@ -563,7 +564,7 @@ def admin_context(request: Request, db: Session, actor: Actor, lang: str) -> dic
         "tokens": [accounts.token_dict(tk) for tk in accounts.list_tokens(db, actor)],
         "forms": forms,
         "audit": [audit.entry_dict(e) for e in audit.query(db, actor, limit=30).entries],
-        "roles": [r.value for r in accounts.Role if r is not accounts.Role.PUBLIC],
+        "roles": [r.value for r in permissions.Role if r is not permissions.Role.PUBLIC],
         "message": None, "error": None, "new_token": None,
     }
 
@@ -614,7 +615,7 @@ def admin_new_token(request: Request, username: str = Form("", max_length=64),
         try:
             _token, secret = accounts.create_token(db, actor, username, name, (scope,),
                                                    timedelta(days=90))
-        except (InputError, NotFound, accounts.Forbidden) as exc:
+        except (InputError, NotFound, permissions.Forbidden) as exc:
             db.rollback()
             result = admin_context(request, db, actor, lang)
             result["error"] = exc.summary if isinstance(exc, InputError) else str(exc)

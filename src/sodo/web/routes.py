@@ -23,9 +23,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sodo.domain.orgunits import OrgUnitError, OrgUnitLevel
 from sodo.domain.periods import Period, PeriodError
+from sodo.domain.permissions import Action, Actor, Forbidden, NotAuthenticated, NotFound, allows
 from sodo.domain.problems import InputError
 from sodo.http.deps import csrf_token, current_user_optional
-from sodo.services.accounts import Action, Actor, Forbidden, NotAuthenticated, NotFound, allows
 from sodo.services.assess.targets import TargetAssessment, year_fraction
 from sodo.services.assess.tasks import TaskAssessment
 from sodo.web import charts

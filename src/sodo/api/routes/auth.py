@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from sodo.domain import permissions
 from sodo.http.deps import DB, RequireUser, client_ip, csrf_token, login_session, logout_session
 from sodo.http.problems import ProblemError, problem_responses
 from sodo.services import accounts
@@ -26,7 +27,7 @@ class TokenBody(BaseModel):
     expires_in_days: int | None = Field(90, ge=1, le=3650, description="null: never expires")
 
 
-def _me(actor: accounts.Actor, request: Request) -> dict[str, Any]:
+def _me(actor: permissions.Actor, request: Request) -> dict[str, Any]:
     return {"username": actor.username, "display_name": actor.display_name,
             "role": str(actor.role), "orgunit": actor.orgunit, "via": actor.via,
             "scopes": sorted(actor.scopes) if actor.scopes is not None else None,
@@ -41,7 +42,7 @@ def login(body: LoginBody, request: Request, response: Response, db: DB) -> dict
     if user is None:
         raise ProblemError(401, "wrong username or password")
     login_session(response, request, user)
-    return _me(accounts.Actor.from_user(user, client_ip(request)), request)
+    return _me(permissions.Actor.from_user(user, client_ip(request)), request)
 
 
 @router.post("/logout", summary="Sign out (clears the session cookie)")

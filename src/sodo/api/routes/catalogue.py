@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from sodo.api.routes._common import Limit, Offset, Page, page
+from sodo.domain.permissions import Action, require
 from sodo.http.deps import DB, CurrentActor
 from sodo.http.problems import problem_responses
 from sodo.services import store_import
-from sodo.services.accounts import Action, require
 
 router = APIRouter(tags=["programme"])
 Q = Query(None, max_length=200, description="Search code or name, diacritics ignored.")

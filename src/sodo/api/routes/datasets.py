@@ -10,10 +10,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 
+from sodo.domain.permissions import Action, require
 from sodo.http.deps import DB, RequireUser
 from sodo.http.problems import ProblemError, problem_responses
 from sodo.services import audit
-from sodo.services.accounts import Action, require
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 MAX_BATCH_BYTES = 64 * 1024 * 1024

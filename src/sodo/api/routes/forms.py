@@ -9,11 +9,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from sodo.api.routes._common import Limit, Offset, Page, page
+from sodo.domain.permissions import Action, require
 from sodo.domain.problems import InputError
 from sodo.http.deps import DB, CurrentActor, RequireUser
 from sodo.http.problems import ProblemError, problem_response, problem_responses
 from sodo.services import excel_forms, reporting
-from sodo.services.accounts import Action, require
 
 router = APIRouter(tags=["reporting"])
 State = Literal["draft", "submitted", "returned", "approved"]

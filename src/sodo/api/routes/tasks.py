@@ -9,10 +9,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from sodo.api.routes._common import Limit, Offset, Page, page
+from sodo.domain.permissions import Action, require
 from sodo.http.deps import DB, CurrentActor, RequireUser
 from sodo.http.problems import ProblemError, problem_responses
 from sodo.services import store_import, task_progress
-from sodo.services.accounts import Action, require
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 Status = Literal["not_started", "in_progress", "done"]

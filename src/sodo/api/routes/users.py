@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from sodo.api.routes._common import Limit, Offset, Page, page
+from sodo.domain import permissions
 from sodo.http.deps import DB, RequireUser
 from sodo.http.problems import problem_responses
 from sodo.services import accounts
@@ -59,14 +60,14 @@ def add_user(body: NewUser, actor: RequireUser, db: DB) -> dict[str, Any]:
 
 @router.get("/{username}", summary="One user", responses=problem_responses(401, 403, 404))
 def get_user(username: str, actor: RequireUser, db: DB) -> dict[str, Any]:
-    accounts.require(actor, accounts.Action.ADMIN)
+    permissions.require(actor, permissions.Action.ADMIN)
     return accounts.user_dict(accounts.get_user(db, username))
 
 
 @router.patch("/{username}", summary="Change, disable or re-enable a user",
               responses=problem_responses(401, 403, 404, 422))
 def change_user(username: str, body: UserChange, actor: RequireUser, db: DB) -> dict[str, Any]:
-    accounts.require(actor, accounts.Action.ADMIN)
+    permissions.require(actor, permissions.Action.ADMIN)
     user = accounts.get_user(db, username)
     if body.role is not None or body.orgunit is not None or body.display_name is not None:
         user = accounts.update_user(db, actor, username, role=body.role, orgunit=body.orgunit,
