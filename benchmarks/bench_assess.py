@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import insert
 
+from sodo.domain.assessment.targets import TargetStatus, assess_target, period_end
 from sodo.domain.programme import Indicator, Programme, Target
-from sodo.services.assess.service import assess_targets
-from sodo.services.assess.targets import TargetStatus, assess_target, period_end
+from sodo.services.assessment import assess_targets
 from sodo.stores.operational.tables import indicator_value, make_engine, metadata
 
 GOAL_SECONDS = 5.0

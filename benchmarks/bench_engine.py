@@ -96,7 +96,7 @@ def run_sodo(dossiers: Path, feedback: Path, backend: str = "duckdb") -> pd.Data
 
     config = load_engine_config(default_programme_path())
     if backend == "spark":
-        from sodo.services.engine.spark import spark_backend
+        from sodo.stores.records.spark_reader import spark_backend
 
         con = spark_backend()
     else:
@@ -476,11 +476,11 @@ def compare(sodo: pd.DataFrame, base: pd.DataFrame, name: str) -> list[str]:
 def run_incremental(rows: int, dossiers: Path, feedback: Path) -> dict:
     import pyarrow.parquet as pq
 
+    from sodo.services.datasets import open_record_store
     from sodo.services.engine.compute import compute
     from sodo.services.generate import generate_table
     from sodo.services.intake import ingest_files
-    from sodo.services.workspace import Workspace, init_workspace
-    from sodo.stores.records.base import open_record_store
+    from sodo.services.settings import Settings, init_workspace
 
     root = DATA / f"ws-{rows}"
     out: dict = {}
@@ -491,7 +491,7 @@ def run_incremental(rows: int, dossiers: Path, feedback: Path) -> dict:
             ingest_files(store, "dossiers", [dossiers])
             ingest_files(store, "feedback", [feedback])
         out["ingest_s"] = time.perf_counter() - t0
-    ws = Workspace.open(root)
+    ws = Settings.open(root)
     t0 = time.perf_counter()
     full = compute(ws, full=True)
     out["full_compute_s"] = time.perf_counter() - t0

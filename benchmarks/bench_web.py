@@ -38,9 +38,9 @@ def run(workspace: Path, repeat: int) -> int:
     from fastapi.testclient import TestClient
 
     from sodo.http.app import create_app
-    from sodo.services.workspace import Workspace
+    from sodo.services.settings import Settings
 
-    client = TestClient(create_app(Workspace.open(workspace)))
+    client = TestClient(create_app(Settings.open(workspace)))
     baseline, _ = median_ms(client, "/api/v1/health", repeat)
     targets = client.get("/targets", params={"format": "json"}).json()["targets"]
     tasks = client.get("/tasks", params={"format": "json"}).json()["by_status"]

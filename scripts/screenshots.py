@@ -23,7 +23,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from sodo.http.app import create_app
 from sodo.services.demo import DEMO_PASSWORD, build_demo
-from sodo.services.workspace import Workspace
+from sodo.services.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -36,7 +36,7 @@ def serve(workspace: Path) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(Workspace.open(workspace)),
+    server = uvicorn.Server(uvicorn.Config(create_app(Settings.open(workspace)),
                                            host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

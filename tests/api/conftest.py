@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from sodo.domain.permissions import Actor
 from sodo.http.app import create_app
-from sodo.services import accounts, store_import
+from sodo.services import accounts, catalogue
 from sodo.services.programme import load_programme
 
 FIXTURE_PROGRAMME = Path(__file__).parent.parent / "store" / "fixtures" / "programme"
@@ -71,7 +71,7 @@ class Site:
     tokens: dict[str, str] = field(default_factory=dict)
 
     def session(self):  # type: ignore[no-untyped-def]
-        return self.app.state.sessionmaker()
+        return self.app.state.ctx.session()
 
     def client(self, user: str | None = None) -> httpx.Client:
         """A client authenticated by an API token (read + write) of ``user``, or anonymous."""
@@ -97,8 +97,8 @@ def pg_url(postgres_database) -> Iterator[str]:
 def build_site(url: str) -> tuple[FastAPI, dict[str, str]]:
     app = create_app(database_url=url, include_web=False)
     tokens = {}
-    with app.state.sessionmaker() as session:
-        store_import.import_programme(session, load_programme(FIXTURE_PROGRAMME), Actor.system())
+    with app.state.ctx.session() as session:
+        catalogue.sync(session, Actor.system(), loaded=load_programme(FIXTURE_PROGRAMME))
         for name, (role, unit) in USERS.items():
             accounts.create_user(session, Actor.system(), name, PASSWORD, role, unit)
         session.flush()
@@ -120,4 +120,4 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     app, tokens = build_site(url)
     with LiveServer(app) as server:
         yield Site(app, server.url, tokens)
-    app.state.engine.dispose()
+    app.state.ctx.close()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sodo.domain.permissions import Actor
 from sodo.http.app import create_app
 from sodo.services import accounts
-from sodo.services.workspace import init_workspace
+from sodo.services.settings import init_workspace
 from sodo.stores.operational.models import TaskUpdate
 from sodo.stores.operational.tables import indicator_value
 
@@ -178,14 +178,14 @@ def test_admin_manages_users_and_a_disabled_user_stops_at_once(site) -> None:
 def workspace_site(tmp_path):
     workspace = init_workspace(tmp_path / "ws")
     app = create_app(workspace, include_web=False)
-    with app.state.sessionmaker() as session:
+    with app.state.ctx.session() as session:
         accounts.create_user(session, Actor.system(), "data", PASSWORD, "admin")
         _, secret = accounts.create_token(session, Actor.system(), "data", "", ["write",
                                                                                 "admin"])
         session.commit()
     with LiveServer(app) as server:
         yield workspace, server.url, secret
-    app.state.engine.dispose()
+    app.state.ctx.close()
 
 
 def test_ndjson_records_are_loaded_all_or_nothing(workspace_site) -> None:

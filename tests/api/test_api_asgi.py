@@ -19,7 +19,7 @@ def test_session_cookie_is_secure_over_https(tmp_path) -> None:
                                 json={"username": "hn_viewer", "password": PASSWORD})
 
     response = asyncio.run(login())
-    app.state.engine.dispose()
+    app.state.ctx.close()
     assert response.status_code == 200
     cookies = response.headers.get_list("set-cookie")
     session = next(c for c in cookies if c.startswith("sodo_session="))

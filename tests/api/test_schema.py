@@ -20,7 +20,7 @@ from .conftest import build_site
 def fuzz_site(tmp_path_factory):
     app, tokens = build_site(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'sodo.db'}")
     yield app, tokens
-    app.state.engine.dispose()
+    app.state.ctx.close()
 
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from sodo.domain.assessment.config import AssessmentConfig
 from sodo.domain.problems import InputError
 from sodo.domain.programme import Programme
-from sodo.services.assess.config import AssessmentConfig, load_config
-from sodo.services.assess.service import assess_targets, assess_tasks
-from sodo.services.workspace import Workspace
+from sodo.services.assessment import assess_targets, assess_tasks
+from sodo.services.settings import Settings
 
 
 def write_toml(root: Path, assess: str) -> Path:
@@ -27,19 +27,18 @@ def test_documented_defaults() -> None:
     assert (config.full_percent_from, config.full_percent_tolerance) == (99.0, 0.5)
     assert (config.projection_method, config.due_soon_days, config.min_points) \
         == ("linear", 14, 2)
-    assert load_config(None) == config
+    assert Settings.from_config(None, {}).assess == config
 
 
 def test_overrides_from_the_workspace(tmp_path: Path, programme: Programme) -> None:
     write_toml(tmp_path, 'projection_method = "cagr"\ndue_soon_days = 40\n')
-    config = load_config(tmp_path)
+    config = Settings.open(tmp_path).assess
     assert config.projection_method == "cagr" and config.due_soon_days == 40
-    workspace = Workspace.open(tmp_path)
     # T1 is due 31/01/2026: 40 days before it counts as due soon only with the override.
-    tasks = {t.task_id: t for t in assess_tasks(workspace, programme, date(2025, 12, 22))}
+    tasks = {t.task_id: t for t in assess_tasks(None, programme, date(2025, 12, 22), config)}
     assert str(tasks["T1"].status) == "due_soon"
     # The seed-only 5G target is judged by the CAGR ratio: 20 → 59 in a year is far ahead.
-    g5 = next(a for a in assess_targets(workspace, programme, date(2026, 3, 1))
+    g5 = next(a for a in assess_targets(None, programme, date(2026, 3, 1), config)
               if a.target_id == "G5-2026")
     assert g5.method == "cagr"
 
@@ -53,6 +52,6 @@ def test_overrides_from_the_workspace(tmp_path: Path, programme: Programme) -> N
 def test_bad_settings_are_input_errors(tmp_path: Path, text: str, message: str) -> None:
     write_toml(tmp_path, text)
     with pytest.raises(InputError) as caught:
-        load_config(tmp_path)
+        Settings.open(tmp_path)
     assert message in str(caught.value)
     assert str(tmp_path / "sodo.toml") in str(caught.value)

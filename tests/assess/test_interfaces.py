@@ -21,7 +21,7 @@ import pytest
 import uvicorn
 from sqlalchemy import insert
 
-from sodo.services.workspace import Workspace, init_workspace
+from sodo.services.settings import Settings, init_workspace
 from sodo.stores.operational.migrate import upgrade
 from sodo.stores.operational.models import TaskUpdate
 from sodo.stores.operational.tables import make_engine
@@ -96,7 +96,7 @@ def test_assess_table_and_csv(workspace: Path) -> None:
     table = sodo(workspace, "assess", "--as-of", "01/03/2026")
     assert table.returncode == 0, table.stderr
     assert "Cần đẩy nhanh" in table.stdout
-    assert "Cần đẩy nhanh: 1 · Chưa đủ dữ liệu: 1 · Đúng tiến độ: 1" in table.stdout
+    assert "Cần đẩy nhanh: 1 · Chưa đủ số liệu: 1 · Đúng tiến độ: 1" in table.stdout
     english = sodo(workspace, "assess", "--as-of", "2026-03-01", "--lang", "en")
     assert "Needs acceleration: 1" in english.stdout
     as_csv = sodo(workspace, "assess", "--as-of", "2026-03-01", "--format", "csv")
@@ -139,7 +139,7 @@ def test_rank_command(workspace: Path) -> None:
 def server(workspace: Path) -> Iterator[str]:
     from sodo.http.app import create_app
 
-    app = create_app(Workspace.open(workspace))
+    app = create_app(Settings.open(workspace))
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

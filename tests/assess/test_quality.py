@@ -8,15 +8,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from sodo.domain.problems import Severity
-from sodo.domain.programme import Programme
-from sodo.services.assess.quality import (
+from sodo.domain.assessment.plan_quality import (
     RULE_BREAKTHROUGH,
     RULE_FEASIBLE,
-    plan_quality_history,
     plan_quality_problems,
     yearly_values,
 )
+from sodo.domain.problems import Severity
+from sodo.domain.programme import Programme
+from sodo.services.assessment import plan_history
 from sodo.services.programme import load_programme
 
 from .conftest import add_values
@@ -108,13 +108,13 @@ def test_too_little_history_says_nothing() -> None:
 def test_default_history_is_the_programme_values_and_the_store(store: Engine) -> None:
     prog = programme([{"id": "A", "indicator": "DVC", "value": 90, "deadline": "2027"}],
                      values=[{"indicator": "DVC", "period": p, "value": v} for p, v in HISTORY])
-    assert rules(plan_quality_problems(prog)) == {"A": {RULE_FEASIBLE}}
+    assert rules(plan_quality_problems(prog, plan_history(None, prog))) == {"A": {RULE_FEASIBLE}}
     # A stored 2026 value of 85 (newer data) makes the remaining 5 points in a year feasible.
     add_values(store, [{"indicator": "DVC", "orgunit": "VN", "period": "2026",
                         "period_type": "year", "value": 85.0}])
     # Not while 2026 is under way; once it is over.
-    assert plan_quality_history(store, prog, date(2026, 6, 1))[("DVC", "VN")][-1][0] == "2025"
-    history = plan_quality_history(store, prog, date(2027, 1, 15))
+    assert plan_history(store, prog, date(2026, 6, 1))[("DVC", "VN")][-1][0] == "2025"
+    history = plan_history(store, prog, date(2027, 1, 15))
     assert history[("DVC", "VN")][-1] == ("2026", 85.0)
     assert RULE_FEASIBLE not in rules(plan_quality_problems(prog, history)).get("A", set())
 

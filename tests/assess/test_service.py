@@ -6,21 +6,18 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import Engine, insert
+from sqlalchemy.orm import Session
 
+from sodo.domain.assessment.targets import TargetStatus
+from sodo.domain.assessment.tasks import TaskStatus
 from sodo.domain.periods import PeriodError
 from sodo.domain.problems import InputError
 from sodo.domain.programme import Programme
-from sodo.services.assess.service import (
-    accountability_rows,
-    assess_targets,
-    assess_tasks,
-    competition_ranks,
-    rank,
-    task_progress,
-)
-from sodo.services.assess.targets import TargetStatus
-from sodo.services.assess.tasks import TaskStatus
+from sodo.domain.ranking import competition_ranks
+from sodo.services.assessment import accountability_rows, assess_targets, assess_tasks, rank
+from sodo.services.task_progress import progress_by_task
 from sodo.stores.operational.models import TaskUpdate
+from sodo.stores.operational.tables import make_engine
 
 from .conftest import add_values
 
@@ -144,7 +141,8 @@ def test_task_progress_from_the_store(programme: Programme, store: Engine) -> No
             # Recorded after the as-of date: not known yet.
             _update("T2", "done", datetime(2026, 3, 5, 3, tzinfo=UTC), 100),
         ])
-    progress = task_progress(store, "TEST", AS_OF)
+    with Session(store) as session:
+        progress = progress_by_task(session, "TEST", AS_OF)
     assert progress["T1"].done_on == date(2026, 2, 1)
     assert progress["T2"].status == "in_progress"
     results = by_id(assess_tasks(store, programme, AS_OF), "task_id")
@@ -163,8 +161,8 @@ def test_task_progress_from_the_store(programme: Programme, store: Engine) -> No
 
 def test_no_task_table_means_no_progress(programme: Programme, tmp_path) -> None:
     # A store without the task table (an older database) is not an error.
-    assert task_progress(tmp_path / "empty.db") == {}
-    results = assess_tasks(tmp_path / "empty.db", programme, date(2026, 1, 17))  # 14 days left
+    empty = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    results = assess_tasks(empty, programme, date(2026, 1, 17))  # 14 days left
     assert [r.status for r in results] == [TaskStatus.DUE_SOON, TaskStatus.DUE_SOON,
                                            TaskStatus.RECURRING]
 

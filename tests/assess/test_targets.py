@@ -10,14 +10,14 @@ from datetime import date
 
 import pytest
 
-from sodo.domain.programme import Indicator, Target
-from sodo.services.assess.config import AssessmentConfig
-from sodo.services.assess.targets import (
+from sodo.domain.assessment.config import AssessmentConfig
+from sodo.domain.assessment.targets import (
     TargetStatus,
     assess_target,
     linear_fit,
     year_fraction,
 )
+from sodo.domain.programme import Indicator, Target
 
 approx = pytest.approx
 PERCENT = Indicator(code="PCT", name="Tỷ lệ", value_type="percent")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from sodo.domain.programme import Task
-from sodo.services.assess.config import AssessmentConfig
-from sodo.services.assess.tasks import (
+from sodo.domain.assessment.config import AssessmentConfig
+from sodo.domain.assessment.tasks import (
     TaskProgress,
     TaskStatus,
     accountability,
     assess_task,
     sort_tasks_worst_first,
 )
+from sodo.domain.programme import Task
 
 JAN = Task(id="T-JAN", title="Khung kinh tế dữ liệu quốc gia", lead=["BCA"],
            deadline="trong tháng 01/2026")  # due 31/01/2026

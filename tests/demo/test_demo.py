@@ -4,10 +4,10 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from sodo.services.assess.service import assess_targets
+from sodo.services.assessment import assess_targets
 from sodo.services.demo import DEMO_SOURCE, DEMO_USERS, build_demo, demo_is_built
 from sodo.services.programme import load_programme
-from sodo.services.workspace import Workspace
+from sodo.services.settings import Settings
 from sodo.stores.operational.tables import indicator_value, make_engine
 
 
@@ -18,7 +18,7 @@ def test_demo_builds_a_computed_workspace_with_accounts_and_a_mixed_picture(tmp_
     assert len(steps) == 4 and not summary.reused
     assert summary.dossiers == 5000 and summary.values > 0
 
-    ws = Workspace.open(path)
+    ws = Settings.open(path)
     engine = make_engine(ws.database_url)
     with engine.connect() as conn:
         computed = conn.scalar(select(func.count()).select_from(indicator_value)
@@ -32,7 +32,7 @@ def test_demo_builds_a_computed_workspace_with_accounts_and_a_mixed_picture(tmp_
     assert {(u, r, o) for u, r, o in users} >= {(u, r, o) for u, r, o, _ in DEMO_USERS}
 
     programme = load_programme(ws.programme_path()).programme
-    statuses = Counter(a.status for a in assess_targets(ws, programme))
+    statuses = Counter(a.status for a in assess_targets(engine, programme))
     assert len(statuses) >= 3, statuses
     assert sum(statuses.values()) == len(programme.targets)
 

@@ -55,7 +55,7 @@ def _postgres_loader(schema: str) -> Loader:
 
 
 def _spark_loader(folder: Path) -> Loader:
-    from sodo.services.engine.spark import spark_backend
+    from sodo.stores.records.spark_reader import spark_backend
 
     con = spark_backend()
 

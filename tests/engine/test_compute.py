@@ -16,19 +16,19 @@ from typer.testing import CliRunner
 
 from sodo.cli.main import app
 from sodo.domain.problems import InputError
+from sodo.services.datasets import open_record_store
 from sodo.services.engine.compute import compute
 from sodo.services.engine.definitions import load_engine_config
 from sodo.services.generate import generate_table
 from sodo.services.intake import ingest_files
-from sodo.services.workspace import Workspace, init_workspace
+from sodo.services.settings import Settings, init_workspace
 from sodo.stores.operational.tables import compute_run, indicator_value, make_engine, metadata
 from sodo.stores.operational.values import read_values, replace_computed_values, start_run
-from sodo.stores.records.base import open_record_store
 
 PG_URL = os.environ.get("SODO_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def _ingest(ws: Workspace, dataset: str, rows: int, start: str, end: str, seed: int,
+def _ingest(ws: Settings, dataset: str, rows: int, start: str, end: str, seed: int,
             folder: Path, backend: str | None = None) -> None:
     path = folder / f"{dataset}-{seed}.parquet"
     pq.write_table(generate_table(dataset, rows, start, end, seed=seed), path)
@@ -47,7 +47,7 @@ def _same(a: dict, b: dict) -> bool:
     return True
 
 
-def _stored(ws: Workspace) -> dict[tuple[str, str, str], tuple]:
+def _stored(ws: Settings) -> dict[tuple[str, str, str], tuple]:
     engine = make_engine(ws.database_url)
     try:
         with engine.connect() as conn:
@@ -61,14 +61,14 @@ def _stored(ws: Workspace) -> dict[tuple[str, str, str], tuple]:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
+def workspace(tmp_path: Path) -> Settings:
     ws = init_workspace(tmp_path / "ws")
     _ingest(ws, "dossiers", 3000, "2025-01", "2025-06", 1, tmp_path)
     _ingest(ws, "feedback", 400, "2025-01", "2025-06", 2, tmp_path)
     return ws
 
 
-def test_full_run_stores_values_with_provenance(workspace: Workspace) -> None:
+def test_full_run_stores_values_with_provenance(workspace: Settings) -> None:
     run = compute(workspace)
     assert run.mode == "full"
     assert run.record_count == 3400
@@ -88,7 +88,7 @@ def test_full_run_stores_values_with_provenance(workspace: Workspace) -> None:
     assert "svc766_rank" in json.loads(row.indicators)
 
 
-def test_incremental_run_recomputes_only_touched_periods(workspace: Workspace,
+def test_incremental_run_recomputes_only_touched_periods(workspace: Settings,
                                                          tmp_path: Path) -> None:
     first = compute(workspace)
     assert compute(workspace).mode == "up-to-date"
@@ -107,18 +107,18 @@ def test_incremental_run_recomputes_only_touched_periods(workspace: Workspace,
     assert full.record_count > 3400
 
 
-def test_period_option_recomputes_that_period(workspace: Workspace) -> None:
+def test_period_option_recomputes_that_period(workspace: Settings) -> None:
     compute(workspace)
     run = compute(workspace, periods=["2025-02"])
     assert run.mode == "periods"
     assert sorted(run.periods) == ["2025", "2025-02", "2025Q1", "2025S1"]
 
 
-def test_query_values_dhis2_style_org_units(workspace: Workspace) -> None:
+def test_query_values_dhis2_style_org_units(workspace: Settings) -> None:
     from sqlalchemy.orm import Session
 
     from sodo.domain.permissions import Actor
-    from sodo.services import value_query
+    from sodo.services import values as value_service
     from sodo.stores.operational.tables import make_engine
 
     compute(workspace)
@@ -126,24 +126,24 @@ def test_query_values_dhis2_style_org_units(workspace: Workspace) -> None:
 
     def rows(dx: str, pe: str, ou: str) -> list[dict]:
         with Session(engine) as session:
-            query = value_query.parse_query(session, dx, pe, ou, allow_all=True)
-            return value_query.query_values(session, Actor.cli(), query)[0]
+            query = value_service.parse_query(session, dx, pe, ou, allow_all=True)
+            return value_service.query_values(session, Actor.cli(), query)[0]
 
     provinces = rows("svc766_total", "2025Q1", "VN;LEVEL-province")
     assert provinces and all(len(r["orgunit"]) == 2 for r in provinces)
     assert all(r["period"] == "2025Q1" and r["indicator"] == "svc766_total" for r in provinces)
-    children = value_query.parse_orgunits("CHILDREN-VN")
+    children = value_service.parse_orgunits("CHILDREN-VN")
     assert "01" in children and "BTC" in children and "VN" not in children
     named = rows("dossier_count", "2025", "Hà Nội")
     assert [r["orgunit"] for r in named] == ["01"]
     every_period = rows("dossier_count", "", "01")
     assert {r["period"] for r in every_period} >= {"2025", "2025Q1", "2025-01"}
     with pytest.raises(InputError, match="unknown level"):
-        value_query.parse_orgunits("LEVEL-district")
+        value_service.parse_orgunits("LEVEL-district")
     engine.dispose()
 
 
-def test_cli_compute_and_values(workspace: Workspace) -> None:
+def test_cli_compute_and_values(workspace: Settings) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["compute", "-w", str(workspace.root)])
     assert result.exit_code == 0, result.output
@@ -159,7 +159,7 @@ def test_cli_compute_and_values(workspace: Workspace) -> None:
     assert abs(float(fields[3]) - 100 * float(fields[4]) / float(fields[5])) < 0.006
 
 
-def test_cli_errors_exit_1_without_traceback(workspace: Workspace) -> None:
+def test_cli_errors_exit_1_without_traceback(workspace: Settings) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["compute", "-w", str(workspace.root), "--backend", "oracle"])
     assert result.exit_code == 1
@@ -189,7 +189,7 @@ def test_bad_definition_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_unknown_field_in_definition_is_a_clear_error(tmp_path: Path,
-                                                      workspace: Workspace) -> None:
+                                                      workspace: Settings) -> None:
     computed = workspace.programme_dir / "computed" / "extra.yaml"
     computed.write_text("computed:\n  - code: x_count\n    dataset: dossiers\n"
                         "    value: count\n    filter: {field: colour, is: true}\n",
@@ -198,7 +198,7 @@ def test_unknown_field_in_definition_is_a_clear_error(tmp_path: Path,
         compute(workspace)
 
 
-def test_is_true_on_a_text_field_is_a_clear_error(workspace: Workspace) -> None:
+def test_is_true_on_a_text_field_is_a_clear_error(workspace: Settings) -> None:
     computed = workspace.programme_dir / "computed" / "extra.yaml"
     computed.write_text("computed:\n  - code: x_count\n    dataset: dossiers\n"
                         "    value: count\n    filter: {field: channel, is: true}\n",

@@ -16,9 +16,10 @@ import psycopg
 import pyarrow as pa
 import pytest
 
+from sodo.services.datasets import open_record_store
 from sodo.services.generate import generate_table
-from sodo.services.workspace import Workspace, init_workspace
-from sodo.stores.records.base import RecordStore, open_record_store
+from sodo.services.settings import Settings, init_workspace
+from sodo.stores.records.base import RecordStore
 
 # The tests run with --import-mode=importlib; make the shared helpers module importable.
 sys.path.insert(0, str(Path(__file__).parent))
@@ -42,13 +43,13 @@ def feedback_sample() -> pa.Table:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
+def workspace(tmp_path: Path) -> Settings:
     return init_workspace(tmp_path / "ws")
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres),
                         "parquet"])
-def store(request: pytest.FixtureRequest, workspace: Workspace) -> Iterator[RecordStore]:
+def store(request: pytest.FixtureRequest, workspace: Settings) -> Iterator[RecordStore]:
     backend = request.param
     ws = workspace
     if backend == "postgres":

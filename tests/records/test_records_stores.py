@@ -11,13 +11,13 @@ import pytest
 from records_helpers import write
 
 from sodo.domain.problems import InputError
+from sodo.services.datasets import open_record_store
 from sodo.services.intake import ingest_files
-from sodo.services.workspace import Workspace
-from sodo.stores.records.base import open_record_store
+from sodo.services.settings import Settings
 from sodo.stores.records.postgres_store import parse_records_url
 
 
-def test_parquet_layout_one_file_set_per_month(workspace: Workspace, dossiers_sample: pa.Table,
+def test_parquet_layout_one_file_set_per_month(workspace: Settings, dossiers_sample: pa.Table,
                                                tmp_path: Path) -> None:
     with open_record_store(workspace, "parquet") as store:
         ingest_files(store, "dossiers", [write(dossiers_sample, tmp_path / "d.parquet")])
@@ -36,7 +36,7 @@ def test_parquet_layout_one_file_set_per_month(workspace: Workspace, dossiers_sa
         assert store.files_glob("dossiers").endswith("month=*/*.parquet")  # type: ignore[attr-defined]
 
 
-def test_store_interface(workspace: Workspace, dossiers_sample: pa.Table,
+def test_store_interface(workspace: Settings, dossiers_sample: pa.Table,
                          tmp_path: Path) -> None:
     with open_record_store(workspace) as store:
         assert store.backend_name == "duckdb"
@@ -71,6 +71,6 @@ def test_bad_records_url(url: str) -> None:
         parse_records_url(url)
 
 
-def test_postgres_backend_needs_a_url(workspace: Workspace) -> None:
+def test_postgres_backend_needs_a_url(workspace: Settings) -> None:
     with pytest.raises(InputError, match="records_url"):
         open_record_store(workspace, "postgres")

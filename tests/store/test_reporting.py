@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from sodo.domain import permissions
+from sodo.domain.forms import ValueInput
 from sodo.domain.permissions import Actor, Conflict, Forbidden, Role
 from sodo.domain.problems import InputError
-from sodo.services import reporting, store_import
-from sodo.services.reporting import ValueInput
+from sodo.services import catalogue, reporting
 from sodo.stores.operational.tables import indicator_value
 
 FORM = "BC-CDS-QUY"
@@ -22,7 +22,7 @@ HN_APPROVER = Actor("hn_ok", Role.APPROVER, "01")
 
 @pytest.fixture
 def store(session, loaded):
-    store_import.import_programme(session, loaded, Actor.system())
+    catalogue.sync(session, Actor.system(), loaded=loaded)
     session.commit()
     return session
 
@@ -102,7 +102,8 @@ def test_permissions_are_enforced_in_the_service(store) -> None:
     reporting.submit(store, HN, sub.id)
     with pytest.raises(Forbidden):
         reporting.approve(store, HN, sub.id)
-    with pytest.raises(Forbidden):
+    # An approver of another province may not even know the submitted report exists.
+    with pytest.raises(permissions.NotFound):
         reporting.approve(store, Actor("hcm_ok", Role.APPROVER, "79"), sub.id)
     # An approver who submitted a report cannot approve it.
     boss = Actor("boss", Role.APPROVER, "VN")

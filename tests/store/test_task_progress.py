@@ -10,7 +10,7 @@ import pytest
 
 from sodo.domain.permissions import Actor, Forbidden, Role
 from sodo.domain.problems import InputError
-from sodo.services import store_import, task_progress
+from sodo.services import catalogue, task_progress
 from sodo.services.task_progress import Evidence
 
 HN = Actor("hn", Role.REPORTER, "01")
@@ -18,7 +18,7 @@ HN = Actor("hn", Role.REPORTER, "01")
 
 @pytest.fixture
 def store(session, loaded):
-    store_import.import_programme(session, loaded, Actor.system())
+    catalogue.sync(session, Actor.system(), loaded=loaded)
     session.commit()
     return session
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from workspace_builder import TODAY, build_workspace
 
 from sodo.http.app import create_app
-from sodo.services.workspace import Workspace
+from sodo.services.settings import Settings
 
 
 def make_app(root: Path) -> FastAPI:
     """The sodo app (API and pages) over the workspace at ``root``, on the tests' date."""
-    app = create_app(Workspace.open(root))
-    app.state.today = TODAY
-    return app
+    return create_app(replace(Settings.open(root), today=TODAY))
 
 
 

@@ -66,7 +66,7 @@ def test_overview_lists_off_track_targets_first_and_overdue_tasks(client: TestCl
     assert statuses == ["off_track", "needs_acceleration"]
     assert {c["status"]: c["count"] for c in data["target_counts"]} == {
         "off_track": 1, "needs_acceleration": 1, "achieved": 1}
-    urgent = [(t["id"], t["status"]) for t in data["urgent_tasks"]]
+    urgent = [(t["task_id"], t["status"]) for t in data["urgent_tasks"]]
     assert urgent == [("NV-01", "overdue"), ("NV-03", "due_soon")]
     assert data["urgent_tasks"][0]["lead_names"] == ["Văn phòng Chính phủ"]
     lagging = data["lagging_provinces"]
@@ -77,7 +77,9 @@ def test_overview_lists_off_track_targets_first_and_overdue_tasks(client: TestCl
         ("BC-CDS", "2026Q2", 2, 0)]
     assert [u["name"] for u in data["reporting"][0]["missing"]] == ["Hà Nội", "Hồ Chí Minh"]
     assert data["last_run"]["backend"] == "duckdb"
-    assert {f["indicator"] for f in data["freshness"]} == {"svc766_total", "dvc_online"}
+    assert {(f["indicator"], f["origin"]) for f in data["freshness"]} == {
+        ("svc766_total", "computed"), ("dvc_online", "computed"), ("dvc_online", "seed"),
+        ("kinh_te_so", "seed"), ("cap_quang", "seed")}
     html = client.get("/").text
     assert "Chậm tiến độ" in html and 'href="/targets/MT-DVC"' in html
     assert "Quý III/2026" in html
@@ -85,7 +87,7 @@ def test_overview_lists_off_track_targets_first_and_overdue_tasks(client: TestCl
 
 def test_target_list_filters_by_status(client: TestClient) -> None:
     data = client.get("/targets", params={"status": "achieved", "format": "json"}).json()
-    assert [r["id"] for r in data["targets"]] == ["MT-CQ"]
+    assert [r["target_id"] for r in data["targets"]] == ["MT-CQ"]
     assert 'href="/targets?status=off_track"' in client.get("/").text
 
 
@@ -106,7 +108,7 @@ def test_target_page_chart_components_and_text_alternative(client: TestClient) -
     assert data["baseline"] == {"period": "2024", "value": 40.0, "from": "target"}
     assert data["method"] == "linear"
     assert data["components"]["points"] == 2
-    assert data["projection"][-1]["value"] == pytest.approx(data["projected_value"])
+    assert data["projection"][-1]["value"] == pytest.approx(data["projected"])
     english = client.get("/targets/MT-DVC", params={"lang": "en"}).text
     assert "Off track" in english and "45%" in english
 
@@ -146,11 +148,13 @@ def test_province_page_scorecard_rank_and_tasks(client: TestClient) -> None:
     assert (total["value"], total["rank"], total["of"], total["rank_change"]) == (90.0, 1, 34, 2)
     groups = {r["code"]: r["value"] for r in data["scorecard"]["rows"][1:]}
     assert groups["svc766_g5"] == 15.0
-    assert [t["id"] for t in data["tasks"]] == ["NV-03"]
+    assert [t["task_id"] for t in data["tasks"]] == ["NV-03"]
     key = {k["indicator"]: k for k in data["key_indicators"]}
     assert key["dvc_online"]["value"] == 30.0
+    # An anonymous visitor learns only that nothing is published yet, never a draft's state.
     assert [(r["form"], r["period"], r["state"], r["current_period"], r["current_state"])
-            for r in data["reporting"]] == [("BC-CDS", "2026Q2", "open", "2026Q3", "open")]
+            for r in data["reporting"]] == [("BC-CDS", "2026Q2", "unpublished", "2026Q3",
+                                             "unpublished")]
     assert client.get("/units/BKHCN", params={"format": "json"}).json()["reporting"] == []
     html = client.get("/units/01").text
     assert 'id="index-rank">1<' in html and "Công khai, minh bạch" in html
@@ -159,14 +163,14 @@ def test_province_page_scorecard_rank_and_tasks(client: TestClient) -> None:
 
 def test_task_board_groups_filters_and_highlights_overdue(client: TestClient) -> None:
     data = client.get("/tasks", params={"format": "json"}).json()
-    groups = {g["status"]: [t["id"] for t in g["tasks"]] for g in data["by_status"]}
+    groups = {g["status"]: [t["task_id"] for t in g["tasks"]] for g in data["by_status"]}
     assert groups == {"overdue": ["NV-01"], "due_soon": ["NV-03"], "in_progress": ["NV-04"],
                       "recurring": ["NV-02"]}
     assert data["by_lead"][0]["code"] == "VPCP" and data["by_lead"][0]["overdue"] == 1
     filtered = client.get("/tasks", params={"source": "4/TB-VPCP", "format": "json"}).json()
     assert filtered["count"] == 2
     by_lead = client.get("/tasks", params={"lead": "79", "format": "json"}).json()
-    assert [t["id"] for g in by_lead["by_status"] for t in g["tasks"]] == ["NV-04"]
+    assert [t["task_id"] for g in by_lead["by_status"] for t in g["tasks"]] == ["NV-04"]
     html = client.get("/tasks").text
     assert re.search(r'class="task overdue" data-task="NV-01"', html)
 

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from workspace_builder import PASSWORD, build_workspace
 
-from sodo.services.workspace import Workspace
+from sodo.services.settings import Settings
 from sodo.stores.operational.tables import indicator_value, make_engine
 
 from .conftest import make_app
@@ -118,7 +118,7 @@ def test_report_with_an_invalid_value_then_fix_submit_approve_publish(workspace:
         # the reporter cannot approve their own report
         assert state["can_approve"] is False
 
-    engine = make_engine(Workspace.open(workspace).database_url)
+    engine = make_engine(Settings.open(workspace).database_url)
     with engine.connect() as conn:
         published = conn.execute(select(indicator_value.c.value).where(
             indicator_value.c.indicator == "ty_le_hai_long")).all()

@@ -3,6 +3,7 @@ computed 766-index values for the 34 provinces over two quarters."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from sodo.domain.orgunits import default_hierarchy
 from sodo.domain.permissions import Actor
 from sodo.services import accounts
+from sodo.services.programme import default_programme_path
 from sodo.stores.operational.migrate import upgrade
 from sodo.stores.operational.tables import compute_run, indicator_value, make_engine
 
@@ -164,6 +166,8 @@ def build_workspace(root: Path, database_url: str | None = None) -> Path:
         f'[workspace]\nprogramme = "programme"\ndatabase_url = "{url}"\n', encoding="utf-8")
     (root / "programme").mkdir(exist_ok=True)
     (root / "programme" / "programme.yaml").write_text(PROGRAMME, encoding="utf-8")
+    # the 766 index's configuration (groups, maxima, names) as the default programme has it
+    shutil.copy(default_programme_path() / "svc766.yaml", root / "programme" / "svc766.yaml")
     upgrade(url)
     engine = make_engine(url)
     with engine.begin() as conn:

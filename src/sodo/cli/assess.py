@@ -15,14 +15,14 @@ from sodo.cli.common import (
     WorkspaceOption,
     console,
     emit,
-    open_workspace,
+    programme_of,
     user_errors,
+    workspace_context,
 )
-from sodo.cli.programme import load_for_cli
+from sodo.domain.assessment.targets import STATUS_SEVERITY, TargetStatus, sort_worst_first
+from sodo.domain.assessment.tasks import sort_tasks_worst_first
 from sodo.domain.periods import parse_vietnamese_period
-from sodo.services.assess.service import accountability_rows, assess_targets, assess_tasks, rank
-from sodo.services.assess.targets import STATUS_SEVERITY, TargetStatus, sort_worst_first
-from sodo.services.assess.tasks import sort_tasks_worst_first
+from sodo.services.assessment import accountability_rows, assess_targets, assess_tasks, rank
 
 assess_app = typer.Typer(
     help="Assess the programme: is each target on track, each task on time (with every "
@@ -81,10 +81,11 @@ def assess_command(
     if ctx.invoked_subcommand is not None:
         return
     day = parse_as_of(as_of)
-    programme = load_for_cli(None, workspace).programme
-    ws = open_workspace(workspace, required=False)
-    results = sort_worst_first(assess_targets(ws, programme, day, target_ids=target or (),
-                                              orgunit=orgunit))
+    with workspace_context(workspace, required=False, migrate=False) as ctx:
+        programme = programme_of(ctx).programme
+        results = sort_worst_first(assess_targets(
+            ctx.engine if ctx else None, programme, day, ctx.settings.assess if ctx else None,
+            target_ids=target or (), orgunit=orgunit))
     if fmt is OutputFormat.JSON:
         emit([r.to_dict(lang) for r in results], fmt)
         return
@@ -132,9 +133,11 @@ def assess_tasks_command(
     """The status of every task at the as-of date: done on time, done late, in progress, due
     soon, overdue, recurring, no deadline."""
     day = parse_as_of(as_of)
-    programme = load_for_cli(None, workspace).programme
-    ws = open_workspace(workspace, required=False)
-    results = sort_tasks_worst_first(assess_tasks(ws, programme, day, lead=lead))
+    with workspace_context(workspace, required=False, migrate=False) as ctx:
+        programme = programme_of(ctx).programme
+        results = sort_tasks_worst_first(assess_tasks(
+            ctx.engine if ctx else None, programme, day, ctx.settings.assess if ctx else None,
+            lead=lead))
     if by_lead:
         emit(accountability_rows(results), fmt,
              title=f"Trách nhiệm theo cơ quan chủ trì / Accountability — "
@@ -165,8 +168,9 @@ def rank_command(
 ) -> None:
     """Rank provinces or ministries on an indicator for a period (ties share a rank: 1, 2, 2,
     4), with the change of rank since the previous period (positive: moved up)."""
-    programme = load_for_cli(None, workspace).programme
-    ws = open_workspace(workspace, required=False)
-    rows = [r.to_dict() for r in rank(ws, programme, indicator, period, level)]
+    with workspace_context(workspace, required=False, migrate=False) as ctx:
+        programme = programme_of(ctx).programme
+        rows = [r.to_dict() for r in rank(ctx.engine if ctx else None, programme, indicator,
+                                          period, level)]
     emit(rows, fmt, ["rank", "orgunit", "name", "value", "previous_rank", "previous_value",
                      "change"], title=f"Xếp hạng / Ranking — {indicator} — {period}")

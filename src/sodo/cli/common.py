@@ -6,11 +6,12 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -19,7 +20,11 @@ from rich.table import Table
 from sodo.domain.orgunits import OrgUnitError
 from sodo.domain.periods import PeriodError
 from sodo.domain.problems import InputError
-from sodo.services.workspace import Workspace
+from sodo.services.settings import Settings
+
+if TYPE_CHECKING:
+    from sodo.services.catalogue import Catalogue
+    from sodo.services.context import AppContext
 
 console = Console()
 # Messages are never wrapped mid-line: scripts and tests read them.
@@ -28,7 +33,7 @@ err_console = Console(stderr=True, soft_wrap=True)
 WorkspaceOption = Annotated[
     Path | None,
     typer.Option("--workspace", "-w", envvar="SODO_WORKSPACE",
-                 help="Workspace folder (default: $SODO_WORKSPACE or the current folder)."),
+                 help="Workspace folder (default: $SODO_WORKSPACE, else the current folder or the nearest parent with sodo.toml)."),
 ]
 
 
@@ -64,10 +69,42 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def open_workspace(path: Path | None, required: bool = True) -> Workspace | None:
-    if required:
-        return Workspace.open(path)
-    return Workspace.default_or_none(path)
+def open_workspace(path: Path | None, required: bool = True) -> Settings | None:
+    """The workspace's settings (found as git finds a repository: ``--workspace``, else
+    ``$SODO_WORKSPACE``, else the current folder or a parent); None if there is none and
+    none is required. A workspace named explicitly must exist."""
+    if required or path is not None:
+        return Settings.open(path)
+    return Settings.default_or_none(None)
+
+
+@contextmanager
+def workspace_context(path: Path | None, *, required: bool = True,
+                      migrate: bool = True) -> Iterator[AppContext | None]:
+    """The application context of the workspace (its store migrated), or None when there is
+    no workspace and none is required."""
+    from sodo.services.context import AppContext
+
+    settings = open_workspace(path, required=required)
+    if settings is None:
+        yield None
+        return
+    ctx = AppContext(settings, migrate=migrate)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def programme_of(ctx: AppContext | None) -> Catalogue:
+    """The programme every command reads: the store's synced copy, else the workspace's
+    files, else the shipped programme."""
+    from sodo.services import catalogue
+
+    if ctx is None:
+        return catalogue.for_files(None)
+    with ctx.session() as session:
+        return catalogue.current_or_files(session, ctx.settings.programme_path())
 
 
 def emit(rows: Sequence[dict[str, Any]], fmt: OutputFormat, columns: Iterable[str] | None = None,

@@ -12,8 +12,8 @@ from sodo.cli.common import (
     WorkspaceOption,
     console,
     emit,
-    open_workspace,
     user_errors,
+    workspace_context,
 )
 
 VALUE_COLUMNS = ("indicator", "orgunit", "period", "value", "numerator", "denominator")
@@ -42,11 +42,14 @@ def register(app: typer.Typer) -> None:
 
         Incremental by default: only the months that new batches touched (and their quarter,
         half-year and year) are recomputed."""
-        from sodo.services.engine.compute import STORED_LEVELS, compute
+        from sodo.domain.permissions import Actor
+        from sodo.services.engine.compute import STORED_LEVELS
+        from sodo.services.records import compute_values
 
-        ws = open_workspace(workspace)
-        run = compute(ws, backend=backend, periods=period, full=full,
-                      levels=tuple(level) if level else STORED_LEVELS)
+        with workspace_context(workspace) as ctx:
+            assert ctx is not None
+            run = compute_values(ctx, Actor.cli(), backend=backend, periods=period, full=full,
+                                 levels=tuple(level) if level else STORED_LEVELS)
         row = run.to_dict()
         if fmt is OutputFormat.TABLE:
             if run.mode == "up-to-date":
@@ -77,27 +80,21 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOption = OutputFormat.TABLE,
     ) -> None:
         """Print stored values: indicator, orgunit, period, value, numerator, denominator."""
-        from sqlalchemy.orm import Session
-
         from sodo.domain.permissions import Actor
-        from sodo.services import value_query
-        from sodo.stores.operational.tables import make_engine
+        from sodo.services import values as value_service
 
-        ws = open_workspace(workspace)
         ou = list(orgunit or [])
         if level:
             ou.append(f"LEVEL-{level}")
         # The same query the API's /api/v1/values runs, as the operator at the console.
-        engine = make_engine(ws.database_url)
-        try:
-            with Session(engine) as session:
-                query = value_query.parse_query(session, ";".join(indicator),
-                                                ";".join(period or []), ";".join(ou),
-                                                allow_all=True)
-                rows, _ = value_query.query_values(session, Actor.cli(), query,
-                                                   limit=10_000_000)
-        finally:
-            engine.dispose()
+        with workspace_context(workspace) as ctx:
+            assert ctx is not None
+            with ctx.session() as session:
+                query = value_service.parse_query(session, ";".join(indicator),
+                                                  ";".join(period or []), ";".join(ou),
+                                                  allow_all=True)
+                rows, _ = value_service.query_values(session, Actor.cli(), query,
+                                                     limit=10_000_000)
         if not rows and fmt is OutputFormat.TABLE:
             hint = (" Giá trị cấp xã chỉ được lưu khi tính với --level commune. / Commune values "
                     "are stored only by 'sodo compute --level commune'.") if level == "commune" \

@@ -18,7 +18,7 @@ from sodo.cli.common import (
 )
 from sodo.cli.users import store_errors, store_session
 from sodo.domain.permissions import Actor
-from sodo.services import excel_forms, reporting, store_import
+from sodo.services import catalogue, excel_forms, reporting
 from sodo.services.programme import load_programme
 
 form_app = typer.Typer(help="Report forms and Excel templates (biểu mẫu báo cáo).",
@@ -33,7 +33,7 @@ def _sync_programme(session, workspace: Path | None) -> None:  # type: ignore[no
     """Bring the store's copy of the workspace programme up to date (no-op if unchanged)."""
     ws = open_workspace(workspace)
     assert ws is not None
-    store_import.import_programme(session, load_programme(ws.programme_path()), Actor.cli())
+    catalogue.sync(session, Actor.cli(), loaded=load_programme(ws.programme_path()))
     session.commit()
 
 

@@ -16,11 +16,16 @@ from sodo.cli.common import (
     WorkspaceOption,
     console,
     emit,
+    err_console,
     open_workspace,
+    programme_of,
     user_errors,
+    workspace_context,
 )
 from sodo.domain.orgunits import default_hierarchy
+from sodo.domain.permissions import Actor
 from sodo.domain.problems import InputError
+from sodo.services import catalogue
 from sodo.services.lint import has_errors, lint_programme
 from sodo.services.programme import LoadedProgramme, load_programme, programme_json_schema
 
@@ -35,8 +40,7 @@ def resolve_programme_path(path: Path | None, workspace: Path | None) -> Path | 
     """An explicit path wins; else the workspace's programme; else the shipped one (None)."""
     if path is not None:
         return path
-    # A workspace named by --workspace or $SODO_WORKSPACE must exist; the current folder may not.
-    ws = open_workspace(workspace, required=workspace is not None)
+    ws = open_workspace(workspace, required=False)
     return ws.programme_path() if ws else None
 
 
@@ -54,10 +58,17 @@ def check(
 ) -> None:
     """Load the programme and lint it: tasks against "6 rõ", targets against
     "Rõ ràng – Định lượng – Khả thi – Đột phá". Exit code 1 when there is an error."""
+    sync_state = None
     try:
         loaded = load_for_cli(path, workspace)
-        ws = open_workspace(workspace, required=False) if path is None else None
-        problems = lint_programme(loaded, store=ws)
+        with workspace_context(workspace if path is None else None,
+                               required=False, migrate=False) as ctx:
+            if ctx is not None and path is None:
+                with ctx.session() as session:
+                    sync_state = catalogue.status(session, loaded)
+                problems = lint_programme(loaded, store=ctx.engine)
+            else:
+                problems = lint_programme(loaded)
     except InputError as exc:
         if fmt is OutputFormat.TABLE:
             raise
@@ -78,8 +89,36 @@ def check(
         console.print(table)
         counts = Counter(str(p.severity) for p in problems)
         console.print(f"{counts['error']} error(s), {counts['warning']} warning(s)")
+    if sync_state is not None:
+        # Where machines read the findings the store's state goes to stderr, not the rows.
+        out = console if fmt is OutputFormat.TABLE else err_console
+        colour = "green" if sync_state.up_to_date else "yellow"
+        out.print(f"[{colour}]store:[/] {sync_state.message()}", highlight=False)
     if has_errors(problems):
         raise typer.Exit(1)
+
+
+@programme_app.command("sync")
+@user_errors
+def sync(
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Bring the store's copy of the workspace's programme up to date with its files (what
+    the web pages, the API and every command read); records what changed in the audit log."""
+    with workspace_context(workspace) as ctx:
+        assert ctx is not None
+        with ctx.session() as session:
+            result = catalogue.sync(session, Actor.cli(), ctx.settings.programme_path())
+            session.commit()
+    row = {"programme": result.programme, "import_id": result.import_id,
+           "added": len(result.added), "changed": len(result.changed),
+           "removed": len(result.removed), "unchanged": result.unchanged}
+    if fmt is OutputFormat.TABLE:
+        console.print(f"Đồng bộ chương trình / Programme synced — {result.summary()}",
+                      highlight=False)
+        return
+    emit([row], fmt)
 
 
 @programme_app.command("show")
@@ -89,7 +128,11 @@ def show(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Summary tables of the programme: indicators, targets, tasks and values."""
-    prog = load_for_cli(path, workspace).programme
+    if path is not None:
+        prog = load_programme(path).programme
+    else:
+        with workspace_context(workspace, required=False, migrate=False) as ctx:
+            prog = programme_of(ctx).programme
     hierarchy = default_hierarchy()
     console.print(f"[bold]{prog.name}[/] ({prog.code}) {prog.period}", highlight=False)
     if prog.name_en:

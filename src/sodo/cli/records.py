@@ -14,12 +14,13 @@ from sodo.cli.common import (
     WorkspaceOption,
     emit,
     err_console,
-    open_workspace,
     user_errors,
+    workspace_context,
 )
+from sodo.domain.permissions import Actor
+from sodo.services import records as record_service
 from sodo.services.generate import generate_file
-from sodo.services.intake import ingest_files, load_mapping
-from sodo.stores.records.base import open_record_store
+from sodo.services.intake import load_mapping
 
 BATCH_COLUMNS = ["batch", "dataset", "file", "rows", "inserted", "replaced", "months"]
 
@@ -43,9 +44,9 @@ def ingest(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Nạp bản ghi vào kho dữ liệu — load records (each file one batch, all or nothing)."""
-    ws = open_workspace(workspace)
     columns = load_mapping(mapping) if mapping else None
-    with open_record_store(ws, backend) as store, _progress() as bar:
+    with workspace_context(workspace) as ctx, _progress() as bar:
+        assert ctx is not None
         tasks: dict[str, int] = {}
 
         def report(file: str, step: int, steps: int, description: str) -> None:
@@ -54,7 +55,8 @@ def ingest(
             bar.update(tasks[file], completed=step, description=f"{Path(file).name}: "
                                                                  f"{description}")
 
-        batches = ingest_files(store, dataset, files, columns, progress=report)
+        batches = record_service.ingest(ctx, Actor.cli(), dataset, files, mapping=columns,
+                                        backend=backend, progress=report)
     rows = [b.to_dict() for b in batches]
     for row in rows:
         row["months"] = _months_summary(row["months"])

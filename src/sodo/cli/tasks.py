@@ -6,8 +6,15 @@ from typing import Annotated
 
 import typer
 
-from sodo.cli.common import FormatOption, OutputFormat, WorkspaceOption, emit, user_errors
-from sodo.cli.programme import load_for_cli
+from sodo.cli.common import (
+    FormatOption,
+    OutputFormat,
+    WorkspaceOption,
+    emit,
+    programme_of,
+    user_errors,
+    workspace_context,
+)
 from sodo.services.tasks import task_rows
 
 tasks_app = typer.Typer(help="Tasks of the programme (the \"6 rõ\").", no_args_is_help=True)
@@ -26,7 +33,8 @@ def list_tasks(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """List the programme's tasks with lead, partners, deadline, deliverable and source."""
-    programme = load_for_cli(None, workspace).programme
+    with workspace_context(workspace, required=False, migrate=False) as ctx:
+        programme = programme_of(ctx).programme
     rows = task_rows(programme, lead=lead)
     if fmt is OutputFormat.TABLE:
         # People read the table: names and Vietnamese dates instead of codes and ISO dates.

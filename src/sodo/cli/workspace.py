@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from sodo.cli.common import console, user_errors
-from sodo.services.workspace import CONFIG_NAME, init_workspace
+from sodo.services.settings import CONFIG_NAME, init_workspace
 
 
 def register(app: typer.Typer) -> None:

@@ -1,69 +1,29 @@
-"""The FastAPI application: the JSON API under ``/api/v1`` plus, when present, the web pages.
-
-``create_app`` includes every module of ``sodo.api.routes`` that defines ``router``, the web
-router ``sodo.web.routes.router`` if that module exists, and static files from
-``sodo/web/static`` at ``/static``.
+"""The HTTP application, the composition root of the server: one :class:`Settings`, one
+:class:`AppContext` (the stores, the clock, the per-version cache) on ``app.state.ctx``, the
+JSON API under ``/api/v1`` (every module of :mod:`sodo.api.routes` with a ``router``) and the
+web pages (:mod:`sodo.web`), which share the plumbing of :mod:`sodo.http.deps`.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-import os
 import pkgutil
-import secrets
-from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
-from fastapi.staticfiles import StaticFiles
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
-from sqlalchemy.pool import QueuePool
 
+from sodo.domain.permissions import Actor
+from sodo.domain.problems import InputError
 from sodo.http import problems
-from sodo.http.deps import CSRF_COOKIE, _set_csrf_cookie
-from sodo.services.workspace import Workspace
-from sodo.stores.operational.migrate import upgrade
-from sodo.stores.operational.tables import make_engine
+from sodo.http.deps import CSRF_COOKIE, set_csrf_cookie
+from sodo.services import catalogue
+from sodo.services.context import AppContext
+from sodo.services.programme import load_programme
+from sodo.services.settings import Settings
 
 API_PREFIX = "/api/v1"
-log = logging.getLogger("sodo.api")
-
-
-def _secret_key(workspace: Workspace | None) -> str:
-    """``SODO_SECRET_KEY``, else a key kept in the workspace (made once), else a random one
-    (sessions then end when the process stops)."""
-    key = os.environ.get("SODO_SECRET_KEY")
-    if key:
-        return key
-    if workspace is not None:
-        path = workspace.root / ".sodo-secret"
-        if not path.exists():
-            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-            path.chmod(0o600)
-        return path.read_text(encoding="utf-8").strip()
-    return secrets.token_urlsafe(48)
-
-
-# Connections per worker. More than the thread pool's 40 threads, so that threads waiting for
-# a connection can never hold up every connection (sessions return theirs at the end of a
-# request, which needs a free thread).
-POOL_SIZE, POOL_OVERFLOW = 10, 40
-
-
-def _web_engine(url: str) -> Engine:
-    """The store's engine (``make_engine``: SQLite pragmas, URL spelling) with a connection
-    pool sized for a web worker; a local SQLite file needs no liveness ping per checkout."""
-    engine = make_engine(url)
-    pool = engine.pool
-    if isinstance(pool, QueuePool):
-        engine.pool = QueuePool(
-            pool._creator, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
-            pre_ping=engine.dialect.name != "sqlite", timeout=pool._timeout,
-            recycle=pool._recycle, reset_on_return=pool._reset_on_return,
-            _dispatch=pool.dispatch, dialect=pool._dialect)  # keeps the connect listeners
-    return engine
+log = logging.getLogger("sodo.http")
 
 
 def _route_modules() -> list[object]:
@@ -77,33 +37,32 @@ def _route_modules() -> list[object]:
     return modules
 
 
-def create_app(workspace: Workspace | None = None, database_url: str | None = None,
-               *, migrate: bool = True, import_programme: bool = True,
+def create_app(workspace: Settings | None = None, database_url: str | None = None,
+               *, migrate: bool = True, sync_programme: bool = True,
                include_web: bool = True) -> FastAPI:
-    """The sodo application over the operational store at ``database_url`` (default: the
-    workspace's). The store is migrated to the latest schema and, with a workspace, its
-    programme imported (a no-op when unchanged). ``include_web=False`` serves the API alone."""
-    if workspace is None and database_url is None:
-        workspace = Workspace.default_or_none()
-    url = database_url or (workspace.database_url if workspace else None) \
-        or os.environ.get("SODO_DATABASE_URL")
-    if not url:
-        raise ValueError("no database: pass a workspace or a database URL "
-                         "(or set SODO_DATABASE_URL)")
-    if migrate:
-        upgrade(url)
-    engine = _web_engine(url)
+    """The sodo application over a workspace (default: the one found from the environment
+    and the current folder) or a bare operational store at ``database_url``. The store is
+    migrated to the latest schema; on its first start with a workspace the programme's files
+    are synced into it (later edits need ``sodo programme sync``)."""
+    settings = workspace
+    if settings is None and database_url is None:
+        settings = Settings.default_or_none()
+    if settings is None:
+        if database_url is None:
+            raise ValueError("no database: pass a workspace or a database URL "
+                             "(or set SODO_DATABASE_URL / SODO_WORKSPACE)")
+        settings = Settings.for_database(database_url)
+    elif database_url is not None:
+        settings = Settings(**{**settings.__dict__, "database_url": database_url})
+    ctx = AppContext(settings, web=True, migrate=migrate)
     app = FastAPI(title="sodo API", version="1",
                   description="Số đo — measured results of the national digital-transformation "
                   "programme: programmes, org units, indicators, targets, tasks, report forms, "
                   "submissions and indicator values.",
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs",
                   redoc_url=None)
-    app.state.workspace = workspace
-    app.state.database_url = url
-    app.state.engine = engine
-    app.state.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
-    app.state.secret_key = _secret_key(workspace)
+    app.state.ctx = ctx
+    app.state.secret_key = settings.session_secret()
     problems.install(app)
 
     @app.middleware("http")
@@ -113,50 +72,41 @@ def create_app(workspace: Workspace | None = None, database_url: str | None = No
         secret = getattr(request.state, "csrf_secret", None)
         if secret and request.cookies.get(CSRF_COOKIE) != secret \
                 and CSRF_COOKIE not in response.headers.get("set-cookie", ""):
-            _set_csrf_cookie(response, request, secret)
+            set_csrf_cookie(response, request, secret)
         return response
 
     for module in _route_modules():
         # Any route can meet a bad token (401), a missing CSRF token (403) or bad input (422).
         app.include_router(module.router, prefix=API_PREFIX,  # type: ignore[attr-defined]
                            responses=problems.problem_responses(401, 403, 422))
-    web = None
     if include_web:
-        try:
-            web = importlib.import_module("sodo.web.routes")
-        except ModuleNotFoundError as exc:
-            if exc.name != "sodo.web.routes":
-                raise
-    if web is not None and getattr(web, "router", None) is not None:
-        app.include_router(web.router)
-        # HTML error pages in the user's language outside /api (the API keeps its problems)
-        install_error_pages = getattr(web, "install_error_pages", None)
-        if install_error_pages is not None:
-            install_error_pages(app)
-    static = Path(__file__).resolve().parent.parent / "web" / "static"
-    if static.is_dir():
-        app.mount("/static", StaticFiles(directory=static), name="static")
-    if workspace is not None and import_programme:
-        _import_workspace_programme(app, workspace)
+        from sodo.web.app import install_web
+
+        install_web(app)
+    if settings.root is not None and sync_programme:
+        _first_sync(ctx)
     return app
 
 
-def _import_workspace_programme(app: FastAPI, workspace: Workspace) -> None:
-    from sodo.domain.permissions import Actor
-    from sodo.domain.problems import InputError
-    from sodo.services import store_import
-    from sodo.services.programme import load_programme
-
+def _first_sync(ctx: AppContext) -> None:
+    """Sync the workspace's programme when the store holds none yet; say when the files are
+    newer than the store's copy (an edit is published with ``sodo programme sync``)."""
     try:
-        loaded = load_programme(workspace.programme_path())
+        loaded = load_programme(ctx.settings.programme_path())
     except InputError as exc:
-        log.warning("programme not imported: %s", exc.summary)
+        log.warning("programme not synced: %s", exc.summary)
         return
-    with app.state.sessionmaker() as session:
+    with ctx.session() as session:
+        state = catalogue.status(session, loaded)
+        if state.in_store:
+            if not state.up_to_date:
+                log.warning("programme files changed since the last sync: %s",
+                            state.message())
+            return
         try:
-            store_import.import_programme(session, loaded, Actor.system())
+            catalogue.sync(session, Actor.system("first start"), loaded=loaded)
             session.commit()
         except IntegrityError:
-            # Several workers starting together: another one imported it first.
+            # Several workers starting together: another one synced it first.
             session.rollback()
-            log.info("programme imported by another worker")
+            log.info("programme synced by another worker")

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from sodo.domain.permissions import Actor, Forbidden, NotAuthenticated, Role
 from sodo.services import accounts
+from sodo.services.context import AppContext
 from sodo.stores.operational.models import User
 
 SESSION_COOKIE = "sodo_session"
@@ -48,7 +49,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     The session is made and closed on the event loop (closing only hands the connection back,
     it never waits), but used only in the thread pool, by sync routes: a loop blocked waiting
     for a pooled connection could not run the teardown that returns one."""
-    session: Session = request.app.state.sessionmaker()
+    session: Session = request.app.state.ctx.sessionmaker()
     try:
         yield session
     except BaseException:
@@ -59,6 +60,14 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 
 
 DB = Annotated[Session, Depends(get_db)]
+
+
+def get_ctx(request: Request) -> AppContext:
+    """The application context the app was composed with (settings, stores, clock)."""
+    return request.app.state.ctx
+
+
+Ctx = Annotated[AppContext, Depends(get_ctx)]
 
 
 def client_ip(request: Request) -> str:
@@ -84,7 +93,7 @@ def login_session(response: Response, request: Request, user: User) -> None:
     response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_MAX_AGE, httponly=True,
                         samesite="lax", secure=_is_https(request), path="/")
     # A fresh CSRF secret on login, so a token planted before sign-in is worthless after it.
-    _set_csrf_cookie(response, request, secrets.token_urlsafe(24))
+    set_csrf_cookie(response, request, secrets.token_urlsafe(24))
 
 
 def logout_session(response: Response, request: Request) -> None:
@@ -110,7 +119,7 @@ def _session_actor(request: Request, db: Session) -> Actor | None:
 
 # -- CSRF ---------------------------------------------------------------------------------
 
-def _set_csrf_cookie(response: Response, request: Request, secret: str) -> None:
+def set_csrf_cookie(response: Response, request: Request, secret: str) -> None:
     request.state.csrf_secret = secret
     response.set_cookie(CSRF_COOKIE, secret, max_age=SESSION_MAX_AGE, httponly=True,
                         samesite="lax", secure=_is_https(request), path="/")

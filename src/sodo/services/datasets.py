@@ -8,7 +8,7 @@ add more.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
@@ -17,6 +17,11 @@ from ruamel.yaml.error import YAMLError
 from sodo.domain.datasets import Dataset
 from sodo.domain.problems import InputError, Problem
 from sodo.services.programme import default_programme_path
+from sodo.stores.records.base import RecordStore
+from sodo.stores.records.registry import open_store
+
+if TYPE_CHECKING:
+    from sodo.services.settings import Settings
 from sodo.services.yaml_source import node_position, plain
 
 DATASETS_FOLDER = "datasets"
@@ -84,3 +89,15 @@ def get_dataset(code: str, path: str | Path | None = None) -> Dataset:
 def _line_of(body: Any, loc: tuple[Any, ...]) -> int | None:
     """1-based line of the deepest YAML node named by a pydantic error location."""
     return node_position(body, loc)[0]
+
+
+def open_record_store(settings: Settings, backend: str | None = None,
+                      datasets: dict[str, Dataset] | None = None) -> RecordStore:
+    """Open the workspace's record store (``backend`` overrides the workspace's setting)."""
+    declared = datasets if datasets is not None else load_datasets(settings.programme_path())
+    return open_store(settings.records_location(backend), declared)
+
+
+def store_key(settings: Settings, backend: str | None = None) -> str:
+    """What identifies the store's contents, so cached sums of another store are not reused."""
+    return settings.records_location(backend)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sodo.services.workspace import Workspace, init_workspace
+from sodo.services.settings import Settings, init_workspace
 
 DEMO_PASSWORD = "sodo-demo-2026"
 # (username, role, org unit, display name)
@@ -64,11 +64,11 @@ def demo_is_built(path: Path, rows: int) -> DemoSummary | None:
 def build_demo(path: str | Path, rows: int = 1_000_000, seed: int = 2026,
                step: Step = _quiet, rebuild: bool = False) -> DemoSummary:
     """Build (or reuse, when already built with the same size) the demo workspace at ``path``."""
+    from sodo.domain.permissions import Actor
     from sodo.domain.problems import InputError
-    from sodo.services.engine.compute import compute
+    from sodo.services import records
+    from sodo.services.context import AppContext
     from sodo.services.generate import generate_file
-    from sodo.services.intake import ingest_files
-    from sodo.stores.records.base import open_record_store
 
     root = Path(path).resolve()
     if not rebuild and (done := demo_is_built(root, rows)) is not None:
@@ -97,32 +97,31 @@ def build_demo(path: str | Path, rows: int = 1_000_000, seed: int = 2026,
                    generate_file("feedback", feedback_rows, FIRST_MONTH, LAST_MONTH, seed + 1,
                                  inputs / "feedback.parquet")))
 
-    def ingest() -> None:
-        store = open_record_store(ws)
-        try:
-            ingest_files(store, "dossiers", [inputs / "dossiers.parquet"])
-            ingest_files(store, "feedback", [inputs / "feedback.parquet"])
-        finally:
-            store.close()
-
-    timed("ingest", "Validating and ingesting the records", ingest)
     timed("store", "Creating the operational store, importing the programme and the accounts",
           lambda: prepare_store(ws))
-    run = timed("compute", "Computing every indicator and the 766 index", lambda: compute(ws))
+    demo = Actor.system("demo")
+    with AppContext(ws) as ctx:
+        timed("ingest", "Validating and ingesting the records",
+              lambda: (records.ingest(ctx, demo, "dossiers", [inputs / "dossiers.parquet"],
+                                      channel="demo"),
+                       records.ingest(ctx, demo, "feedback", [inputs / "feedback.parquet"],
+                                      channel="demo")))
+        run = timed("compute", "Computing every indicator and the 766 index",
+                    lambda: records.compute_values(ctx, demo))
     summary = DemoSummary(str(root), rows, feedback_rows,
                           getattr(run, "value_count", 0), timings)
     (root / MARKER).write_text(json.dumps(asdict(summary), ensure_ascii=False), encoding="utf-8")
     return summary
 
 
-def prepare_store(ws: Workspace) -> None:
+def prepare_store(ws: Settings) -> None:
     """Migrate the operational store, import the programme and add the demo accounts."""
     from sqlalchemy.orm import Session
 
     from sodo.domain.permissions import Actor
     from sodo.services.accounts import create_user
+    from sodo.services.catalogue import sync
     from sodo.services.programme import load_programme
-    from sodo.services.store_import import import_programme
     from sodo.stores.operational.migrate import upgrade
     from sodo.stores.operational.tables import make_engine
 
@@ -130,7 +129,7 @@ def prepare_store(ws: Workspace) -> None:
     engine = make_engine(ws.database_url)
     try:
         with Session(engine) as session:
-            import_programme(session, load_programme(ws.programme_path()), Actor.system("demo"))
+            sync(session, Actor.system("demo"), ws.programme_path())
             for username, role, orgunit, name in DEMO_USERS:
                 create_user(session, Actor.system("demo"), username, DEMO_PASSWORD, role,
                             orgunit=orgunit, display_name=name)
@@ -154,10 +153,9 @@ def seed_reported_history(engine: object, programme: object, seed: int = 2026) -
     import zlib
 
     import numpy as np
-    from sqlalchemy import insert
 
     from sodo.domain.programme import Obtained, Programme
-    from sodo.stores.operational.tables import indicator_value, utcnow
+    from sodo.stores.operational import values as values_repo
 
     prog: Programme = programme  # type: ignore[assignment]
     with_values = {v.indicator for v in prog.values}
@@ -188,8 +186,7 @@ def seed_reported_history(engine: object, programme: object, seed: int = 2026) -
             rows.append({"indicator": code, "orgunit": "VN", "period": str(year),
                          "period_type": "year", "category": "", "value": float(value),
                          "origin": "reported", "state": "approved", "source": DEMO_SOURCE,
-                         "note": "synthetic demo value", "updated_at": utcnow()})
+                         "note": "synthetic demo value"})
     if rows:
-        with engine.begin() as conn:  # type: ignore[attr-defined]
-            conn.execute(insert(indicator_value), rows)
+        values_repo.add_values(engine, rows)  # type: ignore[arg-type]
     return len(rows)

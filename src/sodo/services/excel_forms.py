@@ -25,19 +25,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy.orm import Session
 
+from sodo.domain.forms import ReportForm, ValueInput
 from sodo.domain.orgunits import default_hierarchy
 from sodo.domain.periods import Period
 from sodo.domain.permissions import Action, Actor, allows, require
 from sodo.domain.problems import InputError, Problem
 from sodo.domain.text import nfc
-from sodo.services.reporting import (
-    ReportForm,
-    ValueInput,
-    get_form,
-    indicator_names,
-    save_draft,
-    submit,
-)
+from sodo.services.reporting import get_form, indicator_names, save_draft, submit
 from sodo.stores.operational.models import Submission
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -412,7 +406,9 @@ def read_upload(session: Session, data: bytes, filename: str,
 def import_upload(session: Session, actor: Actor, data: bytes, filename: str, *,
                   form_code: str | None = None, submit_after: bool = False) -> list[Submission]:
     """Validate an uploaded template and save each unit's values as its draft (and submit
-    them if asked) — all units or none: the caller commits only if this returns."""
+    them if asked) — all units or none: the caller commits only if this returns. Someone who
+    may report for no unit is refused before the workbook is opened."""
+    require(actor, Action.REPORT, actor.orgunit)
     parsed = read_upload(session, data, filename, form_code)
     for unit in parsed.values:
         require(actor, Action.REPORT, unit)

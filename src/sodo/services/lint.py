@@ -41,9 +41,11 @@ def lint_programme(loaded: LoadedProgramme, hierarchy: Hierarchy | None = None,
                    today: date | None = None, store: object = None) -> list[Problem]:
     """All lint findings for a loaded programme, errors first, each with its position.
 
-    ``store`` (a workspace, engine or database URL) adds the store's observed values to the
-    programme's own when judging whether targets are feasible and breakthrough."""
-    from sodo.services.assess.quality import plan_quality_history, plan_quality_problems
+    ``store`` (an engine or session of the operational store) adds the store's observed
+    values to the programme's own when judging whether targets are feasible and
+    breakthrough."""
+    from sodo.domain.assessment.plan_quality import plan_quality_problems
+    from sodo.services.assessment import plan_history
 
     hierarchy = hierarchy or default_hierarchy()
     today = today or date.today()
@@ -55,7 +57,7 @@ def lint_programme(loaded: LoadedProgramme, hierarchy: Hierarchy | None = None,
     for target in prog.targets:
         problems += [_locate(loaded, "targets", target.id, f"target {target.id}", p)
                      for p in target_findings(target, prog, today)]
-    history = plan_quality_history(store, prog)  # type: ignore[arg-type]
+    history = plan_history(store, prog)  # type: ignore[arg-type]
     problems += plan_quality_problems(prog, history, loaded=loaded)
     return sorted(problems, key=lambda p: (p.severity != ERROR, p.file, p.line or 0))
 
@@ -121,7 +123,7 @@ def task_findings(task: Task, hierarchy: Hierarchy) -> list[Finding]:
 
 def target_findings(target: Target, programme: Programme, today: date) -> list[Finding]:
     """The "Rõ ràng – Định lượng" check of one target (feasibility and breakthrough need
-    history: :mod:`sodo.services.assess.quality`)."""
+    history: :mod:`sodo.domain.assessment.plan_quality`)."""
     out: list[Finding] = []
     try:
         indicator = programme.indicator(target.indicator)

@@ -11,19 +11,27 @@ the audit log.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any, Literal
+from datetime import date
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import delete, func, or_, select
+from pydantic import ValidationError
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from sodo.domain.orgunits import NATION_CODE, OrgUnitLevel, default_hierarchy
-from sodo.domain.periods import Period, PeriodError, PeriodType
+from sodo.domain.forms import (
+    EDITABLE,
+    STATES,
+    ReportForm,
+    ValueInput,
+    check_values,
+)
+from sodo.domain.orgunits import NATION_CODE, default_hierarchy
+from sodo.domain.periods import Period, PeriodError
 from sodo.domain.permissions import Action, Actor, Conflict, Forbidden, NotFound, allows, require
 from sodo.domain.problems import InputError, Problem
 from sodo.domain.text import nfc
 from sodo.services import audit
+from sodo.stores.operational import values as values_repo
 from sodo.stores.operational.models import (
     ProgrammeItem,
     ProgrammeRow,
@@ -31,101 +39,6 @@ from sodo.stores.operational.models import (
     SubmissionValue,
     utcnow,
 )
-from sodo.stores.operational.tables import indicator_value
-
-STATES = ("draft", "submitted", "returned", "approved")
-EDITABLE = ("draft", "returned")
-
-
-class FormIndicator(BaseModel):
-    """One indicator a form asks for, with the checks its cells must pass."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    code: str
-    label: str = Field("", description="Row label if not the indicator's name.")
-    required: bool = True
-    min: float | None = None
-    max: float | None = None
-    integer: bool = False
-    ratio: bool = Field(False, description="Ask for numerator and denominator; value = n/d×100.")
-
-
-class ReportForm(BaseModel):
-    """A periodic report (biểu mẫu báo cáo): which indicators, which units report, for which
-    period type, when it opens and when it is due."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
-    name: str
-    name_en: str = ""
-    description: str = ""
-    period_type: Literal["month", "quarter", "half", "year"]
-    level: Literal["ministry", "province", "commune"] | None = Field(
-        None, description="Every unit of this level reports.")
-    orgunits: list[str] = Field([], description="Units that report, if not a whole level.")
-    indicators: list[FormIndicator] = Field(min_length=1)
-    opens_days: int = Field(-10, description="Opens this many days after the period's last "
-                            "day (negative: before it ends).")
-    due_days: int = Field(15, ge=0, description="Due this many days after the data cut-off.")
-    due_in_working_days: bool = Field(False, description="Count due_days as working days "
-                                      "(Monday–Friday), as Decree 09/2019 does.")
-    cutoff_day: int | None = Field(None, ge=1, le=28, description="Data cut-off day of the "
-                                   "month (Decree 09/2019: 14 — a month runs 15th to 14th, the "
-                                   "year 15/12 to 14/12); none = calendar periods.")
-    source: str = ""
-
-    @field_validator("name", "name_en", "description")
-    @classmethod
-    def _nfc(cls, value: str) -> str:
-        return nfc(value)
-
-    def indicator(self, code: str) -> FormIndicator:
-        for item in self.indicators:
-            if item.code == code:
-                return item
-        raise KeyError(code)
-
-    def check_period(self, period_id: str) -> Period:
-        period = Period.parse(period_id)
-        if period.type != PeriodType(self.period_type):
-            raise InputError(f"form '{self.code}' is reported by {self.period_type}, "
-                             f"not for period '{period.id}' ({period.type})")
-        return period
-
-    def window(self, period: Period) -> tuple[date, date]:
-        """The dates whose data the report covers (the cut-off window)."""
-        if self.cutoff_day is None:
-            return period.start, period.end
-        end = period.end.replace(day=self.cutoff_day)
-        start = (period.start - timedelta(days=1)).replace(day=self.cutoff_day) \
-            + timedelta(days=1)
-        return start, end
-
-    def opens_on(self, period: Period) -> date:
-        return self.window(period)[1] + timedelta(days=self.opens_days)
-
-    def due_on(self, period: Period) -> date:
-        day = self.window(period)[1]
-        if not self.due_in_working_days:
-            return day + timedelta(days=self.due_days)
-        left = self.due_days
-        while left > 0:
-            day += timedelta(days=1)
-            if day.weekday() < 5:
-                left -= 1
-        return day
-
-    def reporting_units(self, on: date | None = None) -> list[str]:
-        hierarchy = default_hierarchy()
-        if self.orgunits:
-            return list(self.orgunits)
-        if self.level:
-            return [u.code for u in hierarchy.at_level(OrgUnitLevel(self.level),
-                                                        on=on or date.today())]
-        return [NATION_CODE]
-
 
 # -- forms from the programme -----------------------------------------------------------
 
@@ -231,69 +144,6 @@ def indicator_names(session: Session) -> dict[str, dict[str, Any]]:
 
 # -- submissions --------------------------------------------------------------------------
 
-@dataclass
-class ValueInput:
-    """One reported cell: indicator (× category) → value, or numerator and denominator."""
-
-    indicator: str
-    value: float | None = None
-    numerator: float | None = None
-    denominator: float | None = None
-    category: str = ""
-    note: str = ""
-    where: str = ""  # e.g. "Báo cáo!D5", so errors can name the cell
-
-
-def check_values(form: ReportForm, values: list[ValueInput], *, complete: bool = False,
-                 file: str = "") -> list[Problem]:
-    """Every problem with ``values`` for ``form``; ``complete`` also requires every required
-    indicator to be present (at submission)."""
-    problems: list[Problem] = []
-    seen: set[tuple[str, str]] = set()
-
-    def bad(v: ValueInput, message: str, rule: str) -> None:
-        problems.append(Problem(message, file, None, None, rule=rule,
-                                object=v.where or f"{v.indicator}"))
-
-    for v in values:
-        try:
-            spec = form.indicator(v.indicator)
-        except KeyError:
-            bad(v, f"indicator '{v.indicator}' is not on form '{form.code}'", "indicator")
-            continue
-        if (v.indicator, v.category) in seen:
-            bad(v, f"indicator '{v.indicator}' given twice", "duplicate")
-            continue
-        seen.add((v.indicator, v.category))
-        if spec.ratio and v.value is None and v.numerator is not None \
-                and v.denominator is not None:
-            if v.denominator <= 0:
-                bad(v, "denominator must be greater than 0", "range")
-                continue
-            if v.numerator < 0 or v.numerator > v.denominator:
-                bad(v, "numerator must be between 0 and the denominator", "range")
-                continue
-            v.value = round(v.numerator / v.denominator * 100, 6)
-        if v.value is None:
-            continue
-        if v.value != v.value or v.value in (float("inf"), float("-inf")):
-            bad(v, "not a finite number", "type")
-            continue
-        if spec.integer and float(v.value) != int(v.value):
-            bad(v, f"'{v.indicator}' must be a whole number", "type")
-        if spec.min is not None and v.value < spec.min:
-            bad(v, f"'{v.indicator}' must be at least {spec.min:g} (got {v.value:g})", "range")
-        if spec.max is not None and v.value > spec.max:
-            bad(v, f"'{v.indicator}' must be at most {spec.max:g} (got {v.value:g})", "range")
-    if complete:
-        given = {v.indicator for v in values if v.value is not None}
-        for spec in form.indicators:
-            if spec.required and spec.code not in given:
-                problems.append(Problem(f"required indicator '{spec.code}' has no value", file,
-                                        rule="required", object=spec.code))
-    return problems
-
-
 def _snapshot(sub: Submission) -> dict[str, Any]:
     return {"form": sub.form, "orgunit": sub.orgunit, "period": sub.period,
             "version": sub.version, "state": sub.state, "late": sub.late,
@@ -367,10 +217,17 @@ def save_draft(session: Session, actor: Actor, form_code: str, orgunit: str, per
     return sub
 
 
-def _load(session: Session, submission_id: int) -> Submission:
+def _load(session: Session, submission_id: int, actor: Actor | None = None) -> Submission:
+    """The submission; with ``actor``, one they may see (else :class:`NotFound`, the same
+    answer as for an id that does not exist, so drafts cannot be found by guessing)."""
     sub = session.get(Submission, submission_id,
                       options=[selectinload(Submission.values)])
     if sub is None:
+        raise NotFound(f"no submission {submission_id}")
+    if actor is not None and sub.state != "approved" \
+            and not allows(actor, Action.READ_DRAFT, sub.orgunit):
+        if not actor.is_authenticated:
+            require(actor, Action.READ_DRAFT, sub.orgunit)
         raise NotFound(f"no submission {submission_id}")
     return sub
 
@@ -379,20 +236,14 @@ def get_submission(session: Session, actor: Actor, submission_id: int) -> Submis
     """A submission the actor may read: approved ones are public, others need read-draft
     rights on the unit. An unreadable draft is reported as not found, so its existence does
     not leak."""
-    sub = _load(session, submission_id)
-    if sub.state == "approved":
-        require(actor, Action.READ_PUBLIC)
-    elif not allows(actor, Action.READ_DRAFT, sub.orgunit):
-        if not actor.is_authenticated:
-            require(actor, Action.READ_DRAFT, sub.orgunit)
-        raise NotFound(f"no submission {submission_id}")
-    return sub
+    require(actor, Action.READ_PUBLIC)
+    return _load(session, submission_id, actor)
 
 
 def submit(session: Session, actor: Actor, submission_id: int,
            today: date | None = None) -> Submission:
     """Send a draft for approval; it must be complete. After the due date it is marked late."""
-    sub = _load(session, submission_id)
+    sub = _load(session, submission_id, actor)
     require(actor, Action.REPORT, sub.orgunit)
     if sub.state not in EDITABLE:
         raise Conflict(f"submission {sub.id} is {sub.state}; only a draft can be submitted")
@@ -420,7 +271,7 @@ def _ident(sub: Submission) -> str:
 def approve(session: Session, actor: Actor, submission_id: int) -> Submission:
     """Approve a submitted report: its values are locked and published to ``indicator_value``.
     Whoever submitted a report cannot approve it."""
-    sub = _load(session, submission_id)
+    sub = _load(session, submission_id, actor)
     require(actor, Action.APPROVE, sub.orgunit)
     if sub.state != "submitted":
         raise Conflict(f"submission {sub.id} is {sub.state}; only a submitted report can be "
@@ -445,7 +296,7 @@ def approve(session: Session, actor: Actor, submission_id: int) -> Submission:
 def return_submission(session: Session, actor: Actor, submission_id: int,
                       comment: str) -> Submission:
     """Send a submitted report back to its unit with a comment saying what to fix."""
-    sub = _load(session, submission_id)
+    sub = _load(session, submission_id, actor)
     require(actor, Action.APPROVE, sub.orgunit)
     if sub.state != "submitted":
         raise Conflict(f"submission {sub.id} is {sub.state}; only a submitted report can be "
@@ -463,20 +314,13 @@ def return_submission(session: Session, actor: Actor, submission_id: int,
 
 
 def _publish(session: Session, sub: Submission) -> None:
-    period_type = str(Period.parse(sub.period).type)
-    source = f"form {sub.form} v{sub.version} approved by {sub.decided_by}"
-    for v in sub.values:
-        session.execute(delete(indicator_value).where(
-            indicator_value.c.indicator == v.indicator, indicator_value.c.orgunit == sub.orgunit,
-            indicator_value.c.period == sub.period, indicator_value.c.category == v.category,
-            indicator_value.c.origin == "reported"))
-        if v.value is None:
-            continue
-        session.execute(indicator_value.insert().values(
-            indicator=v.indicator, orgunit=sub.orgunit, period=sub.period,
-            period_type=period_type, category=v.category, value=v.value,
-            numerator=v.numerator, denominator=v.denominator, origin="reported",
-            state="approved", source=source, note=v.note, updated_at=utcnow()))
+    """The approved report's values become the unit's reported figures (values repository)."""
+    values_repo.publish_reported(
+        session, sub.orgunit, sub.period,
+        [{"indicator": v.indicator, "category": v.category, "value": v.value,
+          "numerator": v.numerator, "denominator": v.denominator, "note": v.note}
+         for v in sub.values],
+        source=f"form {sub.form} v{sub.version} approved by {sub.decided_by}")
 
 
 def _visible(stmt: Any, actor: Actor) -> Any:

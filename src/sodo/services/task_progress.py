@@ -7,11 +7,13 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from sodo.domain.assessment.tasks import ProgressStatus, TaskProgress
 from sodo.domain.permissions import Action, Actor, Forbidden, NotFound, allows, require
 from sodo.domain.problems import InputError, Problem
 from sodo.domain.text import nfc
@@ -19,10 +21,8 @@ from sodo.services import audit
 from sodo.services.excel_forms import inspect_zip
 from sodo.stores.operational.models import EvidenceFile, ProgrammeItem, ProgrammeRow, TaskUpdate
 
-STATUSES = ("not_started", "in_progress", "done")
-STATUS_LABELS = {"not_started": ("Chưa thực hiện", "Not started"),
-                 "in_progress": ("Đang thực hiện", "In progress"),
-                 "done": ("Đã hoàn thành", "Done")}
+VIETNAM = timezone(timedelta(hours=7))
+STATUSES = tuple(str(s) for s in ProgressStatus)
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 EVIDENCE_TYPES = {  # extension → media type; the content must match too
     ".pdf": "application/pdf",
@@ -138,20 +138,67 @@ def report_progress(session: Session, actor: Actor, task_id: str, status: str,
 
 
 def task_updates(session: Session, actor: Actor, task_id: str) -> list[TaskUpdate]:
-    """The progress history of a task, newest first (public: progress is published)."""
+    """The progress history of a task, newest first — the order of :func:`latest_updates`
+    (public: progress is published)."""
     require(actor, Action.READ_PUBLIC)
     get_task(session, task_id)
     return list(session.scalars(select(TaskUpdate).where(TaskUpdate.task == task_id)
                                 .options(selectinload(TaskUpdate.evidence))
-                                .order_by(TaskUpdate.id.desc())))
+                                .order_by(TaskUpdate.at.desc(), TaskUpdate.id.desc())))
 
 
-def latest_updates(session: Session) -> dict[str, TaskUpdate]:
-    """The latest update of every task that has one (for boards and the assessment)."""
-    out: dict[str, TaskUpdate] = {}
-    for row in session.scalars(select(TaskUpdate).order_by(TaskUpdate.id)):
-        out[row.task] = row
-    return out
+def _history(session: Session, programme_code: str = "", as_of: date | None = None
+             ) -> dict[str, list[TaskUpdate]]:
+    """Every task's updates in the order they were made (time, then id), up to ``as_of`` (a
+    Vietnam calendar day): the one ordering "latest update" means everywhere."""
+    stmt = select(TaskUpdate)
+    if programme_code:
+        stmt = stmt.where(TaskUpdate.programme.in_([programme_code, ""]))
+    history: dict[str, list[TaskUpdate]] = {}
+    for row in session.scalars(stmt.order_by(TaskUpdate.task, TaskUpdate.at, TaskUpdate.id)):
+        day = local_date(row.at)
+        if as_of is not None and day is not None and day > as_of:
+            continue
+        history.setdefault(row.task, []).append(row)
+    return history
+
+
+def latest_updates(session: Session, programme_code: str = "") -> dict[str, TaskUpdate]:
+    """The latest update of every task that has one (for boards and the task API)."""
+    return {task: rows[-1] for task, rows in _history(session, programme_code).items()}
+
+
+def progress_by_task(session: Session, programme_code: str = "",
+                     as_of: date | None = None) -> dict[str, TaskProgress]:
+    """The latest progress of each task as known at ``as_of``, for the assessment. A task's
+    done date is the first update of the run of ``done`` updates it ends with (a reopened
+    task is not done)."""
+    progress: dict[str, TaskProgress] = {}
+    for task_id, rows in _history(session, programme_code, as_of).items():
+        last = rows[-1]
+        done_on = None
+        if str(last.status).lower() == "done":
+            first_done = last
+            for row in reversed(rows):
+                if str(row.status).lower() != "done":
+                    break
+                first_done = row
+            done_on = local_date(first_done.at)
+        progress[task_id] = TaskProgress(
+            status=str(last.status), percent=last.percent, done_on=done_on,
+            updated_on=local_date(last.at), note=last.note or "")
+    return progress
+
+
+def local_date(moment: datetime | date | None) -> date | None:
+    """A stored moment as a Vietnam calendar day (UTC+7 all year: an update stamped 23:30
+    UTC on 31/01 was made on 01/02)."""
+    if moment is None:
+        return None
+    if isinstance(moment, datetime):
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return aware.astimezone(VIETNAM).date()
+    return moment
 
 
 def get_evidence(session: Session, actor: Actor, evidence_id: int) -> EvidenceFile:
@@ -170,7 +217,7 @@ def update_dict(update: TaskUpdate) -> dict[str, Any]:
                     "media_type": update.evidence.media_type, "size": update.evidence.size,
                     "sha256": update.evidence.sha256}
     return {"id": update.id, "programme": update.programme, "task": update.task, "orgunit": update.orgunit,
-            "status": update.status, "status_label": STATUS_LABELS[update.status][0],
+            "status": update.status, "status_label": ProgressStatus(update.status).label("vi"),
             "percent": update.percent, "note": update.note,
             "evidence_url": update.evidence_url, "evidence_file": evidence,
             "actor": update.actor, "at": update.at.isoformat() if update.at else None}

@@ -54,10 +54,12 @@ def format_change(value: float | None, lang: str = "vi", decimals: int | None = 
     return ("+" if value > 0 else "−") + text
 
 
-def format_date(day: date | datetime | None, lang: str = "vi", long: bool = False) -> str:
+def format_date(day: date | datetime | str | None, lang: str = "vi", long: bool = False) -> str:
     """26/11/2025 in Vietnamese; 2025-11-26 in English (26 Nov 2025 when ``long``)."""
-    if day is None:
+    if day is None or day == "":
         return MISSING
+    if isinstance(day, str):
+        day = date.fromisoformat(day[:10])
     if isinstance(day, datetime):
         day = day.date()
     if lang == "vi":

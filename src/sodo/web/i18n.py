@@ -6,6 +6,9 @@ checks that every key a template uses exists here in both languages.
 
 from __future__ import annotations
 
+from sodo.domain.assessment.targets import TargetStatus
+from sodo.domain.assessment.tasks import ProgressStatus, TaskStatus
+
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
@@ -72,23 +75,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "origin.reported": ("Báo cáo", "Reported"),
     "origin.seed": ("Văn bản", "From documents"),
     # statuses
-    "status.achieved": ("Đã đạt", "Achieved"),
-    "status.on_track": ("Đúng tiến độ", "On track"),
-    "status.needs_acceleration": ("Cần đẩy nhanh", "Needs acceleration"),
-    "status.off_track": ("Chậm tiến độ", "Off track"),
-    "status.deteriorating": ("Đi xuống", "Deteriorating"),
-    "status.insufficient_data": ("Chưa đủ số liệu", "Insufficient data"),
-    "status.not_achieved": ("Không đạt", "Not achieved"),
-    "progress.not_started": ("Chưa bắt đầu", "Not started"),
-    "progress.in_progress": ("Đang thực hiện", "In progress"),
-    "progress.done": ("Hoàn thành", "Done"),
-    "task.overdue": ("Quá hạn", "Overdue"),
-    "task.due_soon": ("Sắp đến hạn", "Due soon"),
-    "task.in_progress": ("Đang thực hiện", "In progress"),
-    "task.recurring": ("Thường xuyên", "Recurring"),
-    "task.no_deadline": ("Không có thời hạn", "No deadline"),
-    "task.done_on_time": ("Hoàn thành đúng hạn", "Done on time"),
-    "task.done_late": ("Hoàn thành quá hạn", "Done late"),
     "period_type.year": ("Năm", "Years"),
     "period_type.half": ("6 tháng", "Half-years"),
     "period_type.quarter": ("Quý", "Quarters"),
@@ -254,6 +240,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "state.returned": ("Bị trả lại", "Returned"),
     "state.approved": ("Đã phê duyệt", "Approved"),
     "state.open": ("Chưa nhập", "Not started"),
+    "state.unpublished": ("Chưa công bố", "Not yet published"),
     # admin
     "admin.title": ("Quản trị", "Administration"),
     "admin.users": ("Người dùng", "Users"),
@@ -296,13 +283,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "The server had a problem; it has been logged."),
     "error.bad_period": ("Kỳ «{value}» không hợp lệ.", "Period '{value}' is not valid."),
     "error.bad_level": ("Cấp «{value}» không hợp lệ.", "Level '{value}' is not valid."),
+    "explorer.mean_of_units": ("Trung bình các đơn vị", "Mean of units"),
 }
+
+
+def register(messages: dict[str, tuple[str, str]]) -> None:
+    """Add the messages of one area of the interface (each page module keeps its own)."""
+    clash = sorted(k for k in messages if k in MESSAGES and MESSAGES[k] != messages[k])
+    if clash:
+        raise ValueError(f"messages defined twice with different texts: {', '.join(clash)}")
+    MESSAGES.update(messages)
+
+
+# Labels the domain owns (statuses of targets, tasks and progress): one text per status.
+_DOMAIN_LABELS = {"status": TargetStatus, "task": TaskStatus, "progress": ProgressStatus}
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
     """The text of ``key`` in ``lang``; unknown keys show as themselves so a gap is visible."""
     pair = MESSAGES.get(key)
     if pair is None:
+        prefix, _, name = key.partition(".")
+        enum = _DOMAIN_LABELS.get(prefix)
+        if enum is not None and name in enum.__members__.values():
+            return enum(name).label(lang)
         return key
     text = pair[1] if lang == "en" else pair[0]
     return text.format(**params) if params else text

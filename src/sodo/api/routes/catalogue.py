@@ -10,7 +10,7 @@ from sodo.api.routes._common import Limit, Offset, Page, page
 from sodo.domain.permissions import Action, require
 from sodo.http.deps import DB, CurrentActor
 from sodo.http.problems import problem_responses
-from sodo.services import store_import
+from sodo.services import catalogue
 
 router = APIRouter(tags=["programme"])
 Q = Query(None, max_length=200, description="Search code or name, diacritics ignored.")
@@ -29,7 +29,7 @@ def _item(row: Any) -> dict[str, Any]:
 @router.get("/programmes", summary="Programmes in the store", response_model=Page)
 def programmes(actor: CurrentActor, db: DB, limit: Limit = 100, offset: Offset = 0) -> Page:
     require(actor, Action.READ_PUBLIC)
-    rows = store_import.list_programmes(db)
+    rows = catalogue.list_programmes(db)
     return page([_programme(r) for r in rows[offset:offset + limit]], len(rows), limit, offset)
 
 
@@ -37,19 +37,19 @@ def programmes(actor: CurrentActor, db: DB, limit: Limit = 100, offset: Offset =
             responses=problem_responses(404))
 def programme(code: str, actor: CurrentActor, db: DB) -> dict[str, Any]:
     require(actor, Action.READ_PUBLIC)
-    return _programme(store_import.get_programme(db, code))
+    return _programme(catalogue.get_programme(db, code))
 
 
 @router.get("/programmes/{code}/imports", summary="Imports of a programme and what changed",
             responses=problem_responses(404))
 def programme_imports(code: str, actor: CurrentActor, db: DB) -> list[dict[str, Any]]:
     require(actor, Action.READ_PUBLIC)
-    store_import.get_programme(db, code)
+    catalogue.get_programme(db, code)
     return [{"id": i.id, "at": i.at.isoformat(), "actor": i.actor, "added": i.added,
              "changed": i.changed, "removed": i.removed,
              "changes": [{"kind": c.kind, "key": c.key, "change": c.change,
                           "fields": c.fields} for c in i.changes]}
-            for i in store_import.programme_imports(db, code)]
+            for i in catalogue.programme_imports(db, code)]
 
 
 def _list(kind: str):  # type: ignore[no-untyped-def]
@@ -58,7 +58,7 @@ def _list(kind: str):  # type: ignore[no-untyped-def]
                 orgunit: str | None = Query(None, max_length=32),
                 limit: Limit = 100, offset: Offset = 0) -> Page:
         require(actor, Action.READ_PUBLIC)
-        rows, total = store_import.list_items(db, kind, programme=programme, orgunit=orgunit,
+        rows, total = catalogue.list_items(db, kind, programme=programme, orgunit=orgunit,
                                               q=q, limit=limit, offset=offset)
         return page([_item(r) for r in rows], total, limit, offset)
 
@@ -68,7 +68,7 @@ def _list(kind: str):  # type: ignore[no-untyped-def]
 def _one(kind: str):  # type: ignore[no-untyped-def]
     def handler(key: str, actor: CurrentActor, db: DB) -> dict[str, Any]:
         require(actor, Action.READ_PUBLIC)
-        return _item(store_import.get_item(db, kind, key))
+        return _item(catalogue.get_item(db, kind, key))
 
     return handler
 

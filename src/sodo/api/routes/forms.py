@@ -7,8 +7,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from sodo.api.routes._common import Limit, Offset, Page, page
+from sodo.domain.forms import ValueInput
 from sodo.domain.permissions import Action, require
 from sodo.domain.problems import InputError
 from sodo.http.deps import DB, CurrentActor, RequireUser
@@ -74,10 +76,13 @@ async def upload(code: str, request: Request, actor: RequireUser, db: DB,
     declared = int(request.headers.get("content-length") or 0)
     if declared > excel_forms.MAX_UPLOAD_BYTES + 64 * 1024:
         raise ProblemError(413, f"file larger than {excel_forms.MAX_UPLOAD_BYTES:,} bytes")
+    require(actor, Action.REPORT, actor.orgunit)  # before the workbook is read or parsed
     data = await file.read(excel_forms.MAX_UPLOAD_BYTES + 1)
     try:
-        subs = excel_forms.import_upload(db, actor, data, file.filename or "upload.xlsx",
-                                         form_code=code, submit_after=submit)
+        # Parsing a workbook takes seconds: the thread pool, never the event loop.
+        subs = await run_in_threadpool(excel_forms.import_upload, db, actor, data,
+                                       file.filename or "upload.xlsx", form_code=code,
+                                       submit_after=submit)
     except InputError as exc:
         db.rollback()
         status = 413 if any(p.rule == "size" for p in exc.problems) else 422
@@ -103,7 +108,7 @@ def submissions(actor: CurrentActor, db: DB, form: str | None = Query(None, max_
 @router.post("/submissions", status_code=201, summary="Save (and optionally submit) a draft",
              responses=problem_responses(401, 403, 404, 409, 422))
 def save(body: DraftBody, actor: RequireUser, db: DB) -> dict[str, Any]:
-    values = [reporting.ValueInput(v.indicator, v.value, v.numerator, v.denominator,
+    values = [ValueInput(v.indicator, v.value, v.numerator, v.denominator,
                                    v.category, v.note) for v in body.values]
     sub = reporting.save_draft(db, actor, body.form, body.orgunit, body.period, values,
                                channel="api")
@@ -129,7 +134,6 @@ def submission_history(submission_id: int, actor: CurrentActor, db: DB) -> list[
 
 def _transition(action: str):  # type: ignore[no-untyped-def]
     def handler(submission_id: int, actor: RequireUser, db: DB) -> dict[str, Any]:
-        reporting.get_submission(db, actor, submission_id)  # 404 for drafts one cannot see
         func = reporting.submit if action == "submit" else reporting.approve
         sub = func(db, actor, submission_id)
         db.commit()
@@ -149,7 +153,6 @@ router.add_api_route("/submissions/{submission_id}/approve", _transition("approv
 @router.post("/submissions/{submission_id}/return", summary="Return a report with a comment",
              responses=problem_responses(401, 403, 404, 409, 422))
 def return_(submission_id: int, body: ReturnBody, actor: RequireUser, db: DB) -> dict[str, Any]:
-    reporting.get_submission(db, actor, submission_id)
     sub = reporting.return_submission(db, actor, submission_id, body.comment)
     db.commit()
     return reporting.submission_dict(sub)

@@ -7,12 +7,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from sodo.api.routes._common import Limit, Offset, Page, page
 from sodo.domain.permissions import Action, require
 from sodo.http.deps import DB, CurrentActor, RequireUser
 from sodo.http.problems import ProblemError, problem_responses
-from sodo.services import store_import, task_progress
+from sodo.services import catalogue, task_progress
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 Status = Literal["not_started", "in_progress", "done"]
@@ -38,7 +39,7 @@ def tasks(actor: CurrentActor, db: DB,
           lead: str | None = Query(None, max_length=32, description="Lead agency code."),
           limit: Limit = 100, offset: Offset = 0) -> Page:
     require(actor, Action.READ_PUBLIC)
-    rows, _ = store_import.list_items(db, "task", q=q, limit=1_000_000)
+    rows, _ = catalogue.list_items(db, "task", q=q, limit=1_000_000)
     if lead:
         rows = [r for r in rows if lead in (r.data.get("lead") or [])]
     latest = task_progress.latest_updates(db)
@@ -83,11 +84,14 @@ async def report_with_file(task_id: str, request: Request, actor: RequireUser, d
     if len(data) > task_progress.MAX_EVIDENCE_BYTES:
         raise ProblemError(413, f"evidence file larger than "
                            f"{task_progress.MAX_EVIDENCE_BYTES:,} bytes")
-    update = task_progress.report_progress(
-        db, actor, task_id, status, percent, note, evidence_url,
-        task_progress.Evidence(evidence.filename or "evidence", data), orgunit=orgunit)
-    db.commit()
-    return task_progress.update_dict(update)
+    def save() -> dict[str, Any]:  # checking the file and writing it: the thread pool
+        update = task_progress.report_progress(
+            db, actor, task_id, status, percent, note, evidence_url,
+            task_progress.Evidence(evidence.filename or "evidence", data), orgunit=orgunit)
+        db.commit()
+        return task_progress.update_dict(update)
+
+    return await run_in_threadpool(save)
 
 
 @router.get("/evidence/{evidence_id}", summary="Download an evidence file",

@@ -13,7 +13,7 @@ from pydantic_core import to_json
 
 from sodo.http.deps import DB, CurrentActor
 from sodo.http.problems import problem_responses
-from sodo.services import value_query
+from sodo.services import values as value_service
 
 router = APIRouter(tags=["values"])
 
@@ -24,7 +24,7 @@ VALUES_SCHEMA = {
         "pe": {"type": "array", "items": {"type": "string"}},
         "ou": {"type": "array", "items": {"type": "string"}},
         "rows": {"type": "array", "items": {"type": "object", "properties": {
-            name: {} for name in value_query.COLUMNS}}},
+            name: {} for name in value_service.COLUMNS}}},
         "count": {"type": "integer"}, "limit": {"type": "integer"},
         "offset": {"type": "integer"}, "more": {"type": "boolean"},
     },
@@ -42,9 +42,13 @@ def values(request: Request, actor: CurrentActor, db: DB,
            ou: str = Query(max_length=20000, description="Units, e.g. VN;LEVEL-province"),
            format: Literal["json", "csv"] | None = None,
            limit: int = Query(10000, ge=1, le=100000), offset: int = Query(0, ge=0, le=10**9),
+           all_origins: bool = Query(False, description="Every approved value of each cell "
+                                     "(computed, reported, from documents), not only the one "
+                                     "that stands."),
            ) -> Response:
-    query = value_query.parse_query(db, dx, pe, ou)
-    rows, more = value_query.query_values(db, actor, query, limit=limit, offset=offset)
+    query = value_service.parse_query(db, dx, pe, ou)
+    rows, more = value_service.query_values(db, actor, query, limit=limit, offset=offset,
+                                            all_origins=all_origins)
     wants_csv = format == "csv" or (format is None and "text/csv" in
                                     request.headers.get("accept", "")
                                     and "application/json" not in
@@ -52,9 +56,9 @@ def values(request: Request, actor: CurrentActor, db: DB,
     if wants_csv:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(value_query.COLUMNS)
+        writer.writerow(value_service.COLUMNS)
         for row in rows:
-            writer.writerow(["" if row[c] is None else row[c] for c in value_query.COLUMNS])
+            writer.writerow(["" if row[c] is None else row[c] for c in value_service.COLUMNS])
         return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'inline; filename="values.csv"'})
     body = {"dx": query.indicators, "pe": query.periods, "ou": query.orgunits, "rows": rows,

@@ -22,6 +22,7 @@ import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,7 @@ from sodo.services.engine.rollup import ancestor_frame, combine, rollup
 from sodo.services.engine.scoring import VALUE_COLUMNS, score
 
 if TYPE_CHECKING:
-    from sodo.services.workspace import Workspace
+    from sodo.services.settings import Settings
 
 COMPUTE_BACKENDS = ("duckdb", "postgres", "parquet", "spark")
 ALL_LEVELS = ("nation", "ministry", "province", "commune")
@@ -152,6 +153,22 @@ def evaluate(tables: Mapping[str, ir.Table], config: EngineConfig,
                             levels=levels)
 
 
+def mark_provisional(values: pd.DataFrame, bases: Mapping[str, pd.DataFrame],
+                     today: date) -> pd.DataFrame:
+    """Flag values whose period is not complete yet (tạm tính): it ends after the last month
+    that holds records, or after today."""
+    months = [int(b[MONTH_COLUMN].max()) for b in bases.values() if len(b)]
+    last = max(months) if months else None
+    flags = {}
+    for period in values["period"].unique() if len(values) else []:
+        end = Period.parse(period).end
+        flags[period] = last is None or end.year * 100 + end.month > last or end > today
+    out = values.copy()
+    out["provisional"] = out["period"].map(flags).fillna(False).astype(bool) if len(out) \
+        else pd.Series(dtype=bool)
+    return out
+
+
 # -- the sums cache --------------------------------------------------------------------------
 class SumsCache:
     """(unit, month) sums per dataset kept in the workspace, with the batch they reflect."""
@@ -196,13 +213,13 @@ def _merge(old: pd.DataFrame | None, new: pd.DataFrame | None, months: Sequence[
 
 
 # -- tables per backend ----------------------------------------------------------------------
-def _spark_tables(workspace: Workspace, datasets: Sequence[str]) -> dict[str, ir.Table]:
-    from sodo.services.engine.spark import spark_tables
+def _spark_tables(workspace: Settings, datasets: Sequence[str]) -> dict[str, ir.Table]:
+    from sodo.stores.records.spark_reader import spark_tables
 
     return spark_tables(Path(workspace.parquet_dir), datasets)
 
 
-def compute(workspace: Workspace, backend: str | None = None,
+def compute(workspace: Settings, backend: str | None = None,
             periods: Sequence[str] | None = None, full: bool = False,
             levels: Sequence[str] = STORED_LEVELS) -> ComputeRun:
     """Compute and store every engine value for ``workspace``; see the module doc for modes.
@@ -211,10 +228,10 @@ def compute(workspace: Workspace, backend: str | None = None,
     spark (PySpark local mode over the workspace's Parquet folder)."""
     from sqlalchemy import inspect
 
+    from sodo.services.datasets import open_record_store, store_key
     from sodo.stores.operational.migrate import upgrade
     from sodo.stores.operational.tables import make_engine
     from sodo.stores.operational.values import finish_run, replace_computed_values, start_run
-    from sodo.stores.records.base import open_record_store
 
     began = time.perf_counter()
     timings: dict[str, float] = {}
@@ -235,11 +252,10 @@ def compute(workspace: Workspace, backend: str | None = None,
     store = open_record_store(workspace, "parquet" if name == "spark" else name)
     try:
         last_batch = store.last_batch_id()
-        store_key = f"{store.backend_name}:{workspace.records_url or workspace.records_path}" \
-            if store.backend_name != "parquet" else f"parquet:{workspace.parquet_dir}"
+        key = store_key(workspace, "parquet" if name == "spark" else name)
         since = state.get("last_batch_id")
         fresh = (full or state.get("fingerprint") != config.fingerprint()
-                 or state.get("store") != store_key  # cached sums are of another store
+                 or state.get("store") != key  # cached sums are of another store
                  or (since is not None and (last_batch is None or last_batch < since))  # reset
                  or any(cache.load(ds) is None for ds in plans))
         months: list[str] | None
@@ -282,11 +298,12 @@ def compute(workspace: Workspace, backend: str | None = None,
             t0 = time.perf_counter()
             values = values_from_sums(bases, plans, config, hierarchy, affected, levels)
             timings["rollup_score"] = time.perf_counter() - t0
+            values = mark_provisional(values, bases, date.today())
             t0 = time.perf_counter()
             written = replace_computed_values(engine, run_id, values, codes, affected,
                                               source=f"sodo compute ({name})")
             timings["write"] = time.perf_counter() - t0
-            cache.save(bases, {"fingerprint": config.fingerprint(), "store": store_key,
+            cache.save(bases, {"fingerprint": config.fingerprint(), "store": key,
                                "last_batch_id": last_batch})
             all_periods = sorted(set(values["period"])) if affected is None else sorted(affected)
             finish_run(engine, run_id, record_count=record_count, value_count=written,

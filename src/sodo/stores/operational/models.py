@@ -318,3 +318,12 @@ __all__ = [
     "ProgrammeChange", "ProgrammeImport", "ProgrammeItem", "ProgrammeRow", "Submission",
     "SubmissionValue", "TaskUpdate", "UTCDateTime", "User", "session_factory", "utcnow",
 ]
+
+
+def activity_version(session: Any) -> tuple[Any, ...]:
+    """Changes whenever a report or a task update is written (index lookups, not scans)."""
+    from sqlalchemy import func, select
+
+    return (session.scalar(select(func.max(Submission.id))),
+            session.scalar(select(func.max(Submission.updated_at))),
+            session.scalar(select(func.max(TaskUpdate.id))))

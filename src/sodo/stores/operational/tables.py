@@ -1,9 +1,11 @@
-"""The operational store's shared SQLAlchemy metadata and the tables every layer above reads.
+"""The operational store's shared SQLAlchemy metadata and its core tables.
 
 Other store modules add their tables to :data:`metadata`; Alembic migrations cover them all.
-``indicator_value`` holds the current value of each indicator × org unit × period × category
-and origin, whether computed from records or reported and approved, with its provenance, so
-pages and the API read a small indexed table and never scan raw records.
+``indicator_value`` holds every value of each indicator × org unit × period × category — computed
+from records, reported by an agency and approved, or quoted from a programme document — with its
+provenance, so pages and the API read a small indexed table and never scan raw records. Only
+:mod:`sodo.stores.operational.values` reads or writes it; which value stands is decided by
+:mod:`sodo.domain.values`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -24,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
 )
 from sqlalchemy.engine import Engine
 
@@ -68,8 +72,18 @@ indicator_value = Table(
     Column("run_id", Integer, ForeignKey("compute_run.id", ondelete="SET NULL")),
     Column("source", Text, nullable=False, default=""),
     Column("note", Text, nullable=False, default=""),
+    # When the value was established: the compute run, the approval, the document's date of
+    # issue (1970-01-01 when a document gives none). Recency in the standing-value rule.
     Column("updated_at", DateTime(timezone=True), nullable=False, default=utcnow),
-    UniqueConstraint("indicator", "orgunit", "period", "category", "origin",
+    # A quarter or year computed before all its months have records is provisional (tạm tính).
+    Column("provisional", Boolean, nullable=False, default=False, server_default=false()),
+    Column("estimate", Boolean, nullable=False, default=False, server_default=false()),
+    # Derived by arithmetic from other figures rather than stated by a source.
+    Column("derived", Boolean, nullable=False, default=False, server_default=false()),
+    # The programme whose documents give a seed value (seeds are replaced per programme).
+    Column("programme", String(64), nullable=False, default="", server_default=""),
+    # Two documents may quote one figure: a cell holds one value per origin and source.
+    UniqueConstraint("indicator", "orgunit", "period", "category", "origin", "source",
                      name="uq_indicator_value"),
 )
 Index("ix_value_lookup", indicator_value.c.indicator, indicator_value.c.period,

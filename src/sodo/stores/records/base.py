@@ -25,7 +25,6 @@ import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -36,10 +35,6 @@ from sodo.domain.problems import InputError
 if TYPE_CHECKING:
     import ibis
     import ibis.expr.types as ir
-
-    from sodo.services.workspace import Workspace
-
-BACKENDS = ("duckdb", "postgres", "parquet")
 
 #: Name of the staged, typed, validated view a store applies (columns in declaration order).
 INCOMING = "_incoming"
@@ -209,28 +204,3 @@ class RecordStore(ABC):
             f"SELECT DISTINCT strftime({period}, '%Y-%m') AS m FROM {INCOMING} "
             f"WHERE {period} IS NOT NULL ORDER BY m").fetchall()]
         return int(rows), pmin, pmax, months
-
-
-def open_record_store(workspace: Workspace, backend: str | None = None,
-                      datasets: dict[str, Dataset] | None = None) -> RecordStore:
-    """Open the workspace's record store (``backend`` overrides the workspace's setting)."""
-    from sodo.services.datasets import load_datasets
-
-    name = (backend or workspace.record_backend or "duckdb").lower()
-    declared = datasets if datasets is not None else load_datasets(workspace.programme_path())
-    if name == "duckdb":
-        from sodo.stores.records.duckdb_store import DuckDBRecordStore
-
-        return DuckDBRecordStore(workspace.records_path, declared)
-    if name == "postgres":
-        from sodo.stores.records.postgres_store import PostgresRecordStore
-
-        if not workspace.records_url:
-            raise InputError("record backend 'postgres' needs records_url in sodo.toml "
-                             "(or SODO_RECORDS_URL), e.g. postgresql://user@host/db?schema=records")
-        return PostgresRecordStore(workspace.records_url, declared)
-    if name == "parquet":
-        from sodo.stores.records.parquet_store import ParquetRecordStore
-
-        return ParquetRecordStore(Path(workspace.parquet_dir), declared)
-    raise InputError(f"unknown record backend '{name}' (one of: {', '.join(BACKENDS)})")

@@ -34,11 +34,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
+from sodo.domain.assessment.config import DEFAULT_CONFIG, AssessmentConfig
 from sodo.domain.periods import Period, PeriodType
 from sodo.domain.programme import Comparator, Direction, Indicator, Target
-from sodo.services.assess.config import DEFAULT_CONFIG, AssessmentConfig
+from sodo.domain.values import Observation
 
 
 class TargetStatus(StrEnum):
@@ -60,7 +61,7 @@ _STATUS_LABELS = {
     TargetStatus.NEEDS_ACCELERATION: ("Cần đẩy nhanh", "Needs acceleration"),
     TargetStatus.OFF_TRACK: ("Chậm tiến độ", "Off track"),
     TargetStatus.DETERIORATING: ("Đi xuống", "Deteriorating"),
-    TargetStatus.INSUFFICIENT_DATA: ("Chưa đủ dữ liệu", "Insufficient data"),
+    TargetStatus.INSUFFICIENT_DATA: ("Chưa đủ số liệu", "Insufficient data"),
     TargetStatus.NOT_ACHIEVED: ("Không đạt", "Not achieved"),
 }
 
@@ -74,14 +75,8 @@ STATUS_SEVERITY = {
     TargetStatus.ON_TRACK: 5,
     TargetStatus.ACHIEVED: 6,
 }
-
-
-class Observation(NamedTuple):
-    """One observed value of the series being assessed (a named tuple: series are long)."""
-
-    period: str
-    value: float
-    source: str = ""
+#: Target statuses worst first, as a steering committee reads them.
+STATUS_ORDER = tuple(sorted(TargetStatus, key=lambda s: STATUS_SEVERITY[s]))
 
 
 @dataclass
@@ -534,3 +529,33 @@ def _cagr_applicable(x0: float, x: float, Xc: float, t0: float, t: float,
 
 def sort_worst_first(items: list[TargetAssessment]) -> list[TargetAssessment]:
     return sorted(items, key=lambda a: (STATUS_SEVERITY[a.status], a.target_id))
+
+
+def required_path(a: TargetAssessment, target: Target) -> list[tuple[date, float]]:
+    """The path the target requires: baseline, milestones, final value (points in time)."""
+    path = []
+    if a.baseline is not None and a.baseline_period:
+        path.append((Period.parse(a.baseline_period).end, a.baseline))
+    path += [(Period.parse(m.period).end, m.value) for m in target.milestones]
+    if target.deadline and target.value is not None:
+        path.append((Period.parse(target.deadline).end, target.value))
+    return path
+
+
+def projection_path(a: TargetAssessment, first_observed: date | None = None
+                    ) -> list[tuple[date, float]]:
+    """The line the projection follows to the deadline: the fitted least-squares line from the
+    baseline (or the first observation) for the linear method, else latest → projected."""
+    if a.projected is None or not a.deadline or not a.latest_period or a.latest is None:
+        return []
+    deadline = Period.parse(a.deadline).end
+    comp = a.components
+    if a.method == "linear" and {"slope_per_year", "mean_t", "level_at_mean_t"} <= set(comp):
+        def fitted(day: date) -> float:
+            return comp["level_at_mean_t"] + comp["slope_per_year"] * (
+                year_fraction(day) - comp["mean_t"])
+
+        start = Period.parse(a.baseline_period).end if a.baseline_period else first_observed
+        if start is not None:
+            return [(start, fitted(start)), (deadline, fitted(deadline))]
+    return [(Period.parse(a.latest_period).end, a.latest), (deadline, a.projected)]

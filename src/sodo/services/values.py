@@ -1,5 +1,6 @@
-"""DHIS2-style value queries over ``indicator_value``: ``dx`` (indicators), ``pe`` (periods)
-and ``ou`` (org units), each a ``;``-separated list.
+"""Indicator values as every interface reads them: the standing value of each cell (by the one
+rule of :mod:`sodo.domain.values`), series and latest values, and DHIS2-style queries — ``dx``
+(indicators), ``pe`` (periods) and ``ou`` (org units), each a ``;``-separated list.
 
 - ``pe``: period ids (``2025``, ``2025Q4``, ``2025-11``…) or relative ones: ``THIS_YEAR``,
   ``LAST_YEAR``, ``LAST_<n>_MONTHS``, ``LAST_<n>_QUARTERS``, ``LAST_<n>_YEARS``.
@@ -7,32 +8,35 @@ and ``ou`` (org units), each a ``;``-separated list.
   commune) and ``CHILDREN-<code>``. As in DHIS2, when selectors are given the plain codes are
   boundaries: ``VN;LEVEL-province`` means the provinces under VN, not VN itself.
 
-The anonymous public sees approved values only; a signed-in user also sees values in other
-states for its own subtree.
+Only approved values stand, so the public and every signed-in user read the same figures;
+drafts stay in the reporting pages of their unit. ``all_origins`` lists every approved
+candidate of a cell (computed, reported and document figures side by side) for analysts.
 """
 
 from __future__ import annotations
 
 import re
-import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sodo.domain.orgunits import NATION_CODE, OrgUnitError, OrgUnitLevel, default_hierarchy
 from sodo.domain.periods import Period, PeriodError, PeriodType
-from sodo.domain.permissions import Action, Actor, allows, in_subtree, require
+from sodo.domain.permissions import Action, Actor, in_subtree, require
 from sodo.domain.problems import InputError, Problem
+from sodo.domain.programme import Aggregation, Indicator, Target
+from sodo.domain.values import Candidate, choose_series, latest, standing
+from sodo.stores.operational import values as repo
 from sodo.stores.operational.models import ProgrammeItem
-from sodo.stores.operational.tables import indicator_value
 
 MAX_ITEMS = 5000  # items per dimension; a query listing more is refused, not truncated
 COLUMNS = ("indicator", "orgunit", "period", "category", "value", "numerator", "denominator",
-           "origin", "state")
+           "origin", "state", "provisional", "estimate", "source")
 _RELATIVE = re.compile(r"^LAST_(\d{1,3})_(MONTHS|QUARTERS|YEARS)$")
 
 
@@ -184,71 +188,102 @@ def parse_query(session: Session, dx: str, pe: str, ou: str,
     return ValueQuery(parsed["dx"], parsed["pe"], parsed["ou"])
 
 
-def _statement(variant: str, by_period: bool = True, by_orgunit: bool = True) -> Any:
-    """The query for a variant (all | public | subtree), built once: constructing a select
-    costs more than running it on this hot path. Lists bind as expanding parameters."""
-    key = (variant, by_period, by_orgunit)
-    stmt = _STATEMENTS.get(key)
-    if stmt is not None:
-        return stmt
-    c = indicator_value.c
-    stmt = select(*(getattr(c, name) for name in COLUMNS)).where(
-        c.indicator.in_(bindparam("dx", expanding=True)))
-    if by_period:
-        stmt = stmt.where(c.period.in_(bindparam("pe", expanding=True)))
-    if by_orgunit:
-        stmt = stmt.where(c.orgunit.in_(bindparam("ou", expanding=True)))
-    if variant == "public":
-        stmt = stmt.where(c.state == "approved")
-    elif variant == "subtree":
-        stmt = stmt.where(or_(c.state == "approved",
-                              and_(c.state != "approved",
-                                   c.orgunit.in_(bindparam("own", expanding=True)))))
-    # The index (indicator, period, orgunit) carries the row id, so this order needs no sort.
-    stmt = stmt.order_by(c.indicator, c.period, c.orgunit, c.id) \
-        .limit(bindparam("lim")).offset(bindparam("off"))
-    _STATEMENTS[key] = stmt
-    return stmt
-
-
-_STATEMENTS: dict[tuple[str, bool, bool], Any] = {}
-_SQLITE_GATE = threading.Lock()
+def _row(cand: Candidate) -> dict[str, Any]:
+    return {"indicator": cand.indicator, "orgunit": cand.orgunit, "period": cand.period,
+            "category": cand.category, "value": cand.value, "numerator": cand.numerator,
+            "denominator": cand.denominator, "origin": cand.origin, "state": cand.state,
+            "provisional": cand.provisional, "estimate": cand.estimate, "source": cand.source}
 
 
 def query_values(session: Session, actor: Actor, query: ValueQuery, *, limit: int = 10000,
-                 offset: int = 0) -> tuple[list[dict[str, Any]], bool]:
-    """Rows of ``COLUMNS`` for the query, ordered by indicator, period, org unit (then as
-    stored); and whether
-    more rows follow beyond ``limit``. The public sees approved values; a signed-in user also
-    the other states within its subtree; an admin everything."""
+                 offset: int = 0, all_origins: bool = False
+                 ) -> tuple[list[dict[str, Any]], bool]:
+    """Rows of ``COLUMNS`` for the query — the standing value of each cell, or with
+    ``all_origins`` every approved candidate — ordered by indicator, period, org unit,
+    category; and whether more rows follow beyond ``limit``."""
     require(actor, Action.READ_PUBLIC)
-    params: dict[str, Any] = {"dx": query.indicators, "lim": limit + 1, "off": offset}
-    if query.periods:
-        params["pe"] = query.periods
-    if query.orgunits:
-        params["ou"] = query.orgunits
-    variant = "public"
-    if actor.is_admin:
-        variant = "all"
-    elif actor.is_authenticated and allows(actor, Action.READ_DRAFT, actor.orgunit):
-        if actor.orgunit == NATION_CODE:
-            variant = "all"
-        else:
-            variant = "subtree"
-            params["own"] = [actor.orgunit,
-                             *(u.code for u in default_hierarchy().descendants(actor.orgunit))]
-    statement = _statement(variant, bool(query.periods), bool(query.orgunits))
-    if session.get_bind().dialect.name == "sqlite":
-        # pysqlite hands the GIL back and forth at every row it steps; with dozens of web
-        # threads doing that at once they convoy. One query at a time is far faster overall.
-        with _SQLITE_GATE:
-            fetched = session.execute(statement, params).all()
-    else:
-        fetched = session.execute(statement, params).all()
-    if offset == 0:
+    rows: list[dict[str, Any]] = []
+    found: set[str] = set()
+    skipped = 0
+    more = False
+    for cell in repo.query_candidates(session, query.indicators, query.periods,
+                                      query.orgunits):
+        found.add(cell[0].indicator)
+        chosen = cell if all_origins else [standing(cell) or cell[0]]
+        for cand in chosen:
+            if skipped < offset:
+                skipped += 1
+                continue
+            if len(rows) == limit:
+                more = True
+                break
+            rows.append(_row(cand))
+        if more:
+            break
+    if offset == 0 and not set(query.indicators) <= found:
         # Codes are checked only when some have no rows: the common query costs one trip.
-        found = {r[0] for r in fetched}
-        if not set(query.indicators) <= found:
-            check_indicators(session, [c for c in query.indicators if c not in found])
-    rows = [dict(zip(COLUMNS, r, strict=True)) for r in fetched[:limit]]
-    return rows, len(fetched) > limit
+        check_indicators(session, [c for c in query.indicators if c not in found])
+    return rows, more
+
+
+# -- series and latest values, for pages, reports and the assessment -----------------------------
+
+def candidates(session: Session, indicators: Sequence[str] | None = None,
+               orgunits: Sequence[str] | None = None,
+               periods: Sequence[str] | None = None) -> list[Candidate]:
+    """Every approved total value of the indicators × units × periods (each optional)."""
+    return repo.candidates(session, indicators=indicators, orgunits=orgunits, periods=periods)
+
+
+def standing_values(session: Session, indicators: Sequence[str] | None = None,
+                    orgunits: Sequence[str] | None = None,
+                    periods: Sequence[str] | None = None
+                    ) -> dict[tuple[str, str, str], Candidate]:
+    """The standing value of each (indicator, org unit, period) with a value."""
+    grouped: dict[tuple[str, str, str], list[Candidate]] = {}
+    for cand in candidates(session, indicators, orgunits, periods):
+        grouped.setdefault((cand.indicator, cand.orgunit, cand.period), []).append(cand)
+    out = {}
+    for key, cands in grouped.items():
+        chosen = standing(cands)
+        if chosen is not None and chosen.value is not None:
+            out[key] = chosen
+    return out
+
+
+def series_rule(indicator: Indicator | None, target: Target | None = None
+                ) -> dict[str, Any]:
+    """How the series of ``indicator`` is chosen (for a target: comparable with its deadline)."""
+    deadline_type = None
+    if target is not None and target.deadline:
+        deadline_type = str(Period.parse(target.deadline).type)
+    return {"sums_over_time": bool(indicator and indicator.aggregation_time is Aggregation.SUM),
+            "deadline_type": deadline_type}
+
+
+def series_of(cands: Sequence[Candidate], indicator: Indicator | None,
+              target: Target | None = None, as_of: date | None = None
+              ) -> tuple[list[Any], str, list[dict[str, Any]]]:
+    """The observed series (``choose_series``) of one indicator for one unit."""
+    return choose_series(cands, as_of=as_of, **series_rule(indicator, target))
+
+
+def latest_values(session: Session, pairs: Iterable[tuple[str, str]],
+                  indicators: dict[str, Indicator], as_of: date,
+                  targets: dict[tuple[str, str], Target] | None = None
+                  ) -> dict[tuple[str, str], Candidate]:
+    """The latest value of each (indicator, org unit) pair, by the rule every page, the API
+    and the assessment share (``domain.values.latest``)."""
+    targets = targets or {}
+    out = {}
+    for key, cands in repo.candidates_for_pairs(session, pairs).items():
+        found = latest(cands, as_of=as_of,
+                       **series_rule(indicators.get(key[0]), targets.get(key)))
+        if found is not None:
+            out[key] = found
+    return out
+
+
+def candidates_for_pairs(session: Session, pairs: Iterable[tuple[str, str]]
+                         ) -> dict[tuple[str, str], list[Candidate]]:
+    return repo.candidates_for_pairs(session, pairs)

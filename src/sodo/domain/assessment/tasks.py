@@ -21,8 +21,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from sodo.domain.assessment.config import DEFAULT_CONFIG, AssessmentConfig
 from sodo.domain.programme import Task
-from sodo.services.assess.config import DEFAULT_CONFIG, AssessmentConfig
 
 
 class TaskStatus(StrEnum):
@@ -58,6 +58,25 @@ TASK_SEVERITY = {
     TaskStatus.RECURRING: 5,
     TaskStatus.DONE_ON_TIME: 6,
 }
+
+class ProgressStatus(StrEnum):
+    """What the lead agency reports of a task's progress."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+    def label(self, lang: str = "vi") -> str:
+        return _PROGRESS_LABELS[self][0 if lang == "vi" else 1]
+
+
+_PROGRESS_LABELS = {
+    ProgressStatus.NOT_STARTED: ("Chưa thực hiện", "Not started"),
+    ProgressStatus.IN_PROGRESS: ("Đang thực hiện", "In progress"),
+    ProgressStatus.DONE: ("Đã hoàn thành", "Done"),
+}
+#: Task statuses in the order a list is read: what needs action first.
+TASK_STATUS_ORDER = tuple(sorted(TaskStatus, key=lambda s: TASK_SEVERITY[s]))
 
 DONE_WORDS = {"done", "completed", "complete", "hoan_thanh", "hoàn thành", "finished"}
 

@@ -17,19 +17,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from datetime import date
 from typing import Any
 
+from sodo.domain.assessment.targets import linear_fit, period_end, sense_of
 from sodo.domain.problems import Problem, Severity
 from sodo.domain.programme import Programme, Target
-from sodo.services.assess.service import (
-    StoreSource,
-    choose_series,
-    engine_of,
-    programme_values,
-    stored_values,
-)
-from sodo.services.assess.targets import linear_fit, period_end, sense_of
 
 History = Mapping[Any, Sequence[tuple[str, float]]]
 RULE_FEASIBLE = "khả thi"
@@ -58,16 +50,14 @@ def _series_for(target: Target, history: History) -> Sequence[tuple[str, float]]
     return history.get((target.indicator, target.orgunit)) or history.get(target.indicator) or ()
 
 
-def plan_quality_problems(programme: Programme, history: History | None = None,
+def plan_quality_problems(programme: Programme, history: History,
                           loaded: Any = None) -> list[Problem]:
     """Warnings for targets that are not feasible as set or not a breakthrough.
 
     ``history`` maps ``(indicator, orgunit)`` or an indicator code to its observed
-    ``[(period id, value)]``; by default the programme's own values (see
-    :func:`plan_quality_history` to add the store's). ``loaded`` (a ``LoadedProgramme``) lets
-    each problem name the file and line of its target."""
-    if history is None:
-        history = plan_quality_history(None, programme)
+    ``[(period id, value)]`` (``sodo.services.assessment.plan_history`` gives the
+    programme's own values and the store's). ``loaded`` (a ``LoadedProgramme``) lets each
+    problem name the file and line of its target."""
     indicators = {ind.code: ind for ind in programme.indicators}
     problems: list[Problem] = []
     for target in programme.targets:
@@ -122,25 +112,3 @@ def plan_quality_problems(programme: Programme, history: History | None = None,
                                 severity=Severity.WARNING, object=target.id)
                         for rule, message in found)
     return problems
-
-
-def plan_quality_history(source: StoreSource, programme: Programme, as_of: date | None = None
-                         ) -> dict[tuple[str, str], list[tuple[str, float]]]:
-    """Each target's observed series — the programme's own values and, given a store, its
-    approved values — chosen as the assessment chooses them, from the periods over by
-    ``as_of`` (default today: a year under way is not yet a year's pace)."""
-    as_of = as_of or date.today()
-    seeds = programme_values(programme)
-    stored = stored_values(engine_of(source), ((t.indicator, t.orgunit)
-                                               for t in programme.targets))
-    indicators = {ind.code: ind for ind in programme.indicators}
-    history: dict[tuple[str, str], list[tuple[str, float]]] = {}
-    for target in programme.targets:
-        indicator = indicators.get(target.indicator)
-        key = (target.indicator, target.orgunit)
-        if indicator is None or key in history:
-            continue
-        series, _, _ = choose_series(indicator, target, seeds.get(key, []) + stored.get(key, []),
-                                     as_of)
-        history[key] = [(obs.period, obs.value) for obs in series]
-    return history

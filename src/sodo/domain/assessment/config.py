@@ -1,6 +1,6 @@
 """Thresholds and tolerances of the assessment, as configuration with documented defaults.
 
-A workspace may override any of them in ``sodo.toml``::
+A workspace may override any of them in ``sodo.toml`` (read by ``sodo.services.settings``)::
 
     [assess]
     on_track_ratio = 0.95          # ratio ≥ this: on track (UN SDG Progress Chart band)
@@ -15,9 +15,7 @@ A workspace may override any of them in ``sodo.toml``::
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from typing import Any, Literal
 
 from sodo.domain.problems import InputError, Problem
@@ -75,20 +73,6 @@ class AssessmentConfig:
             return replace(cls(), **converted)
         except ValueError as exc:
             raise InputError(f"{file or 'assessment settings'}: [assess] {exc}") from None
-
-
-def load_config(workspace_root: str | Path | None) -> AssessmentConfig:
-    """The ``[assess]`` table of a workspace's ``sodo.toml``, or the defaults."""
-    if workspace_root is None:
-        return AssessmentConfig()
-    path = Path(workspace_root) / "sodo.toml"
-    if not path.exists():
-        return AssessmentConfig()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
-    return AssessmentConfig.from_mapping(data.get("assess", {}), str(path))
 
 
 DEFAULT_CONFIG = AssessmentConfig()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from sodo.domain.permissions import Actor, Forbidden, Role
-from sodo.services import store_import
+from sodo.services import catalogue
 from sodo.services.programme import load_programme
 from sodo.stores.operational.models import AuditEntry, OrgUnitRow, ProgrammeChange, ProgrammeItem
 
@@ -21,7 +21,7 @@ def _items(session) -> dict[tuple[str, str], ProgrammeItem]:
 
 
 def test_first_import_adds_every_item(session, loaded) -> None:
-    result = store_import.import_programme(session, loaded, Actor.system())
+    result = catalogue.sync(session, Actor.system(), loaded=loaded)
     session.commit()
     assert sorted(result.added) == [
         ("form", "BC-CDS-QUY"), ("indicator", "dvc_online"), ("indicator", "so_diem_wifi"),
@@ -31,12 +31,12 @@ def test_first_import_adds_every_item(session, loaded) -> None:
     assert items[("indicator", "dvc_online")].data["name"] == "Tỷ lệ hồ sơ trực tuyến toàn trình"
     assert items[("task", "NV-HN-1")].orgunit == "01"
     assert session.get(OrgUnitRow, "01").name
-    again = store_import.import_programme(session, loaded, Actor.system())
+    again = catalogue.sync(session, Actor.system(), loaded=loaded)
     assert again.unchanged and again.import_id is None
 
 
 def test_reimport_records_changes_and_removals(session, loaded, tmp_path: Path) -> None:
-    store_import.import_programme(session, loaded, Actor.system())
+    catalogue.sync(session, Actor.system(), loaded=loaded)
     session.commit()
     folder = tmp_path / "prog"
     shutil.copytree(FIXTURES / "programme", folder)
@@ -49,7 +49,7 @@ def test_reimport_records_changes_and_removals(session, loaded, tmp_path: Path) 
     deadline: trong tháng 01/2026
 """, "")
     yaml_file.write_text(text, encoding="utf-8")
-    result = store_import.import_programme(session, load_programme(folder), Actor.system())
+    result = catalogue.sync(session, Actor.system(), loaded=load_programme(folder))
     session.commit()
     assert result.changed == [("indicator", "so_diem_wifi", ["name"])]
     assert result.removed == [("task", "NV-BCA-1")]
@@ -61,14 +61,14 @@ def test_reimport_records_changes_and_removals(session, loaded, tmp_path: Path) 
     assert by_key["so_diem_wifi"].after["name"] == "Số điểm truy cập wifi công cộng"
     assert by_key["NV-BCA-1"].change == "removed"
     assert _items(session)[("task", "NV-BCA-1")].active is False
-    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "programme.import")
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "programme.sync")
                             .order_by(AuditEntry.id.desc())).first()
     assert entry.after["changed"] == 1 and entry.after["removed"] == 1
-    assert [i.id for i in store_import.programme_imports(session, "TEST-CDS")] == [
+    assert [i.id for i in catalogue.programme_imports(session, "TEST-CDS")] == [
         result.import_id - 1, result.import_id]
 
 
 def test_only_admins_import(session, loaded) -> None:
     reporter = Actor("hn", Role.REPORTER, "01")
     with pytest.raises(Forbidden):
-        store_import.import_programme(session, loaded, reporter)
+        catalogue.sync(session, reporter, loaded=loaded)

@@ -1,0 +1,92 @@
+"""View-models: the shapes of the concepts sodo shows — a target's assessment, a task, a ranking
+row — built once and returned alike by the API and by the pages' JSON twins (``?format=json``),
+which the HTML templates render. Labels are in the asker's language; codes stay as they are."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sodo.domain.assessment.targets import TargetAssessment
+from sodo.domain.assessment.tasks import TaskAssessment
+from sodo.domain.orgunits import default_hierarchy
+from sodo.domain.periods import Period, PeriodError
+from sodo.domain.ranking import RankRow
+from sodo.web.i18n import t, unit_text
+
+if TYPE_CHECKING:
+    from sodo.services.catalogue import Catalogue
+
+COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "=": "=", ">": ">", "<": "<"}
+
+
+def unit_label(code: str, lang: str) -> str:
+    hierarchy = default_hierarchy()
+    return hierarchy.get(code).label(lang) if code in hierarchy else code
+
+
+def period_label(period_id: str | None, lang: str) -> str:
+    if not period_id:
+        return "–"
+    try:
+        return Period.parse(period_id).label(lang)
+    except PeriodError:
+        return period_id
+
+
+def indicator_name(catalogue: Catalogue, code: str, lang: str) -> str:
+    ind = catalogue.indicator(code)
+    if ind is None:
+        return code
+    return ind.name_en if lang == "en" and ind.name_en else ind.name
+
+
+def indicator_unit(catalogue: Catalogue, code: str, lang: str) -> str:
+    ind = catalogue.indicator(code)
+    return unit_text(ind.unit, lang) if ind else ""
+
+
+def target_view(catalogue: Catalogue, a: TargetAssessment, lang: str) -> dict[str, Any]:
+    """One assessed target: every field of the assessment, with the names and labels a
+    reader needs."""
+    target = catalogue.target(a.target_id)
+    title = (target.title if target and target.title else "") or indicator_name(
+        catalogue, a.indicator, lang)
+    comparator = str(target.comparator) if target else ">="
+    return {
+        **a.to_dict(lang),
+        "title": title,
+        "indicator_name": indicator_name(catalogue, a.indicator, lang),
+        "unit": indicator_unit(catalogue, a.indicator, lang),
+        "orgunit_name": unit_label(a.orgunit, lang),
+        "comparator": COMPARATOR_SIGNS.get(comparator, comparator),
+        "deadline_label": period_label(a.deadline, lang),
+        "latest_period_label": period_label(a.latest_period, lang),
+        "source": target.source.document if target and target.source else "",
+    }
+
+
+def task_view(catalogue: Catalogue, a: TaskAssessment, lang: str) -> dict[str, Any]:
+    """One task's timeliness with its lead agencies named and its deadline in words."""
+    task = catalogue.task(a.task_id)
+    due = task.due if task else None
+    return {
+        **a.to_dict(lang),
+        "lead_names": [unit_label(c, lang) for c in (task.lead if task else a.lead)],
+        "lead_note": task.lead_note if task else "",
+        "deadline_label": due.label(lang) if due is not None and due.is_set
+        else t("task.no_deadline", lang),
+        "source": task.source.document if task and task.source else "",
+        "group": task.group if task else "",
+    }
+
+
+def rank_view(row: RankRow, lang: str) -> dict[str, Any]:
+    """One ranked unit: its rank and value now and in the previous period."""
+    return {
+        "code": row.orgunit, "name": unit_label(row.orgunit, lang), "value": row.value,
+        "previous": row.previous_value,
+        # rounded: a difference of two stored floats carries binary noise (2.3999999…)
+        "change": round(row.value - row.previous_value, 9)
+        if row.value is not None and row.previous_value is not None else None,
+        "rank": row.rank, "previous_rank": row.previous_rank, "rank_change": row.change,
+    }

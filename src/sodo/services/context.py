@@ -1,0 +1,105 @@
+"""The application context: the settings and the stores one process works with, made once.
+
+The CLI makes one per command, the HTTP app one per process (its composition root); services
+take it (or a session made from it) and never build engines of their own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from sodo.services.settings import Settings
+from sodo.stores.operational.migrate import upgrade
+from sodo.stores.operational.models import activity_version
+from sodo.stores.operational.tables import make_engine
+from sodo.stores.operational.values import data_version
+
+T = TypeVar("T")
+
+# Connections per web worker. More than the thread pool's 40 threads, so that threads waiting
+# for a connection can never hold up every connection (sessions return theirs at the end of a
+# request, which needs a free thread).
+WEB_POOL_SIZE, WEB_POOL_OVERFLOW = 10, 40
+
+
+class AppContext:
+    """Settings, the operational store's engine and sessions, the clock, and a cache of what
+    is computed per data version (so a page view does not recompute an unchanged picture)."""
+
+    def __init__(self, settings: Settings, *, web: bool = False, migrate: bool = False,
+                 engine: Engine | None = None) -> None:
+        self.settings = settings
+        if migrate:
+            upgrade(settings.database_url)
+        self.engine = engine or (_web_engine(settings.database_url) if web
+                                 else make_engine(settings.database_url))
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._lock = threading.Lock()
+        self._cache: dict[Any, Any] = {}
+        self._cache_version: Any = None
+
+    @classmethod
+    def for_database(cls, database_url: str, *, migrate: bool = False) -> AppContext:
+        return cls(Settings.for_database(database_url), migrate=migrate)
+
+    def session(self) -> Session:
+        return self.sessionmaker()
+
+    def today(self) -> date:
+        """The date sodo takes as today (``SODO_TODAY`` pins it for demos and tests)."""
+        return self.settings.today or date.today()
+
+    # -- per data version cache ------------------------------------------------------------
+    def version(self) -> tuple[Any, ...]:
+        """Changes whenever the figures, the programme or the reports change."""
+        from sodo.services.catalogue import catalogue_version
+
+        with self.session() as session:
+            return (data_version(session), catalogue_version(session),
+                    activity_version(session), self.today())
+
+    def cached(self, key: Any, build: Callable[[], T], version: Any = None) -> T:
+        """``build()``'s result for ``key``, kept until the data version changes (``version``:
+        one the caller already read, e.g. once per request)."""
+        version = self.version() if version is None else version
+        with self._lock:
+            if version != self._cache_version:
+                self._cache = {}
+                self._cache_version = version
+            if key in self._cache:
+                return self._cache[key]
+        value = build()
+        with self._lock:
+            if version == self._cache_version:
+                self._cache[key] = value
+        return value
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> AppContext:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _web_engine(url: str) -> Engine:
+    """The store's engine with a connection pool sized for a web worker; a local SQLite file
+    needs no liveness ping per checkout."""
+    engine = make_engine(url)
+    pool = engine.pool
+    if isinstance(pool, QueuePool):
+        engine.pool = QueuePool(
+            pool._creator, pool_size=WEB_POOL_SIZE, max_overflow=WEB_POOL_OVERFLOW,
+            pre_ping=engine.dialect.name != "sqlite", timeout=pool._timeout,
+            recycle=pool._recycle, reset_on_return=pool._reset_on_return,
+            _dispatch=pool.dispatch, dialect=pool._dialect)  # keeps the connect listeners
+    return engine

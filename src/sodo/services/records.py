@@ -1,0 +1,68 @@
+"""Records as use cases: open the workspace's record store, take in batches, compute.
+
+Every intake and every computation, from the CLI, the API or a watched folder, goes through
+:func:`ingest` and :func:`compute_values`: rights are checked before any file is read, and each
+accepted batch and each run is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sodo.domain.permissions import Action, Actor, require
+from sodo.services import audit
+from sodo.services.datasets import open_record_store
+from sodo.stores.records.base import BatchInfo
+
+if TYPE_CHECKING:
+    from sodo.services.context import AppContext
+    from sodo.services.engine.compute import ComputeRun
+
+
+def ingest(ctx: AppContext, actor: Actor, dataset: str, files: Sequence[str | Path], *,
+           mapping: dict[str, str] | None = None, backend: str | None = None,
+           progress: Any = None, channel: str = "cli") -> list[BatchInfo]:
+    """Validate and apply each file as one batch (all or nothing per file) and record each
+    accepted batch in the audit log. Admins only, checked before a file is opened."""
+    from sodo.services.intake import ingest_files
+
+    require(actor, Action.ADMIN)
+    with open_record_store(ctx.settings, backend) as store:
+        store.dataset(dataset)  # an unknown dataset is refused before reading
+        batches = ingest_files(store, dataset, files, mapping, progress=progress)
+    with ctx.session() as session:
+        for batch in batches:
+            audit.record(session, actor, "records.ingest", "dataset", dataset, None,
+                         {**_plain(batch.to_dict()), "channel": channel})
+        session.commit()
+    return batches
+
+
+def compute_values(ctx: AppContext, actor: Actor, **options: Any) -> ComputeRun:
+    """Compute every record-computed indicator and the 766 index (``options``: backend,
+    periods, full, levels) and record the run in the audit log. Admins only."""
+    from sodo.services.engine.compute import compute
+
+    require(actor, Action.ADMIN)
+    run = compute(ctx.settings, **options)
+    if run.id is not None:
+        with ctx.session() as session:
+            audit.record(session, actor, "values.compute", "compute_run", str(run.id), None,
+                         _plain({k: v for k, v in run.to_dict().items()
+                                 if k not in ("indicators",)}))
+            session.commit()
+    return run
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    """JSON-ready: datetimes as ISO text, long lists shortened."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif isinstance(value, list) and len(value) > 50:
+            value = [*value[:50], f"… {len(value) - 50} more"]
+        out[key] = value
+    return out

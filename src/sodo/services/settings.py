@@ -1,0 +1,249 @@
+"""Settings: every setting sodo reads, from one place — defaults, the workspace's ``sodo.toml``
+and the environment (which wins) — in one object the interfaces hand to the services.
+
+A *workspace* is a folder with ``sodo.toml``, the programme's files, the record store and the
+operational database. The CLI finds it the way git finds a repository: ``--workspace``, else
+``$SODO_WORKSPACE``, else the current folder or the nearest parent holding ``sodo.toml``.
+
+``sodo.toml`` (every key optional)::
+
+    [workspace]
+    programme = "programme"              # folder of the programme's YAML files
+    database_url = "sqlite:///sodo.db"   # operational store; SODO_DATABASE_URL overrides
+    records = "records.duckdb"           # record store file (DuckDB)
+    record_backend = "duckdb"            # duckdb | postgres | parquet; SODO_RECORD_BACKEND
+    records_url = ""                     # PostgreSQL URL for record_backend = "postgres"
+    parquet_dir = "parquet"              # Parquet folder (one file set per month, for Spark)
+
+    [server]
+    public_url = ""                      # SODO_PUBLIC_URL: the address users reach
+    secret_key = ""                      # SODO_SECRET_KEY (else a key kept in .sodo-secret)
+
+    [assess]                             # thresholds of the assessment (domain.assessment.config)
+
+Other tables (``[follow_up]``, ``[mail]``…) are read by the services that own them through
+:meth:`Settings.section`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sodo.domain.assessment.config import AssessmentConfig
+from sodo.domain.problems import InputError
+from sodo.services.programme import default_programme_path
+
+CONFIG_NAME = "sodo.toml"
+SECRET_FILE = ".sodo-secret"
+
+DEFAULT_CONFIG = """\
+# sodo workspace. Paths are relative to this folder.
+[workspace]
+programme = "programme"
+database_url = "sqlite:///sodo.db"
+records = "records.duckdb"
+record_backend = "duckdb"
+parquet_dir = "parquet"
+"""
+
+#: Environment variables sodo reads, and what they set (``sodo config show`` lists them).
+ENVIRONMENT = {
+    "SODO_WORKSPACE": "the workspace folder",
+    "SODO_DATABASE_URL": "workspace.database_url",
+    "SODO_RECORD_BACKEND": "workspace.record_backend",
+    "SODO_RECORDS_URL": "workspace.records_url",
+    "SODO_PUBLIC_URL": "server.public_url",
+    "SODO_SECRET_KEY": "server.secret_key",
+    "SODO_TODAY": "the date sodo takes as today (demos and tests)",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective settings of one workspace (or of none: the shipped programme only)."""
+
+    root: Path | None
+    programme_dir: Path
+    database_url: str
+    records_path: Path
+    record_backend: str
+    records_url: str
+    parquet_dir: Path
+    public_url: str = ""
+    secret_key: str = ""
+    today: date | None = None
+    assess: AssessmentConfig = field(default_factory=AssessmentConfig)
+    sections: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    # -- finding and opening ----------------------------------------------------------------
+    @classmethod
+    def open(cls, root: str | Path | None = None) -> Settings:
+        """The workspace at ``root``, else the one found from ``$SODO_WORKSPACE`` or the
+        current folder and its parents. Raises :class:`InputError` when there is none."""
+        base = find_workspace(root)
+        if base is None:
+            where = Path(root).resolve() if root else Path.cwd()
+            raise InputError(f"{where}: not a sodo workspace (no {CONFIG_NAME} here or in a "
+                             f"parent folder); create one with: sodo init <folder>, or name "
+                             f"one with --workspace or SODO_WORKSPACE")
+        return cls.load(base)
+
+    @classmethod
+    def load(cls, base: Path) -> Settings:
+        config_file = base / CONFIG_NAME
+        try:
+            config = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"{config_file}: not valid TOML: {exc}") from None
+        return cls.from_config(base, config)
+
+    @classmethod
+    def from_config(cls, base: Path | None, config: dict[str, Any]) -> Settings:
+        """Settings from a parsed ``sodo.toml`` (``{}`` for defaults) and the environment."""
+        env = os.environ
+        ws = config.get("workspace", {})
+        server = config.get("server", {})
+        here = base or Path.cwd()
+        url = env.get("SODO_DATABASE_URL") or ws.get("database_url", "sqlite:///sodo.db")
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            url = f"sqlite:///{(here / url.removeprefix('sqlite:///')).as_posix()}"
+        today = env.get("SODO_TODAY") or server.get("today")
+        try:
+            today_date = date.fromisoformat(str(today)) if today else None
+        except ValueError:
+            raise InputError(f"SODO_TODAY / server.today '{today}' is not a date "
+                             "(YYYY-MM-DD)") from None
+        return cls(
+            root=base,
+            programme_dir=here / ws.get("programme", "programme"),
+            database_url=url,
+            records_path=here / ws.get("records", "records.duckdb"),
+            record_backend=(env.get("SODO_RECORD_BACKEND")
+                            or ws.get("record_backend", "duckdb")).lower(),
+            records_url=env.get("SODO_RECORDS_URL") or ws.get("records_url", ""),
+            parquet_dir=here / ws.get("parquet_dir", "parquet"),
+            public_url=(env.get("SODO_PUBLIC_URL") or server.get("public_url", "")).rstrip("/"),
+            secret_key=env.get("SODO_SECRET_KEY") or server.get("secret_key", ""),
+            today=today_date,
+            assess=AssessmentConfig.from_mapping(config.get("assess", {}),
+                                                 str(here / CONFIG_NAME)),
+            sections=config,
+        )
+
+    @classmethod
+    def default_or_none(cls, root: str | Path | None = None) -> Settings | None:
+        try:
+            return cls.open(root)
+        except InputError:
+            return None
+
+    @classmethod
+    def for_database(cls, database_url: str) -> Settings:
+        """Settings of a bare operational store (no workspace): tests, one-off tools."""
+        base = cls.from_config(None, {})
+        return cls(**{**base.__dict__, "database_url": database_url})
+
+    # -- derived ------------------------------------------------------------------------------
+    def programme_path(self) -> Path:
+        """The programme's folder (the shipped programme when the workspace has none)."""
+        return self.programme_dir if self.programme_dir.exists() else default_programme_path()
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A table of ``sodo.toml`` for the service that owns it (``{}`` if absent)."""
+        value = self.sections.get(name, {})
+        return value if isinstance(value, dict) else {}
+
+    def records_location(self, backend: str | None = None) -> str:
+        """The record store as a URL for :func:`sodo.stores.records.registry.open_store`."""
+        name = (backend or self.record_backend or "duckdb").lower()
+        if name == "duckdb":
+            return f"duckdb:///{self.records_path.as_posix()}"
+        if name == "parquet":
+            return f"parquet:///{Path(self.parquet_dir).as_posix()}"
+        if name == "postgres":
+            if not self.records_url:
+                raise InputError("record backend 'postgres' needs records_url in sodo.toml "
+                                 "(or SODO_RECORDS_URL), e.g. "
+                                 "postgresql://user@host/db?schema=records")
+            return self.records_url
+        return f"{name}://"
+
+    def session_secret(self) -> str:
+        """``SODO_SECRET_KEY``, else a key kept in the workspace (made once), else a random
+        one (sessions then end when the process stops)."""
+        if self.secret_key:
+            return self.secret_key
+        if self.root is not None:
+            path = self.root / SECRET_FILE
+            if not path.exists():
+                path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+                path.chmod(0o600)
+            return path.read_text(encoding="utf-8").strip()
+        return secrets.token_urlsafe(48)
+
+    def effective(self) -> dict[str, Any]:
+        """Every setting with its value, secrets masked (``sodo config show``)."""
+        return {
+            "workspace": str(self.root) if self.root else None,
+            "programme": str(self.programme_path()),
+            "database_url": _mask_url(self.database_url),
+            "record_backend": self.record_backend,
+            "records": str(self.records_path),
+            "records_url": _mask_url(self.records_url),
+            "parquet_dir": str(self.parquet_dir),
+            "public_url": self.public_url,
+            "secret_key": "***" if self.secret_key else "(workspace key file)",
+            "today": self.today.isoformat() if self.today else None,
+            "assess": dict(self.assess.__dict__),
+        }
+
+
+def _mask_url(url: str) -> str:
+    """``postgresql://user:secret@host/db`` → ``postgresql://user:***@host/db``."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    if ":" in creds:
+        creds = creds.split(":", 1)[0] + ":***"
+    return f"{scheme}://{creds}@{host}"
+
+
+def find_workspace(start: str | Path | None = None) -> Path | None:
+    """The workspace folder: ``start`` itself if given (it must hold ``sodo.toml``), else
+    ``$SODO_WORKSPACE``, else the current folder or its nearest parent with ``sodo.toml``."""
+    if start is not None:
+        base = Path(start).resolve()
+        return base if (base / CONFIG_NAME).is_file() else None
+    named = os.environ.get("SODO_WORKSPACE")
+    if named:
+        base = Path(named).resolve()
+        return base if (base / CONFIG_NAME).is_file() else None
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def init_workspace(path: str | Path, force: bool = False) -> Settings:
+    """Create a workspace at ``path`` with ``sodo.toml`` and a copy of the default programme."""
+    root = Path(path).resolve()
+    if (root / CONFIG_NAME).exists() and not force:
+        raise InputError(f"{root}: already a sodo workspace ({CONFIG_NAME} exists); "
+                         "use --force to start it again")
+    root.mkdir(parents=True, exist_ok=True)
+    (root / CONFIG_NAME).write_text(DEFAULT_CONFIG, encoding="utf-8")
+    target = root / "programme"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(default_programme_path(), target,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "__init__.py"))
+    return Settings.load(root)

@@ -1,0 +1,201 @@
+"""What every page needs from its request: the language, the signed-in user, the application
+context and the programme, rendering a view-model as HTML (its Jinja2 template) or as JSON
+(``?format=json``, the same dict), and errors a user can cause shown as a page in their
+language, never a traceback."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from sodo.domain.orgunits import OrgUnitError
+from sodo.domain.periods import PeriodError
+from sodo.domain.permissions import Actor, Forbidden, NotAuthenticated
+from sodo.domain.problems import InputError
+from sodo.http.deps import csrf_token
+from sodo.http.views import period_label
+from sodo.services import catalogue
+from sodo.services.catalogue import Catalogue
+from sodo.services.context import AppContext
+from sodo.web.format import (
+    format_change,
+    format_date,
+    format_datetime,
+    format_number,
+    format_value,
+)
+from sodo.web.i18n import LANGUAGE_NAMES, LANGUAGES, normalise_language, t
+
+WEB_DIR = Path(__file__).parent
+STATIC_DIR = WEB_DIR / "static"
+LANG_COOKIE = "sodo_lang"
+templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+
+
+class PageError(Exception):
+    """An error a user can cause, shown as a page in their language."""
+
+    def __init__(self, status: int, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.status, self.key, self.params = status, key, params
+
+
+# -- the request ---------------------------------------------------------------------------
+
+def language(request: Request) -> str:
+    return normalise_language(request.query_params.get("lang")
+                              or request.cookies.get(LANG_COOKIE))
+
+
+def app_context(request: Request) -> AppContext:
+    return request.app.state.ctx
+
+
+def db_session(request: Request) -> Session:
+    return app_context(request).session()
+
+
+def programme(request: Request) -> Catalogue:
+    """The programme this request reads (one per request: a sync mid-request cannot mix two)."""
+    found = getattr(request.state, "catalogue", None)
+    if found is None:
+        ctx = app_context(request)
+        with ctx.session() as session:
+            found = catalogue.current_or_files(session, ctx.settings.programme_path())
+        request.state.catalogue = found
+    return found
+
+
+def current_user(request: Request) -> Actor | None:
+    """The signed-in user, or None for an anonymous visitor."""
+    actor = getattr(request.state, "actor", None)
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def actor_of(request: Request) -> Actor:
+    """Who is asking, the anonymous public included (what services take to check rights)."""
+    return current_user(request) or Actor.anonymous(request.client.host if request.client
+                                                    else "")
+
+
+def require_actor(request: Request) -> Actor:
+    actor = current_user(request)
+    if actor is None:
+        raise NotAuthenticated("sign in")
+    return actor
+
+
+def wants_json(request: Request) -> bool:
+    return request.query_params.get("format") == "json"
+
+
+# -- responses -----------------------------------------------------------------------------
+
+def render(request: Request, template: str, data: dict[str, Any], status: int = 200,
+           extra: dict[str, Any] | None = None) -> Response:
+    """The page, or its JSON twin. ``extra`` holds things only the HTML needs (charts)."""
+    if wants_json(request):
+        return JSONResponse(jsonable_encoder(data), status_code=status)
+    lang = language(request)
+    query = dict(request.query_params)
+    query.pop("lang", None)
+    query["format"] = "json"
+    context = {
+        "request": request, "data": data, "lang": lang, "languages": LANGUAGES,
+        "language_names": LANGUAGE_NAMES, "user": current_user(request),
+        "csrf": csrf_token(request),
+        "json_url": f"{request.url.path}?{urlencode(query)}",
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        **(extra or {}),
+    }
+    return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def form_status(request: Request, status: int) -> int:
+    """A form shown again with its errors is a normal page for the browser (200), so the error
+    is read in place and not logged as a failed load; its JSON twin keeps the real status."""
+    return status if wants_json(request) else 200
+
+
+def error_page(request: Request, status: int, key: str, **params: object) -> Response:
+    lang = language(request)
+    message = t(key, lang, **params)
+    if wants_json(request) or request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message, "status": status}, status_code=status)
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
+
+
+def _page_error(request: Request, exc: Exception) -> Response:
+    """The page for an error a user can cause, in their language."""
+    if isinstance(exc, PageError):
+        return error_page(request, exc.status, exc.key, **exc.params)
+    if isinstance(exc, NotAuthenticated):
+        if wants_json(request):
+            return error_page(request, 401, "error.login_required")
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query
+                                           else ""), safe="")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    if isinstance(exc, Forbidden):
+        return error_page(request, 403, "error.forbidden")
+    lang = language(request)
+    if wants_json(request):
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return render(request, "error.html", {"status": 400, "message": t("error.bad_request", lang),
+                                          "detail": str(exc)}, status=400)
+
+
+USER_ERRORS = (PageError, NotAuthenticated, Forbidden, PeriodError, OrgUnitError, InputError)
+
+
+def page(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn errors a user can cause into a page in their language, never a traceback.
+
+    Page functions that read the database are plain functions (FastAPI runs them in its
+    thread pool, so a slow query does not hold up other requests); those that must await
+    the request body are coroutines and hand their work to the thread pool."""
+    if inspect.iscoroutinefunction(func):
+        @wraps(func)
+        async def async_wrapper(request: Request, *args: Any, **kwargs: Any) -> Response:
+            try:
+                return await func(request, *args, **kwargs)
+            except USER_ERRORS as exc:
+                return _page_error(request, exc)
+
+        return async_wrapper
+
+    @wraps(func)
+    def wrapper(request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return func(request, *args, **kwargs)
+        except USER_ERRORS as exc:
+            return _page_error(request, exc)
+
+    return wrapper
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths, so a link cannot send the user elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+def _fmt_number(value: Any, lang: str = "vi", decimals: int | None = None) -> str:
+    return format_number(value, lang, decimals)
+
+
+templates.env.globals.update(
+    t=t, fmt_number=_fmt_number, fmt_value=format_value, fmt_change=format_change,
+    fmt_date=format_date, fmt_datetime=format_datetime, period_label=period_label,
+    quote=quote,
+)

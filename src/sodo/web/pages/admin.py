@@ -1,0 +1,146 @@
+"""Administration: users, API tokens, the report forms and their calendar, the programme's
+sync from its files, and the audit log. Every change goes through a service (``accounts``,
+``catalogue``), which checks that the user is an admin and writes the audit log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from sodo.domain import permissions
+from sodo.domain.permissions import Action, Actor, Conflict, NotFound
+from sodo.domain.problems import InputError
+from sodo.services import accounts, audit, catalogue, reporting
+from sodo.web.context import (
+    PageError,
+    app_context,
+    db_session,
+    form_status,
+    language,
+    page,
+    render,
+    require_actor,
+)
+from sodo.web.i18n import t
+
+router = APIRouter(include_in_schema=False)
+
+
+def require_admin(request: Request) -> Actor:
+    actor = require_actor(request)
+    permissions.require(actor, Action.ADMIN)
+    return actor
+
+
+def admin_context(request: Request, db: Session, actor: Actor, lang: str) -> dict[str, Any]:
+    today = app_context(request).today()
+    forms = []
+    for form in reporting.list_forms(db):
+        period = form.open_period(today)
+        forms.append({"code": form.code, "name": form.label(lang),
+                      "period_type": form.period_type, "period": period.id,
+                      "period_label": period.label(lang), "opens_on": form.opens_on(period),
+                      "due_on": form.due_on(period),
+                      "units": len(form.reporting_units(on=period.end))})
+    return {
+        "title": t("admin.title", lang),
+        "users": [accounts.user_dict(u) for u in accounts.list_users(db, actor)],
+        "tokens": [accounts.token_dict(tk) for tk in accounts.list_tokens(db, actor)],
+        "forms": forms,
+        "audit": [audit.entry_dict(e) for e in audit.query(db, actor, limit=30).entries],
+        "roles": [r.value for r in permissions.Role if r is not permissions.Role.PUBLIC],
+        "message": None, "error": None, "new_token": None,
+    }
+
+
+def _again(request: Request, db: Session, actor: Actor, lang: str, *, error: str | None = None,
+           message: str | None = None, new_token: str | None = None) -> Response:
+    result = admin_context(request, db, actor, lang)
+    result.update(error=error, message=message, new_token=new_token)
+    return render(request, "admin.html", result,
+                  status=form_status(request, 422) if error else 200)
+
+
+@router.get("/admin")
+@page
+def admin_home(request: Request) -> Response:
+    lang = language(request)
+    actor = require_admin(request)
+    with db_session(request) as db:
+        return render(request, "admin.html", admin_context(request, db, actor, lang))
+
+
+@router.post("/admin/users")
+@page
+def admin_add_user(request: Request, username: str = Form("", max_length=64),
+                   password: str = Form("", max_length=1024),
+                   role: str = Form("reporter", max_length=16),
+                   orgunit: str = Form("VN", max_length=32),
+                   display_name: str = Form("", max_length=200)) -> Response:
+    lang = language(request)
+    actor = require_admin(request)
+    with db_session(request) as db:
+        try:
+            accounts.create_user(db, actor, username, password, role, orgunit.strip(),
+                                 display_name)
+        except (InputError, Conflict) as exc:
+            db.rollback()
+            error = str(exc) if isinstance(exc, Conflict) else "; ".join(
+                [exc.summary, *(p.message for p in exc.problems)])
+            return _again(request, db, actor, lang, error=error)
+        db.commit()
+        return _again(request, db, actor, lang, message=t("admin.user_added", lang,
+                                                           name=username))
+
+
+@router.post("/admin/tokens")
+@page
+def admin_new_token(request: Request, username: str = Form("", max_length=64),
+                    name: str = Form("", max_length=100),
+                    scope: str = Form("read", max_length=16)) -> Response:
+    lang = language(request)
+    actor = require_admin(request)
+    with db_session(request) as db:
+        try:
+            _token, secret = accounts.create_token(db, actor, username, name, (scope,),
+                                                   timedelta(days=90))
+        except (InputError, NotFound, permissions.Forbidden) as exc:
+            db.rollback()
+            return _again(request, db, actor, lang,
+                          error=exc.summary if isinstance(exc, InputError) else str(exc))
+        db.commit()
+        return _again(request, db, actor, lang, new_token=secret)
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+@page
+def admin_revoke_token(request: Request, token_id: int) -> Response:
+    actor = require_admin(request)
+    with db_session(request) as db:
+        try:
+            accounts.revoke_token(db, actor, token_id)
+        except NotFound:
+            raise PageError(404, "error.not_found") from None
+        db.commit()
+    return RedirectResponse("/admin#tokens", status_code=303)
+
+
+@router.post("/admin/programme/import")
+@page
+def admin_sync_programme(request: Request) -> Response:
+    lang = language(request)
+    actor = require_admin(request)
+    with db_session(request) as db:
+        try:
+            result = catalogue.sync(db, actor, app_context(request).settings.programme_path())
+        except InputError as exc:
+            db.rollback()
+            return _again(request, db, actor, lang, error="; ".join(
+                [exc.summary, *(str(p) for p in exc.problems[:20])]))
+        db.commit()
+        return _again(request, db, actor, lang,
+                      message=t("admin.imported", lang, summary=result.summary()))

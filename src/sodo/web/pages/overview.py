@@ -1,0 +1,117 @@
+"""The overview: targets by status and those needing attention, urgent tasks, the provinces
+that lag on the 766 index, how fresh the figures are, and who has not reported."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from sodo.domain.assessment.targets import STATUS_ORDER
+from sodo.domain.assessment.tasks import TASK_STATUS_ORDER
+from sodo.http.views import indicator_name, period_label
+from sodo.stores.operational import values as values_repo
+from sodo.web.context import app_context, language, page, programme, render
+from sodo.web.i18n import t
+from sodo.web.summaries import (
+    _cached,
+    index_ranking,
+    reporting_rows,
+    target_rows,
+    task_rows,
+)
+
+router = APIRouter(include_in_schema=False)
+ATTENTION = ("not_achieved", "deteriorating", "off_track", "needs_acceleration")
+STATUSES = tuple(str(s) for s in STATUS_ORDER)
+TASK_STATUSES = tuple(str(s) for s in TASK_STATUS_ORDER)
+
+
+@router.get("/")
+@page
+def overview(request: Request) -> Response:
+    lang = language(request)
+    summaries = target_rows(request, lang)
+    counts = {s: 0 for s in STATUSES}
+    for s in summaries:
+        counts[s["status"]] += 1
+    attention = sorted((s for s in summaries if s["status"] in ATTENTION),
+                       key=lambda s: STATUSES.index(s["status"]))
+    tasks = task_rows(request, lang)
+    urgent = sorted((tk for tk in tasks if tk["status"] in ("overdue", "due_soon")),
+                    key=lambda tk: (TASK_STATUSES.index(tk["status"]),
+                                    tk["due"] or date.max.isoformat()))
+    lagging = index_ranking(request, "province", None, lang)
+    cat = programme(request)
+    freshness = [{**row, "indicator_name": indicator_name(cat, row["indicator"], lang),
+                  "latest_period_label": period_label(row["latest_period"], lang)}
+                 for row in freshness_rows(request)
+                 if cat.indicator(row["indicator"]) is not None
+                 and not cat.is_index_component(row["indicator"])]
+    result = {
+        "title": t("overview.title", lang),
+        "target_counts": [{"status": s, "label": t(f"status.{s}", lang), "count": n}
+                          for s, n in counts.items() if n],
+        "targets_needing_attention": attention,
+        "urgent_tasks": urgent,
+        "task_counts": {s: sum(1 for tk in tasks if tk["status"] == s) for s in TASK_STATUSES},
+        "lagging_provinces": lagging["rows"][-5:][::-1] if lagging["rows"] else [],
+        "index_period": lagging["period"],
+        "index_period_label": period_label(lagging["period"], lang),
+        "last_run": _cached(request, "last_run", lambda: values_repo.last_run(
+            app_context(request).engine)),
+        "freshness": freshness,
+        "freshness_groups": freshness_groups(freshness),
+        "reporting": reporting_rows(request, lang),
+    }
+    return render(request, "overview.html", result)
+
+
+def freshness_rows(request: Request) -> list[dict[str, Any]]:
+    """Per indicator and origin: the newest period, when it was last written, how many values
+    (the newest period of each type is its greatest id; types compare by where they end)."""
+    def build() -> list[dict[str, Any]]:
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in values_repo.freshness(app_context(request).engine):
+            key = (row["indicator"], row["origin"])
+            held = merged.get(key)
+            if held is None:
+                merged[key] = dict(row)
+                continue
+            held["rows"] += row["rows"]
+            if row["updated_at"] and (held["updated_at"] is None
+                                      or row["updated_at"] > held["updated_at"]):
+                held["updated_at"] = row["updated_at"]
+            if _reach(row["latest_period"]) > _reach(held["latest_period"]):
+                held["latest_period"] = row["latest_period"]
+        return [merged[k] for k in sorted(merged)]
+
+    return _cached(request, "freshness", build)
+
+
+def _reach(period_id: str) -> tuple[Any, ...]:
+    """How far a period's data reaches: the later start wins, then the finer period (October
+    2026 before Q4 2026: it is what the data reached)."""
+    from sodo.domain.periods import Period
+
+    period = Period.parse(period_id)
+    return (period.start.toordinal(), -period.end.toordinal())
+
+
+def freshness_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Freshness by origin, for the page: one line for the indicators computed from records
+    (they share one computation), one per other origin with its newest period and update."""
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        group = groups.setdefault(row["origin"], {"origin": row["origin"], "rows": []})
+        group["rows"].append(row)
+    out = []
+    for group in groups.values():
+        newest = max(group["rows"], key=lambda r: (r["latest_period"] or "", str(r["updated_at"])))
+        out.append({**group, "count": len(group["rows"]), "latest_period_label":
+                    newest["latest_period_label"], "updated_at": newest["updated_at"],
+                    "oldest_period_label": min(group["rows"], key=lambda r: r["latest_period"]
+                                               or "")["latest_period_label"]})
+    return out

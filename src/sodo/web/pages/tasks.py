@@ -1,0 +1,170 @@
+"""Tasks: the board by status and by lead agency, one task's "6 rõ" and history, and the lead
+agency's progress report (with evidence)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from sodo.domain.assessment.tasks import TASK_STATUS_ORDER, ProgressStatus
+from sodo.domain.permissions import Action, NotFound, allows
+from sodo.domain.problems import InputError
+from sodo.http.views import unit_label
+from sodo.services import task_progress
+from sodo.web.context import (
+    PageError,
+    actor_of,
+    current_user,
+    db_session,
+    language,
+    page,
+    programme,
+    render,
+    require_actor,
+    wants_json,
+)
+from sodo.web.format import format_date
+from sodo.web.forms import parse_number
+from sodo.web.i18n import t
+from sodo.web.summaries import task_rows
+
+router = APIRouter(include_in_schema=False)
+STATUSES = tuple(str(s) for s in TASK_STATUS_ORDER)
+
+
+@router.get("/tasks")
+@page
+def task_board(request: Request, source: str | None = None,
+               lead: str | None = None) -> Response:
+    lang = language(request)
+    every = task_rows(request, lang)
+    sources = sorted({tk["source"] for tk in every if tk["source"]})
+    leads = sorted({c for tk in every for c in tk["lead"]}, key=lambda c: unit_label(c, lang))
+    tasks = [tk for tk in every if (not source or tk["source"] == source)
+             and (not lead or lead in tk["lead"])]
+    by_status = [{"status": s, "label": t(f"task.{s}", lang),
+                  "tasks": [tk for tk in tasks if tk["status"] == s]} for s in STATUSES]
+    by_lead: dict[str, dict[str, Any]] = {}
+    for tk in tasks:
+        for c in tk["lead"] or ["—"]:
+            row = by_lead.setdefault(c, {"code": c, "name": unit_label(c, lang), "total": 0,
+                                         **{s: 0 for s in STATUSES}})
+            row["total"] += 1
+            row[tk["status"]] += 1
+    result = {
+        "title": t("tasks.title", lang), "source": source, "lead": lead,
+        "sources": sources, "leads": [{"code": c, "name": unit_label(c, lang)} for c in leads],
+        "by_status": [g for g in by_status if g["tasks"]],
+        "by_lead": sorted(by_lead.values(), key=lambda r: (-r["overdue"], -r["total"], r["name"])),
+        "count": len(tasks),
+    }
+    return render(request, "tasks.html", result)
+
+
+@router.get("/tasks/{task_id}")
+@page
+def task_page(request: Request, task_id: str, done: str | None = None) -> Response:
+    return render_task_page(request, task_id, done=done)
+
+
+def render_task_page(request: Request, task_id: str, done: str | None = None,
+                     form_error: str | None = None) -> Response:
+    """The task page; ``form_error`` shows a refused progress update above its form."""
+    lang = language(request)
+    cat = programme(request)
+    task = cat.task(task_id)
+    if task is None:
+        raise PageError(404, "tasks.not_found", code=task_id)
+    summary = next(tk for tk in task_rows(request, lang) if tk["task_id"] == task_id)
+    due = summary["due"]
+    six = [
+        {"key": "ro_nguoi", "label": t("tasks.ro_nguoi", lang),
+         "value": ", ".join(summary["lead_names"]) or task.lead_note,
+         "detail": ", ".join([unit_label(c, lang) for c in task.partners] + task.partners_other)},
+        {"key": "ro_viec", "label": t("tasks.ro_viec", lang), "value": task.work or task.title,
+         "detail": ""},
+        {"key": "ro_thoi_gian", "label": t("tasks.ro_thoi_gian", lang),
+         "value": summary["deadline_label"] + (f" ({format_date(due, lang)})" if due else ""),
+         "detail": task.deadline_note},
+        {"key": "ro_trach_nhiem", "label": t("tasks.ro_trach_nhiem", lang),
+         "value": task.responsible, "detail": ""},
+        {"key": "ro_tham_quyen", "label": t("tasks.ro_tham_quyen", lang),
+         "value": task.authority, "detail": ""},
+        {"key": "ro_ket_qua", "label": t("tasks.ro_ket_qua", lang), "value": task.deliverable,
+         "detail": ""},
+    ]
+    actor = current_user(request)
+    result = {
+        **summary, "id": task.id, "work": task.work, "six": six,
+        "partners": [{"code": c, "name": unit_label(c, lang)} for c in task.partners],
+        "partners_other": task.partners_other,
+        "source_passage": task.source.passage if task.source else "",
+        "history": task_history(request, task_id, lang),
+        "can_update": any(allows(actor, Action.UPDATE_TASK, u) for u in task.lead)
+        if actor else False,
+        "progress_statuses": [{"value": str(s), "label": s.label(lang)}
+                              for s in ProgressStatus],
+        "done_message": t("tasks.progress_saved", lang) if done == "progress_saved" else None,
+        "form_error": form_error,
+    }
+    return render(request, "task.html", result,
+                  status=422 if form_error and wants_json(request) else 200)
+
+
+def task_history(request: Request, task_id: str, lang: str) -> list[dict[str, Any]]:
+    """Progress updates with their evidence, newest first, from the task-progress service."""
+    with db_session(request) as db:
+        try:
+            updates = task_progress.task_updates(db, actor_of(request), task_id)
+        except NotFound:  # a task of the files not yet synced into the store
+            return []
+        rows = [task_progress.update_dict(u) for u in updates]
+    return [{**row, "status_label": ProgressStatus(row["status"]).label(lang),
+             "by": row["actor"], "date": row["at"],
+             "evidence_file_url": f"/api/v1/tasks/evidence/{row['evidence_file']['id']}"
+             if row["evidence_file"] else None} for row in rows]
+
+
+@router.post("/tasks/{task_id}/progress")
+@page
+async def task_progress_post(request: Request, task_id: str) -> Response:
+    require_actor(request)  # before the upload is read
+    posted = await request.form()
+    upload = posted.get("file")
+    evidence = None
+    if upload is not None and not isinstance(upload, str) and upload.filename:
+        evidence = task_progress.Evidence(upload.filename,
+                                          await upload.read(task_progress.MAX_EVIDENCE_BYTES + 1))
+    fields = {k: v for k, v in posted.items() if isinstance(v, str)}
+    return await run_in_threadpool(_task_progress, request, task_id, fields, evidence)
+
+
+def _task_progress(request: Request, task_id: str, fields: dict[str, str],
+                   evidence: task_progress.Evidence | None) -> Response:
+    lang = language(request)
+    actor = require_actor(request)
+    try:
+        percent = parse_number(fields.get("percent", ""), lang)
+    except ValueError:
+        percent = None
+        error = t("reporting.not_number", lang, value=fields.get("percent", ""))
+    else:
+        error = None
+    with db_session(request) as db:
+        if error is None:
+            try:
+                task_progress.report_progress(
+                    db, actor, task_id, fields.get("status", ""), percent,
+                    fields.get("note", ""), fields.get("evidence_url", ""), evidence)
+                db.commit()
+            except NotFound:
+                raise PageError(404, "tasks.not_found", code=task_id) from None
+            except InputError as exc:
+                db.rollback()
+                error = "; ".join([exc.summary, *(p.message for p in exc.problems)])
+    if error is not None:
+        return render_task_page(request, task_id, form_error=error)
+    return RedirectResponse(f"/tasks/{task_id}?done=progress_saved#h-hist", status_code=303)
