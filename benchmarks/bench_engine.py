@@ -480,7 +480,8 @@ def run_incremental(rows: int, dossiers: Path, feedback: Path) -> dict:
     from sodo.services.engine.compute import compute
     from sodo.services.generate import generate_table
     from sodo.services.intake import ingest_files
-    from sodo.services.settings import Settings, init_workspace
+    from sodo.services.settings import Settings
+    from sodo.services.workspace import init_workspace
 
     root = DATA / f"ws-{rows}"
     out: dict = {}

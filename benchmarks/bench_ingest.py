@@ -28,7 +28,7 @@ from sodo.domain.orgunits import default_hierarchy
 from sodo.services.datasets import load_datasets, open_record_store
 from sodo.services.generate import generate_file
 from sodo.services.intake import ingest_files
-from sodo.services.settings import init_workspace
+from sodo.services.workspace import init_workspace
 
 GOALS = {"parquet": 1_000_000, "csv": 200_000}
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sodo.domain.permissions import Actor
 from sodo.http.app import create_app
 from sodo.services import accounts
-from sodo.services.settings import init_workspace
+from sodo.services.workspace import init_workspace
 from sodo.stores.operational.models import TaskUpdate
 from sodo.stores.operational.tables import indicator_value
 

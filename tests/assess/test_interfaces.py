@@ -20,8 +20,12 @@ import httpx
 import pytest
 import uvicorn
 from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
-from sodo.services.settings import Settings, init_workspace
+from sodo.domain.permissions import Actor
+from sodo.services import catalogue
+from sodo.services.settings import Settings
+from sodo.services.workspace import init_workspace
 from sodo.stores.operational.migrate import upgrade
 from sodo.stores.operational.models import TaskUpdate
 from sodo.stores.operational.tables import make_engine
@@ -50,6 +54,9 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                                      encoding="utf-8")
     upgrade(ws.database_url)
     engine = make_engine(ws.database_url)
+    with Session(engine) as session:  # the edited files become what every interface reads
+        catalogue.sync(session, Actor.cli(), ws.programme_path())
+        session.commit()
     add_values(engine, [
         {"indicator": "DVC", "orgunit": "VN", "period": p, "period_type": "year", "value": v}
         for p, v in (("2025", 52.0),)

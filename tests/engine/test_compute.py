@@ -21,7 +21,8 @@ from sodo.services.engine.compute import compute
 from sodo.services.engine.definitions import load_engine_config
 from sodo.services.generate import generate_table
 from sodo.services.intake import ingest_files
-from sodo.services.settings import Settings, init_workspace
+from sodo.services.settings import Settings
+from sodo.services.workspace import init_workspace
 from sodo.stores.operational.tables import compute_run, indicator_value, make_engine, metadata
 from sodo.stores.operational.values import read_values, replace_computed_values, start_run
 
@@ -54,7 +55,8 @@ def _stored(ws: Settings) -> dict[tuple[str, str, str], tuple]:
             rows = conn.execute(select(
                 indicator_value.c.indicator, indicator_value.c.orgunit, indicator_value.c.period,
                 indicator_value.c.value, indicator_value.c.numerator,
-                indicator_value.c.denominator, indicator_value.c.run_id)).all()
+                indicator_value.c.denominator, indicator_value.c.run_id)
+                .where(indicator_value.c.origin == "computed")).all()
     finally:
         engine.dispose()
     return {(r[0], r[1], r[2]): tuple(r[3:]) for r in rows}

@@ -18,7 +18,8 @@ import pytest
 
 from sodo.services.datasets import open_record_store
 from sodo.services.generate import generate_table
-from sodo.services.settings import Settings, init_workspace
+from sodo.services.settings import Settings
+from sodo.services.workspace import init_workspace
 from sodo.stores.records.base import RecordStore
 
 # The tests run with --import-mode=importlib; make the shared helpers module importable.

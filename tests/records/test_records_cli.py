@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sodo.services.settings import init_workspace
+from sodo.services.workspace import init_workspace
 
 SODO = [sys.executable, "-m", "sodo.cli.main"]
 

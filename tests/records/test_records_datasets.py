@@ -43,7 +43,7 @@ def test_shipped_declarations() -> None:
 
 
 def test_workspace_programme_has_its_own_copy(tmp_path: Path) -> None:
-    from sodo.services.settings import init_workspace
+    from sodo.services.workspace import init_workspace
 
     ws = init_workspace(tmp_path / "ws")
     assert (ws.programme_dir / "datasets" / "dossiers.yaml").exists()

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from sodo.cli.main import app
 from sodo.services.accounts import actor_for_token
-from sodo.services.settings import init_workspace
+from sodo.services.workspace import init_workspace
 from sodo.stores.operational.models import session_factory
 
 runner = CliRunner()

@@ -13,13 +13,11 @@ from sodo.cli.common import (
     WorkspaceOption,
     console,
     emit,
-    open_workspace,
     user_errors,
 )
 from sodo.cli.users import store_errors, store_session
 from sodo.domain.permissions import Actor
-from sodo.services import catalogue, excel_forms, reporting
-from sodo.services.programme import load_programme
+from sodo.services import excel_forms, reporting
 
 form_app = typer.Typer(help="Report forms and Excel templates (biểu mẫu báo cáo).",
                        no_args_is_help=True)
@@ -27,14 +25,6 @@ form_app = typer.Typer(help="Report forms and Excel templates (biểu mẫu báo
 
 def register(app: typer.Typer) -> None:
     app.add_typer(form_app, name="form")
-
-
-def _sync_programme(session, workspace: Path | None) -> None:  # type: ignore[no-untyped-def]
-    """Bring the store's copy of the workspace programme up to date (no-op if unchanged)."""
-    ws = open_workspace(workspace)
-    assert ws is not None
-    catalogue.sync(session, Actor.cli(), loaded=load_programme(ws.programme_path()))
-    session.commit()
 
 
 @form_app.command("list")
@@ -46,7 +36,6 @@ def list_forms(
 ) -> None:
     """List the programme's report forms."""
     with store_session(workspace) as session:
-        _sync_programme(session, workspace)
         rows = []
         for form in reporting.list_forms(session):
             data = reporting.form_dict(form, period)
@@ -74,7 +63,6 @@ def template(
 ) -> None:
     """Write the Excel template of a form for a period and unit(s)."""
     with store_session(workspace) as session:
-        _sync_programme(session, workspace)
         name, data = excel_forms.template_for(session, Actor.cli(), form, period, orgunit)
     target = output or Path(name)
     target.write_bytes(data)
@@ -93,7 +81,6 @@ def import_(
     """Import a filled template: every cell is checked; all units are saved or none."""
     data = file.read_bytes()
     with store_session(workspace) as session:
-        _sync_programme(session, workspace)
         try:
             subs = excel_forms.import_upload(session, Actor.cli(), data, file.name,
                                              submit_after=submit)

@@ -22,7 +22,7 @@ app = typer.Typer(
 # Areas in the order they appear in --help. A module defines ``register(app)``.
 AREAS = (
     "workspace", "programme", "orgunits", "tasks", "records", "engine",
-    "assess", "users", "forms", "reports", "serve", "demo",
+    "assess", "users", "forms", "serve", "demo",
 )
 # The area of each top-level command, so that running one command imports only its area
 # (the others pull in DuckDB, SQLAlchemy, Ibis… and would slow every start by seconds).

@@ -23,15 +23,13 @@ from sodo.cli.common import (
     WorkspaceOption,
     console,
     emit,
-    open_workspace,
     user_errors,
+    workspace_context,
 )
 from sodo.domain import permissions
 from sodo.domain.permissions import Actor
 from sodo.domain.problems import InputError
 from sodo.services import accounts
-from sodo.stores.operational.migrate import upgrade
-from sodo.stores.operational.models import session_factory
 
 user_app = typer.Typer(help="Users, roles and API tokens (người dùng).", no_args_is_help=True)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,16 +42,10 @@ def register(app: typer.Typer) -> None:
 @contextmanager
 def store_session(workspace: Path | None) -> Iterator[Session]:
     """A session on the workspace's operational store, migrated to the latest schema."""
-    ws = open_workspace(workspace)
-    assert ws is not None
-    upgrade(ws.database_url)
-    factory = session_factory(ws.database_url)
-    session = factory()
-    try:
-        yield session
-    finally:
-        session.close()
-        factory.kw["bind"].dispose()
+    with workspace_context(workspace) as ctx:
+        assert ctx is not None
+        with ctx.session() as session:
+            yield session
 
 
 def store_errors(func: F) -> F:

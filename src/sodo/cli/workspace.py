@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from sodo.cli.common import console, user_errors
-from sodo.services.settings import CONFIG_NAME, init_workspace
+from sodo.services.settings import CONFIG_NAME
+from sodo.services.workspace import init_workspace
 
 
 def register(app: typer.Typer) -> None:
@@ -23,6 +24,7 @@ def init(
 ) -> None:
     """Create a workspace: sodo.toml and a copy of the default programme."""
     ws = init_workspace(directory, force=force)
-    console.print(f"Created workspace [bold]{ws.root}[/] with {CONFIG_NAME} and the default "
-                  f"programme in {ws.programme_dir.relative_to(ws.root)}/", highlight=False)
-    console.print(f"Next: sodo programme check --workspace {directory}", highlight=False)
+    console.print(f"Created workspace [bold]{ws.root}[/] with {CONFIG_NAME}, the default "
+                  f"programme in {ws.programme_dir.relative_to(ws.root)}/ and its store, the "
+                  "programme synced into it", highlight=False)
+    console.print(f"Next: cd {directory} && sodo programme check", highlight=False)

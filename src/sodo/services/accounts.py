@@ -176,6 +176,8 @@ def authenticate(session: Session, username: str, password: str,
     if (_failures_since(session, LoginAttempt.username, username, since) >= MAX_FAILURES_PER_USER
             or (source and _failures_since(session, LoginAttempt.ip, source, since)
                 >= MAX_FAILURES_PER_SOURCE)):
+        audit.record(session, Actor.anonymous(source), "user.login_refused", "user",
+                     username[:64], None, {"reason": "rate limited", "source": source})
         raise LoginRateLimited("too many failed sign-ins; try again in 15 minutes",
                                int(LOGIN_WINDOW.total_seconds()))
     user = session.scalar(select(User).where(User.username == username))
@@ -196,6 +198,9 @@ def authenticate(session: Session, username: str, password: str,
                                                LoginAttempt.at < now - timedelta(days=1)))
     if ok:
         audit.record(session, Actor.from_user(user, source), "user.login", "user", username)
+    else:
+        audit.record(session, Actor.anonymous(source), "user.login_failed", "user",
+                     username[:64], None, {"source": source})
     return user if ok else None
 
 

@@ -34,8 +34,7 @@ from sodo.domain.text import fold
 from sodo.domain.values import seed_candidates
 from sodo.services import audit
 from sodo.services.engine.definitions import IndexConfig, load_engine_config
-from sodo.services.programme import LoadedProgramme, load_programme
-from sodo.services.reporting import load_forms
+from sodo.services.programme import LoadedProgramme, load_forms, load_programme
 from sodo.stores.operational import values as values_repo
 from sodo.stores.operational.models import (
     OrgUnitRow,
@@ -394,11 +393,18 @@ _CACHE: dict[tuple[int, str], Catalogue] = {}
 _CACHE_LOCK = threading.Lock()
 
 
+PLAN = "plan"  # ``data["kind"]`` of a unit's plan: a programme, but not the workspace's own
+
+
 def _newest_row(session: Session) -> tuple[int, str, str] | None:
-    found = session.execute(select(ProgrammeRow.id, ProgrammeRow.code, ProgrammeRow.content_hash)
-                            .order_by(ProgrammeRow.imported_at.desc(), ProgrammeRow.id.desc())
-                            .limit(1)).first()
-    return (found[0], found[1], found[2]) if found else None
+    """The workspace's programme: the one synced last that is not a unit's plan."""
+    for row_id, code, digest, data in session.execute(
+            select(ProgrammeRow.id, ProgrammeRow.code, ProgrammeRow.content_hash,
+                   ProgrammeRow.data)
+            .order_by(ProgrammeRow.imported_at.desc(), ProgrammeRow.id.desc())):
+        if not (isinstance(data, dict) and data.get("kind") == PLAN):
+            return row_id, code, digest
+    return None
 
 
 def catalogue_version(session: Session) -> tuple[Any, ...] | None:
@@ -490,6 +496,11 @@ def list_items(session: Session, kind: str, *, programme: str | None = None,
         needle = fold(q)
         rows = [r for r in rows if needle in fold(r.key) or needle in fold(r.name or "")]
     return rows[offset:offset + limit], len(rows)
+
+
+def programme_code(session: Session, programme_id: int) -> str:
+    row = session.get(ProgrammeRow, programme_id)
+    return row.code if row is not None else ""
 
 
 def get_item(session: Session, kind: str, key: str) -> ProgrammeItem:

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sodo.services.settings import Settings, init_workspace
+from sodo.services.settings import Settings
+from sodo.services.workspace import init_workspace
 
 DEMO_PASSWORD = "sodo-demo-2026"
 # (username, role, org unit, display name)
@@ -115,12 +116,12 @@ def build_demo(path: str | Path, rows: int = 1_000_000, seed: int = 2026,
 
 
 def prepare_store(ws: Settings) -> None:
-    """Migrate the operational store, import the programme and add the demo accounts."""
+    """Add the demo accounts and the labelled synthetic history (the workspace's store holds
+    the programme since it was created)."""
     from sqlalchemy.orm import Session
 
     from sodo.domain.permissions import Actor
     from sodo.services.accounts import create_user
-    from sodo.services.catalogue import sync
     from sodo.services.programme import load_programme
     from sodo.stores.operational.migrate import upgrade
     from sodo.stores.operational.tables import make_engine
@@ -129,7 +130,6 @@ def prepare_store(ws: Settings) -> None:
     engine = make_engine(ws.database_url)
     try:
         with Session(engine) as session:
-            sync(session, Actor.system("demo"), ws.programme_path())
             for username, role, orgunit, name in DEMO_USERS:
                 create_user(session, Actor.system("demo"), username, DEMO_PASSWORD, role,
                             orgunit=orgunit, display_name=name)

@@ -31,7 +31,8 @@ from sodo.domain.periods import Period
 from sodo.domain.permissions import Action, Actor, allows, require
 from sodo.domain.problems import InputError, Problem
 from sodo.domain.text import nfc
-from sodo.services.reporting import get_form, indicator_names, save_draft, submit
+from sodo.services import catalogue
+from sodo.services.reporting import get_form, save_draft, submit
 from sodo.stores.operational.models import Submission
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -259,7 +260,8 @@ def template_for(session: Session, actor: Actor, form_code: str, period: str,
         require(actor, Action.REPORT, (form.reporting_units(on=per.end) or ["VN"])[0])
     for unit in units:
         require(actor, Action.REPORT, unit)
-    data = build_template(form, per.id, units, indicator_names(session))
+    rows, _ = catalogue.list_items(session, "indicator", limit=100_000)
+    data = build_template(form, per.id, units, {r.key: r.data for r in rows})
     suffix = units[0] if len(units) == 1 else f"{len(units)}-don-vi"
     return f"{form.code}_{per.id}_{suffix}.xlsx", data
 

@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from sodo.domain.forms import ReportForm
 from sodo.domain.orgunits import Hierarchy, default_hierarchy
 from sodo.domain.problems import InputError, Problem
 from sodo.domain.programme import DataValue, Indicator, Programme, Target, Task
@@ -231,3 +232,75 @@ def programme_json_schema() -> dict[str, Any]:
     for key in sorted(FOREIGN_SECTIONS):
         schema["properties"][key] = {"description": f"read by another sodo service ({key})"}
     return json.loads(json.dumps(schema))
+
+
+def load_forms(loaded: Any, strict: bool = True) -> list[ReportForm]:
+    """The ``forms:`` sections of a loaded programme, checked against its indicators and the
+    org units. ``strict`` raises on forms naming unknown indicators; otherwise those
+    indicators are dropped (a programme being written may not define them yet)."""
+    problems: list[Problem] = []
+    forms: list[ReportForm] = []
+    seen: dict[str, str] = {}
+    known = {i.code for i in loaded.programme.indicators}
+    hierarchy = default_hierarchy()
+    for file, node in loaded.raw_sections.get("forms", []):
+        if not isinstance(node, list):
+            problems.append(Problem("'forms' must be a list", file, rule="type"))
+            continue
+        for index, entry in enumerate(node):
+            line, col = _item_position(node, index)
+            try:
+                form = ReportForm.model_validate(_plain(entry))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    loc = ".".join(str(p) for p in err["loc"])
+                    problems.append(Problem(f"forms[{index}].{loc}: {err['msg']}", file, line,
+                                            col, rule="form"))
+                continue
+            if form.code in seen:
+                problems.append(Problem(f"duplicate form '{form.code}' (first in "
+                                        f"{seen[form.code]})", file, line, col,
+                                        rule="duplicate"))
+                continue
+            seen[form.code] = file
+            unknown = [i.code for i in form.indicators if i.code not in known]
+            if unknown and strict:
+                problems.append(Problem(f"form '{form.code}' asks for unknown indicator(s) "
+                                        f"{', '.join(unknown)}", file, line, col,
+                                        rule="indicator", object=f"form {form.code}"))
+            elif unknown:
+                form.indicators = [i for i in form.indicators if i.code in known]
+                if not form.indicators:
+                    continue
+            for code in form.orgunits:
+                if code not in hierarchy:
+                    problems.append(Problem(f"form '{form.code}': unknown org unit '{code}'",
+                                            file, line, col, rule="orgunit"))
+            forms.append(form)
+    if problems:
+        raise InputError(f"{len(problems)} problem(s) in the report forms", problems)
+    return forms
+
+
+def _item_position(node: Any, index: int) -> tuple[int | None, int | None]:
+    try:
+        line, col = node.lc.item(index)
+        return line + 1, col + 1
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return None, None
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return node

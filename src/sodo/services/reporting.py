@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -28,118 +27,36 @@ from sodo.domain.forms import (
 from sodo.domain.orgunits import NATION_CODE, default_hierarchy
 from sodo.domain.periods import Period, PeriodError
 from sodo.domain.permissions import Action, Actor, Conflict, Forbidden, NotFound, allows, require
-from sodo.domain.problems import InputError, Problem
+from sodo.domain.problems import InputError
 from sodo.domain.text import nfc
-from sodo.services import audit
+from sodo.services import audit, catalogue
 from sodo.stores.operational import values as values_repo
 from sodo.stores.operational.models import (
     ProgrammeItem,
-    ProgrammeRow,
     Submission,
     SubmissionValue,
     utcnow,
 )
 
-# -- forms from the programme -----------------------------------------------------------
-
-def load_forms(loaded: Any, strict: bool = True) -> list[ReportForm]:
-    """The ``forms:`` sections of a loaded programme, checked against its indicators and the
-    org units. ``strict`` raises on forms naming unknown indicators; otherwise those
-    indicators are dropped (a programme being written may not define them yet)."""
-    problems: list[Problem] = []
-    forms: list[ReportForm] = []
-    seen: dict[str, str] = {}
-    known = {i.code for i in loaded.programme.indicators}
-    hierarchy = default_hierarchy()
-    for file, node in loaded.raw_sections.get("forms", []):
-        if not isinstance(node, list):
-            problems.append(Problem("'forms' must be a list", file, rule="type"))
-            continue
-        for index, entry in enumerate(node):
-            line, col = _item_position(node, index)
-            try:
-                form = ReportForm.model_validate(_plain(entry))
-            except ValidationError as exc:
-                for err in exc.errors():
-                    loc = ".".join(str(p) for p in err["loc"])
-                    problems.append(Problem(f"forms[{index}].{loc}: {err['msg']}", file, line,
-                                            col, rule="form"))
-                continue
-            if form.code in seen:
-                problems.append(Problem(f"duplicate form '{form.code}' (first in "
-                                        f"{seen[form.code]})", file, line, col,
-                                        rule="duplicate"))
-                continue
-            seen[form.code] = file
-            unknown = [i.code for i in form.indicators if i.code not in known]
-            if unknown and strict:
-                problems.append(Problem(f"form '{form.code}' asks for unknown indicator(s) "
-                                        f"{', '.join(unknown)}", file, line, col,
-                                        rule="indicator", object=f"form {form.code}"))
-            elif unknown:
-                form.indicators = [i for i in form.indicators if i.code in known]
-                if not form.indicators:
-                    continue
-            for code in form.orgunits:
-                if code not in hierarchy:
-                    problems.append(Problem(f"form '{form.code}': unknown org unit '{code}'",
-                                            file, line, col, rule="orgunit"))
-            forms.append(form)
-    if problems:
-        raise InputError(f"{len(problems)} problem(s) in the report forms", problems)
-    return forms
-
-
-def _item_position(node: Any, index: int) -> tuple[int | None, int | None]:
-    try:
-        line, col = node.lc.item(index)
-        return line + 1, col + 1
-    except (AttributeError, KeyError, IndexError, TypeError):
-        return None, None
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    if isinstance(node, str):
-        return str(node)
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    return node
-
+# -- forms, from the catalogue -------------------------------------------------------------
 
 def list_forms(session: Session) -> list[ReportForm]:
-    rows = session.scalars(select(ProgrammeItem).where(ProgrammeItem.kind == "form",
-                                                       ProgrammeItem.active.is_(True))
-                           .order_by(ProgrammeItem.key))
+    """The report forms of the synced programme."""
+    rows, _ = catalogue.list_items(session, "form", limit=10_000)
     return [ReportForm.model_validate(r.data) for r in rows]
 
 
 def _form_row(session: Session, code: str) -> tuple[ProgrammeItem, str]:
-    found = session.execute(
-        select(ProgrammeItem, ProgrammeRow.code).join(ProgrammeRow).where(
-            ProgrammeItem.kind == "form", ProgrammeItem.key == code,
-            ProgrammeItem.active.is_(True)).order_by(ProgrammeItem.id.desc()).limit(1)).first()
-    if found is None:
-        raise NotFound(f"no report form '{code}'")
-    return found[0], found[1]
+    try:
+        item = catalogue.get_item(session, "form", code)
+    except NotFound:
+        raise NotFound(f"no report form '{code}'") from None
+    return item, catalogue.programme_code(session, item.programme_id)
 
 
 def get_form(session: Session, code: str) -> ReportForm:
-    """The report form ``code`` as imported into the store (the newest import wins)."""
+    """The report form ``code`` as synced into the store (the newest sync wins)."""
     return ReportForm.model_validate(_form_row(session, code)[0].data)
-
-
-def indicator_names(session: Session) -> dict[str, dict[str, Any]]:
-    rows = session.scalars(select(ProgrammeItem).where(ProgrammeItem.kind == "indicator",
-                                                       ProgrammeItem.active.is_(True)))
-    return {r.key: r.data for r in rows}
 
 
 # -- submissions --------------------------------------------------------------------------

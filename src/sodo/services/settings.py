@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -231,19 +230,3 @@ def find_workspace(start: str | Path | None = None) -> Path | None:
         if (folder / CONFIG_NAME).is_file():
             return folder
     return None
-
-
-def init_workspace(path: str | Path, force: bool = False) -> Settings:
-    """Create a workspace at ``path`` with ``sodo.toml`` and a copy of the default programme."""
-    root = Path(path).resolve()
-    if (root / CONFIG_NAME).exists() and not force:
-        raise InputError(f"{root}: already a sodo workspace ({CONFIG_NAME} exists); "
-                         "use --force to start it again")
-    root.mkdir(parents=True, exist_ok=True)
-    (root / CONFIG_NAME).write_text(DEFAULT_CONFIG, encoding="utf-8")
-    target = root / "programme"
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(default_programme_path(), target,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "__init__.py"))
-    return Settings.load(root)

@@ -18,8 +18,9 @@ from sodo.domain.permissions import Action, Actor, Forbidden, NotFound, allows, 
 from sodo.domain.problems import InputError, Problem
 from sodo.domain.text import nfc
 from sodo.services import audit
+from sodo.services.catalogue import get_item, programme_code
 from sodo.services.excel_forms import inspect_zip
-from sodo.stores.operational.models import EvidenceFile, ProgrammeItem, ProgrammeRow, TaskUpdate
+from sodo.stores.operational.models import EvidenceFile, ProgrammeItem, TaskUpdate
 
 VIETNAM = timezone(timedelta(hours=7))
 STATUSES = tuple(str(s) for s in ProgressStatus)
@@ -42,12 +43,8 @@ class Evidence:
 
 
 def get_task(session: Session, task_id: str) -> ProgrammeItem:
-    row = session.scalar(select(ProgrammeItem).where(
-        ProgrammeItem.kind == "task", ProgrammeItem.key == task_id,
-        ProgrammeItem.active.is_(True)).order_by(ProgrammeItem.id.desc()).limit(1))
-    if row is None:
-        raise NotFound(f"no task '{task_id}'")
-    return row
+    """The task as the catalogue holds it (:class:`NotFound` if the programme has none)."""
+    return get_item(session, "task", task_id)
 
 
 def _check_evidence(evidence: Evidence) -> str:
@@ -126,8 +123,7 @@ def report_progress(session: Session, actor: Actor, task_id: str, status: str,
                                 content=evidence.content, uploaded_by=actor.username)
         session.add(file_row)
         session.flush()
-    programme = session.get(ProgrammeRow, task.programme_id)
-    update = TaskUpdate(programme=programme.code if programme else "", task=task_id,
+    update = TaskUpdate(programme=programme_code(session, task.programme_id), task=task_id,
                         orgunit=orgunit, status=status, percent=float(percent),
                         note=nfc(note.strip()), evidence_url=evidence_url,
                         evidence_id=file_row.id if file_row else None, actor=actor.username)

@@ -22,7 +22,6 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sodo.domain.orgunits import NATION_CODE, OrgUnitError, OrgUnitLevel, default_hierarchy
@@ -32,7 +31,6 @@ from sodo.domain.problems import InputError, Problem
 from sodo.domain.programme import Aggregation, Indicator, Target
 from sodo.domain.values import Candidate, choose_series, latest, standing
 from sodo.stores.operational import values as repo
-from sodo.stores.operational.models import ProgrammeItem
 
 MAX_ITEMS = 5000  # items per dimension; a query listing more is refused, not truncated
 COLUMNS = ("indicator", "orgunit", "period", "category", "value", "numerator", "denominator",
@@ -146,18 +144,17 @@ def parse_indicators(session: Session | None, text: str) -> list[str]:
 
 
 def check_indicators(session: Session, codes: list[str]) -> None:
-    """Refuse codes that are not indicators of an imported programme (when one is imported)."""
-    known = set(session.scalars(select(ProgrammeItem.key).where(
-        ProgrammeItem.kind == "indicator", ProgrammeItem.key.in_(codes))))
-    if known == set(codes):
-        return
-    if session.scalar(select(ProgrammeItem.id).where(ProgrammeItem.kind == "indicator")
-                      .limit(1)) is None:
-        return  # no programme imported: values may still have been computed
-    unknown = [c for c in codes if c not in known]
-    raise InputError(f"dx: unknown indicator '{unknown[0]}'",
-                     [Problem(f"unknown indicator '{c}'", column="dx", rule="indicator")
-                      for c in unknown])
+    """Refuse codes that are not indicators of the synced programme (when one is synced)."""
+    from sodo.services.catalogue import current
+
+    cat = current(session)
+    if cat is None:
+        return  # no programme synced: values may still have been computed
+    unknown = [c for c in codes if cat.indicator(c) is None]
+    if unknown:
+        raise InputError(f"dx: unknown indicator '{unknown[0]}'",
+                         [Problem(f"unknown indicator '{c}'", column="dx", rule="indicator")
+                          for c in unknown])
 
 
 @dataclass
