@@ -7,12 +7,17 @@ several test runs may share the server at once.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+
+# Helpers every test area may use (a served app on a free port): ``from server import serve``.
+sys.path.insert(0, str(Path(__file__).parent / "support"))
 
 PG_ADMIN_URL = os.environ.get("SODO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

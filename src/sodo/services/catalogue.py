@@ -27,13 +27,14 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from sodo.domain.forms import ReportForm
+from sodo.domain.indicators import IndexConfig
 from sodo.domain.orgunits import default_hierarchy
 from sodo.domain.permissions import Action, Actor, NotFound, require
 from sodo.domain.programme import Indicator, Programme, Target, Task
 from sodo.domain.text import fold
 from sodo.domain.values import seed_candidates
 from sodo.services import audit
-from sodo.services.engine.definitions import IndexConfig, load_engine_config
+from sodo.services.engine.definitions import load_engine_config
 from sodo.services.programme import LoadedProgramme, load_forms, load_programme
 from sodo.stores.operational import values as values_repo
 from sodo.stores.operational.models import (

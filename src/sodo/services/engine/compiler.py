@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 import ibis
 import ibis.expr.types as ir
 
-from sodo.domain.problems import InputError
-from sodo.services.engine.definitions import (
+from sodo.domain.indicators import (
     PERIOD_TYPES,
     AllOf,
     AllRecords,
@@ -31,6 +30,7 @@ from sodo.services.engine.definitions import (
     Not,
     Timely,
 )
+from sodo.domain.problems import InputError
 
 SECONDS_PER_DAY = 86400
 UNIT_COLUMN = "orgunit"

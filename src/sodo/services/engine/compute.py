@@ -29,16 +29,12 @@ from typing import TYPE_CHECKING, Any
 import ibis.expr.types as ir
 import pandas as pd
 
+from sodo.domain.indicators import AllRecords, EngineConfig, Measure
 from sodo.domain.orgunits import Hierarchy, default_hierarchy
 from sodo.domain.periods import Period, PeriodType
 from sodo.domain.problems import InputError
 from sodo.services.engine.compiler import MONTH_COLUMN, MeasurePlan, base_aggregate, plan_dataset
-from sodo.services.engine.definitions import (
-    AllRecords,
-    EngineConfig,
-    Measure,
-    load_engine_config,
-)
+from sodo.services.engine.definitions import load_engine_config
 from sodo.services.engine.rollup import ancestor_frame, combine, rollup
 from sodo.services.engine.scoring import VALUE_COLUMNS, score
 

@@ -18,9 +18,9 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from sodo.domain.indicators import PERIOD_TYPES
 from sodo.domain.orgunits import Hierarchy
 from sodo.services.engine.compiler import MONTH_COLUMN, UNIT_COLUMN, MeasurePlan
-from sodo.services.engine.definitions import PERIOD_TYPES
 
 KEYS = ["orgunit", "period", "period_type"]
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sodo.domain.indicators import EngineConfig, IndexConfig
 from sodo.domain.orgunits import Hierarchy
 from sodo.services.engine.compiler import MeasurePlan
-from sodo.services.engine.definitions import EngineConfig, IndexConfig
 
 VALUE_COLUMNS = ["indicator", "orgunit", "period", "period_type", "value", "numerator",
                  "denominator"]

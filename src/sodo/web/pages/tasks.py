@@ -14,6 +14,7 @@ from sodo.domain.permissions import Action, NotFound, allows
 from sodo.domain.problems import InputError
 from sodo.http.views import unit_label
 from sodo.services import task_progress
+from sodo.services.assessment import accountability_rows
 from sodo.web.context import (
     PageError,
     actor_of,
@@ -29,7 +30,7 @@ from sodo.web.context import (
 from sodo.web.format import format_date
 from sodo.web.forms import parse_number
 from sodo.web.i18n import t
-from sodo.web.summaries import task_rows
+from sodo.web.summaries import task_assessments, task_rows
 
 router = APIRouter(include_in_schema=False)
 STATUSES = tuple(str(s) for s in TASK_STATUS_ORDER)
@@ -47,18 +48,16 @@ def task_board(request: Request, source: str | None = None,
              and (not lead or lead in tk["lead"])]
     by_status = [{"status": s, "label": t(f"task.{s}", lang),
                   "tasks": [tk for tk in tasks if tk["status"] == s]} for s in STATUSES]
-    by_lead: dict[str, dict[str, Any]] = {}
-    for tk in tasks:
-        for c in tk["lead"] or ["—"]:
-            row = by_lead.setdefault(c, {"code": c, "name": unit_label(c, lang), "total": 0,
-                                         **{s: 0 for s in STATUSES}})
-            row["total"] += 1
-            row[tk["status"]] += 1
+    # the accountability table of the assessment, over the tasks shown
+    assessed = task_assessments(request)
+    by_lead = [{**row, "code": row["lead"], "name": unit_label(row["lead"], lang),
+                "total": row["led"]}
+               for row in accountability_rows([assessed[tk["task_id"]] for tk in tasks])]
     result = {
         "title": t("tasks.title", lang), "source": source, "lead": lead,
         "sources": sources, "leads": [{"code": c, "name": unit_label(c, lang)} for c in leads],
         "by_status": [g for g in by_status if g["tasks"]],
-        "by_lead": sorted(by_lead.values(), key=lambda r: (-r["overdue"], -r["total"], r["name"])),
+        "by_lead": by_lead,
         "count": len(tasks),
     }
     return render(request, "tasks.html", result)
