@@ -313,6 +313,20 @@ def session_factory(database_url: str) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False, future=True)
 
 
+def _load_area_models() -> None:
+    """Import every ``*_models`` module beside this one, so the tables each area of sodo adds
+    (reports, quality, notices…) are on the shared metadata wherever the store is migrated or
+    compared with its models."""
+    import importlib
+    import pkgutil
+
+    import sodo.stores.operational as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.endswith("_models"):
+            importlib.import_module(f"sodo.stores.operational.{info.name}")
+
+
 __all__ = [
     "ApiToken", "AuditEntry", "Base", "EvidenceFile", "JSONText", "LoginAttempt", "OrgUnitRow",
     "ProgrammeChange", "ProgrammeImport", "ProgrammeItem", "ProgrammeRow", "Submission",
@@ -327,3 +341,6 @@ def activity_version(session: Any) -> tuple[Any, ...]:
     return (session.scalar(select(func.max(Submission.id))),
             session.scalar(select(func.max(Submission.updated_at))),
             session.scalar(select(func.max(TaskUpdate.id))))
+
+
+_load_area_models()
