@@ -109,17 +109,20 @@ def programme_of(ctx: AppContext | None) -> Catalogue:
 
 def emit(rows: Sequence[dict[str, Any]], fmt: OutputFormat, columns: Iterable[str] | None = None,
          title: str | None = None) -> None:
-    """Print rows as a Rich table, a JSON array of objects or CSV with a header."""
+    """Print rows as a Rich table, a JSON array of objects or CSV with a header. JSON and CSV
+    carry every key of the rows, in the same order (a script may switch formats); ``columns``
+    chooses what the table, which a person reads, shows."""
     cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
     if fmt is OutputFormat.JSON:
         sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str) + "\n")
         return
     if fmt is OutputFormat.CSV:
+        keys = list(dict.fromkeys(k for row in rows for k in row)) if rows else cols
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _csv_cell(row.get(k)) for k in cols})
+            writer.writerow({k: _csv_cell(row.get(k)) for k in keys})
         sys.stdout.write(buf.getvalue())
         return
     table = Table(title=title, show_lines=False)
@@ -131,6 +134,8 @@ def emit(rows: Sequence[dict[str, Any]], fmt: OutputFormat, columns: Iterable[st
 
 
 def _csv_cell(value: Any) -> Any:
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, list | tuple):
         return ";".join(str(v) for v in value)
     if isinstance(value, bool):

@@ -158,10 +158,12 @@ def token(
         row, secret = accounts.create_token(session, actor, username, name, scope or ["read"],
                                             lifetime)
         session.commit()
+        # read while the session is open: the token's user is loaded on demand
+        created = {**accounts.token_dict(row), "token": secret}
     if fmt is OutputFormat.TABLE:
         console.print(f"token {row.id} for {username} (scopes {', '.join(row.scopes)}; "
                       f"expires {row.expires_at.date() if row.expires_at else 'never'}). "
                       "Copy it now — it is not shown again:", highlight=False)
         typer.echo(secret)
     else:
-        emit([{**accounts.token_dict(row), "token": secret}], fmt)
+        emit([created], fmt)
