@@ -137,7 +137,8 @@ def _pattern(name: str) -> str:
             out.append(r"\s*[-,]?\s*")
             continue
         if out and not out[-1].endswith(r"\s*"):
-            out.append(r"\s+")
+            # source pages often lose the space between words ("Bộ Kếhoạch và Đầu tư")
+            out.append(r"\s*" if len(out) > 1 or len(token) > 1 else r"\s+")
         out.append(re.escape(token).replace(r"\.", r"\.?"))
     return "".join(out)
 
@@ -241,7 +242,7 @@ class Gazetteer:
         for m in self._body_re.finditer(folded):
             found.append(Mention(m.start(), m.end(), BODY, (), text[m.start():m.end()]))
         for m in _BODY_HEADS.finditer(text):
-            name = m.group(0).rstrip(" .,-&")
+            name = re.sub(r"(?:\s+(?:và|về|tại))+$", "", m.group(0).rstrip(" .,-&"))
             if len(name.split()) >= 2:
                 found.append(Mention(m.start(), m.start() + len(name), BODY, (), name))
         return _without_overlaps(found)
@@ -265,10 +266,11 @@ class Gazetteer:
 
 
 def _norm(name: str) -> str:
-    """One key for every spelling of a name: folded, no full stops, dashes and commas as
-    spaces."""
+    """One key for every spelling of a name: folded, without full stops, dashes, commas
+    and spaces."""
     folded = fold(name).replace("–", "-").replace("—", "-").replace(".", "")
-    return re.sub(r"[\s,-]+", " ", folded).strip()
+    # no spaces at all: a page that ran two words together still names the same unit
+    return re.sub(r"[\s,-]+", "", folded)
 
 
 def _without_overlaps(found: list[Mention]) -> list[Mention]:

@@ -57,15 +57,34 @@ _NOT_TASK = re.compile(
     r"ve viec|quyet dinh nay|chi thi nay|thong bao nay|ban hanh kem theo|"
     r"van phong chinh phu|trong thoi gian qua|thoi gian qua|sau khi nghe|kinh gui|noi nhan|"
     r"can cu|xet de nghi|theo de nghi|thay mat|luu\s*:)")
+# An admonition is no task ("… cần rút kinh nghiệm trong việc …").
+_ADMONITION = re.compile(r"^(?:can |phai |nghiem tuc )*(?:rut kinh nghiem|kiem diem|"
+                         r"nghiem tuc rut kinh nghiem)\b")
+# An approval that sets when something is due is a task of the one who asked
+# ("Đồng ý cho Bộ X lùi thời hạn trình Đề án … đến Quý I/2015").
+_APPROVAL = re.compile(r"^dong y (?:cho |de )?.{0,120}?(?:lui|gia han|dieu chinh|keo dai)\s+"
+                       r"(?:thoi gian|thoi han)")
+# "Xét đề nghị …, Phó Thủ tướng … giao các Bộ: …" — the assignment ends the request's sentence.
+_EMBEDDED = re.compile(r",\s*(?:thu tuong(?: chinh phu)?|pho thu tuong(?: thuong truc)?"
+                       r"(?: chinh phu)?(?: [^,;:.\d]{1,40}?)?)\s+(giao|yeu cau|de nghi|chi dao)\s+")
+# The addressee named where the operative part opens ("… có ý kiến chỉ đạo Bộ X như sau:").
+_ADDRESSEE = re.compile(r"(?:co y kien(?: chi dao)?|chi dao|yeu cau|giao)\s+(?P<who>[^:]{3,160}?)"
+                        r"\s*(?:nhu sau|thuc hien (?:cac|mot so) (?:nhiem vu|noi dung) sau(?: day)?)"
+                        r"\s*:")
+_HEED = re.compile(r"(?:luu y|chu y|trong do|cu the)(?: (?:mot so|cac|nhung) (?:noi dung|van de|"
+                   r"diem)(?: sau(?: day)?)?)?\s*:\s*$")
+_REFERENCE_AFTER = re.compile(r"\s*so\s*\d")
 _BOILERPLATE = re.compile(r"co hieu luc(?: thi hanh)?(?: ke tu| tu)|chiu trach nhiem thi hanh|"
                           r"thay the quyet dinh")
 _PAST = re.compile(r"^(?:da|dang|vua|la|con|chua|duoc ghi nhan)\b")
 _PREFIXES = re.compile(
-    r"(?:(?:ve|doi voi) [^:;.]{1,90}:\s*)?"
+    r"(?:(?:ve|doi voi|viec) [^:;.]{1,90}:\s*)?"
+    r"(?:doi voi [^;.]{1,400}? thi (?:can |phai )?)?"
     r"(?:(?:dong thoi|truoc mat|tren co so do|sau do|ngoai ra|mat khac|theo do|cu the|"
-    r"tiep theo|dac biet)\s*,?\s*)*"
+    r"tiep theo|dac biet|hang nam|hang quy|hang thang|dinh ky|"
+    r"(?:den|trong|truoc) (?:nam|thang|quy|ngay) [\w/ ]{1,14}?)\s*,\s*)*"
     r"(?:(?:thu tuong chinh phu|pho thu tuong(?: chinh phu)?(?: [^,;:.]{1,40}?)?|thu tuong)\s+)?"
-    r"(?:(?:giao(?: cho)?|de nghi|yeu cau|chi dao|dac biet la)\s+)?")
+    r"(?:(?:giao(?: cho)?|de nghi|yeu cau|dac biet la)\s+)?")
 _PARTNER_CUE = re.compile(r"(?:phoi hop(?: chat che)?(?: voi)?|cung voi|voi su tham gia cua|"
                           r"va su tham gia cua)\s+")
 _CONNECTOR = re.compile(r"\s*(?:,\s*(?:va\s+|cung voi\s+|cung\s+)?|\s+va\s+|\s+cung voi\s+|"
@@ -189,9 +208,9 @@ class _Reader:
         return pos + m.end()
 
     # -- the pieces of a task ---------------------------------------------------------------
-    def subjects(self, start: int, end: int) -> tuple[_Parties, int]:
+    def subjects(self, start: int, end: int, header: bool = False) -> tuple[_Parties, int]:
         """Who a clause assigns (its subject, after "Giao"/"Đề nghị"), and where the work
-        begins."""
+        begins. ``header``: the clause may be the unit alone ("1. Bộ Kế hoạch và Đầu tư:")."""
         prefix = _PREFIXES.match(self.folded, start, end)
         pos = prefix.end() if prefix else start
         found = self.parties(pos, end)
@@ -202,7 +221,7 @@ class _Reader:
                 found = self.parties(start + cue.end(), end)
         if found:
             after = self.folded[found.end:end].lstrip(" ,:")
-            if _PAST.match(after) or not after:
+            if _PAST.match(after) or not after and not header:
                 return _Parties(start=found.start, end=found.start), pos
             return found, found.end
         return found, pos
@@ -221,9 +240,15 @@ class _Reader:
         return ""
 
     def deliverable(self, start: int, end: int) -> str:
-        m = _DELIVERABLE.search(self.folded, start, end)
-        if m is None:
-            return ""
+        for m in _DELIVERABLE.finditer(self.folded, start, end):
+            before = self.folded[max(start, m.start() - 12):m.start()]
+            if _REFERENCE_AFTER.match(self.folded, m.end()) or re.search(
+                    r"(?:tai|theo|cua|thuoc|giao tai)\s*$", before):
+                continue  # "tại Quyết định số 34/2007/QĐ-TTg": another document
+            return self._deliverable_from(m, end)
+        return ""
+
+    def _deliverable_from(self, m: re.Match[str], end: int) -> str:
         stop = _DELIVERABLE_STOP.search(self.folded, m.end(), end)
         finish = stop.start() if stop else end
         phrase = self.text[m.start():finish].strip(" ,;.:")
@@ -290,12 +315,27 @@ def extract_tasks(raw: str, *, source: str | None = None, issued: date | None = 
     assign_zones(items, text, reader.folded)
     proposals: list[Proposal] = []
     contexts: dict[int, _Context] = {}
+    root = _Context(lead=_addressee(reader))
+    consumed: set[int] = set()
     for index, item in enumerate(items):
-        parent_ctx = contexts.get(id(item.parent)) if item.parent is not None else None
+        if id(item) in consumed:
+            continue
+        if item.zone == OUTSIDE:
+            contexts[id(item)] = root
+            continue
+        parent_ctx = contexts.get(id(item.parent), root) if item.parent is not None else root
         ctx = _item_context(reader, item, parent_ctx)
         contexts[id(item)] = ctx
-        if item.zone in (OUTSIDE, NONTASK) or item.heading or _has_content_children(item):
+        if item.zone == NONTASK or item.heading:
             continue
+        if _has_content_children(item):
+            if not _HEED.search(reader.folded[item.body:item.end]):
+                continue
+            # "… hoàn thiện Dự thảo Chiến lược, lưu ý: 1. … 2. …": one task with its points
+            last = _last_descendant(item)
+            consumed.update(id(d) for d in _descendants(item))
+            item = Item(item.start, last.end, item.body, item.marker, item.kind,
+                        item.parent, [], False, item.zone)
         if item.cells is not None:
             proposal = _row_task(reader, item, ctx, doc)
             if proposal is not None:
@@ -310,6 +350,33 @@ def _has_content_children(item: Item) -> bool:
     return any(child.zone not in (OUTSIDE,) for child in item.children)
 
 
+def _descendants(item: Item) -> list[Item]:
+    out: list[Item] = []
+    for child in item.children:
+        if child.zone == OUTSIDE:
+            continue  # the closing formula after a list is not part of it
+        out.append(child)
+        out.extend(_descendants(child))
+    return out
+
+
+def _last_descendant(item: Item) -> Item:
+    found = _descendants(item)
+    return max(found, key=lambda i: i.end) if found else item
+
+
+def _addressee(reader: _Reader) -> _Parties | None:
+    """The unit the operative part is addressed to when the opening names it ("Phó Thủ
+    tướng … có ý kiến chỉ đạo Bộ Thông tin và Truyền thông như sau:")."""
+    m = _ADDRESSEE.search(reader.folded)
+    if m is None:
+        return None
+    found = reader.parties(m.start("who"), m.end("who"))
+    if found and found.end >= m.end("who") - 1 and found.units:
+        return found
+    return None
+
+
 def _item_context(reader: _Reader, item: Item, parent: _Context | None) -> _Context:
     """What ``item`` says for its sub-items: "1. Bộ Kế hoạch và Đầu tư:", "đ) Phối hợp với …
     chỉ đạo, hướng dẫn triển khai:", a group heading with a deadline."""
@@ -317,7 +384,7 @@ def _item_context(reader: _Reader, item: Item, parent: _Context | None) -> _Cont
     if not item.children:
         return ctx
     start, end = item.body, item.end
-    subjects, work = reader.subjects(start, end)
+    subjects, work = reader.subjects(start, end, header=True)
     if subjects:
         ctx.lead = subjects
     partners = reader.partners(work, end)
@@ -339,13 +406,19 @@ def _item_context(reader: _Reader, item: Item, parent: _Context | None) -> _Cont
     return ctx
 
 
-def _clauses(reader: _Reader, start: int, end: int) -> list[tuple[int, int]]:
+def _clauses(reader: _Reader, start: int, end: int, approval: bool = False
+             ) -> list[tuple[int, int]]:
     """The clauses of an item that are tasks of their own: one that names a new assignee
     ("…; trên cơ sở đó, Đài Tiếng nói Việt Nam tiếp thu …"), or one with its own deadline
     after a clause that has one ("… trình Thủ tướng trong tháng 01/2026; xây dựng Kế hoạch …
     trong Quý I/2026")."""
     folded = reader.folded
     cuts = [m.end() for m in re.finditer(r";\s+|\.\s+(?=[A-ZĐÀ-Ỹa-zđ])", reader.text[start:end])]
+    if approval:  # "… Đề án A đến Quý I/2015 và Đề án B đến Quý IV năm 2015"
+        cuts += [m.start(1) for m in re.finditer(r"\s(?:va|,)\s+((?:de an|ke hoach|bao cao|"
+                                                 r"chuong trinh|du an|nghi dinh|quyet dinh)\b)",
+                                                 folded[start:end])]
+        cuts.sort()
     pieces, prev = [], start
     for cut in cuts:
         pieces.append((prev, start + cut))
@@ -358,8 +431,12 @@ def _clauses(reader: _Reader, start: int, end: int) -> list[tuple[int, int]]:
         is_deadline = _DEADLINE_PARA.match(head) is not None
         new_subject, _ = reader.subjects(piece[0], piece[1])
         own_date = choose_deadline(reader.times(*piece))
-        cur_date = choose_deadline(reader.times(*cur))
-        action = reader.starts_with_action(piece[0], piece[1])
+        cur_times = reader.times(*cur)
+        cur_date = choose_deadline(cur_times) or next(
+            (t for t in cur_times if t.kind == RECURRING), None)
+        prefix = _PREFIXES.match(folded, piece[0], piece[1])
+        action = reader.starts_with_action(prefix.end() if prefix else piece[0], piece[1]) \
+            or approval
         if not is_deadline and (new_subject and (new_subject.units or new_subject.bodies)
                                 or own_date is not None and cur_date is not None and action):
             clauses.append(piece)
@@ -372,7 +449,16 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
                 follow: Item | None) -> list[Proposal]:
     text, folded = reader.text, reader.folded
     body_text = folded[item.body:item.end].strip()
-    if not body_text or _NOT_TASK.match(body_text) or _BOILERPLATE.search(body_text):
+    body = item.body + (len(folded[item.body:item.end]) - len(folded[item.body:item.end].lstrip()))
+    approval = _APPROVAL.match(body_text) is not None
+    if re.match(r"(?:xet|theo|ve) de nghi", body_text):
+        embedded = _EMBEDDED.search(folded, item.body, item.end)
+        if embedded is None:
+            return []
+        body = embedded.start(1)  # "…, Phó Thủ tướng … giao các Bộ: …"
+        body_text = folded[body:item.end]
+    elif not body_text or (_NOT_TASK.match(body_text) and not approval) or \
+            _BOILERPLATE.search(body_text) or _ADMONITION.match(body_text):
         return []
     if item.kind == "para" and _DEADLINE_PARA.match(body_text):
         return []  # a deadline sentence of the task before it (attached there)
@@ -382,11 +468,13 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
         extra_end = follow.end  # "… Hoàn thành trong tháng 8 năm 2021." on its own line
     out: list[Proposal] = []
     previous: _Parties | None = None
-    clauses = _clauses(reader, item.body, item.end)
+    clauses = _clauses(reader, body, item.end, approval)
     for n, (start, end) in enumerate(clauses):
         last = n == len(clauses) - 1
+        if approval:
+            previous = _first_unit(reader, start, end) or previous
         proposal = _clause_task(reader, item, ctx, doc, start, end,
-                                extra_end if last else end, previous)
+                                extra_end if last else end, previous, approval)
         if proposal is None:
             continue
         out.append(proposal[0])
@@ -394,19 +482,38 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
     return out
 
 
+def _first_unit(reader: _Reader, start: int, end: int) -> _Parties | None:
+    """The first unit named in a clause ("Đồng ý cho Bộ X …", "… như đề nghị của Bộ X")."""
+    for m in reader.mentions:
+        if start <= m.start < end and m.is_unit:
+            found = _Parties(start=m.start, end=m.end)
+            reader._add(found, m)
+            found.text = reader.text[m.start:m.end]
+            return found
+    return None
+
+
 def _clause_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo, start: int,
-                 end: int, time_end: int, previous: _Parties | None
+                 end: int, time_end: int, previous: _Parties | None, approval: bool = False
                  ) -> tuple[Proposal, _Parties] | None:
     text, folded = reader.text, reader.folded
-    subjects, work_at = reader.subjects(start, end)
+    if approval:
+        subjects, work_at = _Parties(start=start, end=start), start
+    else:
+        subjects, work_at = reader.subjects(start, end)
     inherited = previous or ctx.lead
+    if _ADMONITION.match(folded, work_at) or _ADMONITION.match(
+            folded[work_at:end].lstrip(" ,")):
+        return None
     if subjects:
         lead = subjects
     else:
         lead = inherited
         prefix = _PREFIXES.match(folded, start, end)
         pos = prefix.end() if prefix else start
-        if not reader.starts_with_action(pos, end):
+        if not approval and not reader.starts_with_action(pos, end):
+            return None
+        if approval and choose_deadline(reader.times(start, time_end)) is None:
             return None
         if lead is None and item.zone != TASK:
             return None

@@ -38,7 +38,8 @@ _TRIGGER = re.compile(r"(?:nhu sau|sau day|duoi day|cu the nhu sau)\s*:|^quyet d
                       r"^chi thi\s*:|^quyet nghi\s*:|yeu cau[^.\n]{0,160}:\s*$", re.M)
 # Where it ends: the closing formula, "Nơi nhận", the signature.
 _CLOSING = re.compile(
-    r"^(?:van phong chinh phu (?:xin |tran trong )?(?:thong bao|xin thong bao)|noi nhan\s*:|"
+    r"^(?:van\s*phong\s*chinh\s*phu\s*(?:xin\s*|tran\s*trong\s*)?(?:thong\s*bao|xin thong bao)|"
+    r"noi\s*nhan\s*:|"
     r"kt\.\s|tm\.\s|tl\.\s|ubnd [^\n]{0,40}tran trong|tran trong\s*\./\.|"
     r"(?:bo truong|thu tuong|chu tich|pho thu tuong|pho chu nhiem)\s*$)", re.M)
 
@@ -167,8 +168,10 @@ def _link(items: list[Item], text: str, folded: str) -> None:
                 break
             item.parent = parent
         else:
-            while stack and stack[-1].kind in ("para", "row"):
-                stack.pop()
+            while stack and stack[-1].kind in ("para", "row") and not (
+                    item.kind not in ("roman", "upper", "article")
+                    and folded[stack[-1].start:stack[-1].end].rstrip().endswith(":")):
+                stack.pop()  # a paragraph ending in ":" opens the list that follows it
             same = next((i for i in range(len(stack) - 1, -1, -1) if stack[i].kind == item.kind),
                         None)
             if same is not None:
@@ -196,7 +199,11 @@ def assign_zones(items: list[Item], text: str, folded: str) -> None:
         closing = m.start()
         break
     body_end = closing if closing is not None else len(text)
+    address = {id(i) for i in _address_block(items, folded, body_start)}
     for item in items:
+        if id(item) in address:
+            item.zone = OUTSIDE
+            continue
         if item.end <= body_start or item.start >= body_end:
             item.zone = OUTSIDE
             continue
@@ -216,6 +223,27 @@ def assign_zones(items: list[Item], text: str, folded: str) -> None:
             parent = item.parent.zone if item.parent is not None else OUTSIDE
             own = default if parent == OUTSIDE else parent
         item.zone = own
+
+
+def _address_block(items: list[Item], folded: str, floor: int) -> list[Item]:
+    """"Kính gửi: …" and the recipients listed under it (never operative, even in a letter
+    without "như sau:")."""
+    out: list[Item] = []
+    inside = False
+    for item in items:
+        head = folded[item.body:item.end].lstrip()
+        if head.startswith("kinh gui"):
+            inside = True
+            out.append(item)
+            continue
+        if inside and (item.kind == "bullet" or item.kind == "para" and len(head) < 120
+                       and head.rstrip().endswith((";", "."))):
+            out.append(item)
+            if head.rstrip().endswith("."):
+                inside = False
+            continue
+        inside = False
+    return out
 
 
 TABLE_COLUMNS = {

@@ -5,6 +5,7 @@ layer, or standard input. Every refusal names the file and says what to do."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from sodo.domain.extract.text import looks_vietnamese
@@ -102,6 +103,25 @@ def _table_rows(table: object) -> list[str]:
     return rows
 
 
+_MARKER = re.compile(r"^\s*(?:Điều\s+\d+|[IVX]+\.|\d{1,2}(?:\.\d{1,2})*\.|\d{1,2}\)|[a-zđ]\)|"
+                     r"\((?:\d{1,2}|[ivx]{1,4})\)|[-–•+]\s|Nơi nhận|KT\.|TM\.|TL\.)")
+
+
+def _join_lines(page: str) -> str:
+    """A PDF gives one line per printed line: put a paragraph's lines back together (a line
+    that does not end a sentence goes on, unless the next one opens an item)."""
+    out: list[str] = []
+    for line in page.split("\n"):
+        stripped = line.strip()
+        if out and out[-1] and stripped and not out[-1].rstrip().endswith(
+                (".", ":", ";", "!", "?", "./.")) and not _MARKER.match(stripped) and \
+                not out[-1].isupper():
+            out[-1] = out[-1].rstrip() + " " + stripped
+        else:
+            out.append(stripped)
+    return "\n".join(out)
+
+
 def _pdf(data: bytes, name: str) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -113,7 +133,7 @@ def _pdf(data: bytes, name: str) -> str:
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise _refuse(name, f"not a readable PDF ({exc})", "format") from None
-    text = "\n\n".join(pages)
+    text = "\n\n".join(_join_lines(page) for page in pages)
     if sum(1 for ch in text if ch.isalnum()) < 20 * max(1, len(pages)) // 4:
         raise _refuse(name, f"the PDF has no text layer ({len(pages)} page"
                             f"{'s' if len(pages) != 1 else ''} of images, e.g. a scan); run "
