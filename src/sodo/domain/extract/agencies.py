@@ -277,12 +277,13 @@ def _without_overlaps(found: list[Mention]) -> list[Mention]:
     priority = {UNITS: 0, PROVINCES: 1, UNIT: 2, COLLECTIVE: 3, BODY: 4}
     found.sort(key=lambda m: (-(m.end - m.start), priority[m.kind], m.start))
     kept: list[Mention] = []
-    taken: list[tuple[int, int]] = []
+    size = max((m.end for m in found), default=0)
+    taken = bytearray(size)
     for m in found:
-        if any(m.start < e and s < m.end for s, e in taken):
+        if any(taken[m.start:m.end]):
             continue
         kept.append(m)
-        taken.append((m.start, m.end))
+        taken[m.start:m.end] = b"\x01" * (m.end - m.start)
     return sorted(kept, key=lambda m: m.start)
 
 

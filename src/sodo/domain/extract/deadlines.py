@@ -134,11 +134,10 @@ def find_times(text: str, folded: str, start: int = 0, end: int | None = None,
                issued: date | None = None) -> list[TimeExpr]:
     """Deadlines, recurring words and adverbs in ``text[start:end]``, in order."""
     end = len(text) if end is None else end
-    window = folded[:end]
     found: list[TimeExpr] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
-        for m in pattern.finditer(window, start):
+        for m in pattern.finditer(folded, start, end):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             period, alone = _period(kind, m, issued)
@@ -158,11 +157,11 @@ def find_times(text: str, folded: str, start: int = 0, end: int | None = None,
             taken.append((m.start(), m.end()))
             found.append(TimeExpr(begin, m.end(), DATE, text[begin:m.end()], period.end, period,
                                   cued))
-    for m in _RECURRING.finditer(window, start):
+    for m in _RECURRING.finditer(folded, start, end):
         found.append(TimeExpr(m.start(), m.end(), RECURRING, text[m.start():m.end()]))
-    for m in _ADVERBS.finditer(window, start):
+    for m in _ADVERBS.finditer(folded, start, end):
         word = text[m.start():m.end()]
-        if m.group(1) == "ngay" and (word.lower() != "ngay" or re.match(r"\s*\d", window[m.end():])):
+        if m.group(1) == "ngay" and (word.lower() != "ngay" or re.match(r"\s*\d", folded[m.end():m.end() + 4])):
             continue  # "ngày" (a day), not "ngay" (at once)
         if any(m.start() < e and s < m.end() for s, e in taken):
             continue

@@ -651,10 +651,11 @@ def _notes(reader: _Reader, proposal: Proposal) -> None:
         if unit.valid_to is not None and unit.successors:
             names = ", ".join(f"{reader.gaz.unit(s).display_name} ({s})"
                               for s in unit.successors)
-            proposal.notes.append(f"{unit.display_name} ({code}) ceased on "
-                                  f"{unit.valid_to:%d/%m/%Y}; successor: {names}")
+            proposal.notes.append(f"{unit.display_name} ({code}) đã kết thúc hoạt động từ "
+                                  f"{unit.valid_to:%d/%m/%Y}; đơn vị kế tục: {names}")
     if len(proposal.lead) > 20:
-        proposal.notes.append(f"all {len(proposal.lead)} provinces in force on {day:%d/%m/%Y}")
+        proposal.notes.append(f"Toàn bộ {len(proposal.lead)} tỉnh, thành phố có hiệu lực ngày "
+                              f"{day:%d/%m/%Y}")
 
 
 def _sentence(words: str) -> str:
