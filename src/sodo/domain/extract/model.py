@@ -50,6 +50,7 @@ class Proposal:
     unresolved: list[str] = field(default_factory=list)
     group: str = ""
     notes: list[str] = field(default_factory=list)
+    number: int = 0  # its place among the document's proposals (1, 2, …)
 
     def to_dict(self) -> dict[str, Any]:
         """Stable snake_case keys, ISO dates, the span as a list."""

@@ -343,6 +343,8 @@ def extract_tasks(raw: str, *, source: str | None = None, issued: date | None = 
             continue
         follow = items[index + 1] if index + 1 < len(items) else None
         proposals.extend(_item_tasks(reader, item, ctx, doc, follow))
+    for n, proposal in enumerate(proposals, start=1):
+        proposal.number = n
     return Extraction(text, doc, proposals)
 
 

@@ -44,7 +44,7 @@ _CLOSING = re.compile(
     r"(?:bo truong|thu tuong|chu tich|pho thu tuong|pho chu nhiem)\s*$)", re.M)
 
 
-@dataclass
+@dataclass(eq=False)
 class Item:
     start: int  # the item in the cleaned text, marker included
     end: int
@@ -285,19 +285,31 @@ def read_tables(items: list[Item], text: str, folded: str) -> None:
             continue
         item.cells = {k: text[s:e].strip() for k, (s, e) in values.items()}
         item.cell_spans = values
-        item.parent = group
+        if group is not None and item.parent is not group:
+            if item.parent is not None:
+                item.parent.children[:] = [c for c in item.parent.children if c is not item]
+            item.parent = group
+            group.children.append(item)
         if item.zone == OUTSIDE:
             item.zone = TASK
 
 
 def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    out, pos = [], start
-    line = text[start:end]
-    for part in line.split(" | "):
-        s = pos + (len(part) - len(part.lstrip()))
-        e = pos + len(part.rstrip())
-        out.append((s, max(s, e)))
-        pos += len(part) + 3
+    """The cells of a row "a | b | | c" (a Markdown row "| a | b |" too), as spans."""
+    bars = [start + i for i, ch in enumerate(text[start:end]) if ch == "|"]
+    edges = [start - 1, *bars, end]
+    out = []
+    for left, right in zip(edges, edges[1:], strict=False):
+        s, e = left + 1, right
+        while s < e and text[s] == " ":
+            s += 1
+        while e > s and text[e - 1] == " ":
+            e -= 1
+        out.append((s, e))
+    if text[start:end].lstrip().startswith("|"):
+        out = out[1:]
+    if text[start:end].rstrip().endswith("|"):
+        out = out[:-1]
     return out
 
 

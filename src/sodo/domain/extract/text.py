@@ -26,7 +26,8 @@ _PAGE_BREAK = re.compile(r"(?<=[\w,;–-])[ ]*\n[ ]*\n+[ ]*(?=[a-zà-ỹđ])")
 # marker ("a) ", "(ii) ", "- ").
 _SOFT_WRAP = re.compile(r"(?<=[\w,–-])[ ]*\n[ ]*(?=[a-zà-ỹđ])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
 _LOWER_MARKER = re.compile(r"^(?:[a-zđ]\)|[ivx]+\))\s")
-_VIETNAMESE_LETTERS = set("ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
+# Letters only Vietnamese writes (French, Spanish and Portuguese share á, à, é, â, ê, ô, ã…).
+_VIETNAMESE_LETTERS = set("ăđơưảạắằẳẵặấầẩẫậẻẽẹếềểễệỉĩịỏọốồổỗộớờởỡợủũụứừửữựỳỷỹỵ")
 _VIETNAMESE_WORDS = {
     "va", "cua", "cac", "duoc", "trong", "nhung", "cho", "voi", "theo", "thuc", "hien",
     "nhiem", "vu", "chu", "tri", "phoi", "hop", "nam", "thang", "ngay", "bo", "tinh", "viec",
@@ -103,7 +104,7 @@ def looks_vietnamese(text: str) -> bool:
     if len(letters) < 20:
         return bool(letters) and any(ch in _VIETNAMESE_LETTERS for ch in letters)
     marked = sum(1 for ch in letters if ch in _VIETNAMESE_LETTERS)
-    if marked / len(letters) >= 0.03:
+    if marked / len(letters) >= 0.02:
         return True
     words = re.findall(r"[a-z]+", fold_view(text[:20000]))
     if not words:

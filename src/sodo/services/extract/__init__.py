@@ -153,7 +153,7 @@ def programme_tasks(proposals: Iterable[Proposal], source: str = "",
     out = []
     for n, p in enumerate(proposals, start=1):
         prefix = task_id_prefix(p.source or source)
-        base = f"{prefix}-{n:02d}"
+        base = f"{prefix}-{(p.number or n):02d}"
         task_id, k = base, 1
         while task_id in used:
             k += 1
@@ -220,6 +220,10 @@ def proposal_from_edit(data: dict[str, Any], index: int, hierarchy: Hierarchy,
         problems.append(Problem("the work (rõ việc) is empty", column="work", rule="rõ việc",
                                 object=obj))
     p = Proposal(work=work)
+    try:
+        p.number = int(data.get("n") or 0)
+    except (TypeError, ValueError):
+        p.number = 0
     p.title = " ".join(str(data.get("title") or "").split()) or work[:120]
     p.lead = codes("lead")
     p.partners = [c for c in codes("partners") if c not in p.lead]

@@ -74,6 +74,11 @@ register({
     "extract.bad_date": ("Ngày “{value}” không đúng dạng (YYYY-MM-DD).",
                          "“{value}” is not a date (YYYY-MM-DD)."),
     "extract.none_accepted": ("Chưa nhận nhiệm vụ nào.", "No task was accepted."),
+    "extract.kind.notice": ("Thông báo", "Notice"),
+    "extract.kind.official_letter": ("Công văn", "Official letter"),
+    "extract.kind.directive": ("Chỉ thị", "Directive"),
+    "extract.kind.decision": ("Quyết định", "Decision"),
+    "extract.kind.other": ("Văn bản", "Document"),
 })
 
 
@@ -219,8 +224,8 @@ def _accept(request: Request, actor: Actor, fields: dict[str, str]) -> Response:
     document = {"number": fields.get("document", ""), "issued": fields.get("issued") or None,
                 "kind": fields.get("kind", ""), "title": ""}
     text = fields.get("text", "")
-    accepted = [p for n, p in enumerate(proposals, start=1) if decisions[n] == "accept"]
-    edits = [{**p, "lead": p["lead"], "partners": p["partners"]} for p in accepted]
+    edits = [{**p, "n": n} for n, p in enumerate(proposals, start=1)
+             if decisions[n] == "accept"]
     if not edits:
         return _review(request, lang, text=text, document=document, proposals=proposals,
                        decisions=decisions, error=t("extract.none_accepted", lang), status=422)
