@@ -27,7 +27,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-NOTICE = Path("/work/shared/seeds/000_63e66b6c4c721db9.txt")
+NOTICE = Path(__file__).parent / "fixtures" / "4-TB-VPCP-2026.txt"
 SHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
 
 if not CHROMIUM.exists():  # pragma: no cover

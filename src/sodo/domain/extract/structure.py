@@ -199,12 +199,18 @@ def assign_zones(items: list[Item], text: str, folded: str) -> None:
         closing = m.start()
         break
     body_end = closing if closing is not None else len(text)
+    # an appendix after the signature ("PHỤ LỤC … (Kèm theo Quyết định số …)") is operative
+    appendix = _APPENDIX.search(folded, body_end) if closing is not None else None
     address = {id(i) for i in _address_block(items, folded, body_start)}
     for item in items:
+        if item.cells is not None:
+            item.zone = TASK  # a row of a task table, wherever the table is
+            continue
         if id(item) in address:
             item.zone = OUTSIDE
             continue
-        if item.end <= body_start or item.start >= body_end:
+        in_appendix = appendix is not None and item.start >= appendix.start()
+        if not in_appendix and (item.end <= body_start or item.start >= body_end):
             item.zone = OUTSIDE
             continue
         if item.start < body_start:  # the line holding the trigger
@@ -244,6 +250,9 @@ def _address_block(items: list[Item], folded: str, floor: int) -> list[Item]:
             continue
         inside = False
     return out
+
+
+_APPENDIX = re.compile(r"^\s*(?:phu luc|danh muc (?:cac )?nhiem vu)\b", re.M)
 
 
 TABLE_COLUMNS = {
@@ -290,8 +299,6 @@ def read_tables(items: list[Item], text: str, folded: str) -> None:
                 item.parent.children[:] = [c for c in item.parent.children if c is not item]
             item.parent = group
             group.children.append(item)
-        if item.zone == OUTSIDE:
-            item.zone = TASK
 
 
 def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
