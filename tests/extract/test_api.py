@@ -18,11 +18,11 @@ from ruamel.yaml import YAML
 sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
 sys.path.insert(0, str(Path(__file__).parents[1] / "support"))
 
-from server import serve  # noqa: E402
-from workspace_builder import PASSWORD, TODAY, build_workspace  # noqa: E402
+from server import serve
+from workspace_builder import TODAY, build_workspace
 
-from sodo.http.app import create_app  # noqa: E402
-from sodo.services.settings import Settings  # noqa: E402
+from sodo.http.app import create_app
+from sodo.services.settings import Settings
 
 HERE = Path(__file__).parent
 LETTER = (HERE / "cases" / "5866-VPCP-KGVX-2014.txt").read_text(encoding="utf-8")

@@ -144,8 +144,8 @@ def find_times(text: str, folded: str, start: int = 0, end: int | None = None,
             if period is None:
                 continue
             before = folded[max(start, m.start() - 60):m.start()]
-            if _REFERENCE.search(before) or re.search(r"\bngay\s*$", before) and \
-                    _REFERENCE.search(before[:-5]):
+            if _REFERENCE.search(before) or (re.search(r"\bngay\s*$", before) and \
+                    _REFERENCE.search(before[:-5])):
                 taken.append((m.start(), m.end()))
                 continue  # the date of another document
             if kind == "year" and _title_year(folded, m.start(), start, before):

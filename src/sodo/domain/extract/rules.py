@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sodo.domain.extract.agencies import BODY, COLLECTIVE, PROVINCES, Gazetteer, Mention, gazetteer
-from sodo.domain.extract.deadlines import ADVERB, DATE, RECURRING, TimeExpr, choose_deadline, find_times
+from sodo.domain.extract.deadlines import (
+    ADVERB,
+    DATE,
+    RECURRING,
+    TimeExpr,
+    choose_deadline,
+    find_times,
+)
 from sodo.domain.extract.model import (
     DECISION,
     DIRECTIVE,
@@ -26,7 +33,15 @@ from sodo.domain.extract.model import (
     Extraction,
     Proposal,
 )
-from sodo.domain.extract.structure import NONTASK, OUTSIDE, TASK, Item, assign_zones, parse_items, read_tables
+from sodo.domain.extract.structure import (
+    NONTASK,
+    OUTSIDE,
+    TASK,
+    Item,
+    assign_zones,
+    parse_items,
+    read_tables,
+)
 from sodo.domain.extract.text import clean_text, fold_view
 from sodo.domain.orgunits import NATION_CODE, Hierarchy, default_hierarchy
 
@@ -50,7 +65,7 @@ ACTIONS = (
     "dam phan", "hop tac", "xuc tien", "giam", "tang", "loai bo", "ngan chan", "phong ngua",
     "phong chong", "khac phuc", "chan chinh", "kiem soat", "thanh tra", "cong khai",
 )
-_ACTION_RE = re.compile(r"(?:%s)(?![\w])" % "|".join(sorted(ACTIONS, key=len, reverse=True)))
+_ACTION_RE = re.compile("(?:{})(?![\\w])".format("|".join(sorted(ACTIONS, key=len, reverse=True))))
 # What never is a task, whatever it names.
 _NOT_TASK = re.compile(
     r"^(?:dong y|thong nhat(?! voi)|nhat tri|ghi nhan|bieu duong|danh gia cao|hoan nghenh|"
@@ -201,7 +216,7 @@ class _Reader:
         m = re.match(r"(?:cac |nhung )?(?:doanh nghiep|to chuc|co quan|don vi|truong|"
                      r"hiep hoi|nguoi dan|chuyen gia|nha khoa hoc|dia phuong|tap doan|"
                      r"tong cong ty|ngan hang|vien|hoc vien)(?:[ \w]{0,40}?)"
-                     r"(?=,|;|\.|\s+(?:va|cung)\s|$|\s+(?:%s))" % _ACTION_RE.pattern,
+                     rf"(?=,|;|\.|\s+(?:va|cung)\s|$|\s+(?:{_ACTION_RE.pattern}))",
                      self.folded[pos:end])
         if m is None or m.end() == 0:
             return None
@@ -221,7 +236,7 @@ class _Reader:
                 found = self.parties(start + cue.end(), end)
         if found:
             after = self.folded[found.end:end].lstrip(" ,:")
-            if _PAST.match(after) or not after and not header:
+            if _PAST.match(after) or (not after and not header):
                 return _Parties(start=found.start, end=found.start), pos
             return found, found.end
         return found, pos
@@ -439,8 +454,8 @@ def _clauses(reader: _Reader, start: int, end: int, approval: bool = False
         prefix = _PREFIXES.match(folded, piece[0], piece[1])
         action = reader.starts_with_action(prefix.end() if prefix else piece[0], piece[1]) \
             or approval
-        if not is_deadline and (new_subject and (new_subject.units or new_subject.bodies)
-                                or own_date is not None and cur_date is not None and action):
+        if not is_deadline and ((new_subject and (new_subject.units or new_subject.bodies))
+                                or (own_date is not None and cur_date is not None and action)):
             clauses.append(piece)
         else:
             clauses[-1] = (cur[0], piece[1])
@@ -449,7 +464,7 @@ def _clauses(reader: _Reader, start: int, end: int, approval: bool = False
 
 def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
                 follow: Item | None) -> list[Proposal]:
-    text, folded = reader.text, reader.folded
+    folded = reader.folded
     body_text = folded[item.body:item.end].strip()
     body = item.body + (len(folded[item.body:item.end]) - len(folded[item.body:item.end].lstrip()))
     approval = _APPROVAL.match(body_text) is not None

@@ -6,6 +6,7 @@ closing and "Nơi nhận").
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -104,9 +105,7 @@ def _is_heading(text: str, kind: str, folded: str) -> bool:
         return True
     if kind in ("roman", "upper") and len(words) < 300:
         return True
-    if kind == "article" and len(words) < 120 and not folded.rstrip().endswith("."):
-        return True
-    return False
+    return kind == "article" and len(words) < 120 and not folded.rstrip().endswith(".")
 
 
 def parse_items(text: str, folded: str) -> list[Item]:
@@ -161,7 +160,7 @@ def _link(items: list[Item], text: str, folded: str) -> None:
             parent = None
             for cand in reversed(stack):
                 if cand.heading or folded[cand.start:cand.end].rstrip().endswith(":") or \
-                        cand.kind == "row" and item.kind == "row":
+                        (cand.kind == "row" and item.kind == "row"):
                     parent = cand if cand.kind != "row" else cand.parent
                     break
                 parent = cand.parent
@@ -242,8 +241,8 @@ def _address_block(items: list[Item], folded: str, floor: int) -> list[Item]:
             inside = True
             out.append(item)
             continue
-        if inside and (item.kind == "bullet" or item.kind == "para" and len(head) < 120
-                       and head.rstrip().endswith((";", "."))):
+        if inside and (item.kind == "bullet" or (item.kind == "para" and len(head) < 120
+                       and head.rstrip().endswith((";", ".")))):
             out.append(item)
             if head.rstrip().endswith("."):
                 inside = False
@@ -306,7 +305,7 @@ def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
     bars = [start + i for i, ch in enumerate(text[start:end]) if ch == "|"]
     edges = [start - 1, *bars, end]
     out = []
-    for left, right in zip(edges, edges[1:], strict=False):
+    for left, right in itertools.pairwise(edges):
         s, e = left + 1, right
         while s < e and text[s] == " ":
             s += 1

@@ -20,8 +20,15 @@ from sodo.domain.problems import InputError
 from sodo.services import extract as extract_service
 from sodo.services.extract.readers import MAX_BYTES
 from sodo.services.programme import default_programme_path
-from sodo.web.context import app_context, db_session, form_status, language, page, render, \
-    require_actor
+from sodo.web.context import (
+    app_context,
+    db_session,
+    form_status,
+    language,
+    page,
+    render,
+    require_actor,
+)
 from sodo.web.i18n import register, t
 
 router = APIRouter(include_in_schema=False)
