@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from benchmarks.bench_extract import CASES, load_cases, quality
+
 from sodo.domain.orgunits import default_hierarchy
 
 KINDS = {"notice", "official_letter", "directive", "decision"}
