@@ -1,0 +1,1 @@
+"""Directives to tasks: pure rules that read a Vietnamese directive and propose its tasks."""

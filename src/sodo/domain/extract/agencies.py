@@ -1,0 +1,305 @@
+"""Agency mentions: every way a directive names who is to act, mapped to org units in force on
+the document's date.
+
+A mention is a span of the text with what it designates:
+
+- ``unit``: one org unit (a ministry — "Bộ Khoa học và Công nghệ", "Bộ KH&CN", "BKHCN", a
+  role title "Bộ trưởng Bộ Công an", "Thống đốc Ngân hàng Nhà nước" — or a province — "UBND
+  tỉnh Đồng Nai", "Ủy ban nhân dân thành phố Hà Nội"), resolved with the effective-dated
+  hierarchy so that a 2021 letter to "Bộ Thông tin và Truyền thông" means that ministry, closed
+  in 2025, and not its successor;
+- ``units``: a list sharing one "Bộ" ("các Bộ: Công an, Tài chính, Xây dựng");
+- ``provinces``: every province in force that day ("Ủy ban nhân dân các tỉnh, thành phố trực
+  thuộc Trung ương");
+- ``collective``: a group that is no unit ("các bộ, ngành, địa phương", "các đơn vị liên
+  quan", "doanh nghiệp công nghệ") — said as written, never turned into a unit;
+- ``body``: a named body outside sodo's hierarchy ("Đài Tiếng nói Việt Nam", "Tập đoàn Viễn
+  thông Quân đội") — kept by name and reported as unresolved.
+
+Matching runs on the folded view of the text (see :mod:`.text`), so "Văn hoá"/"Văn hóa",
+capitals and a missing diacritic do not matter.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+
+from sodo.domain.orgunits import Hierarchy, OrgUnit, OrgUnitLevel
+from sodo.domain.text import fold
+
+UNIT, UNITS, PROVINCES, COLLECTIVE, BODY = "unit", "units", "provinces", "collective", "body"
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    kind: str
+    codes: tuple[str, ...] = ()
+    name: str = ""  # the text as written (for collectives and bodies: what is kept)
+
+    @property
+    def is_unit(self) -> bool:
+        return self.kind in (UNIT, UNITS, PROVINCES)
+
+
+# Role titles that stand for the unit they head ("Bộ trưởng Bộ Công an chỉ đạo …").
+_TITLES = (r"(?:bo truong, chu nhiem|bo truong, thu truong|bo truong|thu truong|thong doc|"
+           r"tong thanh tra|chu nhiem|chu tich|pho chu tich|giam doc|lanh dao|"
+           r"nguoi dung dau)\s+")
+# Groups that are no single unit. Longest first; matched as whole phrases.
+_COLLECTIVES = [
+    r"(?:bo truong, )?thu truong (?:cac )?(?:bo, )?co quan ngang bo, co quan thuoc chinh phu",
+    r"cac bo, co quan ngang bo, co quan thuoc chinh phu",
+    r"cac bo, co quan ngang bo",
+    r"cac bo, nganh, co quan(?: trung uong)?(?:, dia phuong)?(?: (?:co )?lien quan)?",
+    r"cac bo, co quan(?:, dia phuong| trung uong)?(?: (?:co )?lien quan)?",
+    r"cac bo,? nganh(?:,? (?:dia phuong|co quan))*(?: (?:co )?lien quan(?: khac)?)?",
+    r"(?:cac )?bo, nganh, dia phuong",
+    r"cac bo(?: (?:co )?lien quan)?",
+    r"cac (?:co quan|don vi|to chuc)(?:,? (?:co quan|don vi|to chuc|dia phuong))*"
+    r"(?: (?:co )?lien quan| truc thuoc| thuoc bo)?",
+    r"cac dia phuong(?: (?:co )?lien quan)?",
+    r"cac (?:tap doan|doanh nghiep|tong cong ty)(?:,? (?:tap doan|tong cong ty|doanh nghiep))*"
+    r"(?: nha nuoc| cong nghe(?: so)?| vien thong| lien quan)?",
+    r"cac truong, doanh nghiep", r"cac truong(?: dai hoc)?",
+    r"doanh nghiep cong nghe(?: so)?", r"cac hiep hoi(?:, doanh nghiep)?",
+    r"cac thanh vien ban chi dao", r"cac co quan truyen thong", r"cac co quan bao chi",
+]
+# Every province in force ("UBND các tỉnh, thành phố trực thuộc Trung ương").
+_PROVINCES = [
+    r"(?:chu tich )?(?:uy ban nhan dan|ubnd) (?:cac )?tinh,? (?:thanh pho|tp\.?)"
+    r"(?: truc thuoc (?:trung uong|tw))?",
+    r"(?:chu tich )?(?:uy ban nhan dan|ubnd) (?:cap tinh|cac tinh)",
+    r"cac tinh,? thanh pho(?: truc thuoc (?:trung uong|tw))?",
+]
+# Named bodies that are not org units of sodo (government agencies, courts, Party bodies,
+# state groups): recognised so they are never mistaken for something else, kept by name.
+_BODIES = [
+    "Đài Tiếng nói Việt Nam", "Đài Truyền hình Việt Nam", "Thông tấn xã Việt Nam",
+    "Bảo hiểm xã hội Việt Nam", "Viện Hàn lâm Khoa học và Công nghệ Việt Nam",
+    "Viện Hàn lâm Khoa học xã hội Việt Nam", "Ủy ban Quản lý vốn nhà nước tại doanh nghiệp",
+    "Ban Quản lý Lăng Chủ tịch Hồ Chí Minh", "Đại học Quốc gia Hà Nội",
+    "Đại học Quốc gia Thành phố Hồ Chí Minh", "Kiểm toán Nhà nước", "Tòa án nhân dân tối cao",
+    "Viện kiểm sát nhân dân tối cao", "Ủy ban Trung ương Mặt trận Tổ quốc Việt Nam",
+    "Tổng Liên đoàn Lao động Việt Nam", "Phòng Thương mại và Công nghiệp Việt Nam",
+    "Ngân hàng Phát triển Việt Nam", "Ngân hàng Chính sách xã hội", "Bộ Chính trị",
+    "Ban Bí thư", "Ban Chấp hành Trung ương", "Quốc hội", "Ủy ban Thường vụ Quốc hội",
+    "Chính phủ", "Thủ tướng Chính phủ", "Thủ tướng", "Phó Thủ tướng", "Ban Tuyên giáo Trung ương",
+    "Ban Tổ chức Trung ương", "Văn phòng Trung ương Đảng", "Ban Cơ yếu Chính phủ",
+    "Ủy ban Quốc gia về chuyển đổi số", "Cổng Thông tin điện tử Chính phủ",
+]
+# Bodies named by a head noun and capitalised words ("Tập đoàn Điện lực Việt Nam").
+_CAP = r"[A-ZĐÂĂÊÔƠƯÀ-Ỹ][\wÀ-ỹ&.-]*"
+_LOW = r"[a-zđà-ỹ][\wà-ỹ]*"
+_BODY_HEADS = re.compile(
+    r"\b(?:Tập đoàn|Tổng công ty|Công ty|Ban Chỉ đạo|Ban chỉ đạo|Ban [Qq]uản lý|Hội đồng|"
+    r"Tổ công tác|Ủy ban|Uỷ ban|Đài|Viện|Trường|Đại học|Tổng cục|Cục|Vụ|Sở|Học viện|Hiệp hội|"
+    rf"Trung tâm)(?:\s+(?:{_CAP}(?:\s+{_LOW}(?=\s+[A-ZĐÂĂÊÔƠƯÀ-Ỹ(]|[,.;:)]|\s*$))?|và|về|tại|\d+))+")
+# Who is never an assignee: authorities that approve and the signers of a document.
+AUTHORITIES = {"thu tuong chinh phu", "thu tuong", "chinh phu", "quoc hoi",
+               "uy ban thuong vu quoc hoi", "bo chinh tri", "ban bi thu", "pho thu tuong",
+               "ban chap hanh trung uong"}
+# Abbreviations officials write for ministries, by sodo code (aliases in ministries.yaml are
+# also used; these are the short forms of letters and tables).
+_SHORT_FORMS = {
+    "BKHCN": ["Bộ KH&CN", "Bộ KHCN", "Bộ KH-CN", "Bộ KH và CN"],
+    "BTTTT": ["Bộ TT&TT", "Bộ TTTT", "Bộ TT-TT", "Bộ TTTT"],
+    "BGDDT": ["Bộ GD&ĐT", "Bộ GDĐT", "Bộ GD-ĐT"],
+    "BKHDT": ["Bộ KH&ĐT", "Bộ KHĐT", "Bộ KH-ĐT"],
+    "BTNMT": ["Bộ TN&MT", "Bộ TNMT", "Bộ TN-MT"],
+    "BNNPTNT": ["Bộ NN&PTNT", "Bộ NNPTNT", "Bộ Nông nghiệp và PTNT"],
+    "BNNMT": ["Bộ NN&MT", "Bộ NNMT"],
+    "BLDTBXH": ["Bộ LĐ-TB&XH", "Bộ LĐTBXH", "Bộ Lao động, Thương binh và Xã hội",
+                "Bộ Lao động - Thương binh và Xã hội"],
+    "BVHTTDL": ["Bộ VH-TT&DL", "Bộ VHTTDL", "Bộ VHTT&DL"],
+    "BGTVT": ["Bộ GTVT"], "BCA": ["Bộ CA"], "BQP": ["Bộ QP"], "BNV": ["Bộ NV"],
+    "BTP": ["Bộ TP"], "BTC": ["Bộ TC"], "BXD": ["Bộ XD"], "BYT": ["Bộ YT"], "BNG": ["Bộ NG"],
+    "NHNN": ["Ngân hàng Nhà nước", "NHNN", "NHNNVN", "Ngân hàng Trung ương"],
+    "VPCP": ["VPCP"], "UBDT": ["UBDT"],
+}
+_PROVINCE_ALIASES = {"46": ["Thừa Thiên Huế", "Thừa Thiên - Huế"], "79": ["HCM", "TP.HCM"],
+                     "P63-79": ["HCM", "TP.HCM"], "P63-77": ["Bà Rịa Vũng Tàu"]}
+_EDGE = r"(?<![a-z0-9&])"
+_END = r"(?![a-z0-9&])"
+
+
+def _pattern(name: str) -> str:
+    """The folded regex of a name: any run of spaces between words, a dash or comma between
+    parts optional, a full stop optional ("TP." / "TP")."""
+    folded = fold(name).replace("–", "-").replace("—", "-")
+    out: list[str] = []
+    for token in re.findall(r"[^\s,-]+|-|,", folded):
+        if token in ("-", ","):
+            out.append(r"\s*[-,]?\s*")
+            continue
+        if out and not out[-1].endswith(r"\s*"):
+            # source pages often lose the space between words ("Bộ Kếhoạch và Đầu tư")
+            out.append(r"\s*" if len(out) > 1 or len(token) > 1 else r"\s+")
+        out.append(re.escape(token).replace(r"\.", r"\.?"))
+    return "".join(out)
+
+
+def _alternation(patterns: list[str]) -> str:
+    return "|".join(sorted(set(patterns), key=len, reverse=True))
+
+
+@dataclass
+class Gazetteer:
+    """The names of the units in force on one day, compiled for matching."""
+
+    hierarchy: Hierarchy
+    day: date
+    _unit_re: re.Pattern[str] = field(init=False, repr=False)
+    _bare_re: re.Pattern[str] = field(init=False, repr=False)
+    _forms: dict[str, str] = field(init=False, repr=False)  # folded form → code
+    _bare: dict[str, str] = field(init=False, repr=False)  # "cong an" → BCA
+
+    def __post_init__(self) -> None:
+        forms: dict[str, str] = {}
+        bare: dict[str, str] = {}
+        spellings: list[str] = []
+        bare_spellings: list[str] = []
+        ministries = [u for u in self.hierarchy.at_level(OrgUnitLevel.MINISTRY, on=self.day)]
+        for unit in ministries:
+            names = [unit.name, unit.short_name, *unit.aliases, *_SHORT_FORMS.get(unit.code, [])]
+            for name in names:
+                if name:
+                    forms.setdefault(_norm(name), unit.code)
+                    spellings.append(name)
+            for name in (unit.name, *unit.aliases):
+                folded = fold(name)
+                if folded.startswith("bo "):
+                    bare.setdefault(_norm(folded[3:]), unit.code)
+                    bare_spellings.append(folded[3:])
+            if unit.code.isupper() and len(unit.code) >= 3:
+                forms.setdefault(unit.code.lower(), unit.code)
+                spellings.append(unit.code)
+        self._forms, self._bare = forms, bare
+        unit_alts = [_pattern(f) for f in spellings]
+        self._unit_re = re.compile(
+            rf"{_EDGE}(?:{_TITLES})?(?:{_alternation(unit_alts)}){_END}")
+        self._bare_re = re.compile(
+            rf"{_EDGE}(?:{_alternation([_pattern(b) for b in bare_spellings])}){_END}")
+        provinces: dict[str, list[str]] = {}
+        for unit in self.hierarchy.at_level(OrgUnitLevel.PROVINCE, on=self.day):
+            for name in {unit.short_name, *_PROVINCE_ALIASES.get(unit.code, [])}:
+                provinces.setdefault(_norm(name), []).append(unit.code)
+        self._provinces = provinces
+        prov_alts = _alternation([_pattern(u.short_name) for u in self.hierarchy.at_level(
+            OrgUnitLevel.PROVINCE, on=self.day)] + [_pattern(a) for names in
+                                                   _PROVINCE_ALIASES.values() for a in names])
+        self._province_re = re.compile(
+            rf"{_EDGE}(?:(?:chu tich |pho chu tich )?(?:uy ban nhan dan|ubnd)\s+)?"
+            rf"(?:tinh|thanh pho|tp\.?)\s*(?P<name>{prov_alts}){_END}")
+        self._collective_re = re.compile(rf"{_EDGE}(?:{_alternation(_COLLECTIVES)}){_END}")
+        self._provinces_re = re.compile(rf"{_EDGE}(?:{_alternation(_PROVINCES)}){_END}")
+        self._body_re = re.compile(
+            rf"{_EDGE}(?:{_alternation([_pattern(b) for b in _BODIES])}){_END}")
+        self._list_re = re.compile(
+            rf"{_EDGE}(?:(?:{_TITLES})?cac bo(?: truong)?|bo truong cac bo|thu truong cac bo, "
+            rf"co quan|bo truong, thu truong cac bo, co quan)\s*:\s*")
+
+    # -- look-ups ------------------------------------------------------------------------
+    def unit_for(self, folded: str) -> str | None:
+        key = _norm(re.sub(rf"^{_TITLES}", "", folded))
+        return self._forms.get(key)
+
+    def province_codes(self) -> tuple[str, ...]:
+        return tuple(u.code for u in self.hierarchy.at_level(OrgUnitLevel.PROVINCE,
+                                                              on=self.day))
+
+    def unit(self, code: str) -> OrgUnit:
+        return self.hierarchy.get(code)
+
+    # -- finding mentions ------------------------------------------------------------------
+    def mentions(self, text: str, folded: str) -> list[Mention]:
+        """Every mention in ``text`` (with its fold), longest first where they overlap."""
+        found: list[Mention] = []
+        for m in self._list_re.finditer(folded):
+            found.extend(self._list_mentions(text, folded, m.start(), m.end()))
+        for m in self._provinces_re.finditer(folded):
+            found.append(Mention(m.start(), m.end(), PROVINCES, self.province_codes(),
+                                 text[m.start():m.end()]))
+        for m in self._unit_re.finditer(folded):
+            code = self.unit_for(folded[m.start():m.end()])
+            if code is None:
+                continue
+            if len(code) <= 5 and folded[m.start():m.end()] == code.lower() and \
+                    text[m.start():m.end()] != code:
+                continue  # "bca" in running text is no code; only "BCA" is
+            found.append(Mention(m.start(), m.end(), UNIT, (code,), text[m.start():m.end()]))
+        for m in self._province_re.finditer(folded):
+            codes = self._provinces.get(_norm(m.group("name")), [])
+            if codes:
+                found.append(Mention(m.start(), m.end(), UNIT, (codes[0],),
+                                     text[m.start():m.end()]))
+        for m in self._collective_re.finditer(folded):
+            found.append(Mention(m.start(), m.end(), COLLECTIVE, (), text[m.start():m.end()]))
+        for m in self._body_re.finditer(folded):
+            found.append(Mention(m.start(), m.end(), BODY, (), text[m.start():m.end()]))
+        for m in _BODY_HEADS.finditer(text):
+            name = re.sub(r"(?:\s+(?:và|về|tại))+$", "", m.group(0).rstrip(" .,-&"))
+            if len(name.split()) >= 2:
+                found.append(Mention(m.start(), m.start() + len(name), BODY, (), name))
+        return _without_overlaps(found)
+
+    def _list_mentions(self, text: str, folded: str, start: int, end: int) -> list[Mention]:
+        """"các Bộ: Công an, Tài chính, Xây dựng" — one mention of every ministry listed."""
+        pos, codes = end, []
+        while True:
+            m = self._bare_re.match(folded, pos)
+            if m is None:
+                break
+            codes.append(self._bare[_norm(folded[m.start():m.end()])])
+            pos = m.end()
+            sep = re.match(r"\s*(?:,|;|\bva\b)\s*", folded[pos:])
+            if sep is None or not self._bare_re.match(folded, pos + sep.end()):
+                break
+            pos += sep.end()
+        if not codes:
+            return []
+        return [Mention(start, pos, UNITS, tuple(dict.fromkeys(codes)), text[start:pos])]
+
+
+def _norm(name: str) -> str:
+    """One key for every spelling of a name: folded, without full stops, dashes, commas
+    and spaces."""
+    folded = fold(name).replace("–", "-").replace("—", "-").replace(".", "")
+    # no spaces at all: a page that ran two words together still names the same unit
+    return re.sub(r"[\s,-]+", "", folded)
+
+
+def _without_overlaps(found: list[Mention]) -> list[Mention]:
+    priority = {UNITS: 0, PROVINCES: 1, UNIT: 2, COLLECTIVE: 3, BODY: 4}
+    found.sort(key=lambda m: (-(m.end - m.start), priority[m.kind], m.start))
+    kept: list[Mention] = []
+    size = max((m.end for m in found), default=0)
+    taken = bytearray(size)
+    for m in found:
+        if any(taken[m.start:m.end]):
+            continue
+        kept.append(m)
+        taken[m.start:m.end] = b"\x01" * (m.end - m.start)
+    return sorted(kept, key=lambda m: m.start)
+
+
+_CACHE: dict[tuple[int, date], Gazetteer] = {}
+_LOCK = threading.Lock()
+
+
+def gazetteer(hierarchy: Hierarchy, day: date) -> Gazetteer:
+    """The compiled names for ``day`` (made once per hierarchy and day)."""
+    key = (id(hierarchy), day)
+    with _LOCK:
+        found = _CACHE.get(key)
+    if found is None:
+        found = Gazetteer(hierarchy, day)
+        with _LOCK:
+            if len(_CACHE) > 64:
+                _CACHE.clear()
+            _CACHE[key] = found
+    return found

@@ -1,0 +1,193 @@
+"""Time in a directive: deadlines ("trong tháng 12/2025", "trước ngày 20 tháng 10 năm 2024",
+"trong Quý I/2026", "quý 2/2025", "6/2025", "năm 2025"), recurring work ("Thường xuyên",
+"hằng năm") and the adverbs that stand for no date ("khẩn trương", "sớm", "nhanh chóng").
+
+Expressions are found on the folded view of the text; a date that is part of a reference to
+another document ("Quyết định số 749/QĐ-TTg ngày 03/6/2020") is no deadline. A date without a
+year takes the document's year (the next such date after the document was issued).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sodo.domain.periods import Period, PeriodError
+
+DATE, RECURRING, ADVERB = "date", "recurring", "adverb"
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+@dataclass(frozen=True)
+class TimeExpr:
+    start: int
+    end: int
+    kind: str
+    text: str
+    due: date | None = None
+    period: Period | None = None
+    cued: bool = False  # preceded by "trình", "hoàn thành", "trước", "trong"…
+
+
+_B = r"(?<![\w/])"
+_E = r"(?![\w/])"
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("day_words", re.compile(
+        rf"{_B}ngay\s+(\d{{1,2}})\s+thang\s+(\d{{1,2}})(?:\s+nam\s+(\d{{4}}))?{_E}")),
+    ("day_num", re.compile(
+        rf"{_B}(?:(ngay)\s+)?(\d{{1,2}})\s*[/.-]\s*(\d{{1,2}})(?:\s*[/.-]\s*(\d{{4}}))?{_E}")),
+    ("half", re.compile(rf"{_B}6\s+thang\s+(dau|cuoi)\s+nam\s+(\d{{4}}){_E}")),
+    ("quarter", re.compile(
+        rf"{_B}quy\s+(iv|iii|ii|i|[1-4])(?:\s*(?:/|nam|-)\s*(\d{{4}}))?{_E}")),
+    ("month", re.compile(rf"{_B}thang\s+(\d{{1,2}})(?:\s*(?:/|nam|-)\s*(\d{{4}}))?{_E}")),
+    ("month_num", re.compile(rf"{_B}(\d{{1,2}})\s*/\s*(\d{{4}}){_E}")),
+    ("year", re.compile(rf"{_B}nam\s+(\d{{4}}){_E}")),
+]
+_RECURRING = re.compile(
+    r"(?<![\w])(thuong xuyen|hang nam|hang quy|hang thang|hang tuan|dinh ky|lien tuc|"
+    r"hang ngay)(?![\w])")
+_ADVERBS = re.compile(r"(?<![\w])(khan truong|som|nhanh chong|kip thoi|gap|ngay lap tuc|ngay)"
+                      r"(?![\w])")
+# Words that may stand right before a deadline and belong to it ("Hoàn thành trong …").
+_LEAD_WORDS = ("hoan thanh", "hoan tat", "cham nhat", "muon nhat", "truoc", "trong", "den het",
+               "den", "vao", "cuoi", "sang", "xong", "tu nay den", "ngay")
+_CUES = re.compile(r"(?:trinh|bao cao|hoan thanh|hoan tat|xong|truoc|trong|cham nhat|"
+                   r"den het|han|thoi gian|tien do|ban hanh|gui|den)\W*$")
+_REFERENCE = re.compile(r"(?:so|ky hieu)?\s*\d+[/.\w-]*/[\w.-]*[a-z][\w.-]*\s*,?\s*$")
+_VISION = re.compile(r"(?:dinh huong|tam nhin|giai doan|thoi ky)\s+(?:den\s+)?$")
+
+
+def _last_day(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _with_year(day: int, month: int, year: int | None, issued: date | None) -> date | None:
+    try:
+        if year is not None:
+            return date(year, month, day)
+        if issued is None:
+            return None
+        found = date(issued.year, month, day)
+        return found if found >= issued else date(issued.year + 1, month, day)
+    except ValueError:
+        return None
+
+
+def _period(kind: str, m: re.Match[str], issued: date | None) -> tuple[Period | None, bool]:
+    """The period an expression names, and whether it stands on its own (else it needs a cue
+    word before it to count: "30/10", "6/2025", "năm 2025")."""
+    year_now = issued.year if issued else None
+    try:
+        if kind == "day_words":
+            day = _with_year(int(m.group(1)), int(m.group(2)),
+                             int(m.group(3)) if m.group(3) else None, issued)
+            return (Period.day(day) if day else None), True
+        if kind == "day_num":
+            if not m.group(4) and not m.group(1):
+                return None, False
+            day = _with_year(int(m.group(2)), int(m.group(3)),
+                             int(m.group(4)) if m.group(4) else None, issued)
+            return (Period.day(day) if day else None), bool(m.group(1) or m.group(4))
+        if kind == "half":
+            return Period.half(int(m.group(2)), 1 if m.group(1) == "dau" else 2), True
+        if kind == "quarter":
+            q = m.group(1)
+            year = int(m.group(2)) if m.group(2) else year_now
+            if year is None:
+                return None, False
+            return Period.quarter(year, int(q) if q.isdigit() else _ROMAN[q]), True
+        if kind == "month":
+            year = int(m.group(2)) if m.group(2) else year_now
+            if year is None:
+                return None, False
+            month = int(m.group(1))
+            if not m.group(2) and issued and month < issued.month:
+                year += 1
+            return Period.month(year, month), True
+        if kind == "month_num":
+            return Period.month(int(m.group(2)), int(m.group(1))), False
+        if kind == "year":
+            return Period.year(int(m.group(1))), False
+    except (PeriodError, ValueError):
+        return None, False
+    return None, False
+
+
+def _extend_left(folded: str, start: int, floor: int) -> int:
+    """Take in the words that belong to a deadline ("Hoàn thành trong", "chậm nhất đến")."""
+    changed = True
+    while changed:
+        changed = False
+        head = folded[floor:start].rstrip()
+        for word in _LEAD_WORDS:
+            if head.endswith(word) and (len(head) == len(word)
+                                        or not head[-len(word) - 1].isalnum()):
+                start = floor + len(head) - len(word)
+                changed = True
+                break
+    return start
+
+
+def find_times(text: str, folded: str, start: int = 0, end: int | None = None,
+               issued: date | None = None) -> list[TimeExpr]:
+    """Deadlines, recurring words and adverbs in ``text[start:end]``, in order."""
+    end = len(text) if end is None else end
+    found: list[TimeExpr] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(folded, start, end):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            period, alone = _period(kind, m, issued)
+            if period is None:
+                continue
+            before = folded[max(start, m.start() - 60):m.start()]
+            if _REFERENCE.search(before) or (re.search(r"\bngay\s*$", before) and \
+                    _REFERENCE.search(before[:-5])):
+                taken.append((m.start(), m.end()))
+                continue  # the date of another document
+            if kind == "year" and _title_year(folded, m.start(), start, before):
+                continue  # "… định hướng đến năm 2030" in the name of a programme
+            cued = bool(_CUES.search(before))
+            if not alone and not cued:
+                continue
+            begin = _extend_left(folded, m.start(), start)
+            taken.append((m.start(), m.end()))
+            found.append(TimeExpr(begin, m.end(), DATE, text[begin:m.end()], period.end, period,
+                                  cued))
+    for m in _RECURRING.finditer(folded, start, end):
+        found.append(TimeExpr(m.start(), m.end(), RECURRING, text[m.start():m.end()]))
+    for m in _ADVERBS.finditer(folded, start, end):
+        word = text[m.start():m.end()]
+        if m.group(1) == "ngay" and (word.lower() != "ngay" or re.match(r"\s*\d", folded[m.end():m.end() + 4])):
+            continue  # "ngày" (a day), not "ngay" (at once)
+        if any(m.start() < e and s < m.end() for s, e in taken):
+            continue
+        found.append(TimeExpr(m.start(), m.end(), ADVERB, word))
+    return sorted(found, key=lambda t: t.start)
+
+
+def _title_year(folded: str, pos: int, floor: int, before: str) -> bool:
+    """Whether "năm …" at ``pos`` belongs to a name ("Chương trình … đến năm 2025, định
+    hướng đến năm 2030") rather than being a deadline ("Đến năm 2015, hoàn thành …",
+    "hoàn thành trong năm 2025")."""
+    if _VISION.search(before):
+        return True
+    if not re.search(r"\bden\s*$", before):
+        return False
+    head = re.sub(r"den\s*$", "", folded[floor:pos]).rstrip()
+    opens_clause = not head or head[-1] in ".;:" or head.endswith(("(", ")"))
+    return not opens_clause and not re.search(r"(?:hoan thanh|xong|thuc hien)\s+den\s*$",
+                                              before)
+
+
+def choose_deadline(times: list[TimeExpr]) -> TimeExpr | None:
+    """The task's deadline among its dates: the last one announced by a cue word ("trình …
+    trong Quý I/2026"), else the first."""
+    dates = [t for t in times if t.kind == DATE]
+    if not dates:
+        return None
+    cued = [t for t in dates if t.cued]
+    return cued[-1] if cued else dates[0]

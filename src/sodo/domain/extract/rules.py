@@ -1,0 +1,716 @@
+"""The rules that turn a directive's text into proposed tasks (see :func:`extract_tasks`).
+
+A task is an item of the operative part (or a clause of one) that assigns work: it names who
+acts ("Giao Bộ X chủ trì, phối hợp với Y …", "Bộ X tiếp thu …", "các Bộ: A, B, C …", an item
+under the heading "1. Bộ Kế hoạch và Đầu tư:") or, in a part about tasks, starts with what is
+to be done ("Đẩy mạnh …"). Results, viewpoints, references to other documents, the closing
+formula and "Nơi nhận" yield nothing. A sub-item takes from its parent what it does not say
+itself: the lead, the partners, the deadline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from sodo.domain.extract.agencies import BODY, COLLECTIVE, PROVINCES, Gazetteer, Mention, gazetteer
+from sodo.domain.extract.deadlines import (
+    ADVERB,
+    DATE,
+    RECURRING,
+    TimeExpr,
+    choose_deadline,
+    find_times,
+)
+from sodo.domain.extract.model import (
+    DECISION,
+    DIRECTIVE,
+    LETTER,
+    NOTICE,
+    OTHER,
+    DocumentInfo,
+    Extraction,
+    Proposal,
+)
+from sodo.domain.extract.structure import (
+    NONTASK,
+    OUTSIDE,
+    TASK,
+    Item,
+    assign_zones,
+    parse_items,
+    read_tables,
+)
+from sodo.domain.extract.text import clean_text, fold_view
+from sodo.domain.orgunits import NATION_CODE, Hierarchy, default_hierarchy
+
+# Verbs (and the adverbs that open an instruction) a task starts with, folded.
+ACTIONS = (
+    "day manh", "day nhanh", "trien khai", "xay dung", "hoan thien", "phat trien", "tap trung",
+    "nghien cuu", "ra soat", "to chuc", "thuc day", "tiep thu", "bao dam", "dam bao",
+    "tang cuong", "chi dao", "huong dan", "kiem tra", "danh gia", "de xuat", "trinh", "bao cao",
+    "ban hanh", "thuc hien", "khan truong", "hoan thanh", "xu ly", "kien quyet", "nang cao",
+    "doi moi", "uu tien", "bo tri", "tuan thu", "theo doi", "giam sat", "cap nhat", "ket noi",
+    "chia se", "phat dong", "kien toan", "sua doi", "bo sung", "lap", "quan ly", "khuyen khich",
+    "ho tro", "thu hut", "da dang hoa", "chu dong", "co y kien", "lam ro", "rut kinh nghiem",
+    "tham muu", "don doc", "phoi hop", "xem xet", "giai quyet", "tam dung", "thu hoi", "cung cap",
+    "van hanh", "nang cap", "tiep tuc", "sap xep", "cat giam", "don gian hoa", "so hoa", "chu tri",
+    "som", "nhanh chong", "kip thoi", "chuan bi", "tong hop", "tong ket", "so ket", "tuyen truyen",
+    "pho bien", "dao tao", "boi duong", "mo rong", "hinh thanh", "ap dung", "tich hop", "kich cau",
+    "tao", "gop phan", "ung dung", "thanh lap", "giao", "dua", "phan dau", "bao ve", "xac dinh",
+    "lua chon", "tien hanh", "dieu chinh", "tra loi", "phan bo", "can doi", "thong nhat voi",
+    "co trach nhiem", "chiu trach nhiem", "co van ban", "gui", "phan cong", "cu", "nhan rong",
+    "vinh danh", "khen thuong", "thiet lap", "thu thap", "dinh huong", "tiep nhan", "ky",
+    "dam phan", "hop tac", "xuc tien", "giam", "tang", "loai bo", "ngan chan", "phong ngua",
+    "phong chong", "khac phuc", "chan chinh", "kiem soat", "thanh tra", "cong khai",
+)
+_ACTION_RE = re.compile("(?:{})(?![\\w])".format("|".join(sorted(ACTIONS, key=len, reverse=True))))
+# What never is a task, whatever it names.
+_NOT_TASK = re.compile(
+    r"^(?:dong y|thong nhat(?! voi)|nhat tri|ghi nhan|bieu duong|danh gia cao|hoan nghenh|"
+    r"ve viec|quyet dinh nay|chi thi nay|thong bao nay|ban hanh kem theo|"
+    r"van phong chinh phu|trong thoi gian qua|thoi gian qua|sau khi nghe|kinh gui|noi nhan|"
+    r"can cu|xet de nghi|theo de nghi|thay mat|luu\s*:)")
+# An admonition is no task ("… cần rút kinh nghiệm trong việc …").
+_ADMONITION = re.compile(r"^(?:can |phai |nghiem tuc )*(?:rut kinh nghiem|kiem diem|"
+                         r"nghiem tuc rut kinh nghiem)\b")
+# An approval that sets when something is due is a task of the one who asked
+# ("Đồng ý cho Bộ X lùi thời hạn trình Đề án … đến Quý I/2015").
+_APPROVAL = re.compile(r"^dong y (?:cho |de )?.{0,120}?(?:lui|gia han|dieu chinh|keo dai)\s+"
+                       r"(?:thoi gian|thoi han)")
+# "Xét đề nghị …, Phó Thủ tướng … giao các Bộ: …" — the assignment ends the request's sentence.
+_EMBEDDED = re.compile(r",\s*(?:thu tuong(?: chinh phu)?|pho thu tuong(?: thuong truc)?"
+                       r"(?: chinh phu)?(?: [^,;:.\d]{1,40}?)?)\s+(giao|yeu cau|de nghi|chi dao)\s+")
+# The addressee named where the operative part opens ("… có ý kiến chỉ đạo Bộ X như sau:").
+_ADDRESSEE = re.compile(r"(?:co y kien(?: chi dao)?|chi dao|yeu cau|giao)\s+(?P<who>[^:]{3,160}?)"
+                        r"\s*(?:nhu sau|thuc hien (?:cac|mot so) (?:nhiem vu|noi dung) sau(?: day)?)"
+                        r"\s*:")
+_HEED = re.compile(r"(?:luu y|chu y|trong do|cu the)(?: (?:mot so|cac|nhung) (?:noi dung|van de|"
+                   r"diem)(?: sau(?: day)?)?)?\s*:\s*$")
+_REFERENCE_AFTER = re.compile(r"\s*so\s*\d")
+_BOILERPLATE = re.compile(r"co hieu luc(?: thi hanh)?(?: ke tu| tu)|chiu trach nhiem thi hanh|"
+                          r"thay the quyet dinh")
+_PAST = re.compile(r"^(?:da|dang|vua|la|con|chua|duoc ghi nhan)\b")
+_PREFIXES = re.compile(
+    r"(?:(?:ve|doi voi|viec) [^:;.]{1,90}:\s*)?"
+    r"(?:doi voi [^;.]{1,400}? thi (?:can |phai )?)?"
+    r"(?:(?:dong thoi|truoc mat|tren co so do|sau do|ngoai ra|mat khac|theo do|cu the|"
+    r"tiep theo|dac biet|hang nam|hang quy|hang thang|dinh ky|"
+    r"(?:den|trong|truoc) (?:nam|thang|quy|ngay) [\w/ ]{1,14}?)\s*,\s*)*"
+    r"(?:(?:thu tuong chinh phu|pho thu tuong(?: chinh phu)?(?: [^,;:.]{1,40}?)?|thu tuong)\s+)?"
+    r"(?:(?:giao(?: cho)?|de nghi|yeu cau|dac biet la)\s+)?")
+_PARTNER_CUE = re.compile(r"(?:phoi hop(?: chat che)?(?: voi)?|cung voi|voi su tham gia cua|"
+                          r"va su tham gia cua)\s+")
+_CONNECTOR = re.compile(r"\s*(?:,\s*(?:va\s+|cung voi\s+|cung\s+)?|\s+va\s+|\s+cung voi\s+|"
+                        r"\s+cung\s+|\s+voi\s+)\s*")
+_AUTHORITY = [
+    (re.compile(r"(?:trinh|bao cao|de xuat voi|bao cao xin y kien)\s+(thu tuong chinh phu|"
+                r"thu tuong|chinh phu|quoc hoi|uy ban thuong vu quoc hoi|bo chinh tri|ban bi thu|"
+                r"cap co tham quyen|hoi dong nhan dan(?: tinh| cap tinh)?|"
+                r"uy ban nhan dan (?:tinh|thanh pho))"), None),
+    (re.compile(r"(?<![\w])(thu tuong chinh phu) (?:ban hanh|phe duyet|xem xet, quyet dinh|"
+                r"quyet dinh)"), None),
+]
+_AUTHORITY_NAMES = {
+    "thu tuong chinh phu": "Thủ tướng Chính phủ", "thu tuong": "Thủ tướng Chính phủ",
+    "chinh phu": "Chính phủ", "quoc hoi": "Quốc hội",
+    "uy ban thuong vu quoc hoi": "Ủy ban Thường vụ Quốc hội", "bo chinh tri": "Bộ Chính trị",
+    "ban bi thu": "Ban Bí thư", "cap co tham quyen": "cấp có thẩm quyền",
+}
+_DELIVERABLE = re.compile(
+    r"(?<![\w])(?:cac |mot so )?(?:chuong trinh|de an|ke hoach|bao cao|khung|chien luoc|"
+    r"nghi dinh|nghi quyet|quyet dinh|thong tu|quy hoach|du thao|du an luat|du an|quy che|"
+    r"chi thi|luat|bo tieu chi|tieu chi|danh muc|phuong an|so tay|van ban huong dan|"
+    r"cac van ban|co che|chinh sach|giai phap|he thong|nen tang|co so du lieu|cong thong tin|"
+    r"de xuat|to trinh|ho so)(?![\w])")
+_DELIVERABLE_STOP = re.compile(
+    r"\s*(?:,\s*trong do|\s+de\s|\s+nham\s|;|\.(?:\s|$)|\s+trinh\s|,\s*trinh\s|,\s*bao cao|"
+    r"\s+bao cao\s|\s+theo huong|,\s*bao dam|,\s*dam bao|\s+tren co so|\s+sau khi|"
+    r"\s+(?:hoan thanh|trong|truoc|cham nhat|den het)\s+(?:thang|quy|nam|ngay|\d)|"
+    r",\s*(?:hoan thanh|xong)|\s+trong (?:thang|quy|nam)|\s+truoc ngay|\s+va to chuc|"
+    r"\s+va trinh|\s+gui\s|\s+\()")
+_DEADLINE_PARA = re.compile(r"^(?:hoan thanh|thoi han|thoi gian hoan thanh|thoi gian thuc hien|"
+                            r"tien do)\b")
+_NUMBER = re.compile(r"(?:^|\n)\s*S[ốô]\s*(?:hiệu)?\s*:\s*([0-9][^\s,;]*)", re.I)
+_ISSUED = re.compile(r"ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})")
+_LATE = date(2100, 1, 1)
+
+
+@dataclass
+class _Parties:
+    units: list[str] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)  # collectives and bodies, as written
+    bodies: list[str] = field(default_factory=list)
+    text: str = ""
+    start: int = 0
+    end: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.units or self.others)
+
+
+@dataclass
+class _Context:
+    """What an item passes to its sub-items."""
+
+    lead: _Parties | None = None
+    partners: _Parties | None = None
+    time: TimeExpr | None = None
+    recurring: TimeExpr | None = None
+    authority: str = ""
+    group: str = ""
+
+
+class _Reader:
+    def __init__(self, text: str, gaz: Gazetteer, issued: date | None) -> None:
+        self.text = text
+        self.folded = fold_view(text)
+        self.gaz = gaz
+        self.issued = issued
+        self.mentions = gaz.mentions(text, self.folded)
+        self._by_start = {m.start: m for m in self.mentions}
+
+    # -- parties ---------------------------------------------------------------------------
+    def mention_at(self, pos: int) -> Mention | None:
+        return self._by_start.get(pos)
+
+    def parties(self, pos: int, end: int, free: bool = False) -> _Parties:
+        """The agencies named from ``pos`` on, joined by commas, "và", "cùng với"."""
+        found = _Parties(start=pos, end=pos)
+        cur = pos
+        while cur < end:
+            m = self.mention_at(cur)
+            if m is not None and m.end <= end:
+                self._add(found, m)
+                cur = m.end
+            elif free and (phrase := self._free_phrase(cur, end)):
+                found.others.append(self.text[cur:phrase].strip(" ,"))
+                cur = phrase
+            else:
+                break
+            found.end = cur
+            conn = _CONNECTOR.match(self.folded, cur, end)
+            if conn is None:
+                break
+            nxt = conn.end()
+            if self.mention_at(nxt) is None and not (free and self._free_phrase(nxt, end)):
+                break
+            cur = nxt
+        found.text = self.text[found.start:found.end]
+        return found
+
+    def _add(self, found: _Parties, m: Mention) -> None:
+        if m.kind == COLLECTIVE:
+            found.others.append(m.name)
+        elif m.kind == BODY:
+            found.others.append(m.name)
+            found.bodies.append(m.name)
+        else:
+            for code in m.codes:
+                if code not in found.units:
+                    found.units.append(code)
+
+    def _free_phrase(self, pos: int, end: int) -> int | None:
+        """A short noun phrase naming partners that are no unit ("doanh nghiệp công nghệ")."""
+        m = re.match(r"(?:cac |nhung )?(?:doanh nghiep|to chuc|co quan|don vi|truong|"
+                     r"hiep hoi|nguoi dan|chuyen gia|nha khoa hoc|dia phuong|tap doan|"
+                     r"tong cong ty|ngan hang|vien|hoc vien)(?:[ \w]{0,40}?)"
+                     rf"(?=,|;|\.|\s+(?:va|cung)\s|$|\s+(?:{_ACTION_RE.pattern}))",
+                     self.folded[pos:end])
+        if m is None or m.end() == 0:
+            return None
+        return pos + m.end()
+
+    # -- the pieces of a task ---------------------------------------------------------------
+    def subjects(self, start: int, end: int, header: bool = False) -> tuple[_Parties, int]:
+        """Who a clause assigns (its subject, after "Giao"/"Đề nghị"), and where the work
+        begins. ``header``: the clause may be the unit alone ("1. Bộ Kế hoạch và Đầu tư:")."""
+        prefix = _PREFIXES.match(self.folded, start, end)
+        pos = prefix.end() if prefix else start
+        found = self.parties(pos, end)
+        if not found:
+            window = self.folded[start:min(end, start + 160)]
+            cue = re.search(r"(?<![\w])(?:giao(?: cho)?|yeu cau|de nghi)\s+", window)
+            if cue:
+                found = self.parties(start + cue.end(), end)
+        if found:
+            after = self.folded[found.end:end].lstrip(" ,:")
+            if _PAST.match(after) or (not after and not header):
+                return _Parties(start=found.start, end=found.start), pos
+            return found, found.end
+        return found, pos
+
+    def partners(self, start: int, end: int) -> _Parties:
+        m = _PARTNER_CUE.search(self.folded, start, end)
+        if m is None:
+            return _Parties()
+        return self.parties(m.end(), end, free=True)
+
+    def authority(self, start: int, end: int) -> str:
+        for pattern, _ in _AUTHORITY:
+            m = pattern.search(self.folded, start, end)
+            if m:
+                return _AUTHORITY_NAMES.get(m.group(1)) or self.text[m.start(1):m.end(1)]
+        return ""
+
+    def deliverable(self, start: int, end: int) -> str:
+        for m in _DELIVERABLE.finditer(self.folded, start, end):
+            before = self.folded[max(start, m.start() - 12):m.start()]
+            if _REFERENCE_AFTER.match(self.folded, m.end()) or re.search(
+                    r"(?:tai|theo|cua|thuoc|giao tai)\s*$", before):
+                continue  # "tại Quyết định số 34/2007/QĐ-TTg": another document
+            return self._deliverable_from(m, end)
+        return ""
+
+    def _deliverable_from(self, m: re.Match[str], end: int) -> str:
+        stop = _DELIVERABLE_STOP.search(self.folded, m.end(), end)
+        finish = stop.start() if stop else end
+        phrase = self.text[m.start():finish].strip(" ,;.:")
+        if len(phrase) > 300:
+            phrase = phrase[:300].rsplit(" ", 1)[0]
+        return phrase[:1].upper() + phrase[1:]
+
+    def times(self, start: int, end: int) -> list[TimeExpr]:
+        return find_times(self.text, self.folded, start, end, self.issued)
+
+    def starts_with_action(self, pos: int, end: int) -> bool:
+        return _ACTION_RE.match(self.folded, pos, end) is not None
+
+
+# -- the document -----------------------------------------------------------------------------
+
+def detect_document(text: str) -> DocumentInfo:
+    """Number, date and kind of the document from its heading."""
+    head = text[:1500]
+    folded = fold_view(head)
+    number = ""
+    m = _NUMBER.search(head)
+    if m:
+        number = m.group(1).rstrip(".")
+    issued = None
+    for d in _ISSUED.finditer(folded):
+        try:
+            issued = date(int(d.group(3)), int(d.group(2)), int(d.group(1)))
+        except ValueError:
+            continue
+        break
+    kind = OTHER
+    upper = number.upper()
+    if "/TB" in upper or re.search(r"^\s*thong bao\s*$", folded, re.M):
+        kind = NOTICE
+    elif "/CT" in upper or re.search(r"^\s*chi thi\s*$", folded, re.M):
+        kind = DIRECTIVE
+    elif "/QĐ" in upper or "/QD" in upper or re.search(r"^\s*quyet dinh\s*$", folded, re.M):
+        kind = DECISION
+    elif re.search(r"/(?:VPCP|TTG|UBND|B[A-ZĐ]+)-", upper) or re.search(r"^v/v", folded, re.M):
+        kind = LETTER
+    title = ""
+    t = re.search(r"^(?:thong bao|chi thi|quyet dinh|cong dien)\s*\n(.{5,300})", folded, re.M)
+    if t:
+        title = head[t.start(1):t.end(1)].strip()
+    return DocumentInfo(number, issued, kind, title)
+
+
+def extract_tasks(raw: str, *, source: str | None = None, issued: date | None = None,
+                  hierarchy: Hierarchy | None = None, today: date | None = None) -> Extraction:
+    """Propose the tasks of a directive. ``source``/``issued`` override what the heading says;
+    units are resolved as they were on ``issued`` (else ``today``, else the current units)."""
+    text = clean_text(raw)
+    doc = detect_document(text)
+    if source:
+        doc.number = source
+    if issued:
+        doc.issued = issued
+    hierarchy = hierarchy or default_hierarchy()
+    day = doc.issued or today or _LATE
+    reader = _Reader(text, gazetteer(hierarchy, day), doc.issued or today)
+    items = parse_items(text, reader.folded)
+    read_tables(items, text, reader.folded)
+    assign_zones(items, text, reader.folded)
+    proposals: list[Proposal] = []
+    contexts: dict[int, _Context] = {}
+    root = _Context(lead=_addressee(reader))
+    consumed: set[int] = set()
+    for index, item in enumerate(items):
+        if id(item) in consumed:
+            continue
+        if item.zone == OUTSIDE:
+            contexts[id(item)] = root
+            continue
+        parent_ctx = contexts.get(id(item.parent), root) if item.parent is not None else root
+        ctx = _item_context(reader, item, parent_ctx)
+        contexts[id(item)] = ctx
+        if item.zone == NONTASK or item.heading:
+            continue
+        if _has_content_children(item):
+            if not _HEED.search(reader.folded[item.body:item.end]):
+                continue
+            # "… hoàn thiện Dự thảo Chiến lược, lưu ý: 1. … 2. …": one task with its points
+            last = _last_descendant(item)
+            consumed.update(id(d) for d in _descendants(item))
+            item = Item(item.start, last.end, item.body, item.marker, item.kind,
+                        item.parent, [], False, item.zone)
+        if item.cells is not None:
+            proposal = _row_task(reader, item, ctx, doc)
+            if proposal is not None:
+                proposals.append(proposal)
+            continue
+        follow = items[index + 1] if index + 1 < len(items) else None
+        proposals.extend(_item_tasks(reader, item, ctx, doc, follow))
+    for n, proposal in enumerate(proposals, start=1):
+        proposal.number = n
+    return Extraction(text, doc, proposals)
+
+
+def _has_content_children(item: Item) -> bool:
+    return any(child.zone not in (OUTSIDE,) for child in item.children)
+
+
+def _descendants(item: Item) -> list[Item]:
+    out: list[Item] = []
+    for child in item.children:
+        if child.zone == OUTSIDE:
+            continue  # the closing formula after a list is not part of it
+        out.append(child)
+        out.extend(_descendants(child))
+    return out
+
+
+def _last_descendant(item: Item) -> Item:
+    found = _descendants(item)
+    return max(found, key=lambda i: i.end) if found else item
+
+
+def _addressee(reader: _Reader) -> _Parties | None:
+    """The unit the operative part is addressed to when the opening names it ("Phó Thủ
+    tướng … có ý kiến chỉ đạo Bộ Thông tin và Truyền thông như sau:")."""
+    m = _ADDRESSEE.search(reader.folded)
+    if m is None:
+        return None
+    found = reader.parties(m.start("who"), m.end("who"))
+    if found and found.end >= m.end("who") - 1 and found.units:
+        return found
+    return None
+
+
+def _item_context(reader: _Reader, item: Item, parent: _Context | None) -> _Context:
+    """What ``item`` says for its sub-items: "1. Bộ Kế hoạch và Đầu tư:", "đ) Phối hợp với …
+    chỉ đạo, hướng dẫn triển khai:", a group heading with a deadline."""
+    ctx = _Context(**(parent.__dict__ if parent else {}))
+    if not item.children:
+        return ctx
+    start, end = item.body, item.end
+    subjects, work = reader.subjects(start, end, header=True)
+    if subjects:
+        ctx.lead = subjects
+    partners = reader.partners(work, end)
+    if partners:
+        ctx.partners = partners
+    times = reader.times(start, end)
+    deadline = choose_deadline(times)
+    if deadline is not None:
+        ctx.time = deadline
+    recurring = next((t for t in times if t.kind == RECURRING), None)
+    if recurring is not None:
+        ctx.recurring = recurring
+    authority = reader.authority(start, end)
+    if authority:
+        ctx.authority = authority
+    heading = reader.text[item.start:item.end].strip().rstrip(":")
+    if item.heading or not subjects or len(heading) < 200:
+        ctx.group = heading
+    return ctx
+
+
+def _clauses(reader: _Reader, start: int, end: int, approval: bool = False
+             ) -> list[tuple[int, int]]:
+    """The clauses of an item that are tasks of their own: one that names a new assignee
+    ("…; trên cơ sở đó, Đài Tiếng nói Việt Nam tiếp thu …"), or one with its own deadline
+    after a clause that has one ("… trình Thủ tướng trong tháng 01/2026; xây dựng Kế hoạch …
+    trong Quý I/2026")."""
+    folded = reader.folded
+    cuts = [m.end() for m in re.finditer(r";\s+|\.\s+(?=[A-ZĐÀ-Ỹa-zđ])", reader.text[start:end])]
+    if approval:  # "… Đề án A đến Quý I/2015 và Đề án B đến Quý IV năm 2015"
+        cuts += [m.start(1) for m in re.finditer(r"\s(?:va|,)\s+((?:de an|ke hoach|bao cao|"
+                                                 r"chuong trinh|du an|nghi dinh|quyet dinh)\b)",
+                                                 folded[start:end])]
+        cuts.sort()
+    pieces, prev = [], start
+    for cut in cuts:
+        pieces.append((prev, start + cut))
+        prev = start + cut
+    pieces.append((prev, end))
+    clauses = [pieces[0]]
+    for piece in pieces[1:]:
+        cur = clauses[-1]
+        head = folded[piece[0]:piece[1]]
+        is_deadline = _DEADLINE_PARA.match(head) is not None
+        new_subject, _ = reader.subjects(piece[0], piece[1])
+        own_date = choose_deadline(reader.times(*piece))
+        cur_times = reader.times(*cur)
+        cur_date = choose_deadline(cur_times) or next(
+            (t for t in cur_times if t.kind == RECURRING), None)
+        prefix = _PREFIXES.match(folded, piece[0], piece[1])
+        action = reader.starts_with_action(prefix.end() if prefix else piece[0], piece[1]) \
+            or approval
+        if not is_deadline and ((new_subject and (new_subject.units or new_subject.bodies))
+                                or (own_date is not None and cur_date is not None and action)):
+            clauses.append(piece)
+        else:
+            clauses[-1] = (cur[0], piece[1])
+    return clauses
+
+
+def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
+                follow: Item | None) -> list[Proposal]:
+    folded = reader.folded
+    body_text = folded[item.body:item.end].strip()
+    body = item.body + (len(folded[item.body:item.end]) - len(folded[item.body:item.end].lstrip()))
+    approval = _APPROVAL.match(body_text) is not None
+    if re.match(r"(?:xet|theo|ve) de nghi", body_text):
+        embedded = _EMBEDDED.search(folded, item.body, item.end)
+        if embedded is None:
+            return []
+        body = embedded.start(1)  # "…, Phó Thủ tướng … giao các Bộ: …"
+        body_text = folded[body:item.end]
+    elif not body_text or (_NOT_TASK.match(body_text) and not approval) or \
+            _BOILERPLATE.search(body_text) or _ADMONITION.match(body_text):
+        return []
+    if item.kind == "para" and _DEADLINE_PARA.match(body_text):
+        return []  # a deadline sentence of the task before it (attached there)
+    extra_end = item.end
+    if follow is not None and follow.kind == "para" and follow.parent is item.parent and \
+            _DEADLINE_PARA.match(folded[follow.body:follow.end]):
+        extra_end = follow.end  # "… Hoàn thành trong tháng 8 năm 2021." on its own line
+    out: list[Proposal] = []
+    previous: _Parties | None = None
+    clauses = _clauses(reader, body, item.end, approval)
+    for n, (start, end) in enumerate(clauses):
+        last = n == len(clauses) - 1
+        if approval:
+            previous = _first_unit(reader, start, end) or previous
+        proposal = _clause_task(reader, item, ctx, doc, start, end,
+                                extra_end if last else end, previous, approval)
+        if proposal is None:
+            continue
+        out.append(proposal[0])
+        previous = proposal[1]
+    return out
+
+
+def _first_unit(reader: _Reader, start: int, end: int) -> _Parties | None:
+    """The first unit named in a clause ("Đồng ý cho Bộ X …", "… như đề nghị của Bộ X")."""
+    for m in reader.mentions:
+        if start <= m.start < end and m.is_unit:
+            found = _Parties(start=m.start, end=m.end)
+            reader._add(found, m)
+            found.text = reader.text[m.start:m.end]
+            return found
+    return None
+
+
+def _clause_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo, start: int,
+                 end: int, time_end: int, previous: _Parties | None, approval: bool = False
+                 ) -> tuple[Proposal, _Parties] | None:
+    text, folded = reader.text, reader.folded
+    if approval:
+        subjects, work_at = _Parties(start=start, end=start), start
+    else:
+        subjects, work_at = reader.subjects(start, end)
+    inherited = previous or ctx.lead
+    if _ADMONITION.match(folded, work_at) or _ADMONITION.match(
+            folded[work_at:end].lstrip(" ,")):
+        return None
+    if subjects:
+        lead = subjects
+    else:
+        lead = inherited
+        prefix = _PREFIXES.match(folded, start, end)
+        pos = prefix.end() if prefix else start
+        if not approval and not reader.starts_with_action(pos, end):
+            return None
+        if approval and choose_deadline(reader.times(start, time_end)) is None:
+            return None
+        if lead is None and item.zone != TASK:
+            return None
+    partners = reader.partners(work_at, end)
+    if not partners and not subjects and ctx.partners:
+        partners = ctx.partners
+    times = reader.times(start, time_end)
+    deadline = choose_deadline(times) or (ctx.time if not subjects or ctx.time is None
+                                          else None)
+    if deadline is None and ctx.time is not None and lead is ctx.lead:
+        deadline = ctx.time
+    recurring = next((t for t in times if t.kind == RECURRING), None) or (
+        ctx.recurring if deadline is None else None)
+    adverbs = [t.text.lower() for t in times if t.kind == ADVERB]
+    proposal = Proposal(work="")
+    passage_start = item.start if start == item.body else start
+    proposal.span = (passage_start, max(end, time_end))
+    proposal.source_passage = text[proposal.span[0]:proposal.span[1]].strip()
+    proposal.work = _sentence(text[start:max(end, time_end)])
+    _set_lead(reader, proposal, lead, subjects is not None and bool(subjects))
+    _set_partners(reader, proposal, partners, proposal.lead)
+    if deadline is not None:
+        proposal.deadline = deadline.due
+        proposal.deadline_text = deadline.text.strip()
+        proposal.deadline_period = deadline.period.id if deadline.period else None
+        proposal.recurring = False
+    elif recurring is not None:
+        proposal.recurring = True
+        proposal.deadline_text = recurring.text
+    elif adverbs:
+        proposal.deadline_text = "; ".join(dict.fromkeys(adverbs))
+    proposal.authority = reader.authority(start, time_end) or (
+        ctx.authority if not subjects else "")
+    proposal.deliverable = reader.deliverable(work_at, end)
+    proposal.title = _title(proposal.deliverable, text[work_at:end])
+    proposal.source = doc.number
+    proposal.issued = doc.issued
+    proposal.group = ctx.group
+    proposal.confidence = _confidence(proposal, bool(subjects), item.zone == TASK)
+    _notes(reader, proposal)
+    return proposal, lead if lead is not None else _Parties()
+
+
+def _row_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo
+              ) -> Proposal | None:
+    """One row of a task appendix: TT · Nhiệm vụ · Cơ quan chủ trì · Cơ quan phối hợp · Sản
+    phẩm · Thời gian hoàn thành."""
+    cells, spans = item.cells or {}, item.cell_spans or {}
+    work = cells.get("work", "")
+    if not work or "lead" not in spans:
+        return None
+    lead = reader.parties(spans["lead"][0], spans["lead"][1], free=True)
+    partners = reader.parties(*spans["partners"], free=True) if "partners" in spans else \
+        _Parties()
+    proposal = Proposal(work=_sentence(work))
+    proposal.span = (item.start, item.end)
+    proposal.source_passage = reader.text[item.start:item.end]
+    if not lead:
+        raw = cells.get("lead", "")
+        lead = _Parties(others=[raw] if raw else [], text=raw)
+    _set_lead(reader, proposal, lead, True)
+    _set_partners(reader, proposal, partners, proposal.lead)
+    if "time" in spans:
+        times = reader.times(*spans["time"])
+        deadline = choose_deadline(times) or _bare_time(reader, spans["time"])
+        recurring = next((t for t in times if t.kind == RECURRING), None)
+        if deadline is not None:
+            proposal.deadline, proposal.deadline_text = deadline.due, cells.get("time", "")
+            proposal.deadline_period = deadline.period.id if deadline.period else None
+        elif recurring is not None:
+            proposal.recurring, proposal.deadline_text = True, cells.get("time", "")
+        else:
+            proposal.deadline_text = cells.get("time", "")
+    proposal.deliverable = cells.get("deliverable", "") or reader.deliverable(*spans["work"])
+    proposal.authority = reader.authority(*spans["work"]) or (
+        reader.authority(*spans["deliverable"]) if "deliverable" in spans else "")
+    proposal.title = _title(proposal.deliverable, work)
+    proposal.source, proposal.issued = doc.number, doc.issued
+    proposal.group = ctx.group
+    proposal.confidence = _confidence(proposal, True, True)
+    _notes(reader, proposal)
+    return proposal
+
+
+def _bare_time(reader: _Reader, span: tuple[int, int]) -> TimeExpr | None:
+    """A time cell holds only the time ("2025", "Quý I/2026", "12/2025")."""
+    from sodo.domain.periods import PeriodError, parse_vietnamese_period
+
+    raw = reader.text[span[0]:span[1]].strip()
+    try:
+        period = parse_vietnamese_period(raw)
+    except PeriodError:
+        return None
+    return TimeExpr(span[0], span[1], DATE, raw, period.end, period, True)
+
+
+def _set_lead(reader: _Reader, proposal: Proposal, lead: _Parties | None,
+              explicit: bool) -> None:
+    if lead is None or not lead:
+        proposal.lead = [NATION_CODE]
+        proposal.lead_names = [reader.gaz.unit(NATION_CODE).display_name]
+        return
+    proposal.lead_text = lead.text or ", ".join(lead.others)
+    if lead.units:
+        proposal.lead = list(lead.units)
+        # co-assignees that are no unit ("Bộ X và các bộ, ngành") are partners by name
+        proposal.partners_other.extend(o for o in lead.others if o not in lead.bodies)
+        proposal.lead_other = list(lead.bodies)
+    elif lead.bodies:
+        proposal.lead_other = list(lead.bodies)
+        collectives = [o for o in lead.others if o not in lead.bodies]
+        proposal.partners_other.extend(collectives)
+    else:
+        proposal.lead = [NATION_CODE]
+    proposal.lead_names = [reader.gaz.unit(c).display_name for c in proposal.lead]
+    proposal.unresolved.extend(b for b in lead.bodies if b not in proposal.unresolved)
+
+
+def _set_partners(reader: _Reader, proposal: Proposal, partners: _Parties,
+                  lead: list[str]) -> None:
+    proposal.partners = [c for c in partners.units if c not in lead]
+    for other in partners.others:
+        if other not in proposal.partners_other:
+            proposal.partners_other.append(other)
+    proposal.partner_names = [reader.gaz.unit(c).display_name for c in proposal.partners] + \
+        list(proposal.partners_other)
+    proposal.unresolved.extend(b for b in partners.bodies if b not in proposal.unresolved)
+
+
+def _notes(reader: _Reader, proposal: Proposal) -> None:
+    """Say when a unit named has since closed, and which units carry it on."""
+    day = reader.gaz.day
+    for code in [*proposal.lead, *proposal.partners]:
+        unit = reader.gaz.unit(code)
+        if unit.valid_to is not None and unit.successors:
+            names = ", ".join(f"{reader.gaz.unit(s).display_name} ({s})"
+                              for s in unit.successors)
+            proposal.notes.append(f"{unit.display_name} ({code}) đã kết thúc hoạt động từ "
+                                  f"{unit.valid_to:%d/%m/%Y}; đơn vị kế tục: {names}")
+    if len(proposal.lead) > 20:
+        proposal.notes.append(f"Toàn bộ {len(proposal.lead)} tỉnh, thành phố có hiệu lực ngày "
+                              f"{day:%d/%m/%Y}")
+
+
+def _sentence(words: str) -> str:
+    work = re.sub(r"\s+", " ", words).strip(" ;,")
+    if work.endswith("./."):
+        work = work[:-2]
+    if work and work[-1] not in ".!?…":
+        work += "."
+    return work[:1].upper() + work[1:]
+
+
+def _title(deliverable: str, work: str) -> str:
+    if deliverable:
+        base = deliverable
+    else:
+        base = re.split(r"[;:]|, (?=trình|báo cáo|hoàn thành)", work.strip(), maxsplit=1)[0]
+    base = re.sub(r"\s+", " ", base).strip(" ,.;")
+    if len(base) > 120:
+        base = base[:120].rsplit(" ", 1)[0] + " …"
+    return base[:1].upper() + base[1:]
+
+
+def _confidence(p: Proposal, explicit_lead: bool, task_zone: bool) -> float:
+    score = 0.45
+    if p.lead != [NATION_CODE]:
+        score += 0.25 if explicit_lead else 0.15
+    elif p.lead_other:
+        score += 0.1
+    else:
+        score -= 0.15
+    if p.deadline is not None or p.recurring:
+        score += 0.15
+    if task_zone:
+        score += 0.05
+    if p.deliverable:
+        score += 0.05
+    score -= 0.1 * len(p.unresolved)
+    return round(max(0.05, min(0.99, score)), 2)
+
+
+__all__ = ["PROVINCES", "detect_document", "extract_tasks"]

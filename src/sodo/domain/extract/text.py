@@ -1,0 +1,117 @@
+"""Text as the extractor reads it: one cleaned form whose offsets every proposal refers to,
+and a folded view of the same length for diacritic-blind matching.
+
+``clean_text`` is applied once to what a reader produced (a pasted text, a .docx, a PDF's
+text layer): Unicode NFC, one kind of line break, no transcription marks (``**bold**``,
+``*italic*``), page breaks inside a sentence joined, soft line wraps of PDFs undone, tables
+given as tab-separated lines turned into ``a | b | c`` rows. Spans and passages are offsets
+into the cleaned text, which is also what the review page shows.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sodo.domain.text import nfc
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u00ad"), None)
+_SPACES = re.compile(r"[ \u00a0\u2007\u202f\t]+")
+_BOLD = re.compile(r"\*\*|__")
+_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,400}?)(?<=[^\s*])\*(?![\w*])")
+# A blank line inside a sentence (a page break of the transcription): the next line goes on
+# in lower case.
+_PAGE_BREAK = re.compile(r"(?<=[\w,;–-])[ ]*\n[ ]*\n+[ ]*(?=[a-zà-ỹđ])")
+# A line wrapped by the PDF's layout: the next line starts in lower case and is not a list
+# marker ("a) ", "(ii) ", "- ").
+_SOFT_WRAP = re.compile(r"(?<=[\w,–-])[ ]*\n[ ]*(?=[a-zà-ỹđ])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
+_LOWER_MARKER = re.compile(r"^(?:[a-zđ]\)|[ivx]+\))\s")
+# Letters only Vietnamese writes (French, Spanish and Portuguese share á, à, é, â, ê, ô, ã…).
+_VIETNAMESE_LETTERS = set("ăđơưảạắằẳẵặấầẩẫậẻẽẹếềểễệỉĩịỏọốồổỗộớờởỡợủũụứừửữựỳỷỹỵ")
+_VIETNAMESE_WORDS = {
+    "va", "cua", "cac", "duoc", "trong", "nhung", "cho", "voi", "theo", "thuc", "hien",
+    "nhiem", "vu", "chu", "tri", "phoi", "hop", "nam", "thang", "ngay", "bo", "tinh", "viec",
+    "nay", "de", "tai", "ve", "co", "la", "khong", "mot", "nhu", "sau", "dong", "thoi",
+    "xay", "dung", "trien", "khai", "quan", "ly", "nha", "nuoc", "chinh", "phu", "tuong",
+}
+_STRONG_WORDS = {"cua", "cac", "duoc", "nhung", "nhiem", "phoi", "trien", "chinh", "tuong",
+                 "thuc", "hien", "xay", "dung"}
+
+
+def clean_text(raw: str) -> str:
+    """The text the extractor works on (see the module's description)."""
+    text = nfc(raw).translate(_ZERO_WIDTH).replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join(_table_row(line) for line in text.split("\n"))
+    text = _SPACES.sub(" ", text)
+    text = _BOLD.sub("", text)
+    text = _ITALIC.sub(r"\1", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    text = _PAGE_BREAK.sub(" ", text)
+    text = _SOFT_WRAP.sub(" ", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def _table_row(line: str) -> str:
+    """A line of tab-separated cells (a table pasted from Word or a spreadsheet) as
+    ``a | b | c``; other lines unchanged."""
+    if line.count("\t") >= 2 and "|" not in line:
+        return " | ".join(cell.strip() for cell in line.split("\t"))
+    return line
+
+
+def _fold_char(ch: str) -> str:
+    if ch in "đĐ":
+        return "d"
+    if ch in "–—‑":
+        return "-"
+    if ch in "“”„«»":
+        return '"'
+    if ch in "‘’":
+        return "'"
+    if ch.isascii():
+        return ch.lower()
+    base = unicodedata.normalize("NFD", ch)[0]
+    if unicodedata.category(base) == "Mn":
+        return " "
+    return base.lower() if base.isascii() else base.lower()[:1] or " "
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table that folds each character once and remembers it."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def fold_view(text: str) -> str:
+    """``text`` folded character by character (lower case, no diacritics, one kind of dash
+    and quote), with the same length, so that a match in the fold is a span of the text."""
+    out = text.translate(_FOLD_TABLE)
+    if len(out) != len(text):  # pragma: no cover - every fold is one character
+        raise AssertionError("folding changed the length of the text")
+    return out
+
+
+def looks_vietnamese(text: str) -> bool:
+    """Whether ``text`` reads as Vietnamese (with or without diacritics)."""
+    letters = [ch for ch in text.lower() if ch.isalpha()]
+    if len(letters) < 20:
+        return bool(letters) and any(ch in _VIETNAMESE_LETTERS for ch in letters)
+    marked = sum(1 for ch in letters if ch in _VIETNAMESE_LETTERS)
+    if marked / len(letters) >= 0.02:
+        return True
+    words = re.findall(r"[a-z]+", fold_view(text[:20000]))
+    if not words:
+        return False
+    hits = [w for w in words if w in _VIETNAMESE_WORDS]
+    return len(hits) / len(words) >= 0.2 and len(set(hits) & _STRONG_WORDS) >= 3
+
+
+def is_lower_marker(line: str) -> bool:
+    return bool(_LOWER_MARKER.match(line))

@@ -1,0 +1,45 @@
+"""The evaluation set is what it says: real documents with their number, date, kind and source,
+gold tasks whose quotes are in the text, no copy of the development example; and the
+extractor keeps meeting the goals on it (a regression guard, not a measurement: the
+benchmark measures)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from benchmarks.bench_extract import CASES, load_cases, quality
+
+from sodo.domain.orgunits import default_hierarchy
+
+KINDS = {"notice", "official_letter", "directive", "decision"}
+
+
+def test_every_case_is_documented_and_its_gold_is_in_its_text() -> None:
+    cases = load_cases([CASES])
+    assert len(cases) >= 16
+    assert {c.meta["kind"] for c in cases} == KINDS
+    hierarchy = default_hierarchy()
+    for case in cases:
+        meta = case.meta
+        assert meta["document"] and meta["source_url"].startswith("https://"), case.name
+        assert isinstance(date.fromisoformat(str(meta["issued"])), date)
+        text = case.path.read_text(encoding="utf-8")
+        assert meta["document"] != "4/TB-VPCP"
+        for task in meta["tasks"]:
+            assert task["quote"] in text, (case.name, task["quote"])
+            for code in task["lead"] + task["partners"]:
+                assert code in hierarchy or code == "ALL_PROVINCES" or not code.isupper(), code
+    assert sum(len(c.meta["tasks"]) for c in cases) >= 19
+
+
+def test_the_extractor_meets_the_goals_on_the_set(capsys) -> None:
+    total = quality([CASES], show_misses=False)
+    assert total.prf("detection")[2] >= 0.85
+    assert total.prf("pair")[2] >= 0.90
+    assert "overall" in capsys.readouterr().out
+
+
+def test_the_development_example_is_not_in_the_set() -> None:
+    for path in Path(CASES).glob("*.txt"):
+        assert "Số: 4/TB-VPCP" not in path.read_text(encoding="utf-8")
