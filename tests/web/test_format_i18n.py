@@ -60,6 +60,13 @@ def test_messages_are_complete_and_nfc() -> None:
 
 
 def test_every_key_used_in_templates_and_routes_exists() -> None:
+    import importlib
+    import pkgutil
+
+    import sodo.web.pages as pages
+
+    for info in pkgutil.iter_modules(pages.__path__):  # page modules register their texts
+        importlib.import_module(f"sodo.web.pages.{info.name}")
     used: set[str] = set()
     pattern = re.compile(r"""\bt\(\s*['"]([a-z0-9_]+\.[a-z0-9_. ]+)['"]""")
     for path in [*TEMPLATES.glob("*.html"), *WEB.rglob("*.py")]:

@@ -89,6 +89,10 @@ register({
 })
 
 
+KIND_KEYS = {"notice": "extract.kind.notice", "official_letter": "extract.kind.official_letter",
+             "directive": "extract.kind.directive", "decision": "extract.kind.decision"}
+
+
 def _admin(request: Request) -> Actor:
     actor = require_actor(request)
     permissions.require(actor, Action.ADMIN)
@@ -129,8 +133,9 @@ def _review(request: Request, lang: str, *, text: str, document: dict[str, Any],
         p["n"] = n
         p["decision"] = (decisions or {}).get(n) or ("accept" if p.get("confidence", 0) >= 0.5
                                                      else "reject")
+    kind = t(KIND_KEYS.get(str(document.get("kind")), "extract.kind.other"), lang)
     data = {"title": t("extract.title", lang), "mode": "review", "text": text,
-            "document": document, "proposals": proposals,
+            "document": {**document, "kind_label": kind}, "proposals": proposals,
             "segments": _segments(text, proposals), "units": _units(on),
             "error": error, "field_errors": field_errors or {}, "done": done}
     return render(request, "extract.html", data, status=form_status(request, status))
