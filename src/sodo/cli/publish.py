@@ -170,13 +170,13 @@ def _print_check(results, fmt: OutputFormat) -> None:  # type: ignore[no-untyped
         return
     for r in results:
         mark = "[green]✓[/]" if r.ok else "[bold red]✗[/]"
-        console.print(f"{mark} {r.key}: {r.checked}", highlight=False)
+        console.print(f"{mark} {r.key}: {r.checked}", highlight=False, soft_wrap=True)
         for failure in r.failures[:20]:
-            console.print(f"    ✗ {failure}", highlight=False, markup=False)
+            console.print(f"    ✗ {failure}", highlight=False, markup=False, soft_wrap=True)
         if len(r.failures) > 20:
             console.print(f"    … and {len(r.failures) - 20} more", highlight=False)
         for note in r.notes:
-            console.print(f"    · {note}", highlight=False, markup=False)
+            console.print(f"    · {note}", highlight=False, markup=False, soft_wrap=True)
     failed = [r.key for r in results if not r.ok]
     console.print("Not checkable by a machine: free of charge, reusable also commercially "
                   "(the licence says so).", highlight=False)

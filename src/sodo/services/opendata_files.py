@@ -17,7 +17,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -168,7 +168,15 @@ def xlsx_file(ds: Dataset, terms: OpenData, base: str) -> File:
         meta.append([key, value])
     buf = io.BytesIO()
     book.save(buf)
-    return _file(file_name(ds.code, "xlsx"), _stamped_zip(buf.getvalue()), "xlsx",
+    # openpyxl stamps the save time as the workbook's modification: use the dataset's.
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+
+    def core(xml: bytes) -> bytes:
+        return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                      rb"\g<1>" + when + rb"\g<2>", xml)
+
+    return _file(file_name(ds.code, "xlsx"),
+                 _stamped_zip(buf.getvalue(), {"docProps/core.xml": core}), "xlsx",
                  ds.modified)
 
 
@@ -288,8 +296,11 @@ def _file(name: str, content: bytes, fmt: str, modified: datetime) -> File:
     return File(name, content, MEDIA_TYPES[fmt], CONTENT_TYPES[fmt], modified)
 
 
-def _stamped_zip(content: bytes, stamp: tuple[int, ...] = EPOCH_ZIP) -> bytes:
-    """The same archive with every entry's time fixed, so equal content gives equal bytes."""
+def _stamped_zip(content: bytes, rewrite: dict[str, Callable[[bytes], bytes]] | None = None,
+                 stamp: tuple[int, ...] = EPOCH_ZIP) -> bytes:
+    """The same archive with every entry's time fixed (and the entries named in ``rewrite``
+    rewritten), so equal content gives equal bytes."""
+    rewrite = rewrite or {}
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(content)) as src, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -297,7 +308,10 @@ def _stamped_zip(content: bytes, stamp: tuple[int, ...] = EPOCH_ZIP) -> bytes:
             entry = zipfile.ZipInfo(info.filename, date_time=stamp)  # type: ignore[arg-type]
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
-            dst.writestr(entry, src.read(info.filename))
+            data = src.read(info.filename)
+            if info.filename in rewrite:
+                data = rewrite[info.filename](data)
+            dst.writestr(entry, data)
     return out.getvalue()
 
 
