@@ -10,18 +10,17 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
 
-from server import free_port, serve  # noqa: E402
-from workspace_builder import PROGRAMME, TODAY, build_workspace  # noqa: E402
+from server import free_port, serve
+from workspace_builder import PROGRAMME, TODAY, build_workspace
 
-from sodo.domain.forms import ValueInput  # noqa: E402
-from sodo.domain.permissions import Actor  # noqa: E402
-from sodo.http.app import create_app  # noqa: E402
-from sodo.services import opendata, reporting  # noqa: E402
-from sodo.services.settings import Settings  # noqa: E402
+from sodo.domain.forms import ValueInput
+from sodo.domain.permissions import Actor
+from sodo.http.app import create_app
+from sodo.services import opendata, reporting
+from sodo.services.settings import Settings
 
 OPEN_DATA = """\
   owner: BKHCN
