@@ -50,8 +50,12 @@ class Site:
 
 def make_site(root: Path, database_url: str | None = None, release: bool = True) -> Site:
     build_workspace(root, database_url)
-    text = PROGRAMME.replace("  name_en: Web test programme\n",
-                             "  name_en: Web test programme\n" + OPEN_DATA)
+    text = (PROGRAMME.replace("  name_en: Web test programme\n",
+                              "  name_en: Web test programme\n" + OPEN_DATA)
+            .replace("    name_en: Share of fully-online dossiers\n",
+                     "    name_en: Share of fully-online dossiers\n    area: Chính phủ số\n")
+            .replace("    name_en: Digital economy share of GDP\n",
+                     "    name_en: Digital economy share of GDP\n    area: Kinh tế số\n"))
     (root / "programme" / "programme.yaml").write_text(text, encoding="utf-8")
     port = free_port()
     settings = replace(Settings.open(root), today=TODAY, public_url=f"http://127.0.0.1:{port}")

@@ -79,7 +79,10 @@ def test_the_catalogue_is_dcat_ap_with_every_mandatory_property(served: str) -> 
                 "https://creativecommons.org/licenses/by/4.0/"
     svc = next(d for d in datasets if str(d).endswith("/svc766_total#dataset"))
     assert str(g.value(svc, DCTERMS.accrualPeriodicity)).endswith("/QUARTERLY")
-    assert str(g.value(svc, DCAT.theme)).endswith("data-theme/GOVE")
+    assert str(g.value(svc, DCAT.theme)).endswith("data-theme/GOVE")  # no area: default
+    economy = next(d for d in datasets if str(d).endswith("/kinh_te_so#dataset"))
+    assert str(g.value(economy, DCAT.theme)).endswith("data-theme/ECON")
+    assert str(g.value(economy, DCTERMS.accrualPeriodicity)).endswith("/ANNUAL")
 
 
 def test_every_distribution_answers_anonymously_as_declared(served: str) -> None:

@@ -136,7 +136,7 @@ def release(session: Session, actor: Actor, periods: Sequence[str],
             indicators: Sequence[str] | None = None, note: str = "",
             today: date | None = None) -> Release:
     """Release the computed values of ``indicators`` (default: every open indicator of the
-    programme that is computed from records) for ``periods``: from now on they are open
+    programme that is computed from records or has computed values) for ``periods``: from now on they are open
     data. Programme office (admins) only; the caller commits. A period must have ended by
     ``today``: releasing a period still running would publish figures no one has reviewed."""
     require(actor, Action.ADMIN)
@@ -163,8 +163,10 @@ def release(session: Session, actor: Actor, periods: Sequence[str],
                                 rule="required"))
     open_codes = declared_open(cat)
     if indicators is None or not list(indicators):
-        codes = [c for c in open_codes if (ind := cat.indicator(c)) is not None
-                 and str(ind.obtained) == COMPUTED]
+        measured = {r["indicator"] for r in values_repo.freshness(session)
+                    if r["origin"] == COMPUTED}
+        codes = [c for c in open_codes if c in measured or (
+            (ind := cat.indicator(c)) is not None and str(ind.obtained) == COMPUTED)]
     else:
         codes = list(dict.fromkeys(indicators))
         for code in codes:
