@@ -3,7 +3,8 @@
 Goal: every download of the largest published indicator served in under 300 ms on the demo
 workspace (``sodo demo --no-serve``: 1 million dossiers). ``sodo serve`` runs as its own
 process; each file is fetched over loopback HTTP: once cold (the first request after a data
-change builds the file) and then ``--repeat`` times warm (median), plus a revalidation with
+change builds the file, while the server builds the others in the background) and then,
+once the catalogue is ready, ``--repeat`` times warm (median), plus a revalidation with
 ``If-None-Match`` (``304``). The baseline, in the same run and the same server, is
 ``/api/v1/values`` returning the same indicator's rows as JSON — what a client did before
 open data existed.
@@ -75,6 +76,15 @@ def run(workspace: Path, repeat: int) -> int:
             periods = ";".join(sorted({r["period"] for r in rows}))
             units = ";".join(sorted({r["orgunit"] for r in rows}))
             values = {"dx": code, "pe": periods, "ou": units, "limit": 100000}
+            colds = {}
+            for fmt in FORMATS:  # the first request of each builds it (the CSV's: above)
+                colds[fmt] = cold_csv if fmt == "csv" else timed(
+                    client, f"/api/v1/opendata/{code}.{fmt}")[0]
+            # the server builds the other files in the background; the catalogue needs them
+            cold_catalogue, _ = timed(client, "/api/v1/opendata/catalog.jsonld")
+            cold_package, _ = timed(client, "/api/v1/opendata/datapackage.json")
+            cold_zip, bundle = timed(client, "/api/v1/opendata/sodo-open-data.zip")
+            # measured now that the background build is done, like the warm downloads
             baseline = median(client, "/api/v1/values", repeat, params=values)
             count = len(client.get("/api/v1/values", params=values).json()["rows"])
             print(f"workspace {workspace}: {len(listed)} published indicators; largest "
@@ -85,25 +95,19 @@ def run(workspace: Path, repeat: int) -> int:
                   f"{'304 ms':>8} {'warm/base':>10} {'warm/goal':>10}")
             for fmt in FORMATS:
                 url = f"/api/v1/opendata/{code}.{fmt}"
-                # cold: the first request builds the file (the CSV's was timed above)
-                cold, answer = timed(client, url)
-                cold = cold_csv if fmt == "csv" else cold
-                warm = median(client, url, repeat)
-                etag = answer.headers["etag"]
-                revalidate = median(client, url, repeat, headers={"If-None-Match": etag})
+                warm, answer = median(client, url, repeat), client.get(url)
+                revalidate = median(client, url, repeat,
+                                    headers={"If-None-Match": answer.headers["etag"]})
                 over += warm >= GOAL_MS
-                print(f"{code + '.' + fmt:34} {len(answer.content):10,} {cold:9.1f} "
+                print(f"{code + '.' + fmt:34} {len(answer.content):10,} {colds[fmt]:9.1f} "
                       f"{warm:9.1f} {revalidate:8.1f} {warm / baseline:10.2f} "
                       f"{warm / GOAL_MS:10.2f}")
-            cold_package, _ = timed(client, "/api/v1/opendata/datapackage.json")
-            print(f"datapackage.json: first {cold_package:.0f} ms (builds every CSV)")
-            cold_catalogue, _ = timed(client, "/api/v1/opendata/catalog.jsonld")
             warm_catalogue = median(client, "/api/v1/opendata/catalog.jsonld", repeat)
-            cold_zip, bundle = timed(client, "/api/v1/opendata/sodo-open-data.zip")
             warm_zip = median(client, "/api/v1/opendata/sodo-open-data.zip", repeat)
-            print(f"catalog.jsonld: first {cold_catalogue:.0f} ms (builds every file), then "
-                  f"{warm_catalogue:.1f} ms; zip ({len(bundle.content) / 1e6:.1f} MB): first "
-                  f"{cold_zip:.0f} ms, then {warm_zip:.1f} ms")
+            print(f"catalog.jsonld: first {cold_catalogue:.0f} ms (waits for every file), "
+                  f"then {warm_catalogue:.1f} ms; datapackage.json first {cold_package:.0f} "
+                  f"ms; zip ({len(bundle.content) / 1e6:.1f} MB): first {cold_zip:.0f} ms, "
+                  f"then {warm_zip:.1f} ms")
     finally:
         server.send_signal(signal.SIGINT)
         try:

@@ -157,3 +157,21 @@ def test_an_undeclared_open_data_section_leaves_the_programme_as_it_was() -> Non
     dumped = declared.model_dump(mode="json")["open_data"]
     assert dumped["exclude"] == ["x"] and dumped["licence"] == "CC-BY-4.0"
     assert Programme.model_validate(declared.model_dump(mode="json")) == declared
+
+
+def test_the_files_are_built_in_the_background_once_per_version(fresh) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    ctx = fresh.app.state.ctx
+    assert pub.warm(ctx) is True
+    assert pub.warm(ctx) is False  # already under way for this version
+    for thread in threading.enumerate():
+        if thread.name == "opendata-prebuild":
+            thread.join(timeout=300)
+    key = ("opendata.file", pub._version(ctx), "catalog.jsonld")
+    built = ctx.cached(key, lambda: pytest.fail("the catalogue was not built beforehand"))
+    assert built.name == "catalog.jsonld"
+    with ctx.session() as session:  # a release is a new version: built again
+        opendata.release(session, ADMIN, ["2026Q2"], ["svc766_total"], "", TODAY)
+        session.commit()
+    assert pub.warm(ctx) is True

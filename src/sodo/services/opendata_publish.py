@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,7 @@ from sodo.services.opendata_files import File
 DEFAULT_BASE = "http://localhost:8000"  # what `sodo serve` answers on when no address is set
 PACKAGE_FILES = (dcat.CATALOG_NAME, dcat.DATAPACKAGE_NAME, files.ZIP_NAME)
 OPEN_MEDIA_TYPES = {files.MEDIA_TYPES[f] for f in files.FORMATS}
+log = logging.getLogger("sodo.opendata")
 
 
 def base_url(ctx: AppContext) -> str:
@@ -90,12 +93,62 @@ def parse_name(name: str) -> tuple[str, str]:
     raise NotFound(f"no open-data file '{name}'")
 
 
-def distribution(ctx: AppContext, actor: Actor, name: str) -> File:
+_LOCKS: dict[Any, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+_WARMING: dict[int, Any] = {}  # id(ctx) → the version a warm-up thread builds
+
+
+def _once(key: Any) -> threading.Lock:
+    """One lock per file and version: two requests for a file being built wait for one
+    build instead of doing it twice."""
+    with _LOCKS_GUARD:
+        if len(_LOCKS) > 4096:
+            _LOCKS.clear()
+        return _LOCKS.setdefault(key, threading.Lock())
+
+
+def distribution(ctx: AppContext, actor: Actor, name: str, *, prebuild: bool = False
+                 ) -> File:
     """One file of the open data by its name (``catalog.jsonld``, ``datapackage.json``,
-    ``sodo-open-data.zip``, ``<indicator>.csv|json|xlsx|sdmx.csv``). Anyone may read it."""
+    ``sodo-open-data.zip``, ``<indicator>.csv|json|xlsx|sdmx.csv``). Anyone may read it.
+    ``prebuild``: then build the other files in the background (:func:`warm`)."""
     require(actor, Action.READ_PUBLIC)
     code, fmt = parse_name(name)
-    return ctx.cached(("opendata.file", _version(ctx), name), lambda: _build(ctx, code, fmt))
+    data_version, releases_version = ctx.version(), _version(ctx)
+    key = ("opendata.file", releases_version, name)
+    with _once(key):
+        found = ctx.cached(key, lambda: _build(ctx, code, fmt), data_version)
+    if prebuild:
+        warm(ctx, (data_version, releases_version))
+    return found
+
+
+def prebuild_enabled(ctx: AppContext) -> bool:
+    return bool(ctx.settings.section("opendata").get("prebuild", True))
+
+
+def warm(ctx: AppContext, version: Any = None) -> bool:
+    """Build every file in a background thread, once per data version and release, so the
+    catalogue and the zip (which need them all) are ready when asked for. Returns whether a
+    thread was started. ``[opendata] prebuild = false`` in ``sodo.toml`` turns it off."""
+    if not prebuild_enabled(ctx):
+        return False
+    version = version or (ctx.version(), _version(ctx))
+    with _LOCKS_GUARD:
+        if _WARMING.get(id(ctx)) == version:
+            return False
+        _WARMING[id(ctx)] = version
+
+    def run() -> None:
+        anonymous = Actor.anonymous("prebuild")
+        try:
+            for name in [*every_name(ctx)[3:], *PACKAGE_FILES]:
+                distribution(ctx, anonymous, name)
+        except Exception:  # the store went away (shutdown); the next request builds instead
+            log.debug("open-data prebuild stopped", exc_info=True)
+
+    threading.Thread(target=run, name="opendata-prebuild", daemon=True).start()
+    return True
 
 
 def _build(ctx: AppContext, code: str, fmt: str) -> File:

@@ -97,4 +97,6 @@ def file_response(request: Request, file: File) -> Response:
                              304: {"description": "Not modified"},
                              **problem_responses(404)})
 def open_file(name: str, request: Request, ctx: Ctx, actor: CurrentActor) -> Response:
-    return file_response(request, opendata_publish.distribution(ctx, actor, name))
+    # the other files are built in the background, for what is asked next
+    return file_response(request, opendata_publish.distribution(ctx, actor, name,
+                                                                prebuild=True))

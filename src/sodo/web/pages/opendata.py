@@ -20,8 +20,9 @@ router = APIRouter(include_in_schema=False)
 def opendata_catalogue(request: Request, q: str = "", theme: str = "",
                        level: str = "") -> Response:
     lang = language(request)
-    data, extra = catalogue_view(app_context(request), lang, q[:200], theme[:100],
-                                 level[:32])
+    ctx = app_context(request)
+    data, extra = catalogue_view(ctx, lang, q[:200], theme[:100], level[:32])
+    pub.warm(ctx)  # its downloads, in the background
     return render(request, "opendata.html", data, extra={**extra, "layout": "base.html"})
 
 
