@@ -51,6 +51,7 @@ def test_an_indicator_page_has_everything_open_sdg_shows(site: Site) -> None:
     assert data["series"] == [{"period": "2025", "label": "Năm 2025", "value": 45.0}]
     (target,) = data["targets"]
     assert target["target_id"] == "MT-DVC" and target["status_label"]
+    assert target["latest_published"] is True  # its latest value (2025) is open data
     # the province values of 2026Q3 are not released: the latest published period is 2025
     assert data["latest_period"] == "2025" and data["latest_total"] == 1
     with TestClient(site.app) as client:

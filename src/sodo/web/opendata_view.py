@@ -167,6 +167,11 @@ def indicator_view(ctx: AppContext, ds: Dataset, lang: str, root: str = "/",
     national = [c for c in ds.rows if c.orgunit == "VN" and not c.category]
     series, _, _ = choose_series(national, as_of=today)
     targets = _targets(ctx, ind.code, lang)
+    # the assessment reads every approved value; the page quotes its latest one only when
+    # that value is itself open data
+    published = {(c.orgunit, c.period) for c in ds.rows if not c.category}
+    for tg in targets:
+        tg["latest_published"] = (tg["orgunit"], tg["latest_period"]) in published
     extra: dict[str, Any] = {}
     if series:
         observed = [(Period.parse(o.period).end, o.value) for o in series]
