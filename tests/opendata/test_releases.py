@@ -175,3 +175,21 @@ def test_the_files_are_built_in_the_background_once_per_version(fresh) -> None: 
         opendata.release(session, ADMIN, ["2026Q2"], ["svc766_total"], "", TODAY)
         session.commit()
     assert pub.warm(ctx) is True
+
+
+def test_dates_come_from_each_store_when_two_share_a_programme(tmp_path: Path) -> None:
+    """The programme's cached copy is shared by stores holding the same version; when the
+    documents' figures were published is each store's own fact."""
+    from sodo.services import catalogue
+
+    sites = [make_site(tmp_path / name, release=False) for name in ("a", "b")]
+    issued = []
+    for site in sites:
+        ctx = site.app.state.ctx
+        with ctx.session() as session:
+            synced = catalogue.programme_imports(session, "WEB-TEST")[0].at
+        found = pub.dataset(ctx, "kinh_te_so")  # its figure's document gives no date
+        assert found is not None and found.issued == synced
+        issued.append(found.issued)
+        ctx.close()
+    assert issued[0] != issued[1]

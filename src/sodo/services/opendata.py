@@ -247,6 +247,10 @@ class OpenState:
     catalogue: Catalogue
     terms: OpenData
     releases: list[Release] = field(default_factory=list)
+    # indicator → when the programme's sync first added, and last changed, its documents'
+    # figures (the date of a figure whose document gives none); and the first sync
+    documents: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
+    first_sync: datetime = NEVER
 
     def is_value_open(self, cand: Candidate) -> bool:
         if cand.origin == REPORTED:
@@ -260,6 +264,8 @@ class OpenState:
     def published_at(self, cand: Candidate) -> datetime | None:
         """When this version of the value became public (None: unknown date)."""
         at = None if cand.recency == NEVER else cand.recency
+        if at is None and cand.origin == SEED and cand.indicator in self.documents:
+            at = self.documents[cand.indicator][0]
         if cand.origin == COMPUTED:
             first = min((r.at for r in self.releases if r.covers(cand.indicator, cand.period)),
                         default=None)
@@ -272,7 +278,17 @@ def open_state(session: Session, cat: Catalogue | None = None) -> OpenState | No
     cat = cat or catalogue.current(session)
     if cat is None:
         return None
-    return OpenState(cat, policy(cat), releases(session, cat.code))
+    documents: dict[str, tuple[datetime, datetime]] = {}
+    imports = catalogue.programme_imports(session, cat.code) if cat.synced else []
+    for record in imports:
+        for change in record.changes:
+            if change.kind != "value":
+                continue
+            code = change.key.split("|", 1)[0]
+            first, _ = documents.get(code, (record.at, record.at))
+            documents[code] = (first, record.at)
+    return OpenState(cat, policy(cat), releases(session, cat.code) if cat.synced else [],
+                     documents, imports[0].at if imports else NEVER)
 
 
 def _cells(cands: list[Candidate]) -> list[list[Candidate]]:
@@ -334,7 +350,9 @@ def _dataset(state: OpenState, ind: Indicator, found: list[Candidate]) -> Datase
     last_release = max((r.at for r in touching if r.active), default=None)
     changes = [*moments, *(r.at for r in touching if r.active),
                *(r.withdrawn_at for r in touching if r.withdrawn_at is not None)]
-    fallback = state.catalogue.imported_at or NEVER
+    if code in state.documents:
+        changes.append(state.documents[code][1])
+    fallback = state.first_sync
     hierarchy = default_hierarchy()
     order = [str(lv) for lv in OrgUnitLevel]
     levels = sorted({str(hierarchy.get(u).level) for u in {c.orgunit for c in rows}

@@ -95,7 +95,7 @@ def catalogue_graph(cat: Catalogue, terms: OpenData, sets: Sequence[Dataset],
     rights = URIRef(f"{page}#conditions")
     vi, en = _title(cat, terms)
     dvi, den = _description(cat, terms)
-    modified = max((d.modified for d in sets), default=cat.imported_at or datetime.now(UTC))
+    modified = _modified(cat, sets)
 
     g.add((catalog, RDF.type, DCAT.Catalog))
     g.add((catalog, DCTERMS.title, Literal(vi, lang="vi")))
@@ -229,8 +229,8 @@ def catalog_file(cat: Catalogue, terms: OpenData, sets: Sequence[Dataset],
 
 
 def _modified(cat: Catalogue, sets: Sequence[Dataset]) -> datetime:
-    return max((d.modified for d in sets), default=cat.imported_at or datetime(1970, 1, 1,
-                                                                               tzinfo=UTC))
+    # no dataset published yet: a fixed date, so the empty catalogue's bytes are stable too
+    return max((d.modified for d in sets), default=datetime(1970, 1, 1, tzinfo=UTC))
 
 
 # -- the Frictionless data package ---------------------------------------------------------

@@ -51,8 +51,9 @@ def state(ctx: AppContext) -> OpenState:
     def build() -> OpenState:
         with ctx.session() as session:
             cat = catalogue.current_or_files(session, ctx.settings.programme_path())
-            return OpenState(cat, od.policy(cat), od.releases(session, cat.code)
-                             if cat.synced else [])
+            found = od.open_state(session, cat)
+            assert found is not None
+            return found
 
     return ctx.cached(("opendata.state", _version(ctx)), build)
 
