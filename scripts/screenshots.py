@@ -82,7 +82,9 @@ def shoot(base_url: str, out: Path, password: str) -> list[Path]:
             board = page.evaluate("() => JSON.parse(document.body.innerText).by_status")
             task = board[0]["tasks"][0]["id"] if board else None
             shots = [("overview", "/"), ("explorer", "/explorer"), ("province", "/units/01"),
-                     ("tasks", "/tasks"), ("public", "/public")]
+                     ("tasks", "/tasks"), ("public", "/public"),
+                     ("opendata", "/du-lieu-mo"),
+                     ("opendata-indicator", "/du-lieu-mo/dossier_satisfaction_rate")]
             if worst:
                 shots.insert(1, ("target", f"/targets/{worst}"))
             if task:

@@ -22,7 +22,7 @@ app = typer.Typer(
 # Areas in the order they appear in --help. A module defines ``register(app)``.
 AREAS = (
     "workspace", "programme", "orgunits", "tasks", "records", "engine",
-    "assess", "users", "forms", "serve", "demo", "extract",
+    "assess", "users", "forms", "serve", "demo", "extract", "publish",
 )
 # The area of each top-level command, so that running one command imports only its area
 # (the others pull in DuckDB, SQLAlchemy, Ibis… and would slow every start by seconds).
@@ -30,7 +30,7 @@ COMMAND_AREAS = {
     "init": "workspace", "programme": "programme", "orgunits": "orgunits", "tasks": "tasks",
     "ingest": "records", "generate": "records", "compute": "engine", "values": "engine",
     "assess": "assess", "rank": "assess", "user": "users", "form": "forms",
-    "serve": "serve", "demo": "demo", "extract": "extract",
+    "serve": "serve", "demo": "demo", "extract": "extract", "publish": "publish",
 }
 
 

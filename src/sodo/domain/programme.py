@@ -10,7 +10,15 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 
 from sodo.domain.periods import Deadline, Period, PeriodError, parse_deadline
 from sodo.domain.text import nfc
@@ -193,6 +201,47 @@ class DataValue(_Model):
         return Period.parse(value).id
 
 
+class OpenData(_Model):
+    """What the programme publishes as open data (Law 20/2023/QH15, Art. 43) and on which
+    terms. Every field is optional: a programme that declares nothing publishes every
+    indicator under CC BY 4.0, with the figures of its documents open and computed values
+    open once released."""
+
+    indicators: list[str] | None = Field(
+        None, description="Codes of the indicators published as open data; omitted: all.")
+    exclude: list[str] = Field([], description="Codes kept out of the open data.")
+    documents_open: bool = Field(
+        True, description="Figures quoted from the programme's public documents are open "
+        "as soon as the programme is synced (false: only approved reports and released "
+        "computed values).")
+    licence: str = Field("CC-BY-4.0", description="SPDX identifier of the licence.")
+    licence_name: str = "Creative Commons Attribution 4.0 International"
+    licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
+    conditions: str = Field(
+        "", description="Conditions of use as the programme office states them (Vietnamese).")
+    conditions_en: str = ""
+    publisher: str = Field("", description="Publishing body; default: the programme's owner.")
+    publisher_url: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    title: str = Field("", description="Title of the catalogue; default: from the programme.")
+    title_en: str = ""
+    description: str = ""
+    description_en: str = ""
+    sdmx_agency: str = Field("", pattern=r"^$|^[A-Za-z][A-Za-z0-9_\-]*$",
+                             description="SDMX agency id; default: the publisher's code.")
+    sdmx_dataflow: str = Field("", pattern=r"^$|^[A-Za-z0-9_@$\-]+$",
+                               description="SDMX dataflow id; default: DF_ + programme code.")
+    themes: dict[str, str] = Field(
+        {}, description="Programme area → code of the EU data theme (GOVE, TECH, ECON, "
+        "SOCI…), beside the defaults.")
+
+    def is_declared_open(self, code: str) -> bool:
+        if code in self.exclude:
+            return False
+        return self.indicators is None or code in self.indicators
+
+
 class Programme(_Model):
     code: Code
     name: str
@@ -205,6 +254,18 @@ class Programme(_Model):
     targets: list[Target] = []
     tasks: list[Task] = []
     values: list[DataValue] = []
+    open_data: OpenData | None = Field(
+        None, description="Open data: which indicators, the licence, publisher and contact.")
+
+    @model_serializer(mode="wrap")
+    def _omit_undeclared(self, handler: SerializerFunctionWrapHandler,
+                         info: SerializationInfo) -> dict[str, object]:
+        # A programme that declares no open data dumps as it did before the section existed,
+        # so the store's copy of it is not taken for out of date.
+        data = handler(self)
+        if isinstance(data, dict) and data.get("open_data") is None:
+            data.pop("open_data", None)
+        return data
 
     def indicator(self, code: str) -> Indicator:
         for ind in self.indicators:
@@ -221,5 +282,5 @@ class Programme(_Model):
 
 __all__ = [
     "Aggregation", "Baseline", "Comparator", "DataValue", "Direction", "Indicator", "Milestone",
-    "Obtained", "PeriodError", "Programme", "Source", "Target", "Task",
+    "Obtained", "OpenData", "PeriodError", "Programme", "Source", "Target", "Task",
 ]

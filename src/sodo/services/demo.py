@@ -13,9 +13,14 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sodo.services.settings import Settings
 from sodo.services.workspace import init_workspace
+
+if TYPE_CHECKING:
+    from sodo.domain.permissions import Actor
+    from sodo.services.context import AppContext
 
 DEMO_PASSWORD = "sodo-demo-2026"
 # (username, role, org unit, display name)
@@ -109,10 +114,27 @@ def build_demo(path: str | Path, rows: int = 1_000_000, seed: int = 2026,
                                       channel="demo")))
         run = timed("compute", "Computing every indicator and the 766 index",
                     lambda: records.compute_values(ctx, demo))
+        release_demo_values(ctx, demo)
     summary = DemoSummary(str(root), rows, feedback_rows,
                           getattr(run, "value_count", 0), timings)
     (root / MARKER).write_text(json.dumps(asdict(summary), ensure_ascii=False), encoding="utf-8")
     return summary
+
+
+def release_demo_values(ctx: AppContext, actor: Actor) -> None:
+    """Release the computed values of the demo's whole years and quarters as open data, as
+    the programme office would once it has reviewed them; the last month stays unreleased."""
+    from sodo.domain.periods import Period
+    from sodo.services import opendata
+
+    first, last = Period.parse(FIRST_MONTH), Period.parse(LAST_MONTH)
+    today = ctx.today()
+    periods = [str(y) for y in range(first.start.year, last.start.year)]
+    periods += [q.id for q in Period.year(last.start.year).subperiods("quarter")
+                if q.end < last.start and q.end < today]
+    with ctx.session() as session:
+        opendata.release(session, actor, periods, note="demo: reviewed periods", today=today)
+        session.commit()
 
 
 def prepare_store(ws: Settings) -> None:

@@ -46,12 +46,13 @@ def _layout(lang: str, height: int = 360, **extra: Any) -> dict[str, Any]:
     return layout
 
 
-def to_html(fig: Figure, div_id: str, title: str) -> str:
-    """The figure as a <div> plus its script; ``title`` labels the chart for screen readers."""
+def to_html(fig: Figure, div_id: str, title: str, topojson_url: str = TOPOJSON_URL) -> str:
+    """The figure as a <div> plus its script; ``title`` labels the chart for screen readers
+    (``topojson_url``: where a static copy of the pages finds the base-map topology)."""
     html = pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id,
                        validate=False,
                        config={"displaylogo": False, "responsive": True,
-                               "topojsonURL": TOPOJSON_URL,
+                               "topojsonURL": topojson_url,
                                "modeBarButtonsToRemove": ["select2d", "lasso2d"]})
     return (f'<figure class="chart" role="group" aria-label="{_escape(title)}">{html}'
             "</figure>")
