@@ -155,10 +155,14 @@ def test_cli_compute_and_values(workspace: Settings) -> None:
                                  "--level", "nation", "--format", "csv"])
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert lines[0] == "indicator,orgunit,period,value,numerator,denominator"
-    fields = lines[1].split(",")
-    assert fields[:3] == ["dossier_full_online_share", "VN", "2025Q1"]
-    assert abs(float(fields[3]) - 100 * float(fields[4]) / float(fields[5])) < 0.006
+    # the CSV carries the JSON's keys, in the JSON's order
+    assert lines[0] == ("indicator,orgunit,period,category,value,numerator,denominator,"
+                        "origin,state,provisional,estimate,source")
+    row = dict(zip(lines[0].split(","), lines[1].split(","), strict=True))
+    assert (row["indicator"], row["orgunit"], row["period"]) == (
+        "dossier_full_online_share", "VN", "2025Q1")
+    assert abs(float(row["value"]) - 100 * float(row["numerator"]) / float(row["denominator"])
+               ) < 0.006
 
 
 def test_cli_errors_exit_1_without_traceback(workspace: Settings) -> None:

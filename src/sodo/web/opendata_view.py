@@ -136,7 +136,8 @@ def catalogue_view(ctx: AppContext, lang: str, q: str = "", area: str = "",
             "files": {"catalogue": f"{root}api/v1/opendata/{CATALOG_NAME}",
                       "package": f"{root}api/v1/opendata/{DATAPACKAGE_NAME}",
                       "zip": f"{root}api/v1/opendata/{ZIP_NAME}"},
-            "links": links(root, static, lang)}, {"every": items}
+            "links": links(root, static, lang)}, {
+        "every": items, "format_labels": {f: t(f"od.fmt.{f}", lang) for f in FORMATS}}
 
 
 def _licence(terms: Any) -> dict[str, str]:
