@@ -1,3 +1,3 @@
-from sodo.cli.main import app
+from sodo.cli.main import run
 
-app()
+run()

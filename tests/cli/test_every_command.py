@@ -29,7 +29,7 @@ import pytest
 from server import serve
 from typer.main import get_command
 
-from sodo.cli.main import app
+from sodo.cli.main import UNEXPECTED_EXIT, app
 from sodo.http.app import create_app
 from sodo.services.settings import Settings
 
@@ -179,6 +179,9 @@ def problems_of(outcome: Outcome) -> list[str]:
     found = []
     if "Traceback (most recent call last)" in outcome.stdout + outcome.stderr:
         found.append(f"{where}: traceback\n{outcome.stderr[-2000:]}")
+    if outcome.returncode == UNEXPECTED_EXIT or "failed unexpectedly" in outcome.stderr:
+        found.append(f"{where}: a defect caught by the last line of defence\n"
+                     f"{outcome.stderr[-2000:]}")
     if outcome.returncode != 0:
         message = (outcome.stderr.strip() or outcome.stdout.strip()).splitlines()
         if not message or not re.search(r"\w{3,}", message[0]):

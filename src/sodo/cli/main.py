@@ -72,5 +72,35 @@ def main(
     """sodo (số đo): measure a national digital-transformation programme by its results."""
 
 
+UNEXPECTED_EXIT = 70  # EX_SOFTWARE: a defect of sodo, not of the user's input
+
+
+def run() -> None:
+    """The ``sodo`` entry point: the app, with a last line of defence so that a defect still
+    ends in one line that says what happened and where the details are, never a traceback
+    (``SODO_DEBUG=1`` shows it instead)."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the one place that may catch everything
+        if os.environ.get("SODO_DEBUG"):
+            raise
+        import tempfile
+        import traceback
+        from datetime import datetime
+
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = os.path.join(tempfile.gettempdir(), f"sodo-crash-{stamp}-{os.getpid()}.log")
+        with open(path, "w", encoding="utf-8") as log:
+            log.write(" ".join(sys.argv) + "\n\n")
+            traceback.print_exc(file=log)
+        print(f"error: sodo failed unexpectedly ({type(exc).__name__}: {exc}). This is a "
+              f"defect of sodo: please report it with the details written to {path} "
+              "(or run again with SODO_DEBUG=1).", file=sys.stderr)
+        sys.exit(UNEXPECTED_EXIT)
+
+
 if __name__ == "__main__":
-    app()
+    run()

@@ -90,12 +90,12 @@ def file_response(request: Request, file: File) -> Response:
     return Response(body, media_type=file.content_type, headers=headers)
 
 
-@router.api_route("/opendata/{name}", methods=["GET", "HEAD"], response_class=Response,
-                  summary="A file of open data: catalog.jsonld, datapackage.json, "
-                  "sodo-open-data.zip, or <indicator>.csv|.json|.xlsx|.sdmx.csv",
-                  responses={200: {"content": {"text/csv": {}, "application/ld+json": {}}},
-                             304: {"description": "Not modified"},
-                             **problem_responses(404)})
+@router.head("/opendata/{name}", include_in_schema=False)  # the same answer, without a body
+@router.get("/opendata/{name}", response_class=Response,
+            summary="A file of open data: catalog.jsonld, datapackage.json, "
+            "sodo-open-data.zip, or <indicator>.csv|.json|.xlsx|.sdmx.csv",
+            responses={200: {"content": {"text/csv": {}, "application/ld+json": {}}},
+                       304: {"description": "Not modified"}, **problem_responses(404)})
 def open_file(name: str, request: Request, ctx: Ctx, actor: CurrentActor) -> Response:
     # the other files are built in the background, for what is asked next
     return file_response(request, opendata_publish.distribution(ctx, actor, name,
