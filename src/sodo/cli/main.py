@@ -84,7 +84,7 @@ def run() -> None:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the one place that may catch everything
+    except Exception as exc:
         if os.environ.get("SODO_DEBUG"):
             raise
         import tempfile
