@@ -14,10 +14,12 @@ from sodo.cli.common import (
     OutputFormat,
     WorkspaceOption,
     console,
+    data_context,
     emit,
     programme_of,
+    require_computed,
     user_errors,
-    workspace_context,
+    warn_if_not_computed,
 )
 from sodo.domain.assessment.targets import STATUS_SEVERITY, TargetStatus, sort_worst_first
 from sodo.domain.assessment.tasks import sort_tasks_worst_first
@@ -81,11 +83,12 @@ def assess_command(
     if ctx.invoked_subcommand is not None:
         return
     day = parse_as_of(as_of)
-    with workspace_context(workspace, required=False, migrate=False) as ctx:
+    with data_context(workspace, fmt) as ctx:
         programme = programme_of(ctx).programme
         results = sort_worst_first(assess_targets(
-            ctx.engine if ctx else None, programme, day, ctx.settings.assess if ctx else None,
+            ctx.engine, programme, day, ctx.settings.assess,
             target_ids=target or (), orgunit=orgunit))
+        warn_if_not_computed(ctx, fmt)
     if fmt is OutputFormat.JSON:
         emit([r.to_dict(lang) for r in results], fmt)
         return
@@ -133,11 +136,10 @@ def assess_tasks_command(
     """The status of every task at the as-of date: done on time, done late, in progress, due
     soon, overdue, recurring, no deadline."""
     day = parse_as_of(as_of)
-    with workspace_context(workspace, required=False, migrate=False) as ctx:
+    with data_context(workspace, fmt) as ctx:
         programme = programme_of(ctx).programme
         results = sort_tasks_worst_first(assess_tasks(
-            ctx.engine if ctx else None, programme, day, ctx.settings.assess if ctx else None,
-            lead=lead))
+            ctx.engine, programme, day, ctx.settings.assess, lead=lead))
     if by_lead:
         emit(accountability_rows(results), fmt,
              title=f"Trách nhiệm theo cơ quan chủ trì / Accountability — "
@@ -168,9 +170,10 @@ def rank_command(
 ) -> None:
     """Rank provinces or ministries on an indicator for a period (ties share a rank: 1, 2, 2,
     4), with the change of rank since the previous period (positive: moved up)."""
-    with workspace_context(workspace, required=False, migrate=False) as ctx:
+    with data_context(workspace, fmt) as ctx:
         programme = programme_of(ctx).programme
-        rows = [r.to_dict() for r in rank(ctx.engine if ctx else None, programme, indicator,
-                                          period, level)]
+        rows = [r.to_dict() for r in rank(ctx.engine, programme, indicator, period, level)]
+        if not any(r.get("value") is not None for r in rows):
+            require_computed(ctx)
     emit(rows, fmt, ["rank", "orgunit", "name", "value", "previous_rank", "previous_value",
                      "change"], title=f"Xếp hạng / Ranking — {indicator} — {period}")

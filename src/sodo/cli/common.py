@@ -96,6 +96,40 @@ def workspace_context(path: Path | None, *, required: bool = True,
         ctx.close()
 
 
+NOT_COMPUTED = ("no computed values yet: load records with 'sodo ingest DATASET FILE' and run "
+                "'sodo compute' (or build a demo with 'sodo demo')")
+
+
+@contextmanager
+def data_context(path: Path | None, fmt: OutputFormat | None = None) -> Iterator[AppContext]:
+    """The context of a command that reads the workspace's data (assess, rank, values): a
+    workspace is required — found as git finds a repository — and named in table output, so
+    that nobody reads the shipped programme's empty store by mistake."""
+    with workspace_context(path, migrate=False) as ctx:
+        assert ctx is not None
+        if fmt is None or fmt is OutputFormat.TABLE:
+            err_console.print(f"[dim]workspace: {ctx.settings.root}[/]", highlight=False)
+        yield ctx
+
+
+def require_computed(ctx: AppContext) -> None:
+    """Refuse, with what to do, when the workspace was never computed."""
+    from sodo.services.values import last_computation
+
+    if last_computation(ctx.engine) is None:
+        raise InputError(f"{ctx.settings.root}: {NOT_COMPUTED}")
+
+
+def warn_if_not_computed(ctx: AppContext, fmt: OutputFormat) -> None:
+    """Say, under a table, that its figures hold no computed values (JSON and CSV stay as they
+    are: scripts read them)."""
+    from sodo.services.values import last_computation
+
+    if fmt is OutputFormat.TABLE and last_computation(ctx.engine) is None:
+        err_console.print(f"[yellow]note:[/] {ctx.settings.root}: {NOT_COMPUTED}",
+                          highlight=False)
+
+
 def programme_of(ctx: AppContext | None) -> Catalogue:
     """The programme every command reads: the store's synced copy, else the workspace's
     files, else the shipped programme."""

@@ -12,6 +12,7 @@ from sodo.cli.common import (
     WorkspaceOption,
     console,
     emit,
+    require_computed,
     user_errors,
     workspace_context,
 )
@@ -95,6 +96,8 @@ def register(app: typer.Typer) -> None:
                                                   allow_all=True)
                 rows, _ = value_service.query_values(session, Actor.cli(), query,
                                                      limit=10_000_000)
+            if not rows:
+                require_computed(ctx)
         if not rows and fmt is OutputFormat.TABLE:
             hint = (" Giá trị cấp xã chỉ được lưu khi tính với --level commune. / Commune values "
                     "are stored only by 'sodo compute --level commune'.") if level == "commune" \

@@ -284,3 +284,11 @@ def latest_values(session: Session, pairs: Iterable[tuple[str, str]],
 def candidates_for_pairs(session: Session, pairs: Iterable[tuple[str, str]]
                          ) -> dict[tuple[str, str], list[Candidate]]:
     return repo.candidates_for_pairs(session, pairs)
+
+
+def last_computation(bind: Any) -> dict[str, Any] | None:
+    """The newest finished computation of the store (when, engine, records, values), or None
+    when nothing was ever computed: commands and pages say so instead of showing blanks."""
+    if not repo.has_store(bind):
+        return None
+    return repo.last_run(bind)
