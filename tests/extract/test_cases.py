@@ -12,13 +12,13 @@ from benchmarks.bench_extract import CASES, load_cases, quality
 
 from sodo.domain.orgunits import default_hierarchy
 
-KINDS = {"notice", "official_letter", "directive", "decision"}
+KINDS = {"notice", "official_letter", "directive", "decision"}  # at least these (and "dispatch")
 
 
 def test_every_case_is_documented_and_its_gold_is_in_its_text() -> None:
     cases = load_cases([CASES])
-    assert len(cases) >= 16
-    assert {c.meta["kind"] for c in cases} == KINDS
+    assert len(cases) >= 12
+    assert {c.meta["kind"] for c in cases} >= KINDS
     hierarchy = default_hierarchy()
     for case in cases:
         meta = case.meta
@@ -30,7 +30,7 @@ def test_every_case_is_documented_and_its_gold_is_in_its_text() -> None:
             assert task["quote"] in text, (case.name, task["quote"])
             for code in task["lead"] + task["partners"]:
                 assert code in hierarchy or code == "ALL_PROVINCES" or not code.isupper(), code
-    assert sum(len(c.meta["tasks"]) for c in cases) >= 19
+    assert sum(len(c.meta["tasks"]) for c in cases) >= 60
 
 
 def test_the_extractor_meets_the_goals_on_the_set(capsys) -> None:

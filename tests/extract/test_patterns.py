@@ -264,3 +264,77 @@ def test_fold_view_keeps_offsets() -> None:
     text = "Bộ Văn hoá, Thể thao và Du lịch – “Đề án”"
     folded = fold_view(text)
     assert len(folded) == len(text) and folded.startswith("bo van hoa, the thao va du lich - ")
+
+
+# -- text laid out by a PDF and saved as text, OCR artefacts ------------------------------
+
+def test_printed_lines_of_a_paragraph_are_joined_headings_items_and_rows_are_not() -> None:
+    wrapped = ("b) Bộ Tài chính chủ trì, phối hợp với Bộ Kế hoạch và Đầu tư, Bộ Công\n"
+               "Thương và các cơ quan liên quan rà soát, báo cáo Thủ tướng Chính phủ trước ngày 15 tháng\n"
+               "3 năm 2026.\n- Bộ Công an triển khai.\nTHÔNG BÁO\nKết luận của Phó Thủ tướng\n"
+               "1 | Xây dựng Nghị định về dữ liệu mở | Bộ Công an | Bộ Tư pháp | Nghị định\n"
+               "2 | Hướng dẫn chuyển đổi số cấp xã | Bộ Khoa học và Công nghệ | | Văn bản")
+    lines = clean_text(wrapped).split("\n")
+    assert lines[0].endswith("trước ngày 15 tháng 3 năm 2026.")
+    assert lines[1:4] == ["- Bộ Công an triển khai.", "THÔNG BÁO", "Kết luận của Phó Thủ tướng"]
+    assert lines[4].startswith("1 | ") and lines[5].startswith("2 | ")
+    # a short line (a title) is no wrapped line
+    assert clean_text("b) Bộ Tài chính\nTrình Chính phủ ban hành Nghị định.").count("\n") == 1
+
+
+def test_a_page_break_with_its_page_number_inside_a_sentence_is_a_space() -> None:
+    text = ("Bộ Y tế khẩn trương đề xuất chính sách, báo cáo Thủ tướng\n\n2\n\n\n"
+            "--- PAGE BREAK ---\n\nChính phủ trong tháng 3 năm 2026.\n\n3\n\f\n- Bộ Công an triển khai.")
+    assert clean_text(text) == ("Bộ Y tế khẩn trương đề xuất chính sách, báo cáo Thủ tướng Chính "
+                                "phủ trong tháng 3 năm 2026.\n\n- Bộ Công an triển khai.")
+    task = only("Bộ Y tế khẩn trương đề xuất chính sách, báo cáo Thủ tướng\n\n2\n\n\n"
+                "--- PAGE BREAK ---\n\nChính phủ trong tháng 3 năm 2026.")
+    assert (task.lead, task.deadline) == (["BYT"], date(2026, 3, 31))
+
+
+def test_a_list_item_after_a_blank_line_is_not_joined_to_the_line_before() -> None:
+    text = clean_text("2. Rà soát, cắt giảm thủ tục hành chính, chi phí cho doanh nghiệp\n\n"
+                      "a) Bộ Giao thông vận tải chủ trì hướng dẫn.")
+    assert text.split("\n\n")[1].startswith("a) Bộ Giao thông vận tải")
+
+
+@pytest.mark.parametrize("body, lead", [
+    ("a) Ngân hàng Nhà nước Việt Nam:\n\n- Có biện pháp hỗ trợ khách hàng gặp khó khăn.", ["NHNN"]),
+    ("a) Bộ Tài chính:\n\n- Thường xuyên kiểm tra tình hình giải ngân.", ["BTC"]),
+    ("d) Các bộ, ngành, địa phương:\n\n- Chưa thực hiện điều chỉnh tăng giá các mặt hàng.", ["VN"]),
+    ("d) Các bộ, ngành, địa phương:\n\n- Trong phạm vi và lĩnh vực quản lý, rà soát để giảm phí.",
+     ["VN"]),
+    ("©) Bộ Xây dựng chủ trì có các giải pháp cụ thể cho ngành hàng không.", ["BXD"]),
+    ("Văn phòng Chính phủ theo chức năng, nhiệm vụ được giao, theo dõi, đôn đốc việc thực hiện.",
+     ["VPCP"]),
+    ("d) Chủ tịch Hội đồng thành viên, Tổng Giám đốc các tập đoàn, tổng công ty nhà nước chủ "
+     "động thực hiện các giải pháp.", ["VN"]),
+])
+def test_bullets_that_open_with_a_manner_a_ban_or_a_scope_are_tasks(body, lead) -> None:
+    assert only(body).lead == lead
+
+
+def test_a_numbered_title_over_a_paragraph_is_no_task_and_accountability_is_none() -> None:
+    tasks = extract_tasks(letter(
+        "6. Tập trung xử lý vướng mắc về lao động\n\n"
+        "Bộ Lao động - Thương binh và Xã hội chủ trì giải quyết các vướng mắc về lao động.\n\n"
+        "Bộ trưởng, Thủ trưởng cơ quan ngang Bộ chịu trách nhiệm trực tiếp trước Thủ tướng "
+        "Chính phủ về kết quả thực hiện."), issued=D2021).proposals
+    assert [t.lead for t in tasks] == [["BLDTBXH"]]
+    assert tasks[0].group.startswith("6. Tập trung xử lý")
+    # a numbered line with its deadline on the next line is still one task
+    due = extract_tasks(letter("1. Bộ Y tế xây dựng Đề án phòng dịch\n\nHoàn thành trong "
+                               "tháng 8 năm 2026."), issued=D2026).proposals
+    assert [(t.lead, t.deadline) for t in due] == [(["BYT"], date(2026, 8, 31))]
+
+
+def test_a_report_on_the_matters_listed_below_is_one_task() -> None:
+    tasks = extract_tasks(letter(
+        "Bộ Y tế chủ trì, phối hợp với các địa phương báo cáo Thủ tướng Chính phủ trong tháng 3 "
+        "năm 2026 các vấn đề sau:\n\n- Tình hình nhân lực y tế.\n\n- Giải pháp bảo đảm thuốc."),
+        issued=D2026).proposals
+    assert [(t.lead, t.deadline) for t in tasks] == [(["BYT"], date(2026, 3, 31))]
+    # a list of tasks ("thực hiện các nội dung sau:") stays a list
+    listed = extract_tasks(letter("Bộ Y tế thực hiện các nội dung sau:\n\n- Xây dựng Đề án.\n\n"
+                                  "- Ban hành Thông tư."), issued=D2026).proposals
+    assert len(listed) == 2

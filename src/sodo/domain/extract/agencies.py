@@ -54,6 +54,8 @@ _TITLES = (r"(?:bo truong, chu nhiem|bo truong, thu truong|bo truong|thu truong|
 _COLLECTIVES = [
     r"(?:bo truong, )?thu truong (?:cac )?(?:bo, )?co quan ngang bo, co quan thuoc chinh phu",
     r"cac bo, co quan ngang bo, co quan thuoc chinh phu",
+    r"(?:chu tich hoi dong thanh vien, )?tong giam doc cac tap doan(?: kinh te)?,? tong cong ty"
+    r"(?: nha nuoc)?",
     r"cac bo, co quan ngang bo",
     r"cac bo, nganh, co quan(?: trung uong)?(?:, dia phuong)?(?: (?:co )?lien quan)?",
     r"cac bo, co quan(?:, dia phuong| trung uong)?(?: (?:co )?lien quan)?",

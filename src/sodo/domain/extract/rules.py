@@ -64,13 +64,16 @@ ACTIONS = (
     "vinh danh", "khen thuong", "thiet lap", "thu thap", "dinh huong", "tiep nhan", "ky",
     "dam phan", "hop tac", "xuc tien", "giam", "tang", "loai bo", "ngan chan", "phong ngua",
     "phong chong", "khac phuc", "chan chinh", "kiem soat", "thanh tra", "cong khai",
+    "thuong xuyen", "co bien phap", "co giai phap", "co ke hoach", "co phuong an",
+    "chua thuc hien", "khong de", "khong duoc", "tuyet doi khong",
 )
 _ACTION_RE = re.compile("(?:{})(?![\\w])".format("|".join(sorted(ACTIONS, key=len, reverse=True))))
 # What never is a task, whatever it names.
 _NOT_TASK = re.compile(
     r"^(?:dong y|thong nhat(?! voi)|nhat tri|ghi nhan|bieu duong|danh gia cao|hoan nghenh|"
     r"ve viec|quyet dinh nay|chi thi nay|thong bao nay|ban hanh kem theo|"
-    r"van phong chinh phu|trong thoi gian qua|thoi gian qua|sau khi nghe|kinh gui|noi nhan|"
+    r"van phong chinh phu (?:xin |tran trong |xin tran trong )?(?:thong bao|kinh bao|xin gui)|"
+    r"trong thoi gian qua|thoi gian qua|sau khi nghe|kinh gui|noi nhan|"
     r"can cu|xet de nghi|theo de nghi|thay mat|luu\s*:)")
 # An admonition is no task ("… cần rút kinh nghiệm trong việc …").
 _ADMONITION = re.compile(r"^(?:can |phai |nghiem tuc )*(?:rut kinh nghiem|kiem diem|"
@@ -86,10 +89,14 @@ _EMBEDDED = re.compile(r",\s*(?:thu tuong(?: chinh phu)?|pho thu tuong(?: thuong
 _ADDRESSEE = re.compile(r"(?:co y kien(?: chi dao)?|chi dao|yeu cau|giao)\s+(?P<who>[^:]{3,160}?)"
                         r"\s*(?:nhu sau|thuc hien (?:cac|mot so) (?:nhiem vu|noi dung) sau(?: day)?)"
                         r"\s*:")
-_HEED = re.compile(r"(?:luu y|chu y|trong do|cu the)(?: (?:mot so|cac|nhung) (?:noi dung|van de|"
-                   r"diem)(?: sau(?: day)?)?)?\s*:\s*$")
+_HEED = re.compile(r"(?:(?:luu y|chu y|trong do|cu the)(?: (?:mot so|cac|nhung) (?:noi dung|van de|"
+                   r"diem)(?: sau(?: day)?)?)?|"
+                   # "… báo cáo Thủ tướng trong tháng 3 các vấn đề sau:": the report's matters
+                   r"bao cao[^:]{0,200}(?:cac|nhung|mot so) (?:van de|noi dung) sau(?: day)?)"
+                   r"\s*:\s*$")
 _REFERENCE_AFTER = re.compile(r"\s*so\s*\d")
 _BOILERPLATE = re.compile(r"co hieu luc(?: thi hanh)?(?: ke tu| tu)|chiu trach nhiem thi hanh|"
+                          r"chiu trach nhiem (?:truc tiep )?truoc (?:chinh phu|thu tuong)|"
                           r"thay the quyet dinh")
 _PAST = re.compile(r"^(?:da|dang|vua|la|con|chua|duoc ghi nhan)\b")
 _PREFIXES = re.compile(
@@ -97,6 +104,7 @@ _PREFIXES = re.compile(
     r"(?:doi voi [^;.]{1,400}? thi (?:can |phai )?)?"
     r"(?:(?:dong thoi|truoc mat|tren co so do|sau do|ngoai ra|mat khac|theo do|cu the|"
     r"tiep theo|dac biet|hang nam|hang quy|hang thang|dinh ky|"
+    r"(?:theo|trong pham vi)(?: va linh vuc)? (?:chuc nang|quan ly|tham quyen)[^,;.:]{0,60}|"
     r"(?:den|trong|truoc) (?:nam|thang|quy|ngay) [\w/ ]{1,14}?)\s*,\s*)*"
     r"(?:(?:thu tuong chinh phu|pho thu tuong(?: chinh phu)?(?: [^,;:.]{1,40}?)?|thu tuong)\s+)?"
     r"(?:(?:giao(?: cho)?|de nghi|yeu cau|dac biet la)\s+)?")
