@@ -33,10 +33,20 @@ def test_every_case_is_documented_and_its_gold_is_in_its_text() -> None:
     assert sum(len(c.meta["tasks"]) for c in cases) >= 60
 
 
-def test_the_extractor_meets_the_goals_on_the_set(capsys) -> None:
-    total = quality([CASES], show_misses=False)
+def test_the_extractor_meets_the_goals_on_the_set(capsys, tmp_path) -> None:
+    """The goals hold on the documents the rules were tuned on; those held out of tuning
+    (``held_out: true``) are measured, not guarded, but must stay above the detection goal."""
+    tuned, held = tmp_path / "tuned", tmp_path / "held"
+    tuned.mkdir()
+    held.mkdir()
+    for case in load_cases([CASES]):
+        folder = held if case.meta.get("held_out") else tuned
+        for path in (case.path, case.path.with_suffix(".yaml")):
+            (folder / path.name).write_bytes(path.read_bytes())
+    total = quality([tuned], show_misses=False)
     assert total.prf("detection")[2] >= 0.85
     assert total.prf("pair")[2] >= 0.90
+    assert quality([held], show_misses=False).prf("detection")[2] >= 0.85
     assert "overall" in capsys.readouterr().out
 
 
