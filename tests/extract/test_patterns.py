@@ -338,3 +338,58 @@ def test_a_report_on_the_matters_listed_below_is_one_task() -> None:
     listed = extract_tasks(letter("Bộ Y tế thực hiện các nội dung sau:\n\n- Xây dựng Đề án.\n\n"
                                   "- Ban hành Thông tư."), issued=D2026).proposals
     assert len(listed) == 2
+
+
+# -- the plan a decision issues: items with labelled lines ---------------------------------
+
+PLAN = ("QUYẾT ĐỊNH\nSố: 7/QĐ-TTg\nHà Nội, ngày 05 tháng 01 năm 2026\n"
+        "QUYẾT ĐỊNH:\nĐiều 1. Ban hành kèm theo Quyết định này Kế hoạch.\n"
+        "Điều 2. Quyết định này có hiệu lực thi hành từ ngày ký.\n\n"
+        "Nơi nhận:\n- Như Điều 2;\n- Lưu: VT.\n\nTHỦ TƯỚNG\n\nKẾ HOẠCH\nTRIỂN KHAI THI HÀNH LUẬT\n"
+        "*(Kèm theo Quyết định số 7/QĐ-TTg ngày 05 tháng 01 năm 2026 của Thủ tướng Chính phủ)*\n\n"
+        "I. MỤC ĐÍCH, YÊU CẦU\n\n- Xác định cụ thể nội dung công việc.\n\nII. NỘI DUNG\n\n"
+        "1. Tổ chức tập huấn chuyên\nsâu về bảo vệ dữ liệu\n"
+        "- Cơ quan chủ trì: Bộ Công\nan.\n"
+        "- Cơ quan phối hợp: các bộ, cơ quan ngang bộ, cơ quan thuộc Chính phủ và Ủy ban nhân "
+        "dân các tỉnh, thành phố trực thuộc trung ương.\n"
+        "- Thời gian thực hiện: năm\n2026 và các năm tiếp theo.\n"
+        "2. Xây dựng Nghị định của\nChính phủ\n"
+        "- Nghị định quy định chi tiết\n+ Cơ quan chủ trì: Bộ Tư pháp.\n"
+        "+ Cơ quan phối hợp: Văn phòng Chính phủ.\n+ Thời hạn ban hành: trước ngày 01 tháng 7 năm 2026.\n"
+        "3. Xây dựng Cổng thông tin\n- Cơ quan thực hiện: Bộ Công an.\n"
+        "- Thời gian thực hiện: năm 2026 - 2027.\n"
+        "4. Rà soát văn bản\n- Cơ quan thực hiện: Bộ Công an.\n- Thời gian thực hiện:\n"
+        "+ Các bộ, cơ quan ngang bộ, Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương "
+        "gửi kết quả về Bộ Công an trước ngày 15 tháng 3 năm 2026.\n"
+        "+ Bộ Công an tổng hợp, báo cáo Thủ tướng Chính phủ trước ngày 31 tháng 3 năm 2026.\n\n"
+        "III. TỔ CHỨC THỰC HIỆN\n\n"
+        "1. Bộ trưởng, Chủ tịch Ủy ban nhân dân các tỉnh chịu trách nhiệm thực hiện Kế hoạch này.\n\n"
+        "2. Căn cứ nội dung Kế hoạch này, các bộ và Ủy ban nhân dân các tỉnh, thành phố trực "
+        "thuộc trung ương xây dựng kế hoạch chi tiết.\n\n"
+        "3. Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, đề nghị các bộ phản ánh về "
+        "Bộ Công an.\n")
+
+
+def test_an_item_of_a_plan_with_labelled_lines_is_one_task_with_its_fields() -> None:
+    tasks = extract_tasks(PLAN, issued=D2026).proposals
+    got = [(t.lead[:1] if len(t.lead) < 20 else ["ALL"], t.partners[:1] if len(t.partners) < 20
+            else ["ALL"], t.deadline, t.recurring) for t in tasks]
+    assert got == [
+        (["BCA"], ["ALL"], None, True),                         # "năm 2026 và các năm tiếp theo"
+        (["BTP"], ["VPCP"], date(2026, 7, 1), False),           # "+" lines under "- Nghị định …"
+        (["BCA"], [], date(2027, 12, 31), False),               # "năm 2026 - 2027"
+        (["ALL"], [], date(2026, 3, 15), False),                # a time line naming its own lead
+        (["BCA"], [], date(2026, 3, 31), False),
+        (["ALL"], [], None, False),                             # "Căn cứ …, các bộ và UBND …"
+    ]
+    assert tasks[0].source_passage.startswith("1. Tổ chức tập huấn chuyên sâu")
+    assert tasks[0].partners_other == ["các bộ, cơ quan ngang bộ, cơ quan thuộc Chính phủ"]
+    # the aims, the accountability formula and "nếu có khó khăn, vướng mắc" yield nothing
+    assert not any("Xác định cụ thể" in t.source_passage or "chịu trách nhiệm" in t.source_passage
+                   or "vướng mắc" in t.source_passage for t in tasks)
+
+
+def test_labelled_lines_without_a_lead_or_a_time_are_no_plan_item() -> None:
+    body = ("1. Bộ Y tế xây dựng Đề án:\n- Nội dung: khám sức khỏe định kỳ.\n"
+            "- Xây dựng Thông tư hướng dẫn.\n")
+    assert [t.lead for t in extract_tasks(letter(body), issued=D2026).proposals] == [["BYT"]]

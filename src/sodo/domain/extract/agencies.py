@@ -197,7 +197,9 @@ class Gazetteer:
         self._province_re = re.compile(
             rf"{_EDGE}(?:(?:chu tich |pho chu tich )?(?:uy ban nhan dan|ubnd)\s+)?"
             rf"(?:tinh|thanh pho|tp\.?)\s*(?P<name>{prov_alts}){_END}")
-        self._collective_re = re.compile(rf"{_EDGE}(?:{_alternation(_COLLECTIVES)}){_END}")
+        # in the order of the list (most specific first): sorting regexes by their length
+        # would try "các bộ, cơ quan(…)?" before "các bộ, cơ quan ngang bộ, …"
+        self._collective_re = re.compile(rf"{_EDGE}(?:{'|'.join(_COLLECTIVES)}){_END}")
         self._provinces_re = re.compile(rf"{_EDGE}(?:{_alternation(_PROVINCES)}){_END}")
         self._body_re = re.compile(
             rf"{_EDGE}(?:{_alternation([_pattern(b) for b in _BODIES])}){_END}")

@@ -22,7 +22,8 @@ _MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("letter", re.compile(r"[a-zđ©]\)\s*(?=\S)")),  # "©)": "c)" as OCR reads it
     ("proman", re.compile(r"\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii)\)\s*")),
     ("pnum", re.compile(r"\(\d{1,2}\)\s*")),
-    ("bullet", re.compile(r"[-–•+*]\s+")),
+    ("bullet", re.compile(r"[-–•*]\s+")),
+    ("plus", re.compile(r"\+\s+")),  # "+ …" under "- …"
 ]
 _ROMANS = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
 _INLINE = re.compile(r"(?:(?<=^)|(?<=[;:.]\s)|(?<=[;:.])|(?<=\s))\((i{1,3}|iv|v|vi{0,3}|ix|x|xi{0,2}|\d{1,2})\)\s")
@@ -257,7 +258,7 @@ def _address_block(items: list[Item], folded: str, floor: int) -> list[Item]:
             inside = True
             out.append(item)
             continue
-        if inside and (item.kind == "bullet" or (item.kind == "para" and len(head) < 120
+        if inside and (item.kind in ("bullet", "plus") or (item.kind == "para" and len(head) < 120
                        and head.rstrip().endswith((";", ".")))):
             out.append(item)
             if head.rstrip().endswith("."):
@@ -267,7 +268,10 @@ def _address_block(items: list[Item], folded: str, floor: int) -> list[Item]:
     return out
 
 
-_APPENDIX = re.compile(r"^\s*(?:phu luc|danh muc (?:cac )?nhiem vu)\b", re.M)
+_APPENDIX = re.compile(r"^[\s*_]*(?:phu luc|danh muc (?:cac )?nhiem vu|"
+                       # the plan a decision issues: "(Kèm theo Quyết định số … của Thủ tướng)"
+                       r"\(?\s*(?:ban hanh )?kem theo (?:quyet dinh|nghi quyet|chi thi|thong bao))\b",
+                       re.M)
 
 
 TABLE_COLUMNS = {

@@ -35,6 +35,11 @@ _OPENS_ITEM = re.compile(r"(?:Điều|ĐIỀU)\s+\d|[IVX]{1,5}[.)]\s|\d{1,2}(?:\
                          r"[a-zđ]\)|\((?:\d{1,2}|[ivx]{1,4})\)|[-–•+*]\s|Nơi nhận|KT\.|TM\.|TL\.")
 # A printed line is this long at least when the layout wrapped it.
 _WRAPPED_LINE = 50
+# Words a phrase cannot end on: the line after them goes on.
+_GOES_ON = re.compile(r"(?:^|\s)(?:của|và|với|các|những|về|cho|tại|theo|trong|đối với|là|được|"
+                      r"thuộc|từ|đến|bằng|hoặc|trên|dưới|sau|trước|ngày|tháng|năm|số)$", re.I)
+# A line going on with a number and more words ("2025 và các năm tiếp theo.").
+_NUMBER_GOES_ON = re.compile(r"\d[\d/.,]*\s+\S")
 # Letters only Vietnamese writes (French, Spanish and Portuguese share á, à, é, â, ê, ô, ã…).
 _VIETNAMESE_LETTERS = set("ăđơưảạắằẳẵặấầẩẫậẻẽẹếềểễệỉĩịỏọốồổỗộớờởỡợủũụứừửữựỳỷỹỵ")
 _VIETNAMESE_WORDS = {
@@ -79,18 +84,22 @@ def _mostly_upper(line: str) -> bool:
 
 
 def _unwrap(text: str) -> str:
-    """Join the printed lines of a paragraph that a layout wrapped (a text-layer PDF saved as
-    text): a long line that does not end a sentence goes on in the next line when that one
-    opens no item and neither is a heading in capitals or a table row. Lines that go on in lower case are
-    joined by ``_SOFT_WRAP`` whatever their length."""
+    """Join the printed lines of a paragraph that a layout wrapped (a text-layer PDF or a web
+    page saved as text): a line that does not end a sentence goes on in the next line when
+    that one opens no item and neither is a heading in capitals or a table row, and the line
+    is long (wrapped at the page width), or ends on a word that cannot end a phrase ("của",
+    "và", "các" …), or the next line goes on with a number ("năm\n2025 và …"). Lines that go
+    on in lower case are joined by ``_SOFT_WRAP`` whatever their length."""
     lines = text.split("\n")
     out: list[str] = []
     for line in lines:
         prev = out[-1] if out else ""
-        if (prev and line and len(prev) >= _WRAPPED_LINE and prev[-1] not in ".;:!?"
-                and (line[0].isupper() or line[0].isdigit()) and not _OPENS_ITEM.match(line)
-                and not _mostly_upper(prev) and not _mostly_upper(line)
-                and " | " not in prev and " | " not in line):
+        if (prev and line and prev[-1] not in ".;:!?" and (line[0].isupper() or line[0].isdigit())
+                and not _OPENS_ITEM.match(line) and not _mostly_upper(prev)
+                and not _mostly_upper(line) and " | " not in prev and " | " not in line
+                and prev.strip() != "|" and line.strip() != "|"
+                and (len(prev) >= _WRAPPED_LINE or _GOES_ON.search(prev)
+                     or (line[0].isdigit() and _NUMBER_GOES_ON.match(line)))):
             out[-1] = prev + " " + line
         else:
             out.append(line)
