@@ -393,3 +393,20 @@ def test_labelled_lines_without_a_lead_or_a_time_are_no_plan_item() -> None:
     body = ("1. Bộ Y tế xây dựng Đề án:\n- Nội dung: khám sức khỏe định kỳ.\n"
             "- Xây dựng Thông tư hướng dẫn.\n")
     assert [t.lead for t in extract_tasks(letter(body), issued=D2026).proposals] == [["BYT"]]
+
+
+def test_the_provinces_listed_after_a_colon_lead_and_only_they() -> None:
+    day = date(2025, 11, 23)
+    hierarchy = default_hierarchy()
+    codes = [hierarchy.resolve(n, on=day).code for n in ("Đắk Lắk", "Khánh Hòa", "Gia Lai")]
+    tasks = extract_tasks(letter(
+        "1. Bí thư tỉnh ủy và Chủ tịch Ủy ban nhân dân các tỉnh: Đắk Lắk, Khánh Hòa và Gia Lai "
+        "tập trung một số nhiệm vụ sau:\n\n(1) Huy động các lực lượng tiếp cận các hộ dân.\n\n"
+        "(2) Bố trí chỗ ở tạm, hoàn thành trước ngày 30/11/2025; xây mới nhà cho các hộ, hoàn "
+        "thành trước ngày 31/01/2026.", day="23 tháng 11 năm 2025"), issued=day).proposals
+    assert [(t.lead, t.deadline) for t in tasks] == [
+        (codes, None), (codes, date(2025, 11, 30)), (codes, date(2026, 1, 31))]
+    # "các tỉnh, thành phố trực thuộc Trung ương" without a list is every province
+    every = only("Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương huy động lực lượng.",
+                 day=day)
+    assert len(every.lead) > 30

@@ -203,6 +203,13 @@ class Gazetteer:
         self._provinces_re = re.compile(rf"{_EDGE}(?:{_alternation(_PROVINCES)}){_END}")
         self._body_re = re.compile(
             rf"{_EDGE}(?:{_alternation([_pattern(b) for b in _BODIES])}){_END}")
+        # "Chủ tịch Ủy ban nhân dân các tỉnh: Đắk Lắk, Khánh Hòa, Gia Lai và Lâm Đồng"
+        self._province_list_re = re.compile(
+            rf"{_EDGE}(?:bi thu tinh uy(?:, thanh uy)?(?: va |, ))?(?:(?:chu tich|pho chu tich) )?"
+            rf"(?:uy ban nhan dan|ubnd) cac (?:tinh|thanh pho|tinh, thanh pho)"
+            rf"(?: truc thuoc trung uong)?\s*:\s*")
+        self._province_name_re = re.compile(
+            rf"(?:(?:tinh|thanh pho|tp\.?)\s+)?(?P<name>{prov_alts}){_END}")
         self._list_re = re.compile(
             rf"{_EDGE}(?:(?:{_TITLES})?cac bo(?: truong)?|bo truong cac bo|thu truong cac bo, "
             rf"co quan|bo truong, thu truong cac bo, co quan)\s*:\s*")
@@ -225,6 +232,8 @@ class Gazetteer:
         found: list[Mention] = []
         for m in self._list_re.finditer(folded):
             found.extend(self._list_mentions(text, folded, m.start(), m.end()))
+        for m in self._province_list_re.finditer(folded):
+            found.extend(self._province_list(text, folded, m.start(), m.end()))
         for m in self._provinces_re.finditer(folded):
             found.append(Mention(m.start(), m.end(), PROVINCES, self.province_codes(),
                                  text[m.start():m.end()]))
@@ -250,6 +259,23 @@ class Gazetteer:
             if len(name.split()) >= 2:
                 found.append(Mention(m.start(), m.start() + len(name), BODY, (), name))
         return _without_overlaps(found)
+
+    def _province_list(self, text: str, folded: str, start: int, end: int) -> list[Mention]:
+        """"Ủy ban nhân dân các tỉnh: A, B và C" — one mention of the provinces listed."""
+        pos, codes = end, []
+        while True:
+            m = self._province_name_re.match(folded, pos)
+            if m is None or not self._provinces.get(_norm(m.group("name"))):
+                break
+            codes.append(self._provinces[_norm(m.group("name"))][0])
+            pos = m.end()
+            sep = re.match(r"\s*(?:,|;|\bva\b)\s*", folded[pos:])
+            if sep is None or not self._province_name_re.match(folded, pos + sep.end()):
+                break
+            pos += sep.end()
+        if not codes:
+            return []
+        return [Mention(start, pos, UNITS, tuple(dict.fromkeys(codes)), text[start:pos])]
 
     def _list_mentions(self, text: str, folded: str, start: int, end: int) -> list[Mention]:
         """"các Bộ: Công an, Tài chính, Xây dựng" — one mention of every ministry listed."""

@@ -66,6 +66,7 @@ ACTIONS = (
     "phong chong", "khac phuc", "chan chinh", "kiem soat", "thanh tra", "cong khai",
     "thuong xuyen", "co bien phap", "co giai phap", "co ke hoach", "co phuong an",
     "chua thuc hien", "khong de", "khong duoc", "tuyet doi khong",
+    "huy dong", "van dong", "xay moi", "sua chua", "khoi phuc", "tiep te", "cuu tro",
 )
 _ACTION_RE = re.compile("(?:{})(?![\\w])".format("|".join(sorted(ACTIONS, key=len, reverse=True))))
 # What never is a task, whatever it names.
