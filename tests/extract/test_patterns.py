@@ -410,3 +410,22 @@ def test_the_provinces_listed_after_a_colon_lead_and_only_they() -> None:
     every = only("Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương huy động lực lượng.",
                  day=day)
     assert len(every.lead) > 30
+
+
+def test_partners_after_every_cue_a_named_deputy_pm_and_bodies_with_a_dash() -> None:
+    two = only("Bộ Xây dựng chủ trì, phối hợp với Văn phòng Chính phủ, Bộ Tài chính rà soát danh mục; "
+               "phối hợp với Đài Truyền hình Việt Nam xây dựng kịch bản.")
+    assert two.partners == ["VPCP", "BTC"] and "Đài Truyền hình Việt Nam" in two.partners_other
+    assert only("Bộ Tài chính chủ trì cùng Bộ Xây dựng rà soát, đánh giá.").partners == ["BXD"]
+    pm = only("Giao Phó Thủ tướng Chính phủ Trần Hồng Hà trực tiếp chỉ đạo công tác chuẩn bị.")
+    assert pm.lead_other == ["Phó Thủ tướng Chính phủ Trần Hồng Hà"]
+    groups = only("Tập đoàn Công nghiệp - Viễn thông Quân đội,\nTập đoàn Bưu chính Viễn thông Việt "
+                  "Nam chủ trì chuẩn bị điều kiện kỹ thuật.")
+    assert groups.lead_other == ["Tập đoàn Công nghiệp - Viễn thông Quân đội",
+                                 "Tập đoàn Bưu chính Viễn thông Việt Nam"]
+
+
+def test_a_line_going_on_with_a_quotation_or_after_a_colon_is_joined() -> None:
+    text = clean_text("kêu gọi phát huy tinh thần *làm việc\n“3 ca, 4 kíp”* để hoàn thành; gửi "
+                      "báo cáo, trong đó: thống kê các dự án:\ntên, loại hình, quy mô.")
+    assert "\n" not in text

@@ -100,7 +100,10 @@ _LOW = r"[a-zđà-ỹ][\wà-ỹ]*"
 _BODY_HEADS = re.compile(
     r"\b(?:Tập đoàn|Tổng công ty|Công ty|Ban Chỉ đạo|Ban chỉ đạo|Ban [Qq]uản lý|Hội đồng|"
     r"Tổ công tác|Ủy ban|Uỷ ban|Đài|Viện|Trường|Đại học|Tổng cục|Cục|Vụ|Sở|Học viện|Hiệp hội|"
-    rf"Trung tâm)(?:\s+(?:{_CAP}(?:\s+{_LOW}(?=\s+[A-ZĐÂĂÊÔƠƯÀ-Ỹ(]|[,.;:)]|\s*$))?|và|về|tại|\d+))+")
+    rf"Trung tâm)(?:\s+(?:{_CAP}(?:\s+{_LOW}(?=\s+[A-ZĐÂĂÊÔƠƯÀ-Ỹ(]|\s+-\s|[,.;:)]|\s*$))?|và|về|tại|\d+|"
+    rf"-(?=\s+{_CAP})))+")
+# A Deputy Prime Minister named ("Giao Phó Thủ tướng Chính phủ Trần Hồng Hà …"): kept by name.
+_DEPUTY_PM = re.compile(rf"Phó Thủ tướng(?: Thường trực)?(?: Chính phủ)?(?:\s+{_CAP}){{2,4}}")
 # Who is never an assignee: authorities that approve and the signers of a document.
 AUTHORITIES = {"thu tuong chinh phu", "thu tuong", "chinh phu", "quoc hoi",
                "uy ban thuong vu quoc hoi", "bo chinh tri", "ban bi thu", "pho thu tuong",
@@ -254,6 +257,8 @@ class Gazetteer:
             found.append(Mention(m.start(), m.end(), COLLECTIVE, (), text[m.start():m.end()]))
         for m in self._body_re.finditer(folded):
             found.append(Mention(m.start(), m.end(), BODY, (), text[m.start():m.end()]))
+        for m in _DEPUTY_PM.finditer(text):
+            found.append(Mention(m.start(), m.end(), BODY, (), m.group(0)))
         for m in _BODY_HEADS.finditer(text):
             name = re.sub(r"(?:\s+(?:và|về|tại))+$", "", m.group(0).rstrip(" .,-&"))
             if len(name.split()) >= 2:

@@ -113,7 +113,7 @@ _PREFIXES = re.compile(
     r"(?:(?:thu tuong chinh phu|pho thu tuong(?: chinh phu)?(?: [^,;:.]{1,40}?)?|thu tuong)\s+)?"
     r"(?:(?:giao(?: cho)?|de nghi|yeu cau|dac biet la)\s+)?")
 _PARTNER_CUE = re.compile(r"(?:phoi hop(?: chat che)?(?: voi)?|cung voi|voi su tham gia cua|"
-                          r"va su tham gia cua)\s+")
+                          r"va su tham gia cua|(?<=chu tri )cung)\s+")
 _CONNECTOR = re.compile(r"\s*(?:,\s*(?:va\s+|cung voi\s+|cung\s+)?|\s+va\s+|\s+cung voi\s+|"
                         r"\s+cung\s+|\s+voi\s+)\s*")
 _AUTHORITY = [
@@ -254,10 +254,18 @@ class _Reader:
         return found, pos
 
     def partners(self, start: int, end: int) -> _Parties:
-        m = _PARTNER_CUE.search(self.folded, start, end)
-        if m is None:
-            return _Parties()
-        return self.parties(m.end(), end, free=True)
+        """Who is named after "phối hợp với" — after each time it is said in the clause
+        ("chủ trì, phối hợp với A, B …; phối hợp với C xây dựng …")."""
+        found: _Parties | None = None
+        for m in _PARTNER_CUE.finditer(self.folded, start, end):
+            more = self.parties(m.end(), end, free=True)
+            if found is None:
+                found = more
+                continue
+            found.units.extend(u for u in more.units if u not in found.units)
+            found.others.extend(o for o in more.others if o not in found.others)
+            found.bodies.extend(b for b in more.bodies if b not in found.bodies)
+        return found if found is not None else _Parties()
 
     def authority(self, start: int, end: int) -> str:
         for pattern, _ in _AUTHORITY:

@@ -159,7 +159,7 @@ def _title_line(item: Item, text: str, folded: str) -> bool:
     title, not a task (a paragraph saying when it is due excepted)."""
     words = folded[item.body:item.end].rstrip()
     return (item.kind in ("num", "letter", "upper") and not item.children
-            and 0 < len(words) < 120 and words[-1] not in ".;:!?)" and "\n" not in words)
+            and 0 < len(words) < 120 and words[-1] not in ".;:!?)," and "\n" not in words)
 
 
 def _link(items: list[Item], text: str, folded: str) -> None:

@@ -24,7 +24,7 @@ _ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,400}?)(?<=[^\s*])\*(?![\w
 _PAGE_BREAK = re.compile(r"(?<=[\w,;–-])[ ]*\n[ ]*\n+[ ]*(?=[a-zà-ỹđ])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
 # A line wrapped by the PDF's layout: the next line starts in lower case and is not a list
 # marker ("a) ", "(ii) ", "- ").
-_SOFT_WRAP = re.compile(r"(?<=[\w,;.)…–-])[ ]*\n[ ]*(?=[a-zà-ỹđ])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
+_SOFT_WRAP = re.compile(r"(?<=[\w,;:.)…–-])[ ]*\n[ ]*(?=[a-zà-ỹđ])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
 _LOWER_MARKER = re.compile(r"^(?:[a-zđ]\)|[ivx]+\))\s")
 # A page break of a converted PDF ("--- PAGE BREAK ---", a form feed), with the page number
 # printed above or below it.
@@ -94,11 +94,17 @@ def _unwrap(text: str) -> str:
     out: list[str] = []
     for line in lines:
         prev = out[-1] if out else ""
+        opened = line.lstrip("“\"'(*_«[")
+        if (prev and opened and opened != line and (opened[0].islower() or opened[0].isdigit())
+                and prev[-1] not in ".:!?"
+                and not _OPENS_ITEM.match(line)):
+            out[-1] = prev + " " + line  # goes on with a quotation or an emphasis: “3 ca, 4 kíp”
+            continue
         if (prev and line and prev[-1] not in ".;:!?" and (line[0].isupper() or line[0].isdigit())
                 and not _OPENS_ITEM.match(line) and not _mostly_upper(prev)
                 and not _mostly_upper(line) and " | " not in prev and " | " not in line
                 and prev.strip() != "|" and line.strip() != "|"
-                and (len(prev) >= _WRAPPED_LINE or _GOES_ON.search(prev)
+                and (len(prev) >= _WRAPPED_LINE or _GOES_ON.search(prev) or prev[-1] == ","
                      or (line[0].isdigit() and _NUMBER_GOES_ON.match(line)))):
             out[-1] = prev + " " + line
         else:
