@@ -10,6 +10,7 @@ from pathlib import Path
 
 from benchmarks.bench_extract import CASES, load_cases, quality
 
+from sodo.domain.extract.text import clean_text
 from sodo.domain.orgunits import default_hierarchy
 
 KINDS = {"notice", "official_letter", "directive", "decision"}  # at least these (and "dispatch")
@@ -26,8 +27,11 @@ def test_every_case_is_documented_and_its_gold_is_in_its_text() -> None:
         assert isinstance(date.fromisoformat(str(meta["issued"])), date)
         text = case.path.read_text(encoding="utf-8")
         assert meta["document"] != "4/TB-VPCP"
+        cleaned = clean_text(text)
         for task in meta["tasks"]:
             assert task["quote"] in text, (case.name, task["quote"])
+            # the benchmark locates a task at the first place its quote stands: one place only
+            assert cleaned.count(clean_text(task["quote"])) == 1, (case.name, task["quote"])
             for code in task["lead"] + task["partners"]:
                 assert code in hierarchy or code == "ALL_PROVINCES" or not code.isupper(), code
     assert sum(len(c.meta["tasks"]) for c in cases) >= 60
