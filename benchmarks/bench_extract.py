@@ -12,6 +12,9 @@ task detection; the lead (the set of units, or of names for bodies outside sodo'
 or both none); and the (lead, deadline) pair. A field counts as found only on a matched task
 that has it right, so its precision is over all proposals and its recall over all gold tasks.
 
+Documents whose YAML says ``held_out: true`` were not looked at while the rules were tuned;
+their subtotal is printed on its own line.
+
 Speed: a document of ``--pages`` pages (3,000 characters a page) built from the cases' texts,
 as .txt and as .docx, extracted by ``sodo extract FILE --format json`` as a process, beside the
 same command on a one-page letter (the process start, the baseline) in the same run.
@@ -165,12 +168,17 @@ def score_case(case: Case) -> tuple[Score, list[Proposal]]:
 def quality(folders: list[Path], show_misses: bool) -> Score:
     cases = load_cases(folders)
     total = Score()
+    held_out = Score()  # documents marked ``held_out: true``: never looked at while tuning
+    n_held = 0
     kinds: dict[str, int] = {}
     print(f"{'document':<22}{'kind':<16}{'gold':>5}{'pred':>5}  "
           + "  ".join(f"{k:>15}" for k in FIELDS))
     for case in cases:
         score, _ = score_case(case)
         total.add(score)
+        if case.meta.get("held_out"):
+            held_out.add(score)
+            n_held += 1
         kinds[case.meta["kind"]] = kinds.get(case.meta["kind"], 0) + 1
         cells = "  ".join("{:>4.2f}/{:>4.2f}/{:>4.2f}".format(*score.prf(k)) for k in FIELDS)
         print(f"{case.meta['document']:<22}{case.meta['kind']:<16}{score.gold:>5}"
@@ -183,6 +191,10 @@ def quality(folders: list[Path], show_misses: bool) -> Score:
     for key, goal in GOALS.items():
         f1 = total.prf(key)[2]
         print(f"  {key:<10} F1 {f1:.3f}  goal ≥ {goal:.2f}  ({f1 / goal:.2f}× the goal)")
+    if n_held:
+        print(f"{'held out (' + str(n_held) + ' documents)':<38}{held_out.gold:>5}"
+              f"{held_out.predicted:>5}  "
+              + "  ".join("{:>4.2f}/{:>4.2f}/{:>4.2f}".format(*held_out.prf(k)) for k in FIELDS))
     if show_misses:
         print("\nwhat did not match:")
         for miss in total.misses:

@@ -10,15 +10,16 @@ from pathlib import Path
 
 from benchmarks.bench_extract import CASES, load_cases, quality
 
+from sodo.domain.extract.text import clean_text
 from sodo.domain.orgunits import default_hierarchy
 
-KINDS = {"notice", "official_letter", "directive", "decision"}
+KINDS = {"notice", "official_letter", "directive", "decision"}  # at least these (and "dispatch")
 
 
 def test_every_case_is_documented_and_its_gold_is_in_its_text() -> None:
     cases = load_cases([CASES])
-    assert len(cases) >= 16
-    assert {c.meta["kind"] for c in cases} == KINDS
+    assert len(cases) >= 12
+    assert {c.meta["kind"] for c in cases} >= KINDS
     hierarchy = default_hierarchy()
     for case in cases:
         meta = case.meta
@@ -26,17 +27,31 @@ def test_every_case_is_documented_and_its_gold_is_in_its_text() -> None:
         assert isinstance(date.fromisoformat(str(meta["issued"])), date)
         text = case.path.read_text(encoding="utf-8")
         assert meta["document"] != "4/TB-VPCP"
+        cleaned = clean_text(text)
         for task in meta["tasks"]:
             assert task["quote"] in text, (case.name, task["quote"])
+            # the benchmark locates a task at the first place its quote stands: one place only
+            assert cleaned.count(clean_text(task["quote"])) == 1, (case.name, task["quote"])
             for code in task["lead"] + task["partners"]:
                 assert code in hierarchy or code == "ALL_PROVINCES" or not code.isupper(), code
-    assert sum(len(c.meta["tasks"]) for c in cases) >= 19
+    assert sum(len(c.meta["tasks"]) for c in cases) >= 60
 
 
-def test_the_extractor_meets_the_goals_on_the_set(capsys) -> None:
-    total = quality([CASES], show_misses=False)
+def test_the_extractor_meets_the_goals_on_the_set(capsys, tmp_path) -> None:
+    """The goals hold on the documents the rules were tuned on; those held out of tuning
+    (``held_out: true``) are measured by the benchmark, not guarded here (guarding them would
+    make them a tuning target)."""
+    tuned, held = tmp_path / "tuned", tmp_path / "held"
+    tuned.mkdir()
+    held.mkdir()
+    for case in load_cases([CASES]):
+        folder = held if case.meta.get("held_out") else tuned
+        for path in (case.path, case.path.with_suffix(".yaml")):
+            (folder / path.name).write_bytes(path.read_bytes())
+    total = quality([tuned], show_misses=False)
     assert total.prf("detection")[2] >= 0.85
     assert total.prf("pair")[2] >= 0.90
+    assert quality([held], show_misses=False).gold >= 40  # they are there and scored
     assert "overall" in capsys.readouterr().out
 
 

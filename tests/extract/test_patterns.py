@@ -264,3 +264,168 @@ def test_fold_view_keeps_offsets() -> None:
     text = "Bộ Văn hoá, Thể thao và Du lịch – “Đề án”"
     folded = fold_view(text)
     assert len(folded) == len(text) and folded.startswith("bo van hoa, the thao va du lich - ")
+
+
+# -- text laid out by a PDF and saved as text, OCR artefacts ------------------------------
+
+def test_printed_lines_of_a_paragraph_are_joined_headings_items_and_rows_are_not() -> None:
+    wrapped = ("b) Bộ Tài chính chủ trì, phối hợp với Bộ Kế hoạch và Đầu tư, Bộ Công\n"
+               "Thương và các cơ quan liên quan rà soát, báo cáo Thủ tướng Chính phủ trước ngày 15 tháng\n"
+               "3 năm 2026.\n- Bộ Công an triển khai.\nTHÔNG BÁO\nKết luận của Phó Thủ tướng\n"
+               "1 | Xây dựng Nghị định về dữ liệu mở | Bộ Công an | Bộ Tư pháp | Nghị định\n"
+               "2 | Hướng dẫn chuyển đổi số cấp xã | Bộ Khoa học và Công nghệ | | Văn bản")
+    lines = clean_text(wrapped).split("\n")
+    assert lines[0].endswith("trước ngày 15 tháng 3 năm 2026.")
+    assert lines[1:4] == ["- Bộ Công an triển khai.", "THÔNG BÁO", "Kết luận của Phó Thủ tướng"]
+    assert lines[4].startswith("1 | ") and lines[5].startswith("2 | ")
+    # a short line (a title) is no wrapped line
+    assert clean_text("b) Bộ Tài chính\nTrình Chính phủ ban hành Nghị định.").count("\n") == 1
+
+
+def test_a_page_break_with_its_page_number_inside_a_sentence_is_a_space() -> None:
+    text = ("Bộ Y tế khẩn trương đề xuất chính sách, báo cáo Thủ tướng\n\n2\n\n\n"
+            "--- PAGE BREAK ---\n\nChính phủ trong tháng 3 năm 2026.\n\n3\n\f\n- Bộ Công an triển khai.")
+    assert clean_text(text) == ("Bộ Y tế khẩn trương đề xuất chính sách, báo cáo Thủ tướng Chính "
+                                "phủ trong tháng 3 năm 2026.\n\n- Bộ Công an triển khai.")
+    task = only("Bộ Y tế khẩn trương đề xuất chính sách, báo cáo Thủ tướng\n\n2\n\n\n"
+                "--- PAGE BREAK ---\n\nChính phủ trong tháng 3 năm 2026.")
+    assert (task.lead, task.deadline) == (["BYT"], date(2026, 3, 31))
+
+
+def test_a_list_item_after_a_blank_line_is_not_joined_to_the_line_before() -> None:
+    text = clean_text("2. Rà soát, cắt giảm thủ tục hành chính, chi phí cho doanh nghiệp\n\n"
+                      "a) Bộ Giao thông vận tải chủ trì hướng dẫn.")
+    assert text.split("\n\n")[1].startswith("a) Bộ Giao thông vận tải")
+
+
+@pytest.mark.parametrize("body, lead", [
+    ("a) Ngân hàng Nhà nước Việt Nam:\n\n- Có biện pháp hỗ trợ khách hàng gặp khó khăn.", ["NHNN"]),
+    ("a) Bộ Tài chính:\n\n- Thường xuyên kiểm tra tình hình giải ngân.", ["BTC"]),
+    ("d) Các bộ, ngành, địa phương:\n\n- Chưa thực hiện điều chỉnh tăng giá các mặt hàng.", ["VN"]),
+    ("d) Các bộ, ngành, địa phương:\n\n- Trong phạm vi và lĩnh vực quản lý, rà soát để giảm phí.",
+     ["VN"]),
+    ("©) Bộ Xây dựng chủ trì có các giải pháp cụ thể cho ngành hàng không.", ["BXD"]),
+    ("Văn phòng Chính phủ theo chức năng, nhiệm vụ được giao, theo dõi, đôn đốc việc thực hiện.",
+     ["VPCP"]),
+    ("d) Chủ tịch Hội đồng thành viên, Tổng Giám đốc các tập đoàn, tổng công ty nhà nước chủ "
+     "động thực hiện các giải pháp.", ["VN"]),
+])
+def test_bullets_that_open_with_a_manner_a_ban_or_a_scope_are_tasks(body, lead) -> None:
+    assert only(body).lead == lead
+
+
+def test_a_numbered_title_over_a_paragraph_is_no_task_and_accountability_is_none() -> None:
+    tasks = extract_tasks(letter(
+        "6. Tập trung xử lý vướng mắc về lao động\n\n"
+        "Bộ Lao động - Thương binh và Xã hội chủ trì giải quyết các vướng mắc về lao động.\n\n"
+        "Bộ trưởng, Thủ trưởng cơ quan ngang Bộ chịu trách nhiệm trực tiếp trước Thủ tướng "
+        "Chính phủ về kết quả thực hiện."), issued=D2021).proposals
+    assert [t.lead for t in tasks] == [["BLDTBXH"]]
+    assert tasks[0].group.startswith("6. Tập trung xử lý")
+    # a numbered line with its deadline on the next line is still one task
+    due = extract_tasks(letter("1. Bộ Y tế xây dựng Đề án phòng dịch\n\nHoàn thành trong "
+                               "tháng 8 năm 2026."), issued=D2026).proposals
+    assert [(t.lead, t.deadline) for t in due] == [(["BYT"], date(2026, 8, 31))]
+
+
+def test_a_report_on_the_matters_listed_below_is_one_task() -> None:
+    tasks = extract_tasks(letter(
+        "Bộ Y tế chủ trì, phối hợp với các địa phương báo cáo Thủ tướng Chính phủ trong tháng 3 "
+        "năm 2026 các vấn đề sau:\n\n- Tình hình nhân lực y tế.\n\n- Giải pháp bảo đảm thuốc."),
+        issued=D2026).proposals
+    assert [(t.lead, t.deadline) for t in tasks] == [(["BYT"], date(2026, 3, 31))]
+    # a list of tasks ("thực hiện các nội dung sau:") stays a list
+    listed = extract_tasks(letter("Bộ Y tế thực hiện các nội dung sau:\n\n- Xây dựng Đề án.\n\n"
+                                  "- Ban hành Thông tư."), issued=D2026).proposals
+    assert len(listed) == 2
+
+
+# -- the plan a decision issues: items with labelled lines ---------------------------------
+
+PLAN = ("QUYẾT ĐỊNH\nSố: 7/QĐ-TTg\nHà Nội, ngày 05 tháng 01 năm 2026\n"
+        "QUYẾT ĐỊNH:\nĐiều 1. Ban hành kèm theo Quyết định này Kế hoạch.\n"
+        "Điều 2. Quyết định này có hiệu lực thi hành từ ngày ký.\n\n"
+        "Nơi nhận:\n- Như Điều 2;\n- Lưu: VT.\n\nTHỦ TƯỚNG\n\nKẾ HOẠCH\nTRIỂN KHAI THI HÀNH LUẬT\n"
+        "*(Kèm theo Quyết định số 7/QĐ-TTg ngày 05 tháng 01 năm 2026 của Thủ tướng Chính phủ)*\n\n"
+        "I. MỤC ĐÍCH, YÊU CẦU\n\n- Xác định cụ thể nội dung công việc.\n\nII. NỘI DUNG\n\n"
+        "1. Tổ chức tập huấn chuyên\nsâu về bảo vệ dữ liệu\n"
+        "- Cơ quan chủ trì: Bộ Công\nan.\n"
+        "- Cơ quan phối hợp: các bộ, cơ quan ngang bộ, cơ quan thuộc Chính phủ và Ủy ban nhân "
+        "dân các tỉnh, thành phố trực thuộc trung ương.\n"
+        "- Thời gian thực hiện: năm\n2026 và các năm tiếp theo.\n"
+        "2. Xây dựng Nghị định của\nChính phủ\n"
+        "- Nghị định quy định chi tiết\n+ Cơ quan chủ trì: Bộ Tư pháp.\n"
+        "+ Cơ quan phối hợp: Văn phòng Chính phủ.\n+ Thời hạn ban hành: trước ngày 01 tháng 7 năm 2026.\n"
+        "3. Xây dựng Cổng thông tin\n- Cơ quan thực hiện: Bộ Công an.\n"
+        "- Thời gian thực hiện: năm 2026 - 2027.\n"
+        "4. Rà soát văn bản\n- Cơ quan thực hiện: Bộ Công an.\n- Thời gian thực hiện:\n"
+        "+ Các bộ, cơ quan ngang bộ, Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương "
+        "gửi kết quả về Bộ Công an trước ngày 15 tháng 3 năm 2026.\n"
+        "+ Bộ Công an tổng hợp, báo cáo Thủ tướng Chính phủ trước ngày 31 tháng 3 năm 2026.\n\n"
+        "III. TỔ CHỨC THỰC HIỆN\n\n"
+        "1. Bộ trưởng, Chủ tịch Ủy ban nhân dân các tỉnh chịu trách nhiệm thực hiện Kế hoạch này.\n\n"
+        "2. Căn cứ nội dung Kế hoạch này, các bộ và Ủy ban nhân dân các tỉnh, thành phố trực "
+        "thuộc trung ương xây dựng kế hoạch chi tiết.\n\n"
+        "3. Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, đề nghị các bộ phản ánh về "
+        "Bộ Công an.\n")
+
+
+def test_an_item_of_a_plan_with_labelled_lines_is_one_task_with_its_fields() -> None:
+    tasks = extract_tasks(PLAN, issued=D2026).proposals
+    got = [(t.lead[:1] if len(t.lead) < 20 else ["ALL"], t.partners[:1] if len(t.partners) < 20
+            else ["ALL"], t.deadline, t.recurring) for t in tasks]
+    assert got == [
+        (["BCA"], ["ALL"], None, True),                         # "năm 2026 và các năm tiếp theo"
+        (["BTP"], ["VPCP"], date(2026, 7, 1), False),           # "+" lines under "- Nghị định …"
+        (["BCA"], [], date(2027, 12, 31), False),               # "năm 2026 - 2027"
+        (["ALL"], [], date(2026, 3, 15), False),                # a time line naming its own lead
+        (["BCA"], [], date(2026, 3, 31), False),
+        (["ALL"], [], None, False),                             # "Căn cứ …, các bộ và UBND …"
+    ]
+    assert tasks[0].source_passage.startswith("1. Tổ chức tập huấn chuyên sâu")
+    assert tasks[0].partners_other == ["các bộ, cơ quan ngang bộ, cơ quan thuộc Chính phủ"]
+    # the aims, the accountability formula and "nếu có khó khăn, vướng mắc" yield nothing
+    assert not any("Xác định cụ thể" in t.source_passage or "chịu trách nhiệm" in t.source_passage
+                   or "vướng mắc" in t.source_passage for t in tasks)
+
+
+def test_labelled_lines_without_a_lead_or_a_time_are_no_plan_item() -> None:
+    body = ("1. Bộ Y tế xây dựng Đề án:\n- Nội dung: khám sức khỏe định kỳ.\n"
+            "- Xây dựng Thông tư hướng dẫn.\n")
+    assert [t.lead for t in extract_tasks(letter(body), issued=D2026).proposals] == [["BYT"]]
+
+
+def test_the_provinces_listed_after_a_colon_lead_and_only_they() -> None:
+    day = date(2025, 11, 23)
+    hierarchy = default_hierarchy()
+    codes = [hierarchy.resolve(n, on=day).code for n in ("Đắk Lắk", "Khánh Hòa", "Gia Lai")]
+    tasks = extract_tasks(letter(
+        "1. Bí thư tỉnh ủy và Chủ tịch Ủy ban nhân dân các tỉnh: Đắk Lắk, Khánh Hòa và Gia Lai "
+        "tập trung một số nhiệm vụ sau:\n\n(1) Huy động các lực lượng tiếp cận các hộ dân.\n\n"
+        "(2) Bố trí chỗ ở tạm, hoàn thành trước ngày 30/11/2025; xây mới nhà cho các hộ, hoàn "
+        "thành trước ngày 31/01/2026.", day="23 tháng 11 năm 2025"), issued=day).proposals
+    assert [(t.lead, t.deadline) for t in tasks] == [
+        (codes, None), (codes, date(2025, 11, 30)), (codes, date(2026, 1, 31))]
+    # "các tỉnh, thành phố trực thuộc Trung ương" without a list is every province
+    every = only("Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương huy động lực lượng.",
+                 day=day)
+    assert len(every.lead) > 30
+
+
+def test_partners_after_every_cue_a_named_deputy_pm_and_bodies_with_a_dash() -> None:
+    two = only("Bộ Xây dựng chủ trì, phối hợp với Văn phòng Chính phủ, Bộ Tài chính rà soát danh mục; "
+               "phối hợp với Đài Truyền hình Việt Nam xây dựng kịch bản.")
+    assert two.partners == ["VPCP", "BTC"] and "Đài Truyền hình Việt Nam" in two.partners_other
+    assert only("Bộ Tài chính chủ trì cùng Bộ Xây dựng rà soát, đánh giá.").partners == ["BXD"]
+    pm = only("Giao Phó Thủ tướng Chính phủ Trần Hồng Hà trực tiếp chỉ đạo công tác chuẩn bị.")
+    assert pm.lead_other == ["Phó Thủ tướng Chính phủ Trần Hồng Hà"]
+    groups = only("Tập đoàn Công nghiệp - Viễn thông Quân đội,\nTập đoàn Bưu chính Viễn thông Việt "
+                  "Nam chủ trì chuẩn bị điều kiện kỹ thuật.")
+    assert groups.lead_other == ["Tập đoàn Công nghiệp - Viễn thông Quân đội",
+                                 "Tập đoàn Bưu chính Viễn thông Việt Nam"]
+
+
+def test_a_line_going_on_with_a_quotation_or_after_a_colon_is_joined() -> None:
+    text = clean_text("kêu gọi phát huy tinh thần *làm việc\n“3 ca, 4 kíp”* để hoàn thành; gửi "
+                      "báo cáo, trong đó: thống kê các dự án:\ntên, loại hình, quy mô.")
+    assert "\n" not in text

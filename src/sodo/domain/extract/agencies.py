@@ -54,6 +54,8 @@ _TITLES = (r"(?:bo truong, chu nhiem|bo truong, thu truong|bo truong|thu truong|
 _COLLECTIVES = [
     r"(?:bo truong, )?thu truong (?:cac )?(?:bo, )?co quan ngang bo, co quan thuoc chinh phu",
     r"cac bo, co quan ngang bo, co quan thuoc chinh phu",
+    r"(?:chu tich hoi dong thanh vien, )?tong giam doc cac tap doan(?: kinh te)?,? tong cong ty"
+    r"(?: nha nuoc)?",
     r"cac bo, co quan ngang bo",
     r"cac bo, nganh, co quan(?: trung uong)?(?:, dia phuong)?(?: (?:co )?lien quan)?",
     r"cac bo, co quan(?:, dia phuong| trung uong)?(?: (?:co )?lien quan)?",
@@ -98,7 +100,10 @@ _LOW = r"[a-zđà-ỹ][\wà-ỹ]*"
 _BODY_HEADS = re.compile(
     r"\b(?:Tập đoàn|Tổng công ty|Công ty|Ban Chỉ đạo|Ban chỉ đạo|Ban [Qq]uản lý|Hội đồng|"
     r"Tổ công tác|Ủy ban|Uỷ ban|Đài|Viện|Trường|Đại học|Tổng cục|Cục|Vụ|Sở|Học viện|Hiệp hội|"
-    rf"Trung tâm)(?:\s+(?:{_CAP}(?:\s+{_LOW}(?=\s+[A-ZĐÂĂÊÔƠƯÀ-Ỹ(]|[,.;:)]|\s*$))?|và|về|tại|\d+))+")
+    rf"Trung tâm)(?:\s+(?:{_CAP}(?:\s+{_LOW}(?=\s+[A-ZĐÂĂÊÔƠƯÀ-Ỹ(]|\s+-\s|[,.;:)]|\s*$))?|và|về|tại|\d+|"
+    rf"-(?=\s+{_CAP})))+")
+# A Deputy Prime Minister named ("Giao Phó Thủ tướng Chính phủ Trần Hồng Hà …"): kept by name.
+_DEPUTY_PM = re.compile(rf"Phó Thủ tướng(?: Thường trực)?(?: Chính phủ)?(?:\s+{_CAP}){{2,4}}")
 # Who is never an assignee: authorities that approve and the signers of a document.
 AUTHORITIES = {"thu tuong chinh phu", "thu tuong", "chinh phu", "quoc hoi",
                "uy ban thuong vu quoc hoi", "bo chinh tri", "ban bi thu", "pho thu tuong",
@@ -195,10 +200,19 @@ class Gazetteer:
         self._province_re = re.compile(
             rf"{_EDGE}(?:(?:chu tich |pho chu tich )?(?:uy ban nhan dan|ubnd)\s+)?"
             rf"(?:tinh|thanh pho|tp\.?)\s*(?P<name>{prov_alts}){_END}")
-        self._collective_re = re.compile(rf"{_EDGE}(?:{_alternation(_COLLECTIVES)}){_END}")
+        # in the order of the list (most specific first): sorting regexes by their length
+        # would try "các bộ, cơ quan(…)?" before "các bộ, cơ quan ngang bộ, …"
+        self._collective_re = re.compile(rf"{_EDGE}(?:{'|'.join(_COLLECTIVES)}){_END}")
         self._provinces_re = re.compile(rf"{_EDGE}(?:{_alternation(_PROVINCES)}){_END}")
         self._body_re = re.compile(
             rf"{_EDGE}(?:{_alternation([_pattern(b) for b in _BODIES])}){_END}")
+        # "Chủ tịch Ủy ban nhân dân các tỉnh: Đắk Lắk, Khánh Hòa, Gia Lai và Lâm Đồng"
+        self._province_list_re = re.compile(
+            rf"{_EDGE}(?:bi thu tinh uy(?:, thanh uy)?(?: va |, ))?(?:(?:chu tich|pho chu tich) )?"
+            rf"(?:uy ban nhan dan|ubnd) cac (?:tinh|thanh pho|tinh, thanh pho)"
+            rf"(?: truc thuoc trung uong)?\s*:\s*")
+        self._province_name_re = re.compile(
+            rf"(?:(?:tinh|thanh pho|tp\.?)\s+)?(?P<name>{prov_alts}){_END}")
         self._list_re = re.compile(
             rf"{_EDGE}(?:(?:{_TITLES})?cac bo(?: truong)?|bo truong cac bo|thu truong cac bo, "
             rf"co quan|bo truong, thu truong cac bo, co quan)\s*:\s*")
@@ -221,6 +235,8 @@ class Gazetteer:
         found: list[Mention] = []
         for m in self._list_re.finditer(folded):
             found.extend(self._list_mentions(text, folded, m.start(), m.end()))
+        for m in self._province_list_re.finditer(folded):
+            found.extend(self._province_list(text, folded, m.start(), m.end()))
         for m in self._provinces_re.finditer(folded):
             found.append(Mention(m.start(), m.end(), PROVINCES, self.province_codes(),
                                  text[m.start():m.end()]))
@@ -241,11 +257,30 @@ class Gazetteer:
             found.append(Mention(m.start(), m.end(), COLLECTIVE, (), text[m.start():m.end()]))
         for m in self._body_re.finditer(folded):
             found.append(Mention(m.start(), m.end(), BODY, (), text[m.start():m.end()]))
+        for m in _DEPUTY_PM.finditer(text):
+            found.append(Mention(m.start(), m.end(), BODY, (), m.group(0)))
         for m in _BODY_HEADS.finditer(text):
             name = re.sub(r"(?:\s+(?:và|về|tại))+$", "", m.group(0).rstrip(" .,-&"))
             if len(name.split()) >= 2:
                 found.append(Mention(m.start(), m.start() + len(name), BODY, (), name))
         return _without_overlaps(found)
+
+    def _province_list(self, text: str, folded: str, start: int, end: int) -> list[Mention]:
+        """"Ủy ban nhân dân các tỉnh: A, B và C" — one mention of the provinces listed."""
+        pos, codes = end, []
+        while True:
+            m = self._province_name_re.match(folded, pos)
+            if m is None or not self._provinces.get(_norm(m.group("name"))):
+                break
+            codes.append(self._provinces[_norm(m.group("name"))][0])
+            pos = m.end()
+            sep = re.match(r"\s*(?:,|;|\bva\b)\s*", folded[pos:])
+            if sep is None or not self._province_name_re.match(folded, pos + sep.end()):
+                break
+            pos += sep.end()
+        if not codes:
+            return []
+        return [Mention(start, pos, UNITS, tuple(dict.fromkeys(codes)), text[start:pos])]
 
     def _list_mentions(self, text: str, folded: str, start: int, end: int) -> list[Mention]:
         """"các Bộ: Công an, Tài chính, Xây dựng" — one mention of every ministry listed."""

@@ -64,13 +64,17 @@ ACTIONS = (
     "vinh danh", "khen thuong", "thiet lap", "thu thap", "dinh huong", "tiep nhan", "ky",
     "dam phan", "hop tac", "xuc tien", "giam", "tang", "loai bo", "ngan chan", "phong ngua",
     "phong chong", "khac phuc", "chan chinh", "kiem soat", "thanh tra", "cong khai",
+    "thuong xuyen", "co bien phap", "co giai phap", "co ke hoach", "co phuong an",
+    "chua thuc hien", "khong de", "khong duoc", "tuyet doi khong",
+    "huy dong", "van dong", "xay moi", "sua chua", "khoi phuc", "tiep te", "cuu tro",
 )
 _ACTION_RE = re.compile("(?:{})(?![\\w])".format("|".join(sorted(ACTIONS, key=len, reverse=True))))
 # What never is a task, whatever it names.
 _NOT_TASK = re.compile(
     r"^(?:dong y|thong nhat(?! voi)|nhat tri|ghi nhan|bieu duong|danh gia cao|hoan nghenh|"
     r"ve viec|quyet dinh nay|chi thi nay|thong bao nay|ban hanh kem theo|"
-    r"van phong chinh phu|trong thoi gian qua|thoi gian qua|sau khi nghe|kinh gui|noi nhan|"
+    r"van phong chinh phu (?:xin |tran trong |xin tran trong )?(?:thong bao|kinh bao|xin gui)|"
+    r"trong thoi gian qua|thoi gian qua|sau khi nghe|kinh gui|noi nhan|"
     r"can cu|xet de nghi|theo de nghi|thay mat|luu\s*:)")
 # An admonition is no task ("… cần rút kinh nghiệm trong việc …").
 _ADMONITION = re.compile(r"^(?:can |phai |nghiem tuc )*(?:rut kinh nghiem|kiem diem|"
@@ -86,22 +90,30 @@ _EMBEDDED = re.compile(r",\s*(?:thu tuong(?: chinh phu)?|pho thu tuong(?: thuong
 _ADDRESSEE = re.compile(r"(?:co y kien(?: chi dao)?|chi dao|yeu cau|giao)\s+(?P<who>[^:]{3,160}?)"
                         r"\s*(?:nhu sau|thuc hien (?:cac|mot so) (?:nhiem vu|noi dung) sau(?: day)?)"
                         r"\s*:")
-_HEED = re.compile(r"(?:luu y|chu y|trong do|cu the)(?: (?:mot so|cac|nhung) (?:noi dung|van de|"
-                   r"diem)(?: sau(?: day)?)?)?\s*:\s*$")
+_HEED = re.compile(r"(?:(?:luu y|chu y|trong do|cu the)(?: (?:mot so|cac|nhung) (?:noi dung|van de|"
+                   r"diem)(?: sau(?: day)?)?)?|"
+                   # "… báo cáo Thủ tướng trong tháng 3 các vấn đề sau:": the report's matters
+                   r"bao cao[^:]{0,200}(?:cac|nhung|mot so) (?:van de|noi dung) sau(?: day)?)"
+                   r"\s*:\s*$")
 _REFERENCE_AFTER = re.compile(r"\s*so\s*\d")
 _BOILERPLATE = re.compile(r"co hieu luc(?: thi hanh)?(?: ke tu| tu)|chiu trach nhiem thi hanh|"
+                          r"chiu trach nhiem (?:truc tiep )?truoc (?:chinh phu|thu tuong)|"
+                          r"chiu trach nhiem (?:to chuc )?thuc hien (?:ke hoach|quyet dinh|chi thi|"
+                          r"chuong trinh|thong bao|cong dien) nay|neu co kho khan,? vuong mac|"
                           r"thay the quyet dinh")
 _PAST = re.compile(r"^(?:da|dang|vua|la|con|chua|duoc ghi nhan)\b")
 _PREFIXES = re.compile(
+    r"(?:can cu [^;:.]{1,200}?,\s*(?=(?:cac |bo |uy ban |ngan hang )))?"
     r"(?:(?:ve|doi voi|viec) [^:;.]{1,90}:\s*)?"
     r"(?:doi voi [^;.]{1,400}? thi (?:can |phai )?)?"
     r"(?:(?:dong thoi|truoc mat|tren co so do|sau do|ngoai ra|mat khac|theo do|cu the|"
     r"tiep theo|dac biet|hang nam|hang quy|hang thang|dinh ky|"
+    r"(?:theo|trong pham vi)(?: va linh vuc)? (?:chuc nang|quan ly|tham quyen)[^,;.:]{0,60}|"
     r"(?:den|trong|truoc) (?:nam|thang|quy|ngay) [\w/ ]{1,14}?)\s*,\s*)*"
     r"(?:(?:thu tuong chinh phu|pho thu tuong(?: chinh phu)?(?: [^,;:.]{1,40}?)?|thu tuong)\s+)?"
     r"(?:(?:giao(?: cho)?|de nghi|yeu cau|dac biet la)\s+)?")
 _PARTNER_CUE = re.compile(r"(?:phoi hop(?: chat che)?(?: voi)?|cung voi|voi su tham gia cua|"
-                          r"va su tham gia cua)\s+")
+                          r"va su tham gia cua|(?<=chu tri )cung)\s+")
 _CONNECTOR = re.compile(r"\s*(?:,\s*(?:va\s+|cung voi\s+|cung\s+)?|\s+va\s+|\s+cung voi\s+|"
                         r"\s+cung\s+|\s+voi\s+)\s*")
 _AUTHORITY = [
@@ -242,10 +254,18 @@ class _Reader:
         return found, pos
 
     def partners(self, start: int, end: int) -> _Parties:
-        m = _PARTNER_CUE.search(self.folded, start, end)
-        if m is None:
-            return _Parties()
-        return self.parties(m.end(), end, free=True)
+        """Who is named after "phối hợp với" — after each time it is said in the clause
+        ("chủ trì, phối hợp với A, B …; phối hợp với C xây dựng …")."""
+        found: _Parties | None = None
+        for m in _PARTNER_CUE.finditer(self.folded, start, end):
+            more = self.parties(m.end(), end, free=True)
+            if found is None:
+                found = more
+                continue
+            found.units.extend(u for u in more.units if u not in found.units)
+            found.others.extend(o for o in more.others if o not in found.others)
+            found.bodies.extend(b for b in more.bodies if b not in found.bodies)
+        return found if found is not None else _Parties()
 
     def authority(self, start: int, end: int) -> str:
         for pattern, _ in _AUTHORITY:
@@ -342,6 +362,12 @@ def extract_tasks(raw: str, *, source: str | None = None, issued: date | None = 
         ctx = _item_context(reader, item, parent_ctx)
         contexts[id(item)] = ctx
         if item.zone == NONTASK or item.heading:
+            continue
+        fields = _fields(reader, item)
+        if fields is not None:
+            # "1. Tổ chức tập huấn …" over "- Cơ quan chủ trì: …", "- Thời gian thực hiện: …"
+            consumed.update(id(d) for d in _descendants(item))
+            proposals.extend(_field_tasks(reader, item, fields, ctx, doc))
             continue
         if _has_content_children(item):
             if not _HEED.search(reader.folded[item.body:item.end]):
@@ -474,6 +500,10 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
             return []
         body = embedded.start(1)  # "…, Phó Thủ tướng … giao các Bộ: …"
         body_text = folded[body:item.end]
+    elif body_text.startswith("can cu ") and (
+            grounds := re.match(r"can cu [^;:.]{1,200}?,\s+", body_text)) and \
+            reader.subjects(body + grounds.end(), item.end)[0].units:
+        pass  # "Căn cứ nội dung Kế hoạch này …, các bộ … xây dựng …": the grounds lead in
     elif not body_text or (_NOT_TASK.match(body_text) and not approval) or \
             _BOILERPLATE.search(body_text) or _ADMONITION.match(body_text):
         return []
@@ -613,6 +643,119 @@ def _row_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo
     proposal.confidence = _confidence(proposal, True, True)
     _notes(reader, proposal)
     return proposal
+
+
+# The labelled lines under an item of a plan ("- Cơ quan chủ trì: Bộ Công an.").
+_FIELD = re.compile(
+    r"(?P<label>(?:co quan|don vi)(?: chu tri| thuc hien| phoi hop)(?: thuc hien)?|"
+    r"thoi gian(?: thuc hien| hoan thanh| trinh)?|thoi han(?: hoan thanh| ban hanh| trinh| thuc hien)?|"
+    r"tien do(?: thuc hien| hoan thanh)?|san pham(?: dau ra)?|ket qua(?: dau ra)?|noi dung)\s*:\s*")
+_ONGOING = re.compile(r"(?:va|,)\s*(?:cac|nhung) nam tiep theo|hang nam|thuong xuyen")
+_YEARS = re.compile(r"(?<!\d)(\d{4})\s*[-–]\s*(\d{4})(?!\d)")
+
+
+def _field_key(label: str) -> str:
+    if label.startswith(("thoi gian", "thoi han", "tien do")):
+        return "time"
+    if "phoi hop" in label:
+        return "partners"
+    if label.startswith(("co quan", "don vi")):
+        return "lead"
+    if label.startswith(("san pham", "ket qua")):
+        return "deliverable"
+    return "content"
+
+
+def _fields(reader: _Reader, item: Item) -> dict[str, tuple[Item, int]] | None:
+    """The labelled lines under ``item`` (who leads, who partners, when, what), by field, with
+    where each value begins; None unless they say at least who leads or when."""
+    found: dict[str, tuple[Item, int]] = {}
+    for child in item.children:
+        if child.zone == OUTSIDE or child.kind == "row":
+            continue
+        m = _FIELD.match(reader.folded, child.body, child.end)
+        if m is not None:
+            found.setdefault(_field_key(m.group("label")), (child, m.end()))
+    if "lead" in found or ("time" in found and len(found) >= 2):
+        return found
+    return None
+
+
+def _field_time(reader: _Reader, start: int, end: int) -> tuple[TimeExpr | None, bool, str]:
+    """The due date of a time field ("Quý II/2026", "trước ngày 01 tháng 01 năm 2026", "năm
+    2026 - 2027"), whether it recurs ("năm 2025 và các năm tiếp theo"), and its words."""
+    words = reader.text[start:end].strip().rstrip(".;")
+    if _ONGOING.search(reader.folded, start, end):
+        return None, True, words
+    span = _YEARS.search(reader.folded, start, end)
+    if span is not None:
+        from sodo.domain.periods import Period
+
+        year = int(span.group(2))
+        return TimeExpr(span.start(), span.end(), DATE, words, date(year, 12, 31),
+                        Period.year(year), True), False, words
+    times = reader.times(start, end)
+    deadline = choose_deadline(times) or _bare_time(reader, (start, end))
+    recurring = deadline is None and any(t.kind == RECURRING for t in times)
+    return deadline, recurring, words
+
+
+def _field_tasks(reader: _Reader, item: Item, fields: dict[str, tuple[Item, int]],
+                 ctx: _Context, doc: DocumentInfo) -> list[Proposal]:
+    """One task for an item of a plan with labelled lines — or one per line under its time
+    when those name their own assignee and date ("+ Các bộ, … gửi kết quả … trước ngày 15
+    tháng 12 năm 2025. + Bộ Công an tổng hợp …, báo cáo … trước ngày 31 tháng 12")."""
+    def value(key: str) -> tuple[int, int] | None:
+        if key not in fields:
+            return None
+        child, at = fields[key]
+        return at, child.end
+
+    lead_span, partner_span, time_span = value("lead"), value("partners"), value("time")
+    lead = reader.parties(*lead_span, free=True) if lead_span else None
+    lead = lead if lead else ctx.lead
+    partners = reader.parties(*partner_span, free=True) if partner_span else _Parties()
+    last = _last_descendant(item)
+    pieces: list[tuple[int, int, _Parties | None, tuple[int, int] | None]] = []
+    time_child = fields["time"][0] if "time" in fields else None
+    subs = [c for c in time_child.children if c.zone != OUTSIDE] if time_child else []
+    if subs:
+        for sub in subs:
+            own, _ = reader.subjects(sub.body, sub.end)
+            pieces.append((sub.start, sub.end, own if own else lead, (sub.body, sub.end)))
+    else:
+        pieces.append((item.start, last.end, lead, time_span))
+    content = value("content")
+    work_text = reader.text[item.body:item.end]
+    if content:
+        work_text += ": " + reader.text[content[0]:content[1]]
+    out: list[Proposal] = []
+    for start, end, who, when in pieces:
+        proposal = Proposal(work=_sentence(work_text if len(pieces) == 1
+                                           else reader.text[start:end].lstrip("+-– ")))
+        proposal.span = (start, end)
+        proposal.source_passage = reader.text[start:end].strip()
+        _set_lead(reader, proposal, who, True)
+        _set_partners(reader, proposal, partners, proposal.lead)
+        if when is not None:
+            deadline, recurring, words = _field_time(reader, *when)
+            proposal.deadline_text = words
+            if deadline is not None:
+                proposal.deadline = deadline.due
+                proposal.deadline_period = deadline.period.id if deadline.period else None
+            proposal.recurring = recurring
+        deliverable = value("deliverable")
+        proposal.deliverable = (reader.text[deliverable[0]:deliverable[1]].strip().rstrip(".;")
+                                if deliverable else reader.deliverable(item.body, item.end))
+        proposal.authority = reader.authority(item.body, item.end) or (
+            reader.authority(start, end) if len(pieces) > 1 else "") or ctx.authority
+        proposal.title = _title(proposal.deliverable, reader.text[item.body:item.end])
+        proposal.source, proposal.issued = doc.number, doc.issued
+        proposal.group = ctx.group
+        proposal.confidence = _confidence(proposal, who is not None and bool(who), True)
+        _notes(reader, proposal)
+        out.append(proposal)
+    return out
 
 
 def _bare_time(reader: _Reader, span: tuple[int, int]) -> TimeExpr | None:

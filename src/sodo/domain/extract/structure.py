@@ -19,10 +19,11 @@ _MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("upper", re.compile(r"[A-Đ]\.\s+(?=[A-ZĐÀ-Ỹ]{2})")),
     ("num", re.compile(r"\d{1,2}(?:\.\d{1,2}){0,3}\.\s*(?=\S)(?!\d)")),
     ("numparen", re.compile(r"\d{1,2}\)\s+")),
-    ("letter", re.compile(r"[a-zđ]\)\s*(?=\S)")),
+    ("letter", re.compile(r"[a-zđ©]\)\s*(?=\S)")),  # "©)": "c)" as OCR reads it
     ("proman", re.compile(r"\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii)\)\s*")),
     ("pnum", re.compile(r"\(\d{1,2}\)\s*")),
-    ("bullet", re.compile(r"[-–•+*]\s+")),
+    ("bullet", re.compile(r"[-–•*]\s+")),
+    ("plus", re.compile(r"\+\s+")),  # "+ …" under "- …"
 ]
 _ROMANS = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
 _INLINE = re.compile(r"(?:(?<=^)|(?<=[;:.]\s)|(?<=[;:.])|(?<=\s))\((i{1,3}|iv|v|vi{0,3}|ix|x|xi{0,2}|\d{1,2})\)\s")
@@ -36,7 +37,7 @@ _TASK_HEADINGS = re.compile(
 # Where the operative part begins ("… kết luận như sau:", "… có ý kiến như sau:",
 # "QUYẾT ĐỊNH:", "… thực hiện các nhiệm vụ sau đây:").
 _TRIGGER = re.compile(r"(?:nhu sau|sau day|duoi day|cu the nhu sau)\s*:|^quyet dinh\s*:|"
-                      r"^chi thi\s*:|^quyet nghi\s*:|yeu cau[^.\n]{0,160}:\s*$", re.M)
+                      r"^chi thi\s*:|^quyet nghi\s*:|yeu cau[^.\n]{0,420}:\s*$", re.M)
 # Where it ends: the closing formula, "Nơi nhận", the signature.
 _CLOSING = re.compile(
     r"^(?:van\s*phong\s*chinh\s*phu\s*(?:xin\s*|tran\s*trong\s*)?(?:thong\s*bao|xin thong bao)|"
@@ -150,8 +151,20 @@ def _trim(items: list[Item], text: str) -> None:
             item.end -= 1
 
 
+_DEADLINE_LINE = re.compile(r"(?:hoan thanh|thoi han|thoi gian|tien do)\b")
+
+
+def _title_line(item: Item, text: str, folded: str) -> bool:
+    """A short numbered line without a final stop, with a paragraph under it: a section's
+    title, not a task (a paragraph saying when it is due excepted)."""
+    words = folded[item.body:item.end].rstrip()
+    return (item.kind in ("num", "letter", "upper") and not item.children
+            and 0 < len(words) < 120 and words[-1] not in ".;:!?)," and "\n" not in words)
+
+
 def _link(items: list[Item], text: str, folded: str) -> None:
     stack: list[Item] = []
+    previous: Item | None = None
     for item in items:
         words = text[item.body:item.end]
         item.heading = item.kind != "row" and _is_heading(words, item.kind,
@@ -159,6 +172,9 @@ def _link(items: list[Item], text: str, folded: str) -> None:
         if item.kind in ("para", "row"):
             parent = None
             for cand in reversed(stack):
+                if item.kind == "para" and cand is previous and _title_line(cand, text, folded) and \
+                        not _DEADLINE_LINE.match(folded, item.body):
+                    cand.heading = True  # "6. Tập trung xử lý vướng mắc về lao động"
                 if cand.heading or folded[cand.start:cand.end].rstrip().endswith(":") or \
                         (cand.kind == "row" and item.kind == "row"):
                     parent = cand if cand.kind != "row" else cand.parent
@@ -186,6 +202,7 @@ def _link(items: list[Item], text: str, folded: str) -> None:
             item.parent.children.append(item)
         if item.kind in ("para", "row") and (item.heading or words.rstrip().endswith(":")):
             stack.append(item)
+        previous = item
 
 
 def assign_zones(items: list[Item], text: str, folded: str) -> None:
@@ -241,7 +258,7 @@ def _address_block(items: list[Item], folded: str, floor: int) -> list[Item]:
             inside = True
             out.append(item)
             continue
-        if inside and (item.kind == "bullet" or (item.kind == "para" and len(head) < 120
+        if inside and (item.kind in ("bullet", "plus") or (item.kind == "para" and len(head) < 120
                        and head.rstrip().endswith((";", ".")))):
             out.append(item)
             if head.rstrip().endswith("."):
@@ -251,7 +268,10 @@ def _address_block(items: list[Item], folded: str, floor: int) -> list[Item]:
     return out
 
 
-_APPENDIX = re.compile(r"^\s*(?:phu luc|danh muc (?:cac )?nhiem vu)\b", re.M)
+_APPENDIX = re.compile(r"^[\s*_]*(?:phu luc|danh muc (?:cac )?nhiem vu|"
+                       # the plan a decision issues: "(Kèm theo Quyết định số … của Thủ tướng)"
+                       r"\(?\s*(?:ban hanh )?kem theo (?:quyet dinh|nghi quyet|chi thi|thong bao))\b",
+                       re.M)
 
 
 TABLE_COLUMNS = {

@@ -21,11 +21,25 @@ _BOLD = re.compile(r"\*\*|__")
 _ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,400}?)(?<=[^\s*])\*(?![\w*])")
 # A blank line inside a sentence (a page break of the transcription): the next line goes on
 # in lower case.
-_PAGE_BREAK = re.compile(r"(?<=[\w,;–-])[ ]*\n[ ]*\n+[ ]*(?=[a-zà-ỹđ])")
+_PAGE_BREAK = re.compile(r"(?<=[\w,;–-])[ ]*\n[ ]*\n+[ ]*(?=[a-zà-ỹđ])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
 # A line wrapped by the PDF's layout: the next line starts in lower case and is not a list
 # marker ("a) ", "(ii) ", "- ").
-_SOFT_WRAP = re.compile(r"(?<=[\w,–-])[ ]*\n[ ]*(?=[a-zà-ỹđ])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
+_SOFT_WRAP = re.compile(r"(?<=[\w,;:.)…–-])[ ]*\n[ ]*(?=[a-zà-ỹđ])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
 _LOWER_MARKER = re.compile(r"^(?:[a-zđ]\)|[ivx]+\))\s")
+# A page break of a converted PDF ("--- PAGE BREAK ---", a form feed), with the page number
+# printed above or below it.
+_PAGE_MARK = re.compile(r"[ ]*\n+[ ]*(?:\d{1,3}[ ]*\n+)?\s*(?:\f|-{2,}[ ]*page[ ]*break[ ]*-{2,})[ ]*"
+                        r"(?:\n+[ ]*\d{1,3}[ ]*(?=\n))?\s*(?:\n|$)", re.I)
+# What opens an item (so a line starting with it is no continuation of the line before).
+_OPENS_ITEM = re.compile(r"(?:Điều|ĐIỀU)\s+\d|[IVX]{1,5}[.)]\s|\d{1,2}(?:\.\d{1,2}){0,3}[.)]\s*\D|"
+                         r"[a-zđ]\)|\((?:\d{1,2}|[ivx]{1,4})\)|[-–•+*]\s|Nơi nhận|KT\.|TM\.|TL\.")
+# A printed line is this long at least when the layout wrapped it.
+_WRAPPED_LINE = 50
+# Words a phrase cannot end on: the line after them goes on.
+_GOES_ON = re.compile(r"(?:^|\s)(?:của|và|với|các|những|về|cho|tại|theo|trong|đối với|là|được|"
+                      r"thuộc|từ|đến|bằng|hoặc|trên|dưới|sau|trước|ngày|tháng|năm|số)$", re.I)
+# A line going on with a number and more words ("2025 và các năm tiếp theo.").
+_NUMBER_GOES_ON = re.compile(r"\d[\d/.,]*\s+\S")
 # Letters only Vietnamese writes (French, Spanish and Portuguese share á, à, é, â, ê, ô, ã…).
 _VIETNAMESE_LETTERS = set("ăđơưảạắằẳẵặấầẩẫậẻẽẹếềểễệỉĩịỏọốồổỗộớờởỡợủũụứừửữựỳỷỹỵ")
 _VIETNAMESE_WORDS = {
@@ -41,15 +55,61 @@ _STRONG_WORDS = {"cua", "cac", "duoc", "nhung", "nhiem", "phoi", "trien", "chinh
 def clean_text(raw: str) -> str:
     """The text the extractor works on (see the module's description)."""
     text = nfc(raw).translate(_ZERO_WIDTH).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\f", "\n--- page break ---\n")
     text = "\n".join(_table_row(line) for line in text.split("\n"))
     text = _SPACES.sub(" ", text)
     text = _BOLD.sub("", text)
     text = _ITALIC.sub(r"\1", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
+    text = _PAGE_MARK.sub(_page_mark, text)
+    text = _unwrap(text)
     text = _PAGE_BREAK.sub(" ", text)
     text = _SOFT_WRAP.sub(" ", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
+
+
+def _page_mark(m: re.Match[str]) -> str:
+    """A page break between two parts of one sentence is a space; else a paragraph break."""
+    before = m.string[:m.start()].rstrip()
+    after = m.string[m.end():m.end() + 12]
+    if before and before[-1] not in ".;:!?" and after and not _OPENS_ITEM.match(after):
+        return " "
+    return "\n\n"
+
+
+def _mostly_upper(line: str) -> bool:
+    letters = [ch for ch in line if ch.isalpha()]
+    return bool(letters) and sum(ch.isupper() for ch in letters) > 0.7 * len(letters)
+
+
+def _unwrap(text: str) -> str:
+    """Join the printed lines of a paragraph that a layout wrapped (a text-layer PDF or a web
+    page saved as text): a line that does not end a sentence goes on in the next line when
+    that one opens no item and neither is a heading in capitals or a table row, and the line
+    is long (wrapped at the page width), or ends on a word that cannot end a phrase ("của",
+    "và", "các" …), or the next line goes on with a number ("năm\n2025 và …"). Lines that go
+    on in lower case are joined by ``_SOFT_WRAP`` whatever their length."""
+    lines = text.split("\n")
+    out: list[str] = []
+    for line in lines:
+        prev = out[-1] if out else ""
+        opened = line.lstrip("“\"'(*_«[")
+        if (prev and opened and opened != line and (opened[0].islower() or opened[0].isdigit())
+                and prev[-1] not in ".:!?"
+                and not _OPENS_ITEM.match(line)):
+            out[-1] = prev + " " + line  # goes on with a quotation or an emphasis: “3 ca, 4 kíp”
+            continue
+        if (prev and line and prev[-1] not in ".;:!?" and (line[0].isupper() or line[0].isdigit())
+                and not _OPENS_ITEM.match(line) and not _mostly_upper(prev)
+                and not _mostly_upper(line) and " | " not in prev and " | " not in line
+                and prev.strip() != "|" and line.strip() != "|"
+                and (len(prev) >= _WRAPPED_LINE or _GOES_ON.search(prev) or prev[-1] == ","
+                     or (line[0].isdigit() and _NUMBER_GOES_ON.match(line)))):
+            out[-1] = prev + " " + line
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _table_row(line: str) -> str:
