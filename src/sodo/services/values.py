@@ -35,7 +35,7 @@ from sodo.stores.operational import values as repo
 
 MAX_ITEMS = 1000  # items per dimension; a query listing more is refused (422), not truncated
 MAX_NAME_SEARCHES = 10  # ou items that are neither a code nor an exact name: fuzzy searches
-LOOKUP_BUDGET_S = 0.5  # seconds of org-unit look-up work one query may spend
+LOOKUP_BUDGET_S = 1.0  # seconds of org-unit look-up work one query may spend
 MAX_PROBLEMS = 20  # problems listed in a refusal (the summary counts all of them)
 COLUMNS = ("indicator", "orgunit", "period", "category", "value", "numerator", "denominator",
            "origin", "state", "provisional", "estimate", "source")

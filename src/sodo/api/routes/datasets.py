@@ -14,12 +14,13 @@ from starlette.concurrency import run_in_threadpool
 
 from sodo.domain.permissions import Action, require
 from sodo.http.deps import Ctx, RequireUser
+from sodo.http.limits import NDJSON_BATCH_BYTES
 from sodo.http.problems import ProblemError, problem_responses
 from sodo.services import records
 from sodo.services.datasets import load_datasets
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
-MAX_BATCH_BYTES = 64 * 1024 * 1024
+MAX_BATCH_BYTES = NDJSON_BATCH_BYTES  # the ceiling sodo.http.limits enforces while streaming
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl",
                 "application/json-seq")
 

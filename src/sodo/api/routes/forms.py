@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from sodo.api.routes._common import Limit, Offset, Page, page
+from sodo.api.routes._common import Limit, Offset, Page, page, read_upload_file
 from sodo.domain.forms import ValueInput
 from sodo.domain.permissions import Action, require
 from sodo.domain.problems import InputError
 from sodo.http.deps import DB, CurrentActor, RequireUser
-from sodo.http.problems import ProblemError, problem_response, problem_responses
+from sodo.http.problems import problem_response, problem_responses
 from sodo.services import excel_forms, reporting
 
 router = APIRouter(tags=["reporting"])
@@ -69,19 +69,22 @@ def template(code: str, actor: RequireUser, db: DB, period: str = Query(max_leng
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["file"],
+               "properties": {"file": {"type": "string", "format": "binary"}}}}}}}
+
+
 @router.post("/forms/{code}/upload", summary="Upload a filled Excel template (all or nothing)",
-             responses=problem_responses(401, 403, 404, 409, 413, 422))
+             openapi_extra=UPLOAD_BODY,
+             responses=problem_responses(401, 403, 404, 409, 413, 415, 422))
 async def upload(code: str, request: Request, actor: RequireUser, db: DB,
-                 file: UploadFile = File(...), submit: bool = False) -> Any:
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > excel_forms.MAX_UPLOAD_BYTES + 64 * 1024:
-        raise ProblemError(413, f"file larger than {excel_forms.MAX_UPLOAD_BYTES:,} bytes")
+                 submit: bool = False) -> Any:
     require(actor, Action.REPORT, actor.orgunit)  # before the workbook is read or parsed
-    data = await file.read(excel_forms.MAX_UPLOAD_BYTES + 1)
+    data, filename = await read_upload_file(request, "file", excel_forms.MAX_UPLOAD_BYTES)
     try:
         # Parsing a workbook takes seconds: the thread pool, never the event loop.
         subs = await run_in_threadpool(excel_forms.import_upload, db, actor, data,
-                                       file.filename or "upload.xlsx", form_code=code,
+                                       filename, form_code=code,
                                        submit_after=submit)
     except InputError as exc:
         db.rollback()

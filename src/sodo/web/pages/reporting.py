@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -237,11 +237,16 @@ def report_template(request: Request, form_code: str, orgunit: str,
 
 @router.post("/reporting/{form_code}/{orgunit}/{period_id}/upload")
 @page
-async def report_upload(request: Request, form_code: str, orgunit: str, period_id: str,
-                        file: UploadFile = File(...)) -> Response:
+async def report_upload(request: Request, form_code: str, orgunit: str,
+                        period_id: str) -> Response:
     actor = require_actor(request)
     if not allows(actor, Action.REPORT, orgunit):
         raise PageError(403, "error.forbidden")  # before the workbook is read or parsed
+    # The body is no route parameter, so it is parsed only now, after the rights check.
+    posted = await request.form(max_files=1, max_fields=10)
+    file = posted.get("file")
+    if file is None or isinstance(file, str):
+        raise PageError(400, "error.bad_request")
     content = await file.read(excel_forms.MAX_UPLOAD_BYTES + 1)
     return await run_in_threadpool(_report_upload, request, form_code, orgunit, period_id,
                                    content, file.filename or "upload.xlsx")
