@@ -4,10 +4,20 @@ PostgreSQL): each is refused quickly, with a clear problem document, while norma
 from __future__ import annotations
 
 import io
+import json
 import socket
 import time
 
+import httpx
+import pytest
 from openpyxl import load_workbook
+
+from sodo.domain.permissions import Actor
+from sodo.http.app import create_app
+from sodo.services import accounts
+from sodo.services.workspace import init_workspace
+
+from .conftest import PASSWORD, LiveServer
 
 
 def test_values_query_with_thousands_of_unknown_names_is_bounded(site) -> None:
@@ -144,3 +154,103 @@ def test_upload_work_is_bounded_by_the_form_shape_and_the_problems_listed(site) 
     assert long.status_code == 422, long.text
     assert "beyond row" in long.json()["detail"] and len(long.json()["errors"]) == 1
     assert took < 10
+
+
+# -- bad input --------------------------------------------------------------------------------
+
+@pytest.fixture
+def records_site(tmp_path):  # type: ignore[no-untyped-def]
+    workspace = init_workspace(tmp_path / "ws")
+    app = create_app(workspace, include_web=False)
+    with app.state.ctx.session() as session:
+        accounts.create_user(session, Actor.system(), "data", PASSWORD, "admin")
+        _, secret = accounts.create_token(session, Actor.system(), "data", "",
+                                          ["write", "admin"])
+        session.commit()
+    with LiveServer(app) as server:
+        yield workspace, server.url, secret
+    app.state.ctx.close()
+
+
+def _feedback(key: str, agency: str = "01") -> str:
+    return json.dumps({"feedback_id": key, "agency_code": agency,
+                       "received_at": "2025-11-03T08:00:00", "deadline_at": "2025-11-13T08:00:00",
+                       "handled_at": None, "state": "received", "satisfied": None,
+                       "reraised": False})
+
+
+def test_record_keys_with_invisible_characters_are_refused_with_the_row(records_site) -> None:
+    _, url, secret = records_site
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/x-ndjson"}
+    keys = ["HS7-0000000000", "HS7-0000000000\u200b", "HS7-\u202e0000000000",
+            "HS7-0000000000 ", "HS7-00000\x0000000"]
+    with httpx.Client(base_url=url, timeout=60) as client:
+        bad = client.post("/api/v1/datasets/feedback/records", headers=headers,
+                          content="\n".join(_feedback(k) for k in keys) + "\n")
+        assert bad.status_code == 422, bad.text
+        rows = sorted(e["line"] for e in bad.json()["errors"] if e["rule"] == "key_format")
+        assert rows == [2, 3, 4, 5], bad.json()
+        spaced_agency = client.post("/api/v1/datasets/feedback/records", headers=headers,
+                                    content=_feedback("PA-1", agency="01\u200b") + "\n")
+        assert spaced_agency.status_code == 422
+        good = client.post("/api/v1/datasets/feedback/records", headers=headers,
+                           content=_feedback(keys[0]) + "\n")
+        assert good.status_code == 201, good.text
+
+
+def test_huge_ids_are_refused_not_a_server_error(site) -> None:
+    huge = "99999999999999999999"
+    with site.client("admin") as admin, site.client() as anonymous:
+        answers = [
+            anonymous.get(f"/api/v1/submissions/{huge}"),
+            anonymous.get(f"/api/v1/submissions/{huge}/history"),
+            admin.get(f"/api/v1/submissions/{huge}"),
+            admin.post(f"/api/v1/submissions/{huge}/submit"),
+            admin.post(f"/api/v1/submissions/{huge}/approve"),
+            admin.post(f"/api/v1/submissions/{huge}/return", json={"comment": "x"}),
+            admin.get(f"/api/v1/tasks/evidence/{huge}"),
+            admin.delete(f"/api/v1/auth/tokens/{huge}"),
+            admin.get(f"/api/v1/submissions/{2**63}"),
+            admin.get("/api/v1/submissions/-1"),
+        ]
+    for response in answers:
+        assert response.status_code in (404, 422), (response.request.url, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_anonymous_cannot_tell_a_draft_from_a_missing_submission(site) -> None:
+    with site.client("hcm_reporter") as hcm:
+        draft = hcm.post("/api/v1/submissions", json={
+            "form": "BC-CDS-QUY", "orgunit": "79", "period": "2024Q3",
+            "values": [{"indicator": "dvc_online", "value": 40}]})
+        assert draft.status_code == 201, draft.text
+    with site.client() as anonymous:
+        existing = anonymous.get(f"/api/v1/submissions/{draft.json()['id']}")
+        missing = anonymous.get("/api/v1/submissions/987654321")
+    assert existing.status_code == missing.status_code == 404
+    assert existing.json()["title"] == missing.json()["title"]
+
+
+def test_strict_values_usernames_and_periods(site) -> None:
+    with site.client("hn_reporter") as hn, site.client("admin") as admin:
+        as_bool = hn.post("/api/v1/submissions", json={
+            "form": "BC-CDS-QUY", "orgunit": "01", "period": "2024Q2",
+            "values": [{"indicator": "dvc_online", "value": True}]})
+        assert as_bool.status_code == 422, as_bool.text
+        assert "number" in as_bool.json()["detail"]
+        as_text = hn.post("/api/v1/submissions", json={
+            "form": "BC-CDS-QUY", "orgunit": "01", "period": "2024Q2",
+            "values": [{"indicator": "dvc_online", "value": "12"}]})
+        assert as_text.status_code == 422
+        full_width = hn.post("/api/v1/submissions", json={
+            "form": "BC-CDS-QUY", "orgunit": "01", "period": "２０２４Q2",
+            "values": [{"indicator": "dvc_online", "value": 12}]})
+        assert full_width.status_code == 422 and "ASCII" in full_width.json()["detail"]
+        values = hn.get("/api/v1/values", params={"dx": "so_diem_wifi", "pe": "２０２５",
+                                                  "ou": "01"})
+        assert values.status_code == 422
+        for name in ("ADMIN", "ádmin", "\u0430dmin", "admin\u200b", " "):
+            response = admin.post("/api/v1/users", json={
+                "username": name, "password": "Một câu mật khẩu khá dài 2025!",
+                "role": "viewer", "orgunit": "01"})
+            assert response.status_code == 422, (name, response.text)

@@ -24,7 +24,7 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
@@ -60,6 +60,12 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 
 
 DB = Annotated[Session, Depends(get_db)]
+
+MAX_ROW_ID = 2**63 - 1
+#: Every integer id in a path (submissions, tokens, evidence, releases): a positive number
+#: the stores can hold. A larger one would overflow the database's integer (a 500); it is
+#: refused here (422 in the API, the bad-request page on the web) before any query.
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A positive whole number.")]
 
 
 def get_ctx(request: Request) -> AppContext:

@@ -13,6 +13,7 @@ cannot disagree. Roles:
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -42,6 +43,7 @@ LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_SOURCE = 30
 MIN_PASSWORD_LENGTH = 10
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
 
 _hasher = PasswordHasher()
 
@@ -77,9 +79,11 @@ def create_user(session: Session, actor: Actor, username: str, password: str, ro
     require(actor, Action.ADMIN)
     problems: list[Problem] = []
     username = username.strip()
-    if not username or len(username) > 64 or not all(c.isalnum() or c in "._-@" for c in username):
-        problems.append(Problem(f"invalid username '{username}': letters, digits and . _ - @ "
-                                "only, at most 64", rule="username"))
+    if not USERNAME.fullmatch(username):
+        # ASCII lower case only: "ADMIN", "ádmin" or a Cyrillic "аdmin" would pass for admin.
+        problems.append(Problem(f"invalid username '{username[:64]}': lower-case ASCII "
+                                "letters, digits and . _ - @ only (starting with a letter "
+                                "or digit), at most 64", rule="username"))
     try:
         role = Role(role)
     except ValueError:

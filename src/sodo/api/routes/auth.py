@@ -9,7 +9,15 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from sodo.domain import permissions
-from sodo.http.deps import DB, RequireUser, client_ip, csrf_token, login_session, logout_session
+from sodo.http.deps import (
+    DB,
+    RequireUser,
+    RowId,
+    client_ip,
+    csrf_token,
+    login_session,
+    logout_session,
+)
 from sodo.http.problems import ProblemError, problem_responses
 from sodo.services import accounts
 
@@ -76,7 +84,7 @@ def create_my_token(body: TokenBody, actor: RequireUser, db: DB) -> dict[str, An
 
 @router.delete("/tokens/{token_id}", summary="Revoke one of my tokens",
                responses=problem_responses(401, 403, 404))
-def revoke_my_token(token_id: int, actor: RequireUser, db: DB) -> dict[str, Any]:
+def revoke_my_token(token_id: RowId, actor: RequireUser, db: DB) -> dict[str, Any]:
     token = accounts.revoke_token(db, actor, token_id)
     db.commit()
     return accounts.token_dict(token)

@@ -13,7 +13,7 @@ from sodo.api.routes._common import Limit, Offset, Page, page, read_upload_file
 from sodo.domain.forms import ValueInput
 from sodo.domain.permissions import Action, require
 from sodo.domain.problems import InputError
-from sodo.http.deps import DB, CurrentActor, RequireUser
+from sodo.http.deps import DB, CurrentActor, RequireUser, RowId
 from sodo.http.problems import problem_response, problem_responses
 from sodo.services import excel_forms, reporting
 
@@ -24,9 +24,10 @@ XLSX = excel_forms.XLSX_MEDIA_TYPE
 
 class ValueBody(BaseModel):
     indicator: str = Field(min_length=1, max_length=64)
-    value: float | None = Field(None, allow_inf_nan=False)
-    numerator: float | None = Field(None, allow_inf_nan=False)
-    denominator: float | None = Field(None, allow_inf_nan=False)
+    # Strict: a JSON number or null; true, false and "12" are refused, not read as 1.0 or 12.
+    value: float | None = Field(None, allow_inf_nan=False, strict=True)
+    numerator: float | None = Field(None, allow_inf_nan=False, strict=True)
+    denominator: float | None = Field(None, allow_inf_nan=False, strict=True)
     category: str = Field("", max_length=64)
     note: str = Field("", max_length=2000)
 
@@ -123,20 +124,20 @@ def save(body: DraftBody, actor: RequireUser, db: DB) -> dict[str, Any]:
 
 @router.get("/submissions/{submission_id}", summary="One submission",
             responses=problem_responses(401, 404))
-def submission(submission_id: int, actor: CurrentActor, db: DB) -> dict[str, Any]:
+def submission(submission_id: RowId, actor: CurrentActor, db: DB) -> dict[str, Any]:
     return reporting.submission_dict(reporting.get_submission(db, actor, submission_id))
 
 
 @router.get("/submissions/{submission_id}/history", summary="Every version of this report",
             responses=problem_responses(401, 404))
-def submission_history(submission_id: int, actor: CurrentActor, db: DB) -> list[dict[str, Any]]:
+def submission_history(submission_id: RowId, actor: CurrentActor, db: DB) -> list[dict[str, Any]]:
     sub = reporting.get_submission(db, actor, submission_id)
     return [reporting.submission_dict(s)
             for s in reporting.history(db, actor, sub.form, sub.orgunit, sub.period)]
 
 
 def _transition(action: str):  # type: ignore[no-untyped-def]
-    def handler(submission_id: int, actor: RequireUser, db: DB) -> dict[str, Any]:
+    def handler(submission_id: RowId, actor: RequireUser, db: DB) -> dict[str, Any]:
         func = reporting.submit if action == "submit" else reporting.approve
         sub = func(db, actor, submission_id)
         db.commit()
@@ -155,7 +156,7 @@ router.add_api_route("/submissions/{submission_id}/approve", _transition("approv
 
 @router.post("/submissions/{submission_id}/return", summary="Return a report with a comment",
              responses=problem_responses(401, 403, 404, 409, 422))
-def return_(submission_id: int, body: ReturnBody, actor: RequireUser, db: DB) -> dict[str, Any]:
+def return_(submission_id: RowId, body: ReturnBody, actor: RequireUser, db: DB) -> dict[str, Any]:
     sub = reporting.return_submission(db, actor, submission_id, body.comment)
     db.commit()
     return reporting.submission_dict(sub)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sodo.domain import permissions
 from sodo.domain.permissions import Action, Actor, Conflict, NotFound
 from sodo.domain.problems import InputError
+from sodo.http.deps import RowId
 from sodo.services import accounts, audit, catalogue, reporting
 from sodo.web.context import (
     PageError,
@@ -118,7 +119,7 @@ def admin_new_token(request: Request, username: str = Form("", max_length=64),
 
 @router.post("/admin/tokens/{token_id}/revoke")
 @page
-def admin_revoke_token(request: Request, token_id: int) -> Response:
+def admin_revoke_token(request: Request, token_id: RowId) -> Response:
     actor = require_admin(request)
     with db_session(request) as db:
         try:

@@ -16,6 +16,7 @@ from sodo.domain.forms import EDITABLE, ReportForm, ValueInput
 from sodo.domain.periods import Period, PeriodError
 from sodo.domain.permissions import Action, Actor, Conflict, NotFound, allows
 from sodo.domain.problems import InputError
+from sodo.http.deps import RowId
 from sodo.http.views import indicator_name, period_label, unit_label
 from sodo.services import excel_forms, reporting
 from sodo.web.context import (
@@ -275,7 +276,7 @@ def _report_upload(request: Request, form_code: str, orgunit: str, period_id: st
 
 @router.post("/submissions/{submission_id}/approve")
 @page
-def approve(request: Request, submission_id: int) -> Response:
+def approve(request: Request, submission_id: RowId) -> Response:
     actor = require_actor(request)
     with db_session(request) as db:
         try:
@@ -289,7 +290,7 @@ def approve(request: Request, submission_id: int) -> Response:
 
 @router.post("/submissions/{submission_id}/return")
 @page
-def return_report(request: Request, submission_id: int,
+def return_report(request: Request, submission_id: RowId,
                   comment: str = Form("", max_length=2000)) -> Response:
     actor = require_actor(request)
     with db_session(request) as db:
