@@ -254,3 +254,151 @@ def test_strict_values_usernames_and_periods(site) -> None:
                 "username": name, "password": "Một câu mật khẩu khá dài 2025!",
                 "role": "viewer", "orgunit": "01"})
             assert response.status_code == 422, (name, response.text)
+
+
+# -- sessions and accounts --------------------------------------------------------------------
+
+def _signed_in(site, user: str, password: str = PASSWORD) -> httpx.Client:
+    client = httpx.Client(base_url=site.url, timeout=30)
+    response = client.post("/api/v1/auth/login", json={"username": user, "password": password})
+    assert response.status_code == 200, response.text
+    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+    return client
+
+
+def _replay(site, client: httpx.Client) -> int:
+    """The old cookie, sent again by another client (as a thief would)."""
+    cookie = client.cookies.get("sodo_session")
+    with httpx.Client(base_url=site.url, timeout=30,
+                      cookies={"sodo_session": cookie}) as other:
+        return other.get("/api/v1/auth/me").status_code
+
+
+def test_sessions_end_on_the_server(site) -> None:
+    with site.session() as session:  # a user of its own: the test changes its password
+        accounts.create_user(session, Actor.system(), "sess_user", PASSWORD, "viewer", "01")
+        session.commit()
+    # Logout: the old cookie no longer works.
+    client = _signed_in(site, "sess_user")
+    assert _replay(site, client) == 200
+    assert client.post("/api/v1/auth/logout").status_code == 200
+    assert _replay(site, client) == 401
+    # An admin ends every session of a user at once.
+    first, second = _signed_in(site, "sess_user"), _signed_in(site, "sess_user")
+    with site.client("admin") as admin:
+        ended = admin.post("/api/v1/users/sess_user/sessions/end")
+        assert ended.status_code == 200 and ended.json()["ended"] >= 2
+    assert _replay(site, first) == 401 and _replay(site, second) == 401
+    # Changing one's own password ends every session (weak new passwords are refused).
+    client, other = _signed_in(site, "sess_user"), _signed_in(site, "sess_user")
+    for weak in ("aaaaaaaaaa", " " * 12, "password123", "a\u200b" * 6 + "aaaa"):
+        refused = client.post("/api/v1/auth/password",
+                              json={"current_password": PASSWORD, "new_password": weak})
+        assert refused.status_code == 422, (weak, refused.text)
+    new = "Một câu mật khẩu mới khá dài 2026!"
+    changed = client.post("/api/v1/auth/password",
+                          json={"current_password": PASSWORD, "new_password": new})
+    assert changed.status_code == 200, changed.text
+    assert _replay(site, client) == 401 and _replay(site, other) == 401
+    # Zero-width characters around the password do not matter once normalised.
+    _signed_in(site, "sess_user", "\u200b" + new).close()
+    # Disabling ends sessions too.
+    client = _signed_in(site, "sess_user", new)
+    with site.client("admin") as admin:
+        admin.patch("/api/v1/users/sess_user", json={"active": False})
+    assert _replay(site, client) == 401
+    for c in (first, second, client, other):
+        c.close()
+
+
+def test_failed_logins_throttle_the_address_not_the_owner(site) -> None:
+    with site.session() as session:
+        accounts.create_user(session, Actor.system(), "throttled", PASSWORD, "viewer", "01")
+        session.commit()
+    attacker = {"X-Forwarded-For": "203.0.113.9"}  # ignored: no trusted proxy configured
+    with httpx.Client(base_url=site.url, timeout=30) as client:
+        codes = [client.post("/api/v1/auth/login", headers=attacker,
+                             json={"username": "throttled", "password": "sai"}).status_code
+                 for _ in range(6)]
+        assert codes == [401] * 5 + [429]
+    # The owner, from another address, still signs in with the right password.
+    with site.session() as session:
+        from sodo.services import accounts as acc
+        assert acc.authenticate(session, "throttled", PASSWORD, "198.51.100.7") is not None
+        session.commit()
+    with site.client("admin") as admin:
+        audit = admin.get("/api/v1/audit", params={"object_type": "user",
+                                                   "object_id": "throttled"}).json()["items"]
+    actions = [e["action"] for e in audit]
+    assert actions.count("user.login_failed") == 5 and "user.login_refused" in actions
+    # The recorded address is the peer's, not the one the client claimed.
+    assert all(e.get("after", {}).get("source") != "203.0.113.9" for e in audit
+               if e["action"] == "user.login_failed")
+
+
+def test_login_needs_a_same_site_form_or_json(site) -> None:
+    # A cross-site form can send text/plain or urlencoded, never application/json: refused.
+    with httpx.Client(base_url=site.url, timeout=30) as client:
+        plain = client.post("/api/v1/auth/login", headers={"Content-Type": "text/plain"},
+                            content=json.dumps({"username": "admin", "password": PASSWORD}))
+        form = client.post("/api/v1/auth/login",
+                           data={"username": "admin", "password": PASSWORD})
+    assert plain.status_code == 422 and "sodo_session" not in plain.cookies
+    assert form.status_code == 422 and "sodo_session" not in form.cookies
+
+
+def test_forwarded_for_counts_only_from_configured_proxies() -> None:
+    from types import SimpleNamespace
+
+    from starlette.requests import Request
+
+    from sodo.http.deps import client_ip
+
+    def ip(peer: str, forwarded: str, proxies: tuple[str, ...]) -> str:
+        state = SimpleNamespace(ctx=SimpleNamespace(settings=SimpleNamespace(
+            trusted_proxies=proxies)))
+        app = SimpleNamespace(state=state)
+        scope = {"type": "http", "app": app, "client": (peer, 4000),
+                 "headers": [(b"x-forwarded-for", forwarded.encode())]}
+        return client_ip(Request(scope))
+
+    assert ip("127.0.0.1", "203.0.113.9", ()) == "127.0.0.1"  # nothing trusted by default
+    assert ip("10.0.0.2", "203.0.113.9", ("10.0.0.0/8",)) == "203.0.113.9"
+    # a client's own header is kept to the left; the proxy's append is what counts
+    assert ip("10.0.0.2", "1.1.1.1, 203.0.113.9", ("10.0.0.0/8",)) == "203.0.113.9"
+    assert ip("10.0.0.2", "203.0.113.9, 10.0.0.7", ("10.0.0.0/8",)) == "203.0.113.9"
+    assert ip("192.0.2.5", "203.0.113.9", ("10.0.0.0/8",)) == "192.0.2.5"
+    assert ip("10.0.0.2", "not-an-ip", ("10.0.0.0/8",)) == "10.0.0.2"
+
+
+def test_settings_read_trusted_proxies_and_body_limit(monkeypatch) -> None:
+    from sodo.domain.problems import InputError
+    from sodo.services.settings import Settings
+
+    monkeypatch.setenv("SODO_TRUSTED_PROXIES", "10.0.0.1, 172.16.0.0/12")
+    monkeypatch.setenv("SODO_MAX_BODY_BYTES", "2048")
+    settings = Settings.from_config(None, {})
+    assert settings.trusted_proxies == ("10.0.0.1/32", "172.16.0.0/12")
+    assert settings.max_body_bytes == 2048
+    monkeypatch.setenv("SODO_TRUSTED_PROXIES", "example.com")
+    with pytest.raises(InputError):
+        Settings.from_config(None, {})
+
+
+def test_a_cut_ndjson_upload_logs_one_line(records_site, caplog) -> None:
+    import logging
+
+    _, url, secret = records_site
+    host, port = url.removeprefix("http://").split(":")
+    caplog.set_level(logging.INFO)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        head = (f"POST /api/v1/datasets/feedback/records HTTP/1.1\r\nHost: x\r\n"
+                f"Authorization: Bearer {secret}\r\nContent-Type: application/x-ndjson\r\n"
+                f"Content-Length: 100000\r\n\r\n")
+        sock.sendall(head.encode() + (_feedback("PA-9") + "\n").encode())
+        time.sleep(0.5)
+    time.sleep(1.0)
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    cut = [r for r in caplog.records if "cut off by the client" in r.getMessage()]
+    assert not tracebacks, [r.getMessage() for r in tracebacks]
+    assert len(cut) == 1

@@ -18,6 +18,7 @@ from sodo.domain.permissions import Actor
 from sodo.domain.problems import InputError
 from sodo.http import problems
 from sodo.http.deps import CSRF_COOKIE, set_csrf_cookie
+from sodo.http.headers import SecurityHeaders
 from sodo.http.limits import BodyLimits
 from sodo.services import catalogue
 from sodo.services.context import AppContext
@@ -25,6 +26,10 @@ from sodo.services.programme import load_programme
 from sodo.services.settings import Settings
 
 API_PREFIX = "/api/v1"
+#: How sodo is served (``sodo serve``, the tests' live server): uvicorn's own proxy-header
+#: handling is off — it trusts X-Forwarded-For from loopback — and sodo trusts only the
+#: proxies named in ``SODO_TRUSTED_PROXIES`` (:func:`sodo.http.deps.client_ip`).
+UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False}
 log = logging.getLogger("sodo.http")
 
 
@@ -101,6 +106,7 @@ def create_app(workspace: Settings | None = None, database_url: str | None = Non
     problems.install(app)
 
     app.add_middleware(CSRFCookie)
+    app.add_middleware(SecurityHeaders, https=settings.public_url.startswith("https://"))
     # Outermost: body ceilings per route and credentials before any body is read.
     app.add_middleware(BodyLimits, default=settings.max_body_bytes)
 
