@@ -118,7 +118,11 @@ def main() -> None:
             results, errors = asyncio.run(_load(base, args.seconds, args.clients))
         finally:
             server.terminate()
-            server.wait(20)
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:  # still busy with an abusive request
+                server.kill()
+                server.wait(20)
     print(f"{args.clients} clients, {args.seconds:g} s, src={args.src or Path('src')}")
     print(f"{'kind':10} {'answered':>8} {'p50 ms':>9} {'p95 ms':>9} {'errors':>7}")
     for kind in KINDS:
