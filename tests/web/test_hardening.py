@@ -132,3 +132,18 @@ def test_anonymous_visitors_see_no_drafts_and_no_evidence_links(site: str) -> No
         assert probe.status_code == 404
         unit = anonymous.get("/units/01", params={"format": "json"}).text
         assert '"draft"' not in unit and '"submitted"' not in unit and '"returned"' not in unit
+
+
+def test_admin_ends_all_sessions_of_a_user_from_the_admin_page(site: str) -> None:
+    with httpx.Client(base_url=site, timeout=60) as reporter, \
+            httpx.Client(base_url=site, timeout=60) as admin:
+        _log_in(reporter, "hanoi.reporter")
+        assert reporter.get("/api/v1/auth/me").status_code == 200
+        _log_in(admin, "admin")
+        page = admin.get("/admin")
+        assert 'action="/admin/users/hanoi.reporter/sessions/end"' in page.text
+        ended = admin.post("/admin/users/hanoi.reporter/sessions/end",
+                           data={"csrf_token": _csrf(page.text)})
+        assert ended.status_code == 200 and "hanoi.reporter" in ended.text
+        assert reporter.get("/api/v1/auth/me").status_code == 401
+        assert admin.get("/api/v1/auth/me").status_code == 200
