@@ -16,7 +16,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from sodo.domain.permissions import Actor
-from sodo.http.app import create_app
+from sodo.http.app import UVICORN_OPTIONS, create_app
 from sodo.services import accounts, catalogue
 from sodo.services.programme import load_programme
 
@@ -46,7 +46,7 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="off", access_log=False)
+                                lifespan="off", access_log=False, **UVICORN_OPTIONS)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -44,7 +44,7 @@ def test_reporter_cannot_read_another_provinces_drafts(site) -> None:
     with site.client("hn_viewer") as viewer:  # a viewer of Hà Nội does not see HCM drafts either
         assert viewer.get(f"/api/v1/submissions/{hcm['id']}").status_code == 404
     with site.client() as anonymous:
-        assert anonymous.get(f"/api/v1/submissions/{hcm['id']}").status_code == 401
+        assert anonymous.get(f"/api/v1/submissions/{hcm['id']}").status_code == 404
 
 
 def test_reporter_cannot_report_submit_or_approve_for_another_province(site) -> None:

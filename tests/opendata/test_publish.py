@@ -57,9 +57,12 @@ def test_the_exported_pages_are_the_live_pages(export: Path, served: str) -> Non
     assert 'src="../../web/assets/plotly.min.js"' in html
     assert (export / "web" / "assets" / "plotly.min.js").stat().st_size > 1_000_000
     assert (export / "web" / "geo" / "provinces-34.geojson").is_file()
-    # the map finds its boundaries and base map beside the pages (Plotly escapes the '/')
-    assert "..\\u002f..\\u002fweb\\u002fgeo\\u002fprovinces-34.geojson" in html
-    assert '"topojsonURL": "../../web/geo/topojson/"' in html
+    # the map finds its boundaries and base map beside the pages (in the chart's JSON spec,
+    # drawn by static/charts.js: no inline script)
+    assert '"../../web/geo/provinces-34.geojson"' in html
+    assert '"topojsonURL":"../../web/geo/topojson/"' in html
+    assert 'src="../../static/charts.js"' in html
+    assert (export / "static" / "charts.js").is_file()
     assert (export / "du-lieu-mo" / "svc766_total" / "index.en.html").is_file()
     live = httpx.get(f"{served}/du-lieu-mo/svc766_total", params={"format": "json"}).json()
     static = json.loads((page.parent / "index.json").read_text(encoding="utf-8"))

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from sodo.http.app import UVICORN_OPTIONS
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -23,7 +25,7 @@ def serve(app: FastAPI, port: int | None = None) -> Iterator[str]:
     """Run ``app`` until the block ends (on ``port``, else a free one); yields its base URL."""
     port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
+                                           lifespan="off", **UVICORN_OPTIONS))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -24,7 +24,7 @@ def serve(
     """Serve the web control room and the JSON API (/api/v1) over the workspace."""
     import uvicorn
 
-    from sodo.http.app import create_app
+    from sodo.http.app import UVICORN_OPTIONS, create_app
 
     ws = open_workspace(workspace)
     assert ws is not None
@@ -34,6 +34,7 @@ def serve(
         # Several processes each build the app from the workspace named in the environment.
         os.environ["SODO_WORKSPACE"] = str(ws.root)
         uvicorn.run("sodo.http.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning")
+                    workers=workers, log_level="warning", **UVICORN_OPTIONS)
     else:
-        uvicorn.run(create_app(ws), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(ws), host=host, port=port, log_level="warning",
+                    **UVICORN_OPTIONS)

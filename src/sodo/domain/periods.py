@@ -51,12 +51,13 @@ MONTHS_EN = [
 ]
 
 _ID_PATTERNS: list[tuple[PeriodType, re.Pattern[str]]] = [
-    (PeriodType.DAY, re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")),
-    (PeriodType.MONTH, re.compile(r"^(\d{4})-(\d{2})$")),
-    (PeriodType.QUARTER, re.compile(r"^(\d{4})Q([1-4])$")),
-    (PeriodType.HALF, re.compile(r"^(\d{4})S([12])$")),
-    (PeriodType.YEAR, re.compile(r"^(\d{4})$")),
-    (PeriodType.STAGE, re.compile(r"^(\d{4})\.\.(\d{4})$")),
+    # ASCII digits only: "２０２５" (full-width) or "٢٠٢٥" is no period id, said so.
+    (PeriodType.DAY, re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")),
+    (PeriodType.MONTH, re.compile(r"^([0-9]{4})-([0-9]{2})$")),
+    (PeriodType.QUARTER, re.compile(r"^([0-9]{4})Q([1-4])$")),
+    (PeriodType.HALF, re.compile(r"^([0-9]{4})S([12])$")),
+    (PeriodType.YEAR, re.compile(r"^([0-9]{4})$")),
+    (PeriodType.STAGE, re.compile(r"^([0-9]{4})\.\.([0-9]{4})$")),
 ]
 
 
@@ -79,6 +80,9 @@ class Period:
         """Parse a period id such as ``2025``, ``2025S1``, ``2025Q4``, ``2025-11``,
         ``2025-11-26`` or ``2025..2027``."""
         text = str(period_id).strip()
+        if not text.isascii():
+            raise PeriodError(f"'{text[:40]}' is not a period id: use ASCII digits and letters "
+                              "(e.g. 2025, 2025S1, 2025Q4, 2025-11, 2025-11-26, 2025..2027)")
         for ptype, pattern in _ID_PATTERNS:
             m = pattern.match(text)
             if not m:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.exc import IntegrityError
@@ -17,12 +18,18 @@ from sodo.domain.permissions import Actor
 from sodo.domain.problems import InputError
 from sodo.http import problems
 from sodo.http.deps import CSRF_COOKIE, set_csrf_cookie
+from sodo.http.headers import SecurityHeaders
+from sodo.http.limits import BodyLimits
 from sodo.services import catalogue
 from sodo.services.context import AppContext
 from sodo.services.programme import load_programme
 from sodo.services.settings import Settings
 
 API_PREFIX = "/api/v1"
+#: How sodo is served (``sodo serve``, the tests' live server): uvicorn's own proxy-header
+#: handling is off — it trusts X-Forwarded-For from loopback — and sodo trusts only the
+#: proxies named in ``SODO_TRUSTED_PROXIES`` (:func:`sodo.http.deps.client_ip`).
+UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False}
 log = logging.getLogger("sodo.http")
 
 
@@ -35,6 +42,39 @@ def _route_modules() -> list[object]:
         if getattr(module, "router", None) is not None:
             modules.append(module)
     return modules
+
+
+class CSRFCookie:
+    """ASGI middleware: a page that rendered a CSRF token for a browser without the cookie
+    sets the cookie on its response. (Plain ASGI, not ``BaseHTTPMiddleware``: that one runs
+    the app in a task group, which turns errors raised while the body is read — a 413 — into
+    exception groups, and costs time on every request.)"""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                secret = scope.get("state", {}).get("csrf_secret")
+                if secret:
+                    request = Request(scope)
+                    headers = list(message.get("headers", []))
+                    already = any(k == b"set-cookie" and CSRF_COOKIE.encode() in v
+                                  for k, v in headers)
+                    if request.cookies.get(CSRF_COOKIE) != secret and not already:
+                        carrier = Response()
+                        set_csrf_cookie(carrier, request, secret)
+                        headers += [(k, v) for k, v in carrier.raw_headers
+                                    if k == b"set-cookie"]
+                        message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
 
 
 def create_app(workspace: Settings | None = None, database_url: str | None = None,
@@ -65,15 +105,10 @@ def create_app(workspace: Settings | None = None, database_url: str | None = Non
     app.state.secret_key = settings.session_secret()
     problems.install(app)
 
-    @app.middleware("http")
-    async def _csrf_cookie(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        # A page that rendered a CSRF token for a browser without the cookie sets it now.
-        secret = getattr(request.state, "csrf_secret", None)
-        if secret and request.cookies.get(CSRF_COOKIE) != secret \
-                and CSRF_COOKIE not in response.headers.get("set-cookie", ""):
-            set_csrf_cookie(response, request, secret)
-        return response
+    app.add_middleware(CSRFCookie)
+    app.add_middleware(SecurityHeaders, https=settings.public_url.startswith("https://"))
+    # Outermost: body ceilings per route and credentials before any body is read.
+    app.add_middleware(BodyLimits, default=settings.max_body_bytes)
 
     for module in _route_modules():
         # Any route can meet a bad token (401), a missing CSRF token (403) or bad input (422).

@@ -20,11 +20,12 @@ post is protected even if a route forgets ``verify_csrf``. Requests with an API 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
@@ -61,6 +62,12 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 
 DB = Annotated[Session, Depends(get_db)]
 
+MAX_ROW_ID = 2**63 - 1
+#: Every integer id in a path (submissions, tokens, evidence, releases): a positive number
+#: the stores can hold. A larger one would overflow the database's integer (a 500); it is
+#: refused here (422 in the API, the bad-request page on the web) before any query.
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A positive whole number.")]
+
 
 def get_ctx(request: Request) -> AppContext:
     """The application context the app was composed with (settings, stores, clock)."""
@@ -70,8 +77,44 @@ def get_ctx(request: Request) -> AppContext:
 Ctx = Annotated[AppContext, Depends(get_ctx)]
 
 
+def _trusted_networks(request: Request) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    state = request.app.state
+    networks = getattr(state, "trusted_proxy_networks", None)
+    if networks is None:
+        ctx = getattr(state, "ctx", None)
+        names = ctx.settings.trusted_proxies if ctx is not None else ()
+        networks = tuple(ipaddress.ip_network(n, strict=False) for n in names)
+        state.trusted_proxy_networks = networks
+    return networks
+
+
+def _is_trusted(address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+                ) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address, as rate limits and the audit log record it: the peer of the
+    connection; ``X-Forwarded-For`` counts only when that peer is one of the configured
+    reverse proxies (``SODO_TRUSTED_PROXIES``) — then the right-most address in it that is
+    not itself a trusted proxy. (The server runs with uvicorn's own proxy handling off, see
+    :data:`sodo.http.app.UVICORN_OPTIONS`.)"""
+    peer = request.client.host if request.client else ""
+    networks = _trusted_networks(request)
+    if not networks or not _is_trusted(peer, networks):
+        return peer
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        if not _is_trusted(hop, networks):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # a malformed header: fall back to the proxy's own address
+    return peer
 
 
 def _serializer(request: Request, salt: str) -> URLSafeTimedSerializer:
@@ -79,29 +122,30 @@ def _serializer(request: Request, salt: str) -> URLSafeTimedSerializer:
 
 
 def _is_https(request: Request) -> bool:
-    return request.url.scheme == "https"
+    """Whether cookies must be ``Secure``: the request came over HTTPS, or the public address
+    (``SODO_PUBLIC_URL``) is https — behind a TLS-terminating proxy the app sees plain HTTP."""
+    if request.url.scheme == "https":
+        return True
+    ctx = getattr(request.app.state, "ctx", None)
+    return bool(ctx is not None and ctx.settings.public_url.startswith("https://"))
 
 
 # -- sessions -----------------------------------------------------------------------------
 
-def login_session(response: Response, request: Request, user: User) -> None:
-    """Set the signed session cookie for ``user`` (HttpOnly, SameSite=Lax, Secure on HTTPS).
-    The cookie carries the time of the last password change, so changing a password ends older
-    sessions; disabling the user ends them too (checked on every request)."""
-    stamp = int(user.password_changed_at.timestamp())
-    value = _serializer(request, "session").dumps({"uid": user.id, "pw": stamp})
+def login_session(response: Response, request: Request, user: User, db: Session) -> None:
+    """Start a server-side session for ``user`` and set its cookie (HttpOnly, SameSite=Lax,
+    Secure on HTTPS or when the public address is https). The cookie holds only the
+    session's random secret, signed; logout, a password change, disabling the user or an
+    admin's "end all sessions" end the session on the server at once. The caller commits."""
+    secret = accounts.start_session(db, user, client_ip(request))
+    value = _serializer(request, "session").dumps({"sid": secret})
     response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_MAX_AGE, httponly=True,
                         samesite="lax", secure=_is_https(request), path="/")
     # A fresh CSRF secret on login, so a token planted before sign-in is worthless after it.
     set_csrf_cookie(response, request, secrets.token_urlsafe(24))
 
 
-def logout_session(response: Response, request: Request) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
-                           secure=_is_https(request))
-
-
-def _session_actor(request: Request, db: Session) -> Actor | None:
+def _session_secret(request: Request) -> str | None:
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw:
         return None
@@ -109,10 +153,26 @@ def _session_actor(request: Request, db: Session) -> Actor | None:
         data = _serializer(request, "session").loads(raw, max_age=SESSION_MAX_AGE)
     except BadSignature:
         return None
-    user = db.get(User, data.get("uid")) if isinstance(data, dict) else None
-    if user is None or not user.active:
+    sid = data.get("sid") if isinstance(data, dict) else None
+    return sid if isinstance(sid, str) and 20 <= len(sid) <= 100 else None
+
+
+def logout_session(response: Response, request: Request, db: Session | None = None) -> None:
+    """End this browser's session on the server (with ``db``; the caller commits) and
+    clear its cookie."""
+    secret = _session_secret(request)
+    if secret and db is not None:
+        accounts.end_session(db, secret)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+                           secure=_is_https(request))
+
+
+def _session_actor(request: Request, db: Session) -> Actor | None:
+    secret = _session_secret(request)
+    if secret is None:
         return None
-    if int(user.password_changed_at.timestamp()) != data.get("pw"):
+    user = accounts.session_user(db, secret)
+    if user is None:
         return None
     return Actor.from_user(user, client_ip(request))
 

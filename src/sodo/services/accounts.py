@@ -13,7 +13,9 @@ cannot disagree. Roles:
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -37,11 +39,15 @@ from sodo.domain.permissions import (
 from sodo.domain.problems import InputError, Problem
 from sodo.services import audit
 from sodo.stores.operational.models import ApiToken, LoginAttempt, User, utcnow
+from sodo.stores.operational.session_models import UserSession
 
 LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_USER = 5  # per (account, address); then waits from BACKOFF_START, doubling
+BACKOFF_START = timedelta(seconds=30)
 MAX_FAILURES_PER_SOURCE = 30
 MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_SCORE = 3  # zxcvbn: 0 (guessable in seconds) … 4 (very hard)
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
 
 _hasher = PasswordHasher()
 
@@ -52,10 +58,40 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def _check_password_rules(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError(f"password too short: at least {MIN_PASSWORD_LENGTH} characters",
-                         [Problem("password too short", rule="password")])
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                        "\u2066-\u2069\ufeff\x00-\x1f\x7f]")
+
+
+def normalise_password(password: str) -> str:
+    """The password as it is checked and hashed: NFC, invisible and control characters
+    removed (a zero-width space typed or pasted by mistake does not count, nor pad)."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", password))
+
+
+def password_problems(password: str, *, username: str = "", extra: tuple[str, ...] = ()
+                      ) -> list[Problem]:
+    """What is wrong with a new password: too short once normalised, only spaces, or weak
+    (zxcvbn score below :data:`MIN_PASSWORD_SCORE`: common passwords, repeats, sequences,
+    keyboard walks, the username)."""
+    text = normalise_password(password)
+    if len(text.strip()) < MIN_PASSWORD_LENGTH:
+        return [Problem(f"password too short: at least {MIN_PASSWORD_LENGTH} characters, "
+                        "not counting spaces around it or invisible characters",
+                        rule="password")]
+    from zxcvbn import zxcvbn
+
+    result = zxcvbn(text[:200], user_inputs=[u for u in (username, *extra) if u])
+    if result["score"] < MIN_PASSWORD_SCORE:
+        hint = (result.get("feedback") or {}).get("warning") or "easy to guess"
+        return [Problem(f"password too weak ({hint}); use a longer phrase of unrelated "
+                        "words, or a password manager", rule="password")]
+    return []
+
+
+def _check_password_rules(password: str, username: str = "") -> None:
+    problems = password_problems(password, username=username)
+    if problems:
+        raise InputError(problems[0].message, problems)
 
 
 def _user_snapshot(user: User) -> dict:
@@ -77,9 +113,11 @@ def create_user(session: Session, actor: Actor, username: str, password: str, ro
     require(actor, Action.ADMIN)
     problems: list[Problem] = []
     username = username.strip()
-    if not username or len(username) > 64 or not all(c.isalnum() or c in "._-@" for c in username):
-        problems.append(Problem(f"invalid username '{username}': letters, digits and . _ - @ "
-                                "only, at most 64", rule="username"))
+    if not USERNAME.fullmatch(username):
+        # ASCII lower case only: "ADMIN", "ádmin" or a Cyrillic "аdmin" would pass for admin.
+        problems.append(Problem(f"invalid username '{username[:64]}': lower-case ASCII "
+                                "letters, digits and . _ - @ only (starting with a letter "
+                                "or digit), at most 64", rule="username"))
     try:
         role = Role(role)
     except ValueError:
@@ -89,14 +127,13 @@ def create_user(session: Session, actor: Actor, username: str, password: str, ro
         problems.append(Problem("'public' is the anonymous role, not a user's", rule="role"))
     if orgunit not in default_hierarchy():
         problems.append(Problem(f"unknown org-unit code '{orgunit}'", rule="orgunit"))
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(Problem(f"password too short: at least {MIN_PASSWORD_LENGTH} characters",
-                                rule="password"))
+    problems.extend(password_problems(password, username=username))
     if problems:
         raise InputError(f"cannot add user '{username}'", problems)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"user '{username}' already exists")
-    user = User(username=username, password_hash=hash_password(password), role=str(role),
+    user = User(username=username, password_hash=hash_password(normalise_password(password)),
+                role=str(role),
                 orgunit=orgunit, display_name=display_name or username, email=email)
     session.add(user)
     session.flush()
@@ -118,6 +155,8 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> U
         raise Conflict("you cannot disable your own account; ask another admin")
     before = _user_snapshot(user)
     user.active = active
+    if not active:
+        _end_user_sessions(session, user, "disabled")
     audit.record(session, actor, "user.enable" if active else "user.disable", "user",
                  username, before, _user_snapshot(user))
     return user
@@ -152,43 +191,70 @@ def set_password(session: Session, actor: Actor, username: str, password: str) -
     """Change a password (admins, or the user themself); older sessions stop working."""
     if actor.username != username:
         require(actor, Action.ADMIN)
-    _check_password_rules(password)
+    _check_password_rules(password, username)
     user = get_user(session, username)
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(normalise_password(password))
     user.password_changed_at = utcnow()
+    _end_user_sessions(session, user, "password")
     audit.record(session, actor, "user.password", "user", username, None, None)
     return user
 
 
-def _failures_since(session: Session, column, value: str, since: datetime) -> int:  # type: ignore[no-untyped-def]
-    stmt = select(func.count()).select_from(LoginAttempt).where(
-        column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
-    return session.scalar(stmt) or 0
+def _recent_failures(session: Session, since: datetime, **where: str) -> tuple[int, datetime | None]:
+    stmt = select(func.count(), func.max(LoginAttempt.at)).select_from(LoginAttempt).where(
+        LoginAttempt.success.is_(False), LoginAttempt.at >= since,
+        *(getattr(LoginAttempt, column) == value for column, value in where.items()))
+    count, last = session.execute(stmt).one()
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    return count or 0, last
+
+
+def _throttle(session: Session, username: str, source: str, now: datetime) -> int:
+    """Seconds to wait before this (account, address) may try again; 0 if it may now.
+
+    After :data:`MAX_FAILURES_PER_USER` failures of one account from one address, each
+    further attempt waits :data:`BACKOFF_START` doubled per failure (at most the window).
+    The owner signing in from another address is not held back; an address failing on
+    :data:`MAX_FAILURES_PER_SOURCE` attempts over any accounts waits out the window."""
+    since = now - LOGIN_WINDOW
+    pair, last = _recent_failures(session, since, username=username[:64], ip=source[:64])
+    if pair >= MAX_FAILURES_PER_USER and last is not None:
+        wait = min(BACKOFF_START * 2 ** (pair - MAX_FAILURES_PER_USER), LOGIN_WINDOW)
+        left = (last + wait - now).total_seconds()
+        if left > 0:
+            return int(left) + 1
+    if source:
+        by_source, last = _recent_failures(session, since, ip=source[:64])
+        if by_source >= MAX_FAILURES_PER_SOURCE and last is not None:
+            return int((last + LOGIN_WINDOW - now).total_seconds()) + 1
+    return 0
 
 
 def authenticate(session: Session, username: str, password: str,
                  source: str = "") -> User | None:
     """The active user with this name and password, or None. Raises :class:`LoginRateLimited`
-    after too many failures for the account (or from the address) within the window; every
-    attempt is recorded and the caller commits."""
+    while this account is throttled from this address, or this address from any account
+    (:func:`_throttle`); every attempt is recorded, failures and refusals in the audit log
+    too, and the caller commits."""
     now = utcnow()
-    since = now - LOGIN_WINDOW
-    if (_failures_since(session, LoginAttempt.username, username, since) >= MAX_FAILURES_PER_USER
-            or (source and _failures_since(session, LoginAttempt.ip, source, since)
-                >= MAX_FAILURES_PER_SOURCE)):
+    wait = _throttle(session, username, source, now)
+    if wait > 0:
         audit.record(session, Actor.anonymous(source), "user.login_refused", "user",
-                     username[:64], None, {"reason": "rate limited", "source": source})
-        raise LoginRateLimited("too many failed sign-ins; try again in 15 minutes",
-                               int(LOGIN_WINDOW.total_seconds()))
+                     username[:64], None, {"reason": "rate limited", "source": source,
+                                           "retry_after": wait})
+        minutes = max(1, (wait + 59) // 60)
+        raise LoginRateLimited(f"too many failed sign-ins from this address; try again in "
+                               f"{minutes} minute{'s' * (minutes != 1)}", wait)
     user = session.scalar(select(User).where(User.username == username))
     ok = False
     if user is not None and user.active and user.password_hash:
         try:
-            ok = _hasher.verify(user.password_hash, password)
+            ok = _hasher.verify(user.password_hash, normalise_password(password))
         except (VerificationError, InvalidHashError):
             ok = False
         if ok and _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
+            user.password_hash = hash_password(normalise_password(password))
     else:
         # Spend the same time as a real check so response time does not reveal usernames.
         _hasher.hash(password)
@@ -202,6 +268,61 @@ def authenticate(session: Session, username: str, password: str,
         audit.record(session, Actor.anonymous(source), "user.login_failed", "user",
                      username[:64], None, {"source": source})
     return user if ok else None
+
+
+# -- sign-in sessions (server-side, revocable) ---------------------------------------------
+
+SESSION_LIFETIME = timedelta(hours=12)
+
+
+def start_session(session: Session, user: User, source: str = "",
+                  lifetime: timedelta = SESSION_LIFETIME) -> str:
+    """A new sign-in session for ``user``; returns the secret for the cookie (only its hash
+    is stored)."""
+    secret = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(UserSession(secret_hash=_token_hash(secret), user_id=user.id, created_at=now,
+                            expires_at=now + lifetime, source=source[:64]))
+    return secret
+
+
+def session_user(session: Session, secret: str) -> User | None:
+    """The active user of a live session (not ended, not expired), else None."""
+    row = session.scalar(select(UserSession).where(
+        UserSession.secret_hash == _token_hash(secret)))
+    if row is None or row.ended_at is not None or row.expires_at <= utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def end_session(session: Session, secret: str, reason: str = "logout") -> None:
+    """End one session (logout); unknown secrets are ignored."""
+    row = session.scalar(select(UserSession).where(
+        UserSession.secret_hash == _token_hash(secret)))
+    if row is not None and row.ended_at is None:
+        row.ended_at, row.ended_reason = utcnow(), reason
+
+
+def _end_user_sessions(session: Session, user: User, reason: str) -> int:
+    rows = session.scalars(select(UserSession).where(UserSession.user_id == user.id,
+                                                     UserSession.ended_at.is_(None))).all()
+    now = utcnow()
+    for row in rows:
+        row.ended_at, row.ended_reason = now, reason
+    return len(rows)
+
+
+def end_sessions(session: Session, actor: Actor, username: str) -> int:
+    """End every session of ``username`` at once (an admin, or the user themself: "sign
+    out everywhere"); returns how many were open."""
+    if actor.username != username:
+        require(actor, Action.ADMIN)
+    user = get_user(session, username)
+    count = _end_user_sessions(session, user, "ended")
+    audit.record(session, actor, "user.sessions_end", "user", username, None,
+                 {"sessions": count})
+    return count
 
 
 # -- API tokens -------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -299,36 +298,87 @@ class ParsedUpload:
     values: dict[str, list[ValueInput]]  # org unit → values
 
 
-def _cell_problem(file: str, cell: Cell, message: str, rule: str) -> Problem:
+MAX_PROBLEMS = 50  # bad cells listed; reading stops at the next one and says so
+SPARE_ROWS = 50  # blank or extra rows tolerated beyond the template's shape
+MAX_META_ROWS = 20
+MAX_BLANK_TAIL = 1000  # blank rows past the shape read before reading stops
+
+
+class _At:
+    """Where a value was read: a row number and column of the data sheet."""
+
+    __slots__ = ("column_letter", "coordinate", "row")
+
+    def __init__(self, row: int, column: int) -> None:
+        self.row = row
+        self.column_letter = get_column_letter(column)
+        self.coordinate = f"{self.column_letter}{row}"
+
+
+class _Cell(_At):
+    __slots__ = ("value",)
+
+    def __init__(self, row: int, column: int, value: Any) -> None:
+        super().__init__(row, column)
+        self.value = value
+
+
+def _cell_problem(file: str, cell: _At, message: str, rule: str) -> Problem:
     return Problem(message, file, cell.row, cell.column_letter, rule=rule,
                    object=f"{DATA_SHEET}!{cell.coordinate}")
+
+
+class _TooManyProblems(Exception):
+    pass
 
 
 def read_upload(session: Session, data: bytes, filename: str,
                 form_code: str | None = None) -> ParsedUpload:
     """Check an uploaded template and every cell in it; :class:`InputError` lists each bad
-    cell (sheet, cell, message). Nothing is written here."""
+    cell (sheet, cell, message) — the first :data:`MAX_PROBLEMS`, then reading stops. The
+    workbook is streamed (read-only mode), and a sheet with more rows than the template's
+    shape (units × indicators of the form, plus :data:`SPARE_ROWS`) is refused as soon as
+    that row is reached. Nothing is written here."""
     inspect_zip(data, filename)
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=False, data_only=True)
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged workbooks
         raise InputError(f"{filename}: the workbook cannot be read ({type(exc).__name__})",
                          [Problem("unreadable workbook", filename, rule="type")]) from None
+    try:
+        return _read_workbook(session, wb, filename, form_code)
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged sheet met while streaming
+        raise InputError(f"{filename}: the workbook cannot be read ({type(exc).__name__})",
+                         [Problem("unreadable workbook", filename, rule="type")]) from None
+    finally:
+        wb.close()
+
+
+def _read_workbook(session: Session, wb: Any, filename: str,
+                   form_code: str | None) -> ParsedUpload:
     if META_SHEET not in wb.sheetnames or DATA_SHEET not in wb.sheetnames:
         raise InputError(f"{filename}: not a sodo report template (sheets '{DATA_SHEET}' and "
                          f"'{META_SHEET}' missing); download a template from sodo",
                          [Problem("not a sodo template", filename, rule="template")])
-    meta = {str(r[0].value): str(r[1].value or "") for r in wb[META_SHEET].iter_rows(max_col=2)
-            if r[0].value}
+    meta = {str(r[0]): str(r[1] or "")[:100_000]
+            for r in wb[META_SHEET].iter_rows(max_row=MAX_META_ROWS, max_col=2,
+                                              values_only=True)
+            if len(r) >= 2 and r[0]}
     code = meta.get("form", "")
     if form_code and code != form_code:
-        raise InputError(f"{filename}: this template is for form '{code}', not '{form_code}'",
+        raise InputError(f"{filename}: this template is for form '{code[:64]}', not "
+                         f"'{form_code}'",
                          [Problem("template for another form", filename, rule="template")])
     form = get_form(session, code)
     per = form.check_period(meta.get("period", ""))
     allowed_units = set(filter(None, meta.get("orgunits", "").split(";")))
+    max_rows = len(allowed_units) * len(form.indicators) + SPARE_ROWS
     ws = wb[DATA_SHEET]
-    headers = [nfc(str(ws.cell(HEADER_ROW, c).value or "")).strip() for c in COL.values()]
+    header = next(ws.iter_rows(min_row=HEADER_ROW, max_row=HEADER_ROW, max_col=len(HEADERS),
+                               values_only=True), ())
+    headers = [nfc(str(v or "")).strip() for v in header]
     if headers != [h for h, _, _ in HEADERS]:
         raise InputError(f"{filename}: the columns of '{DATA_SHEET}' were changed; "
                          "download a new template",
@@ -337,72 +387,87 @@ def read_upload(session: Session, data: bytes, filename: str,
     problems: list[Problem] = []
     values: dict[str, list[ValueInput]] = {}
     seen: set[tuple[str, str]] = set()
-    for row in ws.iter_rows(min_row=HEADER_ROW + 1, max_col=len(HEADERS)):
-        cells = {key: row[col - 1] for key, col in COL.items()}
-        unit = str(cells["orgunit"].value or "").strip()
-        indicator = str(cells["indicator"].value or "").strip()
-        if not unit and not indicator and cells["value"].value in (None, ""):
-            continue
-        if unit not in allowed_units:
-            problems.append(_cell_problem(filename, cells["orgunit"],
-                                          f"org unit '{unit}' is not in this template",
-                                          "template"))
-            continue
-        if str(cells["period"].value or "").strip() != per.id:
-            problems.append(_cell_problem(filename, cells["period"],
-                                          f"period must stay {per.id}", "template"))
-            continue
-        try:
-            spec = form.indicator(indicator)
-        except KeyError:
-            problems.append(_cell_problem(filename, cells["indicator"],
-                                          f"indicator '{indicator}' is not on form "
-                                          f"{form.code}", "template"))
-            continue
-        if (unit, indicator) in seen:
-            problems.append(_cell_problem(filename, cells["indicator"],
-                                          f"{unit} / {indicator} appears twice", "duplicate"))
-            continue
-        seen.add((unit, indicator))
-        cell = cells["value"]
-        try:
-            number = _number(cell.value)
-        except ValueError:
-            problems.append(_cell_problem(filename, cell, f"'{cell.value}' is not a number "
-                                          f"(Giá trị phải là số)", "type"))
-            continue
-        if number is None:
-            if spec.required:
-                problems.append(_cell_problem(filename, cell, f"a value for '{indicator}' is "
-                                              "required (bắt buộc)", "required"))
-            continue
-        if spec.integer and number != int(number):
-            problems.append(_cell_problem(filename, cell, f"{number:g} must be a whole number",
-                                          "type"))
-            continue
-        if spec.min is not None and number < spec.min:
-            problems.append(_cell_problem(filename, cell, f"{number:g} is below the minimum "
-                                          f"{spec.min:g}", "range"))
-            continue
-        if spec.max is not None and number > spec.max:
-            problems.append(_cell_problem(filename, cell, f"{number:g} is above the maximum "
-                                          f"{spec.max:g}", "range"))
-            continue
-        kind = nfc(str(cells["kind"].value or KINDS[0]).strip())
-        if kind not in KINDS:
-            problems.append(_cell_problem(filename, cells["kind"],
-                                          f"'{kind}': choose {' or '.join(KINDS)}", "allowed"))
-            continue
-        note = nfc(str(cells["note"].value or "").strip())
-        if kind == KINDS[1]:
-            note = f"{ESTIMATE_NOTE}; {note}" if note else ESTIMATE_NOTE
-        values.setdefault(unit, []).append(ValueInput(indicator, number, note=note,
-                                                      where=f"{DATA_SHEET}!{cell.coordinate}"))
+
+    def bad(cell: _At, message: str, rule: str) -> None:
+        if len(problems) >= MAX_PROBLEMS:
+            raise _TooManyProblems
+        problems.append(_cell_problem(filename, cell, message, rule))
+
+    first = HEADER_ROW + 1
+    try:
+        for number_of_row, raw in enumerate(ws.iter_rows(min_row=first, max_col=len(HEADERS),
+                                                         values_only=True), start=first):
+            if number_of_row - first >= max_rows:
+                if number_of_row - first >= max_rows + MAX_BLANK_TAIL:
+                    break  # only blank rows so far past the shape: stop reading
+                if any(v not in (None, "") for v in raw):
+                    raise InputError(
+                        f"{filename}: '{DATA_SHEET}' has data beyond row "
+                        f"{first + max_rows - 1}; this template has "
+                        f"{len(allowed_units)} unit(s) × {len(form.indicators)} indicator(s)",
+                        [Problem("more rows than the template", filename, number_of_row,
+                                 rule="limit", object=f"{DATA_SHEET}!A{number_of_row}")])
+                continue
+            row = tuple(raw) + (None,) * (len(HEADERS) - len(raw))
+            _check_row(form, per.id, allowed_units, seen, values, bad,
+                       {key: _Cell(number_of_row, col, row[col - 1])
+                        for key, col in COL.items()})
+    except _TooManyProblems:
+        raise InputError(f"{filename}: more than {MAX_PROBLEMS} bad cells (the first "
+                         f"{MAX_PROBLEMS} are listed; checking stopped there); nothing was "
+                         "imported", problems) from None
     if problems:
         count = len(problems)
         raise InputError(f"{filename}: {count} bad cell{'s' * (count != 1)}; nothing was "
                          "imported", problems)
     return ParsedUpload(form, per.id, values)
+
+
+def _check_row(form: ReportForm, period: str, allowed_units: set[str],
+               seen: set[tuple[str, str]], values: dict[str, list[ValueInput]],
+               bad: Any, cells: dict[str, _Cell]) -> None:
+    unit = str(cells["orgunit"].value or "").strip()
+    indicator = str(cells["indicator"].value or "").strip()
+    if not unit and not indicator and cells["value"].value in (None, ""):
+        return
+    if unit not in allowed_units:
+        return bad(cells["orgunit"], f"org unit '{unit[:64]}' is not in this template",
+                   "template")
+    if str(cells["period"].value or "").strip() != period:
+        return bad(cells["period"], f"period must stay {period}", "template")
+    try:
+        spec = form.indicator(indicator)
+    except KeyError:
+        return bad(cells["indicator"], f"indicator '{indicator[:64]}' is not on form "
+                   f"{form.code}", "template")
+    if (unit, indicator) in seen:
+        return bad(cells["indicator"], f"{unit} / {indicator} appears twice", "duplicate")
+    seen.add((unit, indicator))
+    cell = cells["value"]
+    try:
+        number = _number(cell.value)
+    except ValueError:
+        return bad(cell, f"'{str(cell.value)[:64]}' is not a number (Giá trị phải là số)",
+                   "type")
+    if number is None:
+        if spec.required:
+            bad(cell, f"a value for '{indicator}' is required (bắt buộc)", "required")
+        return None
+    if spec.integer and number != int(number):
+        return bad(cell, f"{number:g} must be a whole number", "type")
+    if spec.min is not None and number < spec.min:
+        return bad(cell, f"{number:g} is below the minimum {spec.min:g}", "range")
+    if spec.max is not None and number > spec.max:
+        return bad(cell, f"{number:g} is above the maximum {spec.max:g}", "range")
+    kind = nfc(str(cells["kind"].value or KINDS[0]).strip())
+    if kind not in KINDS:
+        return bad(cells["kind"], f"'{kind[:64]}': choose {' or '.join(KINDS)}", "allowed")
+    note = nfc(str(cells["note"].value or "").strip())
+    if kind == KINDS[1]:
+        note = f"{ESTIMATE_NOTE}; {note}" if note else ESTIMATE_NOTE
+    values.setdefault(unit, []).append(ValueInput(indicator, number, note=note,
+                                                  where=f"{DATA_SHEET}!{cell.coordinate}"))
+    return None
 
 
 def import_upload(session: Session, actor: Actor, data: bytes, filename: str, *,

@@ -56,6 +56,11 @@ class Check:
     detail: str  # SQL string expression describing the bad value
 
 
+# Control characters, zero-width and bidirectional formatting characters, the BOM (RE2).
+_INVISIBLE = (r"[\x{0}-\x{1f}\x{7f}-\x{9f}\x{ad}\x{200b}-\x{200f}\x{202a}-\x{202e}"
+              r"\x{2060}-\x{2064}\x{2066}-\x{2069}\x{feff}]")
+
+
 def load_mapping(path: str | Path) -> dict[str, str]:
     """A column mapping file: a YAML mapping ``{their_column: canonical_field}``."""
     file = Path(path)
@@ -428,6 +433,20 @@ def _checks(ds: Dataset, columns: dict[str, tuple[str, str]],
                                 f"{name} IS NOT NULL AND {name} NOT IN "
                                 f"(SELECT code FROM {ORGUNITS})",
                                 f"'''' || {name} || ''' is not a known org-unit code'"))
+    for f in ds.fields:
+        # Keys and codes must be written one way: a zero-width space, a direction override,
+        # a control character (NUL included), padding or a decomposed accent would make
+        # "the same" key a second record. They are refused with the row named.
+        if f.name in columns and f.type is FieldType.STR and (
+                f.name == ds.key or f.references is not None):
+            raw = f'"_raw_{f.name}"'
+            checks.append(Check(
+                "key_format", f.name,
+                f"{raw} IS NOT NULL AND (regexp_matches({raw}, '{_INVISIBLE}') "
+                f"OR {raw} <> trim({raw}) OR nfc_normalize({raw}) <> {raw})",
+                "'''' || replace(regexp_replace(" + raw + ", '" + _INVISIBLE + "', '?', 'g'), "
+                "'''', '''''') || ''' has invisible or control characters, surrounding "
+                "spaces, or is not in NFC; write the code plainly'"))
     for rule in ds.rules:
         shown = " || ', ' || ".join(
             f"'{c}=' || coalesce(CAST(\"{c}\" AS VARCHAR), 'null')" for c in rule.columns)

@@ -143,8 +143,7 @@ def _load(session: Session, submission_id: int, actor: Actor | None = None) -> S
         raise NotFound(f"no submission {submission_id}")
     if actor is not None and sub.state != "approved" \
             and not allows(actor, Action.READ_DRAFT, sub.orgunit):
-        if not actor.is_authenticated:
-            require(actor, Action.READ_DRAFT, sub.orgunit)
+        # The anonymous public too: 404, as for a missing id (a 401 would confirm it exists).
         raise NotFound(f"no submission {submission_id}")
     return sub
 

@@ -18,6 +18,10 @@ operational database. The CLI finds it the way git finds a repository: ``--works
     [server]
     public_url = ""                      # SODO_PUBLIC_URL: the address users reach
     secret_key = ""                      # SODO_SECRET_KEY (else a key kept in .sodo-secret)
+    max_body_bytes = 1048576             # SODO_MAX_BODY_BYTES: body ceiling of ordinary
+                                         # routes (uploads have their own, docs/security.md)
+    trusted_proxies = ""                 # SODO_TRUSTED_PROXIES: addresses or networks
+                                         # (comma-separated) whose X-Forwarded-For counts
 
     [assess]                             # thresholds of the assessment (domain.assessment.config)
 
@@ -60,6 +64,8 @@ ENVIRONMENT = {
     "SODO_RECORDS_URL": "workspace.records_url",
     "SODO_PUBLIC_URL": "server.public_url",
     "SODO_SECRET_KEY": "server.secret_key",
+    "SODO_MAX_BODY_BYTES": "server.max_body_bytes",
+    "SODO_TRUSTED_PROXIES": "server.trusted_proxies",
     "SODO_TODAY": "the date sodo takes as today (demos and tests)",
 }
 
@@ -78,6 +84,8 @@ class Settings:
     public_url: str = ""
     secret_key: str = ""
     today: date | None = None
+    max_body_bytes: int = 1024 * 1024
+    trusted_proxies: tuple[str, ...] = ()
     assess: AssessmentConfig = field(default_factory=AssessmentConfig)
     sections: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -131,6 +139,11 @@ class Settings:
             public_url=(env.get("SODO_PUBLIC_URL") or server.get("public_url", "")).rstrip("/"),
             secret_key=env.get("SODO_SECRET_KEY") or server.get("secret_key", ""),
             today=today_date,
+            max_body_bytes=_positive_int(env.get("SODO_MAX_BODY_BYTES")
+                                         or server.get("max_body_bytes", 1024 * 1024),
+                                         "SODO_MAX_BODY_BYTES / server.max_body_bytes"),
+            trusted_proxies=_proxies(env.get("SODO_TRUSTED_PROXIES")
+                                     or server.get("trusted_proxies", "")),
             assess=AssessmentConfig.from_mapping(config.get("assess", {}),
                                                  str(here / CONFIG_NAME)),
             sections=config,
@@ -200,8 +213,37 @@ class Settings:
             "public_url": self.public_url,
             "secret_key": "***" if self.secret_key else "(workspace key file)",
             "today": self.today.isoformat() if self.today else None,
+            "max_body_bytes": self.max_body_bytes,
+            "trusted_proxies": list(self.trusted_proxies),
             "assess": dict(self.assess.__dict__),
         }
+
+
+def _positive_int(value: object, name: str) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise InputError(f"{name} '{value}' is not a positive whole number")
+    return number
+
+
+def _proxies(value: object) -> tuple[str, ...]:
+    """Addresses or networks of trusted reverse proxies, checked: '10.0.0.1, 10.1.0.0/16'."""
+    import ipaddress
+
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    out = []
+    for item in (str(i).strip() for i in items):
+        if not item:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise InputError(f"SODO_TRUSTED_PROXIES / server.trusted_proxies: '{item}' is not "
+                             "an IP address or network") from None
+    return tuple(out)
 
 
 def _mask_url(url: str) -> str:

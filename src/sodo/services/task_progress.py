@@ -200,9 +200,11 @@ def local_date(moment: datetime | date | None) -> date | None:
 def get_evidence(session: Session, actor: Actor, evidence_id: int) -> EvidenceFile:
     """An evidence file; readable by those who may read the unit's unpublished material."""
     update = session.scalar(select(TaskUpdate).where(TaskUpdate.evidence_id == evidence_id))
-    if update is None or update.evidence is None:
+    if update is None or update.evidence is None \
+            or not allows(actor, Action.READ_DRAFT, update.orgunit):
+        # A file one may not open is answered as missing (anonymous callers too), so ids
+        # cannot be probed for.
         raise NotFound(f"no evidence file {evidence_id}")
-    require(actor, Action.READ_DRAFT, update.orgunit)
     return update.evidence
 
 

@@ -16,6 +16,7 @@ candidate of a cell (computed, reported and document figures side by side) for a
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -32,7 +33,10 @@ from sodo.domain.programme import Aggregation, Indicator, Target
 from sodo.domain.values import Candidate, choose_series, latest, standing
 from sodo.stores.operational import values as repo
 
-MAX_ITEMS = 5000  # items per dimension; a query listing more is refused, not truncated
+MAX_ITEMS = 1000  # items per dimension; a query listing more is refused (422), not truncated
+MAX_NAME_SEARCHES = 10  # ou items that are neither a code nor an exact name: fuzzy searches
+LOOKUP_BUDGET_S = 1.0  # seconds of org-unit look-up work one query may spend
+MAX_PROBLEMS = 20  # problems listed in a refusal (the summary counts all of them)
 COLUMNS = ("indicator", "orgunit", "period", "category", "value", "numerator", "denominator",
            "origin", "state", "provisional", "estimate", "source")
 _RELATIVE = re.compile(r"^LAST_(\d{1,3})_(MONTHS|QUARTERS|YEARS)$")
@@ -44,7 +48,10 @@ def _split(text: str, name: str) -> list[str]:
         raise InputError(f"'{name}' is empty; give one or more items separated by ';'",
                          [Problem(f"'{name}' is empty", column=name, rule="required")])
     if len(items) > MAX_ITEMS:
-        raise InputError(f"'{name}' lists {len(items)} items; at most {MAX_ITEMS}")
+        raise InputError(f"'{name}' lists {len(items)} items; at most {MAX_ITEMS} per query "
+                         "(split the query)",
+                         [Problem(f"'{name}' lists {len(items)} items; at most {MAX_ITEMS}",
+                                  column=name, rule="limit")])
     return list(dict.fromkeys(items))
 
 
@@ -79,9 +86,10 @@ def parse_periods(text: str, today: date | None = None) -> list[str]:
         try:
             out.append(Period.parse(item).id)
         except PeriodError as exc:
-            problems.append(Problem(f"'{item}': {exc}", column="pe", rule="period"))
+            problems.append(Problem(f"'{item[:80]}': {exc}"[:300], column="pe",
+                                    rule="period"))
     if problems:
-        raise InputError(f"pe: {problems[0].message}", problems)
+        raise InputError(_summary("pe", problems), problems[:MAX_PROBLEMS])
     return list(dict.fromkeys(out))
 
 
@@ -92,12 +100,20 @@ def parse_orgunits(text: str, on: date | None = None) -> list[str]:
 @lru_cache(maxsize=512)
 def _parse_orgunits(text: str, on: date) -> tuple[str, ...]:
     # The hierarchy is fixed for the process, so a selection depends only on text and day.
+    # The work is bounded: codes and exact names are dictionary look-ups; at most
+    # MAX_NAME_SEARCHES items get a fuzzy search, all within LOOKUP_BUDGET_S.
     hierarchy = default_hierarchy()
     bounds: list[str] = []
     selected: list[str] = []
     has_selector = False
     problems: list[Problem] = []
+    searches = 0
+    deadline = time.monotonic() + LOOKUP_BUDGET_S
     for item in _split(text, "ou"):
+        if time.monotonic() > deadline:
+            raise InputError(f"ou: resolving the org units took longer than "
+                             f"{LOOKUP_BUDGET_S:g} s; use org-unit codes",
+                             [Problem("look-up budget exceeded", column="ou", rule="limit")])
         upper = item.upper()
         if upper.startswith("LEVEL-"):
             has_selector = True
@@ -106,7 +122,7 @@ def _parse_orgunits(text: str, on: date) -> tuple[str, ...]:
                 level = OrgUnitLevel(name)
             except ValueError:
                 levels = ", ".join(lv.value for lv in OrgUnitLevel)
-                problems.append(Problem(f"'{item}': unknown level (one of {levels})",
+                problems.append(Problem(f"'{item[:80]}': unknown level (one of {levels})",
                                         column="ou", rule="orgunit"))
                 continue
             selected.extend(u.code for u in hierarchy.at_level(level, on=on))
@@ -114,25 +130,36 @@ def _parse_orgunits(text: str, on: date) -> tuple[str, ...]:
             has_selector = True
             code = item[9:]
             if code not in hierarchy:
-                problems.append(Problem(f"'{item}': unknown org unit '{code}'", column="ou",
-                                        rule="orgunit"))
+                problems.append(Problem(f"'{item[:80]}': unknown org unit '{code[:80]}'",
+                                        column="ou", rule="orgunit"))
                 continue
             selected.extend(u.code for u in hierarchy.children(code, on=on))
         elif item in hierarchy:
             bounds.append(item)
         else:
-            try:  # a name, as `sodo values` accepts: "Hà Nội", "ha noi"
-                bounds.append(hierarchy.resolve(item, on=on).code)
+            # A name, as `sodo values` accepts: "Hà Nội", "ha noi". Exact names come from
+            # the prebuilt index; only the first few others are searched for.
+            fuzzy = searches < MAX_NAME_SEARCHES and not hierarchy.lookup(item, on=on)
+            searches += fuzzy
+            try:
+                bounds.append(hierarchy.resolve(item, on=on, fuzzy=fuzzy).code)
             except OrgUnitError as exc:
-                problems.append(Problem(f"'{item}': {exc}",
+                problems.append(Problem(f"'{item[:80]}': {exc}"[:300],
                                         column="ou", rule="orgunit"))
     if problems:
-        raise InputError(f"ou: {problems[0].message}", problems)
+        raise InputError(_summary("ou", problems), problems[:MAX_PROBLEMS])
     if not has_selector:
         return tuple(bounds)
     if bounds and bounds != [NATION_CODE]:
         selected = [c for c in selected if any(in_subtree(c, b) for b in bounds)]
     return tuple(dict.fromkeys(selected))
+
+
+def _summary(name: str, problems: list[Problem]) -> str:
+    more = len(problems) - 1
+    tail = f" (and {more} more problem{'s' if more > 1 else ''}" + (
+        f"; the first {MAX_PROBLEMS} are listed)" if len(problems) > MAX_PROBLEMS else ")")
+    return f"{name}: {problems[0].message}" + (tail if more else "")
 
 
 def parse_indicators(session: Session | None, text: str) -> list[str]:
@@ -152,9 +179,10 @@ def check_indicators(session: Session, codes: list[str]) -> None:
         return  # no programme synced: values may still have been computed
     unknown = [c for c in codes if cat.indicator(c) is None]
     if unknown:
-        raise InputError(f"dx: unknown indicator '{unknown[0]}'",
-                         [Problem(f"unknown indicator '{c}'", column="dx", rule="indicator")
-                          for c in unknown])
+        raise InputError(_summary("dx", [Problem(f"unknown indicator '{c[:80]}'", column="dx",
+                                                  rule="indicator") for c in unknown]),
+                         [Problem(f"unknown indicator '{c[:80]}'", column="dx",
+                                  rule="indicator") for c in unknown[:MAX_PROBLEMS]])
 
 
 @dataclass
@@ -169,6 +197,7 @@ def parse_query(session: Session, dx: str, pe: str, ou: str,
     """Parse ``dx``/``pe``/``ou``. The API needs all three; the CLI (``allow_all``) may leave
     ``pe`` or ``ou`` empty to mean every period or every org unit."""
     problems: list[Problem] = []
+    summaries: list[str] = []
     parsed: dict[str, list[str]] = {}
     for name, text, func in (("dx", dx, lambda: parse_indicators(None, dx)),
                              ("pe", pe, lambda: parse_periods(pe, today)),
@@ -180,8 +209,9 @@ def parse_query(session: Session, dx: str, pe: str, ou: str,
             parsed[name] = func()
         except (InputError, OrgUnitError) as exc:
             problems.extend(getattr(exc, "problems", []) or [Problem(str(exc), column=name)])
+            summaries.append(exc.summary if isinstance(exc, InputError) else str(exc))
     if problems:
-        raise InputError(f"bad value query: {problems[0].message}", problems)
+        raise InputError(f"bad value query: {'; '.join(summaries)}", problems[:MAX_PROBLEMS])
     return ValueQuery(parsed["dx"], parsed["pe"], parsed["ou"])
 
 

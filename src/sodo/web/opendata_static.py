@@ -22,7 +22,7 @@ from sodo.web.i18n import LANGUAGE_NAMES, LANGUAGES
 from sodo.web.opendata_view import catalogue_view, indicator_view
 
 LAYOUT = "opendata_static.html"
-ASSETS = ("sodo.css", "opendata.css", "opendata.js", "favicon.svg")
+ASSETS = ("sodo.css", "opendata.css", "opendata.js", "charts.js", "favicon.svg")
 TOPOLOGIES = ("world_110m", "world_50m")  # the base maps Plotly may ask for
 
 

@@ -9,7 +9,15 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from sodo.domain import permissions
-from sodo.http.deps import DB, RequireUser, client_ip, csrf_token, login_session, logout_session
+from sodo.http.deps import (
+    DB,
+    RequireUser,
+    RowId,
+    client_ip,
+    csrf_token,
+    login_session,
+    logout_session,
+)
 from sodo.http.problems import ProblemError, problem_responses
 from sodo.services import accounts
 
@@ -37,18 +45,55 @@ def _me(actor: permissions.Actor, request: Request) -> dict[str, Any]:
 @router.post("/login", summary="Sign in with a password (sets the session cookie)",
              responses=problem_responses(401, 422, 429))
 def login(body: LoginBody, request: Request, response: Response, db: DB) -> dict[str, Any]:
-    user = accounts.authenticate(db, body.username, body.password, client_ip(request))
-    db.commit()  # the attempt is recorded whatever the outcome
+    try:
+        user = accounts.authenticate(db, body.username, body.password, client_ip(request))
+    except permissions.LoginRateLimited:
+        db.commit()  # the refusal is in the audit log
+        raise
     if user is None:
+        db.commit()  # the attempt is recorded whatever the outcome
         raise ProblemError(401, "wrong username or password")
-    login_session(response, request, user)
+    login_session(response, request, user, db)
+    db.commit()
     return _me(permissions.Actor.from_user(user, client_ip(request)), request)
 
 
-@router.post("/logout", summary="Sign out (clears the session cookie)")
-def logout(request: Request, response: Response) -> dict[str, str]:
-    logout_session(response, request)
+@router.post("/logout", summary="Sign out (ends the session on the server)")
+def logout(request: Request, response: Response, db: DB) -> dict[str, str]:
+    logout_session(response, request, db)
+    db.commit()
     return {"status": "signed out"}
+
+
+class PasswordBody(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+@router.post("/password", summary="Change my password (ends all my sessions; sign in again)",
+             responses=problem_responses(401, 403, 422))
+def change_password(body: PasswordBody, actor: RequireUser, request: Request,
+                    response: Response, db: DB) -> dict[str, str]:
+    if actor.via == "token":
+        raise ProblemError(403, "a token cannot change a password; sign in with it")
+    if accounts.authenticate(db, actor.username, body.current_password,
+                             client_ip(request)) is None:
+        db.commit()
+        raise ProblemError(403, "the current password is wrong")
+    accounts.set_password(db, actor, actor.username, body.new_password)
+    logout_session(response, request, db)
+    db.commit()
+    return {"status": "password changed; every session ended, sign in again"}
+
+
+@router.post("/sessions/end", summary="Sign out everywhere (end all my sessions)",
+             responses=problem_responses(401))
+def end_my_sessions(actor: RequireUser, response: Response, request: Request,
+                    db: DB) -> dict[str, int]:
+    count = accounts.end_sessions(db, actor, actor.username)
+    logout_session(response, request, db)
+    db.commit()
+    return {"ended": count}
 
 
 @router.get("/me", summary="The signed-in user", responses=problem_responses(401))
@@ -76,7 +121,7 @@ def create_my_token(body: TokenBody, actor: RequireUser, db: DB) -> dict[str, An
 
 @router.delete("/tokens/{token_id}", summary="Revoke one of my tokens",
                responses=problem_responses(401, 403, 404))
-def revoke_my_token(token_id: int, actor: RequireUser, db: DB) -> dict[str, Any]:
+def revoke_my_token(token_id: RowId, actor: RequireUser, db: DB) -> dict[str, Any]:
     token = accounts.revoke_token(db, actor, token_id)
     db.commit()
     return accounts.token_dict(token)

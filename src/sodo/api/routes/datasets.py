@@ -4,22 +4,26 @@ applied in the thread pool, never on the event loop)."""
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from sodo.domain.permissions import Action, require
 from sodo.http.deps import Ctx, RequireUser
+from sodo.http.limits import NDJSON_BATCH_BYTES
 from sodo.http.problems import ProblemError, problem_responses
 from sodo.services import records
 from sodo.services.datasets import load_datasets
 
+log = logging.getLogger("sodo.api")
 router = APIRouter(prefix="/datasets", tags=["datasets"])
-MAX_BATCH_BYTES = 64 * 1024 * 1024
+MAX_BATCH_BYTES = NDJSON_BATCH_BYTES  # the ceiling sodo.http.limits enforces while streaming
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl",
                 "application/json-seq")
 
@@ -50,12 +54,18 @@ async def post_records(request: Request, actor: RequireUser, ctx: Ctx,
         path = Path(tmp) / f"{dataset}-api.ndjson"
         size = 0
         with path.open("wb") as out:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > MAX_BATCH_BYTES:
-                    raise ProblemError(413, f"batch larger than {MAX_BATCH_BYTES:,} bytes; "
-                                       "split it")
-                out.write(chunk)
+            try:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > MAX_BATCH_BYTES:
+                        raise ProblemError(413, f"batch larger than {MAX_BATCH_BYTES:,} "
+                                           "bytes; split it")
+                    out.write(chunk)
+            except ClientDisconnect:
+                # The client went away mid-upload: nothing was loaded; one line, no trace.
+                log.warning("NDJSON batch for %s cut off by the client after %d bytes; "
+                            "nothing loaded", dataset, size)
+                return Response(status_code=400)
         if size == 0:
             raise ProblemError(422, "the batch is empty")
         batches = await run_in_threadpool(records.ingest, ctx, actor, dataset, [path],

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from sodo.api.routes._common import Limit, Offset, Page, page
+from sodo.api.routes._common import Limit, Offset, Page, page, read_upload_file
 from sodo.domain.forms import ValueInput
 from sodo.domain.permissions import Action, require
 from sodo.domain.problems import InputError
-from sodo.http.deps import DB, CurrentActor, RequireUser
-from sodo.http.problems import ProblemError, problem_response, problem_responses
+from sodo.http.deps import DB, CurrentActor, RequireUser, RowId
+from sodo.http.problems import problem_response, problem_responses
 from sodo.services import excel_forms, reporting
 
 router = APIRouter(tags=["reporting"])
@@ -24,9 +24,10 @@ XLSX = excel_forms.XLSX_MEDIA_TYPE
 
 class ValueBody(BaseModel):
     indicator: str = Field(min_length=1, max_length=64)
-    value: float | None = Field(None, allow_inf_nan=False)
-    numerator: float | None = Field(None, allow_inf_nan=False)
-    denominator: float | None = Field(None, allow_inf_nan=False)
+    # Strict: a JSON number or null; true, false and "12" are refused, not read as 1.0 or 12.
+    value: float | None = Field(None, allow_inf_nan=False, strict=True)
+    numerator: float | None = Field(None, allow_inf_nan=False, strict=True)
+    denominator: float | None = Field(None, allow_inf_nan=False, strict=True)
     category: str = Field("", max_length=64)
     note: str = Field("", max_length=2000)
 
@@ -69,19 +70,22 @@ def template(code: str, actor: RequireUser, db: DB, period: str = Query(max_leng
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["file"],
+               "properties": {"file": {"type": "string", "format": "binary"}}}}}}}
+
+
 @router.post("/forms/{code}/upload", summary="Upload a filled Excel template (all or nothing)",
-             responses=problem_responses(401, 403, 404, 409, 413, 422))
+             openapi_extra=UPLOAD_BODY,
+             responses=problem_responses(401, 403, 404, 409, 413, 415, 422))
 async def upload(code: str, request: Request, actor: RequireUser, db: DB,
-                 file: UploadFile = File(...), submit: bool = False) -> Any:
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > excel_forms.MAX_UPLOAD_BYTES + 64 * 1024:
-        raise ProblemError(413, f"file larger than {excel_forms.MAX_UPLOAD_BYTES:,} bytes")
+                 submit: bool = False) -> Any:
     require(actor, Action.REPORT, actor.orgunit)  # before the workbook is read or parsed
-    data = await file.read(excel_forms.MAX_UPLOAD_BYTES + 1)
+    data, filename = await read_upload_file(request, "file", excel_forms.MAX_UPLOAD_BYTES)
     try:
         # Parsing a workbook takes seconds: the thread pool, never the event loop.
         subs = await run_in_threadpool(excel_forms.import_upload, db, actor, data,
-                                       file.filename or "upload.xlsx", form_code=code,
+                                       filename, form_code=code,
                                        submit_after=submit)
     except InputError as exc:
         db.rollback()
@@ -120,20 +124,20 @@ def save(body: DraftBody, actor: RequireUser, db: DB) -> dict[str, Any]:
 
 @router.get("/submissions/{submission_id}", summary="One submission",
             responses=problem_responses(401, 404))
-def submission(submission_id: int, actor: CurrentActor, db: DB) -> dict[str, Any]:
+def submission(submission_id: RowId, actor: CurrentActor, db: DB) -> dict[str, Any]:
     return reporting.submission_dict(reporting.get_submission(db, actor, submission_id))
 
 
 @router.get("/submissions/{submission_id}/history", summary="Every version of this report",
             responses=problem_responses(401, 404))
-def submission_history(submission_id: int, actor: CurrentActor, db: DB) -> list[dict[str, Any]]:
+def submission_history(submission_id: RowId, actor: CurrentActor, db: DB) -> list[dict[str, Any]]:
     sub = reporting.get_submission(db, actor, submission_id)
     return [reporting.submission_dict(s)
             for s in reporting.history(db, actor, sub.form, sub.orgunit, sub.period)]
 
 
 def _transition(action: str):  # type: ignore[no-untyped-def]
-    def handler(submission_id: int, actor: RequireUser, db: DB) -> dict[str, Any]:
+    def handler(submission_id: RowId, actor: RequireUser, db: DB) -> dict[str, Any]:
         func = reporting.submit if action == "submit" else reporting.approve
         sub = func(db, actor, submission_id)
         db.commit()
@@ -152,7 +156,7 @@ router.add_api_route("/submissions/{submission_id}/approve", _transition("approv
 
 @router.post("/submissions/{submission_id}/return", summary="Return a report with a comment",
              responses=problem_responses(401, 403, 404, 409, 422))
-def return_(submission_id: int, body: ReturnBody, actor: RequireUser, db: DB) -> dict[str, Any]:
+def return_(submission_id: RowId, body: ReturnBody, actor: RequireUser, db: DB) -> dict[str, Any]:
     sub = reporting.return_submission(db, actor, submission_id, body.comment)
     db.commit()
     return reporting.submission_dict(sub)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from sodo.http.deps import DB, Ctx, CurrentActor
+from sodo.http.deps import DB, Ctx, CurrentActor, RowId
 from sodo.http.problems import problem_responses
 from sodo.services import opendata, opendata_publish
 from sodo.services.opendata_files import File
@@ -49,7 +49,7 @@ def make_release(body: ReleaseIn, ctx: Ctx, actor: CurrentActor, db: DB) -> dict
 
 @router.post("/opendata/releases/{release_id}/withdraw", summary="Withdraw a release",
              responses=problem_responses(403, 404, 409, 422))
-def withdraw_release(release_id: int, body: WithdrawIn, actor: CurrentActor,
+def withdraw_release(release_id: RowId, body: WithdrawIn, actor: CurrentActor,
                      db: DB) -> dict[str, Any]:
     done = opendata.withdraw(db, actor, release_id, body.reason)
     db.commit()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from sodo.api.routes._common import Limit, Offset, Page, page
+from sodo.api.routes._common import Limit, Offset, Page, page, read_upload_file
 from sodo.domain.permissions import Action, require
-from sodo.http.deps import DB, CurrentActor, RequireUser
+from sodo.http.deps import DB, CurrentActor, RequireUser, RowId
 from sodo.http.problems import ProblemError, problem_responses
 from sodo.services import catalogue, task_progress
 
@@ -70,24 +70,40 @@ def report(task_id: str, body: ProgressBody, actor: RequireUser, db: DB) -> dict
     return task_progress.update_dict(update)
 
 
+EVIDENCE_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["status", "evidence"],
+               "properties": {"status": {"type": "string", "enum": list(Status.__args__)},
+                              "percent": {"type": "number"}, "note": {"type": "string"},
+                              "evidence_url": {"type": "string"},
+                              "orgunit": {"type": "string"},
+                              "evidence": {"type": "string", "format": "binary"}}}}}}}
+
+
 @router.post("/{task_id}/updates/upload", status_code=201,
              summary="Report progress with an evidence file (multipart form)",
-             responses=problem_responses(401, 403, 404, 413, 422))
-async def report_with_file(task_id: str, request: Request, actor: RequireUser, db: DB,
-                           status: Status = Form(...),
-                           percent: float | None = Form(None, ge=0, le=100),
-                           note: str = Form("", max_length=5000),
-                           evidence_url: str = Form("", max_length=2000),
-                           orgunit: str | None = Form(None, max_length=32),
-                           evidence: UploadFile = File(...)) -> dict[str, Any]:
-    data = await evidence.read(task_progress.MAX_EVIDENCE_BYTES + 1)
-    if len(data) > task_progress.MAX_EVIDENCE_BYTES:
-        raise ProblemError(413, f"evidence file larger than "
-                           f"{task_progress.MAX_EVIDENCE_BYTES:,} bytes")
+             openapi_extra=EVIDENCE_BODY,
+             responses=problem_responses(401, 403, 404, 413, 415, 422))
+async def report_with_file(task_id: str, request: Request, actor: RequireUser,
+                           db: DB) -> dict[str, Any]:
+    # The body is read only now, after the credentials were checked (not a route parameter).
+    require(actor, Action.UPDATE_TASK, actor.orgunit)
+    data, filename = await read_upload_file(request, "evidence",
+                                            task_progress.MAX_EVIDENCE_BYTES)
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "evidence"}
+    try:
+        body = ProgressBody.model_validate({k: v for k, v in fields.items()
+                                            if k in ProgressBody.model_fields and
+                                            (v != "" or k in ("note", "evidence_url"))})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+        raise ProblemError(422, f"{where}: {first.get('msg', 'invalid')}") from None
+
     def save() -> dict[str, Any]:  # checking the file and writing it: the thread pool
         update = task_progress.report_progress(
-            db, actor, task_id, status, percent, note, evidence_url,
-            task_progress.Evidence(evidence.filename or "evidence", data), orgunit=orgunit)
+            db, actor, task_id, body.status, body.percent, body.note, body.evidence_url,
+            task_progress.Evidence(filename or "evidence", data), orgunit=body.orgunit)
         db.commit()
         return task_progress.update_dict(update)
 
@@ -96,7 +112,7 @@ async def report_with_file(task_id: str, request: Request, actor: RequireUser, d
 
 @router.get("/evidence/{evidence_id}", summary="Download an evidence file",
             responses=problem_responses(401, 403, 404))
-def evidence_file(evidence_id: int, actor: CurrentActor, db: DB) -> Response:
+def evidence_file(evidence_id: RowId, actor: CurrentActor, db: DB) -> Response:
     file = task_progress.get_evidence(db, actor, evidence_id)
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in file.filename)
     return Response(file.content, media_type=file.media_type,

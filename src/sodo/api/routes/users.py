@@ -96,3 +96,11 @@ def create_user_token(username: str, body: NewToken, actor: RequireUser,
     token, secret = accounts.create_token(db, actor, username, body.name, body.scopes, lifetime)
     db.commit()
     return {**accounts.token_dict(token), "token": secret}
+
+
+@router.post("/{username}/sessions/end", summary="End every sign-in session of a user at once",
+             responses=problem_responses(401, 403, 404))
+def end_user_sessions(username: str, actor: RequireUser, db: DB) -> dict[str, int]:
+    count = accounts.end_sessions(db, actor, username)
+    db.commit()
+    return {"ended": count}

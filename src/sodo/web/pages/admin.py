@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sodo.domain import permissions
 from sodo.domain.permissions import Action, Actor, Conflict, NotFound
 from sodo.domain.problems import InputError
+from sodo.http.deps import RowId
 from sodo.services import accounts, audit, catalogue, reporting
 from sodo.web.context import (
     PageError,
@@ -25,7 +26,14 @@ from sodo.web.context import (
     render,
     require_actor,
 )
-from sodo.web.i18n import t
+from sodo.web.i18n import register, t
+
+register({
+    "admin.sessions": ("Phiên đăng nhập", "Sessions"),
+    "admin.end_sessions": ("Kết thúc mọi phiên", "End all sessions"),
+    "admin.sessions_ended": ("Đã kết thúc {count} phiên đăng nhập của {name}.",
+                             "Ended {count} session(s) of {name}."),
+})
 
 router = APIRouter(include_in_schema=False)
 
@@ -118,7 +126,7 @@ def admin_new_token(request: Request, username: str = Form("", max_length=64),
 
 @router.post("/admin/tokens/{token_id}/revoke")
 @page
-def admin_revoke_token(request: Request, token_id: int) -> Response:
+def admin_revoke_token(request: Request, token_id: RowId) -> Response:
     actor = require_admin(request)
     with db_session(request) as db:
         try:
@@ -127,6 +135,22 @@ def admin_revoke_token(request: Request, token_id: int) -> Response:
             raise PageError(404, "error.not_found") from None
         db.commit()
     return RedirectResponse("/admin#tokens", status_code=303)
+
+
+@router.post("/admin/users/{username}/sessions/end")
+@page
+def admin_end_sessions(request: Request, username: str) -> Response:
+    """End every sign-in session of a user at once (a lost laptop, a departure)."""
+    lang = language(request)
+    actor = require_admin(request)
+    with db_session(request) as db:
+        try:
+            count = accounts.end_sessions(db, actor, username)
+        except NotFound:
+            raise PageError(404, "error.not_found") from None
+        db.commit()
+        return _again(request, db, actor, lang,
+                      message=t("admin.sessions_ended", lang, name=username, count=count))
 
 
 @router.post("/admin/programme/import")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sodo.domain.permissions import LoginRateLimited
-from sodo.http.deps import client_ip, login_session, logout_session
+from sodo.http.deps import CSRFChecked, client_ip, login_session, logout_session
 from sodo.services import accounts
 from sodo.web.context import db_session, form_status, language, page, render, safe_next
 from sodo.web.i18n import t
@@ -24,8 +24,10 @@ def login_form(request: Request, next: str = "/") -> Response:
 
 @router.post("/login")
 @page
-def login(request: Request, username: str = Form("", max_length=64),
+def login(request: Request, _csrf: CSRFChecked, username: str = Form("", max_length=64),
           password: str = Form("", max_length=1024), next: str = Form("/")) -> Response:
+    # Login CSRF refused: the form must carry the token of the page it came from, so
+    # another site cannot sign a visitor in to an account of its choosing.
     lang = language(request)
     target = safe_next(next)
 
@@ -41,16 +43,20 @@ def login(request: Request, username: str = Form("", max_length=64),
             db.commit()
             return again(t("login.rate_limited", lang, minutes=max(1, exc.retry_after // 60)),
                          429)
-        db.commit()
         if user is None:
+            db.commit()
             return again(t("login.failed", lang), 401)
         response = RedirectResponse(target, status_code=303)
-        login_session(response, request, user)
+        login_session(response, request, user, db)
+        db.commit()
         return response
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+@page
+def logout(request: Request) -> Response:
     response = RedirectResponse("/", status_code=303)
-    logout_session(response, request)
+    with db_session(request) as db:
+        logout_session(response, request, db)  # ends the session on the server
+        db.commit()
     return response

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -16,6 +16,7 @@ from sodo.domain.forms import EDITABLE, ReportForm, ValueInput
 from sodo.domain.periods import Period, PeriodError
 from sodo.domain.permissions import Action, Actor, Conflict, NotFound, allows
 from sodo.domain.problems import InputError
+from sodo.http.deps import RowId
 from sodo.http.views import indicator_name, period_label, unit_label
 from sodo.services import excel_forms, reporting
 from sodo.web.context import (
@@ -237,11 +238,16 @@ def report_template(request: Request, form_code: str, orgunit: str,
 
 @router.post("/reporting/{form_code}/{orgunit}/{period_id}/upload")
 @page
-async def report_upload(request: Request, form_code: str, orgunit: str, period_id: str,
-                        file: UploadFile = File(...)) -> Response:
+async def report_upload(request: Request, form_code: str, orgunit: str,
+                        period_id: str) -> Response:
     actor = require_actor(request)
     if not allows(actor, Action.REPORT, orgunit):
         raise PageError(403, "error.forbidden")  # before the workbook is read or parsed
+    # The body is no route parameter, so it is parsed only now, after the rights check.
+    posted = await request.form(max_files=1, max_fields=10)
+    file = posted.get("file")
+    if file is None or isinstance(file, str):
+        raise PageError(400, "error.bad_request")
     content = await file.read(excel_forms.MAX_UPLOAD_BYTES + 1)
     return await run_in_threadpool(_report_upload, request, form_code, orgunit, period_id,
                                    content, file.filename or "upload.xlsx")
@@ -270,7 +276,7 @@ def _report_upload(request: Request, form_code: str, orgunit: str, period_id: st
 
 @router.post("/submissions/{submission_id}/approve")
 @page
-def approve(request: Request, submission_id: int) -> Response:
+def approve(request: Request, submission_id: RowId) -> Response:
     actor = require_actor(request)
     with db_session(request) as db:
         try:
@@ -284,7 +290,7 @@ def approve(request: Request, submission_id: int) -> Response:
 
 @router.post("/submissions/{submission_id}/return")
 @page
-def return_report(request: Request, submission_id: int,
+def return_report(request: Request, submission_id: RowId,
                   comment: str = Form("", max_length=2000)) -> Response:
     actor = require_actor(request)
     with db_session(request) as db:

@@ -29,8 +29,13 @@ from sodo.web.context import (
 )
 from sodo.web.format import format_date
 from sodo.web.forms import parse_number
-from sodo.web.i18n import t
+from sodo.web.i18n import register, t
 from sodo.web.summaries import task_assessments, task_rows
+
+register({
+    "tasks.evidence_restricted": ("chỉ đơn vị báo cáo và người quản trị xem được",
+                                   "only the reporting unit and administrators may open it"),
+})
 
 router = APIRouter(include_in_schema=False)
 STATUSES = tuple(str(s) for s in TASK_STATUS_ORDER)
@@ -121,10 +126,14 @@ def task_history(request: Request, task_id: str, lang: str) -> list[dict[str, An
         except NotFound:  # a task of the files not yet synced into the store
             return []
         rows = [task_progress.update_dict(u) for u in updates]
+    actor = actor_of(request)
+    # A file is linked only for those who may open it (the unit's own people, admins):
+    # others — the anonymous public included — see its name, not a link to a refusal.
     return [{**row, "status_label": ProgressStatus(row["status"]).label(lang),
              "by": row["actor"], "date": row["at"],
              "evidence_file_url": f"/api/v1/tasks/evidence/{row['evidence_file']['id']}"
-             if row["evidence_file"] else None} for row in rows]
+             if row["evidence_file"] and allows(actor, Action.READ_DRAFT, row["orgunit"])
+             else None} for row in rows]
 
 
 @router.post("/tasks/{task_id}/progress")
