@@ -18,9 +18,6 @@ from sodo.cli.common import (
     workspace_context,
 )
 from sodo.domain.permissions import Actor
-from sodo.services import records as record_service
-from sodo.services.generate import generate_file
-from sodo.services.intake import load_mapping
 
 BATCH_COLUMNS = ["batch", "dataset", "file", "rows", "inserted", "replaced", "months"]
 
@@ -44,6 +41,9 @@ def ingest(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Nạp bản ghi vào kho dữ liệu — load records (each file one batch, all or nothing)."""
+    from sodo.services import records as record_service
+    from sodo.services.intake import load_mapping
+
     columns = load_mapping(mapping) if mapping else None
     with workspace_context(workspace) as ctx, _progress() as bar:
         assert ctx is not None
@@ -73,6 +73,8 @@ def generate(
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same file).")] = 0,
 ) -> None:
     """Sinh dữ liệu mẫu — generate realistic synthetic records."""
+    from sodo.services.generate import generate_file
+
     with _progress() as bar:
         task = bar.add_task(f"{dataset} → {out.name}", total=rows)
         generate_file(dataset, rows, start, end, seed, out,

@@ -37,7 +37,6 @@ from typing import Any
 
 from sodo.domain.assessment.config import AssessmentConfig
 from sodo.domain.problems import InputError
-from sodo.services.programme import default_programme_path
 
 CONFIG_NAME = "sodo.toml"
 SECRET_FILE = ".sodo-secret"
@@ -152,7 +151,11 @@ class Settings:
     # -- derived ------------------------------------------------------------------------------
     def programme_path(self) -> Path:
         """The programme's folder (the shipped programme when the workspace has none)."""
-        return self.programme_dir if self.programme_dir.exists() else default_programme_path()
+        if self.programme_dir.exists():
+            return self.programme_dir
+        from sodo.services.programme import default_programme_path  # YAML, pydantic: lazily
+
+        return default_programme_path()
 
     def section(self, name: str) -> dict[str, Any]:
         """A table of ``sodo.toml`` for the service that owns it (``{}`` if absent)."""

@@ -70,6 +70,7 @@ class ComputeRun:
             "records": self.record_count, "periods": len(self.periods),
             "indicators": len(self.indicators), "values": self.value_count,
             "seconds": round(self.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
 

@@ -17,9 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import (
     String,
     and_,
@@ -39,6 +38,9 @@ from sqlalchemy.orm import Session
 from sodo.domain.periods import Period
 from sodo.domain.values import APPROVED, COMPUTED, NEVER, REPORTED, SEED, Candidate
 from sodo.stores.operational.tables import compute_run, indicator_value
+
+if TYPE_CHECKING:  # pandas is heavy to import, and only the engine hands frames in
+    import pandas as pd
 
 Bind = Engine | Connection | Session
 INSERT_COLUMNS = ("indicator", "orgunit", "period", "period_type", "category", "value",
