@@ -57,39 +57,24 @@ con.execute(f"COPY ({{sql}}) TO '{out}' (FORMAT parquet)")
 
 
 def run(args: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
-    """Run one process; its wall time (s), peak RSS (MiB) and standard output."""
+    """Run one process; its wall time (s), peak RSS (MiB, by GNU time: the rusage of a child
+    forked from this big process would count this process's memory) and standard output."""
     env = dict(os.environ)
     env.pop("SODO_WORKSPACE", None)
+    rss_file = DATA / ".rss"
+    wrapper = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file)] if TIME.exists() else []
     t0 = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    out, err = proc.communicate()
+    proc = subprocess.run([*wrapper, *map(str, args)], cwd=cwd, env=env, capture_output=True,
+                          check=False)
     seconds = time.perf_counter() - t0
-    # the child's own peak memory (rusage of the reaped child)
-    rss = proc_rss.get(proc.pid, 0.0)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, args))} failed ({proc.returncode}):\n"
-                           f"{err.decode()[-3000:]}")
-    return seconds, rss, out.decode()
+                           f"{proc.stderr.decode()[-3000:]}")
+    rss = float(rss_file.read_text().split()[-1]) / 1024 if wrapper else float("nan")
+    return seconds, rss, proc.stdout.decode()
 
 
-proc_rss: dict[int, float] = {}
-
-
-def _patch_wait() -> None:
-    """Reap children with ``wait4`` to read each one's peak RSS."""
-    original = subprocess.Popen._try_wait  # type: ignore[attr-defined]
-
-    def try_wait(self: subprocess.Popen, wait_flags: int) -> tuple[int, int]:
-        try:
-            pid, status, usage = os.wait4(self.pid, wait_flags)
-        except ChildProcessError:
-            return original(self, wait_flags)
-        if pid:
-            proc_rss[pid] = usage.ru_maxrss / 1024
-        return pid, status
-
-    subprocess.Popen._try_wait = try_wait  # type: ignore[attr-defined]
+TIME = Path("/usr/bin/time")
 
 
 def sodo(*args: str, workspace: Path | None = None) -> tuple[float, float, str]:
@@ -169,7 +154,6 @@ def main() -> None:
                         help="rounds of baseline and sodo compute --full, alternating")
     parser.add_argument("--skip-csv", action="store_true")
     args = parser.parse_args()
-    _patch_wait()
     dossiers, feedback = data_files(args.rows)
     print(f"scale: {args.rows:,} dossiers, {max(args.rows // 20, 100):,} feedback items "
           f"(2024-01..2025-12); levels {', '.join(LEVELS)}; load average "
