@@ -81,6 +81,17 @@ def metrics_endpoint() -> Response:
     return Response(body, media_type=content_type)
 
 
+def _route_label(request: Request) -> str:
+    """The matched route's template (``/api/v1/orgunits/{code}``), never the raw path (one
+    label per route, not per id); ``(unmatched)`` for a 404. Built from the path with the
+    path parameters put back as names (nested routers keep their routes' paths relative)."""
+    if request.scope.get("route") is None:
+        return "(unmatched)"
+    params = {str(v): k for k, v in (request.scope.get("path_params") or {}).items()}
+    parts = request.scope.get("path", "").split("/")
+    return "/".join("{" + params[p] + "}" if p in params else p for p in parts)
+
+
 def install(app: FastAPI) -> None:
     """Add the routes and the request middleware to ``app``."""
     app.include_router(router)
@@ -99,7 +110,7 @@ def install(app: FastAPI) -> None:
             return response
         finally:
             seconds = time.perf_counter() - began
-            route = getattr(request.scope.get("route"), "path", None) or "(unmatched)"
+            route = _route_label(request)
             if route != "/metrics":
                 metrics.REQUEST_SECONDS.labels(request.method, route, str(status)).observe(
                     seconds)
