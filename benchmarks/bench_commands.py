@@ -170,12 +170,14 @@ def main() -> None:
         print(f"  {label}: {times}", flush=True)
 
     # -- ingest ---------------------------------------------------------------------------
-    secs, rss, _ = sodo("ingest", "dossiers", str(dossiers), "--format", "json", workspace=ws)
+    secs, rss, _ = sodo("ingest", "dossiers", str(dossiers), "--no-recompute", "--format",
+                        "json", workspace=ws)
     rate = args.rows / secs
     lines.append(("sodo ingest dossiers (Parquet)", f"{secs:.2f} s, {rate:,.0f} records/s, "
                   f"{rss:,.0f} MiB", f"goal ≥ 1 M/s: {verdict(rate >= GOALS['parquet'])}"))
     print(f"  ingest parquet: {secs:.2f} s", flush=True)
-    sodo("ingest", "feedback", str(feedback), "--format", "json", workspace=ws)
+    sodo("ingest", "feedback", str(feedback), "--no-recompute", "--format", "json",
+         workspace=ws)
     if not args.skip_csv:
         csv = DATA / f"dossiers-{args.rows}.csv"
         if not csv.exists():
@@ -184,7 +186,7 @@ def main() -> None:
             duckdb.sql(f"COPY (SELECT * FROM read_parquet('{dossiers.as_posix()}')) TO "
                        f"'{csv.as_posix()}' (HEADER)")
         ws_csv = new_workspace(f"cmd-ws-csv-{args.rows}")
-        secs, rss, _ = sodo("ingest", "dossiers", str(csv), "--format", "json",
+        secs, rss, _ = sodo("ingest", "dossiers", str(csv), "--no-recompute", "--format", "json",
                             workspace=ws_csv)
         rate = args.rows / secs
         lines.append(("sodo ingest dossiers (CSV)", f"{secs:.2f} s, {rate:,.0f} records/s, "
@@ -219,7 +221,8 @@ def main() -> None:
 
     # -- a 10,000-record batch, then the incremental compute ------------------------------
     batch = batch_file()
-    secs, _, _ = sodo("ingest", "dossiers", str(batch), "--format", "json", workspace=ws)
+    secs, _, _ = sodo("ingest", "dossiers", str(batch), "--no-recompute", "--format", "json",
+                      workspace=ws)
     lines.append(("sodo ingest (10,000-record batch)", f"{secs:.2f} s", ""))
     secs, rss, out = sodo("compute", "--format", "json", workspace=ws)
     info = json.loads(out)[0]

@@ -38,9 +38,15 @@ def ingest(
     backend: Annotated[str | None, typer.Option(
         "--backend", help="Record store: duckdb, postgres or parquet (default: the workspace's).")
     ] = None,
+    recompute: Annotated[bool, typer.Option(
+        "--recompute/--no-recompute", help="Recompute the touched periods in the background "
+        "once the batches are accepted (default: yes).")] = True,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Nạp bản ghi vào kho dữ liệu — load records (each file one batch, all or nothing)."""
+    """Nạp bản ghi vào kho dữ liệu — load records (each file one batch, all or nothing); the
+    periods they touch are then recomputed in the background (``--no-recompute``: not)."""
+    from datetime import UTC, datetime
+
     from sodo.services import records as record_service
     from sodo.services.intake import load_mapping
 
@@ -55,8 +61,15 @@ def ingest(
             bar.update(tasks[file], completed=step, description=f"{Path(file).name}: "
                                                                  f"{description}")
 
+        received_at = datetime.now(UTC)
         batches = record_service.ingest(ctx, Actor.cli(), dataset, files, mapping=columns,
                                         backend=backend, progress=report)
+        if recompute and batches and backend is None:
+            from sodo.services import recompute as recompute_service
+
+            recompute_service.accepted(ctx, batches, "cli", received_at)
+            if ctx.settings.auto_recompute:
+                _spawn_queued_compute(ctx.settings.root)
     rows = [b.to_dict() for b in batches]
     for row in rows:
         row["months"] = _months_summary(row["months"])
@@ -80,6 +93,21 @@ def generate(
         generate_file(dataset, rows, start, end, seed, out,
                       progress=lambda done, total: bar.update(task, completed=done))
     err_console.print(f"{rows:,} {dataset} records written to {out}", highlight=False)
+
+
+def _spawn_queued_compute(root: Path | None) -> None:
+    """``sodo compute --queued`` as a detached process (it outlives this command), logging to
+    ``.sodo/recompute.log``."""
+    import subprocess
+    import sys
+
+    if root is None:
+        return
+    log = (root / ".sodo" / "recompute.log").open("ab")
+    subprocess.Popen([sys.executable, "-m", "sodo", "compute", "--queued", "--workspace",
+                      str(root), "--format", "json"], stdin=subprocess.DEVNULL, stdout=log,
+                     stderr=log, start_new_session=True, close_fds=True)
+    log.close()
 
 
 def _progress() -> Progress:

@@ -18,6 +18,7 @@ operational database. The CLI finds it the way git finds a repository: ``--works
     [server]
     public_url = ""                      # SODO_PUBLIC_URL: the address users reach
     secret_key = ""                      # SODO_SECRET_KEY (else a key kept in .sodo-secret)
+    auto_recompute = true                # SODO_AUTO_RECOMPUTE: recompute after every batch
 
     [assess]                             # thresholds of the assessment (domain.assessment.config)
 
@@ -60,6 +61,7 @@ ENVIRONMENT = {
     "SODO_PUBLIC_URL": "server.public_url",
     "SODO_SECRET_KEY": "server.secret_key",
     "SODO_TODAY": "the date sodo takes as today (demos and tests)",
+    "SODO_AUTO_RECOMPUTE": "server.auto_recompute (0/false: no recompute after a batch)",
 }
 
 
@@ -77,6 +79,7 @@ class Settings:
     public_url: str = ""
     secret_key: str = ""
     today: date | None = None
+    auto_recompute: bool = True
     assess: AssessmentConfig = field(default_factory=AssessmentConfig)
     sections: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -130,6 +133,8 @@ class Settings:
             public_url=(env.get("SODO_PUBLIC_URL") or server.get("public_url", "")).rstrip("/"),
             secret_key=env.get("SODO_SECRET_KEY") or server.get("secret_key", ""),
             today=today_date,
+            auto_recompute=str(env.get("SODO_AUTO_RECOMPUTE", server.get("auto_recompute", True))
+                               ).strip().lower() not in ("0", "false", "no", "off"),
             assess=AssessmentConfig.from_mapping(config.get("assess", {}),
                                                  str(here / CONFIG_NAME)),
             sections=config,
@@ -203,6 +208,7 @@ class Settings:
             "public_url": self.public_url,
             "secret_key": "***" if self.secret_key else "(workspace key file)",
             "today": self.today.isoformat() if self.today else None,
+            "auto_recompute": self.auto_recompute,
             "assess": dict(self.assess.__dict__),
         }
 
