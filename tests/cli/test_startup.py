@@ -39,3 +39,15 @@ def test_help_imports_no_store_library(tmp_path: Path) -> None:
 def test_tasks_list_imports_no_engine_library(tmp_path: Path) -> None:
     names = _imported(["tasks", "list", "--format", "json"], tmp_path)
     assert not names & set(HEAVY), names & set(HEAVY)
+
+
+def test_shipped_unit_files_read_the_same_with_either_parser() -> None:
+    from importlib import resources
+
+    from ruamel.yaml import YAML
+
+    from sodo.domain.orgunits import _yaml_data
+
+    for name in ("ministries.yaml", "provinces-63.yaml"):
+        text = resources.files("sodo.data").joinpath(name).read_text(encoding="utf-8")
+        assert _yaml_data(name) == YAML(typ="safe").load(text)
