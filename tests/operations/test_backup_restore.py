@@ -150,3 +150,27 @@ def test_restore_refuses_damaged_incomplete_or_mismatched_backups(
         operations.backup(workspace, Actor.anonymous(), tmp_path / "bk2")
     with make_engine(workspace.database_url).connect() as conn:
         assert conn.execute(select(text("1"))).scalar() == 1
+
+
+@pytest.mark.postgres
+def test_postgresql_store_is_dumped_and_restored(postgres_database, tmp_path: Path) -> None:
+    with postgres_database("sodo_bk_src") as source_url, \
+            postgres_database("sodo_bk_dst") as target_url:
+        ws = init_workspace(tmp_path / "ws")
+        pg = Settings(**{**ws.__dict__, "database_url": source_url})
+        with AppContext(pg, migrate=True) as ctx, ctx.session() as session:
+            accounts.create_user(session, Actor.cli(), "viewer1", "mật khẩu đủ dài 2026",
+                                 "viewer")
+            session.commit()
+        info = operations.backup(pg, Actor.cli(), tmp_path / "bk")
+        assert info.manifest["operational"] == "postgresql"
+        assert "operational.pgdump" in info.manifest["files"]
+        before = _tables(source_url)
+        operations.restore(info.path, tmp_path / "restored", Actor.cli(),
+                           database_url=target_url)
+        after = _tables(target_url)
+        assert set(after) == set(before)
+        for name in before:
+            if name != "audit_log":
+                assert after[name] == before[name], name
+        assert after["audit_log"][:-1] == before["audit_log"]
