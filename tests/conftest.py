@@ -18,6 +18,9 @@ from sqlalchemy import create_engine, text
 
 # Helpers every test area may use (a served app on a free port): ``from server import serve``.
 sys.path.insert(0, str(Path(__file__).parent / "support"))
+# Tests say when they want the automatic recompute after a batch (tests/operations): a
+# background computation would otherwise race the explicit `sodo compute` many tests run.
+os.environ.setdefault("SODO_AUTO_RECOMPUTE", "0")
 
 PG_ADMIN_URL = os.environ.get("SODO_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

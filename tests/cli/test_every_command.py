@@ -130,6 +130,7 @@ def sample_arguments(cmd: Command, workspace: Path, scratch: Path) -> tuple[list
         "output": str(scratch / "out.xlsx"), "indicator": "dossier_full_online_share",
         "period": "2025Q4", "username": "admin", "role": "viewer", "form": "BC-CDS-TINH-QUY",
         "path": "", "mapping": "", "orgunit": "01",
+        "dest": str(scratch / "backup"), "src": str(scratch / "backup"),
     }
     if cmd.path == ("generate",):
         samples["out"] = str(scratch / "generated.csv")

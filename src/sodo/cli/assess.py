@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,10 +21,10 @@ from sodo.cli.common import (
     user_errors,
     warn_if_not_computed,
 )
-from sodo.domain.assessment.targets import STATUS_SEVERITY, TargetStatus, sort_worst_first
-from sodo.domain.assessment.tasks import sort_tasks_worst_first
 from sodo.domain.periods import parse_vietnamese_period
-from sodo.services.assessment import accountability_rows, assess_targets, assess_tasks, rank
+
+if TYPE_CHECKING:
+    from sodo.domain.assessment.targets import TargetStatus
 
 assess_app = typer.Typer(
     help="Assess the programme: is each target on track, each task on time (with every "
@@ -82,6 +82,9 @@ def assess_command(
     method and components that produced it (JSON gives every component)."""
     if ctx.invoked_subcommand is not None:
         return
+    from sodo.domain.assessment.targets import STATUS_SEVERITY, sort_worst_first
+    from sodo.services.assessment import assess_targets
+
     day = parse_as_of(as_of)
     with data_context(workspace, fmt) as ctx:
         programme = programme_of(ctx).programme
@@ -135,6 +138,9 @@ def assess_tasks_command(
 ) -> None:
     """The status of every task at the as-of date: done on time, done late, in progress, due
     soon, overdue, recurring, no deadline."""
+    from sodo.domain.assessment.tasks import sort_tasks_worst_first
+    from sodo.services.assessment import accountability_rows, assess_tasks
+
     day = parse_as_of(as_of)
     with data_context(workspace, fmt) as ctx:
         programme = programme_of(ctx).programme
@@ -170,6 +176,8 @@ def rank_command(
 ) -> None:
     """Rank provinces or ministries on an indicator for a period (ties share a rank: 1, 2, 2,
     4), with the change of rank since the previous period (positive: moved up)."""
+    from sodo.services.assessment import rank
+
     with data_context(workspace, fmt) as ctx:
         programme = programme_of(ctx).programme
         rows = [r.to_dict() for r in rank(ctx.engine, programme, indicator, period, level)]

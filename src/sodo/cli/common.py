@@ -20,11 +20,11 @@ from rich.table import Table
 from sodo.domain.orgunits import OrgUnitError
 from sodo.domain.periods import PeriodError
 from sodo.domain.problems import InputError
-from sodo.services.settings import Settings
 
 if TYPE_CHECKING:
     from sodo.services.catalogue import Catalogue
     from sodo.services.context import AppContext
+    from sodo.services.settings import Settings
 
 console = Console()
 # Messages are never wrapped mid-line: scripts and tests read them.
@@ -73,6 +73,8 @@ def open_workspace(path: Path | None, required: bool = True) -> Settings | None:
     """The workspace's settings (found as git finds a repository: ``--workspace``, else
     ``$SODO_WORKSPACE``, else the current folder or a parent); None if there is none and
     none is required. A workspace named explicitly must exist."""
+    from sodo.services.settings import Settings
+
     if required or path is not None:
         return Settings.open(path)
     return Settings.default_or_none(None)

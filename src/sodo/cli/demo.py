@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from sodo.cli.common import console, user_errors
-from sodo.services.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +31,8 @@ def demo(
 ) -> None:
     """Build the demo workspace (default programme + synthetic records, computed) and serve
     the web control room on http://127.0.0.1:8000."""
+    from sodo.services.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
+
     summary = build_demo(workspace, rows=rows, seed=seed, rebuild=rebuild,
                          step=lambda msg: console.print(f"• {msg}", highlight=False))
     if not summary.reused:

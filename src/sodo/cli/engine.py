@@ -37,6 +37,9 @@ def register(app: typer.Typer) -> None:
         level: Annotated[list[str] | None, typer.Option(
             "--level", help="Levels to store (repeatable; default nation, ministry, province; "
             "add commune for the 3,321 communes).")] = None,
+        queued: Annotated[bool, typer.Option(
+            "--queued", hidden=True, help="Run the pending automatic recompute (started by "
+            "sodo ingest).")] = False,
         fmt: FormatOption = OutputFormat.TABLE,
     ) -> None:
         """Compute every indicator defined on records and the 766 index; store the values.
@@ -47,6 +50,14 @@ def register(app: typer.Typer) -> None:
         from sodo.services.engine.compute import STORED_LEVELS
         from sodo.services.records import compute_values
 
+        if queued:
+            from sodo.services.recompute import run_pending
+
+            with workspace_context(workspace) as ctx:
+                assert ctx is not None
+                runs = run_pending(ctx)
+            emit([{"queued_runs": runs}], fmt)
+            return
         with workspace_context(workspace) as ctx:
             assert ctx is not None
             run = compute_values(ctx, Actor.cli(), backend=backend, periods=period, full=full,

@@ -17,7 +17,6 @@ from sodo.cli.common import (
 )
 from sodo.cli.users import store_errors, store_session
 from sodo.domain.permissions import Actor
-from sodo.services import excel_forms, reporting
 
 form_app = typer.Typer(help="Report forms and Excel templates (biểu mẫu báo cáo).",
                        no_args_is_help=True)
@@ -35,6 +34,8 @@ def list_forms(
     workspace: WorkspaceOption = None, fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """List the programme's report forms."""
+    from sodo.services import reporting
+
     with store_session(workspace) as session:
         rows = []
         for form in reporting.list_forms(session):
@@ -62,6 +63,8 @@ def template(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Write the Excel template of a form for a period and unit(s)."""
+    from sodo.services import excel_forms
+
     with store_session(workspace) as session:
         name, data = excel_forms.template_for(session, Actor.cli(), form, period, orgunit)
     target = output or Path(name)
@@ -79,6 +82,8 @@ def import_(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Import a filled template: every cell is checked; all units are saved or none."""
+    from sodo.services import excel_forms
+
     data = file.read_bytes()
     with store_session(workspace) as session:
         try:

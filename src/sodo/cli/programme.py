@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -25,9 +25,9 @@ from sodo.cli.common import (
 from sodo.domain.orgunits import default_hierarchy
 from sodo.domain.permissions import Actor
 from sodo.domain.problems import InputError
-from sodo.services import catalogue
-from sodo.services.lint import has_errors, lint_programme
-from sodo.services.programme import LoadedProgramme, load_programme, programme_json_schema
+
+if TYPE_CHECKING:
+    from sodo.services.programme import LoadedProgramme
 
 programme_app = typer.Typer(help="Check and show a programme.", no_args_is_help=True)
 
@@ -45,6 +45,8 @@ def resolve_programme_path(path: Path | None, workspace: Path | None) -> Path | 
 
 
 def load_for_cli(path: Path | None, workspace: Path | None) -> LoadedProgramme:
+    from sodo.services.programme import load_programme
+
     return load_programme(resolve_programme_path(path, workspace))
 
 
@@ -58,6 +60,9 @@ def check(
 ) -> None:
     """Load the programme and lint it: tasks against "6 rõ", targets against
     "Rõ ràng – Định lượng – Khả thi – Đột phá". Exit code 1 when there is an error."""
+    from sodo.services import catalogue
+    from sodo.services.lint import has_errors, lint_programme
+
     sync_state = None
     try:
         loaded = load_for_cli(path, workspace)
@@ -106,6 +111,8 @@ def sync(
 ) -> None:
     """Bring the store's copy of the workspace's programme up to date with its files (what
     the web pages, the API and every command read); records what changed in the audit log."""
+    from sodo.services import catalogue
+
     with workspace_context(workspace) as ctx:
         assert ctx is not None
         with ctx.session() as session:
@@ -128,6 +135,8 @@ def show(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Summary tables of the programme: indicators, targets, tasks and values."""
+    from sodo.services.programme import load_programme
+
     if path is not None:
         prog = load_programme(path).programme
     else:
@@ -168,6 +177,8 @@ def schema(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
 ) -> None:
     """Print (or write) the JSON Schema of programme files, for editors."""
+    from sodo.services.programme import programme_json_schema
+
     text = json.dumps(programme_json_schema(), ensure_ascii=False, indent=2)
     if out is None:
         typer.echo(text)

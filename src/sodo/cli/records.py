@@ -18,9 +18,6 @@ from sodo.cli.common import (
     workspace_context,
 )
 from sodo.domain.permissions import Actor
-from sodo.services import records as record_service
-from sodo.services.generate import generate_file
-from sodo.services.intake import load_mapping
 
 BATCH_COLUMNS = ["batch", "dataset", "file", "rows", "inserted", "replaced", "months"]
 
@@ -41,9 +38,18 @@ def ingest(
     backend: Annotated[str | None, typer.Option(
         "--backend", help="Record store: duckdb, postgres or parquet (default: the workspace's).")
     ] = None,
+    recompute: Annotated[bool, typer.Option(
+        "--recompute/--no-recompute", help="Recompute the touched periods in the background "
+        "once the batches are accepted (default: yes).")] = True,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Nạp bản ghi vào kho dữ liệu — load records (each file one batch, all or nothing)."""
+    """Nạp bản ghi vào kho dữ liệu — load records (each file one batch, all or nothing); the
+    periods they touch are then recomputed in the background (``--no-recompute``: not)."""
+    from datetime import UTC, datetime
+
+    from sodo.services import records as record_service
+    from sodo.services.intake import load_mapping
+
     columns = load_mapping(mapping) if mapping else None
     with workspace_context(workspace) as ctx, _progress() as bar:
         assert ctx is not None
@@ -55,8 +61,15 @@ def ingest(
             bar.update(tasks[file], completed=step, description=f"{Path(file).name}: "
                                                                  f"{description}")
 
+        received_at = datetime.now(UTC)
         batches = record_service.ingest(ctx, Actor.cli(), dataset, files, mapping=columns,
                                         backend=backend, progress=report)
+        if recompute and batches and backend is None:
+            from sodo.services import recompute as recompute_service
+
+            recompute_service.accepted(ctx, batches, "cli", received_at)
+            if ctx.settings.auto_recompute:
+                _spawn_queued_compute(ctx.settings.root)
     rows = [b.to_dict() for b in batches]
     for row in rows:
         row["months"] = _months_summary(row["months"])
@@ -73,11 +86,28 @@ def generate(
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same file).")] = 0,
 ) -> None:
     """Sinh dữ liệu mẫu — generate realistic synthetic records."""
+    from sodo.services.generate import generate_file
+
     with _progress() as bar:
         task = bar.add_task(f"{dataset} → {out.name}", total=rows)
         generate_file(dataset, rows, start, end, seed, out,
                       progress=lambda done, total: bar.update(task, completed=done))
     err_console.print(f"{rows:,} {dataset} records written to {out}", highlight=False)
+
+
+def _spawn_queued_compute(root: Path | None) -> None:
+    """``sodo compute --queued`` as a detached process (it outlives this command), logging to
+    ``.sodo/recompute.log``."""
+    import subprocess
+    import sys
+
+    if root is None:
+        return
+    log = (root / ".sodo" / "recompute.log").open("ab")
+    subprocess.Popen([sys.executable, "-m", "sodo", "compute", "--queued", "--workspace",
+                      str(root), "--format", "json"], stdin=subprocess.DEVNULL, stdout=log,
+                     stderr=log, start_new_session=True, close_fds=True)
+    log.close()
 
 
 def _progress() -> Progress:

@@ -25,6 +25,7 @@ def serve(
     import uvicorn
 
     from sodo.http.app import UVICORN_OPTIONS, create_app
+    from sodo.http.operations import LOG_CONFIG
 
     ws = open_workspace(workspace)
     assert ws is not None
@@ -34,7 +35,8 @@ def serve(
         # Several processes each build the app from the workspace named in the environment.
         os.environ["SODO_WORKSPACE"] = str(ws.root)
         uvicorn.run("sodo.http.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning", **UVICORN_OPTIONS)
+                    workers=workers, log_level="warning", log_config=LOG_CONFIG,
+                    access_log=False, **UVICORN_OPTIONS)
     else:
         uvicorn.run(create_app(ws), host=host, port=port, log_level="warning",
-                    **UVICORN_OPTIONS)
+                    log_config=LOG_CONFIG, access_log=False, **UVICORN_OPTIONS)

@@ -15,7 +15,6 @@ from sodo.cli.common import (
     user_errors,
     workspace_context,
 )
-from sodo.services.tasks import task_rows
 
 tasks_app = typer.Typer(help="Tasks of the programme (the \"6 rõ\").", no_args_is_help=True)
 
@@ -33,6 +32,8 @@ def list_tasks(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """List the programme's tasks with lead, partners, deadline, deliverable and source."""
+    from sodo.services.tasks import task_rows
+
     with workspace_context(workspace, required=False, migrate=False) as ctx:
         programme = programme_of(ctx).programme
     rows = task_rows(programme, lead=lead)

@@ -12,10 +12,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from sqlalchemy.orm import Session
 
 from sodo.cli.common import (
     FormatOption,
@@ -29,7 +28,9 @@ from sodo.cli.common import (
 from sodo.domain import permissions
 from sodo.domain.permissions import Actor
 from sodo.domain.problems import InputError
-from sodo.services import accounts
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 user_app = typer.Typer(help="Users, roles and API tokens (người dùng).", no_args_is_help=True)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -83,6 +84,8 @@ def add(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Add a user (the password is asked for, or read from stdin)."""
+    from sodo.services import accounts
+
     password = _read_password(password_stdin)
     with store_session(workspace) as session:
         user = accounts.create_user(session, Actor.cli(), username, password, role, orgunit,
@@ -95,6 +98,8 @@ def add(
 @user_errors
 def list_users(workspace: WorkspaceOption = None, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """List users with role, org unit and whether they are active."""
+    from sodo.services import accounts
+
     with store_session(workspace) as session:
         rows = [accounts.user_dict(u) for u in accounts.list_users(session, Actor.cli())]
     emit(rows, fmt, ["username", "display_name", "role", "orgunit", "active", "created_at"],
@@ -102,6 +107,8 @@ def list_users(workspace: WorkspaceOption = None, fmt: FormatOption = OutputForm
 
 
 def _set_active(username: str, active: bool, workspace: Path | None) -> None:
+    from sodo.services import accounts
+
     with store_session(workspace) as session:
         user = accounts.set_active(session, Actor.cli(), username, active)
         session.commit()
@@ -141,6 +148,8 @@ def token(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Create an API token (printed once, stored only as a hash), list or revoke tokens."""
+    from sodo.services import accounts
+
     actor = Actor.cli()
     with store_session(workspace) as session:
         if list_:

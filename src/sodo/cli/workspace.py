@@ -9,7 +9,6 @@ import typer
 
 from sodo.cli.common import console, user_errors
 from sodo.services.settings import CONFIG_NAME
-from sodo.services.workspace import init_workspace
 
 
 def register(app: typer.Typer) -> None:
@@ -23,6 +22,8 @@ def init(
     = False,
 ) -> None:
     """Create a workspace: sodo.toml and a copy of the default programme."""
+    from sodo.services.workspace import init_workspace
+
     ws = init_workspace(directory, force=force)
     console.print(f"Created workspace [bold]{ws.root}[/] with {CONFIG_NAME}, the default "
                   f"programme in {ws.programme_dir.relative_to(ws.root)}/ and its store, the "

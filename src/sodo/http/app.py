@@ -114,6 +114,9 @@ def create_app(workspace: Settings | None = None, database_url: str | None = Non
         # Any route can meet a bad token (401), a missing CSRF token (403) or bad input (422).
         app.include_router(module.router, prefix=API_PREFIX,  # type: ignore[attr-defined]
                            responses=problems.problem_responses(401, 403, 422))
+    from sodo.http import operations
+
+    operations.install(app)  # /healthz, /readyz, /metrics, request ids and JSON request logs
     if include_web:
         from sodo.web.app import install_web
 

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from sodo.services.settings import Settings
-from sodo.stores.operational.migrate import upgrade
 from sodo.stores.operational.models import activity_version
 from sodo.stores.operational.tables import make_engine
 from sodo.stores.operational.values import data_version
@@ -37,6 +36,8 @@ class AppContext:
                  engine: Engine | None = None) -> None:
         self.settings = settings
         if migrate:
+            from sodo.stores.operational.migrate import upgrade  # Alembic: only when asked
+
             upgrade(settings.database_url)
         self.engine = engine or (_web_engine(settings.database_url) if web
                                  else make_engine(settings.database_url))

@@ -26,12 +26,21 @@ def ingest(ctx: AppContext, actor: Actor, dataset: str, files: Sequence[str | Pa
            progress: Any = None, channel: str = "cli") -> list[BatchInfo]:
     """Validate and apply each file as one batch (all or nothing per file) and record each
     accepted batch in the audit log. Admins only, checked before a file is opened."""
+    from sodo.domain.problems import InputError
+    from sodo.services import metrics
     from sodo.services.intake import ingest_files
 
     require(actor, Action.ADMIN)
     with open_record_store(ctx.settings, backend) as store:
         store.dataset(dataset)  # an unknown dataset is refused before reading
-        batches = ingest_files(store, dataset, files, mapping, progress=progress)
+        try:
+            batches = ingest_files(store, dataset, files, mapping, progress=progress)
+        except InputError:
+            metrics.INGEST_REJECTED.labels(dataset, channel).inc()
+            raise
+    for batch in batches:
+        metrics.INGEST_BATCHES.labels(dataset, channel).inc()
+        metrics.INGEST_ROWS.labels(dataset, channel).inc(batch.rows)
     with ctx.session() as session:
         for batch in batches:
             audit.record(session, actor, "records.ingest", "dataset", dataset, None,
@@ -43,10 +52,20 @@ def ingest(ctx: AppContext, actor: Actor, dataset: str, files: Sequence[str | Pa
 def compute_values(ctx: AppContext, actor: Actor, **options: Any) -> ComputeRun:
     """Compute every record-computed indicator and the 766 index (``options``: backend,
     periods, full, levels) and record the run in the audit log. Admins only."""
+    import time
+
+    from sodo.services import metrics
     from sodo.services.engine.compute import compute
 
     require(actor, Action.ADMIN)
-    run = compute(ctx.settings, **options)
+    began = time.perf_counter()
+    try:
+        run = compute(ctx.settings, **options)
+    except Exception:
+        metrics.COMPUTE_RUNS.labels("unknown", "failed").inc()
+        raise
+    metrics.COMPUTE_RUNS.labels(run.mode, "done").inc()
+    metrics.COMPUTE_SECONDS.labels(run.mode).observe(time.perf_counter() - began)
     if run.id is not None:
         with ctx.session() as session:
             audit.record(session, actor, "values.compute", "compute_run", str(run.id), None,

@@ -22,6 +22,7 @@ operational database. The CLI finds it the way git finds a repository: ``--works
                                          # routes (uploads have their own, docs/security.md)
     trusted_proxies = ""                 # SODO_TRUSTED_PROXIES: addresses or networks
                                          # (comma-separated) whose X-Forwarded-For counts
+    auto_recompute = true                # SODO_AUTO_RECOMPUTE: recompute after every batch
 
     [assess]                             # thresholds of the assessment (domain.assessment.config)
 
@@ -41,7 +42,6 @@ from typing import Any
 
 from sodo.domain.assessment.config import AssessmentConfig
 from sodo.domain.problems import InputError
-from sodo.services.programme import default_programme_path
 
 CONFIG_NAME = "sodo.toml"
 SECRET_FILE = ".sodo-secret"
@@ -67,6 +67,7 @@ ENVIRONMENT = {
     "SODO_MAX_BODY_BYTES": "server.max_body_bytes",
     "SODO_TRUSTED_PROXIES": "server.trusted_proxies",
     "SODO_TODAY": "the date sodo takes as today (demos and tests)",
+    "SODO_AUTO_RECOMPUTE": "server.auto_recompute (0/false: no recompute after a batch)",
 }
 
 
@@ -86,6 +87,7 @@ class Settings:
     today: date | None = None
     max_body_bytes: int = 1024 * 1024
     trusted_proxies: tuple[str, ...] = ()
+    auto_recompute: bool = True
     assess: AssessmentConfig = field(default_factory=AssessmentConfig)
     sections: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -144,6 +146,8 @@ class Settings:
                                          "SODO_MAX_BODY_BYTES / server.max_body_bytes"),
             trusted_proxies=_proxies(env.get("SODO_TRUSTED_PROXIES")
                                      or server.get("trusted_proxies", "")),
+            auto_recompute=str(env.get("SODO_AUTO_RECOMPUTE", server.get("auto_recompute", True))
+                               ).strip().lower() not in ("0", "false", "no", "off"),
             assess=AssessmentConfig.from_mapping(config.get("assess", {}),
                                                  str(here / CONFIG_NAME)),
             sections=config,
@@ -165,7 +169,11 @@ class Settings:
     # -- derived ------------------------------------------------------------------------------
     def programme_path(self) -> Path:
         """The programme's folder (the shipped programme when the workspace has none)."""
-        return self.programme_dir if self.programme_dir.exists() else default_programme_path()
+        if self.programme_dir.exists():
+            return self.programme_dir
+        from sodo.services.programme import default_programme_path  # YAML, pydantic: lazily
+
+        return default_programme_path()
 
     def section(self, name: str) -> dict[str, Any]:
         """A table of ``sodo.toml`` for the service that owns it (``{}`` if absent)."""
@@ -215,6 +223,7 @@ class Settings:
             "today": self.today.isoformat() if self.today else None,
             "max_body_bytes": self.max_body_bytes,
             "trusted_proxies": list(self.trusted_proxies),
+            "auto_recompute": self.auto_recompute,
             "assess": dict(self.assess.__dict__),
         }
 

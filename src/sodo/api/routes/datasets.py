@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from sodo.domain.permissions import Action, require
 from sodo.http.deps import Ctx, RequireUser
 from sodo.http.limits import NDJSON_BATCH_BYTES
 from sodo.http.problems import ProblemError, problem_responses
-from sodo.services import records
+from sodo.services import recompute, records
 from sodo.services.datasets import load_datasets
 
 log = logging.getLogger("sodo.api")
@@ -36,6 +37,7 @@ NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl
 async def post_records(request: Request, actor: RequireUser, ctx: Ctx,
                        dataset: str = PathParam(max_length=64,
                                                 pattern=r"^[A-Za-z0-9_.\-]+$")) -> Any:
+    received_at = datetime.now(UTC)
     require(actor, Action.ADMIN)
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type not in NDJSON_TYPES:
@@ -70,4 +72,11 @@ async def post_records(request: Request, actor: RequireUser, ctx: Ctx,
             raise ProblemError(422, "the batch is empty")
         batches = await run_in_threadpool(records.ingest, ctx, actor, dataset, [path],
                                           channel="api")
-    return {"dataset": dataset, "batches": [b.to_dict() for b in batches]}
+    # fresh without a manual step: the touched periods are recomputed in the background
+    await run_in_threadpool(recompute.accepted, ctx, batches, "api", received_at)
+    if ctx.settings.auto_recompute:
+        recompute.start_background(ctx)
+    first = batches[0].id if batches else None
+    return {"dataset": dataset, "batch": first,
+            "status": f"/api/v1/batches/{first}" if first is not None else None,
+            "batches": [{**b.to_dict(), "status": f"/api/v1/batches/{b.id}"} for b in batches]}

@@ -63,6 +63,8 @@ class ComputeRun:
     value_count: int
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    #: what the write changed: values unchanged (kept), inserted (new or changed), deleted
+    changes: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +72,8 @@ class ComputeRun:
             "records": self.record_count, "periods": len(self.periods),
             "indicators": len(self.indicators), "values": self.value_count,
             "seconds": round(self.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "changes": dict(self.changes),
         }
 
 
@@ -296,8 +300,9 @@ def compute(workspace: Settings, backend: str | None = None,
             timings["rollup_score"] = time.perf_counter() - t0
             values = mark_provisional(values, bases, date.today())
             t0 = time.perf_counter()
+            changes: dict[str, int] = {}
             written = replace_computed_values(engine, run_id, values, codes, affected,
-                                              source=f"sodo compute ({name})")
+                                              source=f"sodo compute ({name})", stats=changes)
             timings["write"] = time.perf_counter() - t0
             cache.save(bases, {"fingerprint": config.fingerprint(), "store": key,
                                "last_batch_id": last_batch})
@@ -311,7 +316,7 @@ def compute(workspace: Settings, backend: str | None = None,
         finally:
             engine.dispose()
         return ComputeRun(run_id, name, mode, record_count, all_periods, codes, written,
-                          time.perf_counter() - began, timings)
+                          time.perf_counter() - began, timings, changes)
     finally:
         store.close()
 

@@ -17,9 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import (
     String,
     and_,
@@ -39,6 +38,9 @@ from sqlalchemy.orm import Session
 from sodo.domain.periods import Period
 from sodo.domain.values import APPROVED, COMPUTED, NEVER, REPORTED, SEED, Candidate
 from sodo.stores.operational.tables import compute_run, indicator_value
+
+if TYPE_CHECKING:  # pandas is heavy to import, and only the engine hands frames in
+    import pandas as pd
 
 Bind = Engine | Connection | Session
 INSERT_COLUMNS = ("indicator", "orgunit", "period", "period_type", "category", "value",
@@ -180,34 +182,70 @@ def _bulk_insert(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
 
 def replace_computed_values(bind: Bind, run_id: int, values: pd.DataFrame,
                             indicators: Sequence[str], periods: Iterable[str] | None,
-                            source: str = "") -> int:
-    """Replace the computed values of ``indicators`` in ``periods`` (all periods when ``None``)
-    by ``values`` (columns indicator, orgunit, period, period_type, value, numerator,
-    denominator, and optionally provisional) in one transaction. Returns the rows written."""
+                            source: str = "", stats: dict[str, int] | None = None) -> int:
+    """Make the computed values of ``indicators`` in ``periods`` (all periods when ``None``)
+    equal to ``values`` (columns indicator, orgunit, period, period_type, value, numerator,
+    denominator, and optionally provisional), in one transaction. Returns the number of values
+    the scope now holds.
+
+    Only what changed is written: a value equal to the stored one (same value, numerator,
+    denominator, provisional flag) keeps its row, its run and its time; a changed or new value
+    is inserted (its old row deleted); a stored value the run no longer produces is deleted.
+    A recompute over unchanged records therefore writes nothing. ``stats`` (optional)
+    receives the counts ``unchanged``, ``inserted`` and ``deleted``."""
     now = datetime.now(UTC)
     frame = values.astype(object).where(values.notna(), None)
     flags = (frame["provisional"] if "provisional" in frame else [False] * len(frame))
-    rows = [
-        (ind, ou, per, pt, "", _none(v), _none(n), _none(d), COMPUTED, APPROVED, run_id,
-         source, "", now, bool(prov), False, False, "")
-        for ind, ou, per, pt, v, n, d, prov in zip(
-            frame["indicator"], frame["orgunit"], frame["period"], frame["period_type"],
-            frame["value"], frame["numerator"], frame["denominator"], flags, strict=True)
-    ]
     period_list = None if periods is None else sorted(set(periods))
+    codes = list(indicators)
     with _transaction(bind) as conn:
-        base = delete(indicator_value).where(indicator_value.c.origin == COMPUTED)
-        codes = list(indicators)
-        for i in range(0, len(codes), _CHUNK):
-            scope = base.where(indicator_value.c.indicator.in_(codes[i:i + _CHUNK]))
-            if period_list is None:
-                conn.execute(scope)
-            else:
-                for j in range(0, len(period_list), _CHUNK):
-                    conn.execute(scope.where(
-                        indicator_value.c.period.in_(period_list[j:j + _CHUNK])))
+        stored = _stored_computed(conn, codes, period_list)
+        rows, stale = [], []
+        unchanged = 0
+        for ind, ou, per, pt, v, n, d, prov in zip(
+                frame["indicator"], frame["orgunit"], frame["period"], frame["period_type"],
+                frame["value"], frame["numerator"], frame["denominator"], flags, strict=True):
+            v, n, d, prov = _none(v), _none(n), _none(d), bool(prov)
+            old = stored.pop((ind, ou, per), None)
+            if old is not None:
+                if old[1:] == (v, n, d, prov):
+                    unchanged += 1
+                    continue
+                stale.append(old[0])
+            rows.append((ind, ou, per, pt, "", v, n, d, COMPUTED, APPROVED, run_id, source, "",
+                         now, prov, False, False, ""))
+        stale.extend(old[0] for old in stored.values())  # no longer produced
+        for i in range(0, len(stale), _CHUNK):
+            conn.execute(delete(indicator_value).where(
+                indicator_value.c.id.in_(stale[i:i + _CHUNK])))
         _bulk_insert(conn, rows)
-    return len(rows)
+    if stats is not None:
+        stats.update(unchanged=unchanged, inserted=len(rows), deleted=len(stale))
+    return unchanged + len(rows)
+
+
+def _stored_computed(conn: Connection, codes: Sequence[str], periods: Sequence[str] | None
+                     ) -> dict[tuple[str, str, str], tuple[Any, ...]]:
+    """The stored computed totals of ``codes`` in ``periods`` (all when None), by cell: (id,
+    value, numerator, denominator, provisional). A duplicate cell (never written by this
+    module) keeps one row; the others are returned for deletion with the changed ones."""
+    c = indicator_value.c
+    out: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+    base = select(c.id, c.indicator, c.orgunit, c.period, c.value, c.numerator, c.denominator,
+                  c.provisional, c.category).where(c.origin == COMPUTED)
+    for i in range(0, len(codes), _CHUNK):
+        scope = base.where(c.indicator.in_(codes[i:i + _CHUNK]))
+        chunks = ([scope] if periods is None else
+                  [scope.where(c.period.in_(periods[j:j + _CHUNK]))
+                   for j in range(0, len(periods), _CHUNK)])
+        for stmt in chunks:
+            for rid, ind, ou, per, v, n, d, prov, cat in _fetch(conn, stmt):
+                key = (ind, ou, per)
+                if cat or key in out:  # not a row this writer keeps: replace it
+                    out[(ind, ou, per, rid)] = (rid, object(), None, None, None)  # type: ignore[index]
+                    continue
+                out[key] = (rid, v, n, d, bool(prov))
+    return out
 
 
 def publish_reported(bind: Bind, orgunit: str, period: str,

@@ -5,12 +5,19 @@ the ``month`` partition column is not stored in the files). Batches are kept in
 ``parquet_dir/_catalog.duckdb`` (tables ``_batches`` and ``_batch_months``).
 
 Applying a batch rewrites only the months it touches: the months of its records and those of
-the older versions it replaces. The new file sets are written beside the old ones and swapped
-in by renaming folders, then the batch is recorded; readers never see a half-written file.
+the older versions it replaces. The switch is crash-safe: the new files are written beside the
+old ones under new names, then one manifest per dataset (``parquet_dir/_manifest-<dataset>.json``,
+the list of current files and the batch that made it) is replaced atomically (write, fsync,
+rename). Readers read only the files a manifest lists, so a crash (even ``kill -9``) before the
+rename leaves the previous state whole and after it the new one; the batch record in the
+catalog is restored from the manifest when the store is next opened, and files no manifest
+lists (left by a crash, or replaced) are removed then.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import uuid
 from datetime import datetime
@@ -27,6 +34,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 CATALOG = "_catalog.duckdb"
+MANIFEST = "_manifest-{dataset}.json"
 
 
 class ParquetRecordStore(RecordStore):
@@ -40,6 +48,86 @@ class ParquetRecordStore(RecordStore):
         for ddl in BATCHES_DDL:
             self.catalog.execute(ddl)
         self._ibis: ibis.BaseBackend | None = None
+        for code in self.datasets:
+            self._recover(code)
+
+    # -- the manifest ----------------------------------------------------------------------
+    def manifest_path(self, dataset: str) -> Path:
+        return self.folder / MANIFEST.format(dataset=dataset)
+
+    def _manifest(self, dataset: str) -> dict[str, Any] | None:
+        path = self.manifest_path(dataset)
+        if not path.exists():
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def current_files(self, dataset: str) -> list[Path]:
+        """The files that hold the dataset now: those its manifest lists (a folder written
+        before manifests existed: every month file)."""
+        code = self.dataset(dataset).code
+        manifest = self._manifest(code)
+        folder = self.dataset_folder(code)
+        if manifest is None:
+            return sorted(folder.glob("month=*/*.parquet"))
+        return [folder / name for name in manifest["files"]]
+
+    def _write_manifest(self, dataset: str, files: list[str], batch: dict[str, Any]) -> None:
+        path = self.manifest_path(dataset)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        with tmp.open("w", encoding="utf-8") as handle:
+            json.dump({"files": files, "batch": batch}, handle, default=str)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)  # the switch: atomic on POSIX
+        _fsync_dir(self.folder)
+
+    def _recover(self, dataset: str) -> None:
+        """After a crash: record the batch a switched manifest holds if the catalog lacks it,
+        and remove files no manifest lists (this process holds the catalog, so no other
+        writer is at work)."""
+        manifest = self._manifest(dataset)
+        folder = self.dataset_folder(dataset)
+        for tmp in self.folder.glob(f"._manifest-{dataset}.json.*.tmp"):
+            tmp.unlink(missing_ok=True)
+        if folder.exists():
+            for work in folder.glob(".batch-*"):
+                shutil.rmtree(work, ignore_errors=True)
+        if manifest is None:  # a new store, or one written before manifests: list what is
+            files = sorted(p.relative_to(folder).as_posix()
+                           for p in folder.glob("month=*/*.parquet"))
+            self._write_manifest(dataset, files, {})
+            return
+        batch = manifest.get("batch") or {}
+        if batch.get("id") is not None and not self.catalog.execute(
+                "SELECT 1 FROM _batches WHERE id = ?", [batch["id"]]).fetchall():
+            self._record_batch(batch)
+        keep = {folder / name for name in manifest["files"]}
+        for path in folder.glob("month=*/*.parquet"):
+            if path not in keep:
+                path.unlink(missing_ok=True)
+        for month in folder.glob("month=*"):
+            if month.is_dir() and not any(month.iterdir()):
+                month.rmdir()
+
+    def _record_batch(self, batch: dict[str, Any]) -> None:
+        con = self.catalog
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("INSERT INTO _batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [batch["id"], batch["dataset"], batch["file"], batch["rows"],
+                         batch["inserted"], batch["replaced"], batch["period_min"],
+                         batch["period_max"], batch["ingested_at"]])
+            if batch["months"]:
+                con.executemany("INSERT INTO _batch_months VALUES (?, ?, ?)",
+                                [[batch["id"], batch["dataset"], m] for m in batch["months"]])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def _checkpoint(self, stage: str) -> None:
+        """A point of the switch (``files-written``, ``switched``); tests stop a process
+        here."""
 
     def dataset_folder(self, dataset: str) -> Path:
         return self.folder / self.dataset(dataset).code
@@ -49,16 +137,18 @@ class ParquetRecordStore(RecordStore):
         return str(self.dataset_folder(dataset) / "month=*" / "*.parquet")
 
     def _has_files(self, dataset: str) -> bool:
-        return any(self.dataset_folder(dataset).glob("month=*/*.parquet"))
+        return bool(self.current_files(dataset))
 
     def _select(self, ds: Dataset) -> str:
-        """SQL reading the dataset's records with canonical names and types."""
-        if not self._has_files(ds.code):
+        """SQL reading the dataset's records (the files its manifest lists) with canonical
+        names and types."""
+        files = self.current_files(ds.code)
+        if not files:
             return "SELECT " + ", ".join(
                 f'CAST(NULL AS {f.sql_type}) AS "{f.name}"' for f in ds.fields) + " WHERE false"
-        glob = self.files_glob(ds.code).replace("'", "''")
+        listed = ", ".join("'" + p.as_posix().replace("'", "''") + "'" for p in files)
         cols = ", ".join(f'CAST("{f.name}" AS {f.sql_type}) AS "{f.name}"' for f in ds.fields)
-        return (f"SELECT {cols} FROM read_parquet('{glob}', hive_partitioning = false, "
+        return (f"SELECT {cols} FROM read_parquet([{listed}], hive_partitioning = false, "
                 "union_by_name = true)")
 
     def ibis(self) -> ibis.BaseBackend:
@@ -107,45 +197,48 @@ class ParquetRecordStore(RecordStore):
                         f"({month_list}) AND {key} NOT IN (SELECT {key} FROM {INCOMING}) "
                         "UNION ALL ")
             out = str(work).replace("'", "''")
+            tag = uuid.uuid4().hex[:8]
             stage.execute(
                 f"COPY (SELECT *, strftime({period}, '%Y-%m') AS month FROM ({kept}"
                 f"SELECT {cols} FROM {INCOMING})) TO '{out}' "
                 "(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (month), "
-                f"FILENAME_PATTERN 'batch{batch_id}_{{i}}')")
-            self._swap_months(target, work, months)
+                f"FILENAME_PATTERN 'batch{batch_id}_{tag}_{{i}}')")
+            # new files beside the old ones, under names no earlier file has
+            fresh: list[str] = []
+            for path in sorted(work.glob("month=*/*.parquet")):
+                name = f"{path.parent.name}/{path.name}"
+                (target / path.parent.name).mkdir(exist_ok=True)
+                with path.open("rb") as handle:
+                    os.fsync(handle.fileno())
+                path.rename(target / name)
+                fresh.append(name)
+            for month in {f.split("/", 1)[0] for f in fresh}:
+                _fsync_dir(target / month)
+            self._checkpoint("files-written")
+            touched = {f"month={m}" for m in months}
+            previous = [p.relative_to(target).as_posix() for p in self.current_files(ds.code)]
+            files = [f for f in previous if f.split("/", 1)[0] not in touched] + fresh
             now = datetime.now().replace(microsecond=0)
-            con = self.catalog
-            con.execute("BEGIN TRANSACTION")
-            try:
-                con.execute("INSERT INTO _batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [batch_id, ds.code, file, rows, rows - replaced, replaced, pmin,
-                             pmax, now])
-                if months:
-                    con.executemany("INSERT INTO _batch_months VALUES (?, ?, ?)",
-                                    [[batch_id, ds.code, m] for m in months])
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+            info = BatchInfo(batch_id, ds.code, file, rows, rows - replaced, replaced, pmin,
+                             pmax, months, now)
+            record = {"id": batch_id, "dataset": ds.code, "file": file, "rows": rows,
+                      "inserted": rows - replaced, "replaced": replaced,
+                      "period_min": _iso(pmin), "period_max": _iso(pmax), "months": months,
+                      "ingested_at": now.isoformat()}
+            self._write_manifest(ds.code, files, record)
+            self._checkpoint("switched")
+            self._record_batch({**record, "period_min": pmin, "period_max": pmax,
+                                "ingested_at": now})
+            for name in previous:  # replaced files: no manifest lists them any more
+                if name not in files:
+                    (target / name).unlink(missing_ok=True)
+            for month in touched:
+                folder = target / month
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        return BatchInfo(batch_id, ds.code, file, rows, rows - replaced, replaced, pmin, pmax,
-                         months, now)
-
-    @staticmethod
-    def _swap_months(target: Path, work: Path, months: list[str]) -> None:
-        """Put the rewritten month folders in place of the old ones."""
-        trash = work.with_name(work.name + "-old")
-        trash.mkdir()
-        try:
-            for month in months:
-                fresh, current = work / f"month={month}", target / f"month={month}"
-                if current.exists():
-                    current.rename(trash / current.name)
-                if fresh.exists():
-                    fresh.rename(current)
-        finally:
-            shutil.rmtree(trash, ignore_errors=True)
+        return info
 
     def _query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return self.catalog.execute(sql.replace("{p}", "?"), params).fetchall()
@@ -156,3 +249,48 @@ class ParquetRecordStore(RecordStore):
             self._ibis = None
         self.catalog.close()
         super().close()
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def snapshot_folder(folder: Path, dest: Path) -> None:
+    """Copy a Parquet record store as it stands: every dataset's manifest and the files it
+    lists, and the batch catalog (copied by DuckDB in one read transaction)."""
+    import duckdb as _duckdb
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for manifest in sorted(folder.glob("_manifest-*.json")):
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        code = manifest.name.removeprefix("_manifest-").removesuffix(".json")
+        for name in data["files"]:
+            target = dest / code / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(folder / code / name, target)
+        shutil.copy2(manifest, dest / manifest.name)
+    catalog = folder / CATALOG
+    if catalog.exists():
+        con = _duckdb.connect()
+        try:
+            src = catalog.as_posix().replace("'", "''")
+            dst = (dest / CATALOG).as_posix().replace("'", "''")
+            con.execute(f"ATTACH '{src}' AS src (READ_ONLY)")
+            con.execute(f"ATTACH '{dst}' AS dst")
+            con.execute("COPY FROM DATABASE src TO dst")
+        finally:
+            con.close()
