@@ -617,3 +617,24 @@ def sent_log(session: Session, actor: Actor, *, state: str | None = None,
     if state:
         stmt = stmt.where(Notice.mail_state == state)
     return list(session.scalars(stmt.order_by(Notice.id.desc()).limit(limit)))
+
+
+def requeue(session: Session, actor: Actor, notice_id: int) -> Notice:
+    """Try a failed (or waiting) e-mail again at the next run (admins)."""
+    require(actor, Action.ADMIN)
+    notice = session.get(Notice, notice_id)
+    if notice is None or notice.channel != "email":
+        raise NotFound(f"no e-mail notice {notice_id}")
+    before = notice.mail_state
+    if notice.mail_state != "sent":
+        notice.mail_state, notice.next_attempt_at, notice.claimed_until = "pending", None, None
+    audit.record(session, actor, "notice.requeue", "notice", str(notice.id),
+                 {"state": before}, {"state": notice.mail_state})
+    return notice
+
+
+def mail_counts(session: Session, actor: Actor) -> dict[str, int]:
+    """How many notices are in each e-mail state (admins)."""
+    require(actor, Action.READ_AUDIT)
+    return {state: count for state, count in session.execute(
+        select(Notice.mail_state, func.count(Notice.id)).group_by(Notice.mail_state))}

@@ -1,0 +1,108 @@
+"""The in-app inbox over HTTP: the bell counts unread notices, the list shows them, opening one
+marks it read, choices per kind are saved (returns cannot be turned off), and the admin log
+shows what was sent and what failed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sodo.http.app import create_app
+from sodo.services.settings import Settings
+
+from .conftest import PASSWORD
+from .test_remind import remind
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+@pytest.fixture
+def client_for(workspace: Path) -> Iterator:
+    clients: list[TestClient] = []
+
+    def make(username: str) -> TestClient:
+        app = create_app(replace(Settings.open(workspace), today=date(2026, 3, 17)))
+        client = TestClient(app, raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        page = client.get("/login")
+        done = client.post("/login", data={"username": username, "password": PASSWORD,
+                                           "next": "/", "csrf_token": csrf_of(page.text)},
+                           follow_redirects=False)
+        assert done.status_code == 303
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def test_bell_list_open_mark_read_and_preferences(workspace: Path, smtp, client_for) -> None:
+    remind(workspace, "2026-03-17")
+    reporter = client_for("hn.reporter")
+    home = reporter.get("/")
+    count = re.search(r'id="unread-count">(\d+)<', home.text)
+    assert count
+    unread = int(count.group(1))
+    listing = reporter.get("/notices")
+    assert "Nhiệm vụ sắp đến hạn" in listing.text
+    data = reporter.get("/notices", params={"format": "json"}).json()
+    assert data["unread"] == unread == len(data["notices"])
+    first = data["notices"][0]
+    opened = reporter.get(f"/notices/{first['id']}")
+    assert opened.status_code == 200 and first["subject"] in opened.text
+    assert 'href="/' in opened.text  # the item, on this site
+    after = reporter.get("/notices", params={"format": "json"}).json()
+    assert after["unread"] == unread - 1
+    # someone else's notice does not exist for me
+    other = client_for("hcm.reporter")
+    assert other.get(f"/notices/{first['id']}").status_code == 404
+    # mark all read
+    page = reporter.get("/notices")
+    reporter.post("/notices/read-all", data={"csrf_token": csrf_of(page.text)})
+    assert reporter.get("/notices", params={"format": "json"}).json()["unread"] == 0
+    assert 'id="unread-count"' not in reporter.get("/").text
+    # choices: digest off, due-soon inbox only; "off" is not offered for returns
+    page = reporter.get("/notices")
+    assert 'name="pref_submission_returned"' in page.text
+    returned_select = page.text.split('name="pref_submission_returned"')[1].split("</select>")[0]
+    assert 'value="off"' not in returned_select
+    reporter.post("/notices/preferences", data={
+        "csrf_token": csrf_of(page.text), "pref_digest": "off",
+        "pref_task_due_soon": "inbox"})
+    prefs = {p["kind"]: p["channel"] for p in
+             reporter.get("/notices", params={"format": "json"}).json()["preferences"]}
+    assert prefs["digest"] == "off" and prefs["task_due_soon"] == "inbox"
+    rows = remind(workspace, "2026-03-28")
+    mine = [r for r in rows if r["recipient"] == "hn.reporter" and r["kind"] == "task_due_soon"]
+    assert [r["channel"] for r in mine] == ["inbox"]
+    # the admin log: every notice, with its e-mail state; not for a reporter
+    admin = client_for("admin")
+    log = admin.get("/admin/notices", params={"format": "json"}).json()
+    assert log["counts"].get("sent", 0) >= 1 and log["notices"]
+    assert reporter.get("/admin/notices").status_code == 403
+
+
+def test_failed_sends_are_shown_to_admins_and_can_be_retried(workspace: Path, smtp,
+                                                              client_for) -> None:
+    smtp.stop()
+    remind(workspace, "2026-03-17")
+    admin = client_for("admin")
+    log = admin.get("/admin/notices", params={"state": "retrying", "format": "json"}).json()
+    assert log["notices"] and all(n["last_error"] for n in log["notices"])
+    page = admin.get("/admin/notices")
+    assert "Gửi lại" in page.text
+    smtp.start()
+    remind(workspace, "2026-03-17")
+    assert admin.get("/admin/notices", params={"format": "json"}).json()["counts"] \
+        .get("retrying", 0) == 0
