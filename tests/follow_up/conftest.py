@@ -3,19 +3,25 @@ Minh City, users with e-mail addresses, and a real SMTP server on loopback (aios
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from sodo.domain.permissions import Actor
+from sodo.http.app import create_app
 from sodo.services import accounts, catalogue
+from sodo.services.settings import Settings
 from sodo.stores.operational.migrate import upgrade
 from sodo.stores.operational.tables import make_engine
 
@@ -151,3 +157,30 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
         yield server
     finally:
         server.stop()
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+@pytest.fixture
+def client_for(workspace: Path) -> Iterator:
+    clients: list[TestClient] = []
+
+    def make(username: str, today: date = date(2026, 3, 17)) -> TestClient:
+        app = create_app(replace(Settings.open(workspace), today=today))
+        client = TestClient(app, raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        page = client.get("/login")
+        done = client.post("/login", data={"username": username, "password": PASSWORD,
+                                           "next": "/", "csrf_token": csrf_of(page.text)},
+                           follow_redirects=False)
+        assert done.status_code == 303
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)

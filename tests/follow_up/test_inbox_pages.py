@@ -5,46 +5,10 @@ shows what was sent and what failed."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
-import pytest
-from fastapi.testclient import TestClient
-
-from sodo.http.app import create_app
-from sodo.services.settings import Settings
-
-from .conftest import PASSWORD
+from .conftest import csrf_of
 from .test_remind import remind
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
-
-
-@pytest.fixture
-def client_for(workspace: Path) -> Iterator:
-    clients: list[TestClient] = []
-
-    def make(username: str) -> TestClient:
-        app = create_app(replace(Settings.open(workspace), today=date(2026, 3, 17)))
-        client = TestClient(app, raise_server_exceptions=False)
-        client.__enter__()
-        clients.append(client)
-        page = client.get("/login")
-        done = client.post("/login", data={"username": username, "password": PASSWORD,
-                                           "next": "/", "csrf_token": csrf_of(page.text)},
-                           follow_redirects=False)
-        assert done.status_code == 303
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 def test_bell_list_open_mark_read_and_preferences(workspace: Path, smtp, client_for) -> None:

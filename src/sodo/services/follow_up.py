@@ -267,7 +267,7 @@ class _Planner:
             if task_result.due is None or task_result.status not in (
                     TaskStatus.OVERDUE, TaskStatus.DUE_SOON, TaskStatus.IN_PROGRESS):
                 continue
-            due = task_result.due
+            due = task_result.extended_due or task_result.due  # an extension granted wins
             step = task_step(due, self.as_of, self.config)
             if step is None:
                 continue

@@ -337,12 +337,15 @@ __all__ = [
 
 
 def activity_version(session: Any) -> tuple[Any, ...]:
-    """Changes whenever a report or a task update is written (index lookups, not scans)."""
+    """Changes whenever a report, a task update or an extension is written."""
     from sqlalchemy import func, select
 
+    extension = metadata.tables["task_extension"]  # an area's table (task_workflow_models)
     return (session.scalar(select(func.max(Submission.id))),
             session.scalar(select(func.max(Submission.updated_at))),
-            session.scalar(select(func.max(TaskUpdate.id))))
+            session.scalar(select(func.max(TaskUpdate.id))),
+            session.scalar(select(func.max(extension.c.id))),
+            session.scalar(select(func.max(extension.c.decided_at))))
 
 
 _load_area_models()
