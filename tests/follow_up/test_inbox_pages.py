@@ -70,3 +70,20 @@ def test_failed_sends_are_shown_to_admins_and_can_be_retried(workspace: Path, sm
     remind(workspace, "2026-03-17")
     assert admin.get("/admin/notices", params={"format": "json"}).json()["counts"] \
         .get("retrying", 0) == 0
+
+
+def test_the_inbox_over_the_api(workspace: Path, smtp, client_for) -> None:
+    remind(workspace, "2026-03-17")
+    reporter = client_for("hn.reporter")
+    mine = reporter.get("/api/v1/notices").json()
+    assert mine["unread"] == len(mine["items"]) > 0
+    assert {n["recipient"] for n in mine["items"]} == {"hn.reporter"}
+    page = reporter.get("/notices")
+    read = reporter.post(f"/api/v1/notices/{mine['items'][0]['id']}/read",
+                         headers={"X-CSRF-Token": csrf_of(page.text)})
+    assert read.status_code == 200, read.text
+    assert read.json() == {"changed": 1, "unread": mine["unread"] - 1}
+    assert reporter.get("/api/v1/notices/log").status_code == 403
+    admin = client_for("admin")
+    log = admin.get("/api/v1/notices/log").json()
+    assert log["counts"]["sent"] >= 1
