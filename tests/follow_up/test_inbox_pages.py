@@ -43,13 +43,15 @@ def test_bell_list_open_mark_read_and_preferences(workspace: Path, smtp, client_
     assert 'value="off"' not in returned_select
     reporter.post("/notices/preferences", data={
         "csrf_token": csrf_of(page.text), "pref_digest": "off",
-        "pref_task_due_soon": "inbox"})
+        "pref_task_due_soon": "inbox", "notice_lang": "en"})
     prefs = {p["kind"]: p["channel"] for p in
              reporter.get("/notices", params={"format": "json"}).json()["preferences"]}
     assert prefs["digest"] == "off" and prefs["task_due_soon"] == "inbox"
+    assert reporter.get("/notices", params={"format": "json"}).json()["notice_lang"] == "en"
     rows = remind(workspace, "2026-03-28")
     mine = [r for r in rows if r["recipient"] == "hn.reporter" and r["kind"] == "task_due_soon"]
     assert [r["channel"] for r in mine] == ["inbox"]
+    assert mine[0]["subject"].startswith("[sodo] Task due soon")  # now in English
     # the admin log: every notice, with its e-mail state; not for a reporter
     admin = client_for("admin")
     log = admin.get("/admin/notices", params={"format": "json"}).json()

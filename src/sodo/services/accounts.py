@@ -180,6 +180,18 @@ def update_user(session: Session, actor: Actor, username: str, *, role: str | No
     return user
 
 
+def set_language(session: Session, actor: Actor, username: str, lang: str) -> User:
+    """The language of the user's notices (the user themself, or an admin)."""
+    if actor.username != username:
+        require(actor, Action.ADMIN)
+    user = get_user(session, username)
+    before = _user_snapshot(user)
+    user.lang = _check_lang(lang)
+    audit.record(session, actor, "user.language", "user", username, before,
+                 _user_snapshot(user))
+    return user
+
+
 def set_password(session: Session, actor: Actor, username: str, password: str) -> User:
     """Change a password (admins, or the user themself); older sessions stop working."""
     if actor.username != username:

@@ -13,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 
 from sodo.domain.follow_up import CHANNELS, KINDS, MANDATORY, kind_label
 from sodo.domain.permissions import Action, require
-from sodo.services import follow_up
+from sodo.services import accounts, follow_up
 from sodo.web.context import db_session, language, page, render, require_actor
-from sodo.web.i18n import register, t
+from sodo.web.i18n import LANGUAGE_NAMES, LANGUAGES, register, t
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,6 +47,7 @@ register({
     "notices.error": ("Lỗi gần nhất", "Last error"),
     "notices.retry": ("Gửi lại", "Retry"),
     "notices.counts": ("Theo trạng thái", "By state"),
+    "notices.language": ("Ngôn ngữ của thông báo", "Language of notices"),
 })
 
 _CHANNEL_KEYS = {"email": "notices.channel.email", "inbox": "notices.channel.inbox",
@@ -68,6 +69,7 @@ def notices(request: Request, saved: int = 0) -> Response:
     with db_session(request) as db:
         items = [_item(n, lang) for n in follow_up.inbox(db, actor)]
         prefs = follow_up.preferences(db, actor, actor.username)
+        notice_lang = accounts.get_user(db, actor.username).lang
     choices = [{"kind": kind, "label": kind_label(kind, lang), "channel": prefs[kind],
                 "mandatory": kind in MANDATORY,
                 "options": [{"value": c, "label": t(_CHANNEL_KEYS[c], lang)} for c in CHANNELS
@@ -75,6 +77,8 @@ def notices(request: Request, saved: int = 0) -> Response:
     return render(request, "notices.html", {
         "title": t("notices.title", lang), "notices": items,
         "unread": sum(1 for n in items if not n["read"]), "preferences": choices,
+        "notice_lang": notice_lang, "languages": [{"value": code, "label": LANGUAGE_NAMES[code]}
+                                                  for code in LANGUAGES],
         "message": t("notices.saved", lang) if saved else None})
 
 
@@ -119,12 +123,15 @@ async def notice_preferences(request: Request) -> Response:
     actor = require_actor(request)
     form = await request.form()
     wanted = {kind: str(form.get(f"pref_{kind}", "")) for kind in KINDS}
+    lang = str(form.get("notice_lang", ""))
     def save() -> None:
         with db_session(request) as db:
             current = follow_up.preferences(db, actor, actor.username)
             for kind, channel in wanted.items():
                 if channel and channel != current[kind]:
                     follow_up.set_preference(db, actor, actor.username, kind, channel)
+            if lang and lang != accounts.get_user(db, actor.username).lang:
+                accounts.set_language(db, actor, actor.username, lang)
             db.commit()
 
     await run_in_threadpool(save)
