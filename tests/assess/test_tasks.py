@@ -98,7 +98,8 @@ def test_accountability_per_lead_agency() -> None:
     ]
     table = accountability(items)
     assert table["BCA"] == {"led": 2, "done_on_time": 1, "done_late": 0, "overdue": 1,
-                            "in_progress": 0, "due_soon": 0, "recurring": 0, "no_deadline": 0}
+                            "in_progress": 0, "due_soon": 0, "recurring": 0, "no_deadline": 0,
+                            "blocked": 0, "extended": 0}
     assert table["BKHCN"]["led"] == 2 and table["BKHCN"]["recurring"] == 1
     assert table["BGDDT"]["in_progress"] == 1
     # Agencies with overdue tasks come first.
@@ -111,3 +112,20 @@ def test_worst_first() -> None:
     # JAN overdue (−10 days), Q1 in progress (49 days), OPEN no deadline, ALWAYS recurring.
     assert [a.task_id for a in sort_tasks_worst_first(items)] == \
         ["T-JAN", "T-Q1", "T-OPEN", "T-ALWAYS"]
+
+
+def test_blocked_and_extended_tasks_are_counted_and_judged_against_both_deadlines() -> None:
+    as_of = date(2026, 2, 20)
+    blocked = TaskProgress(status="blocked", note="Chưa có kinh phí", unblock_by="Bộ Tài chính")
+    held = assess_task(JAN, blocked, as_of)
+    assert held.blocked and held.obstacle == "Chưa có kinh phí"
+    assert held.unblock_by == "Bộ Tài chính" and held.status is TaskStatus.OVERDUE
+    # extended to 28/02: not overdue while the extension runs
+    extended = assess_task(JAN, None, as_of, extension=date(2026, 2, 28))
+    assert extended.status is TaskStatus.DUE_SOON and extended.due == date(2026, 1, 31)
+    # done on 25/02: late against the original, on time against the extension
+    done = assess_task(JAN, TaskProgress(status=DONE, done_on=date(2026, 2, 25)),
+                       date(2026, 3, 1), extension=date(2026, 2, 28))
+    assert done.status is TaskStatus.DONE_LATE and done.extension_verdict == "on_time"
+    table = accountability([held, extended, done])
+    assert table["BCA"]["blocked"] == 1 and table["BCA"]["extended"] == 2

@@ -15,7 +15,7 @@ def test_demo_builds_a_computed_workspace_with_accounts_and_a_mixed_picture(tmp_
     path = tmp_path / "demo"
     steps: list[str] = []
     summary = build_demo(path, rows=5000, seed=7, step=steps.append)
-    assert len(steps) == 4 and not summary.reused
+    assert len(steps) == 5 and not summary.reused
     assert summary.dossiers == 5000 and summary.values > 0
 
     ws = Settings.open(path)
@@ -35,6 +35,15 @@ def test_demo_builds_a_computed_workspace_with_accounts_and_a_mixed_picture(tmp_
     statuses = Counter(a.status for a in assess_targets(engine, programme))
     assert len(statuses) >= 3, statuses
     assert sum(statuses.values()) == len(programme.targets)
+
+    # The reminders and notices due were written to mail/ for a newcomer to read.
+    from email import message_from_bytes, policy
+
+    sent = sorted((path / "mail").glob("*.eml"))
+    assert sent
+    msg = message_from_bytes(sent[0].read_bytes(), policy=policy.default)
+    assert msg["To"].endswith("@demo.sodo.local") and msg["Subject"].startswith("[sodo]")
+    assert msg.get_body(("plain",)) is not None and msg.get_body(("html",)) is not None
 
     # Built once, reused after: `make demo` a second time starts at once.
     again = build_demo(path, rows=5000, seed=7)

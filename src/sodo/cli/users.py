@@ -78,7 +78,8 @@ def add(
     orgunit: Annotated[str, typer.Option("--orgunit", "-u",
                                          help="Org-unit code the user belongs to.")] = "VN",
     name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
-    email: Annotated[str, typer.Option("--email")] = "",
+    email: Annotated[str, typer.Option("--email", help="E-mail address for notices.")] = "",
+    lang: Annotated[str, typer.Option("--lang", help="Language of notices: vi or en.")] = "vi",
     password_stdin: Annotated[bool, typer.Option("--password-stdin",
                                                  help="Read the password from stdin.")] = False,
     workspace: WorkspaceOption = None,
@@ -89,7 +90,7 @@ def add(
     password = _read_password(password_stdin)
     with store_session(workspace) as session:
         user = accounts.create_user(session, Actor.cli(), username, password, role, orgunit,
-                                    name, email)
+                                    name, email, lang)
         session.commit()
         console.print(f"added {user.username} ({user.role}, {user.orgunit})", highlight=False)
 
@@ -102,7 +103,8 @@ def list_users(workspace: WorkspaceOption = None, fmt: FormatOption = OutputForm
 
     with store_session(workspace) as session:
         rows = [accounts.user_dict(u) for u in accounts.list_users(session, Actor.cli())]
-    emit(rows, fmt, ["username", "display_name", "role", "orgunit", "active", "created_at"],
+    emit(rows, fmt, ["username", "display_name", "role", "orgunit", "email", "active",
+                     "created_at"],
          title="Người dùng / Users")
 
 

@@ -48,6 +48,8 @@ MAX_FAILURES_PER_SOURCE = 30
 MIN_PASSWORD_LENGTH = 10
 MIN_PASSWORD_SCORE = 3  # zxcvbn: 0 (guessable in seconds) … 4 (very hard)
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
+LANGUAGES = ("vi", "en")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _hasher = PasswordHasher()
 
@@ -96,7 +98,24 @@ def _check_password_rules(password: str, username: str = "") -> None:
 
 def _user_snapshot(user: User) -> dict:
     return {"username": user.username, "display_name": user.display_name, "role": user.role,
-            "orgunit": user.orgunit, "active": user.active, "email": user.email}
+            "orgunit": user.orgunit, "active": user.active, "email": user.email,
+            "lang": user.lang}
+
+
+def _check_email(email: str) -> str:
+    """The address, trimmed; :class:`InputError` unless it looks like one (empty: none)."""
+    email = (email or "").strip()
+    if email and (len(email) > 255 or not _EMAIL.match(email)):
+        raise InputError(f"'{email}' is not an e-mail address",
+                         [Problem(f"'{email}' is not an e-mail address", rule="email")])
+    return email
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise InputError(f"language must be one of {', '.join(LANGUAGES)}, not '{lang}'",
+                         [Problem(f"unknown language '{lang}'", rule="lang")])
+    return lang
 
 
 def get_user(session: Session, username: str) -> User:
@@ -107,7 +126,8 @@ def get_user(session: Session, username: str) -> User:
 
 
 def create_user(session: Session, actor: Actor, username: str, password: str, role: Role | str,
-                orgunit: str = NATION_CODE, display_name: str = "", email: str = "") -> User:
+                orgunit: str = NATION_CODE, display_name: str = "", email: str = "",
+                lang: str = "vi") -> User:
     """Add a user (admins only). The org unit must exist; reporters may not be national-only
     by accident, so the unit is always explicit in the result."""
     require(actor, Action.ADMIN)
@@ -128,13 +148,18 @@ def create_user(session: Session, actor: Actor, username: str, password: str, ro
     if orgunit not in default_hierarchy():
         problems.append(Problem(f"unknown org-unit code '{orgunit}'", rule="orgunit"))
     problems.extend(password_problems(password, username=username))
+    try:
+        email = _check_email(email)
+        lang = _check_lang(lang)
+    except InputError as exc:
+        problems.extend(exc.problems)
     if problems:
         raise InputError(f"cannot add user '{username}'", problems)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"user '{username}' already exists")
     user = User(username=username, password_hash=hash_password(normalise_password(password)),
-                role=str(role),
-                orgunit=orgunit, display_name=display_name or username, email=email)
+                role=str(role), orgunit=orgunit, display_name=display_name or username,
+                email=email, lang=lang)
     session.add(user)
     session.flush()
     audit.record(session, actor, "user.add", "user", username, None, _user_snapshot(user))
@@ -163,7 +188,8 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> U
 
 
 def update_user(session: Session, actor: Actor, username: str, *, role: str | None = None,
-                orgunit: str | None = None, display_name: str | None = None) -> User:
+                orgunit: str | None = None, display_name: str | None = None,
+                email: str | None = None, lang: str | None = None) -> User:
     require(actor, Action.ADMIN)
     user = get_user(session, username)
     before = _user_snapshot(user)
@@ -183,7 +209,23 @@ def update_user(session: Session, actor: Actor, username: str, *, role: str | No
         user.orgunit = orgunit
     if display_name is not None:
         user.display_name = display_name
+    if email is not None:
+        user.email = _check_email(email)
+    if lang is not None:
+        user.lang = _check_lang(lang)
     audit.record(session, actor, "user.update", "user", username, before, _user_snapshot(user))
+    return user
+
+
+def set_language(session: Session, actor: Actor, username: str, lang: str) -> User:
+    """The language of the user's notices (the user themself, or an admin)."""
+    if actor.username != username:
+        require(actor, Action.ADMIN)
+    user = get_user(session, username)
+    before = _user_snapshot(user)
+    user.lang = _check_lang(lang)
+    audit.record(session, actor, "user.language", "user", username, before,
+                 _user_snapshot(user))
     return user
 
 
@@ -412,7 +454,7 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
 def user_dict(user: User) -> dict:
     return {"username": user.username, "display_name": user.display_name, "role": user.role,
             "orgunit": user.orgunit, "active": user.active, "email": user.email,
-            "created_at": user.created_at.isoformat()}
+            "lang": user.lang, "created_at": user.created_at.isoformat()}
 
 
 def token_dict(token: ApiToken) -> dict:

@@ -30,7 +30,7 @@ from sodo.domain.problems import InputError
 from sodo.domain.programme import Programme, Target
 from sodo.domain.ranking import RankRow, rank_units
 from sodo.domain.values import Candidate, seed_candidates, standing
-from sodo.services import task_progress
+from sodo.services import task_progress, task_workflow
 from sodo.services import values as value_service
 from sodo.stores.operational import values as values_repo
 
@@ -131,12 +131,14 @@ def assess_tasks(bind: Bind, programme: Programme, as_of: date | None = None,
     """The status of every task at ``as_of`` from its latest progress in the store."""
     as_of = as_of or date.today()
     config = config or DEFAULT_CONFIG
-    if progress is None:
-        progress = {}
-        if bind is not None and values_repo.has_store(bind):
-            with _task_session(bind) as session:
+    extensions: dict[str, date] = {}
+    if bind is not None and values_repo.has_store(bind):
+        with _task_session(bind) as session:
+            if progress is None:
                 progress = task_progress.progress_by_task(session, programme.code, as_of)
-    return [assess_task(task, progress.get(task.id), as_of, config)
+            extensions = task_workflow.granted_extensions(session, programme.code, as_of)
+    progress = progress or {}
+    return [assess_task(task, progress.get(task.id), as_of, config, extensions.get(task.id))
             for task in programme.tasks if lead is None or lead in task.lead]
 
 

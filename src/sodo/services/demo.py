@@ -72,7 +72,7 @@ def build_demo(path: str | Path, rows: int = 1_000_000, seed: int = 2026,
     """Build (or reuse, when already built with the same size) the demo workspace at ``path``."""
     from sodo.domain.permissions import Actor
     from sodo.domain.problems import InputError
-    from sodo.services import records
+    from sodo.services import follow_up, records
     from sodo.services.context import AppContext
     from sodo.services.generate import generate_file
 
@@ -86,6 +86,13 @@ def build_demo(path: str | Path, rows: int = 1_000_000, seed: int = 2026,
     if root.exists():
         shutil.rmtree(root)
     ws = init_workspace(root)
+    # Messages sodo sends are written to mail/ (one .eml each) for a newcomer to read; point
+    # SODO_SMTP_URL at a real server (or a catcher) to send them (README: Follow-up).
+    with (root / "sodo.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[mail]\nsender = "sodo demo <sodo@demo.sodo.local>"\nfolder = "mail"\n')
+    from sodo.services.settings import Settings
+
+    ws = Settings.load(root)
     inputs = root / "inputs"
 
     def timed(name: str, message: str, func: Callable[[], object]) -> object:
@@ -115,6 +122,8 @@ def build_demo(path: str | Path, rows: int = 1_000_000, seed: int = 2026,
         run = timed("compute", "Computing every indicator and the 766 index",
                     lambda: records.compute_values(ctx, demo))
         release_demo_values(ctx, demo)
+        timed("follow_up", "Sending the reminders and notices due today (to mail/)",
+              lambda: follow_up.run(ctx, demo, ctx.today()))
     summary = DemoSummary(str(root), rows, feedback_rows,
                           getattr(run, "value_count", 0), timings)
     (root / MARKER).write_text(json.dumps(asdict(summary), ensure_ascii=False), encoding="utf-8")
@@ -154,7 +163,8 @@ def prepare_store(ws: Settings) -> None:
         with Session(engine) as session:
             for username, role, orgunit, name in DEMO_USERS:
                 create_user(session, Actor.system("demo"), username, DEMO_PASSWORD, role,
-                            orgunit=orgunit, display_name=name)
+                            orgunit=orgunit, display_name=name,
+                            email=f"{username}@demo.sodo.local")
             session.commit()
         seed_reported_history(engine, load_programme(ws.programme_path()).programme)
     finally:

@@ -26,8 +26,15 @@ operational database. The CLI finds it the way git finds a repository: ``--works
 
     [assess]                             # thresholds of the assessment (domain.assessment.config)
 
-Other tables (``[follow_up]``, ``[mail]``…) are read by the services that own them through
-:meth:`Settings.section`.
+    [follow_up]                          # reminder rules (domain.follow_up.FollowUpConfig)
+
+    [mail]
+    smtp_url = ""                        # SODO_SMTP_URL: smtp://user:password@host:587?starttls=1,
+                                         # smtps://host:465, smtp://127.0.0.1:1025
+    sender = "sodo <sodo@localhost>"     # SODO_MAIL_SENDER: the From address
+    folder = ""                          # SODO_MAIL_DIR: also write each e-mail here (.eml)
+
+Other tables are read by the services that own them through :meth:`Settings.section`.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from sodo.domain.assessment.config import AssessmentConfig
+from sodo.domain.follow_up import FollowUpConfig
 from sodo.domain.problems import InputError
 
 CONFIG_NAME = "sodo.toml"
@@ -68,6 +76,9 @@ ENVIRONMENT = {
     "SODO_TRUSTED_PROXIES": "server.trusted_proxies",
     "SODO_TODAY": "the date sodo takes as today (demos and tests)",
     "SODO_AUTO_RECOMPUTE": "server.auto_recompute (0/false: no recompute after a batch)",
+    "SODO_SMTP_URL": "mail.smtp_url",
+    "SODO_MAIL_SENDER": "mail.sender",
+    "SODO_MAIL_DIR": "mail.folder",
 }
 
 
@@ -89,6 +100,10 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     auto_recompute: bool = True
     assess: AssessmentConfig = field(default_factory=AssessmentConfig)
+    follow_up: FollowUpConfig = field(default_factory=FollowUpConfig)
+    smtp_url: str = ""
+    mail_sender: str = "sodo <sodo@localhost>"
+    mail_dir: Path | None = None
     sections: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     # -- finding and opening ----------------------------------------------------------------
@@ -123,6 +138,8 @@ class Settings:
         url = env.get("SODO_DATABASE_URL") or ws.get("database_url", "sqlite:///sodo.db")
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
             url = f"sqlite:///{(here / url.removeprefix('sqlite:///')).as_posix()}"
+        mail = config.get("mail", {})
+        mail_dir = env.get("SODO_MAIL_DIR") or mail.get("folder", "")
         today = env.get("SODO_TODAY") or server.get("today")
         try:
             today_date = date.fromisoformat(str(today)) if today else None
@@ -150,6 +167,12 @@ class Settings:
                                ).strip().lower() not in ("0", "false", "no", "off"),
             assess=AssessmentConfig.from_mapping(config.get("assess", {}),
                                                  str(here / CONFIG_NAME)),
+            follow_up=FollowUpConfig.from_mapping(config.get("follow_up", {}),
+                                                  str(here / CONFIG_NAME)),
+            smtp_url=env.get("SODO_SMTP_URL") or mail.get("smtp_url", ""),
+            mail_sender=(env.get("SODO_MAIL_SENDER") or mail.get("sender", "")
+                         or "sodo <sodo@localhost>"),
+            mail_dir=(here / mail_dir) if mail_dir else None,
             sections=config,
         )
 
@@ -225,6 +248,10 @@ class Settings:
             "trusted_proxies": list(self.trusted_proxies),
             "auto_recompute": self.auto_recompute,
             "assess": dict(self.assess.__dict__),
+            "follow_up": dict(self.follow_up.__dict__),
+            "smtp_url": _mask_url(self.smtp_url),
+            "mail_sender": self.mail_sender,
+            "mail_dir": str(self.mail_dir) if self.mail_dir else None,
         }
 
 

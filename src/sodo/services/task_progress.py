@@ -80,9 +80,12 @@ def _check_evidence(evidence: Evidence) -> str:
 
 def report_progress(session: Session, actor: Actor, task_id: str, status: str,
                     percent: float | None = None, note: str = "", evidence_url: str = "",
-                    evidence: Evidence | None = None, orgunit: str | None = None) -> TaskUpdate:
+                    evidence: Evidence | None = None, orgunit: str | None = None,
+                    unblock_by: str = "") -> TaskUpdate:
     """Add a progress update for ``task_id`` by its lead agency (``orgunit``: which lead
-    unit, when the task has several; by default the first the actor may report for)."""
+    unit, when the task has several; by default the first the actor may report for). A
+    "blocked" (vướng mắc) update names the obstacle in ``note`` and who can remove it in
+    ``unblock_by``."""
     task = get_task(session, task_id)
     leads: list[str] = list(task.data.get("lead") or [])
     if orgunit is None:
@@ -108,6 +111,13 @@ def report_progress(session: Session, actor: Actor, task_id: str, status: str,
     elif status == "not_started" and percent != 0:
         problems.append(Problem("a task not started is 0 percent", column="percent",
                                 rule="logic"))
+    unblock_by = nfc((unblock_by or "").strip())
+    if status == "blocked" and not note.strip():
+        problems.append(Problem("say what the obstacle is (vướng mắc)", column="note",
+                                rule="required"))
+    if status == "blocked" and not unblock_by:
+        problems.append(Problem("say who can remove the obstacle", column="unblock_by",
+                                rule="required"))
     evidence_url = (evidence_url or "").strip()
     if evidence_url and (not _URL.match(evidence_url) or len(evidence_url) > 2000):
         problems.append(Problem("evidence link must be an http(s) address",
@@ -126,6 +136,7 @@ def report_progress(session: Session, actor: Actor, task_id: str, status: str,
     update = TaskUpdate(programme=programme_code(session, task.programme_id), task=task_id,
                         orgunit=orgunit, status=status, percent=float(percent),
                         note=nfc(note.strip()), evidence_url=evidence_url,
+                        unblock_by=unblock_by if status == "blocked" else "",
                         evidence_id=file_row.id if file_row else None, actor=actor.username)
     session.add(update)
     session.flush()
@@ -182,7 +193,8 @@ def progress_by_task(session: Session, programme_code: str = "",
             done_on = local_date(first_done.at)
         progress[task_id] = TaskProgress(
             status=str(last.status), percent=last.percent, done_on=done_on,
-            updated_on=local_date(last.at), note=last.note or "")
+            updated_on=local_date(last.at), note=last.note or "",
+            unblock_by=last.unblock_by or "")
     return progress
 
 
@@ -216,6 +228,6 @@ def update_dict(update: TaskUpdate) -> dict[str, Any]:
                     "sha256": update.evidence.sha256}
     return {"id": update.id, "programme": update.programme, "task": update.task, "orgunit": update.orgunit,
             "status": update.status, "status_label": ProgressStatus(update.status).label("vi"),
-            "percent": update.percent, "note": update.note,
+            "percent": update.percent, "note": update.note, "unblock_by": update.unblock_by,
             "evidence_url": update.evidence_url, "evidence_file": evidence,
             "actor": update.actor, "at": update.at.isoformat() if update.at else None}

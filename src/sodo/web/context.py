@@ -110,15 +110,26 @@ def render(request: Request, template: str, data: dict[str, Any], status: int = 
     query = dict(request.query_params)
     query.pop("lang", None)
     query["format"] = "json"
+    user = current_user(request)
     context = {
         "request": request, "data": data, "lang": lang, "languages": LANGUAGES,
-        "language_names": LANGUAGE_NAMES, "user": current_user(request),
+        "language_names": LANGUAGE_NAMES, "user": user, "unread": _unread(request, user),
         "csrf": csrf_token(request),
         "json_url": f"{request.url.path}?{urlencode(query)}",
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **(extra or {}),
     }
     return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def _unread(request: Request, user: Actor | None) -> int:
+    """The signed-in user's unread notices (the bell in the header)."""
+    if user is None:
+        return 0
+    from sodo.services import follow_up
+
+    with app_context(request).session() as session:
+        return follow_up.unread_count(session, user)
 
 
 def form_status(request: Request, status: int) -> int:

@@ -252,6 +252,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin.active": ("Hoạt động", "Active"),
     "admin.add_user": ("Thêm người dùng", "Add a user"),
     "admin.display_name": ("Họ tên", "Full name"),
+    "admin.email": ("Thư điện tử", "E-mail"),
     "admin.user_added": ("Đã thêm người dùng «{name}».", "User '{name}' added."),
     "admin.new_token": ("Tạo khóa API", "Create an API token"),
     "admin.token_name": ("Tên khóa", "Token name"),

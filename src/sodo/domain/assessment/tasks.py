@@ -11,6 +11,12 @@ Rules (the as-of date is a day; a deadline is the last day of the period named):
   → **due soon**; otherwise → **in progress**.
 
 A completion dated after the as-of date did not happen yet at the as-of date.
+
+An extension granted (gia hạn) keeps the original deadline: a task done after the original
+deadline is **done late** against it, and the assessment adds whether it was on time against
+the extension (``extension_verdict``); a task not done is judged against the extended date
+(it is not overdue while the extension runs). A task whose latest progress is "vướng mắc"
+(blocked) keeps its timeliness status and is flagged ``blocked`` with the obstacle.
 """
 
 from __future__ import annotations
@@ -64,6 +70,7 @@ class ProgressStatus(StrEnum):
 
     NOT_STARTED = "not_started"
     IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
     DONE = "done"
 
     def label(self, lang: str = "vi") -> str:
@@ -73,6 +80,7 @@ class ProgressStatus(StrEnum):
 _PROGRESS_LABELS = {
     ProgressStatus.NOT_STARTED: ("Chưa thực hiện", "Not started"),
     ProgressStatus.IN_PROGRESS: ("Đang thực hiện", "In progress"),
+    ProgressStatus.BLOCKED: ("Vướng mắc", "Blocked"),
     ProgressStatus.DONE: ("Đã hoàn thành", "Done"),
 }
 #: Task statuses in the order a list is read: what needs action first.
@@ -90,6 +98,11 @@ class TaskProgress:
     done_on: date | None = None
     updated_on: date | None = None
     note: str = ""
+    unblock_by: str = ""  # for "blocked": who can remove the obstacle
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.status.strip().lower() == ProgressStatus.BLOCKED
 
     @property
     def is_done(self) -> bool:
@@ -109,6 +122,11 @@ class TaskAssessment:
     done_on: date | None = None
     percent: float | None = None
     notes: list[str] = field(default_factory=list)
+    blocked: bool = False
+    obstacle: str = ""
+    unblock_by: str = ""
+    extended_due: date | None = None  # an extension granted; ``due`` stays the original
+    extension_verdict: str | None = None  # done: "on_time" | "late" against the extension
 
     def to_dict(self, lang: str = "vi") -> dict[str, Any]:
         return {
@@ -123,16 +141,27 @@ class TaskAssessment:
             "done_on": self.done_on.isoformat() if self.done_on else None,
             "percent": self.percent,
             "notes": list(self.notes),
+            "blocked": self.blocked,
+            "obstacle": self.obstacle,
+            "unblock_by": self.unblock_by,
+            "extended_due": self.extended_due.isoformat() if self.extended_due else None,
+            "extension_verdict": self.extension_verdict,
         }
 
 
 def assess_task(task: Task, progress: TaskProgress | None, as_of: date,
-                config: AssessmentConfig = DEFAULT_CONFIG) -> TaskAssessment:
-    """The status of one task at ``as_of`` (see the module doc for the rules)."""
+                config: AssessmentConfig = DEFAULT_CONFIG,
+                extension: date | None = None) -> TaskAssessment:
+    """The status of one task at ``as_of`` (see the module doc for the rules); ``extension``:
+    the deadline of an extension granted by then."""
     due = task.due
     result = TaskAssessment(task_id=task.id, title=task.title, lead=lead_of(task),
                             deadline=due.text, due=due.due, status=TaskStatus.IN_PROGRESS,
-                            percent=progress.percent if progress else None)
+                            percent=progress.percent if progress else None,
+                            extended_due=extension)
+    if progress is not None and progress.is_blocked:
+        result.blocked, result.obstacle = True, progress.note
+        result.unblock_by = progress.unblock_by
     done_on = None
     if progress is not None and progress.is_done:
         done_on = progress.done_on or progress.updated_on
@@ -143,8 +172,9 @@ def assess_task(task: Task, progress: TaskProgress | None, as_of: date,
             result.notes.append(f"completion dated {done_on.isoformat()} is after the as-of "
                                 "date; not counted yet")
             done_on = None
-    if due.due is not None:
-        result.days_to_due = (due.due - as_of).days
+    effective = extension or due.due
+    if effective is not None:
+        result.days_to_due = (effective - as_of).days
 
     if done_on is not None:
         result.done_on = done_on
@@ -153,6 +183,10 @@ def assess_task(task: Task, progress: TaskProgress | None, as_of: date,
             result.notes.append(f"{(done_on - due.due).days} day(s) late")
         else:
             result.status = TaskStatus.DONE_ON_TIME
+        if extension is not None:
+            result.extension_verdict = "on_time" if done_on <= extension else "late"
+            result.notes.append(f"{'on time' if done_on <= extension else 'late'} against the "
+                                f"extension to {extension.isoformat()}")
         return result
     if due.recurring:
         result.status = TaskStatus.RECURRING
@@ -160,12 +194,16 @@ def assess_task(task: Task, progress: TaskProgress | None, as_of: date,
         result.status = TaskStatus.NO_DEADLINE
         if task.deadline_note:
             result.notes.append(task.deadline_note)
-    elif as_of > due.due:
+    elif effective is not None and as_of > effective:
         result.status = TaskStatus.OVERDUE
-    elif (due.due - as_of).days <= config.due_soon_days:
+    elif effective is not None and (effective - as_of).days <= config.due_soon_days:
         result.status = TaskStatus.DUE_SOON
     else:
         result.status = TaskStatus.IN_PROGRESS
+    if extension is not None and due.due is not None and as_of > due.due \
+            and result.status is not TaskStatus.OVERDUE:
+        result.notes.append(f"original deadline {due.due.isoformat()} passed; extension "
+                            f"granted to {extension.isoformat()}")
     return result
 
 
@@ -177,12 +215,15 @@ def lead_of(task: Task) -> list[str]:
 
 
 def assess_tasks_pure(tasks: Iterable[Task], progress: Mapping[str, TaskProgress], as_of: date,
-                      config: AssessmentConfig = DEFAULT_CONFIG) -> list[TaskAssessment]:
-    return [assess_task(task, progress.get(task.id), as_of, config) for task in tasks]
+                      config: AssessmentConfig = DEFAULT_CONFIG,
+                      extensions: Mapping[str, date] | None = None) -> list[TaskAssessment]:
+    extensions = extensions or {}
+    return [assess_task(task, progress.get(task.id), as_of, config, extensions.get(task.id))
+            for task in tasks]
 
 
 ACCOUNTABILITY_COLUMNS = ("led", "done_on_time", "done_late", "overdue", "in_progress",
-                          "due_soon", "recurring", "no_deadline")
+                          "due_soon", "recurring", "no_deadline", "blocked", "extended")
 
 
 def accountability(assessments: Iterable[TaskAssessment]) -> dict[str, dict[str, int]]:
@@ -194,6 +235,8 @@ def accountability(assessments: Iterable[TaskAssessment]) -> dict[str, dict[str,
             row = table.setdefault(lead, dict.fromkeys(ACCOUNTABILITY_COLUMNS, 0))
             row["led"] += 1
             row[str(item.status)] += 1
+            row["blocked"] += item.blocked
+            row["extended"] += item.extended_due is not None
     return dict(sorted(table.items(), key=lambda kv: (-kv[1]["overdue"], -kv[1]["led"], kv[0])))
 
 

@@ -161,6 +161,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(Text, default="")
     email: Mapped[str] = mapped_column(String(255), default="")
+    lang: Mapped[str] = mapped_column(String(8), default="vi", server_default="vi")  # vi | en
     password_hash: Mapped[str] = mapped_column(Text, default="")
     role: Mapped[str] = mapped_column(String(16))  # admin | reporter | approver | viewer
     orgunit: Mapped[str] = mapped_column(String(32), default="VN")
@@ -283,9 +284,10 @@ class TaskUpdate(Base):
     programme: Mapped[str] = mapped_column(String(64), default="")
     task: Mapped[str] = mapped_column(String(64))
     orgunit: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16))  # not_started | in_progress | done
+    status: Mapped[str] = mapped_column(String(16))  # not_started | in_progress | blocked | done
     percent: Mapped[float] = mapped_column(Float, default=0.0)
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # for "blocked": the obstacle
+    unblock_by: Mapped[str] = mapped_column(Text, default="", server_default="")  # who can unblock
     evidence_url: Mapped[str] = mapped_column(Text, default="")
     evidence_id: Mapped[int | None] = mapped_column(
         ForeignKey("evidence_file.id", ondelete="SET NULL"), nullable=True)
@@ -335,12 +337,15 @@ __all__ = [
 
 
 def activity_version(session: Any) -> tuple[Any, ...]:
-    """Changes whenever a report or a task update is written (index lookups, not scans)."""
+    """Changes whenever a report, a task update or an extension is written."""
     from sqlalchemy import func, select
 
+    extension = metadata.tables["task_extension"]  # an area's table (task_workflow_models)
     return (session.scalar(select(func.max(Submission.id))),
             session.scalar(select(func.max(Submission.updated_at))),
-            session.scalar(select(func.max(TaskUpdate.id))))
+            session.scalar(select(func.max(TaskUpdate.id))),
+            session.scalar(select(func.max(extension.c.id))),
+            session.scalar(select(func.max(extension.c.decided_at))))
 
 
 _load_area_models()

@@ -88,13 +88,14 @@ def admin_add_user(request: Request, username: str = Form("", max_length=64),
                    password: str = Form("", max_length=1024),
                    role: str = Form("reporter", max_length=16),
                    orgunit: str = Form("VN", max_length=32),
-                   display_name: str = Form("", max_length=200)) -> Response:
+                   display_name: str = Form("", max_length=200),
+                   email: str = Form("", max_length=255)) -> Response:
     lang = language(request)
     actor = require_admin(request)
     with db_session(request) as db:
         try:
             accounts.create_user(db, actor, username, password, role, orgunit.strip(),
-                                 display_name)
+                                 display_name, email)
         except (InputError, Conflict) as exc:
             db.rollback()
             error = str(exc) if isinstance(exc, Conflict) else "; ".join(

@@ -30,6 +30,7 @@ from sodo.web.context import (
 from sodo.web.format import format_date
 from sodo.web.forms import parse_number
 from sodo.web.i18n import register, t
+from sodo.web.pages.task_workflow import workflow_view
 from sodo.web.summaries import task_assessments, task_rows
 
 register({
@@ -101,8 +102,12 @@ def render_task_page(request: Request, task_id: str, done: str | None = None,
          "detail": ""},
     ]
     actor = current_user(request)
+    workflow = workflow_view(request, task_id, list(task.lead), summary, lang)
+    if workflow["responsible"]:
+        six[3]["value"] = workflow["responsible"]
+        six[3]["detail"] = task.responsible
     result = {
-        **summary, "id": task.id, "work": task.work, "six": six,
+        **summary, "id": task.id, "work": task.work, "six": six, "workflow": workflow,
         "partners": [{"code": c, "name": unit_label(c, lang)} for c in task.partners],
         "partners_other": task.partners_other,
         "source_passage": task.source.passage if task.source else "",
@@ -166,7 +171,8 @@ def _task_progress(request: Request, task_id: str, fields: dict[str, str],
             try:
                 task_progress.report_progress(
                     db, actor, task_id, fields.get("status", ""), percent,
-                    fields.get("note", ""), fields.get("evidence_url", ""), evidence)
+                    fields.get("note", ""), fields.get("evidence_url", ""), evidence,
+                    unblock_by=fields.get("unblock_by", ""))
                 db.commit()
             except NotFound:
                 raise PageError(404, "tasks.not_found", code=task_id) from None

@@ -1,7 +1,7 @@
 """batch status: received → validated → computed, for the automatic recompute
 
 Revision ID: i17a
-Revises: i16a
+Revises: i10a
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i17a"
-down_revision = "i16a"
+down_revision = "i10a"
 branch_labels = None
 depends_on = None
 
