@@ -16,6 +16,7 @@ from sodo.domain.forms import EDITABLE, ReportForm, ValueInput
 from sodo.domain.periods import Period, PeriodError
 from sodo.domain.permissions import Action, Actor, Conflict, NotFound, allows
 from sodo.domain.problems import InputError
+from sodo.http.downloads import download
 from sodo.http.views import indicator_name, period_label, unit_label
 from sodo.services import excel_forms, reporting
 from sodo.web.context import (
@@ -231,8 +232,7 @@ def report_template(request: Request, form_code: str, orgunit: str,
     with db_session(request) as db:
         _load_form(db, form_code, period_id)
         name, content = excel_forms.template_for(db, actor, form_code, period_id, [orgunit])
-    return Response(content, media_type=excel_forms.XLSX_MEDIA_TYPE,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(content, name, excel_forms.XLSX_MEDIA_TYPE)
 
 
 @router.post("/reporting/{form_code}/{orgunit}/{period_id}/upload")

@@ -1,0 +1,39 @@
+"""Content-Disposition for any file name (RFC 6266 / 5987): the ASCII fallback and the real
+name, read back the way a client decodes it."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+import pytest
+
+from sodo.http.downloads import ascii_filename, content_disposition
+
+
+def decoded(header: str) -> str:
+    """The file name a client takes from the header (``filename*`` wins, RFC 6266 §4.3)."""
+    star = re.search(r"filename\*=UTF-8''([^;\s]+)", header)
+    if star:
+        return unquote(star.group(1), encoding="utf-8", errors="strict")
+    plain = re.search(r'filename="([^"]*)"', header)
+    assert plain
+    return plain.group(1)
+
+
+@pytest.mark.parametrize("name", ["Tờ trình 123-TTr-BKHCN.pdf", "Báo cáo Quý III/2026.xlsx"
+                                  .replace("/", "-"), "Đắk Lắk; \"quoted\".csv", "plain.csv"])
+def test_any_name_round_trips_and_the_header_is_latin1(name: str) -> None:
+    header = content_disposition(name)
+    header.encode("latin-1")  # what a 500 used to come from
+    assert header.startswith("attachment; filename=\"")
+    assert decoded(header) == name
+
+
+def test_fallback_is_plain_ascii_and_paths_are_cut() -> None:
+    assert ascii_filename("Tờ trình 123-TTr-BKHCN.pdf") == "To trinh 123-TTr-BKHCN.pdf"
+    assert ascii_filename("Đắk Lắk.csv") == "Dak Lak.csv"
+    assert decoded(content_disposition("../../etc/Tờ.pdf")) == "Tờ.pdf"
+    assert content_disposition("a.csv", "inline") == 'inline; filename="a.csv"'
+    with pytest.raises(ValueError):
+        content_disposition("a.csv", "form-data")
