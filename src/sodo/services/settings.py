@@ -78,6 +78,9 @@ class Settings:
     public_url: str = ""
     secret_key: str = ""
     today: date | None = None
+    #: ``[workspace] synthetic_data = true`` (set by ``sodo demo``): the data are made up, and
+    #: every page and export says so
+    synthetic_data: bool = False
     assess: AssessmentConfig = field(default_factory=AssessmentConfig)
     sections: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -131,6 +134,7 @@ class Settings:
             public_url=(env.get("SODO_PUBLIC_URL") or server.get("public_url", "")).rstrip("/"),
             secret_key=env.get("SODO_SECRET_KEY") or server.get("secret_key", ""),
             today=today_date,
+            synthetic_data=bool(ws.get("synthetic_data", False)),
             assess=AssessmentConfig.from_mapping(config.get("assess", {}),
                                                  str(here / CONFIG_NAME)),
             sections=config,

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from sodo.domain.assessment.tasks import TASK_STATUS_ORDER, ProgressStatus
 from sodo.domain.permissions import Action, NotFound, allows
 from sodo.domain.problems import InputError
+from sodo.http.downloads import Column, Table
 from sodo.http.views import unit_label
 from sodo.services import task_progress
 from sodo.services.assessment import accountability_rows
@@ -59,8 +60,36 @@ def task_board(request: Request, source: str | None = None,
         "by_status": [g for g in by_status if g["tasks"]],
         "by_lead": by_lead,
         "count": len(tasks),
+        "by_status_count": {s: sum(1 for tk in tasks if tk["status"] == s) for s in STATUSES},
+        "lead_rows_total": sum(r["total"] for r in by_lead),
     }
-    return render(request, "tasks.html", result)
+    return render(request, "tasks.html", result, tables=lambda: task_tables(result, lang),
+                  download_name="nhiem-vu")
+
+
+def task_tables(result: dict[str, Any], lang: str) -> list[Table]:
+    """The board's tasks and the accountability table, as shown."""
+    tasks = [tk for g in result["by_status"] for tk in g["tasks"]]
+    return [
+        Table("tasks", t("tasks.title", lang), [
+            Column("task_id", t("common.code", lang)),
+            Column("title", t("common.task", lang)),
+            Column("status_label", t("common.status", lang)),
+            Column("percent", t("tasks.progress_label", lang), "%", 0, number=True),
+            Column("lead_label", t("tasks.filter_lead", lang)),
+            Column("deadline_label", t("common.deadline", lang)),
+            Column("source", t("common.source", lang)),
+        ], tasks),
+        Table("by_lead", t("tasks.by_lead", lang), [
+            Column("name", t("tasks.filter_lead", lang)),
+            Column("total", t("common.count", lang), number=True, decimals=0),
+            Column("overdue", t("task.overdue", lang), number=True, decimals=0),
+            Column("due_soon", t("task.due_soon", lang), number=True, decimals=0),
+            Column("in_progress", t("task.in_progress", lang), number=True, decimals=0),
+        ], result["by_lead"],
+            [t("tasks.shared_leads_note", lang, rows=result["lead_rows_total"],
+               tasks=result["count"])] if result["lead_rows_total"] > result["count"] else []),
+    ]
 
 
 @router.get("/tasks/{task_id}")
@@ -81,7 +110,7 @@ def render_task_page(request: Request, task_id: str, done: str | None = None,
     due = summary["due"]
     six = [
         {"key": "ro_nguoi", "label": t("tasks.ro_nguoi", lang),
-         "value": ", ".join(summary["lead_names"]) or task.lead_note,
+         "value": summary["lead_label"],
          "detail": ", ".join([unit_label(c, lang) for c in task.partners] + task.partners_other)},
         {"key": "ro_viec", "label": t("tasks.ro_viec", lang), "value": task.work or task.title,
          "detail": ""},
