@@ -4,14 +4,19 @@ language with typed input kept, overdue reports flagged, provisional marks."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from openpyxl import load_workbook
+from playwright.sync_api import Browser, Locator, Page, expect
 from server import serve
 from workspace_builder import build_workspace
+
+from sodo.services.demo import mark_synthetic
 
 from .conftest import make_app
 from .test_browser import Console, browser, log_in, log_out, new_page
@@ -25,6 +30,7 @@ EVIDENCE_NAME = "Tờ trình 123-TTr-BKHCN.pdf"
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workspace = build_workspace(tmp_path_factory.mktemp("browser-i11") / "ws")
+    mark_synthetic(workspace)  # as `sodo demo` does: every page and export must say so
     with serve(make_app(workspace)) as url:
         yield url
 
@@ -51,4 +57,100 @@ def test_evidence_with_vietnamese_name_downloads_under_its_name(
     download.save_as(saved)
     assert saved.read_bytes() == b"%PDF-1.4 to trinh\n"
     log_out(page)
+    assert console.errors == [], console.errors
+
+
+def test_board_shows_the_progress_a_lead_agency_reported(browser: Browser, base_url: str) -> None:
+    console = Console()
+    page = new_page(browser, console, base_url)
+    log_in(page, "hanoi.reporter")
+    page.goto("/tasks/NV-04")  # not Hà Nội's: no form
+    expect(page.locator("#progress-form")).to_have_count(0)
+    page.goto("/tasks/NV-03")
+    page.get_by_label("Trạng thái").select_option("in_progress")
+    page.get_by_label(re.compile("Tỷ lệ hoàn thành")).fill("80")
+    page.get_by_role("button", name="Cập nhật tiến độ").click()
+    expect(page.locator(".notice")).to_contain_text("Đã cập nhật tiến độ")
+    page.goto("/tasks")
+    card = page.locator('li.task[data-task="NV-03"]')
+    expect(card.locator(".progress")).to_contain_text("Tiến độ: 80 %")
+    # a task led by "the nation" shows the notice's wording, never "Toàn quốc"
+    expect(page.locator(".board")).not_to_contain_text("Toàn quốc")
+    log_out(page)
+    assert console.errors == [], console.errors
+
+
+def _download(page: Page, link: Locator) -> tuple[bytes, str]:
+    with page.expect_download() as info:
+        link.click()
+    path = info.value.path()
+    return Path(path).read_bytes(), info.value.suggested_filename
+
+
+def test_tables_download_as_shown_in_csv_and_excel(browser: Browser, base_url: str) -> None:
+    console = Console()
+    page = new_page(browser, console, base_url)
+    page.goto("/explorer")
+    expect(page.locator("#synthetic-data")).to_contain_text("Dữ liệu mô phỏng")
+    shown = page.locator("#ranking tbody tr")
+    first = [c.strip() for c in shown.first.locator("td").all_inner_texts()]
+    body, name = _download(page, page.locator(".downloads a[data-format=csv]"))
+    assert name.endswith(".csv")
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Hạng", "Đơn vị", "Giá trị (điểm)"]
+    assert rows[0][-1] == "Ghi chú / Note" and "mô phỏng" in rows[1][-1]
+    assert len(rows) - 1 == shown.count() == 34
+    assert rows[1][:3] == [first[0], first[1], first[2].replace(",", ".")]
+    body, name = _download(page, page.locator(".downloads a[data-format=xlsx]"))
+    assert name.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(body)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = next(i for i, r in enumerate(values) if r[0] == "Hạng")
+    assert any("mô phỏng" in str(r[0]) for r in values[:header])
+    assert values[header + 1][:3] == [int(first[0]), first[1], float(first[2].replace(",", "."))]
+    assert len(values) - header - 1 == 34
+
+    # every other table offers both, with Vietnamese headers
+    for url, _table, header_start in (("/targets", None, "Mã"), ("/tasks", "by_lead",
+                                                                 "Cơ quan chủ trì"),
+                                     ("/units/01", "scorecard", "Nhóm chỉ số"),
+                                     ("/public", None, "Chỉ số")):
+        page.goto(url)
+        link = page.locator(".downloads a[data-format=csv]").first
+        body, name = _download(page, link)
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+        assert rows[0][0] == header_start, (url, rows[0])
+        assert "mô phỏng" in rows[1][-1], url
+        body, _ = _download(page, page.locator(".downloads a[data-format=xlsx]").first)
+        assert load_workbook(io.BytesIO(body)).sheetnames, url
+    assert console.errors == [], console.errors
+
+
+def test_public_values_are_paged_filtered_and_downloaded_whole(browser: Browser,
+                                                               base_url: str) -> None:
+    console = Console()
+    page = new_page(browser, console, base_url)
+    page.goto("/public?per_page=2")
+    count = page.locator("#public-count")
+    expect(count).to_contain_text("Dòng 1–2 trong")
+    total = int(re.search(r"trong (\d+) dòng", count.inner_text()).group(1))
+    assert total > 2
+    seen = set()
+    while True:
+        for row in page.locator("#public-values tbody tr").all():
+            seen.add((row.get_attribute("data-indicator"), row.get_attribute("data-orgunit"),
+                      row.locator("td").nth(2).inner_text()))
+        following = page.locator("#page-next")
+        if not following.count():
+            break
+        following.click()
+    assert len(seen) == total  # every row reachable, none lost past the first page
+    body, _ = _download(page, page.locator(".downloads a[data-format=csv]"))
+    assert len(list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))) - 1 == total
+    page.get_by_label("Chỉ số").select_option(index=1)
+    expect(page).to_have_url(re.compile(r"indicator="))
+    chosen = page.get_by_label("Chỉ số").input_value()
+    rows = page.locator("#public-values tbody tr")
+    assert rows.count() >= 1
+    assert {r.get_attribute("data-indicator") for r in rows.all()} == {chosen}
     assert console.errors == [], console.errors

@@ -29,7 +29,8 @@ def public_values(request: Request, indicator: str | None = None, orgunit: str |
     """Values agencies reported and had approved (newest first), then the latest national
     figure of every indicator (by the one latest rule); filtered, paged, downloadable."""
     lang = language(request)
-    page_no = int(request.query_params.get("page", page_no) or 1)
+    page_no = _int(request.query_params.get("page"), page_no)
+    size = min(max(_int(request.query_params.get("per_page"), PAGE_SIZE), 1), 500)
     cat, ctx = programme(request), app_context(request)
     with ctx.session() as session:
         reported = sorted(values_repo.candidates(session, origin=REPORTED),
@@ -60,13 +61,15 @@ def public_values(request: Request, indicator: str | None = None, orgunit: str |
                           key=lambda x: x[1])
     rows = [r for r in every if (not indicator or r["indicator"] == indicator)
             and (not orgunit or r["orgunit"] == orgunit)]
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    pages = max(1, -(-len(rows) // size))
     page_no = min(max(page_no, 1), pages)
-    start = (page_no - 1) * PAGE_SIZE
-    shown = rows[start:start + PAGE_SIZE]
+    start = (page_no - 1) * size
+    shown = rows[start:start + size]
 
     def link(number: int) -> str:
         query = {k: v for k, v in (("indicator", indicator), ("orgunit", orgunit)) if v}
+        if size != PAGE_SIZE:
+            query["per_page"] = str(size)
         return "/public?" + urlencode({**query, "page": number})
 
     data: dict[str, Any] = {
@@ -82,6 +85,13 @@ def public_values(request: Request, indicator: str | None = None, orgunit: str |
     return render(request, "public.html", data,
                   tables=lambda: [public_table(rows, lang)],
                   download_name="so-lieu-cong-khai")
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text else default
+    except ValueError:
+        return default
 
 
 def public_table(rows: list[dict[str, Any]], lang: str) -> Table:

@@ -19,6 +19,7 @@ from sodo.services.assessment import accountability_rows
 from sodo.web.context import (
     PageError,
     actor_of,
+    app_context,
     current_user,
     db_session,
     language,
@@ -186,7 +187,8 @@ def _task_progress(request: Request, task_id: str, fields: dict[str, str],
             try:
                 task_progress.report_progress(
                     db, actor, task_id, fields.get("status", ""), percent,
-                    fields.get("note", ""), fields.get("evidence_url", ""), evidence)
+                    fields.get("note", ""), fields.get("evidence_url", ""), evidence,
+                    today=app_context(request).today())
                 db.commit()
             except NotFound:
                 raise PageError(404, "tasks.not_found", code=task_id) from None
