@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Locator, Page, expect
 from server import serve
-from workspace_builder import build_workspace
+from workspace_builder import PASSWORD, build_workspace
 
 from sodo.services.demo import mark_synthetic
 
@@ -153,4 +153,36 @@ def test_public_values_are_paged_filtered_and_downloaded_whole(browser: Browser,
     rows = page.locator("#public-values tbody tr")
     assert rows.count() >= 1
     assert {r.get_attribute("data-indicator") for r in rows.all()} == {chosen}
+    assert console.errors == [], console.errors
+
+
+def test_reporter_lands_on_overdue_reports_and_the_approver_sees_names_and_times(
+        browser: Browser, base_url: str) -> None:
+    console = Console()
+    page = new_page(browser, console, base_url)
+    page.goto("/login")
+    page.get_by_label("Tên đăng nhập").fill("hanoi.reporter")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page).to_have_url(re.compile(r"/reporting$"))  # not the overview
+    # Quý II/2026 was due 28/09/2026; on 27/11/2026 it is flagged, first, with the days late
+    expect(page.locator("#overdue-alert")).to_contain_text("quá hạn")
+    late = page.locator('#open-forms tr.overdue[data-period="2026Q2"]')
+    expect(late).to_contain_text("Quá hạn 60 ngày")
+    expect(page.locator("#open-forms tbody tr").first).to_have_attribute("data-period", "2026Q2")
+    late.get_by_role("link").click()
+    page.get_by_label(re.compile("Số hồ sơ tiếp nhận")).fill("10")
+    page.get_by_label(re.compile("Tỷ lệ hài lòng")).fill("90")
+    page.get_by_role("button", name="Gửi báo cáo").click()
+    expect(page.locator("#done-message")).to_have_text("Đã gửi báo cáo để phê duyệt.")
+    page.goto("/reporting")
+    expect(page.locator('#open-forms tr[data-period="2026Q2"]')).to_have_count(0)
+    log_out(page)
+
+    log_in(page, "hanoi.approver")
+    page.goto("/reporting")
+    queue = page.locator("#to-approve tbody tr").first
+    expect(queue).to_contain_text("Báo cáo chuyển đổi số hằng quý")  # the name, not "BC-CDS"
+    expect(queue.locator(".submitted-at")).to_have_text(re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}"))
+    log_out(page)
     assert console.errors == [], console.errors

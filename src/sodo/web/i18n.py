@@ -69,6 +69,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.comparator": ("So sánh", "Comparison"),
     "common.target_value": ("Giá trị mục tiêu", "Target value"),
     "common.provisional": ("tạm tính", "provisional"),
+    "reporting.overdue_alert": ("{n} báo cáo đã quá hạn nộp: hãy gửi ngay.",
+                                "{n} report(s) past their due date: please send them now."),
+    "reporting.overdue_days": ("Quá hạn {days} ngày", "{days} days overdue"),
+    "reporting.submitted_at": ("Thời điểm gửi", "Sent at"),
+    "reporting.version_n": ("lần {n}", "version {n}"),
     "common.provisional_column": ("Tạm tính", "Provisional"),
     "public.shown": ("Dòng {first}–{last} trong {total} dòng", "Rows {first}–{last} of {total}"),
     "public.page": ("Trang {page}/{pages}", "Page {page} of {pages}"),
@@ -224,6 +229,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tasks.no_lead_named": ("Văn bản không nêu cơ quan chủ trì", "The document names no lead "
                             "agency"),
     "tasks.progress_label": ("Tiến độ", "Progress"),
+    "tasks.collective_lead": ("Các bộ, ngành, địa phương (không nêu một cơ quan chủ trì)",
+                              "Ministries, sectors and localities (no single lead named)"),
     "tasks.distinct_total": ("Tổng số nhiệm vụ (mỗi nhiệm vụ tính một lần)",
                              "Tasks in all (each counted once)"),
     "tasks.shared_leads_note": ("Nhiệm vụ có nhiều cơ quan chủ trì được tính cho từng cơ quan, "

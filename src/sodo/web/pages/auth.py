@@ -44,6 +44,8 @@ def login(request: Request, username: str = Form("", max_length=64),
         db.commit()
         if user is None:
             return again(t("login.failed", lang), 401)
+        if target == "/" and str(getattr(user, "role", "")) == "reporter":
+            target = "/reporting"  # a reporter lands on their open reports
         response = RedirectResponse(target, status_code=303)
         login_session(response, request, user)
         return response

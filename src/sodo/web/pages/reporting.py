@@ -46,38 +46,51 @@ def reporting_home(request: Request, done: str | None = None) -> Response:
     today = app_context(request).today()
     open_forms: list[dict[str, Any]] = []
     to_approve: list[dict[str, Any]] = []
+    form_names: dict[str, str] = {}
     with db_session(request) as db:
         for form in reporting.list_forms(db):
-            period = form.open_period(today)
-            units = [u for u in form.reporting_units(on=period.end)
-                     if allows(actor, Action.REPORT, u)]
-            if not units:
-                continue
-            subs = {s.orgunit: s for s in reporting.list_submissions(
-                db, actor, form=form.code, period=period.id, limit=1000).items}
-            for unit in units:
-                sub = subs.get(unit)
-                state = sub.state if sub else "open"
-                open_forms.append({
-                    "form": form.code, "form_name": form.label(lang), "orgunit": unit,
-                    "orgunit_name": unit_label(unit, lang), "period": period.id,
-                    "period_label": period.label(lang), "due": form.due_on(period),
-                    "state": state, "state_label": t(f"state.{state}", lang),
-                    "url": f"/reporting/{form.code}/{unit}/{period.id}",
-                })
+            form_names[form.code] = form.label(lang)
+            # the period whose report is past due (until it is sent), then the open one
+            periods = list(dict.fromkeys([form.due_period(today), form.open_period(today)]))
+            for period in periods:
+                units = [u for u in form.reporting_units(on=period.end)
+                         if allows(actor, Action.REPORT, u)]
+                if not units:
+                    continue
+                subs = {s.orgunit: s for s in reporting.list_submissions(
+                    db, actor, form=form.code, period=period.id, limit=1000).items}
+                due = form.due_on(period)
+                for unit in units:
+                    sub = subs.get(unit)
+                    state = sub.state if sub else "open"
+                    sent = state in ("submitted", "approved")
+                    overdue = not sent and due < today
+                    if period != periods[-1] and sent:
+                        continue  # a past period already sent needs nothing more
+                    open_forms.append({
+                        "form": form.code, "form_name": form.label(lang), "orgunit": unit,
+                        "orgunit_name": unit_label(unit, lang), "period": period.id,
+                        "period_label": period.label(lang), "due": due,
+                        "state": state, "state_label": t(f"state.{state}", lang),
+                        "overdue": overdue, "days_late": (today - due).days if overdue else 0,
+                        "url": f"/reporting/{form.code}/{unit}/{period.id}",
+                    })
+        open_forms.sort(key=lambda f: (not f["overdue"], f["due"]))
         if allows(actor, Action.APPROVE, actor.orgunit):
             for sub in reporting.list_submissions(db, actor, state="submitted",
                                                   limit=500).items:
                 if allows(actor, Action.APPROVE, sub.orgunit):
-                    to_approve.append(submission_row(sub, lang))
+                    to_approve.append(submission_row(sub, lang, form_names.get(sub.form)))
     result = {"title": t("reporting.title", lang), "open_forms": open_forms,
+              "overdue_count": sum(1 for f in open_forms if f["overdue"]),
               "to_approve": to_approve, "done": done,
               "done_message": t(f"reporting.{done}", lang) if done in DONE_KEYS else None}
     return render(request, "reporting.html", result)
 
 
-def submission_row(sub: Any, lang: str) -> dict[str, Any]:
-    return {"id": sub.id, "form": sub.form, "orgunit": sub.orgunit,
+def submission_row(sub: Any, lang: str, form_name: str | None = None) -> dict[str, Any]:
+    return {"id": sub.id, "form": sub.form, "form_name": form_name or sub.form,
+            "submitted_at": sub.submitted_at, "orgunit": sub.orgunit,
             "orgunit_name": unit_label(sub.orgunit, lang), "period": sub.period,
             "period_label": period_label(sub.period, lang), "state": sub.state,
             "state_label": t(f"state.{sub.state}", lang), "version": sub.version,

@@ -52,8 +52,10 @@ def task_board(request: Request, source: str | None = None,
                   "tasks": [tk for tk in tasks if tk["status"] == s]} for s in STATUSES]
     # the accountability table of the assessment, over the tasks shown
     assessed = task_assessments(request)
-    by_lead = [{**row, "code": row["lead"], "name": unit_label(row["lead"], lang),
-                "total": row["led"]}
+    # "VN" leads a task the notice gives to no single agency: say so, never "Toàn quốc"
+    by_lead = [{**row, "code": row["lead"],
+                "name": t("tasks.collective_lead", lang) if row["lead"] == "VN"
+                else unit_label(row["lead"], lang), "total": row["led"]}
                for row in accountability_rows([assessed[tk["task_id"]] for tk in tasks])]
     result = {
         "title": t("tasks.title", lang), "source": source, "lead": lead,
@@ -62,6 +64,8 @@ def task_board(request: Request, source: str | None = None,
         "by_lead": by_lead,
         "count": len(tasks),
         "by_status_count": {s: sum(1 for tk in tasks if tk["status"] == s) for s in STATUSES},
+        "status_columns": [{"key": s, "label": t(f"task.{s}", lang)} for s in STATUSES
+                           if any(r.get(s) for r in by_lead)],
         "lead_rows_total": sum(r["total"] for r in by_lead),
     }
     return render(request, "tasks.html", result, tables=lambda: task_tables(result, lang),
@@ -84,9 +88,8 @@ def task_tables(result: dict[str, Any], lang: str) -> list[Table]:
         Table("by_lead", t("tasks.by_lead", lang), [
             Column("name", t("tasks.filter_lead", lang)),
             Column("total", t("common.count", lang), number=True, decimals=0),
-            Column("overdue", t("task.overdue", lang), number=True, decimals=0),
-            Column("due_soon", t("task.due_soon", lang), number=True, decimals=0),
-            Column("in_progress", t("task.in_progress", lang), number=True, decimals=0),
+            *(Column(c["key"], c["label"], number=True, decimals=0)
+              for c in result["status_columns"]),
         ], result["by_lead"],
             [t("tasks.shared_leads_note", lang, rows=result["lead_rows_total"],
                tasks=result["count"])] if result["lead_rows_total"] > result["count"] else []),
