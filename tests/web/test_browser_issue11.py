@@ -186,3 +186,96 @@ def test_reporter_lands_on_overdue_reports_and_the_approver_sees_names_and_times
     expect(queue.locator(".submitted-at")).to_have_text(re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}"))
     log_out(page)
     assert console.errors == [], console.errors
+
+
+# Words of developer English that must never reach a Vietnamese page (codes, units and proper
+# names aside): the messages, headers and labels issue 11 found, and the words they are made of.
+ENGLISH = {"the", "and", "must", "between", "invalid", "nothing", "imported", "bad", "cell",
+           "cells", "sheet", "max", "min", "maximum", "minimum", "above", "below", "reporter",
+           "approver", "viewer", "percent", "progress", "update", "task", "done", "file",
+           "required", "number", "whole", "value", "status", "error", "not", "is", "for", "of"}
+VISIBLE_TEXT = """() => { const parts = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const el = n.parentElement;
+        if (!el || el.closest('script, style, code, .js-plotly-plot, [lang="en"], [lang="vi"] [translate="no"]')) continue;
+        if (el.offsetParent === null && getComputedStyle(el).position !== 'fixed') continue;
+        parts.push(n.textContent); }
+    return parts.join(' '); }"""
+
+
+def english_words(page: Page) -> set[str]:
+    text = page.evaluate(VISIBLE_TEXT)
+    # a user name ("hanoi.reporter") or a code ("svc766_total") is a name, not English
+    tokens = set(re.findall(r"[A-Za-z][\w.]*[A-Za-z0-9]|[A-Za-z]", text))
+    return {w for w in tokens if "." not in w and "_" not in w and w.lower() in ENGLISH}
+
+
+def test_no_developer_english_on_a_vietnamese_page_errors_included(browser: Browser,
+                                                                   base_url: str,
+                                                                   tmp_path: Path) -> None:
+    console = Console()
+    page = new_page(browser, console, base_url)
+    found: dict[str, set[str]] = {}
+
+    def check(label: str) -> None:
+        words = english_words(page)
+        if words:
+            found[label] = words
+
+    for url in ("/", "/targets", "/targets/MT-DVC", "/explorer", "/units/01", "/tasks",
+                "/tasks/NV-01", "/public", "/login"):
+        page.goto(url)
+        check(url)
+    log_in(page, "hanoi.reporter")
+    page.goto("/tasks/NV-03")
+    page.get_by_label("Trạng thái").select_option("in_progress")
+    page.get_by_label(re.compile("Tỷ lệ hoàn thành")).fill("150")
+    page.get_by_label("Nội dung cập nhật").fill("Đã họp triển khai")
+    page.get_by_role("button", name="Cập nhật tiến độ").click()
+    percent = page.get_by_label(re.compile("Tỷ lệ hoàn thành"))
+    expect(page.locator("#err-percent")).to_have_text("Tỷ lệ hoàn thành 150 phải từ 0 đến 100.")
+    expect(percent).to_have_attribute("aria-invalid", "true")
+    expect(percent).to_have_value("150")  # what was typed is kept
+    expect(page.get_by_label("Nội dung cập nhật")).to_have_value("Đã họp triển khai")
+    check("task progress refused")
+
+    # an Excel upload with a value above its maximum: refused cell by cell, in Vietnamese
+    page.goto("/reporting/BC-CDS/01/2026Q3")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Tải mẫu Excel").click()
+    template = tmp_path / "bieu-mau.xlsx"
+    info.value.save_as(template)
+    book = load_workbook(template)
+    sheet = book["Báo cáo"]
+    for row in sheet.iter_rows(min_row=5):
+        if row[0].value and "ty_le_hai_long" in [str(c.value) for c in row]:
+            value_cell = next(c for c in row if c.column_letter == _value_column(sheet))
+            value_cell.value = 120
+    book.save(template)
+    page.locator("#excel-file").set_input_files(str(template))
+    page.get_by_role("button", name="Tải lên").click()
+    expect(page.locator("#upload-errors")).to_contain_text("120 vượt mức tối đa 100.")
+    expect(page.locator(".alert").first).to_contain_text("chưa nhập số liệu nào")
+    check("excel upload refused")
+    log_out(page)
+
+    log_in(page, "admin")
+    page.goto("/admin")
+    expect(page.locator("body")).to_contain_text("Báo cáo số liệu")  # the role, not "reporter"
+    check("/admin")
+    assert found == {}, found
+
+    # the check sees English: a developer message put into the page is caught
+    page.evaluate("""() => { const p = document.createElement('p');
+        p.textContent = 'invalid progress update for task; percent 150 must be between 0 and 100';
+        document.querySelector('main').appendChild(p); }""")
+    assert {"invalid", "must", "between"} <= english_words(page)
+    assert console.errors == [], console.errors
+
+
+def _value_column(sheet) -> str:
+    for cell in sheet[4]:
+        if str(cell.value or "").strip().lower().startswith("giá trị"):
+            return cell.column_letter
+    raise AssertionError("no value column in the template")

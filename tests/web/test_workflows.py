@@ -211,7 +211,8 @@ def test_lead_agency_reports_task_progress_with_evidence(browser: TestClient) ->
     refused = browser.post("/tasks/NV-03/progress",
                            data={"csrf_token": token, "status": "done", "percent": "50"})
     assert refused.status_code == 200
-    assert "a done task is 100 percent" in refused.text
+    assert "Nhiệm vụ đã hoàn thành thì tỷ lệ hoàn thành phải là 100 %" in refused.text
+    assert 'id="err-percent"' in refused.text and 'value="50"' in refused.text
     assert browser.get("/tasks/NV-03", params={"format": "json"}).json()["history"] == []
     saved = browser.post("/tasks/NV-03/progress", follow_redirects=False, data={
         "csrf_token": token, "status": "in_progress", "percent": "40",

@@ -49,3 +49,56 @@ def field_message(problem: Problem, spec: Any, value: float | None, lang: str) -
         if spec.max is not None and value > spec.max:
             return t("reporting.at_most", lang, limit=format_number(spec.max, lang))
     return problem.message
+
+
+# -- problems of the services, said in the user's language -----------------------------------
+
+_NUMBER = r"(-?[\d.]+(?:e[+-]?\d+)?)"
+_CELL_PATTERNS: list[tuple[str, str]] = [
+    (rf"^{_NUMBER} is above the maximum {_NUMBER}$", "problem.above_max"),
+    (rf"^{_NUMBER} is below the minimum {_NUMBER}$", "problem.below_min"),
+    (rf"^{_NUMBER} must be a whole number$", "problem.whole_number"),
+    (r"^'(.*)' is not a number", "problem.not_number"),
+    (r"^a value for '(.*)' is required", "problem.required"),
+    (r"^(.*) / (.*) appears twice$", "problem.duplicate"),
+    (r"^period must stay (.*)$", "problem.period_changed"),
+    (r"^org unit '(.*)' is not in this template$", "problem.unit_not_in_template"),
+    (r"^indicator '(.*)' is not on form (.*)$", "problem.indicator_not_on_form"),
+    (r"^'(.*)': choose (.*)$", "problem.choose"),
+    (r"^percent (.*) must be between 0 and 100$", "problem.percent_range"),
+    (r"^a done task is 100 percent$", "problem.done_is_100"),
+    (r"^a task not started is 0 percent$", "problem.not_started_is_0"),
+    (r"^status '(.*)' is not one of", "problem.bad_status"),
+    (r"^evidence link must be an http\(s\) address$", "problem.bad_link"),
+    (r"^file too large$", "problem.file_too_large"),
+    (r"^empty file$", "problem.empty_file"),
+    (r"^file type not accepted$", "problem.file_type"),
+]
+_RULE_KEYS = {"macro": "problem.macro", "zipbomb": "problem.zipbomb", "size":
+              "problem.file_too_large", "template": "problem.not_template",
+              "type": "problem.unreadable"}
+
+
+def problem_text(message: str, rule: str, lang: str) -> str:
+    """A problem a service found (its message is English, for logs and the API), in the
+    user's language: by its known wording, else by its rule, else as it is."""
+    for pattern, key in _CELL_PATTERNS:
+        found = re.match(pattern, message)
+        if found:
+            groups = [_vi_number(g, lang) for g in found.groups()]
+            return t(key, lang, **{f"a{i}": g for i, g in enumerate(groups)})
+    if rule in _RULE_KEYS:
+        return t(_RULE_KEYS[rule], lang)
+    return message
+
+
+def _vi_number(text: str, lang: str) -> str:
+    try:
+        return format_number(float(text), lang)
+    except ValueError:
+        return text
+
+
+def upload_summary(count: int, lang: str) -> str:
+    """The summary of a refused workbook: how many cells are wrong; nothing imported."""
+    return t("problem.upload_refused", lang, n=count)

@@ -31,7 +31,7 @@ from sodo.web.context import (
     require_actor,
 )
 from sodo.web.format import format_number
-from sodo.web.forms import field_message, parse_number
+from sodo.web.forms import field_message, parse_number, problem_text, upload_summary
 from sodo.web.i18n import t, unit_text
 
 router = APIRouter(include_in_schema=False)
@@ -270,10 +270,15 @@ def _report_upload(request: Request, form_code: str, orgunit: str, period_id: st
             excel_forms.import_upload(db, actor, content, filename, form_code=form_code)
         except InputError as exc:
             db.rollback()
+            cells = [{**c, "message": problem_text(c["message"], c["rule"], lang)}
+                     for c in excel_forms.problems_as_cells(exc.problems)]
+            cell_count = sum(1 for c in cells if c["cell"])
+            summary = (upload_summary(cell_count, lang) if cell_count
+                       else cells[0]["message"] if cells else t("problem.unreadable", lang))
             result = form_context(request, db, actor, form, orgunit, period, lang,
-                                  upload_errors=excel_forms.problems_as_cells(exc.problems)
-                                  or [{"sheet": "", "cell": "", "message": exc.summary}])
-            result["form_error"] = exc.summary
+                                  upload_errors=cells
+                                  or [{"sheet": "", "cell": "", "message": summary}])
+            result["form_error"] = summary
             return render(request, "report_form.html", result,
                           status=form_status(request, 422))
         db.commit()

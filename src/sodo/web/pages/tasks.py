@@ -30,7 +30,7 @@ from sodo.web.context import (
     wants_json,
 )
 from sodo.web.format import format_date
-from sodo.web.forms import parse_number
+from sodo.web.forms import parse_number, problem_text
 from sodo.web.i18n import t
 from sodo.web.summaries import task_assessments, task_rows
 
@@ -103,7 +103,9 @@ def task_page(request: Request, task_id: str, done: str | None = None) -> Respon
 
 
 def render_task_page(request: Request, task_id: str, done: str | None = None,
-                     form_error: str | None = None) -> Response:
+                     form_error: str | None = None,
+                     field_errors: dict[str, str] | None = None,
+                     typed: dict[str, str] | None = None) -> Response:
     """The task page; ``form_error`` shows a refused progress update above its form."""
     lang = language(request)
     cat = programme(request)
@@ -141,6 +143,8 @@ def render_task_page(request: Request, task_id: str, done: str | None = None,
                               for s in ProgressStatus],
         "done_message": t("tasks.progress_saved", lang) if done == "progress_saved" else None,
         "form_error": form_error,
+        "field_errors": field_errors or {},
+        "typed": {k: v for k, v in (typed or {}).items() if k != "csrf_token"},
     }
     return render(request, "task.html", result,
                   status=422 if form_error and wants_json(request) else 200)
@@ -178,13 +182,14 @@ def _task_progress(request: Request, task_id: str, fields: dict[str, str],
                    evidence: task_progress.Evidence | None) -> Response:
     lang = language(request)
     actor = require_actor(request)
+    field_errors: dict[str, str] = {}
     try:
         percent = parse_number(fields.get("percent", ""), lang)
     except ValueError:
         percent = None
-        error = t("reporting.not_number", lang, value=fields.get("percent", ""))
-    else:
-        error = None
+        field_errors["percent"] = t("reporting.not_number", lang,
+                                    value=fields.get("percent", ""))
+    error = t("problem.progress_refused", lang) if field_errors else None
     with db_session(request) as db:
         if error is None:
             try:
@@ -197,7 +202,13 @@ def _task_progress(request: Request, task_id: str, fields: dict[str, str],
                 raise PageError(404, "tasks.not_found", code=task_id) from None
             except InputError as exc:
                 db.rollback()
-                error = "; ".join([exc.summary, *(p.message for p in exc.problems)])
+                error = t("problem.progress_refused", lang)
+                for problem in exc.problems:
+                    column = str(problem.column or "")
+                    field = {"status": "status", "percent": "percent",
+                             "evidence_url": "evidence_url"}.get(column, "file")
+                    field_errors[field] = problem_text(problem.message, problem.rule, lang)
     if error is not None:
-        return render_task_page(request, task_id, form_error=error)
+        return render_task_page(request, task_id, form_error=error,
+                                field_errors=field_errors, typed=fields)
     return RedirectResponse(f"/tasks/{task_id}?done=progress_saved#h-hist", status_code=303)
