@@ -8,15 +8,19 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Locator, Page, expect
 from server import serve
-from workspace_builder import PASSWORD, build_workspace
+from sqlalchemy import insert
+from workspace_builder import PASSWORD, build_workspace, province_codes
 
 from sodo.services.demo import mark_synthetic
+from sodo.services.settings import Settings
+from sodo.stores.operational.tables import indicator_value, make_engine
 
 from .conftest import make_app
 from .test_browser import Console, browser, log_in, log_out, new_page
@@ -31,6 +35,16 @@ EVIDENCE_NAME = "Tờ trình 123-TTr-BKHCN.pdf"
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workspace = build_workspace(tmp_path_factory.mktemp("browser-i11") / "ws")
     mark_synthetic(workspace)  # as `sodo demo` does: every page and export must say so
+    # 2026 is not over on 27/11/2026: its yearly index so far is provisional (tạm tính)
+    engine = make_engine(Settings.open(workspace).database_url)
+    with engine.begin() as conn:
+        conn.execute(insert(indicator_value), [
+            {"indicator": "svc766_total", "orgunit": code, "period": "2026",
+             "period_type": "year", "category": "", "value": 70.0 - i, "origin": "computed",
+             "state": "approved", "run_id": 1, "provisional": True,
+             "updated_at": datetime(2026, 11, 20, 8, 30, tzinfo=UTC)}
+            for i, code in enumerate(province_codes())])
+    engine.dispose()
     with serve(make_app(workspace)) as url:
         yield url
 
@@ -279,3 +293,25 @@ def _value_column(sheet) -> str:
         if str(cell.value or "").strip().lower().startswith("giá trị"):
             return cell.column_letter
     raise AssertionError("no value column in the template")
+
+
+def test_incomplete_periods_are_marked_provisional_on_pages_and_exports(
+        browser: Browser, base_url: str) -> None:
+    console = Console()
+    page = new_page(browser, console, base_url)
+    page.goto("/explorer?indicator=svc766_total&period=2026")
+    expect(page.locator("#provisional-mark")).to_have_text("tạm tính")
+    body, _ = _download(page, page.locator(".downloads a[data-format=csv]"))
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert "tạm tính" in rows[1][-1].lower()
+    page.goto("/explorer?indicator=svc766_total&period=2026Q3")  # a complete quarter
+    expect(page.locator("#current-indicator")).to_contain_text("Quý III/2026")
+    expect(page.locator("#provisional-mark")).to_have_count(0)
+    # the API carries the same mark
+    log_in(page, "admin")
+    api = page.request.get("/api/v1/values?dx=svc766_total&pe=2026&ou=01")
+    assert api.ok, api.text()
+    rows = api.json()["rows"]
+    assert rows and all(v["provisional"] for v in rows)
+    log_out(page)
+    assert console.errors == [], console.errors

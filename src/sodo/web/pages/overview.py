@@ -65,6 +65,7 @@ def overview(request: Request) -> Response:
         "freshness": freshness,
         "freshness_groups": freshness_groups(freshness),
         "reporting": reporting_rows(request, lang),
+        "today": app_context(request).today().isoformat(),
     }
     return render(request, "overview.html", result)
 
