@@ -114,14 +114,15 @@ def test_tables_download_as_shown_in_csv_and_excel(browser: Browser, base_url: s
     assert rows[0][:3] == ["Hạng", "Đơn vị", "Giá trị (điểm)"]
     assert rows[0][-1] == "Ghi chú / Note" and "mô phỏng" in rows[1][-1]
     assert len(rows) - 1 == shown.count() == 34
-    assert rows[1][:3] == [first[0], first[1], first[2].replace(",", ".")]
+    shown_value = float(first[2].replace(".", "").replace(",", "."))  # "90,00" on screen
+    assert rows[1][:2] == first[:2] and float(rows[1][2]) == shown_value
     body, name = _download(page, page.locator(".downloads a[data-format=xlsx]"))
     assert name.endswith(".xlsx")
     sheet = load_workbook(io.BytesIO(body)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     header = next(i for i, r in enumerate(values) if r[0] == "Hạng")
     assert any("mô phỏng" in str(r[0]) for r in values[:header])
-    assert values[header + 1][:3] == [int(first[0]), first[1], float(first[2].replace(",", "."))]
+    assert values[header + 1][:3] == [int(first[0]), first[1], shown_value]
     assert len(values) - header - 1 == 34
 
     # every other table offers both, with Vietnamese headers
@@ -314,4 +315,23 @@ def test_incomplete_periods_are_marked_provisional_on_pages_and_exports(
     rows = api.json()["rows"]
     assert rows and all(v["provisional"] for v in rows)
     log_out(page)
+    assert console.errors == [], console.errors
+
+
+def test_explorer_shows_the_whole_ranking_with_one_precision_per_column(
+        browser: Browser, base_url: str) -> None:
+    console = Console()
+    page = new_page(browser, console, base_url)  # 1366 × 768
+    page.goto("/explorer")
+    rows = page.locator("#ranking tbody tr")
+    expect(rows).to_have_count(34)
+    # the last (lagging) province is reachable by scrolling the page, not hidden in a box
+    last = rows.last
+    box = page.evaluate("""() => { const s = document.querySelector('.ranking-scroll');
+        return [s.scrollHeight, s.clientHeight]; }""")
+    assert box[0] <= box[1] + 1, box
+    last.scroll_into_view_if_needed()
+    expect(last).to_be_in_viewport()
+    values = [c.strip() for c in page.locator("#ranking tbody td:nth-child(3)").all_inner_texts()]
+    assert {len(v.split(",")[1]) if "," in v else 0 for v in values} == {2}, values
     assert console.errors == [], console.errors

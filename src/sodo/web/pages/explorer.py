@@ -81,6 +81,8 @@ def explorer(request: Request, indicator: str | None = None, period: str | None 
                           for kind in PERIOD_TYPES
                           if any(str(Period.parse(p).type) == kind for p in periods)],
         "rows": rows,
+        # one number of decimals per column: the indicator's
+        "decimals": ind.decimals if ind else 2,
         "trend": {name: [{"period": p, "value": v} for p, v in pts]
                   for name, pts in trend.items()},
     }
