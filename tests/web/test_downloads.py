@@ -37,3 +37,16 @@ def test_fallback_is_plain_ascii_and_paths_are_cut() -> None:
     assert content_disposition("a.csv", "inline") == 'inline; filename="a.csv"'
     with pytest.raises(ValueError):
         content_disposition("a.csv", "form-data")
+
+
+def test_page_json_times_carry_their_zone(client) -> None:
+    data = client.get("/public", params={"format": "json"}).json()
+    stamps = [r["updated_at"] for r in data["rows"] if r["updated_at"]]
+    assert stamps and all(s.endswith("+00:00") for s in stamps), stamps[:3]
+
+
+def test_csv_has_no_float_noise_and_says_the_unit(client) -> None:
+    body = client.get("/explorer", params={"format": "csv"}).content.decode("utf-8-sig")
+    header, first = body.splitlines()[:2]
+    assert header.startswith("Hạng,Đơn vị,Giá trị (điểm)")
+    assert all(len(cell.split(".")[1]) <= 2 for cell in first.split(",") if "." in cell)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,14 @@ def wants_json(request: Request) -> bool:
 
 # -- responses -----------------------------------------------------------------------------
 
+def _zoned(moment: datetime) -> str:
+    """A moment with its zone: the store keeps UTC, and SQLite hands it back without one."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
+ZONED = {datetime: _zoned}
+
+
 def synthetic_data(request: Request) -> bool:
     """Whether the workspace holds synthetic (demo) data, which every page and export says."""
     return bool(getattr(app_context(request).settings, "synthetic_data", False))
@@ -125,7 +134,7 @@ def render(request: Request, template: str, data: dict[str, Any], status: int = 
     """The page, or its JSON twin, or (``?format=csv|xlsx``) the tables it shows, exactly as
     shown (``tables`` builds them from ``data``). ``extra`` holds what only the HTML needs."""
     if wants_json(request):
-        return JSONResponse(jsonable_encoder(data), status_code=status)
+        return JSONResponse(jsonable_encoder(data, custom_encoder=ZONED), status_code=status)
     lang = language(request)
     fmt = request.query_params.get("format")
     if tables is not None and fmt in TABLE_FORMATS:
