@@ -50,3 +50,13 @@ def test_csv_has_no_float_noise_and_says_the_unit(client) -> None:
     header, first = body.splitlines()[:2]
     assert header.startswith("Hạng,Đơn vị,Giá trị (điểm)")
     assert all(len(cell.split(".")[1]) <= 2 for cell in first.split(",") if "." in cell)
+
+
+def test_the_overviews_attention_link_lists_exactly_those_targets(client) -> None:
+    overview = client.get("/", params={"format": "json"}).json()
+    statuses = ",".join(overview["attention_statuses"])
+    listed = client.get("/targets", params={"status": statuses, "format": "json"}).json()
+    assert sorted(r["target_id"] for r in listed["targets"]) == sorted(
+        r["target_id"] for r in overview["targets_needing_attention"])
+    assert len(listed["targets"]) < len(client.get("/targets", params={
+        "format": "json"}).json()["targets"])

@@ -26,11 +26,13 @@ STATUSES = tuple(str(s) for s in STATUS_ORDER)
 def target_list(request: Request, status: str | None = None) -> Response:
     lang = language(request)
     rows = target_rows(request, lang)
-    if status:
-        rows = [r for r in rows if r["status"] == status]
+    wanted = [s for s in (status or "").split(",") if s in STATUSES]
+    if wanted:
+        rows = [r for r in rows if r["status"] in wanted]
     rows.sort(key=lambda r: (STATUSES.index(r["status"]), r["target_id"]))
     data = {"title": t("targets.title", lang), "targets": rows, "status": status,
-            "status_label": t(f"status.{status}", lang) if status else None}
+            "status_label": ", ".join(t(f"status.{w}", lang) for w in wanted) if wanted
+            else None}
     return render(request, "targets.html", data, tables=lambda: [targets_table(data, lang)],
                   download_name="muc-tieu" + (f"-{status}" if status else ""))
 
