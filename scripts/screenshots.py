@@ -75,12 +75,12 @@ def shoot(base_url: str, out: Path, password: str) -> list[Path]:
             page = context.new_page()
             page.goto("/targets?format=json")
             targets = page.evaluate("() => JSON.parse(document.body.innerText).targets")
-            worst = next((t["id"] for t in targets
+            worst = next((t["target_id"] for t in targets
                           if t["status"] in ("off_track", "deteriorating", "needs_acceleration")),
-                         targets[0]["id"] if targets else None)
+                         targets[0]["target_id"] if targets else None)
             page.goto("/tasks?format=json")
             board = page.evaluate("() => JSON.parse(document.body.innerText).by_status")
-            task = board[0]["tasks"][0]["id"] if board else None
+            task = board[0]["tasks"][0]["task_id"] if board else None
             shots = [("overview", "/"), ("explorer", "/explorer"), ("province", "/units/01"),
                      ("tasks", "/tasks"), ("public", "/public"),
                      ("opendata", "/du-lieu-mo"),

@@ -46,6 +46,8 @@ def test_demo_builds_a_computed_workspace_with_accounts_and_a_mixed_picture(tmp_
     assert msg.get_body(("plain",)) is not None and msg.get_body(("html",)) is not None
 
     # Built once, reused after: `make demo` a second time starts at once.
+    # the workspace says its data are synthetic, so every page and export labels them
+    assert Settings.open(path).synthetic_data
     again = build_demo(path, rows=5000, seed=7)
     assert again.reused and demo_is_built(path, 5000) is not None
     assert demo_is_built(path, 6000) is None

@@ -111,13 +111,13 @@ def test_leader_reporter_approver_and_public(browser: Browser, base_url: str) ->
     expect(page.locator("#explorer-map .choroplethlocation")).to_have_count(34)
     first_row = page.locator("#ranking tbody tr").first
     expect(first_row).to_contain_text("Hà Nội")
-    expect(first_row.locator("td").nth(2)).to_have_text("90")
+    expect(first_row.locator("td").nth(2)).to_have_text("90,00")
     before = map_colours(page)
     assert len(before) == 34 and len(set(before.values())) > 10  # graded, not one colour
     page.get_by_label("Chỉ số").select_option("dvc_online")
     expect(page).to_have_url(re.compile(r"indicator=dvc_online"))
     expect(page.locator("#current-indicator")).to_contain_text("Tỷ lệ hồ sơ trực tuyến")
-    expect(first_row.locator("td").nth(2)).to_have_text("63")
+    expect(first_row.locator("td").nth(2)).to_have_text("63,00")
     expect(page.locator("#explorer-map .choroplethlocation")).to_have_count(34)
     after = map_colours(page)
     # Hà Nội was the darkest (highest index) and is now the lightest (lowest share online)

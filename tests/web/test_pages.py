@@ -75,7 +75,7 @@ def test_overview_lists_off_track_targets_first_and_overdue_tasks(client: TestCl
     # the last quarter whose report is due (Q2: due 90 days after 30/06) and who owes it
     assert [(r["form"], r["period"], r["owed"], r["sent"]) for r in data["reporting"]] == [
         ("BC-CDS", "2026Q2", 2, 0)]
-    assert [u["name"] for u in data["reporting"][0]["missing"]] == ["Hà Nội", "Hồ Chí Minh"]
+    assert [u["name"] for u in data["reporting"][0]["missing"]] == ["Hà Nội", "TP. Hồ Chí Minh"]
     assert data["last_run"]["backend"] == "duckdb"
     assert {(f["indicator"], f["origin"]) for f in data["freshness"]} == {
         ("svc766_total", "computed"), ("dvc_online", "computed"), ("dvc_online", "seed"),

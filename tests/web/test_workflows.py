@@ -49,13 +49,14 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def log_in(client: TestClient, username: str, next_url: str = "/") -> None:
+def log_in(client: TestClient, username: str, next_url: str = "/",
+           lands: str | None = None) -> None:
     page = client.get("/login", params={"next": next_url})
     response = client.post("/login", data={"username": username, "password": PASSWORD,
                                            "next": next_url, "csrf_token": csrf_of(page.text)},
                            follow_redirects=False)
     assert response.status_code == 303, response.text
-    assert response.headers["location"] == next_url
+    assert response.headers["location"] == (lands or next_url)
 
 
 def test_login_failure_is_shown_in_the_users_language(browser: TestClient) -> None:
@@ -79,7 +80,10 @@ def test_report_with_an_invalid_value_then_fix_submit_approve_publish(workspace:
         log_in(reporter, "hanoi.reporter", "/reporting")
         listing = reporter.get("/reporting", params={"format": "json"}).json()
         assert [(f["form"], f["orgunit"], f["period"], f["state"])
-                for f in listing["open_forms"]] == [("BC-CDS", "01", "2026Q3", "open")]
+                for f in listing["open_forms"]] == [("BC-CDS", "01", "2026Q2", "open"),
+                                                    ("BC-CDS", "01", "2026Q3", "open")]
+        # Q2 was due on 28/09/2026: on 27/11/2026 it is listed first, flagged overdue
+        assert [f["overdue"] for f in listing["open_forms"]] == [True, False]
         form = reporter.get(FORM_URL)
         assert form.status_code == 200
         token = csrf_of(form.text)
@@ -191,7 +195,7 @@ def test_admin_sees_users_tokens_forms_and_audit(browser: TestClient) -> None:
 
 
 def test_a_reporter_cannot_open_admin_or_another_units_form(browser: TestClient) -> None:
-    log_in(browser, "hanoi.reporter")
+    log_in(browser, "hanoi.reporter", lands="/reporting")  # a reporter lands on the reports
     assert browser.get("/admin").status_code == 403
     assert "Bạn không có quyền" in browser.get("/admin").text
     assert browser.get("/reporting/BC-CDS/79/2026Q3").status_code == 403
@@ -207,7 +211,8 @@ def test_lead_agency_reports_task_progress_with_evidence(browser: TestClient) ->
     refused = browser.post("/tasks/NV-03/progress",
                            data={"csrf_token": token, "status": "done", "percent": "50"})
     assert refused.status_code == 200
-    assert "a done task is 100 percent" in refused.text
+    assert "Nhiệm vụ đã hoàn thành thì tỷ lệ hoàn thành phải là 100 %" in refused.text
+    assert 'id="err-percent"' in refused.text and 'value="50"' in refused.text
     assert browser.get("/tasks/NV-03", params={"format": "json"}).json()["history"] == []
     saved = browser.post("/tasks/NV-03/progress", follow_redirects=False, data={
         "csrf_token": token, "status": "in_progress", "percent": "40",

@@ -319,6 +319,15 @@ def _province_kind(division_type: object) -> str:
     return "thành phố" if "thành phố" in value else "tỉnh"
 
 
+def _short_province_name(official: str) -> str:
+    """The name pages and tables use: the official name of Decision 19/2025/QĐ-TTg ("Thanh
+    Hóa", "Khánh Hòa", never the map file's "Hoá"/"Hoà") without "Thành phố", except "TP. Hồ Chí
+    Minh", the form official texts use."""
+    if official == "Thành phố Hồ Chí Minh":
+        return "TP. Hồ Chí Minh"
+    return official.removeprefix("Thành phố ").removeprefix("Tỉnh ")
+
+
 def _shipped_units() -> Iterable[OrgUnit]:
     from vietnam_provinces import Province, Ward
 
@@ -341,7 +350,7 @@ def _shipped_units() -> Iterable[OrgUnit]:
         yield OrgUnit(
             code=code,
             name=nfc(province.name),
-            short_name=nfc(props.get("name", province.name)),
+            short_name=_short_province_name(nfc(province.name)),
             name_en=props.get("nameEn", ""),
             level=OrgUnitLevel.PROVINCE,
             parent=NATION_CODE,

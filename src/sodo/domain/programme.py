@@ -103,6 +103,7 @@ class Baseline(_Model):
     period: str
     value: float
     source: Source | None = None
+    estimate: bool = Field(False, description='The source gives it as approximate ("gần 59%").')
 
     @field_validator("period")
     @classmethod
@@ -134,6 +135,9 @@ class Target(_Model):
     source: Source | None = None
     stage: str = Field("", description="Plan stage, e.g. 2025..2027.")
     note: str = ""
+    qualitative: bool = Field(
+        False, description="The source states the target in words only, with no number: it is "
+        "listed with its source and not assessed against a value.")
 
     @field_validator("deadline", "stage")
     @classmethod

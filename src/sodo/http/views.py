@@ -69,10 +69,18 @@ def task_view(catalogue: Catalogue, a: TaskAssessment, lang: str) -> dict[str, A
     """One task's timeliness with its lead agencies named and its deadline in words."""
     task = catalogue.task(a.task_id)
     due = task.due if task else None
+    leads = task.lead if task else a.lead
+    lead_note = task.lead_note if task else ""
+    # a lead of "the nation" is no agency: say what the notice says ("Các bộ, ngành, địa
+    # phương"), or that it names no lead, never "Toàn quốc"
+    collective = not leads or list(leads) == ["VN"]
+    names = [] if collective else [unit_label(c, lang) for c in leads]
     return {
         **a.to_dict(lang),
-        "lead_names": [unit_label(c, lang) for c in (task.lead if task else a.lead)],
-        "lead_note": task.lead_note if task else "",
+        "lead_names": names,
+        "lead_note": lead_note,
+        "lead_label": ", ".join(names) if names
+        else (lead_note or t("tasks.no_lead_named", lang)),
         "deadline_label": due.label(lang) if due is not None and due.is_set
         else t("task.no_deadline", lang),
         "source": task.source.document if task and task.source else "",

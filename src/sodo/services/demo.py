@@ -54,6 +54,18 @@ def _quiet(_: str) -> None:
     return None
 
 
+def mark_synthetic(root: Path) -> None:
+    """Say in the workspace's ``sodo.toml`` that its data are synthetic (pages and exports
+    then label them so)."""
+    from sodo.services.settings import CONFIG_NAME
+
+    config = root / CONFIG_NAME
+    text = config.read_text(encoding="utf-8")
+    if "synthetic_data" not in text:
+        config.write_text(text.replace("[workspace]\n", "[workspace]\nsynthetic_data = true\n",
+                                       1), encoding="utf-8")
+
+
 def demo_is_built(path: Path, rows: int) -> DemoSummary | None:
     marker = path / MARKER
     if not marker.exists():
@@ -86,6 +98,7 @@ def build_demo(path: str | Path, rows: int = 1_000_000, seed: int = 2026,
     if root.exists():
         shutil.rmtree(root)
     ws = init_workspace(root)
+    mark_synthetic(root)
     # Messages sodo sends are written to mail/ (one .eml each) for a newcomer to read; point
     # SODO_SMTP_URL at a real server (or a catcher) to send them (README: Follow-up).
     with (root / "sodo.toml").open("a", encoding="utf-8") as toml:
@@ -193,6 +206,8 @@ def seed_reported_history(engine: object, programme: object, seed: int = 2026) -
     with_values = {v.indicator for v in prog.values}
     first_target: dict[str, object] = {}
     for target in sorted(prog.targets, key=lambda t: t.deadline or ""):
+        if target.value is None:  # a qualitative target: no history to make up for it
+            continue
         first_target.setdefault(target.indicator, target)
     rows = []
     for code, target in sorted(first_target.items()):

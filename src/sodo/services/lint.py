@@ -129,8 +129,12 @@ def target_findings(target: Target, programme: Programme, today: date) -> list[F
         indicator = programme.indicator(target.indicator)
     except KeyError:
         indicator = None
-    if target.value is None:
-        out.append((ERROR, "định lượng", "no numeric target value"))
+    if target.value is None and target.qualitative:
+        out.append((WARNING, "định lượng", "qualitative target: the source gives no number, "
+                                          "so it is listed but not assessed"))
+    elif target.value is None:
+        out.append((ERROR, "định lượng", "no numeric target value (mark it qualitative: true "
+                                        "if the source gives none)"))
     elif indicator is not None and indicator.value_type == "percent" and target.value > 100:
         out.append((ERROR, "định lượng", f"a percentage target of {target.value} exceeds 100"))
     if not target.deadline:

@@ -99,6 +99,9 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     trusted_proxies: tuple[str, ...] = ()
     auto_recompute: bool = True
+    #: ``[workspace] synthetic_data = true`` (set by ``sodo demo``): the data are made up, and
+    #: every page and export says so
+    synthetic_data: bool = False
     assess: AssessmentConfig = field(default_factory=AssessmentConfig)
     follow_up: FollowUpConfig = field(default_factory=FollowUpConfig)
     smtp_url: str = ""
@@ -165,6 +168,7 @@ class Settings:
                                      or server.get("trusted_proxies", "")),
             auto_recompute=str(env.get("SODO_AUTO_RECOMPUTE", server.get("auto_recompute", True))
                                ).strip().lower() not in ("0", "false", "no", "off"),
+            synthetic_data=bool(ws.get("synthetic_data", False)),
             assess=AssessmentConfig.from_mapping(config.get("assess", {}),
                                                  str(here / CONFIG_NAME)),
             follow_up=FollowUpConfig.from_mapping(config.get("follow_up", {}),

@@ -81,11 +81,16 @@ def _check_evidence(evidence: Evidence) -> str:
 def report_progress(session: Session, actor: Actor, task_id: str, status: str,
                     percent: float | None = None, note: str = "", evidence_url: str = "",
                     evidence: Evidence | None = None, orgunit: str | None = None,
-                    unblock_by: str = "") -> TaskUpdate:
+                    unblock_by: str = "", today: date | None = None) -> TaskUpdate:
     """Add a progress update for ``task_id`` by its lead agency (``orgunit``: which lead
     unit, when the task has several; by default the first the actor may report for). A
     "blocked" (vướng mắc) update names the obstacle in ``note`` and who can remove it in
-    ``unblock_by``."""
+    ``unblock_by``.
+
+    ``today`` is the date the application takes as today (``AppContext.today``): when a demo
+    or a test pins one earlier than the clock, the update is stamped on that day (at the
+    clock's time of day), so the assessment "as of today" counts it instead of dropping it
+    as made in the future."""
     task = get_task(session, task_id)
     leads: list[str] = list(task.data.get("lead") or [])
     if orgunit is None:
@@ -138,6 +143,10 @@ def report_progress(session: Session, actor: Actor, task_id: str, status: str,
                         note=nfc(note.strip()), evidence_url=evidence_url,
                         unblock_by=unblock_by if status == "blocked" else "",
                         evidence_id=file_row.id if file_row else None, actor=actor.username)
+    now = datetime.now(UTC)
+    if today is not None and today < now.astimezone(VIETNAM).date():
+        local = now.astimezone(VIETNAM)
+        update.at = datetime.combine(today, local.timetz()).astimezone(UTC)
     session.add(update)
     session.flush()
     audit.record(session, actor, "task.update", "task", task_id, None, update_dict(update))

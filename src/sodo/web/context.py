@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from sodo.domain.periods import PeriodError
 from sodo.domain.permissions import Actor, Forbidden, NotAuthenticated
 from sodo.domain.problems import InputError
 from sodo.http.deps import csrf_token
+from sodo.http.downloads import TABLE_FORMATS, Table, table_download
 from sodo.http.views import period_label
 from sodo.services import catalogue
 from sodo.services.catalogue import Catalogue
@@ -101,12 +104,46 @@ def wants_json(request: Request) -> bool:
 
 # -- responses -----------------------------------------------------------------------------
 
+def _zoned(moment: datetime) -> str:
+    """A moment with its zone: the store keeps UTC, and SQLite hands it back without one."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
+ZONED = {datetime: _zoned}
+
+
+def synthetic_data(request: Request) -> bool:
+    """Whether the workspace holds synthetic (demo) data, which every page and export says."""
+    return bool(getattr(app_context(request).settings, "synthetic_data", False))
+
+
+def _format_url(request: Request, fmt: str, table: str | None = None) -> str:
+    query = dict(request.query_params)
+    query.pop("lang", None)
+    query.pop("table", None)
+    query["format"] = fmt
+    if table:
+        query["table"] = table
+    return f"{request.url.path}?{urlencode(query)}"
+
+
 def render(request: Request, template: str, data: dict[str, Any], status: int = 200,
-           extra: dict[str, Any] | None = None) -> Response:
-    """The page, or its JSON twin. ``extra`` holds things only the HTML needs (charts)."""
+           extra: dict[str, Any] | None = None,
+           tables: Callable[[], list[Table]] | None = None,
+           download_name: str = "") -> Response:
+    """The page, or its JSON twin, or (``?format=csv|xlsx``) the tables it shows, exactly as
+    shown (``tables`` builds them from ``data``). ``extra`` holds what only the HTML needs."""
     if wants_json(request):
-        return JSONResponse(jsonable_encoder(data), status_code=status)
+        return JSONResponse(jsonable_encoder(data, custom_encoder=ZONED), status_code=status)
     lang = language(request)
+    fmt = request.query_params.get("format")
+    if tables is not None and fmt in TABLE_FORMATS:
+        shown = tables()
+        if synthetic_data(request):
+            note = t("common.synthetic_data", lang)
+            shown = [replace(tb, notes=(*tb.notes, note)) for tb in shown]
+        return table_download(shown, fmt, download_name or template.removesuffix(".html"),
+                              request.query_params.get("table"))
     query = dict(request.query_params)
     query.pop("lang", None)
     query["format"] = "json"
@@ -117,6 +154,9 @@ def render(request: Request, template: str, data: dict[str, Any], status: int = 
         "csrf": csrf_token(request),
         "json_url": f"{request.url.path}?{urlencode(query)}",
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "synthetic_data": synthetic_data(request),
+        "download_url": (lambda fmt, table=None: _format_url(request, fmt, table))
+        if tables is not None else None,
         **(extra or {}),
     }
     return templates.TemplateResponse(request, template, context, status_code=status)

@@ -41,6 +41,8 @@ def format_value(value: float | None, unit: str = "", lang: str = "vi",
         return text
     if unit == "%":
         return f"{text} %" if lang == "vi" else f"{text}%"
+    if unit in ("hạng", "rank"):  # a rank reads "hạng 69" / "rank 69", never "69 hạng"
+        return f"hạng {text}" if lang == "vi" else f"rank {text}"
     return f"{text} {unit}"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sodo.domain.problems import Problem
 from sodo.web.format import format_number
-from sodo.web.i18n import t
+from sodo.web.i18n import register, t
 
 
 def parse_number(text: str, lang: str) -> float | None:
@@ -49,3 +49,103 @@ def field_message(problem: Problem, spec: Any, value: float | None, lang: str) -
         if spec.max is not None and value > spec.max:
             return t("reporting.at_most", lang, limit=format_number(spec.max, lang))
     return problem.message
+
+
+# -- problems of the services, said in the user's language -----------------------------------
+
+register({
+    "problem.above_max": ("{a0} vượt mức tối đa {a1}.", "{a0} is above the maximum {a1}."),
+    "problem.below_min": ("{a0} nhỏ hơn mức tối thiểu {a1}.", "{a0} is below the minimum {a1}."),
+    "problem.whole_number": ("{a0} phải là số nguyên.", "{a0} must be a whole number."),
+    "problem.not_number": ("«{a0}» không phải là số.", "'{a0}' is not a number."),
+    "problem.required": ("Chỉ tiêu «{a0}» bắt buộc phải có giá trị.",
+                         "A value for '{a0}' is required."),
+    "problem.duplicate": ("{a0} / {a1} xuất hiện hai lần.", "{a0} / {a1} appears twice."),
+    "problem.period_changed": ("Không được sửa kỳ báo cáo (phải là {a0}).",
+                               "The period must stay {a0}."),
+    "problem.unit_not_in_template": ("Đơn vị «{a0}» không có trong biểu mẫu này.",
+                                     "Unit '{a0}' is not in this template."),
+    "problem.indicator_not_on_form": ("Chỉ tiêu «{a0}» không thuộc biểu {a1}.",
+                                      "Indicator '{a0}' is not on form {a1}."),
+    "problem.choose": ("«{a0}»: chọn {a1}.", "'{a0}': choose {a1}."),
+    "problem.percent_range": ("Tỷ lệ hoàn thành {a0} phải từ 0 đến 100.",
+                              "Percent done {a0} must be between 0 and 100."),
+    "problem.done_is_100": ("Nhiệm vụ đã hoàn thành thì tỷ lệ hoàn thành phải là 100 %.",
+                            "A done task is 100 percent."),
+    "problem.not_started_is_0": ("Nhiệm vụ chưa bắt đầu thì tỷ lệ hoàn thành phải là 0 %.",
+                                 "A task not started is 0 percent."),
+    "problem.bad_status": ("Trạng thái «{a0}» không hợp lệ.", "Status '{a0}' is not valid."),
+    "problem.bad_link": ("Đường dẫn minh chứng phải là địa chỉ http(s).",
+                         "The evidence link must be an http(s) address."),
+    "problem.file_too_large": ("Tệp quá lớn.", "The file is too large."),
+    "problem.empty_file": ("Tệp rỗng.", "The file is empty."),
+    "problem.file_type": ("Loại tệp này không được chấp nhận làm minh chứng (PDF, ảnh, Word, "
+                          "Excel).", "This file type is not accepted as evidence."),
+    "problem.macro": ("Tệp có macro: không được chấp nhận.",
+                      "Macro-enabled files are not accepted."),
+    "problem.zipbomb": ("Tệp nén bất thường: không được chấp nhận.",
+                        "The file's compression looks unsafe: refused."),
+    "problem.not_template": ("Tệp không phải biểu mẫu của biểu này (hãy tải biểu mẫu mới).",
+                             "Not this form's template (download a fresh one)."),
+    "problem.unreadable": ("Không đọc được tệp Excel.", "The Excel file cannot be read."),
+    "problem.upload_refused": ("Có {n} ô sai; chưa nhập số liệu nào. Hãy sửa các ô dưới đây "
+                               "rồi tải lên lại.", "{n} bad cell(s); nothing was imported. Fix "
+                               "the cells below and upload again."),
+    "problem.progress_refused": ("Chưa lưu cập nhật tiến độ: hãy sửa các mục được đánh dấu.",
+                                 "The progress update was not saved: fix the marked fields."),
+    "reporting.sheet": ("Trang tính", "Sheet"),
+    "role.admin": ("Quản trị", "Administrator"),
+    "role.reporter": ("Báo cáo số liệu", "Reporter"),
+    "role.approver": ("Phê duyệt", "Approver"),
+    "role.viewer": ("Xem", "Viewer"),
+})
+
+_NUMBER = r"(-?[\d.]+(?:e[+-]?\d+)?)"
+_CELL_PATTERNS: list[tuple[str, str]] = [
+    (rf"^{_NUMBER} is above the maximum {_NUMBER}$", "problem.above_max"),
+    (rf"^{_NUMBER} is below the minimum {_NUMBER}$", "problem.below_min"),
+    (rf"^{_NUMBER} must be a whole number$", "problem.whole_number"),
+    (r"^'(.*)' is not a number", "problem.not_number"),
+    (r"^a value for '(.*)' is required", "problem.required"),
+    (r"^(.*) / (.*) appears twice$", "problem.duplicate"),
+    (r"^period must stay (.*)$", "problem.period_changed"),
+    (r"^org unit '(.*)' is not in this template$", "problem.unit_not_in_template"),
+    (r"^indicator '(.*)' is not on form (.*)$", "problem.indicator_not_on_form"),
+    (r"^'(.*)': choose (.*)$", "problem.choose"),
+    (r"^percent (.*) must be between 0 and 100$", "problem.percent_range"),
+    (r"^a done task is 100 percent$", "problem.done_is_100"),
+    (r"^a task not started is 0 percent$", "problem.not_started_is_0"),
+    (r"^status '(.*)' is not one of", "problem.bad_status"),
+    (r"^evidence link must be an http\(s\) address$", "problem.bad_link"),
+    (r"^file too large$", "problem.file_too_large"),
+    (r"^empty file$", "problem.empty_file"),
+    (r"^file type not accepted$", "problem.file_type"),
+]
+_RULE_KEYS = {"macro": "problem.macro", "zipbomb": "problem.zipbomb", "size":
+              "problem.file_too_large", "template": "problem.not_template",
+              "type": "problem.unreadable"}
+
+
+def problem_text(message: str, rule: str, lang: str) -> str:
+    """A problem a service found (its message is English, for logs and the API), in the
+    user's language: by its known wording, else by its rule, else as it is."""
+    for pattern, key in _CELL_PATTERNS:
+        found = re.match(pattern, message)
+        if found:
+            groups = [_vi_number(g, lang) for g in found.groups()]
+            return t(key, lang, **{f"a{i}": g for i, g in enumerate(groups)})
+    if rule in _RULE_KEYS:
+        return t(_RULE_KEYS[rule], lang)
+    return message
+
+
+def _vi_number(text: str, lang: str) -> str:
+    try:
+        return format_number(float(text), lang)
+    except ValueError:
+        return text
+
+
+def upload_summary(count: int, lang: str) -> str:
+    """The summary of a refused workbook: how many cells are wrong; nothing imported."""
+    return t("problem.upload_refused", lang, n=count)

@@ -61,6 +61,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.all": ("Tất cả", "All"),
     "common.filter": ("Lọc", "Filter"),
     "common.chart_table": ("Bảng số liệu của biểu đồ", "Data table of the chart"),
+    "common.synthetic_data": ("Dữ liệu mô phỏng để trình diễn, không phải số liệu chính thức.",
+                              "Synthetic demonstration data, not official figures."),
+    "common.download": ("Tải về", "Download"),
+    "common.code": ("Mã", "Code"),
+    "common.task": ("Nhiệm vụ", "Task"),
+    "common.comparator": ("So sánh", "Comparison"),
+    "common.target_value": ("Giá trị mục tiêu", "Target value"),
+    "common.provisional": ("tạm tính", "provisional"),
+    "reporting.cell": ("Ô", "Cell"),
+    "reporting.problem": ("Lỗi", "Problem"),
+    "reporting.overdue_alert": ("{n} báo cáo đã quá hạn nộp: hãy gửi ngay.",
+                                "{n} report(s) past their due date: please send them now."),
+    "reporting.overdue_days": ("Quá hạn {days} ngày", "{days} days overdue"),
+    "reporting.submitted_at": ("Thời điểm gửi", "Sent at"),
+    "reporting.version_n": ("lần {n}", "version {n}"),
+    "common.provisional_column": ("Tạm tính", "Provisional"),
+    "public.shown": ("Dòng {first}–{last} trong {total} dòng", "Rows {first}–{last} of {total}"),
+    "public.page": ("Trang {page}/{pages}", "Page {page} of {pages}"),
+    "public.previous_page": ("‹ Trang trước", "‹ Previous page"),
+    "public.next_page": ("Trang sau ›", "Next page ›"),
+    "common.provisional_note": ("Số liệu tạm tính: kỳ chưa kết thúc hoặc chưa đủ số liệu các "
+                                "tháng.", "Provisional: the period has not ended or not every "
+                                "month has data."),
+    "common.download_csv": ("CSV", "CSV"),
+    "common.download_xlsx": ("Excel", "Excel"),
     "common.lead": ("Chủ trì", "Lead"),
     "common.method": ("Phương pháp", "Method"),
     "common.updated": ("Cập nhật", "Updated"),
@@ -88,7 +113,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "overview.tasks": ("Nhiệm vụ quá hạn và sắp đến hạn", "Overdue and due-soon tasks"),
     "overview.lagging": ("Tỉnh, thành phố thấp nhất về Bộ chỉ số 766",
                          "Provinces lowest on the 766 service index"),
-    "overview.freshness": ("Độ mới của dữ liệu", "Freshness of data"),
+    "overview.freshness": ("Thời điểm cập nhật số liệu", "When the data were last updated"),
     "overview.not_reported": ("Đơn vị chưa báo cáo", "Units that have not reported"),
     "overview.all_reported": ("Tất cả đơn vị đã báo cáo.", "Every unit has reported."),
     "overview.latest_period": ("Kỳ mới nhất", "Latest period"),
@@ -118,7 +143,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "targets.formula": ("Công thức và kết quả", "Formula and result"),
     "targets.notes": ("Ghi chú", "Notes"),
     "targets.series_source": ("Chuỗi số liệu", "Series used"),
-    "targets.progress_share": ("Tỷ lệ chặng đường đã đi", "Share of the way done"),
+    "targets.progress_share": ("Mức độ hoàn thành so với yêu cầu", "Progress against what is required"),
     "targets.time_share": ("Tỷ lệ thời gian đã trôi qua", "Share of time elapsed"),
     "targets.slope": ("Tốc độ thay đổi mỗi năm", "Change per year"),
     "targets.cagr_ratio": ("Tỷ số CAGR (SDG)", "CAGR ratio (SDG)"),
@@ -153,6 +178,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "No report form is assigned to this unit yet."),
     "unit.not_found": ("Không có đơn vị mã «{code}».", "There is no unit '{code}'."),
     "unit.index_total": ("Tổng điểm", "Total score"),
+    "unit.scorecard_short": ("Bộ chỉ số 766", "766 index"),
+    "unit.group": ("Nhóm chỉ số", "Group"),
+    "unit.points": ("điểm", "points"),
+    "unit.earned": ("Điểm đạt", "Points earned"),
+    "unit.computable": ("Điểm tính được", "Points computable"),
+    "unit.group_max": ("Điểm tối đa theo quy định", "Maximum set by the rules"),
+    "unit.total_row": ("Cộng", "Total"),
+    "unit.scaling": ("Đơn vị đạt {earned} trên {computable} điểm tính được từ dữ liệu hồ sơ và "
+                     "phản ánh, kiến nghị; điểm tổng quy về thang 100: {earned} / {computable} "
+                     "× 100 = {total}. {missing} trong {maximum} điểm của Bộ chỉ số lấy từ danh "
+                     "mục thủ tục hoặc không áp dụng, nên không được tính.",
+                     "The unit earned {earned} of the {computable} points that dossier and "
+                     "feedback records can give; the total is scaled to 100: {earned} / "
+                     "{computable} × 100 = {total}. {missing} of the index's {maximum} points "
+                     "come from the procedure catalogue or do not apply, so they are not "
+                     "counted."),
     "unit.list": ("Danh sách đơn vị", "List of units"),
     "unit.search": ("Tìm đơn vị", "Find a unit"),
     "svc766_total": ("Tổng điểm", "Total"),
@@ -187,6 +228,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tasks.not_found": ("Không có nhiệm vụ mã «{code}».", "There is no task '{code}'."),
     "tasks.empty": ("Không có nhiệm vụ nào.", "No tasks."),
     "tasks.missing": ("(chưa rõ)", "(not stated)"),
+    "tasks.no_lead_named": ("Văn bản không nêu cơ quan chủ trì", "The document names no lead "
+                            "agency"),
+    "tasks.progress_label": ("Tiến độ", "Progress"),
+    "tasks.collective_lead": ("Các bộ, ngành, địa phương (không nêu một cơ quan chủ trì)",
+                              "Ministries, sectors and localities (no single lead named)"),
+    "tasks.distinct_total": ("Tổng số nhiệm vụ (mỗi nhiệm vụ tính một lần)",
+                             "Tasks in all (each counted once)"),
+    "tasks.shared_leads_note": ("Nhiệm vụ có nhiều cơ quan chủ trì được tính cho từng cơ quan, "
+                                "nên tổng các dòng ({rows}) lớn hơn số nhiệm vụ ({tasks}).",
+                                "A task with several lead agencies counts for each of them, so "
+                                "the rows add up to {rows} for {tasks} tasks."),
     # login
     "login.title": ("Đăng nhập", "Log in"),
     "login.username": ("Tên đăng nhập", "Username"),

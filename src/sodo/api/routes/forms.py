@@ -14,6 +14,7 @@ from sodo.domain.forms import ValueInput
 from sodo.domain.permissions import Action, require
 from sodo.domain.problems import InputError
 from sodo.http.deps import DB, CurrentActor, RequireUser, RowId
+from sodo.http.downloads import download
 from sodo.http.problems import problem_response, problem_responses
 from sodo.services import excel_forms, reporting
 
@@ -66,8 +67,7 @@ def form(code: str, actor: CurrentActor, db: DB,
 def template(code: str, actor: RequireUser, db: DB, period: str = Query(max_length=16),
              orgunit: list[str] | None = Query(None, max_length=100)) -> Response:
     name, data = excel_forms.template_for(db, actor, code, period, orgunit)
-    return Response(data, media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(data, name, XLSX)
 
 
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from sodo.http.deps import DB, Ctx, CurrentActor, RowId
+from sodo.http.downloads import content_disposition
 from sodo.http.problems import problem_responses
 from sodo.services import opendata, opendata_publish
 from sodo.services.opendata_files import File
@@ -84,7 +85,7 @@ def file_response(request: Request, file: File) -> Response:
         return Response(status_code=304, headers=headers)
     kind = file.name.rsplit(".", 1)[-1]
     disposition = "inline" if kind in INLINE else "attachment"
-    headers["Content-Disposition"] = f'{disposition}; filename="{file.name}"'
+    headers["Content-Disposition"] = content_disposition(file.name, disposition)
     body = b"" if request.method == "HEAD" else file.content
     headers["Content-Length"] = str(len(file.content))
     return Response(body, media_type=file.content_type, headers=headers)

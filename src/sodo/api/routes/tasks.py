@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from sodo.api.routes._common import Limit, Offset, Page, page, read_upload_file
 from sodo.domain.permissions import Action, require
 from sodo.http.deps import DB, CurrentActor, RequireUser, RowId
+from sodo.http.downloads import download
 from sodo.http.problems import ProblemError, problem_responses
 from sodo.services import catalogue, task_progress
 
@@ -114,7 +115,4 @@ async def report_with_file(task_id: str, request: Request, actor: RequireUser,
             responses=problem_responses(401, 403, 404))
 def evidence_file(evidence_id: RowId, actor: CurrentActor, db: DB) -> Response:
     file = task_progress.get_evidence(db, actor, evidence_id)
-    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in file.filename)
-    return Response(file.content, media_type=file.media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{safe}"',
-                             "X-Content-Type-Options": "nosniff"})
+    return download(file.content, file.filename, file.media_type)

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic_core import to_json
 
 from sodo.http.deps import DB, CurrentActor
+from sodo.http.downloads import content_disposition
 from sodo.http.problems import problem_responses
 from sodo.services import values as value_service
 
@@ -60,7 +61,7 @@ def values(request: Request, actor: CurrentActor, db: DB,
         for row in rows:
             writer.writerow(["" if row[c] is None else row[c] for c in value_service.COLUMNS])
         return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'inline; filename="values.csv"'})
+                        headers={"Content-Disposition": content_disposition("values.csv", "inline")})
     body = {"dx": query.indicators, "pe": query.periods, "ou": query.orgunits, "rows": rows,
             "count": len(rows), "limit": limit, "offset": offset, "more": more}
     # pydantic-core's encoder is several times faster than json.dumps on these row lists.

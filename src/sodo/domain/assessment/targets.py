@@ -60,7 +60,7 @@ _STATUS_LABELS = {
     TargetStatus.ON_TRACK: ("Đúng tiến độ", "On track"),
     TargetStatus.NEEDS_ACCELERATION: ("Cần đẩy nhanh", "Needs acceleration"),
     TargetStatus.OFF_TRACK: ("Chậm tiến độ", "Off track"),
-    TargetStatus.DETERIORATING: ("Đi xuống", "Deteriorating"),
+    TargetStatus.DETERIORATING: ("Đang xấu đi", "Deteriorating"),
     TargetStatus.INSUFFICIENT_DATA: ("Chưa đủ số liệu", "Insufficient data"),
     TargetStatus.NOT_ACHIEVED: ("Không đạt", "Not achieved"),
 }

@@ -779,9 +779,10 @@ def _set_lead(reader: _Reader, proposal: Proposal, lead: _Parties | None,
     proposal.lead_text = lead.text or ", ".join(lead.others)
     if lead.units:
         proposal.lead = list(lead.units)
-        # co-assignees that are no unit ("Bộ X và các bộ, ngành") are partners by name
-        proposal.partners_other.extend(o for o in lead.others if o not in lead.bodies)
-        proposal.lead_other = list(lead.bodies)
+        # co-assignees that are no unit ("Giao Bộ X và các bộ, ngành") share the assignment:
+        # they are leads by name, not partners (the notice does not ask them to assist)
+        proposal.lead_other = list(lead.bodies) + [o for o in lead.others
+                                                   if o not in lead.bodies]
     elif lead.bodies:
         proposal.lead_other = list(lead.bodies)
         collectives = [o for o in lead.others if o not in lead.bodies]

@@ -35,6 +35,8 @@ register({
                              "Ended {count} session(s) of {name}."),
 })
 
+ROLE_KEYS = {"admin": "role.admin", "reporter": "role.reporter", "approver": "role.approver",
+             "viewer": "role.viewer"}
 router = APIRouter(include_in_schema=False)
 
 
@@ -61,6 +63,8 @@ def admin_context(request: Request, db: Session, actor: Actor, lang: str) -> dic
         "forms": forms,
         "audit": [audit.entry_dict(e) for e in audit.query(db, actor, limit=30).entries],
         "roles": [r.value for r in permissions.Role if r is not permissions.Role.PUBLIC],
+        "role_labels": {r.value: t(ROLE_KEYS[r.value], lang) for r in permissions.Role
+                        if r.value in ROLE_KEYS},
         "message": None, "error": None, "new_token": None,
     }
 

@@ -46,6 +46,8 @@ def login(request: Request, _csrf: CSRFChecked, username: str = Form("", max_len
         if user is None:
             db.commit()
             return again(t("login.failed", lang), 401)
+        if target == "/" and str(getattr(user, "role", "")) == "reporter":
+            target = "/reporting"  # a reporter lands on their open reports
         response = RedirectResponse(target, status_code=303)
         login_session(response, request, user, db)
         db.commit()

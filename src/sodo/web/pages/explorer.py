@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from sodo.domain.orgunits import OrgUnitLevel
 from sodo.domain.periods import Period, PeriodError
+from sodo.http.downloads import Column, Table
 from sodo.http.views import indicator_name, period_label, unit_label
 from sodo.services import values as value_service
 from sodo.stores.operational import values as values_repo
@@ -80,10 +81,28 @@ def explorer(request: Request, indicator: str | None = None, period: str | None 
                           for kind in PERIOD_TYPES
                           if any(str(Period.parse(p).type) == kind for p in periods)],
         "rows": rows,
+        # one number of decimals per column: the indicator's
+        "decimals": ind.decimals if ind else 2,
         "trend": {name: [{"period": p, "value": v} for p, v in pts]
                   for name, pts in trend.items()},
     }
-    return render(request, "explorer.html", result, extra=extra)
+    decimals = ind.decimals if ind else None
+    return render(request, "explorer.html", result, extra=extra,
+                  tables=lambda: [ranking_table(result, lang, decimals)],
+                  download_name=f"xep-hang-{indicator}-{ranked['period'] or ''}")
+
+
+def ranking_table(result: dict[str, Any], lang: str, decimals: int | None) -> Table:
+    """The ranking exactly as the page shows it."""
+    title = f"{result['indicator_name']} — {result['period_label']}"
+    notes = [t("common.provisional_note", lang)] if result.get("provisional") else []
+    return Table("ranking", title, [
+        Column("rank", t("common.rank", lang), number=True, decimals=0),
+        Column("name", t("common.orgunit", lang)),
+        Column("value", t("common.value", lang), result["unit"], decimals, number=True),
+        Column("change", t("common.change", lang), result["unit"], decimals, number=True),
+        Column("rank_change", t("common.rank_change", lang), number=True, decimals=0),
+    ], result["rows"], notes)
 
 
 def trend_lines(request: Request, indicator: str, rows: list[dict[str, Any]],

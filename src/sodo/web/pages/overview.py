@@ -55,6 +55,7 @@ def overview(request: Request) -> Response:
         "target_counts": [{"status": s, "label": t(f"status.{s}", lang), "count": n}
                           for s, n in counts.items() if n],
         "targets_needing_attention": attention,
+        "attention_statuses": [str(a) for a in ATTENTION],
         "urgent_tasks": urgent,
         "task_counts": {s: sum(1 for tk in tasks if tk["status"] == s) for s in TASK_STATUSES},
         "lagging_provinces": lagging["rows"][-5:][::-1] if lagging["rows"] else [],
@@ -65,6 +66,7 @@ def overview(request: Request) -> Response:
         "freshness": freshness,
         "freshness_groups": freshness_groups(freshness),
         "reporting": reporting_rows(request, lang),
+        "today": app_context(request).today().isoformat(),
     }
     return render(request, "overview.html", result)
 

@@ -17,6 +17,7 @@ from sodo.domain.periods import Period, PeriodError
 from sodo.domain.permissions import Action, Actor, Conflict, NotFound, allows
 from sodo.domain.problems import InputError
 from sodo.http.deps import RowId
+from sodo.http.downloads import download
 from sodo.http.views import indicator_name, period_label, unit_label
 from sodo.services import excel_forms, reporting
 from sodo.web.context import (
@@ -31,7 +32,7 @@ from sodo.web.context import (
     require_actor,
 )
 from sodo.web.format import format_number
-from sodo.web.forms import field_message, parse_number
+from sodo.web.forms import field_message, parse_number, problem_text, upload_summary
 from sodo.web.i18n import t, unit_text
 
 router = APIRouter(include_in_schema=False)
@@ -46,38 +47,51 @@ def reporting_home(request: Request, done: str | None = None) -> Response:
     today = app_context(request).today()
     open_forms: list[dict[str, Any]] = []
     to_approve: list[dict[str, Any]] = []
+    form_names: dict[str, str] = {}
     with db_session(request) as db:
         for form in reporting.list_forms(db):
-            period = form.open_period(today)
-            units = [u for u in form.reporting_units(on=period.end)
-                     if allows(actor, Action.REPORT, u)]
-            if not units:
-                continue
-            subs = {s.orgunit: s for s in reporting.list_submissions(
-                db, actor, form=form.code, period=period.id, limit=1000).items}
-            for unit in units:
-                sub = subs.get(unit)
-                state = sub.state if sub else "open"
-                open_forms.append({
-                    "form": form.code, "form_name": form.label(lang), "orgunit": unit,
-                    "orgunit_name": unit_label(unit, lang), "period": period.id,
-                    "period_label": period.label(lang), "due": form.due_on(period),
-                    "state": state, "state_label": t(f"state.{state}", lang),
-                    "url": f"/reporting/{form.code}/{unit}/{period.id}",
-                })
+            form_names[form.code] = form.label(lang)
+            # the period whose report is past due (until it is sent), then the open one
+            periods = list(dict.fromkeys([form.due_period(today), form.open_period(today)]))
+            for period in periods:
+                units = [u for u in form.reporting_units(on=period.end)
+                         if allows(actor, Action.REPORT, u)]
+                if not units:
+                    continue
+                subs = {s.orgunit: s for s in reporting.list_submissions(
+                    db, actor, form=form.code, period=period.id, limit=1000).items}
+                due = form.due_on(period)
+                for unit in units:
+                    sub = subs.get(unit)
+                    state = sub.state if sub else "open"
+                    sent = state in ("submitted", "approved")
+                    overdue = not sent and due < today
+                    if period != periods[-1] and sent:
+                        continue  # a past period already sent needs nothing more
+                    open_forms.append({
+                        "form": form.code, "form_name": form.label(lang), "orgunit": unit,
+                        "orgunit_name": unit_label(unit, lang), "period": period.id,
+                        "period_label": period.label(lang), "due": due,
+                        "state": state, "state_label": t(f"state.{state}", lang),
+                        "overdue": overdue, "days_late": (today - due).days if overdue else 0,
+                        "url": f"/reporting/{form.code}/{unit}/{period.id}",
+                    })
+        open_forms.sort(key=lambda f: (not f["overdue"], f["due"]))
         if allows(actor, Action.APPROVE, actor.orgunit):
             for sub in reporting.list_submissions(db, actor, state="submitted",
                                                   limit=500).items:
                 if allows(actor, Action.APPROVE, sub.orgunit):
-                    to_approve.append(submission_row(sub, lang))
+                    to_approve.append(submission_row(sub, lang, form_names.get(sub.form)))
     result = {"title": t("reporting.title", lang), "open_forms": open_forms,
+              "overdue_count": sum(1 for f in open_forms if f["overdue"]),
               "to_approve": to_approve, "done": done,
               "done_message": t(f"reporting.{done}", lang) if done in DONE_KEYS else None}
     return render(request, "reporting.html", result)
 
 
-def submission_row(sub: Any, lang: str) -> dict[str, Any]:
-    return {"id": sub.id, "form": sub.form, "orgunit": sub.orgunit,
+def submission_row(sub: Any, lang: str, form_name: str | None = None) -> dict[str, Any]:
+    return {"id": sub.id, "form": sub.form, "form_name": form_name or sub.form,
+            "submitted_at": sub.submitted_at, "orgunit": sub.orgunit,
             "orgunit_name": unit_label(sub.orgunit, lang), "period": sub.period,
             "period_label": period_label(sub.period, lang), "state": sub.state,
             "state_label": t(f"state.{sub.state}", lang), "version": sub.version,
@@ -232,8 +246,7 @@ def report_template(request: Request, form_code: str, orgunit: str,
     with db_session(request) as db:
         _load_form(db, form_code, period_id)
         name, content = excel_forms.template_for(db, actor, form_code, period_id, [orgunit])
-    return Response(content, media_type=excel_forms.XLSX_MEDIA_TYPE,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(content, name, excel_forms.XLSX_MEDIA_TYPE)
 
 
 @router.post("/reporting/{form_code}/{orgunit}/{period_id}/upload")
@@ -263,10 +276,15 @@ def _report_upload(request: Request, form_code: str, orgunit: str, period_id: st
             excel_forms.import_upload(db, actor, content, filename, form_code=form_code)
         except InputError as exc:
             db.rollback()
+            cells = [{**c, "message": problem_text(c["message"], c["rule"], lang)}
+                     for c in excel_forms.problems_as_cells(exc.problems)]
+            cell_count = sum(1 for c in cells if c["cell"])
+            summary = (upload_summary(cell_count, lang) if cell_count
+                       else cells[0]["message"] if cells else t("problem.unreadable", lang))
             result = form_context(request, db, actor, form, orgunit, period, lang,
-                                  upload_errors=excel_forms.problems_as_cells(exc.problems)
-                                  or [{"sheet": "", "cell": "", "message": exc.summary}])
-            result["form_error"] = exc.summary
+                                  upload_errors=cells
+                                  or [{"sheet": "", "cell": "", "message": summary}])
+            result["form_error"] = summary
             return render(request, "report_form.html", result,
                           status=form_status(request, 422))
         db.commit()

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 
 from sodo.domain.assessment.targets import STATUS_ORDER, projection_path, required_path
 from sodo.domain.periods import Period
+from sodo.http.downloads import Column, Table
 from sodo.http.views import period_label
 from sodo.services.assessment import target_series
 from sodo.web import charts
@@ -25,12 +26,32 @@ STATUSES = tuple(str(s) for s in STATUS_ORDER)
 def target_list(request: Request, status: str | None = None) -> Response:
     lang = language(request)
     rows = target_rows(request, lang)
-    if status:
-        rows = [r for r in rows if r["status"] == status]
+    wanted = [s for s in (status or "").split(",") if s in STATUSES]
+    if wanted:
+        rows = [r for r in rows if r["status"] in wanted]
     rows.sort(key=lambda r: (STATUSES.index(r["status"]), r["target_id"]))
-    return render(request, "targets.html", {
-        "title": t("targets.title", lang), "targets": rows, "status": status,
-        "status_label": t(f"status.{status}", lang) if status else None})
+    data = {"title": t("targets.title", lang), "targets": rows, "status": status,
+            "status_label": ", ".join(t(f"status.{w}", lang) for w in wanted) if wanted
+            else None}
+    return render(request, "targets.html", data, tables=lambda: [targets_table(data, lang)],
+                  download_name="muc-tieu" + (f"-{status}" if status else ""))
+
+
+def targets_table(data: dict, lang: str) -> Table:
+    """The list of targets as shown; each row's unit in its own column."""
+    return Table("targets", data["title"], [
+        Column("target_id", t("common.code", lang)),
+        Column("title", t("common.target", lang)),
+        Column("indicator_name", t("common.indicator", lang)),
+        Column("orgunit_name", t("common.orgunit", lang)),
+        Column("status_label", t("common.status", lang)),
+        Column("latest", t("targets.latest", lang), number=True),
+        Column("comparator", t("common.comparator", lang)),
+        Column("target_value", t("common.target_value", lang), number=True),
+        Column("unit", t("common.unit", lang)),
+        Column("deadline_label", t("common.deadline", lang)),
+        Column("source", t("common.source", lang)),
+    ], data["targets"])
 
 
 @router.get("/targets/{target_id}")

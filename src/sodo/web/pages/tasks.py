@@ -12,12 +12,14 @@ from starlette.concurrency import run_in_threadpool
 from sodo.domain.assessment.tasks import TASK_STATUS_ORDER, ProgressStatus
 from sodo.domain.permissions import Action, NotFound, allows
 from sodo.domain.problems import InputError
+from sodo.http.downloads import Column, Table
 from sodo.http.views import unit_label
 from sodo.services import task_progress
 from sodo.services.assessment import accountability_rows
 from sodo.web.context import (
     PageError,
     actor_of,
+    app_context,
     current_user,
     db_session,
     language,
@@ -28,7 +30,7 @@ from sodo.web.context import (
     wants_json,
 )
 from sodo.web.format import format_date
-from sodo.web.forms import parse_number
+from sodo.web.forms import parse_number, problem_text
 from sodo.web.i18n import register, t
 from sodo.web.pages.task_workflow import workflow_view
 from sodo.web.summaries import task_assessments, task_rows
@@ -56,8 +58,10 @@ def task_board(request: Request, source: str | None = None,
                   "tasks": [tk for tk in tasks if tk["status"] == s]} for s in STATUSES]
     # the accountability table of the assessment, over the tasks shown
     assessed = task_assessments(request)
-    by_lead = [{**row, "code": row["lead"], "name": unit_label(row["lead"], lang),
-                "total": row["led"]}
+    # "VN" leads a task the notice gives to no single agency: say so, never "Toàn quốc"
+    by_lead = [{**row, "code": row["lead"],
+                "name": t("tasks.collective_lead", lang) if row["lead"] == "VN"
+                else unit_label(row["lead"], lang), "total": row["led"]}
                for row in accountability_rows([assessed[tk["task_id"]] for tk in tasks])]
     result = {
         "title": t("tasks.title", lang), "source": source, "lead": lead,
@@ -65,8 +69,41 @@ def task_board(request: Request, source: str | None = None,
         "by_status": [g for g in by_status if g["tasks"]],
         "by_lead": by_lead,
         "count": len(tasks),
+        "by_status_count": {**{s: sum(1 for tk in tasks if tk["status"] == s) for s in STATUSES},
+                            **{k: sum(r.get(k, 0) for r in by_lead)
+                               for k in ("blocked", "extended")}},
+        "status_columns": [*({"key": s, "label": t(f"task.{s}", lang)} for s in STATUSES
+                             if any(r.get(s) for r in by_lead)),
+                           *({"key": k, "label": t(f"workflow.{k}", lang)}
+                             for k in ("blocked", "extended") if any(r.get(k) for r in by_lead))],
+        "lead_rows_total": sum(r["total"] for r in by_lead),
     }
-    return render(request, "tasks.html", result)
+    return render(request, "tasks.html", result, tables=lambda: task_tables(result, lang),
+                  download_name="nhiem-vu")
+
+
+def task_tables(result: dict[str, Any], lang: str) -> list[Table]:
+    """The board's tasks and the accountability table, as shown."""
+    tasks = [tk for g in result["by_status"] for tk in g["tasks"]]
+    return [
+        Table("tasks", t("tasks.title", lang), [
+            Column("task_id", t("common.code", lang)),
+            Column("title", t("common.task", lang)),
+            Column("status_label", t("common.status", lang)),
+            Column("percent", t("tasks.progress_label", lang), "%", 0, number=True),
+            Column("lead_label", t("tasks.filter_lead", lang)),
+            Column("deadline_label", t("common.deadline", lang)),
+            Column("source", t("common.source", lang)),
+        ], tasks),
+        Table("by_lead", t("tasks.by_lead", lang), [
+            Column("name", t("tasks.filter_lead", lang)),
+            Column("total", t("common.count", lang), number=True, decimals=0),
+            *(Column(c["key"], c["label"], number=True, decimals=0)
+              for c in result["status_columns"]),
+        ], result["by_lead"],
+            [t("tasks.shared_leads_note", lang, rows=result["lead_rows_total"],
+               tasks=result["count"])] if result["lead_rows_total"] > result["count"] else []),
+    ]
 
 
 @router.get("/tasks/{task_id}")
@@ -76,7 +113,9 @@ def task_page(request: Request, task_id: str, done: str | None = None) -> Respon
 
 
 def render_task_page(request: Request, task_id: str, done: str | None = None,
-                     form_error: str | None = None) -> Response:
+                     form_error: str | None = None,
+                     field_errors: dict[str, str] | None = None,
+                     typed: dict[str, str] | None = None) -> Response:
     """The task page; ``form_error`` shows a refused progress update above its form."""
     lang = language(request)
     cat = programme(request)
@@ -87,7 +126,7 @@ def render_task_page(request: Request, task_id: str, done: str | None = None,
     due = summary["due"]
     six = [
         {"key": "ro_nguoi", "label": t("tasks.ro_nguoi", lang),
-         "value": ", ".join(summary["lead_names"]) or task.lead_note,
+         "value": summary["lead_label"],
          "detail": ", ".join([unit_label(c, lang) for c in task.partners] + task.partners_other)},
         {"key": "ro_viec", "label": t("tasks.ro_viec", lang), "value": task.work or task.title,
          "detail": ""},
@@ -118,6 +157,8 @@ def render_task_page(request: Request, task_id: str, done: str | None = None,
                               for s in ProgressStatus],
         "done_message": t("tasks.progress_saved", lang) if done == "progress_saved" else None,
         "form_error": form_error,
+        "field_errors": field_errors or {},
+        "typed": {k: v for k, v in (typed or {}).items() if k != "csrf_token"},
     }
     return render(request, "task.html", result,
                   status=422 if form_error and wants_json(request) else 200)
@@ -159,26 +200,34 @@ def _task_progress(request: Request, task_id: str, fields: dict[str, str],
                    evidence: task_progress.Evidence | None) -> Response:
     lang = language(request)
     actor = require_actor(request)
+    field_errors: dict[str, str] = {}
     try:
         percent = parse_number(fields.get("percent", ""), lang)
     except ValueError:
         percent = None
-        error = t("reporting.not_number", lang, value=fields.get("percent", ""))
-    else:
-        error = None
+        field_errors["percent"] = t("reporting.not_number", lang,
+                                    value=fields.get("percent", ""))
+    error = t("problem.progress_refused", lang) if field_errors else None
     with db_session(request) as db:
         if error is None:
             try:
                 task_progress.report_progress(
                     db, actor, task_id, fields.get("status", ""), percent,
                     fields.get("note", ""), fields.get("evidence_url", ""), evidence,
-                    unblock_by=fields.get("unblock_by", ""))
+                    unblock_by=fields.get("unblock_by", ""),
+                    today=app_context(request).today())
                 db.commit()
             except NotFound:
                 raise PageError(404, "tasks.not_found", code=task_id) from None
             except InputError as exc:
                 db.rollback()
-                error = "; ".join([exc.summary, *(p.message for p in exc.problems)])
+                error = t("problem.progress_refused", lang)
+                for problem in exc.problems:
+                    column = str(problem.column or "")
+                    field = {"status": "status", "percent": "percent",
+                             "evidence_url": "evidence_url"}.get(column, "file")
+                    field_errors[field] = problem_text(problem.message, problem.rule, lang)
     if error is not None:
-        return render_task_page(request, task_id, form_error=error)
+        return render_task_page(request, task_id, form_error=error,
+                                field_errors=field_errors, typed=fields)
     return RedirectResponse(f"/tasks/{task_id}?done=progress_saved#h-hist", status_code=303)

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from sodo.domain.orgunits import OrgUnitLevel, default_hierarchy
+from sodo.http.downloads import Column, Table
 from sodo.http.views import indicator_name, period_label
 from sodo.services import values as value_service
 from sodo.stores.operational import values as values_repo
 from sodo.web import charts
 from sodo.web.context import PageError, app_context, language, page, programme, render
+from sodo.web.format import format_number
 from sodo.web.i18n import t, unit_text
 from sodo.web.summaries import (
     index_code,
@@ -68,7 +70,33 @@ def unit_page(request: Request, code: str) -> Response:
         "tasks": [tk for tk in task_rows(request, lang) if tk["task_id"] in mine],
         "reporting": reporting_rows(request, lang, orgunit=code),
     }
-    return render(request, "unit.html", result, extra=extra)
+    return render(request, "unit.html", result, extra=extra,
+                  tables=lambda: unit_tables(result, lang), download_name=f"don-vi-{code}")
+
+
+def unit_tables(result: dict[str, Any], lang: str) -> list[Table]:
+    """The scorecard and the key indicators, as the page shows them."""
+    card = result["scorecard"]
+    notes = [card["explanation"]] if card.get("explanation") else []
+    if card.get("provisional"):
+        notes.append(t("common.provisional_note", lang))
+    points = t("unit.points", lang)
+    return [
+        Table("scorecard", f"{t('unit.scorecard_short', lang)} — {card.get('period_label', '')}",
+              [Column("name", t("unit.group", lang)),
+               Column("earned", t("unit.earned", lang), points, 2, number=True),
+               Column("computable", t("unit.computable", lang), points, 2, number=True),
+               Column("max", t("unit.group_max", lang), points, 0, number=True)],
+              card["rows"][1:], notes),
+        Table("key_indicators", t("unit.key_indicators", lang),
+              [Column("name", t("common.indicator", lang)),
+               Column("period_label", t("common.period", lang)),
+               Column("value", t("common.value", lang), number=True),
+               Column("national", t("common.vs_national", lang), number=True),
+               Column("target", t("common.vs_target", lang), number=True),
+               Column("unit", t("common.unit", lang))],
+              result["key_indicators"]),
+    ]
 
 
 def scorecard_of(request: Request, code: str, level: str, lang: str) -> dict[str, Any]:
@@ -81,21 +109,44 @@ def scorecard_of(request: Request, code: str, level: str, lang: str) -> dict[str
         return {"period": None, "rows": []}
     cat = programme(request)
     groups = index_group_codes(request)
-    with app_context(request).session() as session:
-        standing = value_service.standing_values(session, groups, [code], [total["period"]])
-    mine = next((r for r in total["rows"] if r["code"] == code), None)
     total_code = index_code(request)
+    period = total["period"]
+    with app_context(request).session() as session:
+        standing = value_service.standing_values(session, [total_code, *groups], [code],
+                                                 [period])
+    mine = next((r for r in total["rows"] if r["code"] == code), None)
+    whole = standing.get((total_code, code, period))
     rows = [{"code": total_code, "name": indicator_name(cat, total_code, lang),
              "value": mine["value"] if mine else None,
              "max": cat.index_maximum(total_code) or 100.0,
+             "earned": whole.numerator if whole else None,
+             "computable": whole.denominator if whole else None,
              "rank": mine["rank"] if mine else None,
              "rank_change": mine["rank_change"] if mine else None,
              "of": sum(1 for r in total["rows"] if r["rank"])}]
-    rows += [{"code": g, "name": indicator_name(cat, g, lang),
-              "value": (found.value if (found := standing.get((g, code, total["period"])))
-                        else None), "max": cat.index_maximum(g)} for g in groups]
-    return {"period": total["period"], "period_label": period_label(total["period"], lang),
-            "provisional": total.get("provisional", False), "rows": rows}
+    for g in groups:
+        found = standing.get((g, code, period))
+        rows.append({"code": g, "name": indicator_name(cat, g, lang),
+                     "value": found.value if found else None,
+                     # points earned of the points the records can give (after N/A)
+                     "earned": found.value if found else None,
+                     "computable": found.denominator if found else None,
+                     "max": cat.index_maximum(g)})
+    head = rows[0]
+    earned = sum(r["earned"] or 0 for r in rows[1:])
+    computable = sum(r["computable"] or 0 for r in rows[1:])
+    maximum = sum(r["max"] or 0 for r in rows[1:])
+    explanation = ""
+    if head["value"] is not None and computable:
+        explanation = t("unit.scaling", lang, earned=format_number(earned, lang),
+                        computable=format_number(computable, lang),
+                        total=format_number(head["value"], lang),
+                        missing=format_number(maximum - computable, lang),
+                        maximum=format_number(maximum, lang))
+    return {"period": period, "period_label": period_label(period, lang),
+            "provisional": total.get("provisional", False), "rows": rows,
+            "earned": earned, "computable": computable, "maximum": maximum,
+            "explanation": explanation}
 
 
 def key_indicators(request: Request, code: str, lang: str) -> list[dict[str, Any]]:
