@@ -473,7 +473,11 @@ def freshness(bind: Bind) -> list[dict[str, Any]]:
              .where(c.state == APPROVED)
              .group_by(c.indicator, c.origin, c.period_type))
     with _connection(bind) as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    for row in rows:  # a figure whose date is unknown was never "written" on 01/01/1970
+        if row["updated_at"] is not None and _moment(row["updated_at"]) <= NEVER:
+            row["updated_at"] = None
+    return rows
 
 
 def read_values(bind: Bind, indicators: Sequence[str] | None = None,

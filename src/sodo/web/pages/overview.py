@@ -111,7 +111,8 @@ def freshness_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         group["rows"].append(row)
     out = []
     for group in groups.values():
-        newest = max(group["rows"], key=lambda r: (r["latest_period"] or "", str(r["updated_at"])))
+        newest = max(group["rows"],
+                     key=lambda r: (r["latest_period"] or "", str(r["updated_at"] or "")))
         out.append({**group, "count": len(group["rows"]), "latest_period_label":
                     newest["latest_period_label"], "updated_at": newest["updated_at"],
                     "oldest_period_label": min(group["rows"], key=lambda r: r["latest_period"]
