@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sodo.domain.orgunits import OrgUnitError
@@ -56,14 +57,14 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except InputError as exc:
-            err_console.print(f"[bold red]error:[/] {exc.summary}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(exc.summary)}", highlight=False)
             for problem in exc.problems[:50]:
                 err_console.print(f"  {problem}", highlight=False, markup=False)
             if len(exc.problems) > 50:
                 err_console.print(f"  … and {len(exc.problems) - 50} more", highlight=False)
             raise typer.Exit(1) from None
         except (PeriodError, OrgUnitError, PermissionError, FileNotFoundError, ValueError) as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=False)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
