@@ -255,7 +255,7 @@ def run_record_checks(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition
     agency = flagged[ds.orgunit_field].cast("string").fill_null("")
     if flags:
         names = {code: f"f{i}" for i, code in enumerate(flags)}
-        aggs = {names[code]: flag.bad.cast("int64").sum() for code, flag in flags.items()}
+        aggs = {names[code]: ibis.ifelse(flag.bad, 1, 0).sum() for code, flag in flags.items()}
         counts = flagged.group_by(agency.name("_agency")).aggregate(_n=flagged.count(), **aggs)
         rows = counts.to_pyarrow().to_pylist()
         examples = {code: _examples(flagged, ds, flag, agency)
