@@ -184,10 +184,12 @@ _DEFAULTS = [
             "invisible characters."), fields=[]),
     _check("sach.outlier_volume", P.SACH, S.RECORDS,
            ("Số bản ghi bất thường theo tháng", "Outlying monthly record counts"),
-           ("Số bản ghi của một cơ quan trong tháng so với các tháng trước của chính cơ quan đó: "
-            "điểm z hiệu chỉnh |M| = 0,6745·|x − trung vị|/MAD vượt ngưỡng (3,5).",
-            "An agency's record count in a month against its own earlier months: modified "
-            "z-score |M| = 0.6745·|x − median|/MAD above the threshold (3.5)."),
+           ("Số bản ghi của một cơ quan trong tháng so với cùng tháng năm trước, đặt cạnh tỷ lệ "
+            "đó của các tháng trước (khử yếu tố mùa vụ): điểm z hiệu chỉnh M = 0,6745·(x − "
+            "trung vị)/MAD vượt ngưỡng 3,5 (mặc định chỉ xét tăng đột biến).",
+            "An agency's record count in a month against the same month a year earlier, set "
+            "beside that ratio in its previous months (seasons cancel out): modified z-score "
+            "M = 0.6745·(x − median)/MAD above 3.5 (by default upward spikes only)."),
            threshold=3.5, history_months=12, min_history=6),
     _check("sach.outlier_reported", P.SACH, S.REPORTS,
            ("Số liệu báo cáo bất thường", "Outlying reported values"),

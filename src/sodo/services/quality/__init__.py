@@ -180,10 +180,13 @@ def compute(ctx: AppContext, actor: Actor, *, dataset: str | None = None,
                 indicators = [i.code for i in forms[target.code].indicators]
             else:
                 indicators = computed_by.get(target.code, [])
+            # publication applies to the units the dataset or form concerns (and the nation)
+            concerned = [u for u in units if u == NATION_CODE or any(
+                key[0] == u for key in tallies)]
             for check in target.checks:
                 if check.scope is Scope.PUBLICATION:
-                    tallies.update(run_publication_check(session, check, indicators, units,
-                                                         licensed))
+                    tallies.update(run_publication_check(session, check, indicators,
+                                                         concerned, licensed))
             rows += build_rows(target.code, p.id, units, target.checks, tallies)
         if store:
             _store(session, rows, [t.code for t in targets], p.id, units)

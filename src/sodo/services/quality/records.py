@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 
 from sodo.domain.datasets import Dataset, FieldType
 from sodo.domain.indicators import parse_filter
-from sodo.domain.orgunits import Hierarchy, OrgUnitError
+from sodo.domain.orgunits import NATION_CODE, Hierarchy, OrgUnitError
 from sodo.domain.periods import Period
 from sodo.domain.quality import CheckDefinition, is_outlier, modified_z_scores
 from sodo.services.engine.compiler import compile_filter, month_key
@@ -80,8 +80,8 @@ class UnitMap:
     def _targets(self, code: str) -> list[str]:
         try:
             homes = self.hierarchy.successors_on(code, self.on) or [self.hierarchy.get(code)]
-        except OrgUnitError:
-            return []
+        except OrgUnitError:  # an unknown code: counted for the nation (Kết nối flags it)
+            return [NATION_CODE] if NATION_CODE in self.units else []
         out: list[str] = []
         for home in homes[:1]:
             for unit in (home, *self.hierarchy.ancestors(home.code)):
@@ -224,13 +224,13 @@ def _reference_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy,
                      tables: Callable[[str], ir.Table] | None
                      ) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
     items = []
-    codes = sorted(u.code for u in hierarchy)
+    known = ibis.memtable({"code": sorted(u.code for u in hierarchy)})
     for f in ds.fields:
         if not f.references:
             continue
         col = t[f.name]
         if f.references == "orgunit":
-            cond = col.notnull() & ~col.isin(codes)
+            cond = col.notnull() & ~col.isin(known.code)
         elif "." in f.references and tables is not None:
             other, other_field = f.references.split(".", 1)
             cond = col.notnull() & ~col.isin(tables(other)[other_field])
@@ -300,30 +300,41 @@ def _examples(t: ir.Table, ds: Dataset, flag: _Flag, agency: ir.StringValue
 def _freshness(t: ir.Table, ds: Dataset, check: CheckDefinition, period: Period,
                hierarchy: Hierarchy, unit_map: UnitMap, today: date,
                tally: Callable[[str, str], Tally]) -> None:
-    """Per agency in force: the age of its newest record at the end of the period (or today)."""
+    """Per scored unit: the age of the newest record of its subtree at the end of the period
+    (or today) against the expected frequency of its level. A unit above other scored units
+    (the nation) counts each of them."""
     reference = min(period.end, today)
     until = ibis.timestamp(f"{(reference + timedelta(days=1)).isoformat()} 00:00:00")
     before = t.filter(t[ds.period_field] < until)
     newest = before.group_by(before[ds.orgunit_field].cast("string").name("_agency")).aggregate(
         _newest=before[ds.period_field].max())
+    latest: dict[str, datetime] = {}
+    for row in newest.to_pyarrow().to_pylist():
+        if row["_newest"] is None:
+            continue
+        for target in unit_map(row["_agency"]):
+            if target not in latest or row["_newest"] > latest[target]:
+                latest[target] = row["_newest"]
     max_age = int(check.params.get("max_age_days") or 31)
     by_level = check.params.get("by_level") or {}
-    for row in newest.to_pyarrow().to_pylist():
-        code, last = row["_agency"], row["_newest"]
-        try:
-            unit = hierarchy.get(code)
-        except OrgUnitError:
-            continue
-        if not unit.active_on(reference) or last is None:
-            continue
-        allowed = int(by_level.get(str(unit.level), max_age))
-        last_day = last.date() if isinstance(last, datetime) else last
-        age = (reference - last_day).days
-        stale = age > allowed
-        example = {"key": code, "field": ds.period_field, "value": str(last),
-                   "rule": f"newest record {age} days old (> {allowed})", "agency": code}
-        for target in unit_map(code):
-            tally(target, check.code).add(1, int(stale), [example] if stale else [])
+    units = unit_map.units
+    for code in sorted(units):
+        unit = hierarchy.get(code)
+        below = [u for u in units if u != code and code in unit_map(u)]
+        for item in below or [code]:
+            item_unit = hierarchy.get(item)
+            if not item_unit.active_on(reference):
+                continue
+            allowed = int(by_level.get(str(item_unit.level), max_age))
+            last = latest.get(item)
+            if last is None:
+                continue  # never sent anything: a coverage question (Đủ), not freshness
+            last_day = last.date() if isinstance(last, datetime) else last
+            age = (reference - last_day).days
+            stale = age > allowed
+            example = {"key": item, "field": ds.period_field, "value": str(last),
+                       "rule": f"newest record {age} days old (> {allowed})", "agency": item}
+            tally(unit.code, check.code).add(1, int(stale), [example] if stale else [])
 
 
 def _monthly_counts(t: ir.Table, ds: Dataset, period: Period, volume: CheckDefinition | None,
