@@ -160,3 +160,29 @@ def test_cli_json_csv_table_and_explain(workspace: Path) -> None:
     bad = sodo("quality", "--explain", "nope")
     assert bad.returncode == 1 and "unknown check" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_api_serves_the_stored_scorecard_without_examples_to_the_public(
+        workspace: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from sodo.http.app import create_app
+    from sodo.services.settings import Settings
+
+    with _ctx(workspace) as ctx:
+        quality.compute(ctx, ADMIN, dataset=FORM, period="2025Q3")
+    app = create_app(replace(Settings.open(workspace), today=TODAY))
+    with TestClient(app) as client:
+        rows = client.get("/api/v1/quality", params={"dataset": FORM, "unit": "79"}).json()
+        assert {r["principle"] for r in rows} >= {"du", "dong_bo", "overall"}
+        assert all(list(r) == list(quality.ROW_KEYS) for r in rows)
+        assert not any(c["examples"] for r in rows for c in r["checks"])
+        dong_bo = next(r for r in rows if r["principle"] == "dong_bo")
+        assert dong_bo["score"] == 0.0 and dong_bo["checks"][0]["failed"] == 1
+        assert client.get("/api/v1/quality", params={"period": "2025Q9"}).status_code == 422
+        checks = client.get("/api/v1/quality/checks").json()
+        assert {c["principle"] for c in checks} >= {"dung", "dung_chung"}
+        denied = client.post("/api/v1/quality/followups", json={
+            "dataset": FORM, "check": "dong_bo.reported_vs_computed", "ref": "x",
+            "state": "confirmed"})
+        assert denied.status_code == 401
