@@ -3,13 +3,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pyarrow as pa
 
+from sodo.domain.forms import ValueInput
+from sodo.domain.permissions import Actor
+from sodo.services import reporting
+from sodo.services.context import AppContext
+from sodo.services.datasets import open_record_store
 from sodo.services.generate import generate_table
+from sodo.services.workspace import init_workspace
+from sodo.stores.operational import values as values_repo
 from sodo.stores.records.base import RecordStore
 
 
@@ -49,3 +58,41 @@ def put_records(store: RecordStore, dataset: str, rows: list[dict[str, Any]]) ->
     with psycopg.connect(**params, autocommit=True) as con, con.cursor() as cur:
         cur.executemany(f'INSERT INTO "{schema}"."{ds.code}" ({cols}) VALUES ({marks})',
                         [[r.get(n) for n in ds.field_names] for r in table.to_pylist()])
+
+
+TODAY = date(2026, 1, 5)
+FORM = "BC-CDS-TINH-QUY"
+ADMIN = Actor.system("test")
+# unit: (electronic_work_files_share, reported online use, computed online share, on time)
+REPORTS = {"01": (50, 40, 41, True), "79": (52, 40, 60, True), "04": (49, 30, 31, True),
+           "08": (51, 35, 36, True), "11": (99, 20, 22, True), "12": (50, 25, 25, False)}
+
+
+def build_scored_workspace(root: Path) -> Path:
+    """A workspace with six provinces' approved 2025Q3 reports on the quarterly form (one an
+    outlier, one late, one disagreeing with its computed value), computed values, and a few
+    dossiers of Hà Nội (01, clean) and Tuyên Quang (08, with defects)."""
+    settings = replace(init_workspace(root), today=TODAY)
+    with AppContext(settings) as ctx, ctx.session() as session:
+        for unit, (files, used, _, on_time) in REPORTS.items():
+            values = [ValueInput("electronic_work_files_share", files),
+                      ValueInput("online_public_service_usage_rate", used),
+                      ValueInput("electronic_result_share", 30),
+                      ValueInput("households_fibre_share", 80)]
+            sub = reporting.save_draft(session, ADMIN, FORM, unit, "2025Q3", values,
+                                       today=date(2025, 9, 15))
+            reporting.submit(session, ADMIN, sub.id,
+                             today=date(2025, 9, 16) if on_time else date(2025, 10, 20))
+            reporting.approve(session, ADMIN, sub.id)
+        session.commit()
+        values_repo.add_values(ctx.engine, [
+            {"indicator": "dossier_online_share", "orgunit": unit, "period": "2025Q3",
+             "value": float(computed), "origin": "computed", "state": "approved"}
+            for unit, (_, _, computed, _) in REPORTS.items()])
+    rows = [clean_dossier(f"HS-{i}", "01", datetime(2025, 9, 1 + i, 9)) for i in range(5)]
+    rows += [clean_dossier(f"HS-08-{i}", "08", datetime(2025, 9, 1 + i, 10)) for i in range(5)]
+    rows[5]["finished_at"] = rows[5]["received_at"] - timedelta(days=1)
+    rows[6]["paid_online"], rows[6]["fee_required"] = True, False
+    with open_record_store(settings) as store:
+        put_records(store, "dossiers", rows)
+    return root

@@ -11,52 +11,19 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from quality_helpers import clean_dossier, put_records
+from quality_helpers import ADMIN, FORM, TODAY, build_scored_workspace
 
-from sodo.domain.forms import ValueInput
 from sodo.domain.permissions import Actor, Role
-from sodo.services import quality, reporting
+from sodo.services import quality
 from sodo.services.context import AppContext
-from sodo.services.datasets import open_record_store
-from sodo.services.workspace import init_workspace
-from sodo.stores.operational import values as values_repo
-
-TODAY = date(2026, 1, 5)
-FORM = "BC-CDS-TINH-QUY"
-# unit: (electronic_work_files_share, reported online use, computed online share, on time)
-REPORTS = {"01": (50, 40, 41, True), "79": (52, 40, 60, True), "04": (49, 30, 31, True),
-           "08": (51, 35, 36, True), "11": (99, 20, 22, True), "12": (50, 25, 25, False)}
-ADMIN = Actor.system("test")
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("quality") / "ws"
-    settings = replace(init_workspace(root), today=TODAY)
-    with AppContext(settings) as ctx, ctx.session() as session:
-        for unit, (files, used, _, on_time) in REPORTS.items():
-            values = [ValueInput("electronic_work_files_share", files),
-                      ValueInput("online_public_service_usage_rate", used),
-                      ValueInput("electronic_result_share", 30),
-                      ValueInput("households_fibre_share", 80)]
-            sub = reporting.save_draft(session, ADMIN, FORM, unit, "2025Q3", values,
-                                       today=date(2025, 9, 15))
-            reporting.submit(session, ADMIN, sub.id,
-                             today=date(2025, 9, 16) if on_time else date(2025, 10, 20))
-            reporting.approve(session, ADMIN, sub.id)
-        session.commit()
-        values_repo.add_values(ctx.engine, [
-            {"indicator": "dossier_online_share", "orgunit": unit, "period": "2025Q3",
-             "value": float(computed), "origin": "computed", "state": "approved"}
-            for unit, (_, _, computed, _) in REPORTS.items()])
-    with open_record_store(settings) as store:
-        put_records(store, "dossiers", [
-            clean_dossier(f"HS-{i}", "01", datetime(2025, 9, 1 + i, 9)) for i in range(5)])
-    return root
+    return build_scored_workspace(tmp_path_factory.mktemp("quality") / "ws")
 
 
 def _ctx(root: Path) -> AppContext:
