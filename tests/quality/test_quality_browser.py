@@ -62,6 +62,8 @@ def test_heat_table_and_drill_down(browser: Browser, base_url: str) -> None:
     errors: list[str] = []
     page = _page(browser, base_url, errors)
     page.goto("/")
+    expect(page.locator("#quality-worst")).to_contain_text(
+        "Cơ quan có điểm chất lượng dữ liệu thấp nhất")
     page.get_by_role("link", name="Chất lượng dữ liệu").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Chất lượng dữ liệu")
     heat = page.locator("#quality-heat")

@@ -153,3 +153,11 @@ def test_api_serves_the_stored_scorecard_without_examples_to_the_public(
             "dataset": FORM, "check": "dong_bo.reported_vs_computed", "ref": "x",
             "state": "confirmed"})
         assert denied.status_code == 401
+
+
+def test_refresh_rescored_the_stored_periods_a_compute_touched(workspace: Path) -> None:
+    with _ctx(workspace) as ctx:
+        quality.compute(ctx, ADMIN, dataset=FORM, period="2025Q3")
+        assert quality.refresh(ctx, ADMIN, ["2025-09", "2025Q3", "2025"]) == ["2025Q3"]
+        assert quality.refresh(ctx, ADMIN, ["2024-02"]) == []
+        assert quality.refresh(ctx, ADMIN, ["2025"]) == []  # no month: nothing touched

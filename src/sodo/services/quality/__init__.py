@@ -45,7 +45,11 @@ from sodo.domain.quality import (
 )
 from sodo.services import audit
 from sodo.services.quality.records import Tallies, run_record_checks
-from sodo.services.quality.reports import run_publication_check, run_report_checks
+from sodo.services.quality.reports import (
+    form_periods,
+    run_publication_check,
+    run_report_checks,
+)
 from sodo.stores.operational.quality_models import QualityFollowup, QualityScore
 
 if TYPE_CHECKING:
@@ -54,6 +58,7 @@ if TYPE_CHECKING:
 CONFIG_FILE = "quality.yaml"
 ROW_KEYS = ("dataset", "unit", "period", "principle", "score", "checked", "failed", "checks")
 FOLLOWUP_STATES = ("confirmed", "to_correct")
+EXAMPLE_KEYS = ("key", "field", "value", "rule", "agency")
 
 
 def load_config(programme_path: str | Path | None = None) -> QualityConfig:
@@ -161,6 +166,7 @@ def compute(ctx: AppContext, actor: Actor, *, dataset: str | None = None,
         targets, declared, forms = _targets(ctx, session, config, dataset)
         cat = catalogue.current_or_files(session, ctx.settings.programme_path())
         licensed = bool(opendata.policy(cat).licence)
+        open_codes = set(opendata.open_indicators(session))
         computed_by = _computed_indicators(cat, ctx.settings.programme_path())
         record_targets = [t for t in targets if t.kind == "dataset"]
         tallies_by: dict[str, Tallies] = {}
@@ -174,6 +180,8 @@ def compute(ctx: AppContext, actor: Actor, *, dataset: str | None = None,
         for target in targets:
             tallies = tallies_by.setdefault(target.code, {})
             if target.kind == "form":
+                if not form_periods(forms[target.code], p, today):
+                    continue  # nothing of this form is due within the period
                 checks = [c for c in target.checks if c.scope is Scope.REPORTS]
                 tallies.update(run_report_checks(session, forms[target.code], checks, p,
                                                  hierarchy, units, today))
@@ -185,8 +193,8 @@ def compute(ctx: AppContext, actor: Actor, *, dataset: str | None = None,
                 key[0] == u for key in tallies)]
             for check in target.checks:
                 if check.scope is Scope.PUBLICATION:
-                    tallies.update(run_publication_check(session, check, indicators,
-                                                         concerned, licensed))
+                    tallies.update(run_publication_check(check, indicators, concerned,
+                                                         licensed, open_codes))
             rows += build_rows(target.code, p.id, units, target.checks, tallies)
         if store:
             _store(session, rows, [t.code for t in targets], p.id, units)
@@ -195,6 +203,23 @@ def compute(ctx: AppContext, actor: Actor, *, dataset: str | None = None,
                           "rows": len(rows)})
             session.commit()
     return rows
+
+
+def refresh(ctx: AppContext, actor: Actor, periods: Sequence[str]) -> list[str]:
+    """After a compute: rescore the periods already in the stored scorecard that contain a
+    month the compute touched (incremental by the months touched; nothing stored, nothing
+    done). Returns the periods rescored."""
+    months = {Period.parse(p) for p in periods}
+    months = {m for m in months if m.type is PeriodType.MONTH}
+    if not months:
+        return []
+    with ctx.session() as session:
+        stored = stored_periods(session)
+    touched = [p for p in stored
+               if any(Period.parse(p).start <= m.start <= Period.parse(p).end for m in months)]
+    for period in touched:
+        compute(ctx, actor, period=period)
+    return touched
 
 
 def _computed_indicators(cat: Any, programme_path: Path) -> dict[str, list[str]]:
@@ -290,7 +315,10 @@ def _unit_order(code: str) -> tuple[int, str]:
 def _row(r: QualityScore) -> dict[str, Any]:
     return {"dataset": r.dataset, "unit": r.unit, "period": r.period,
             "principle": r.principle, "score": r.score, "checked": r.checked,
-            "failed": r.failed, "checks": r.checks or []}
+            "failed": r.failed,
+            "checks": [{"code": c["code"], "severity": c["severity"], "failed": c["failed"],
+                        "examples": [{k: e.get(k) for k in EXAMPLE_KEYS} for e in c["examples"]]}
+                       for c in r.checks or []]}
 
 
 def visible(row: dict[str, Any], actor: Actor) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from sodo.domain.periods import Period, PeriodError
 from sodo.domain.permissions import Actor
 from sodo.domain.quality import CheckDefinition, is_outlier, modified_z_scores
 from sodo.domain.values import COMPUTED, REPORTED
-from sodo.services import opendata, reporting, values
+from sodo.services import reporting, values
 from sodo.services.quality.records import Tallies, Tally
 
 SENT = ("submitted", "approved")
@@ -136,12 +136,12 @@ def _agreement(session: Session, check: CheckDefinition, fp: Period, owed: list[
                  "rule": f"differs by more than {tolerance:g}", "agency": unit})
 
 
-def run_publication_check(session: Session, check: CheckDefinition, indicators: list[str],
-                          units: Sequence[str], licensed: bool) -> Tallies:
+def run_publication_check(check: CheckDefinition, indicators: list[str],
+                          units: Sequence[str], licensed: bool, open_codes: set[str]) -> Tallies:
     """Every unit's row carries the same publication tally: the indicators of the dataset or
-    form that are open data (with a licence)."""
-    failed: list[str] = [code for code in indicators
-                         if not licensed or not opendata.is_open(session, code)]
+    form that are open data (``open_codes``, from ``opendata.open_indicators``) under a
+    licence."""
+    failed: list[str] = [code for code in indicators if not licensed or code not in open_codes]
     examples = [{"key": code, "field": "open_data", "value": "false",
                  "rule": "not published as open data" if licensed else "no licence",
                  "agency": ""} for code in failed]
