@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -180,3 +181,29 @@ def test_outlying_monthly_volume(make_store: Callable[[], RecordStore]) -> None:
     assert tallies[(BAD, "sach.outlier_volume")].failed == 1
     assert tallies[(BAD, "sach.outlier_volume")].examples[0]["key"] == "08/2025-08"
     assert tallies[("01", "sach.outlier_volume")].failed == 0
+
+
+@pytest.mark.spark
+def test_record_checks_on_spark(tmp_path: Path) -> None:
+    """The same compiled checks on PySpark (local mode) over Parquet: every defect injected at
+    once into one agency is found there, the clean agencies stay clean."""
+    import pyarrow.parquet as pq
+    from quality_helpers import dossiers_table
+
+    from sodo.services.datasets import load_datasets
+    from sodo.stores.records.spark_reader import spark_backend
+
+    rows = clean_rows()
+    for name in sorted(DEFECTS):
+        rows = DEFECTS[name][2](rows)
+    folder = tmp_path / "dossiers"
+    folder.mkdir()
+    pq.write_table(dossiers_table(rows), folder / "part-0.parquet")
+    table = spark_backend().read_parquet(str(folder), table_name="sodo_quality_dossiers")
+    tallies = run_record_checks(table, load_datasets(None)["dossiers"], record_checks(), PERIOD,
+                                default_hierarchy(), UNITS, TODAY)
+    for code, _, _ in DEFECTS.values():
+        assert tallies[(BAD, code)].failed >= 1, code
+    for unit in CLEAN_AGENCIES:
+        assert all(tallies[(unit, c.code)].failed == 0 for c in record_checks()
+                   if (unit, c.code) in tallies), unit
