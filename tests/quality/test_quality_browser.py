@@ -91,6 +91,13 @@ def test_heat_table_and_drill_down(browser: Browser, base_url: str) -> None:
     examples = page.locator('tr.failing[data-check="dung.cross_field"] table.examples tbody tr')
     expect(examples).to_have_count(2)
     expect(examples.first).to_contain_text("finished_after_received")
+    form = page.locator('tr.failing[data-check="dung.cross_field"] form.q-followup')
+    form.get_by_label("Cần sửa").check()
+    form.get_by_label("Ghi chú").fill("Sở sẽ sửa thời điểm hoàn thành")
+    form.get_by_role("button", name="Ghi nhận").click()
+    expect(page.locator("#followup-done")).to_be_visible()
+    expect(page.locator('tr.failing[data-check="dung.cross_field"] table.examples')) \
+        .to_contain_text("Cần sửa")
     page.screenshot(path=str(SHOTS / "quality-desktop.png"), full_page=True)
 
     page.select_option("#q-dataset", "BC-CDS-TINH-QUY")

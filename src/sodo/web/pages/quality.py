@@ -6,15 +6,25 @@ scored. Reads only the stored scorecard (``sodo quality`` computes it); never sc
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from sodo.domain.orgunits import NATION_CODE, OrgUnitError, default_hierarchy
 from sodo.domain.quality import CHECKS, OVERALL, PRINCIPLE_NAMES, Principle
 from sodo.http.views import period_label
 from sodo.services import quality
-from sodo.web.context import actor_of, app_context, language, page, render
+from sodo.web.context import (
+    actor_of,
+    app_context,
+    db_session,
+    language,
+    page,
+    render,
+    require_actor,
+)
 from sodo.web.i18n import register, t
 
 router = APIRouter(include_in_schema=False)
@@ -57,6 +67,12 @@ register({
     "quality.unit_card": ("Chất lượng dữ liệu", "Data quality"),
     "quality.see_all": ("Xem bảng chất lượng dữ liệu", "See the data-quality table"),
     "quality.nav": ("Chất lượng dữ liệu", "Data quality"),
+    "quality.followup": ("Theo dõi", "Follow-up"),
+    "quality.mark": ("Ghi nhận", "Mark"),
+    "quality.confirmed": ("Đã xác nhận đúng", "Confirmed correct"),
+    "quality.to_correct": ("Cần sửa", "To be corrected"),
+    "quality.comment": ("Ghi chú", "Comment"),
+    "quality.marked": ("Đã ghi nhận theo dõi.", "Follow-up recorded."),
 })
 
 
@@ -109,6 +125,8 @@ def quality_page(request: Request) -> Response:
                                            else datasets[0] if datasets else None)
         rows = [r for r in all_rows if r["dataset"] == dataset]
         selected = query.get("unit")
+        marks = {(m["check"], m["ref"]): m["state"] for m in quality.followups(
+            session, actor, dataset=dataset, unit=selected)} if selected and dataset else {}
         trend = []
         if selected and dataset:
             for p in periods:
@@ -140,11 +158,13 @@ def quality_page(request: Request) -> Response:
                     "name": (definition.name if lang == "vi" else definition.name_en)
                     if definition else c["code"],
                     "severity": c["severity"], "failed": c["failed"],
-                    "examples": c["examples"]})
+                    "examples": [{**e, "followup": marks.get((c["code"], e["key"]))}
+                                 for e in c["examples"]]})
         drill = {"unit": selected, "name": _unit_name(selected, lang),
                  "failing": [c for c in checks if c["failed"]],
                  "passing": [c for c in checks if not c["failed"]],
-                 "examples_hidden": not actor.is_authenticated, "trend": trend}
+                 "examples_hidden": not actor.is_authenticated, "trend": trend,
+                 "marked": query.get("done") == "marked"}
     data = {
         "title": t("quality.title", lang), "period": period,
         "period_label": period_label(period, lang) if period else None,
@@ -153,3 +173,25 @@ def quality_page(request: Request) -> Response:
         "rows": order, "drill": drill,
     }
     return render(request, "quality.html", data)
+
+
+@router.post("/quality/followup")
+@page
+async def followup_post(request: Request) -> Response:
+    require_actor(request)
+    posted = await request.form()
+    fields = {k: v for k, v in posted.items() if isinstance(v, str)}
+    return await run_in_threadpool(_followup, request, fields)
+
+
+def _followup(request: Request, fields: dict[str, str]) -> Response:
+    actor = require_actor(request)
+    with db_session(request) as db:
+        quality.mark(db, actor, dataset=fields.get("dataset", ""),
+                     check_code=fields.get("check", ""), ref=fields.get("ref", ""),
+                     state=fields.get("state", ""), comment=fields.get("comment", ""),
+                     unit=fields.get("unit", ""))
+        db.commit()
+    back = urlencode({"dataset": fields.get("dataset", ""), "period": fields.get("period", ""),
+                      "unit": fields.get("unit", ""), "done": "marked"})
+    return RedirectResponse(f"/quality?{back}#drill", status_code=303)
