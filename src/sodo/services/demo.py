@@ -1,8 +1,10 @@
 """The demo workspace: the default programme plus realistic synthetic records, computed.
 
 ``build_demo`` is what ``sodo demo`` (and so ``make demo``) runs: a fresh workspace, synthetic
-dossiers and feedback for the 34 provinces and the ministries, ingested and computed, the
-programme imported into the operational store, and one account per role.
+dossiers and feedback for the 34 provinces and the ministries (with labelled data-quality
+defects in a few agencies, ``sodo.services.demo_defects``), ingested and computed, the
+programme imported into the operational store, the data-quality scorecard, and one account
+per role.
 """
 
 from __future__ import annotations
@@ -123,6 +125,9 @@ def build_demo(path: str | Path, rows: int = 1_000_000, seed: int = 2026,
                    generate_file("feedback", feedback_rows, FIRST_MONTH, LAST_MONTH, seed + 1,
                                  inputs / "feedback.parquet")))
 
+    from sodo.services.demo_defects import inject, write_labels
+
+    write_labels(inject(inputs / "dossiers.parquet", LAST_MONTH, seed), inputs / "defects.json")
     timed("store", "Creating the operational store, importing the programme and the accounts",
           lambda: prepare_store(ws))
     demo = Actor.system("demo")
@@ -137,10 +142,21 @@ def build_demo(path: str | Path, rows: int = 1_000_000, seed: int = 2026,
         release_demo_values(ctx, demo)
         timed("follow_up", "Sending the reminders and notices due today (to mail/)",
               lambda: follow_up.run(ctx, demo, ctx.today()))
+        timed("quality", "Scoring data quality on the eight principles",
+              lambda: score_demo_quality(ctx, demo))
     summary = DemoSummary(str(root), rows, feedback_rows,
                           getattr(run, "value_count", 0), timings)
     (root / MARKER).write_text(json.dumps(asdict(summary), ensure_ascii=False), encoding="utf-8")
     return summary
+
+
+def score_demo_quality(ctx: AppContext, actor: Actor) -> None:
+    """The data-quality scorecard of the last two ended quarters (so pages show a trend)."""
+    from sodo.services import quality
+
+    last = quality.default_period(ctx.today())
+    for period in (last.previous(), last):
+        quality.compute(ctx, actor, period=period.id)
 
 
 def release_demo_values(ctx: AppContext, actor: Actor) -> None:

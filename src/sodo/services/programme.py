@@ -33,7 +33,7 @@ LIST_SECTIONS: dict[str, type[BaseModel]] = {
 }
 META_SECTION = "programme"
 # Sections other services read from the same files; the core loader leaves them alone.
-FOREIGN_SECTIONS: set[str] = {"forms", "datasets", "computed", "index"}
+FOREIGN_SECTIONS: set[str] = {"forms", "datasets", "computed", "index", "quality"}
 
 
 def default_programme_path() -> Path:

@@ -51,7 +51,8 @@ def ingest(ctx: AppContext, actor: Actor, dataset: str, files: Sequence[str | Pa
 
 def compute_values(ctx: AppContext, actor: Actor, **options: Any) -> ComputeRun:
     """Compute every record-computed indicator and the 766 index (``options``: backend,
-    periods, full, levels) and record the run in the audit log. Admins only."""
+    periods, full, levels) and record the run in the audit log; then rescore the stored
+    data-quality periods that the run's months touched. Admins only."""
     import time
 
     from sodo.services import metrics
@@ -72,6 +73,9 @@ def compute_values(ctx: AppContext, actor: Actor, **options: Any) -> ComputeRun:
                          _plain({k: v for k, v in run.to_dict().items()
                                  if k not in ("indicators",)}))
             session.commit()
+        from sodo.services import quality
+
+        quality.refresh(ctx, actor, run.periods)
     return run
 
 

@@ -11,9 +11,10 @@ from fastapi.responses import Response
 
 from sodo.domain.assessment.targets import STATUS_ORDER
 from sodo.domain.assessment.tasks import TASK_STATUS_ORDER
+from sodo.domain.orgunits import default_hierarchy
 from sodo.http.views import indicator_name, period_label
 from sodo.stores.operational import values as values_repo
-from sodo.web.context import app_context, language, page, programme, render
+from sodo.web.context import actor_of, app_context, language, page, programme, render
 from sodo.web.i18n import t
 from sodo.web.summaries import (
     _cached,
@@ -67,6 +68,7 @@ def overview(request: Request) -> Response:
         "freshness_groups": freshness_groups(freshness),
         "reporting": reporting_rows(request, lang),
         "today": app_context(request).today().isoformat(),
+        "quality_worst": worst_quality(request, lang),
     }
     return render(request, "overview.html", result)
 
@@ -118,3 +120,24 @@ def freshness_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "oldest_period_label": min(group["rows"], key=lambda r: r["latest_period"]
                                                or "")["latest_period_label"]})
     return out
+
+
+def worst_quality(request: Request, lang: str, count: int = 5) -> list[dict[str, Any]]:
+    """The agencies (provinces, ministries) with the lowest overall data-quality score on
+    dossiers in the latest scored period (from the stored scorecard)."""
+    from sodo.services import quality
+    from sodo.web.pages.quality import band
+
+    with app_context(request).session() as session:
+        periods = quality.stored_periods(session)
+        if not periods:
+            return []
+        rows = quality.scorecard(session, actor_of(request), dataset="dossiers",
+                                 period=periods[0], principle="overall")
+    scored = sorted((r for r in rows if r["unit"] != "VN" and r["score"] is not None),
+                    key=lambda r: (r["score"], r["unit"]))[:count]
+    hierarchy = default_hierarchy()
+    return [{"code": r["unit"], "name": hierarchy.get(r["unit"]).label(lang)
+             if r["unit"] in hierarchy else r["unit"], "score": r["score"],
+             "band": band(r["score"]), "period": r["period"],
+             "period_label": period_label(r["period"], lang)} for r in scored]

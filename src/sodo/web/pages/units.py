@@ -18,6 +18,7 @@ from sodo.web import charts
 from sodo.web.context import PageError, app_context, language, page, programme, render
 from sodo.web.format import format_number
 from sodo.web.i18n import t, unit_text
+from sodo.web.pages.quality import principle_columns, unit_quality
 from sodo.web.summaries import (
     index_code,
     index_group_codes,
@@ -69,6 +70,8 @@ def unit_page(request: Request, code: str) -> Response:
         "key_indicators": key_indicators(request, code, lang),
         "tasks": [tk for tk in task_rows(request, lang) if tk["task_id"] in mine],
         "reporting": reporting_rows(request, lang, orgunit=code),
+        "quality": unit_quality(request, code, lang),
+        "quality_columns": principle_columns(lang),
     }
     return render(request, "unit.html", result, extra=extra,
                   tables=lambda: unit_tables(result, lang), download_name=f"don-vi-{code}")
