@@ -142,6 +142,9 @@ class Issuer:
     authority: str  # "TM. ỦY BAN NHÂN DÂN", "KT. BỘ TRƯỞNG"
     title: str  # "CHỦ TỊCH", "THỨ TRƯỞNG"
     archive: str  # "VT, <unit>" of "Lưu: VT, …"
+    name: str = ""  # the issuing agency as a sentence writes it
+    recipients: tuple[str, ...] = ()
+    addressee: str = ""  # "Kính gửi: …" of a report sent upward
 
 
 def issuer_for(code: str, name: str, short_name: str, level: str, kind: str = "") -> Issuer:
@@ -152,12 +155,27 @@ def issuer_for(code: str, name: str, short_name: str, level: str, kind: str = ""
             f"{'Thành phố' if kind == 'thành phố' else 'Tỉnh'} {short_name or name}"
         return Issuer(parent="", agency=f"ỦY BAN NHÂN DÂN {full.upper()}", code="BC-UBND",
                       place=short_name or name, authority="TM. ỦY BAN NHÂN DÂN",
-                      title="KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH", archive="VT, KGVX")
+                      title="KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH", archive="VT, KGVX",
+                      name=f"Ủy ban nhân dân {full[0].lower()}{full[1:]}",
+                      addressee="Bộ Khoa học và Công nghệ",
+                      recipients=("Bộ Khoa học và Công nghệ (để tổng hợp)",
+                                  "Thường trực Tỉnh ủy/Thành ủy", "Thường trực HĐND",
+                                  "Chủ tịch, các Phó Chủ tịch UBND",
+                                  "Các sở, ban, ngành; UBND các xã, phường"))
     if level == "ministry":
+        head = "BỘ TRƯỞNG" if kind == "bộ" else "THỦ TRƯỞNG CƠ QUAN"
         return Issuer(parent="", agency=name.upper(), code=f"BC-{code}", place="Hà Nội",
-                      authority="KT. BỘ TRƯỞNG" if kind == "bộ" else "KT. THỦ TRƯỞNG",
-                      title="THỨ TRƯỞNG" if kind == "bộ" else "PHÓ THỦ TRƯỞNG",
-                      archive=f"VT, {code}")
+                      authority=f"KT. {head}",
+                      title="THỨ TRƯỞNG" if kind == "bộ" else "PHÓ THỦ TRƯỞNG CƠ QUAN",
+                      archive=f"VT, {code}", name=name,
+                      addressee="Bộ Khoa học và Công nghệ",
+                      recipients=("Thủ tướng Chính phủ (để báo cáo)",
+                                  "Bộ Khoa học và Công nghệ (để tổng hợp)", "Lãnh đạo Bộ",
+                                  "Các đơn vị thuộc Bộ"))
     return Issuer(parent="", agency="BỘ KHOA HỌC VÀ CÔNG NGHỆ", code="BC-BKHCN",
                   place="Hà Nội", authority="KT. BỘ TRƯỞNG", title="THỨ TRƯỞNG",
-                  archive="VT, CĐS")
+                  archive="VT, CĐS", name="Bộ Khoa học và Công nghệ",
+                  recipients=("Thủ tướng Chính phủ (để báo cáo)",
+                              "Các Phó Thủ tướng Chính phủ (để báo cáo)", "Văn phòng Chính phủ",
+                              "Các bộ, cơ quan ngang bộ",
+                              "UBND các tỉnh, thành phố trực thuộc trung ương"))

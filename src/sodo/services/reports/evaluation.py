@@ -156,9 +156,39 @@ class EvaluationReport:
         return data
 
 
+def issuer_of(unit: str) -> Issuer:
+    """Who issues the report of ``unit`` (its header, number code and signature)."""
+    hierarchy = default_hierarchy()
+    if unit not in hierarchy:
+        raise InputError(f"no such org unit: '{unit}'")
+    org = hierarchy.get(unit)
+    return issuer_for(unit, org.name, org.short_name, str(org.level), org.kind)
+
+
 def is_demo_workspace(root: Path | None) -> bool:
     """A workspace the demo built (its figures are synthetic and must say so)."""
     return root is not None and (root / DEMO_MARKER).exists()
+
+
+ORIGIN_WORDS = {"computed": "Tính từ dữ liệu hồ sơ, giao dịch", "reported": "Đơn vị báo cáo",
+                "document": "Văn bản"}
+
+
+def data_source(description: str) -> str:
+    """The assessment's series description ("year: reported: <source>, …") in words."""
+    if not description:
+        return ""
+    labels = description.split(": ", 1)[-1]
+    out = []
+    for label in labels.split(", "):
+        origin, _, source = label.partition(": ")
+        if origin == "computed":
+            out.append(ORIGIN_WORDS["computed"])
+        elif source:
+            out.append(source)
+        else:
+            out.append(ORIGIN_WORDS.get(origin, origin))
+    return "; ".join(dict.fromkeys(out))
 
 
 def _area(catalogue: Catalogue, indicator: str) -> str:
@@ -188,7 +218,7 @@ def _row(catalogue: Catalogue, target: Target, a: TargetAssessment, series: list
     plan, basis = plan_value(target, year, a.baseline, a.baseline_period)
     this_value = now.value if now else None
     last_value = before.value if before else None
-    source = a.series_source.split(": ", 1)[-1] if a.series_source else ""
+    source = data_source(a.series_source)
     return TargetRow(
         target_id=target.id, title=target.title or (ind.name if ind else target.indicator),
         indicator=target.indicator, indicator_name=ind.name if ind else target.indicator,
@@ -244,14 +274,15 @@ def _shortcomings(report: EvaluationReport) -> list[str]:
     bad = [r for r in report.targets if r.status in (
         TargetStatus.OFF_TRACK, TargetStatus.DETERIORATING, TargetStatus.NOT_ACHIEVED)]
     if bad:
-        out.append(f"{len(bad)}/{total} chỉ tiêu chậm tiến độ, đi xuống hoặc không đạt: " + "; ".join(
-            f"{r.title} (thực hiện {number_vi(r.latest, r.decimals)}"
-            f"{' ' + r.unit if r.unit and r.unit != '%' else r.unit or ''} "
-            f"{_period_text(r.latest_period)}, mục tiêu {number_vi(r.five_year, r.decimals)}"
-            f"{' ' + r.unit if r.unit and r.unit != '%' else r.unit or ''} năm {r.deadline}"
-            + (f"; dự báo {number_vi(r.projected, r.decimals)} năm {r.deadline}"
-               if r.projected is not None else "") + f" — {r.status_label.lower()})"
-            for r in bad))
+        out.append(f"{len(bad)}/{total} chỉ tiêu chậm tiến độ, đi xuống hoặc không đạt:")
+        for r in bad:
+            unit = f" {r.unit}" if r.unit and r.unit != "%" else r.unit or ""
+            out.append(
+                f"+ {r.title}: thực hiện {number_vi(r.latest, r.decimals)}{unit} "
+                f"({_period_text(r.latest_period)}), mục tiêu {number_vi(r.five_year, r.decimals)}"
+                f"{unit} năm {r.deadline}"
+                + (f", dự báo {number_vi(r.projected, r.decimals)}{unit} năm {r.deadline}"
+                   if r.projected is not None else "") + f" — {r.status_label.lower()};")
     falling = [r for r in report.targets if r.change is not None and r.status not in (
         TargetStatus.DETERIORATING,) and _worse(r)]
     if falling:
@@ -381,7 +412,8 @@ def _task_row(catalogue: Catalogue, item: TaskAssessment, hierarchy: Any) -> dic
             "deliverable": task.deliverable if task else "",
             "deadline": (task.due.label("vi") if task and task.due.is_set else
                          (task.deadline or task.deadline_note if task else "")) or "—",
-            "result": "; ".join(result) or item.status.label("vi"),
+            "result": "; ".join(result) or ("Chưa cập nhật tiến độ" if item.percent is None
+                                            else item.status.label("vi")),
             "assigned_by": task.source.document if task and task.source else ""}
 
 
