@@ -19,7 +19,7 @@ from sodo.cli.common import (
     workspace_context,
 )
 from sodo.domain.periods import parse_vietnamese_period
-from sodo.domain.permissions import Actor
+from sodo.domain.permissions import Actor, NotFound
 from sodo.domain.problems import InputError
 
 report_app = typer.Typer(help="Official documents: the annual evaluation report (báo cáo "
@@ -133,7 +133,10 @@ def download(
     with workspace_context(workspace) as ctx:
         assert ctx is not None
         with ctx.session() as session:
-            record, content, _ = issued_file(session, Actor.cli(), issued_id)
+            try:
+                record, content, _ = issued_file(session, Actor.cli(), issued_id)
+            except NotFound as exc:
+                raise InputError(str(exc)) from None
     out.write_bytes(content)
     console.print(f"Wrote {out}: {record.number_text}, sha256 {record.sha256}",
                   highlight=False)
