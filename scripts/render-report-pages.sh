@@ -16,12 +16,18 @@ mkdir -p "$OUT"
 soffice "-env:UserInstallation=file://$TMP/profile" --headless --convert-to pdf \
   --outdir "$TMP" "$TMP/evaluation.docx" >/dev/null
 pages=$(pdfinfo "$TMP/evaluation.pdf" | awk '/^Pages:/ {print $2}')
-pdftoppm -r 70 -png -f 1 -l 3 "$TMP/evaluation.pdf" "$TMP/page"
+pdftoppm -r 70 -png -f 1 -l 2 "$TMP/evaluation.pdf" "$TMP/page"
 # The first page of appendix I: the first landscape page.
 for p in $(seq 1 "$pages"); do
   w=$(pdfinfo -f "$p" -l "$p" "$TMP/evaluation.pdf" | awk '/size:/ {print int($4); exit}')
   if [ "$w" -gt 700 ]; then pdftoppm -r 70 -png -f "$p" -l "$p" -singlefile \
     "$TMP/evaluation.pdf" "$OUT/evaluation-appendix-1"; break; fi
+done
+# The page with the trend chart (Hình 1).
+for p in $(seq 1 "$pages"); do
+  if pdftotext -f "$p" -l "$p" "$TMP/evaluation.pdf" - | grep -q "Hình 1\."; then
+    pdftoppm -r 70 -png -f "$p" -l "$p" -singlefile "$TMP/evaluation.pdf" \
+      "$OUT/evaluation-chart"; break; fi
 done
 i=1
 for f in "$TMP"/page-*.png; do cp "$f" "$OUT/evaluation-page-$i.png"; i=$((i + 1)); done

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+from matplotlib import dates as mdates
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
@@ -49,6 +51,11 @@ def _wrap(text: str, width: int = 48) -> str:
     return "\n".join(lines[:3]) + ("…" if len(lines) > 3 else "")
 
 
+def _middle(period_id: str) -> date:
+    period = Period.parse(period_id)
+    return period.start + (period.end - period.start) / 2
+
+
 def trend_chart(rows: Sequence[Any]) -> bytes | None:
     """Up to four targets side by side: observed values (line), the target (dashed line to
     its deadline) and the projection at the deadline (hollow marker)."""
@@ -62,12 +69,12 @@ def trend_chart(rows: Sequence[Any]) -> bytes | None:
         for ax in axes.flat[len(rows):]:
             ax.set_visible(False)
         for ax, row in zip(axes.flat, rows, strict=False):
-            xs = [Period.parse(p).end for p, _ in row.series]
+            xs = [_middle(p) for p, _ in row.series]
             ys = [v for _, v in row.series]
             ax.plot(xs, ys, color="black", linewidth=1.6, marker="o", markersize=3,
                     label="Thực hiện")
             if row.five_year is not None and row.deadline:
-                end = Period.parse(row.deadline).end
+                end = _middle(row.deadline)
                 ax.plot([xs[0], end], [row.five_year, row.five_year], color="#555555",
                         linestyle="--", linewidth=1.0, label=f"Mục tiêu {row.deadline}")
                 if row.projected is not None:
@@ -79,6 +86,9 @@ def trend_chart(rows: Sequence[Any]) -> bytes | None:
             unit = row.unit or ""
             ax.set_ylabel(unit, fontsize=8)
             ax.tick_params(labelsize=7.5)
+            # A year's tick in its middle, where its yearly value stands.
+            ax.xaxis.set_major_locator(mdates.YearLocator(month=7, day=1))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
             ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
                 lambda v, _: number_vi(v, 1)))
             ax.legend(fontsize=6.5, frameon=False, loc="best")

@@ -356,13 +356,14 @@ def build_evaluation(session: Session, actor: Actor, catalogue: Catalogue, *, ye
     ids = [t.id for t in targets]
     assessed = {a.target_id: a for a in assessment.assess_targets(
         session, scoped, as_of, config, target_ids=ids, orgunit=unit)} if ids else {}
+    all_series = assessment.series_by_target(session, scoped, as_of, ids) if ids else {}
     rows: list[TargetRow] = []
     without_data = 0
     for target in targets:
         a = assessed.get(target.id)
         if a is None:
             continue
-        series = assessment.target_series(session, scoped, target, as_of)
+        series = all_series.get(target.id, [])
         if applied and a.latest is None:
             without_data += 1  # a national target the unit has no figure for: left out
             continue
@@ -422,7 +423,10 @@ def worst_targets(report: EvaluationReport, limit: int = KEY_TARGET_CHARTS) -> l
     with_trend = [r for r in report.targets if len(r.series) >= 2 and r.five_year is not None]
     order = {a.target_id: i for i, a in enumerate(sort_worst_first(
         [_as_assessment(r) for r in with_trend]))}
-    return sorted(with_trend, key=lambda r: order[r.target_id])[:limit]
+    # Targets still running come first: their trend and projection say where they are going.
+    return sorted(with_trend, key=lambda r: (
+        bool(r.deadline) and Period.parse(r.deadline).end.year <= report.year,
+        order[r.target_id]))[:limit]
 
 
 def _as_assessment(row: TargetRow) -> TargetAssessment:

@@ -205,6 +205,16 @@ def _widths(table: Table, widths: Sequence[int]) -> None:
             cell.width = width
 
 
+def _no_cell_margins(table: Table) -> None:
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), "0")
+        edge.set(qn("w:type"), "dxa")
+        margins.append(edge)
+    table._tbl.tblPr.append(margins)
+
+
 def _cell_text(cell: Any, text: str, size: float = 11, *, bold: bool = False,
                italic: bool = False, align: Any = WD_ALIGN_PARAGRAPH.LEFT) -> None:
     par = cell.paragraphs[0]
@@ -255,8 +265,9 @@ def _header(doc: Any, report: EvaluationReport, available: Any) -> None:
     table = doc.add_table(rows=2, cols=2)
     _no_borders(table)
     table.autofit = False
-    left_w, right_w = Mm(68), available - Mm(68)
+    left_w, right_w = Mm(72), available - Mm(72)
     _widths(table, [left_w, right_w])
+    _no_cell_margins(table)
     left, right = table.rows[0].cells
     left.paragraphs[0].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if issuer.parent:
@@ -324,7 +335,7 @@ def _leadership(doc: Any, report: EvaluationReport) -> None:
                 for i, r in enumerate(report.by_lead, start=1)]
         _grid(doc, ("STT", "Cơ quan chủ trì", "Được giao", "Đúng hạn", "Xong quá hạn",
                     "Quá hạn", "Đang làm", "Thường xuyên/ không hạn"), rows,
-              (1.0, 5.0, 1.6, 1.6, 1.6, 1.6, 1.6, 2.0), size=11, numeric=range(2, 8))
+              (1.2, 5.2, 1.6, 1.6, 1.6, 1.6, 1.6, 2.0), size=11, numeric=range(2, 8))
         _par(doc, "", after=0)
 
 
@@ -357,7 +368,8 @@ def _target_sentence(report: EvaluationReport, row: Any) -> str:
             delta = row.change or 0.0
             text += (f" (năm {report.year - 1}: {_v(row.last_year, row.decimals)}{u}; "
                      f"{'tăng' if delta > 0 else 'giảm' if delta < 0 else 'không đổi'}"
-                     + (f" {_v(abs(delta), row.decimals)}{u}" if delta else "") + ")")
+                     + (f" {_v(abs(delta), row.decimals)}"
+                        f"{' điểm %' if row.unit == '%' else u}" if delta else "") + ")")
     elif row.latest is not None:
         text += f"số liệu mới nhất {_v(row.latest, row.decimals)}{u} ({row.latest_period})"
     else:
