@@ -22,7 +22,7 @@ app = typer.Typer(
 # Areas in the order they appear in --help. A module defines ``register(app)``.
 AREAS = (
     "workspace", "programme", "orgunits", "tasks", "records", "engine",
-    "assess", "users", "forms", "serve", "demo", "extract", "publish", "report",
+    "assess", "users", "forms", "serve", "demo", "extract", "publish", "report", "plan",
 )
 # The area of each top-level command, so that running one command imports only its area
 # (the others pull in DuckDB, SQLAlchemy, Ibis… and would slow every start by seconds).
@@ -31,7 +31,7 @@ COMMAND_AREAS = {
     "ingest": "records", "generate": "records", "compute": "engine", "values": "engine",
     "assess": "assess", "rank": "assess", "user": "users", "form": "forms",
     "serve": "serve", "demo": "demo", "extract": "extract", "publish": "publish",
-    "report": "report",
+    "report": "report", "plan": "plan",
 }
 
 

@@ -260,8 +260,10 @@ def _grid(container: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]],
 
 # -- the document -----------------------------------------------------------------------------
 
-def _header(doc: Any, report: EvaluationReport, available: Any) -> None:
-    issuer = report.issuer
+def header_block(doc: Any, issuer: Any, number_text: str, date_text: str,
+                 available: Any) -> None:
+    """The two-column header: agency, rule, number | Quốc hiệu, Tiêu ngữ, rule, place and date
+    (the number and the date on the same line)."""
     table = doc.add_table(rows=2, cols=2)
     _no_borders(table)
     table.autofit = False
@@ -281,9 +283,13 @@ def _header(doc: Any, report: EvaluationReport, available: Any) -> None:
     _centre(right, "Độc lập - Tự do - Hạnh phúc", 14, bold=True)
     _rule(right, Mm(58), right_w)
     number, day = table.rows[1].cells
-    _cell_text(number, report.number_text, 13, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _cell_text(day, place_and_date(issuer.place, report.issued_on), 14, italic=True,
-               align=WD_ALIGN_PARAGRAPH.CENTER)
+    _cell_text(number, number_text, 13, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _cell_text(day, date_text, 14, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+
+def _header(doc: Any, report: EvaluationReport, available: Any) -> None:
+    header_block(doc, report.issuer, report.number_text,
+                 place_and_date(report.issuer.place, report.issued_on), available)
 
 
 def _title(doc: Any, report: EvaluationReport, available: Any) -> None:
@@ -444,9 +450,13 @@ def _narrative(doc: Any, report: EvaluationReport, key: str) -> None:
 
 
 def _closing(doc: Any, report: EvaluationReport, available: Any, signer: str) -> None:
-    issuer = report.issuer
     _par(doc, f"Trên đây là báo cáo kết quả thực hiện chuyển đổi số năm {report.year} của "
-              f"{issuer.name}./.", before=6)
+              f"{report.issuer.name}./.", before=6)
+    signature_block(doc, report.issuer, available, signer)
+
+
+def signature_block(doc: Any, issuer: Any, available: Any, signer: str) -> None:
+    """Recipients on the left ("Nơi nhận:"), the signature on the right."""
     table = doc.add_table(rows=1, cols=2)
     _no_borders(table)
     left, right = table.rows[0].cells
@@ -464,13 +474,19 @@ def _closing(doc: Any, report: EvaluationReport, available: Any, signer: str) ->
 
 
 def _appendix_section(doc: Any, number: str, title: str, report: EvaluationReport) -> None:
+    _appendix_section_titled(doc, f"Phụ lục {number}", title,
+                             f"(Kèm theo Báo cáo số {_number_only(report)} "
+                             f"{short_date(report.issued_on)} của {report.issuer.name})")
+
+
+def _appendix_section_titled(doc: Any, label: str, title: str, attached: str) -> None:
+    """A landscape section numbered from 1: label, title in capitals, "(Kèm theo …)"."""
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     _page(section, landscape=True)
     _page_numbers(section, restart=True)
-    _centre(doc, f"Phụ lục {number}", 14, bold=True)
+    _centre(doc, label, 14, bold=True)
     _centre(doc, title.upper(), 14, bold=True)
-    _centre(doc, f"(Kèm theo Báo cáo số {_number_only(report)} {short_date(report.issued_on)} "
-                 f"của {report.issuer.name})", 14, italic=True, after=8)
+    _centre(doc, attached, 14, italic=True, after=8)
 
 
 def _number_only(report: EvaluationReport) -> str:
