@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from sodo.domain.periods import parse_vietnamese_period
 from sodo.http.deps import DB, Ctx, CurrentActor, RequireUser
+from sodo.http.problems import problem_responses
 from sodo.services.reports import issued as issued_service
 from sodo.services.reports import narrative as narrative_service
 from sodo.services.reports.documents import evaluation_file
@@ -25,7 +26,8 @@ router = APIRouter(tags=["reports"])
             response_class=Response,
             responses={200: {"content": {
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {},
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}},
+                **problem_responses(400, 422)})
 def evaluation(ctx: Ctx, actor: CurrentActor,
                year: Annotated[int, Query(ge=2000, le=2100, description="Year evaluated.")],
                unit: Annotated[str, Query(max_length=32, description="VN, a province or a "
@@ -58,7 +60,8 @@ class NarrativeIn(BaseModel):
     text: str = Field(max_length=narrative_service.MAX_NARRATIVE)
 
 
-@router.post("/reports/issued", summary="Issue an evaluation report: number it, record the file")
+@router.post("/reports/issued", summary="Issue an evaluation report: number it, record the file",
+             responses=problem_responses(400, 401, 403, 422))
 def issue(body: IssueIn, ctx: Ctx, actor: RequireUser) -> dict[str, Any]:
     record, _ = issued_service.issue_evaluation(
         ctx, actor, year=body.year, fmt=body.format, unit=body.unit, as_of=body.as_of,
@@ -66,7 +69,8 @@ def issue(body: IssueIn, ctx: Ctx, actor: RequireUser) -> dict[str, Any]:
     return record.to_dict()
 
 
-@router.get("/reports/issued", summary="Reports issued: number, date, unit, who, hash")
+@router.get("/reports/issued", summary="Reports issued: number, date, unit, who, hash",
+            responses=problem_responses(422))
 def list_issued(actor: CurrentActor, db: DB,
                 unit: Annotated[str | None, Query(max_length=32)] = None,
                 year: Annotated[int | None, Query(ge=2000, le=2100)] = None
@@ -75,7 +79,11 @@ def list_issued(actor: CurrentActor, db: DB,
 
 
 @router.get("/reports/issued/{issued_id}/file", summary="An issued report's file, unchanged",
-            response_class=Response)
+            response_class=Response,
+            responses={200: {"content": {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}},
+                **problem_responses(400, 404, 422)})
 def issued_file(issued_id: int, actor: CurrentActor, db: DB) -> Response:
     record, content, media_type = issued_service.issued_file(db, actor, issued_id)
     return Response(content, media_type=media_type, headers={
@@ -83,7 +91,8 @@ def issued_file(issued_id: int, actor: CurrentActor, db: DB) -> Response:
         "X-Content-SHA256": record.sha256})
 
 
-@router.get("/reports/narrative", summary="The narrative sections of a report, every version")
+@router.get("/reports/narrative", summary="The narrative sections of a report, every version",
+            responses=problem_responses(400, 401, 403, 422))
 def narrative(actor: RequireUser, db: DB, year: Annotated[int, Query(ge=2000, le=2100)],
               unit: Annotated[str, Query(max_length=32)] = "VN") -> dict[str, Any]:
     return {"unit": unit, "year": year,
@@ -91,7 +100,8 @@ def narrative(actor: RequireUser, db: DB, year: Annotated[int, Query(ge=2000, le
             "history": narrative_service.narrative_history(db, actor, unit, year)}
 
 
-@router.put("/reports/narrative/{section}", summary="Save a new version of one section")
+@router.put("/reports/narrative/{section}", summary="Save a new version of one section",
+             responses=problem_responses(400, 401, 403, 422))
 def save_narrative(section: str, body: NarrativeIn, actor: RequireUser,
                    db: DB) -> dict[str, Any]:
     row = narrative_service.save_narrative(db, actor, body.unit, body.year, section, body.text)

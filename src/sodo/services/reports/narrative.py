@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from sodo.domain.orgunits import default_hierarchy
 from sodo.domain.permissions import Action, Actor, require
 from sodo.domain.problems import InputError
 from sodo.services import audit
@@ -30,6 +31,8 @@ def save_narrative(session: Session, actor: Actor, unit: str, year: int, section
     """A new version of one section of the unit's report of ``year`` (empty: cleared)."""
     require(actor, Action.REPORT, unit)
     _check_section(section)
+    if unit not in default_hierarchy():
+        raise InputError(f"no such org unit: '{unit}'")
     if len(text) > MAX_NARRATIVE:
         raise InputError(f"a section holds at most {MAX_NARRATIVE} characters")
     row = ReportNarrative(orgunit=unit, year=year, section=section,
