@@ -129,9 +129,12 @@ def sample_arguments(cmd: Command, workspace: Path, scratch: Path) -> tuple[list
         "files": str(data), "file": str(data), "out": str(scratch / "out.parquet"),
         "output": str(scratch / "out.xlsx"), "indicator": "dossier_full_online_share",
         "period": "2025Q4", "username": "admin", "role": "viewer", "form": "BC-CDS-TINH-QUY",
-        "path": "", "mapping": "", "orgunit": "01",
+        "path": "", "mapping": "", "orgunit": "01", "year": "2025", "section": "causes",
+        "issued_id": "1",
         "dest": str(scratch / "backup"), "src": str(scratch / "backup"),
     }
+    if cmd.path[:1] == ("report",):
+        samples["out"] = str(scratch / "report.docx")
     if cmd.path == ("generate",):
         samples["out"] = str(scratch / "generated.csv")
         samples["rows"] = "50"
@@ -250,7 +253,8 @@ def test_the_long_running_commands_start_and_refuse_cleanly(states: dict[str, Pa
 
 SAMPLE_PATH_VALUES = {"code": "01", "key": "dossier_full_online_share", "task_id": "TB4-IV-1-i",
                       "submission_id": "1", "evidence_id": "1", "token_id": "1",
-                      "dataset": "dossiers", "username": "admin", "indicator": "svc766_total"}
+                      "dataset": "dossiers", "username": "admin", "indicator": "svc766_total",
+                      "issued_id": "1", "section": "causes"}
 
 
 @pytest.fixture(scope="module")
@@ -285,7 +289,8 @@ def test_every_get_route_answers_without_a_server_error(served: dict[str, str]) 
                         params[param["name"]] = {"dx": "dossier_full_online_share",
                                                  "pe": "2025Q4", "ou": "VN",
                                                  "indicator": "svc766_total",
-                                                 "period": "2025Q4"}.get(param["name"], "x")
+                                                 "period": "2025Q4",
+                                                 "year": "2025"}.get(param["name"], "x")
                 response = http.get(concrete, params=params)
                 if response.status_code >= 500:
                     problems.append(f"[{state}] GET {concrete}: {response.status_code} "

@@ -23,7 +23,7 @@ app = typer.Typer(
 AREAS = (
     "workspace", "programme", "orgunits", "tasks", "records", "engine",
     "assess", "users", "forms", "serve", "demo", "extract", "publish", "operations",
-    "remind", "quality",
+    "remind", "quality", "report", "plan",
 )
 # The area of each top-level command, so that running one command imports only its area
 # (the others pull in DuckDB, SQLAlchemy, Ibis… and would slow every start by seconds).
@@ -33,7 +33,7 @@ COMMAND_AREAS = {
     "assess": "assess", "rank": "assess", "user": "users", "form": "forms",
     "serve": "serve", "demo": "demo", "extract": "extract", "publish": "publish",
     "backup": "operations", "restore": "operations", "config": "operations",
-    "remind": "remind", "quality": "quality",
+    "remind": "remind", "quality": "quality", "report": "report", "plan": "plan",
 }
 
 

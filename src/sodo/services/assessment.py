@@ -92,6 +92,19 @@ def target_series(bind: Bind, programme: Programme, target: Target,
     return value_service.series_of(cands, indicator, target, as_of)[0]
 
 
+def series_by_target(bind: Bind, programme: Programme, as_of: date | None = None,
+                     target_ids: Iterable[str] = ()) -> dict[str, list[Any]]:
+    """The observed series the assessment uses of each target (or of those named), read in
+    one query."""
+    wanted = set(target_ids)
+    targets = [t for t in programme.targets if not wanted or t.id in wanted]
+    indicators = {ind.code: ind for ind in programme.indicators}
+    found = target_candidates(bind, programme, ((t.indicator, t.orgunit) for t in targets))
+    return {t.id: value_service.series_of(found.get((t.indicator, t.orgunit), []),
+                                          indicators.get(t.indicator), t, as_of)[0]
+            for t in targets}
+
+
 def _undefined_indicator(target: Target, as_of: date) -> TargetAssessment:
     return TargetAssessment(
         target_id=target.id, indicator=target.indicator, orgunit=target.orgunit,
