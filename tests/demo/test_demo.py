@@ -15,7 +15,7 @@ def test_demo_builds_a_computed_workspace_with_accounts_and_a_mixed_picture(tmp_
     path = tmp_path / "demo"
     steps: list[str] = []
     summary = build_demo(path, rows=5000, seed=7, step=steps.append)
-    assert len(steps) == 5 and not summary.reused
+    assert len(steps) == 6 and not summary.reused
     assert summary.dossiers == 5000 and summary.values > 0
 
     ws = Settings.open(path)
