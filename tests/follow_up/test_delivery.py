@@ -81,3 +81,27 @@ def test_retry_after_the_mail_server_was_down(workspace: Path, smtp) -> None:
         attempts = list(session.scalars(select(NoticeAttempt)))
     engine.dispose()
     assert sorted(a.ok for a in attempts) == [False] * len(notices) + [True] * len(notices)
+
+
+def test_every_send_is_counted_in_the_metrics(workspace: Path, smtp,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date
+
+    from sodo.domain.permissions import Actor
+    from sodo.services import follow_up, metrics
+    from sodo.services.context import AppContext
+
+    def counted(outcome: str) -> float:
+        return sum(sample.value for m in metrics.REMINDERS_SENT.collect()
+                   for sample in m.samples
+                   if sample.name.endswith("_total") and sample.labels["outcome"] == outcome)
+
+    monkeypatch.setenv("SODO_SMTP_URL", smtp.url)
+    before = counted("sent")
+    ctx = AppContext(Settings.open(workspace))
+    try:
+        result = follow_up.run(ctx, Actor.cli(), date(2026, 4, 14))
+    finally:
+        ctx.close()
+    assert smtp.inbox.messages
+    assert counted("sent") - before == len(smtp.inbox.messages) and result is not None

@@ -48,7 +48,7 @@ from sodo.domain.follow_up import (
 from sodo.domain.orgunits import default_hierarchy
 from sodo.domain.periods import Period
 from sodo.domain.permissions import Action, Actor, NotFound, require
-from sodo.services import accounts, assessment, audit, catalogue, compliance, reporting
+from sodo.services import accounts, assessment, audit, catalogue, compliance, metrics, reporting
 from sodo.services.context import AppContext
 from sodo.services.mail import Transport, build_message
 from sodo.stores.operational.models import User, utcnow
@@ -512,6 +512,7 @@ def deliver(ctx: AppContext, actor: Actor, transport: Transport,
             else:
                 notice.mail_state, notice.sent_at, notice.last_error = "sent", utcnow(), ""
                 notice.next_attempt_at = None
+            metrics.REMINDERS_SENT.labels(notice.kind, "failed" if error else "sent").inc()
             session.add(NoticeAttempt(notice_id=notice.id, worker=worker, ok=not error,
                                       error=error))
             audit.record(session, actor, "notice.send" if not error else "notice.send_failed",

@@ -31,7 +31,9 @@ INGEST_REJECTED = Counter("sodo_ingest_rejected_total", "Rejected record files",
 COMPUTE_RUNS = Counter("sodo_compute_runs_total", "Compute runs", ["mode", "status"])
 COMPUTE_SECONDS = Histogram("sodo_compute_seconds", "Duration of compute runs", ["mode"],
                             buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600))
-REMINDERS_SENT = Counter("sodo_reminders_sent_total", "Reminder messages sent")
+REMINDERS_SENT = Counter("sodo_reminders_sent_total",
+                         "Follow-up e-mails (reminders, escalations, notices) by kind and outcome",
+                         ["kind", "outcome"])
 QUEUE_DEPTH = Gauge("sodo_recompute_queue_depth",
                     "Batches accepted and waiting for their recompute",
                     multiprocess_mode="livesum")
