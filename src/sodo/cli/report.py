@@ -84,12 +84,12 @@ def evaluation(
     if fmt is OutputFormat.JSON:
         emit([report.to_dict()], fmt)
         return
-    rows = [{"file": str(out), "unit": report.unit, "year": report.year,
-             "as_of": report.as_of.isoformat(), "number": report.number_text,
-             "targets": len(report.targets), "tasks": len(report.tasks),
-             "bytes": len(made.content)}]
-    if fmt is OutputFormat.CSV:
-        emit(rows, fmt)
+    if fmt is OutputFormat.CSV:  # the JSON's keys; nested figures as JSON text
+        import json
+
+        content = report.to_dict()
+        emit([{k: json.dumps(v, ensure_ascii=False, default=str)
+               if isinstance(v, dict | list) else v for k, v in content.items()}], fmt)
         return
     console.print(f"Wrote {out} ({len(made.content):,} bytes): {report.number_text}, "
                   f"{report.unit_name}, {len(report.targets)} targets, {len(report.tasks)} "
