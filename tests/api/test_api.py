@@ -113,8 +113,11 @@ def test_task_progress_with_link_and_file(site) -> None:
         assert [u["status"] for u in history][:2] == ["done", "in_progress"]
         task = public.get("/api/v1/tasks/NV-HN-1").json()
         assert task["progress"]["status"] == "done"
-        assert public.get(f"/api/v1/tasks/evidence/{evidence_id}").status_code == 401
-        assert hcm.get(f"/api/v1/tasks/evidence/{evidence_id}").status_code == 403
+        # anonymous: the same 404 as for a file that does not exist (ids are not enumerable)
+        assert public.get(f"/api/v1/tasks/evidence/{evidence_id}").status_code == 404
+        assert public.get("/api/v1/tasks/evidence/999999").status_code == 404
+        # a unit that may not see it: the same (a file you may not see does not exist)
+        assert hcm.get(f"/api/v1/tasks/evidence/{evidence_id}").status_code == 404
         file = hn.get(f"/api/v1/tasks/evidence/{evidence_id}")
         assert file.content.startswith(b"%PDF") and file.headers["content-type"] == \
             "application/pdf"

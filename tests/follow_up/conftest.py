@@ -171,14 +171,15 @@ def client_for(workspace: Path) -> Iterator:
 
     def make(username: str, today: date = date(2026, 3, 17)) -> TestClient:
         app = create_app(replace(Settings.open(workspace), today=today))
-        client = TestClient(app, raise_server_exceptions=False)
+        # the workspace is served at https:// (behind a proxy): its cookies are Secure
+        client = TestClient(app, raise_server_exceptions=False, base_url="https://testserver")
         client.__enter__()
         clients.append(client)
         page = client.get("/login")
         done = client.post("/login", data={"username": username, "password": PASSWORD,
                                            "next": "/", "csrf_token": csrf_of(page.text)},
                            follow_redirects=False)
-        assert done.status_code == 303
+        assert done.status_code == 303, done.text[:2000]
         return client
 
     yield make

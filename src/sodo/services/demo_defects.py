@@ -12,8 +12,8 @@ fault that reaches a real store and that only the quality checks find. Each is l
 - Điện Biên (11): a share of its dossiers loaded a second time under new keys (Sạch:
   ``sach.duplicate_content``);
 - Lai Châu (12): paid online although the procedure has no fee (Đúng: ``dung.cross_field``);
-- Bộ Tư pháp (BTP): some keys re-sent in lower case with a trailing zero-width space (Sạch:
-  ``sach.duplicate_key`` / ``sach.malformed``).
+- Bộ Tư pháp (BTP): some keys re-sent in lower case (Sạch: ``sach.duplicate_key``; a key
+  with invisible characters never gets this far: intake refuses it, naming the row).
 
 Late and missing reports and reported values that disagree with the records are not injected:
 the demo has no agency reports yet (its reported figures are national, labelled synthetic).
@@ -92,7 +92,7 @@ def inject(path: Path, last_month: str, seed: int = 2026) -> list[dict[str, Any]
         con.execute(f"UPDATE d SET fee_required = false WHERE {where}")
         where = f"agency_code = 'BTP' AND {pick(0.03)}"
         run("key_case_variant", f"SELECT count(*) FROM d WHERE {where}")
-        con.execute("INSERT INTO d SELECT * REPLACE (lower(dossier_id) || chr(8203) AS "
+        con.execute("INSERT INTO d SELECT * REPLACE (lower(dossier_id) AS "
                     f"dossier_id, 'offline' AS channel) FROM d WHERE {where}")
         con.execute(f"COPY (SELECT * FROM d) TO '{path}' (FORMAT parquet)")
     finally:
