@@ -6,6 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 WORKSPACE ?= demo-workspace
 DEMO_ROWS ?= 1000000
+PORT ?= 8000
 
 .PHONY: venv demo test lint clean
 
@@ -22,7 +23,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 venv: $(VENV)/.installed
 
 demo: venv
-	$(VENV)/bin/sodo demo --workspace $(WORKSPACE) --rows $(DEMO_ROWS)
+	$(VENV)/bin/sodo demo --workspace $(WORKSPACE) --rows $(DEMO_ROWS) --port $(PORT)
 
 test: venv
 	bash scripts/ensure-services.sh
