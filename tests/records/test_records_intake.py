@@ -235,6 +235,17 @@ def test_truncated_csv(loaded: RecordStore, dossiers_sample: pa.Table, tmp_path:
     assert err.problems[0].rule in {"malformed_file", "required", "missing_column"}
 
 
+def test_a_huge_field_is_reported_at_its_own_line(loaded: RecordStore,
+                                                   dossiers_sample: pa.Table,
+                                                   tmp_path: Path) -> None:
+    # 5 MB in one cell of data row 40 (file line 41): DuckDB's reader says "Line: 1"
+    bad = _edit_csv(dossiers_sample, tmp_path, 40, "procedure_code", "x" * 5_000_000)
+    err = _rejected(loaded, [bad])
+    [problem] = err.problems
+    assert (problem.file, problem.line, problem.rule) == (str(bad), 41, "line_too_long")
+    assert "5,000," in problem.message and "over the limit" in problem.message
+
+
 def test_truncated_parquet(loaded: RecordStore, dossiers_sample: pa.Table,
                            tmp_path: Path) -> None:
     data = write(dossiers_sample, tmp_path / "d.parquet").read_bytes()

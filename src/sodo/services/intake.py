@@ -211,11 +211,39 @@ def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> None:
 
 
 def _unreadable(path: Path, kind: str, exc: duckdb.Error) -> InputError:
+    too_long = re.search(r"Maximum line size of (\d+) bytes exceeded", str(exc))
+    if too_long:  # DuckDB names line 1 of its buffer, not of the file: find the real one
+        return _line_too_long(path, kind, int(too_long.group(1)))
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return InputError(f"{path}: rejected, the file cannot be read as {kind} (truncated or "
                       "malformed?); nothing was loaded",
                       [Problem(message, file=str(path), line=_line_in_error(str(exc)),
                                rule="malformed_file")])
+
+
+def _line_too_long(path: Path, kind: str, limit: int) -> InputError:
+    """The first line of the file longer than ``limit`` bytes, found by streaming the file."""
+    line, size, found = 1, 0, None
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            start = 0
+            while (end := chunk.find(b"\n", start)) != -1:
+                size += end - start
+                if size > limit:
+                    found = found or (line, size)
+                line, size, start = line + 1, 0, end + 1
+            size += len(chunk) - start
+            if found:
+                break
+    if found is None and size > limit:
+        found = (line, size)
+    where, length = found or (None, 0)
+    message = (f"line {where} is {length:,} bytes long, over the limit of {limit:,} bytes "
+               "(a field too large, or a quote left open?)") if where else \
+        f"a line is over the limit of {limit:,} bytes"
+    return InputError(f"{path}: rejected, the file cannot be read as {kind}; nothing was "
+                      "loaded", [Problem(message, file=str(path), line=where,
+                                         rule="line_too_long")])
 
 
 def _line_in_error(message: str) -> int | None:
