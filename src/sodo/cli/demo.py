@@ -41,9 +41,16 @@ def demo(
                       f"{summary.feedback:,} feedback records, {summary.values:,} values "
                       f"({took})", highlight=False)
 
-    from sodo.cli.programme import show
+    from sodo.cli.common import programme_of, workspace_context
 
-    show(path=None, workspace=Path(summary.workspace))
+    # a short summary: `sodo programme show` prints the whole programme for who wants it
+    with workspace_context(Path(summary.workspace), migrate=False) as ctx:
+        prog = programme_of(ctx).programme
+    console.print(f"Chương trình / programme: [bold]{prog.name}[/] ({prog.code}) — "
+                  f"{len(prog.indicators)} chỉ số, {len(prog.targets)} mục tiêu, "
+                  f"{len(prog.tasks)} nhiệm vụ (sodo programme show)", highlight=False)
+    if serve:
+        console.print(f"Địa chỉ / address: http://{host}:{port}/", highlight=False)
     accounts = Table(title=f"Tài khoản demo / demo accounts (mật khẩu / password: "
                            f"{DEMO_PASSWORD})")
     for col in ("username", "role", "org unit", "who"):
