@@ -4,13 +4,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from sodo.domain.permissions import Action, Conflict, NotFound, allows
+from sodo.domain.permissions import Action, Actor, Conflict, NotFound, allows
 from sodo.domain.problems import InputError
+from sodo.http.deps import RowId
 from sodo.services import task_workflow
 from sodo.web.context import actor_of, current_user, db_session, page, programme
 from sodo.web.i18n import register, t
@@ -96,37 +99,39 @@ def _known(request: Request, task_id: str) -> None:
         raise NotFound(task_id)
 
 
+def _act(request: Request, task_id: str, action: Callable[[Session, Actor], object],
+         back: str = "") -> Response:
+    """Run one workflow step as the signed-in user in one transaction: back to the task
+    page when done, the task page with the refusal when the service refuses."""
+    actor = actor_of(request)
+    with db_session(request) as db:
+        try:
+            action(db, actor)
+            db.commit()
+        except (InputError, Conflict) as exc:
+            db.rollback()
+            return _refused(request, task_id, exc)
+    return RedirectResponse(f"/tasks/{task_id}{back}", status_code=303) if back \
+        else _back(task_id)
+
+
 @router.post("/tasks/{task_id}/extension")
 @page
 def extension_request(request: Request, task_id: str,
                       new_deadline: str = Form("", max_length=10),
                       reason: str = Form("", max_length=4000)) -> Response:
     _known(request, task_id)
-    actor = actor_of(request)
-    with db_session(request) as db:
-        try:
-            task_workflow.request_extension(db, actor, task_id, new_deadline, reason)
-            db.commit()
-        except (InputError, Conflict) as exc:
-            db.rollback()
-            return _refused(request, task_id, exc)
-    return _back(task_id)
+    return _act(request, task_id, lambda db, actor: task_workflow.request_extension(
+        db, actor, task_id, new_deadline, reason))
 
 
 @router.post("/tasks/{task_id}/extension/{extension_id}/decide")
 @page
-def extension_decide(request: Request, task_id: str, extension_id: int,
+def extension_decide(request: Request, task_id: str, extension_id: RowId,
                      decision: str = Form("", max_length=16),
                      note: str = Form("", max_length=4000)) -> Response:
-    actor = actor_of(request)
-    with db_session(request) as db:
-        try:
-            task_workflow.decide_extension(db, actor, extension_id, decision == "grant", note)
-            db.commit()
-        except (InputError, Conflict) as exc:
-            db.rollback()
-            return _refused(request, task_id, exc)
-    return _back(task_id)
+    return _act(request, task_id, lambda db, actor: task_workflow.decide_extension(
+        db, actor, extension_id, decision == "grant", note))
 
 
 @router.post("/tasks/{task_id}/responsible")
@@ -134,28 +139,14 @@ def extension_decide(request: Request, task_id: str, extension_id: int,
 def responsible_post(request: Request, task_id: str,
                      person: str = Form("", max_length=500)) -> Response:
     _known(request, task_id)
-    actor = actor_of(request)
-    with db_session(request) as db:
-        try:
-            task_workflow.set_responsible(db, actor, task_id, person)
-            db.commit()
-        except InputError as exc:
-            db.rollback()
-            return _refused(request, task_id, exc)
-    return _back(task_id)
+    return _act(request, task_id, lambda db, actor: task_workflow.set_responsible(
+        db, actor, task_id, person))
 
 
 @router.post("/tasks/{task_id}/updates/{update_id}/review")
 @page
-def review_post(request: Request, task_id: str, update_id: int,
+def review_post(request: Request, task_id: str, update_id: RowId,
                 verdict: str = Form("", max_length=16),
                 note: str = Form("", max_length=4000)) -> Response:
-    actor = actor_of(request)
-    with db_session(request) as db:
-        try:
-            task_workflow.review_update(db, actor, update_id, verdict, note)
-            db.commit()
-        except InputError as exc:
-            db.rollback()
-            return _refused(request, task_id, exc)
-    return RedirectResponse(f"/tasks/{task_id}#h-hist", status_code=303)
+    return _act(request, task_id, lambda db, actor: task_workflow.review_update(
+        db, actor, update_id, verdict, note), back="#h-hist")
