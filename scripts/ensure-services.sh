@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure what the test suite talks to is there: the PostgreSQL server on 127.0.0.1:5432
-# and Debian's Chromium for the browser tests. Safe to run again.
+# Debian's Chromium for the browser tests, and LibreOffice to render the Word reports. Safe to
+# run again.
 set -u
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   echo "starting PostgreSQL"
@@ -11,5 +12,11 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/de
   echo "installing Debian's chromium for the browser tests"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
     || echo "warning: could not install chromium; browser tests will fail"
+fi
+if ! command -v soffice >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing LibreOffice Writer and poppler for the Word rendering tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      libreoffice-writer-nogui poppler-utils) >/dev/null 2>&1 \
+    || echo "warning: could not install LibreOffice; the Word rendering test will be skipped"
 fi
 exit 0
