@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure what the test suite talks to is there: the PostgreSQL server on 127.0.0.1:5432
+# Make sure what the test suite talks to is there: the PostgreSQL server on 127.0.0.1:5432,
 # Debian's Chromium for the browser tests, and LibreOffice to render the Word reports. Safe to
 # run again.
 set -u
