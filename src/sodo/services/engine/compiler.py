@@ -207,13 +207,22 @@ def _measure_value(measure: Measure, t: ir.Table, judged_at: ir.IntegerValue | N
     cond = None if every else compile_filter(measure.where, t, judged_at, leaves, period_type)
     if measure.kind == "count":
         return t.count().cast("int64") if cond is None else cond.sum().cast("int64")
+    # Integer sums are exact whatever order the engine adds them in (in parallel, or a full run
+    # against an incremental merge), so every run stores the same components. A duration is
+    # summed in whole seconds; scoring turns it into days (see ``measure_scale``).
     if measure.kind == "sum":
-        value = t[measure.field].cast("float64")
+        column = t[measure.field]
+        value = column.cast("int64") if column.type().is_integer() else column.cast("float64")
     else:
         start, end = t[measure.start].epoch_seconds(), t[measure.field].epoch_seconds()
-        value = (end - start).cast("float64") / SECONDS_PER_DAY
+        value = (end - start).cast("int64")
     keep = value.notnull() if cond is None else cond & value.notnull()
-    return ibis.ifelse(keep, value, 0.0).sum()
+    return ibis.ifelse(keep, value, 0).sum()
+
+
+def measure_scale(measure: Measure) -> float:
+    """The factor from a measure's summed unit to the unit indicators use (seconds → days)."""
+    return 1.0 / SECONDS_PER_DAY if measure.kind == "days_between" else 1.0
 
 
 def _timely_nodes(node: Filter) -> list[Timely]:

@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sodo.domain.indicators import EngineConfig, IndexConfig
+from sodo.domain.indicators import EngineConfig, IndexConfig, Measure
 from sodo.domain.orgunits import Hierarchy
-from sodo.services.engine.compiler import MeasurePlan
+from sodo.services.engine.compiler import MeasurePlan, measure_scale
 
 VALUE_COLUMNS = ["indicator", "orgunit", "period", "period_type", "value", "numerator",
                  "denominator"]
@@ -60,6 +60,10 @@ def _column(rolled: pd.DataFrame, name: str) -> np.ndarray:
     return np.zeros(len(rolled))
 
 
+def _measure(rolled: pd.DataFrame, dataset: str, plan: MeasurePlan, measure: Measure) -> np.ndarray:
+    return _column(rolled, f"{dataset}.{plan.column(measure)}") * measure_scale(measure)
+
+
 def score(rolled: pd.DataFrame, config: EngineConfig, plans: dict[str, MeasurePlan],
           hierarchy: Hierarchy) -> pd.DataFrame:
     """Every output value for every (org unit, period) row of ``rolled``."""
@@ -69,13 +73,13 @@ def score(rolled: pd.DataFrame, config: EngineConfig, plans: dict[str, MeasurePl
     for ind in config.all_rate_indicators():
         plan = plans[ind.dataset]
         num_m, den_m = ind.measures()
-        # sums of non-integers (days) differ in the last bits with summation order (engines,
-        # incremental merges): six decimals keep stored components stable
-        num = np.round(_column(rolled, f"{ind.dataset}.{plan.column(num_m)}"), 6)
+        # counts and durations are summed as integers (exact); six decimals keep the stored
+        # components of a sum over a non-integer field stable across summation orders
+        num = np.round(_measure(rolled, ind.dataset, plan, num_m), 6)
         if den_m is None:
             value, den = num.copy(), None
         else:
-            den = np.round(_column(rolled, f"{ind.dataset}.{plan.column(den_m)}"), 6)
+            den = np.round(_measure(rolled, ind.dataset, plan, den_m), 6)
             with np.errstate(divide="ignore", invalid="ignore"):
                 value = np.where(den > 0, num / np.where(den > 0, den, 1) * ind.scale, np.nan)
         value = round_half_up(value, ind.decimals)
