@@ -35,7 +35,7 @@ from sodo.services.settings import Settings
 
 STATES = ("fresh", "ingested", "computed")
 # Commands that start a server or build a demo of their own: run apart, below.
-LONG_RUNNING = {("serve",), ("demo",)}
+LONG_RUNNING = {("serve",), ("demo",), ("watch",)}  # watch: tests/operations/test_watch.py
 
 
 @dataclass

@@ -23,7 +23,7 @@ app = typer.Typer(
 AREAS = (
     "workspace", "programme", "orgunits", "tasks", "records", "engine",
     "assess", "users", "forms", "serve", "demo", "extract", "publish", "operations",
-    "remind", "quality", "report", "plan",
+    "remind", "quality", "report", "plan", "watch",
 )
 # The area of each top-level command, so that running one command imports only its area
 # (the others pull in DuckDB, SQLAlchemy, Ibis… and would slow every start by seconds).
@@ -34,6 +34,7 @@ COMMAND_AREAS = {
     "serve": "serve", "demo": "demo", "extract": "extract", "publish": "publish",
     "backup": "operations", "restore": "operations", "config": "operations",
     "remind": "remind", "quality": "quality", "report": "report", "plan": "plan",
+    "watch": "watch",
 }
 
 

@@ -57,3 +57,8 @@ class InputError(Exception):
     def __str__(self) -> str:
         lines = [self.summary, *(f"  {p}" for p in self.problems)]
         return "\n".join(lines)
+
+
+class StoreBusy(InputError):
+    """A store cannot be opened now (another process holds it): said to the user like any
+    input error, but no fault of the input, so a watched folder tries the file again."""

@@ -10,7 +10,7 @@ import duckdb
 import ibis
 
 from sodo.domain.datasets import Dataset
-from sodo.domain.problems import InputError
+from sodo.domain.problems import StoreBusy
 from sodo.stores.records.base import BATCHES_DDL, INCOMING, BatchInfo, RecordStore, StagedBatch
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class DuckDBRecordStore(RecordStore):
             self.con = duckdb.connect(str(self.path))
         except duckdb.IOException as exc:
             # Typically another process (a server, a running compute) holds the file's lock.
-            raise InputError(f"{self.path}: cannot open the record store: "
+            raise StoreBusy(f"{self.path}: cannot open the record store: "
                              f"{str(exc).splitlines()[0]}") from None
         self._ibis: ibis.BaseBackend | None = None
         for ddl in BATCHES_DDL:
