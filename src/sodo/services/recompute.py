@@ -164,3 +164,36 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None:
         return None
     return round((end - start).total_seconds(), 3)
+
+
+def dataset_states(ctx: AppContext, datasets: Sequence[str]) -> list[dict[str, Any]]:
+    """When each dataset was last computed, for the overview: the finish of the newest
+    successful computation (each one takes in every batch accepted before it started, of
+    every dataset), the newest batch received, and the batches still waiting for the
+    automatic recompute (or whose last automatic recompute failed)."""
+    from sqlalchemy import case, func
+
+    from sodo.stores.operational.tables import compute_run
+
+    row = BatchStatus
+    waiting = func.sum(case((row.status.in_(("validated", "computing")), 1), else_=0))
+    failed = func.max(case((row.status == "failed", row.batch_id), else_=None))
+    computed = func.max(case((row.status == "computed", row.batch_id), else_=None))
+    with ctx.session() as session:
+        last_done = session.execute(select(func.max(compute_run.c.finished_at))
+                                    .where(compute_run.c.status == "done")).scalar()
+        grouped = {r.dataset: r for r in session.execute(
+            select(row.dataset, func.max(row.received_at).label("received"),
+                   waiting.label("waiting"), failed.label("failed"),
+                   computed.label("computed")).group_by(row.dataset))}
+    out = []
+    for code in datasets:
+        g = grouped.get(code)
+        pending = int(g.waiting or 0) if g else 0
+        failing = bool(g and g.failed is not None and (g.computed is None
+                                                      or g.failed > g.computed))
+        out.append({"dataset": code, "last_computed": last_done,
+                    "newest_batch": g.received if g else None, "waiting": pending,
+                    "state": "waiting" if pending else "failed" if failing
+                    else "computed" if last_done else "never"})
+    return out

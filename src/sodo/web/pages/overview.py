@@ -15,7 +15,7 @@ from sodo.domain.orgunits import default_hierarchy
 from sodo.http.views import indicator_name, period_label
 from sodo.stores.operational import values as values_repo
 from sodo.web.context import actor_of, app_context, language, page, programme, render
-from sodo.web.i18n import t
+from sodo.web.i18n import register, t
 from sodo.web.summaries import (
     _cached,
     index_ranking,
@@ -27,6 +27,17 @@ from sodo.web.summaries import (
 router = APIRouter(include_in_schema=False)
 ATTENTION = ("not_achieved", "deteriorating", "off_track", "needs_acceleration")
 STATUSES = tuple(str(s) for s in STATUS_ORDER)
+register({
+    "overview.datasets": ("Tính toán theo bộ dữ liệu", "Computation by dataset"),
+    "overview.dataset": ("Bộ dữ liệu", "Dataset"),
+    "overview.last_computed": ("Tính lần cuối", "Last computed"),
+    "overview.newest_batch": ("Lô mới nhất nhận lúc", "Newest batch received"),
+    "overview.ds_state.computed": ("Đã cập nhật", "Up to date"),
+    "overview.ds_state.waiting": ("{n} lô đang chờ tính", "{n} batches waiting to be computed"),
+    "overview.ds_state.failed": ("Lần tính tự động gần nhất bị lỗi",
+                                 "The last automatic computation failed"),
+    "overview.ds_state.never": ("Chưa tính", "Never computed"),
+})
 TASK_STATUSES = tuple(str(s) for s in TASK_STATUS_ORDER)
 
 
@@ -69,8 +80,28 @@ def overview(request: Request) -> Response:
         "reporting": reporting_rows(request, lang),
         "today": app_context(request).today().isoformat(),
         "quality_worst": worst_quality(request, lang),
+        "datasets": dataset_rows(request, lang),
     }
     return render(request, "overview.html", result)
+
+
+def dataset_rows(request: Request, lang: str) -> list[dict[str, Any]]:
+    """When each declared dataset was last computed and what of it waits (read on every view:
+    a batch waiting changes no data version)."""
+    from sodo.services import recompute
+    from sodo.services.datasets import load_datasets
+
+    ctx = app_context(request)
+    declared = _cached(request, "datasets", lambda: {
+        code: (ds.name, ds.name_en) for code, ds in
+        load_datasets(ctx.settings.programme_path()).items()})
+    rows = recompute.dataset_states(ctx, sorted(declared))
+    for row in rows:
+        vi, en = declared[row["dataset"]]
+        row["name"] = vi if lang == "vi" else (en or vi)
+        row["state_label"] = t(f"overview.ds_state.{row['state']}", lang).replace(
+            "{n}", str(row["waiting"]))
+    return rows
 
 
 def freshness_rows(request: Request) -> list[dict[str, Any]]:
