@@ -129,7 +129,7 @@ WITH d AS (
   SELECT unit, ym,
     count(*) AS n,
     count_if(active) AS n_active,
-    count_if(channel = 'online_full') AS full_online,
+    count_if(channel = 'online_full' AND finished_at IS NOT NULL) AS full_online,
     count_if(channel IN ('online_partial', 'online_full')) AS online,
     count_if(fee_required) AS fee,
     count_if(fee_required AND paid_online) AS fee_paid,
@@ -210,7 +210,7 @@ WITH d AS (
     ON r.orgunit = q.orgunit AND r.period = q.period AND r.period_type = q.period_type
 ), rates AS (
   SELECT *,
-    r2(100.0::DOUBLE * full_online / nullif(n, 0)) AS dossier_full_online_share,
+    r2(100.0::DOUBLE * full_online / nullif(finished, 0)) AS dossier_full_online_share,
     r2(100.0::DOUBLE * online / nullif(n, 0)) AS dossier_online_share,
     r2(100.0::DOUBLE * fee_paid / nullif(fee, 0)) AS dossier_online_payment_rate,
     r2(100.0::DOUBLE * digitized / nullif(n, 0)) AS dossier_digitized_rate,
@@ -243,7 +243,8 @@ WITH d AS (
 ), totals AS (
   SELECT *, {points} AS points, {computable} AS computable FROM scores
 )
-SELECT orgunit, level, period, period_type, n, n_active, full_online, fee, fee_paid, rated,
+SELECT orgunit, level, period, period_type, n, n_active, full_online, finished, fee, fee_paid,
+  rated,
   satisfied, ontime, fb, fb_ontime, fb_handled, fb_good, sat54,
   dossier_full_online_share, dossier_online_payment_rate, dossier_satisfaction_rate,
   r2_1, r5_2, r5_3, r5_4,
@@ -334,7 +335,8 @@ def run_pandas(dossiers: Path, feedback: Path) -> pd.DataFrame:
     finished = d["finished_at"].notna().to_numpy()
     flags["n"] = 1
     flags["n_active"] = active
-    flags["full_online"] = (channel == "online_full").to_numpy(dtype=bool)
+    # over settled dossiers, as the programme defines it (computed/dossiers.yaml)
+    flags["full_online"] = (channel == "online_full").to_numpy(dtype=bool) & finished
     flags["online"] = channel.isin(["online_partial", "online_full"]).to_numpy()
     flags["fee"] = flag("fee_required")
     flags["fee_paid"] = flags["fee"] & flag("paid_online")
@@ -347,7 +349,7 @@ def run_pandas(dossiers: Path, feedback: Path) -> pd.DataFrame:
     flags["days"] = np.where(finished, (done - received) / 86400, 0.0)
     flags["finished"] = finished
     flags["eligible"] = flag("eligible_full_online")
-    flags["eligible_full"] = flags["eligible"] & flags["full_online"]
+    flags["eligible_full"] = flags["eligible"] & (channel == "online_full").to_numpy(dtype=bool)
     flags["docfin"] = finished & flag("result_is_document")
     flags["docfin_e"] = flags["docfin"] & flag("e_result")
     flags["dig_e"] = flags["digitized"] & flag("e_result")
@@ -402,7 +404,7 @@ def run_pandas(dossiers: Path, feedback: Path) -> pd.DataFrame:
     def rate(num: str, den: str, scale: float = 100.0) -> pd.Series:
         return two(scale * rolled[num] / rolled[den].where(rolled[den] > 0))
 
-    rolled["dossier_full_online_share"] = rate("full_online", "n")
+    rolled["dossier_full_online_share"] = rate("full_online", "finished")
     rolled["dossier_online_share"] = rate("online", "n")
     rolled["dossier_online_payment_rate"] = rate("fee_paid", "fee")
     rolled["dossier_digitized_rate"] = rate("digitized", "n")
@@ -442,7 +444,8 @@ def run_pandas(dossiers: Path, feedback: Path) -> pd.DataFrame:
 # -- comparison ------------------------------------------------------------------------------
 def compare(sodo: pd.DataFrame, base: pd.DataFrame, name: str) -> list[str]:
     """Disagreements between sodo's stored components and another contender's."""
-    pairs = {"dossier_count": ("n", None), "dossier_full_online_share": ("full_online", "n"),
+    pairs = {"dossier_count": ("n", None),
+             "dossier_full_online_share": ("full_online", "finished"),
              "dossier_online_payment_rate": ("fee_paid", "fee"),
              "dossier_satisfaction_rate": ("satisfied", "rated"),
              "svc766_2_1": ("ontime", "n_active"), "svc766_5_2": ("fb_ontime", "fb"),
