@@ -229,7 +229,6 @@ def compute(workspace: Settings, backend: str | None = None,
     from sqlalchemy import inspect
 
     from sodo.services.datasets import open_record_store, store_key
-    from sodo.stores.operational.migrate import upgrade
     from sodo.stores.operational.tables import make_engine
     from sodo.stores.operational.values import finish_run, replace_computed_values, start_run
 
@@ -279,6 +278,8 @@ def compute(workspace: Settings, backend: str | None = None,
 
         engine = make_engine(workspace.database_url)
         if not inspect(engine).has_table("indicator_value"):  # a store never migrated
+            from sodo.stores.operational.migrate import upgrade
+
             upgrade(workspace.database_url)
         affected = months_to_periods(months) if months is not None else None
         run_id = start_run(engine, name, sorted(affected or []), codes)

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis
 
 from sodo.domain.datasets import Dataset
 from sodo.domain.problems import StoreBusy
 from sodo.stores.records.base import BATCHES_DDL, INCOMING, BatchInfo, RecordStore, StagedBatch
 
 if TYPE_CHECKING:
+    import ibis
     import ibis.expr.types as ir
 
 
@@ -38,6 +38,8 @@ class DuckDBRecordStore(RecordStore):
 
     def ibis(self) -> ibis.BaseBackend:
         if self._ibis is None:
+            import ibis  # only a computation needs it (intake does not: ~0.5 s at start)
+
             # A cursor of its own: Ibis may hold a streaming result open while intake works.
             self._ibis = ibis.duckdb.from_connection(self.con.cursor())
         return self._ibis
