@@ -17,6 +17,10 @@ On a shared 2-core machine the client competes with the server for CPU: read the
 floor.
 
 Run: ``.venv/bin/python -m benchmarks.bench_api [--seconds 8] [--clients 50] [--backends sqlite,postgresql]``
+
+Issue 17 (several workers on PostgreSQL): ``--backends postgresql --workers 1,2,4 --overview``
+serves the API and the pages with ``uvicorn --workers N`` for each N and loads the overview
+page (``/``) as well.
 """
 
 from __future__ import annotations
@@ -56,7 +60,8 @@ def app_factory():  # type: ignore[no-untyped-def]
     """The app the benchmark serves (``uvicorn --factory``); database from SODO_BENCH_DB."""
     from sodo.http.app import create_app
 
-    return create_app(database_url=os.environ["SODO_BENCH_DB"], include_web=False)
+    return create_app(database_url=os.environ["SODO_BENCH_DB"],
+                      include_web=os.environ.get("SODO_BENCH_WEB") == "1")
 
 
 def fill(url: str) -> int:
@@ -174,12 +179,12 @@ def load(base: str, path: str, clients: int, seconds: float,
     return asyncio.run(load_httpx(base, path, clients, seconds, rate))
 
 
-def serve(url: str) -> tuple[subprocess.Popen, str]:
+def serve(url: str, workers: int = 1, web: bool = False) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "SODO_BENCH_DB": url}
+    env = {**os.environ, "SODO_BENCH_DB": url, "SODO_BENCH_WEB": "1" if web else "0"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "benchmarks.bench_api:app_factory", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level",
          "warning", "--no-access-log"], env=env, cwd=Path(__file__).resolve().parent.parent)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -193,9 +198,17 @@ def serve(url: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("the server did not start")
 
 
-def run_backend(name: str, url: str, clients: int, seconds: float) -> None:
+def run_backend(name: str, url: str, clients: int, seconds: float,
+                workers_list: tuple[int, ...] = (1,), overview: bool = False) -> None:
     rows = fill(url)
-    proc, base = serve(url)
+    for workers in workers_list:
+        run_workers(name, url, rows, clients, seconds, workers, overview)
+
+
+def run_workers(name: str, url: str, rows: int, clients: int, seconds: float, workers: int,
+                overview: bool) -> None:
+    proc, base = serve(url, workers, web=overview)
+    page: tuple[Result, Result] | None = None
     try:
         check = httpx.get(base + VALUES_PATH, timeout=30).json()
         assert check["count"] == 34 * 12, check["count"]
@@ -203,18 +216,27 @@ def run_backend(name: str, url: str, clients: int, seconds: float) -> None:
         values = load(base, VALUES_PATH, clients, seconds)
         health_paced = load(base, HEALTH_PATH, clients, seconds, GOAL_RPS)
         values_paced = load(base, VALUES_PATH, clients, seconds, GOAL_RPS)
+        if overview:
+            assert httpx.get(base + "/", timeout=60).status_code == 200
+            page = (load(base, "/", clients, seconds), load(base, "/", clients, seconds,
+                                                             GOAL_RPS))
     finally:
         proc.terminate()
         proc.wait(10)
     tool = "wrk" if shutil.which("wrk") else "httpx"
-    print(f"\n{name}: {rows:,} rows in indicator_value; {clients} clients ({tool}), "
-          f"{seconds:g} s each")
+    print(f"\n{name}, {workers} worker(s): {rows:,} rows in indicator_value; {clients} "
+          f"clients ({tool}), {seconds:g} s each")
     print(f"  {'endpoint':<26} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
     for label, result in (("health, saturated", health), ("values, saturated", values),
                           (f"health, paced {GOAL_RPS:g}/s", health_paced),
                           (f"values, paced {GOAL_RPS:g}/s", values_paced)):
         print(f"  {label:<26} {result.rps:8.0f} {result.p50_ms:8.1f} {result.p95_ms:8.1f} "
               f"{result.errors:7d}")
+    if page is not None:
+        for label, result in (("overview page, saturated", page[0]),
+                              (f"overview, paced {GOAL_RPS:g}/s", page[1])):
+            print(f"  {label:<26} {result.rps:8.0f} {result.p50_ms:8.1f} "
+                  f"{result.p95_ms:8.1f} {result.errors:7d}")
     met = values_paced.p95_ms < GOAL_P95_MS and values.rps >= GOAL_RPS
     print(f"  values/health: saturated throughput ×{values.rps / health.rps:.2f}; paced p95 "
           f"×{values_paced.p95_ms / health_paced.p95_ms:.2f}. Goal (p95 < {GOAL_P95_MS:g} ms "
@@ -226,11 +248,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--workers", default="1",
+                        help="comma-separated worker counts, e.g. 1,2,4 (issue 17)")
+    parser.add_argument("--overview", action="store_true",
+                        help="also load the overview page (the web app is served too)")
     args = parser.parse_args()
+    workers = tuple(int(w) for w in args.workers.split(","))
     for backend in args.backends.split(","):
         if backend == "sqlite":
             with tempfile.TemporaryDirectory(prefix="sodo-bench-") as tmp:
-                run_backend("SQLite", f"sqlite:///{tmp}/sodo.db", args.clients, args.seconds)
+                run_backend("SQLite", f"sqlite:///{tmp}/sodo.db", args.clients, args.seconds,
+                            workers, args.overview)
         elif backend == "postgresql":
             name = f"sodo_bench_{uuid.uuid4().hex[:8]}"
             admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -238,7 +266,7 @@ def main() -> None:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             try:
                 run_backend("PostgreSQL", PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}",
-                            args.clients, args.seconds)
+                            args.clients, args.seconds, workers, args.overview)
             finally:
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
