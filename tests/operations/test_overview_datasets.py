@@ -56,6 +56,17 @@ def test_overview_shows_when_each_dataset_was_last_computed(tmp_path: Path) -> N
         dossiers, feedback = _row(page.text, "dossiers"), _row(page.text, "feedback")
         assert 'data-state="waiting"' in dossiers and "1 lô đang chờ tính" in dossiers
         assert 'data-state="computed"' in feedback and "Đã cập nhật" in feedback
+        # the runner takes the work (the mark goes, the batch is computing): still waiting
+        (ws.root / ".sodo" / "recompute.pending").unlink()
+        from sqlalchemy import update
+
+        from sodo.stores.operational.intake_models import BatchStatus
+
+        with ctx.session() as session:
+            session.execute(update(BatchStatus).values(status="computing"))
+            session.commit()
+        assert 'data-state="waiting"' in _row(client.get("/").text, "dossiers")
+        (ws.root / ".sodo" / "recompute.pending").touch()
         assert recompute.run_pending(ctx) == 1
         after = client.get("/")
         dossiers = _row(after.text, "dossiers")

@@ -166,6 +166,23 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     return round((end - start).total_seconds(), 3)
 
 
+def pending_mark(ctx: AppContext) -> tuple[int, int] | None:
+    """Changes whenever a batch is accepted (the pending mark is touched) or a runner takes the
+    work (the mark is removed), by any process of the workspace: the modification times of the
+    ``.sodo`` folder and of the mark, so views keyed on it never return to an older state."""
+    if ctx.settings.root is None:
+        return None
+    folder = ctx.settings.root / ".sodo"
+    try:
+        mark = (folder / "recompute.pending").stat().st_mtime_ns
+    except FileNotFoundError:
+        mark = 0
+    try:
+        return folder.stat().st_mtime_ns, mark
+    except FileNotFoundError:
+        return None
+
+
 def dataset_states(ctx: AppContext, datasets: Sequence[str]) -> list[dict[str, Any]]:
     """When each dataset was last computed, for the overview: the finish of the newest
     successful computation (each one takes in every batch accepted before it started, of

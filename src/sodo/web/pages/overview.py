@@ -86,8 +86,9 @@ def overview(request: Request) -> Response:
 
 
 def dataset_rows(request: Request, lang: str) -> list[dict[str, Any]]:
-    """When each declared dataset was last computed and what of it waits (read on every view:
-    a batch waiting changes no data version)."""
+    """When each declared dataset was last computed and what of it waits. Kept per data
+    version (a finished computation changes it) and per state of the workspace's pending mark
+    (an accepted batch touches it), so a page view costs one ``stat``."""
     from sodo.services import recompute
     from sodo.services.datasets import load_datasets
 
@@ -95,7 +96,8 @@ def dataset_rows(request: Request, lang: str) -> list[dict[str, Any]]:
     declared = _cached(request, "datasets", lambda: {
         code: (ds.name, ds.name_en) for code, ds in
         load_datasets(ctx.settings.programme_path()).items()})
-    rows = recompute.dataset_states(ctx, sorted(declared))
+    rows = [dict(r) for r in _cached(request, ("dataset-states", recompute.pending_mark(ctx)),
+                                     lambda: recompute.dataset_states(ctx, sorted(declared)))]
     for row in rows:
         vi, en = declared[row["dataset"]]
         row["name"] = vi if lang == "vi" else (en or vi)
