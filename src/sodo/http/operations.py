@@ -2,12 +2,13 @@
 migrations current), ``GET /metrics`` (Prometheus), a request id on every response
 (``X-Request-ID``: the client's if it sent a sane one, else a new one) and one JSON log line
 per request on the ``sodo.request`` logger: time, request id, method, route, status, duration,
-user id. No query strings (they may carry tokens), no names, no addresses."""
+user id, worker process id. No query strings (they may carry tokens), no names, no addresses."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 import uuid
@@ -120,4 +121,4 @@ def install(app: FastAPI) -> None:
                 "path": request.url.path, "status": status,
                 "duration_ms": round(seconds * 1000, 2),
                 "user": getattr(actor, "user_id", None),
-                "via": getattr(actor, "via", None)}})
+                "via": getattr(actor, "via", None), "pid": os.getpid()}})
