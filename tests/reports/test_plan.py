@@ -57,11 +57,16 @@ def test_plan_round_trip(demo_workspace: Path, tmp_path: Path):
     assert "ô J3: “abc” không phải là số" in refused.stderr
     assert "ô C3: cơ quan chủ trì “XYZ” không phải mã đơn vị" in refused.stderr
     assert "nguồn vốn “ngân hàng” không hợp lệ" in refused.stderr
-    assert not (demo_workspace / "plans" / "KH-01-2026.yaml").exists()  # all or nothing
+    assert "J3" in refused.stderr and "[số]" in refused.stderr  # cell and rule named
+    listed = sodo("plan", "list", "--unit", "01", "--workspace", ws, "--format", "json")
+    assert json.loads(listed.stdout) == []  # all or nothing: no version stored
 
     done = sodo("plan", "import", str(good), "--workspace", ws, "--format", "json")
     findings = json.loads(done.stdout)
-    assert (demo_workspace / "plans" / "KH-01-2026.yaml").exists()
+    versions = json.loads(sodo("plan", "list", "--unit", "01", "--year", "2026",
+                               "--workspace", ws, "--format", "json").stdout)
+    assert [(v["version"], v["state"], v["targets"], v["tasks"]) for v in versions] == [
+        (1, "draft", 2, 1)]
     resources = [f for f in findings if f["rule"] == "nguồn lực"]
     assert [f["object"] for f in resources] == ["KH2026-01-02"]  # no budget nor agency
     assert "thiếu kinh phí, cơ quan chịu trách nhiệm" in resources[0]["message"]
