@@ -98,3 +98,25 @@ def test_cells_are_read_the_vietnamese_way():
         read_funding("vay ngân hàng")
     assert resource_findings("task", "T", Resources(10, ["ODA"], "Sở")) == []
     assert resource_findings("task", "T", None)[0].rule == "nguồn lực"
+
+
+def test_the_cascade_combines_the_way_the_indicator_rolls_up():
+    from sodo.domain.plans import UnitFigure, cascade_reach
+
+    # A count: the plan targets and the others' latest values add up.
+    counts = [UnitFigure("01", 60, True), UnitFigure("79", 30, True), UnitFigure("48", 5, False)]
+    reach = cascade_reach(counts, 100, ">=", "sum")
+    assert (reach.method, reach.combined, reach.reaches) == ("sum", 95, False)
+    assert cascade_reach(counts, 90, ">=", "sum").reaches is True
+    # A ratio: weighted by each unit's denominator, not the plain mean (which would reach).
+    shares = [UnitFigure("01", 90, True, 100), UnitFigure("79", 40, False, 900)]
+    reach = cascade_reach(shares, 60, ">=", "ratio")
+    assert reach.method == "weighted" and reach.combined == 45 and reach.reaches is False
+    assert cascade_reach([UnitFigure("01", 90, True), UnitFigure("79", 40, False)], 60, ">=",
+                         "ratio").method == "mean"
+    # No roll-up: the spread — every plan target must meet it on its own.
+    spread = cascade_reach([UnitFigure("01", 3, True), UnitFigure("79", 7, True)], 5, "<=",
+                           "none")
+    assert (spread.method, spread.meeting, spread.planned, spread.reaches) == (
+        "spread", 1, 2, False)
+    assert (spread.lowest, spread.highest) == (3, 7)

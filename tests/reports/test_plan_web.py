@@ -82,6 +82,8 @@ def test_plan_round_trip_in_the_browser_and_the_api(demo_workspace: Path):
         assert 'id="plan-upload"' in mine.text and 'id="plan-none"' in mine.text
         template = browser.get(_link(mine.text, "download-xlsx"))
         assert template.status_code == 200 and template.headers["content-type"] == xlsx
+        national = load_workbook(BytesIO(template.content))["Chỉ tiêu"]["I2"].value
+        assert national  # the national target the first row contributes to, pre-filled
         before = _counts(ctx)
 
         bad = _fill(template.content, goal="nhiều")
@@ -120,6 +122,11 @@ def test_plan_round_trip_in_the_browser_and_the_api(demo_workspace: Path):
             "csrf_token": _csrf(shown.text), "unit": UNIT, "year": str(YEAR)},
             files={"file": ("ke-hoach-v2.xlsx", buf.getvalue(), xlsx)}, follow_redirects=True)
         assert "Phiên bản 2 · dự thảo" in again.text
+        # The national target's page lists the draft for those who may read the unit's drafts.
+        page = browser.get(f"/targets/{national}")
+        cascade = page.text[page.text.index('id="cascade"'):]
+        assert "KH2026-79-01" in cascade and "≥ 75" in cascade and "dự thảo" in cascade
+        assert "KH2026-79-01" not in httpx.get(f"{base}/targets/{national}").text  # public
         word = browser.get(_link(again.text, "download-docx"))
         doc = Document(BytesIO(word.content))
         cells = "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
@@ -130,6 +137,10 @@ def test_plan_round_trip_in_the_browser_and_the_api(demo_workspace: Path):
             "csrf_token": _csrf(again.text), "unit": UNIT, "year": str(YEAR),
             "version": "2"}, follow_redirects=True)
         assert "Phiên bản 2 · đã ban hành" in issued.text
+        public = httpx.get(f"{base}/targets/{national}", params={"format": "json"}).json()
+        year = public["cascade"]["years"][0]
+        assert [(r["unit"], r["value"], r["state"]) for r in year["rows"]] == [
+            (UNIT, 75, "issued")]
 
     with ctx.session() as s:
         actions = s.scalars(select(AuditEntry.action).where(

@@ -82,7 +82,51 @@ register({
     "plans.link": ("Kế hoạch năm tới (tải, sửa, tải lên)", "Next year's plan (download, "
                                                            "edit, upload)"),
     "plans.million": ("triệu đồng", "million VND"),
+    "plans.severity.error": ("lỗi", "error"),
+    "plans.severity.warning": ("cảnh báo", "warning"),
+    "cascade.title": ("Chỉ tiêu kế hoạch của các bộ, ngành, địa phương",
+                      "Plan targets of ministries and provinces"),
+    "cascade.none": ("Chưa có kế hoạch nào gắn chỉ tiêu với mục tiêu này.",
+                     "No plan names this target yet."),
+    "cascade.year": ("Năm {year}", "Year {year}"),
+    "cascade.required": ("Yêu cầu quốc gia năm {year}", "National requirement for {year}"),
+    "cascade.basis.milestone": ("mốc của mục tiêu", "the target's milestone"),
+    "cascade.basis.target": ("giá trị mục tiêu", "the target value"),
+    "cascade.basis.required path": ("lộ trình từ số liệu gốc đến mục tiêu",
+                                    "the path from the baseline to the target"),
+    "cascade.unit": ("Đơn vị", "Unit"),
+    "cascade.plan": ("Chỉ tiêu kế hoạch", "Plan target"),
+    "cascade.latest": ("Số liệu mới nhất", "Latest value"),
+    "cascade.meets": ("Tự đạt yêu cầu", "Meets it alone"),
+    "cascade.version": ("Phiên bản", "Version"),
+    "cascade.yes": ("có", "yes"),
+    "cascade.no": ("không", "no"),
+    "cascade.method.sum": ("Tổng chỉ tiêu kế hoạch (đơn vị chưa có kế hoạch tính theo số liệu "
+                           "mới nhất): {combined}", "Sum of the plan targets (units without "
+                           "one at their latest value): {combined}"),
+    "cascade.method.weighted": ("Bình quân gia quyền theo mẫu số mới nhất của từng đơn vị (đơn "
+                                "vị chưa có kế hoạch tính theo số liệu mới nhất): {combined}",
+                                "Mean weighted by each unit's latest denominator (units "
+                                "without a plan at their latest value): {combined}"),
+    "cascade.method.mean": ("Bình quân các đơn vị (đơn vị chưa có kế hoạch tính theo số liệu "
+                            "mới nhất): {combined}", "Mean of the units (units without a "
+                            "plan at their latest value): {combined}"),
+    "cascade.method.spread": ("Chỉ số không cộng dồn theo đơn vị: xét độ phân tán — "
+                              "{meeting}/{planned} chỉ tiêu kế hoạch tự đạt yêu cầu "
+                              "(thấp nhất {lowest}, cao nhất {highest})",
+                              "The indicator does not roll up: judged by the spread — "
+                              "{meeting}/{planned} plan targets meet it alone (lowest "
+                              "{lowest}, highest {highest})"),
+    "cascade.reaches": ("Có thể đạt yêu cầu quốc gia.", "Can reach the national requirement."),
+    "cascade.short": ("Chưa đủ để đạt yêu cầu quốc gia.",
+                      "Not enough to reach the national requirement."),
+    "cascade.unknown": ("Chưa đủ số liệu để kết luận.", "Not enough data to tell."),
+    "cascade.coverage": ("{planned}/{units} đơn vị có chỉ tiêu kế hoạch.",
+                         "{planned}/{units} units have a plan target."),
 })
+
+
+SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
 
 
 def _year(value: str | None, default: int) -> int:
@@ -155,7 +199,7 @@ def plans_page(request: Request, year: str | None = None, unit: str | None = Non
         data["done_text"] = t("plans.saved", language(request), version=done[1:])
     elif done == "issued":
         data["done_text"] = t("plans.issued_ok", language(request))
-    return render(request, "plans.html", data)
+    return render(request, "plans.html", data, extra={"signs": SIGNS})
 
 
 @router.post("/plans/upload")
@@ -185,7 +229,8 @@ def _upload(request: Request, unit: str, year: int, content: bytes,
         cells = excel_forms.problems_as_cells(exc.problems) or [
             {"sheet": "", "cell": "", "rule": "", "message": exc.summary}]
         data = plan_page_data(request, unit, year, upload_errors=cells)
-        return render(request, "plans.html", data, status=form_status(request, 422))
+        return render(request, "plans.html", data, status=form_status(request, 422),
+                      extra={"signs": SIGNS})
     return RedirectResponse(f"/plans?year={plan.year}&unit={plan.unit}&done=v{plan.version}",
                             status_code=303)
 
@@ -206,3 +251,40 @@ def _issue(request: Request, fields: dict[str, str]) -> Response:
     issued_service.issue_plan(app_context(request), actor, year=year, unit=unit,
                               version=version)
     return RedirectResponse(f"/plans?year={year}&unit={unit}&done=issued", status_code=303)
+
+
+def target_cascade_view(request: Request, target_id: str, unit: str,
+                        lang: str) -> dict[str, Any]:
+    """The cascade section of a national target's page: per plan year, the requirement, each
+    contributing plan target and whether they reach it (:mod:`sodo.services.reports.cascade`)."""
+    from sodo.services.reports.cascade import target_cascade
+    from sodo.web.format import format_value
+
+    found = target_cascade(app_context(request), actor_of(request), target_id)
+    years = []
+    for y in found["years"]:
+        reach = y["reach"]
+
+        def v(x: float | None) -> str:
+            return format_value(x, unit, lang)
+
+        method = t(f"cascade.method.{reach['method']}", lang, combined=v(reach["combined"]),
+                   meeting=reach["meeting"], planned=reach["planned"], lowest=v(reach["lowest"]),
+                   highest=v(reach["highest"]))
+        verdict = ("cascade.reaches" if reach["reaches"] else "cascade.unknown"
+                   if reach["reaches"] is None else "cascade.short")
+        years.append({
+            "year": y["year"], "required": v(y["required"]),
+            "required_label": t("cascade.required", lang, year=y["year"]),
+            "basis": t(f"cascade.basis.{y['required_basis']}", lang),
+            "method": method, "verdict": t(verdict, lang), "reaches": reach["reaches"],
+            "coverage": t("cascade.coverage", lang, planned=reach["planned"],
+                          units=reach["units"]),
+            "rows": [{**r, "plan_text": f"{SIGNS.get(r['comparator'], r['comparator'])} "
+                                        f"{v(r['value'])}",
+                      "latest_text": v(r["latest"]),
+                      "meets_text": "—" if r["meets"] is None else t(
+                          "cascade.yes" if r["meets"] else "cascade.no", lang),
+                      "state_text": t(f"plans.state.{r['state']}", lang)}
+                     for r in y["rows"]]})
+    return {"years": years}
