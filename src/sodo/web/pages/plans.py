@@ -167,7 +167,12 @@ def plan_page_data(request: Request, unit: str, year: int, *,
     versions = plan_service.list_plans(ctx, actor, unit=unit, year=year)
     query = f"year={year}&unit={unit}"
     current = plan.to_dict() if plan is not None else None
+    for version in versions:
+        version["state_text"] = t(f"plans.state.{version['state']}", lang)
     if current is not None:
+        current["state_text"] = t(f"plans.state.{current['state']}", lang)
+        for finding in current["findings"]:
+            finding["severity_text"] = t(f"plans.severity.{finding['severity']}", lang)
         for target in current["targets"]:
             target["resources_text"] = _resources(target["resources"], lang)
         for task in current["tasks"]:
