@@ -87,6 +87,27 @@ def test_plan_round_trip(demo_workspace: Path, tmp_path: Path):
     assert "Triển khai nền tảng số dùng chung" in cells and "85,5" in cells
     assert any("Tổng kinh phí dự kiến: 3.500 triệu đồng" in t for t in texts)
 
+    # Issued: numbered, recorded unchanged, the version marked issued; the YAML is the plan.
+    issued = tmp_path / "issued.docx"
+    done = sodo("plan", "export", "--year", "2026", "--unit", "01", "--issue", "--date",
+                "2026-01-06", "--out", str(issued), "--workspace", ws)
+    assert "Issued 01/KH-UBND" in done.stdout
+    versions = json.loads(sodo("plan", "list", "--unit", "01", "--year", "2026",
+                               "--workspace", ws, "--format", "json").stdout)
+    assert versions[0]["state"] == "issued" and versions[0]["issued_report_id"]
+    kept = tmp_path / "kept.docx"
+    sodo("report", "download", str(versions[0]["issued_report_id"]), "--out", str(kept),
+         "--workspace", ws)
+    assert kept.read_bytes() == issued.read_bytes()
+    again = sodo("plan", "export", "--year", "2026", "--unit", "01", "--issue", "--out",
+                 str(tmp_path / "twice.docx"), "--workspace", ws, ok=False)
+    assert "already issued" in again.stderr
+    yaml = tmp_path / "plan.yaml"
+    sodo("plan", "export", "--year", "2026", "--unit", "01", "--out", str(yaml),
+         "--workspace", ws)
+    text = yaml.read_text(encoding="utf-8")
+    assert "code: KH-01-2026" in text and "Ngân sách địa phương" in text
+
 
 def test_cells_are_read_the_vietnamese_way():
     assert read_number("1.500") == 1500 and read_number("85,5") == 85.5
