@@ -29,9 +29,16 @@ for p in $(seq 1 "$pages"); do
     pdftoppm -r 70 -png -f "$p" -l "$p" -singlefile "$TMP/evaluation.pdf" \
       "$OUT/evaluation-chart"; break; fi
 done
+# The page with the 34-province map (Hình 3).
+for p in $(seq 1 "$pages"); do
+  if pdftotext -f "$p" -l "$p" "$TMP/evaluation.pdf" - | grep -q "Hình 3\."; then
+    pdftoppm -r 70 -png -f "$p" -l "$p" -singlefile "$TMP/evaluation.pdf" \
+      "$OUT/evaluation-map"; break; fi
+done
 i=1
 for f in "$TMP"/page-*.png; do cp "$f" "$OUT/evaluation-page-$i.png"; i=$((i + 1)); done
-# The demo plan of Hà Nội for 2026: the template, filled as an official would, imported, exported.
+# The demo plan of Hà Nội for 2026: the template, filled as an official would, imported (a new
+# version in the store), exported.
 .venv/bin/sodo plan template --year 2026 --unit 01 --workspace "$WS" --out "$TMP/plan.xlsx" >/dev/null
 .venv/bin/python - "$TMP/plan.xlsx" <<'PY'
 import sys

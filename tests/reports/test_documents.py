@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from server import serve
@@ -84,7 +85,7 @@ def test_word_file_has_the_decree_30_layout(made):
     assert "Nơi nhận:" in _all_text(doc) and "Nguyễn Văn A" in _all_text(doc)
     assert any(t.startswith("(Kèm theo Báo cáo số 05/BC-BKHCN ngày 20 tháng 01 năm 2026")
                for t in texts)
-    assert len(doc.inline_shapes) >= 2  # the trend chart and the ranking chart
+    assert len(doc.inline_shapes) >= 3  # the trend chart, the ranking chart and the map
 
 
 def test_word_file_carries_every_target_and_its_numbers(made):
@@ -137,6 +138,58 @@ def test_excel_annex_holds_numbers_as_numbers(made):
         == len(content["tasks"])
 
 
+MAP_CAPTION = "Hình 3. Bản đồ Bộ chỉ số 766 năm 2025 theo tỉnh, thành phố"
+
+
+def _picture_before(doc, caption: str) -> bytes:
+    """The image in the paragraph just before the one whose text is ``caption``."""
+    paragraphs = doc.paragraphs
+    at = next(i for i, p in enumerate(paragraphs) if p.text.startswith(caption))
+    blips = paragraphs[at - 1]._element.findall(".//" + qn("a:blip"))
+    assert len(blips) == 1, "no picture above the caption"
+    return doc.part.related_parts[blips[0].get(qn("r:embed"))].blob
+
+
+def test_word_file_has_the_34_province_map(made):
+    from PIL import Image
+
+    from sodo.services.reports.charts import MAP_GREYS, province_map, province_shapes
+
+    doc = Document(str(made["docx"]))
+    image = _picture_before(doc, MAP_CAPTION)
+    assert image.startswith(b"\x89PNG")
+    content = made["content"]
+    # The picture is the map of the report's own ranking (the drawing is deterministic).
+    assert image == province_map(content["ranking"], "VN",
+                                 "Bộ chỉ số 766 năm 2025 của 34 tỉnh, thành phố")
+    picture = Image.open(BytesIO(image)).convert("RGB")
+    assert picture.width > 600 and picture.height > 600
+    colours = {c for _, c in picture.getcolors(maxcolors=1 << 20)}
+    shades = {tuple(int(g[i:i + 2], 16) for i in (1, 3, 5)) for g in MAP_GREYS}
+    assert shades <= colours  # every class of the legend is on the map
+    from sodo.domain.orgunits import default_hierarchy
+
+    provinces = {u.code for u in default_hierarchy().at_level("province")
+                 if u.valid_to is None}
+    assert set(province_shapes()) == provinces and len(provinces) == 34
+    ranked = {r["orgunit"] for r in content["ranking"] if r["value"] is not None}
+    assert ranked <= provinces
+
+
+def test_a_province_report_outlines_the_province_on_the_map(demo_workspace, tmp_path):
+    from sodo.services.reports.charts import province_map
+
+    out = tmp_path / "hn.docx"
+    content = json.loads(sodo("report", "evaluation", "--year", "2025", "--unit", "01",
+                              "--as-of", AS_OF, "--workspace", str(demo_workspace), "--out",
+                              str(out), "--format", "json"))[0]
+    image = _picture_before(Document(str(out)),
+                            MAP_CAPTION + " (Thành phố Hà Nội viền đậm)")
+    title = "Bộ chỉ số 766 năm 2025 của 34 tỉnh, thành phố"
+    assert image == province_map(content["ranking"], "01", title)
+    assert image != province_map(content["ranking"], "VN", title)  # the outline and label
+
+
 def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
@@ -159,6 +212,9 @@ def test_word_file_converts_to_an_a4_pdf_with_every_target(made):
     assert round(float(last.width)) == 842  # the appendices are landscape
     text = _squash("".join(page.extract_text() for page in pdf.pages))
     assert _squash(QUOC_HIEU) in text and _squash(TIEU_NGU) in text
+    # The map is drawn on the page of its caption.
+    page = next(p for p in pdf.pages if _squash(MAP_CAPTION) in _squash(p.extract_text()))
+    assert len(page.images) >= 1 and max(i.image.width for i in page.images) > 600
     for target in made["content"]["targets"]:
         assert _squash(target["title"]) in text, target["title"]
 

@@ -57,11 +57,16 @@ def test_plan_round_trip(demo_workspace: Path, tmp_path: Path):
     assert "ô J3: “abc” không phải là số" in refused.stderr
     assert "ô C3: cơ quan chủ trì “XYZ” không phải mã đơn vị" in refused.stderr
     assert "nguồn vốn “ngân hàng” không hợp lệ" in refused.stderr
-    assert not (demo_workspace / "plans" / "KH-01-2026.yaml").exists()  # all or nothing
+    assert "J3" in refused.stderr and "[số]" in refused.stderr  # cell and rule named
+    listed = sodo("plan", "list", "--unit", "01", "--workspace", ws, "--format", "json")
+    assert json.loads(listed.stdout) == []  # all or nothing: no version stored
 
     done = sodo("plan", "import", str(good), "--workspace", ws, "--format", "json")
     findings = json.loads(done.stdout)
-    assert (demo_workspace / "plans" / "KH-01-2026.yaml").exists()
+    versions = json.loads(sodo("plan", "list", "--unit", "01", "--year", "2026",
+                               "--workspace", ws, "--format", "json").stdout)
+    assert [(v["version"], v["state"], v["targets"], v["tasks"]) for v in versions] == [
+        (1, "draft", 2, 1)]
     resources = [f for f in findings if f["rule"] == "nguồn lực"]
     assert [f["object"] for f in resources] == ["KH2026-01-02"]  # no budget nor agency
     assert "thiếu kinh phí, cơ quan chịu trách nhiệm" in resources[0]["message"]
@@ -82,6 +87,27 @@ def test_plan_round_trip(demo_workspace: Path, tmp_path: Path):
     assert "Triển khai nền tảng số dùng chung" in cells and "85,5" in cells
     assert any("Tổng kinh phí dự kiến: 3.500 triệu đồng" in t for t in texts)
 
+    # Issued: numbered, recorded unchanged, the version marked issued; the YAML is the plan.
+    issued = tmp_path / "issued.docx"
+    done = sodo("plan", "export", "--year", "2026", "--unit", "01", "--issue", "--date",
+                "2026-01-06", "--out", str(issued), "--workspace", ws)
+    assert "Issued 01/KH-UBND" in done.stdout
+    versions = json.loads(sodo("plan", "list", "--unit", "01", "--year", "2026",
+                               "--workspace", ws, "--format", "json").stdout)
+    assert versions[0]["state"] == "issued" and versions[0]["issued_report_id"]
+    kept = tmp_path / "kept.docx"
+    sodo("report", "download", str(versions[0]["issued_report_id"]), "--out", str(kept),
+         "--workspace", ws)
+    assert kept.read_bytes() == issued.read_bytes()
+    again = sodo("plan", "export", "--year", "2026", "--unit", "01", "--issue", "--out",
+                 str(tmp_path / "twice.docx"), "--workspace", ws, ok=False)
+    assert "already issued" in again.stderr
+    yaml = tmp_path / "plan.yaml"
+    sodo("plan", "export", "--year", "2026", "--unit", "01", "--out", str(yaml),
+         "--workspace", ws)
+    text = yaml.read_text(encoding="utf-8")
+    assert "code: KH-01-2026" in text and "Ngân sách địa phương" in text
+
 
 def test_cells_are_read_the_vietnamese_way():
     assert read_number("1.500") == 1500 and read_number("85,5") == 85.5
@@ -93,3 +119,25 @@ def test_cells_are_read_the_vietnamese_way():
         read_funding("vay ngân hàng")
     assert resource_findings("task", "T", Resources(10, ["ODA"], "Sở")) == []
     assert resource_findings("task", "T", None)[0].rule == "nguồn lực"
+
+
+def test_the_cascade_combines_the_way_the_indicator_rolls_up():
+    from sodo.domain.plans import UnitFigure, cascade_reach
+
+    # A count: the plan targets and the others' latest values add up.
+    counts = [UnitFigure("01", 60, True), UnitFigure("79", 30, True), UnitFigure("48", 5, False)]
+    reach = cascade_reach(counts, 100, ">=", "sum")
+    assert (reach.method, reach.combined, reach.reaches) == ("sum", 95, False)
+    assert cascade_reach(counts, 90, ">=", "sum").reaches is True
+    # A ratio: weighted by each unit's denominator, not the plain mean (which would reach).
+    shares = [UnitFigure("01", 90, True, 100), UnitFigure("79", 40, False, 900)]
+    reach = cascade_reach(shares, 60, ">=", "ratio")
+    assert reach.method == "weighted" and reach.combined == 45 and reach.reaches is False
+    assert cascade_reach([UnitFigure("01", 90, True), UnitFigure("79", 40, False)], 60, ">=",
+                         "ratio").method == "mean"
+    # No roll-up: the spread — every plan target must meet it on its own.
+    spread = cascade_reach([UnitFigure("01", 3, True), UnitFigure("79", 7, True)], 5, "<=",
+                           "none")
+    assert (spread.method, spread.meeting, spread.planned, spread.reaches) == (
+        "spread", 1, 2, False)
+    assert (spread.lowest, spread.highest) == (3, 7)

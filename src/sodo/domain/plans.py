@@ -92,3 +92,80 @@ def resource_findings(kind: str, key: str, resources: Resources | None) -> list[
     what = "chỉ tiêu" if kind == "target" else "nhiệm vụ"
     return [Problem(f"{what} {key} chưa gắn với nguồn lực thực thi: thiếu {', '.join(missing)}",
                     rule=RULE_RESOURCES, severity=Severity.WARNING, object=key)]
+
+
+# -- the cascade: can the plan targets of the units reach the national target? ------------------
+
+@dataclass(frozen=True)
+class UnitFigure:
+    """One unit's figure in the cascade: its plan target for the year (``planned``) or, for a
+    unit without one, its latest value (assumed to stay); ``weight``: the denominator of its
+    latest value, for a ratio."""
+
+    unit: str
+    value: float
+    planned: bool
+    weight: float | None = None
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whether the units' figures combine to the national requirement, and the numbers."""
+
+    method: str  # sum | weighted | mean | spread
+    combined: float | None
+    required: float | None
+    comparator: str
+    reaches: bool | None
+    planned: int
+    units: int
+    meeting: int  # plan targets that each meet the requirement on their own
+    lowest: float | None
+    highest: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def meets(value: float | None, required: float | None, comparator: str) -> bool | None:
+    if value is None or required is None:
+        return None
+    if comparator in ("<=", "<"):
+        return value <= required if comparator == "<=" else value < required
+    if comparator == "=":
+        return abs(value - required) < 1e-9
+    return value >= required if comparator == ">=" else value > required
+
+
+def cascade_reach(figures: list[UnitFigure], required: float | None, comparator: str,
+                  aggregation: str) -> Reach:
+    """Combine the units' figures the way the indicator rolls up over the hierarchy: a sum
+    adds them (units without a plan target at their latest value); a ratio is the mean
+    weighted by each unit's latest denominator (equal weights where one is missing: then
+    ``mean``); an indicator that does not roll up is judged by its spread — whether every
+    plan target meets the requirement on its own."""
+    planned = [f for f in figures if f.planned]
+    values = [f.value for f in planned]
+    meeting = sum(1 for v in values if meets(v, required, comparator))
+    lowest, highest = (min(values), max(values)) if values else (None, None)
+    combined: float | None
+    if not planned:
+        combined, method = None, "spread"
+    elif aggregation == "sum":
+        combined, method = sum(f.value for f in figures), "sum"
+    elif aggregation in ("ratio", "average"):
+        weights = [f.weight for f in figures]
+        if aggregation == "ratio" and all(w is not None and w > 0 for w in weights):
+            total = sum(w for w in weights if w is not None)
+            combined = sum(f.value * (f.weight or 0) for f in figures) / total
+            method = "weighted"
+        else:
+            combined, method = sum(f.value for f in figures) / len(figures), "mean"
+    else:
+        combined, method = None, "spread"
+    if method == "spread":
+        reaches = (meeting == len(planned)) if planned and required is not None else None
+    else:
+        reaches = meets(combined, required, comparator)
+    return Reach(method, combined, required, comparator, reaches, len(planned), len(figures),
+                 meeting, lowest, highest)

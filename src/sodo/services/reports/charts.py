@@ -6,8 +6,10 @@ with Times New Roman); black and greys, so a printed copy reads the same."""
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import matplotlib
@@ -118,4 +120,120 @@ def ranking_chart(ranking: Sequence[dict[str, Any]], unit: str, title: str,
         ax.set_title(title, fontsize=9)
         ax.tick_params(axis="x", labelsize=7)
         fig.tight_layout()
+        return _png(fig)
+
+
+# -- the 34-province map ------------------------------------------------------------------------
+
+MAP_CLASSES = 5
+MAP_GREYS = ("#f0f0f0", "#c8c8c8", "#9a9a9a", "#6a6a6a", "#3a3a3a")  # low → high
+MAP_SOURCE = ("Ranh giới 34 tỉnh, thành phố (từ 01/7/2025): vietnamese-provinces-database, "
+              "© 2021 Thang Le Quoc, giấy phép MIT; nguồn Bản đồ đơn vị hành chính "
+              "(sapnhap.bando.com.vn). Có quần đảo Hoàng Sa và Trường Sa.")
+
+
+@lru_cache(maxsize=1)
+def province_shapes() -> dict[str, list[list[tuple[float, float]]]]:
+    """The outer rings of each province's polygons from the boundaries the package ships
+    (``sodo/data/vn-provinces-34.geojson``, with its notice), keyed by the two-digit code."""
+    import json
+    from importlib import resources
+
+    geo = json.loads(resources.files("sodo.data").joinpath("vn-provinces-34.geojson")
+                     .read_text("utf-8"))
+    shapes: dict[str, list[list[tuple[float, float]]]] = {}
+    for feature in geo["features"]:
+        geometry = feature["geometry"]
+        polygons = (geometry["coordinates"] if geometry["type"] == "MultiPolygon"
+                    else [geometry["coordinates"]])
+        shapes[str(feature["properties"]["code"])] = [
+            [(float(x), float(y)) for x, y in polygon[0]] for polygon in polygons]
+    return shapes
+
+
+def _classes(values: Sequence[float]) -> list[float]:
+    """Upper bounds of :data:`MAP_CLASSES` classes of (nearly) equal counts (quantiles)."""
+    ordered = sorted(values)
+    bounds = []
+    for i in range(1, MAP_CLASSES):
+        bounds.append(ordered[min(len(ordered) - 1, round(i * len(ordered) / MAP_CLASSES))])
+    return [*dict.fromkeys(bounds), ordered[-1]]
+
+
+def province_map(ranking: Sequence[dict[str, Any]], unit: str, title: str,
+                 decimals: int = 2, legend_title: str = "Điểm") -> bytes | None:
+    """The 34 provinces shaded by their value (five classes of greys, darker is higher; no
+    value: white, hatched), ``unit`` outlined in black and named, Hoàng Sa and Trường Sa
+    named; the boundaries' source under the map."""
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch, Polygon
+
+    shapes = province_shapes()
+    found = {str(r["orgunit"]): r for r in ranking
+             if r.get("value") is not None and str(r.get("orgunit")) in shapes}
+    if not found:
+        return None
+    bounds = _classes([r["value"] for r in found.values()])
+
+    def shade(value: float) -> str:
+        for i, top in enumerate(bounds):
+            if value <= top:
+                return MAP_GREYS[min(i, len(MAP_GREYS) - 1)]
+        return MAP_GREYS[-1]
+
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(6.3, 6.6))
+        filled, colours, empty = [], [], []
+        for code, rings in shapes.items():
+            row = found.get(code)
+            for ring in rings:
+                if row is None:
+                    empty.append(ring)
+                else:
+                    filled.append(ring)
+                    colours.append(shade(row["value"]))
+        ax.add_collection(PolyCollection(filled, facecolors=colours, edgecolors="#555555",
+                                         linewidths=0.3))
+        if empty:
+            ax.add_collection(PolyCollection(empty, facecolors="white", edgecolors="#555555",
+                                             linewidths=0.3, hatch="////"))
+        mine = shapes.get(unit)
+        if mine:
+            for ring in mine:
+                ax.add_patch(Polygon(ring, closed=True, fill=False, edgecolor="black",
+                                     linewidth=1.6))
+            main = max(mine, key=len)
+            x = sum(p[0] for p in main) / len(main)
+            y = sum(p[1] for p in main) / len(main)
+            row = found.get(unit)
+            label = (f"{row['name']}: {number_vi(row['value'], decimals)}"
+                     + (f" (hạng {row['rank']})" if row.get("rank") else "")) if row else unit
+            ax.annotate(label, (x, y), xytext=(x + 2.2, y + 0.6), fontsize=8,
+                        arrowprops={"arrowstyle": "-", "color": "black", "linewidth": 0.8},
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "black",
+                              "lw": 0.5})
+        ax.text(111.9, 17.5, "QĐ. Hoàng Sa\n(Đà Nẵng)", fontsize=6.5, ha="center",
+                style="italic")
+        ax.text(115.6, 12.4, "QĐ. Trường Sa\n(Khánh Hòa)", fontsize=6.5, ha="center",
+                style="italic")
+        ax.set_xlim(102.0, 118.2)
+        ax.set_ylim(7.0, 23.6)
+        ax.set_aspect(1 / math.cos(math.radians(15)))
+        ax.set_axis_off()
+        lower = min(r["value"] for r in found.values())
+        handles, previous = [], lower
+        for i, top in enumerate(bounds):
+            handles.append(Patch(facecolor=MAP_GREYS[min(i, len(MAP_GREYS) - 1)],
+                                 edgecolor="#555555", linewidth=0.3,
+                                 label=f"{number_vi(previous, decimals)} – "
+                                       f"{number_vi(top, decimals)}"))
+            previous = top
+        if len(found) < len(shapes):
+            handles.append(Patch(facecolor="white", hatch="////", edgecolor="#555555",
+                                 linewidth=0.3, label="Chưa có số liệu"))
+        ax.legend(handles=handles, loc="upper right", fontsize=7, frameon=False,
+                  title=legend_title, title_fontsize=7.5)
+        ax.set_title(title, fontsize=9)
+        fig.text(0.02, 0.01, _wrap(MAP_SOURCE, 130), fontsize=5.5, color="#444444",
+                 va="bottom")
         return _png(fig)

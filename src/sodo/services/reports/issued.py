@@ -122,3 +122,52 @@ def issued_file(session: Session, actor: Actor, issued_id: int) -> tuple[Issued,
     return _issued(row), row.content, row.media_type or MEDIA_TYPES["docx"]
 
 
+
+
+def issue_plan(ctx: AppContext, actor: Actor, *, year: int, unit: str,
+               version: int | None = None, issued_on: date | None = None,
+               number: int | None = None, signer: str = "") -> tuple[Issued, bytes]:
+    """Issue the unit's plan of ``year`` (its latest version, or ``version``): the next
+    "…/KH-…" number of the unit in the year of issue (or ``number``, if free), the Word file
+    rendered once and kept with its hash, and the version marked issued — from then on the
+    public sees it (drafts are seen only by those who may read the unit's drafts)."""
+    from sodo.services.reports.plan import load_plan
+    from sodo.services.reports.plan_document import plan_docx
+    from sodo.stores.operational.plan_models import PlanVersion
+
+    require(actor, Action.REPORT, unit)
+    issued_on = issued_on or ctx.today()
+    plan = load_plan(ctx, actor, unit, year, version)
+    if plan.state == "issued":
+        raise InputError(f"version {plan.version} of the plan of {unit} for {year} is "
+                         f"already issued (issued report {plan.issued_report_id})")
+    code = issuer_of(unit).code.replace("BC-", "KH-", 1)
+    with ctx.session() as session:
+        if number is None:
+            number = next_number(session, unit, code, issued_on.year)
+        elif session.scalar(select(IssuedReport.id).where(
+                IssuedReport.orgunit == unit, IssuedReport.code == code,
+                IssuedReport.issue_year == issued_on.year, IssuedReport.number == number)):
+            raise InputError(f"số {number:02d}/{code} năm {issued_on.year} đã được dùng; số "
+                             f"tiếp theo: {next_number(session, unit, code, issued_on.year):02d}")
+        content = plan_docx(ctx, actor, unit=unit, year=year, number=number,
+                            issued_on=issued_on, signer=signer, plan=plan)
+        row = IssuedReport(kind="plan", code=code, orgunit=unit, year=year,
+                           issue_year=issued_on.year, number=number, issued_on=issued_on,
+                           as_of=issued_on, issued_by=actor.username,
+                           filename=f"ke-hoach-{number:02d}-{unit}-{year}.docx",
+                           media_type=MEDIA_TYPES["docx"], size=len(content),
+                           sha256=hashlib.sha256(content).hexdigest(), content=content)
+        session.add(row)
+        session.flush()
+        version_row = session.get(PlanVersion, plan.id)
+        assert version_row is not None
+        version_row.state = "issued"
+        version_row.issued_report_id = row.id
+        audit.record(session, actor, "plan.issue", "plan_version", str(plan.id),
+                     before={"state": "draft"},
+                     after={"state": "issued", "number": f"{number:02d}/{code}",
+                            "issued_report": row.id, "sha256": row.sha256,
+                            "version": plan.version})
+        session.commit()
+        return _issued(row), content

@@ -47,10 +47,12 @@ def _resources_text(plan: PlanImport, key: str) -> str:
 
 def plan_docx(ctx: AppContext, actor: Actor, *, unit: str, year: int,
               number: int | None = None, issued_on: date | None = None,
-              signer: str = "") -> bytes:
-    """The unit's imported plan of ``year`` as a .docx file's bytes."""
+              signer: str = "", version: int | None = None,
+              plan: PlanImport | None = None) -> bytes:
+    """The unit's plan of ``year`` (its latest version the actor may see, or ``version``)
+    as a .docx file's bytes."""
     require(actor, Action.READ_PUBLIC)
-    plan = load_plan(ctx, unit, year)
+    plan = plan or load_plan(ctx, actor, unit, year, version)
     issuer = issuer_of(unit)
     issuer = replace(issuer, code=issuer.code.replace("BC-", "KH-", 1))
     issued_on = issued_on or ctx.today()
@@ -140,3 +142,48 @@ def plan_docx(ctx: AppContext, actor: Actor, *, unit: str, year: int,
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def plan_yaml(plan: PlanImport) -> bytes:
+    """The plan in the programme's YAML format (``programme``), with the resources of each
+    target and task and the national target each plan target contributes to."""
+    from ruamel.yaml import YAML
+
+    data = {"programme": plan.programme.model_dump(mode="json", exclude_defaults=True),
+            "resources": {k: v.to_dict() for k, v in plan.resources.items()},
+            "contributes_to": dict(plan.contributes),
+            "version": plan.version, "state": plan.state}
+    yaml = YAML()
+    yaml.allow_unicode = True
+    buf = io.BytesIO()
+    yaml.dump(data, buf)
+    return buf.getvalue()
+
+
+MEDIA_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "yaml": "application/yaml",
+}
+
+
+def plan_file(ctx: AppContext, actor: Actor, *, unit: str, year: int, fmt: str = "docx",
+              version: int | None = None, number: int | None = None,
+              issued_on: date | None = None, signer: str = "") -> tuple[str, str, bytes]:
+    """The plan as a file for the CLI, the pages and the API: (name, media type, bytes).
+    docx: the "Kế hoạch" to sign; xlsx: the workbook filled with the plan, to edit and
+    upload again (the latest version; no plan yet: the template); yaml: the programme file."""
+    from sodo.domain.problems import InputError
+    from sodo.services.reports.plan import plan_template
+
+    if fmt not in MEDIA_TYPES:
+        raise InputError(f"format must be docx, xlsx or yaml, not '{fmt}'")
+    base = f"ke-hoach-{unit}-{year}"
+    if fmt == "xlsx":
+        return f"{base}.xlsx", MEDIA_TYPES[fmt], plan_template(ctx, actor, year=year, unit=unit)
+    plan = load_plan(ctx, actor, unit, year, version)
+    if fmt == "yaml":
+        return f"{base}-v{plan.version}.yaml", MEDIA_TYPES[fmt], plan_yaml(plan)
+    content = plan_docx(ctx, actor, unit=unit, year=year, number=number, issued_on=issued_on,
+                        signer=signer, plan=plan)
+    return f"{base}-v{plan.version}.docx", MEDIA_TYPES[fmt], content

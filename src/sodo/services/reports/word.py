@@ -44,6 +44,7 @@ STATUS_WORDS = (("done_on_time", "hoàn thành đúng hạn"), ("done_late", "ho
                 ("no_deadline", "không có thời hạn cụ thể"))
 LEAD_NAMES = {"VN": "Các bộ, ngành, địa phương"}
 ROMAN = ("I", "II", "III", "IV", "V", "VI")
+MAP_WIDTH = Mm(130)
 
 
 # -- low-level helpers ------------------------------------------------------------------------
@@ -419,6 +420,13 @@ def _index(doc: Any, report: EvaluationReport, width: Any) -> None:
                                  idx.get("maximum"))
     if image:
         _picture(doc, image, width, f"Hình 2. Xếp hạng Bộ chỉ số 766 năm {report.year}")
+    if idx.get("level") == "province":
+        shown = charts.province_map(report.ranking, report.unit,
+                                    f"Bộ chỉ số 766 năm {report.year} của 34 tỉnh, thành phố")
+        if shown:
+            _picture(doc, shown, min(width, MAP_WIDTH),
+                     f"Hình 3. Bản đồ Bộ chỉ số 766 năm {report.year} theo tỉnh, thành phố"
+                     + ("" if report.unit == "VN" else f" ({report.unit_name} viền đậm)"))
 
 
 def _picture(doc: Any, image: bytes, width: Any, caption: str) -> None:

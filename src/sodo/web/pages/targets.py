@@ -15,6 +15,7 @@ from sodo.web import charts
 from sodo.web.context import PageError, app_context, language, page, programme, render
 from sodo.web.format import format_date, format_value
 from sodo.web.i18n import t, unit_text
+from sodo.web.pages.plans import target_cascade_view
 from sodo.web.summaries import target_assessments, target_rows
 
 router = APIRouter(include_in_schema=False)
@@ -91,5 +92,6 @@ def target_page(request: Request, target_id: str) -> Response:
     }
     chart = charts.to_html(fig, "target-chart", summary["title"])
     chart_rows = [[format_date(d, lang), format_value(v, unit, lang)] for d, v in observed]
+    result["cascade"] = target_cascade_view(request, target_id, unit, lang)
     return render(request, "target.html", result,
                   extra={"chart": chart, "unit": unit, "chart_rows": chart_rows})
