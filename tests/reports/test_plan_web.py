@@ -139,8 +139,9 @@ def test_plan_round_trip_in_the_browser_and_the_api(demo_workspace: Path):
         assert "Phiên bản 2 · đã ban hành" in issued.text
         public = httpx.get(f"{base}/targets/{national}", params={"format": "json"}).json()
         year = public["cascade"]["years"][0]
-        assert [(r["unit"], r["value"], r["state"]) for r in year["rows"]] == [
-            (UNIT, 75, "issued")]
+        # (other report tests share the demo workspace and issue plans of other units)
+        assert [(r["unit"], r["value"], r["state"]) for r in year["rows"]
+                if r["unit"] == UNIT] == [(UNIT, 75, "issued")]
 
     with ctx.session() as s:
         actions = s.scalars(select(AuditEntry.action).where(
