@@ -43,7 +43,7 @@ from sodo.domain.extract.structure import (
     read_tables,
 )
 from sodo.domain.extract.text import clean_text, fold_view
-from sodo.domain.orgunits import NATION_CODE, Hierarchy, default_hierarchy
+from sodo.domain.orgunits import NATION_CODE, Hierarchy, agency_hierarchy
 
 # Verbs (and the adverbs that open an instruction) a task starts with, folded.
 ACTIONS = (
@@ -342,7 +342,7 @@ def extract_tasks(raw: str, *, source: str | None = None, issued: date | None = 
         doc.number = source
     if issued:
         doc.issued = issued
-    hierarchy = hierarchy or default_hierarchy()
+    hierarchy = hierarchy or agency_hierarchy()
     day = doc.issued or today or _LATE
     reader = _Reader(text, gazetteer(hierarchy, day), doc.issued or today)
     items = parse_items(text, reader.folded)

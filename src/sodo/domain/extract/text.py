@@ -159,8 +159,9 @@ def fold_view(text: str) -> str:
 
 
 def looks_vietnamese(text: str) -> bool:
-    """Whether ``text`` reads as Vietnamese (with or without diacritics)."""
-    letters = [ch for ch in text.lower() if ch.isalpha()]
+    """Whether ``text`` reads as Vietnamese (with or without diacritics), judged on its
+    first 40,000 characters (a directive's language does not change after its opening)."""
+    letters = [ch for ch in text[:40000].lower() if ch.isalpha()]
     if len(letters) < 20:
         return bool(letters) and any(ch in _VIETNAMESE_LETTERS for ch in letters)
     marked = sum(1 for ch in letters if ch in _VIETNAMESE_LETTERS)
