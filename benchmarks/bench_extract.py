@@ -109,8 +109,12 @@ def _identity(values: list[str], day: date | None) -> frozenset[str]:
 
 
 def predicted_lead(p: Proposal) -> frozenset[str]:
-    codes = [c for c in p.lead if c != NATION_CODE or not p.lead_other]
-    return frozenset([*codes, *(fold(b) for b in p.lead_other)])
+    """The units and the named bodies that lead; a collective named beside them ("Bộ X và
+    các bộ, ngành") is kept in ``lead_other`` as a co-assignee (the default programme's way)
+    but, like every collective, not scored (the gold lists it under partners_other)."""
+    bodies = [fold(b) for b in p.lead_other if b in p.unresolved]
+    codes = [c for c in p.lead if c != NATION_CODE or not bodies]
+    return frozenset([*codes, *bodies])
 
 
 def predicted_partners(p: Proposal) -> frozenset[str]:

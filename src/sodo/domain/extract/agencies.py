@@ -47,12 +47,18 @@ class Mention:
 
 
 # Role titles that stand for the unit they head ("Bộ trưởng Bộ Công an chỉ đạo …").
-_TITLES = (r"(?:bo truong, chu nhiem|bo truong, thu truong|bo truong|thu truong|thong doc|"
+_TITLES = (r"(?:(?:dong chi|ong|ba) )?"  # "Đồng chí Bộ trưởng Bộ Y tế"
+           r"(?:bo truong, chu nhiem|bo truong, thu truong|bo truong|thu truong|thong doc|"
            r"tong thanh tra|chu nhiem|chu tich|pho chu tich|giam doc|lanh dao|"
-           r"nguoi dung dau)\s+")
+           r"nguoi dung dau|chanh van phong)\s+")
 # Groups that are no single unit. Longest first; matched as whole phrases.
 _COLLECTIVES = [
+    # the heads of every ministry ("Bộ trưởng các Bộ, Thủ trưởng cơ quan ngang bộ, cơ quan
+    # thuộc Chính phủ", "Bộ trưởng, Thủ trưởng các cơ quan liên quan")
+    r"(?:bo truong|lanh dao) cac bo,? (?:thu truong )?(?:cac )?co quan ngang bo"
+    r"(?:,? (?:thu truong )?(?:cac )?co quan thuoc chinh phu)?",
     r"(?:bo truong, )?thu truong (?:cac )?(?:bo, )?co quan ngang bo, co quan thuoc chinh phu",
+    r"bo truong, thu truong cac (?:bo, )?co quan(?: (?:co )?lien quan| ngang bo)?",
     r"cac bo, co quan ngang bo, co quan thuoc chinh phu",
     r"(?:chu tich hoi dong thanh vien, )?tong giam doc cac tap doan(?: kinh te)?,? tong cong ty"
     r"(?: nha nuoc)?",
@@ -70,6 +76,7 @@ _COLLECTIVES = [
     r"cac truong, doanh nghiep", r"cac truong(?: dai hoc)?",
     r"doanh nghiep cong nghe(?: so)?", r"cac hiep hoi(?:, doanh nghiep)?",
     r"cac thanh vien ban chi dao", r"cac co quan truyen thong", r"cac co quan bao chi",
+    r"cac (?:uy ban|co quan) (?:cua )?quoc hoi",
 ]
 # Every province in force ("UBND các tỉnh, thành phố trực thuộc Trung ương").
 _PROVINCES = [
@@ -93,7 +100,21 @@ _BODIES = [
     "Chính phủ", "Thủ tướng Chính phủ", "Thủ tướng", "Phó Thủ tướng", "Ban Tuyên giáo Trung ương",
     "Ban Tổ chức Trung ương", "Văn phòng Trung ương Đảng", "Ban Cơ yếu Chính phủ",
     "Ủy ban Quốc gia về chuyển đổi số", "Cổng Thông tin điện tử Chính phủ",
+    "Văn phòng Quốc hội", "Văn phòng Chủ tịch nước", "Hội đồng Thẩm định Nhà nước",
+    "Ban Chỉ đạo phòng thủ dân sự quốc gia", "Văn phòng Ban Chỉ đạo phòng thủ dân sự quốc gia",
 ]
+# The committees of the National Assembly (those since 2025 and those before), by the names
+# directives give them, "… của Quốc hội" or not.
+_NA_COMMITTEES = [
+    "Hội đồng Dân tộc", "Ủy ban Pháp luật và Tư pháp", "Ủy ban Kinh tế và Tài chính",
+    "Ủy ban Quốc phòng, An ninh và Đối ngoại", "Ủy ban Văn hóa và Xã hội",
+    "Ủy ban Khoa học, Công nghệ và Môi trường", "Ủy ban Pháp luật", "Ủy ban Tư pháp",
+    "Ủy ban Kinh tế", "Ủy ban Tài chính, Ngân sách", "Ủy ban Quốc phòng và An ninh",
+    "Ủy ban Đối ngoại", "Ủy ban Văn hóa, Giáo dục", "Ủy ban Xã hội",
+    "Ủy ban về các vấn đề xã hội",
+    "Ủy ban Văn hóa, Giáo dục, Thanh niên, Thiếu niên và Nhi đồng",
+]
+_BODIES += [f"{name} của Quốc hội" for name in _NA_COMMITTEES] + _NA_COMMITTEES
 # Bodies named by a head noun and capitalised words ("Tập đoàn Điện lực Việt Nam").
 _CAP = r"[A-ZĐÂĂÊÔƠƯÀ-Ỹ][\wÀ-ỹ&.-]*"
 _LOW = r"[a-zđà-ỹ][\wà-ỹ]*"
@@ -204,8 +225,10 @@ class Gazetteer:
         # would try "các bộ, cơ quan(…)?" before "các bộ, cơ quan ngang bộ, …"
         self._collective_re = re.compile(rf"{_EDGE}(?:{'|'.join(_COLLECTIVES)}){_END}")
         self._provinces_re = re.compile(rf"{_EDGE}(?:{_alternation(_PROVINCES)}){_END}")
+        # a body named by its head's title ("Chánh Văn phòng Ban Chỉ đạo …") is that body
         self._body_re = re.compile(
-            rf"{_EDGE}(?:{_alternation([_pattern(b) for b in _BODIES])}){_END}")
+            rf"{_EDGE}(?:(?:chanh|truong|giam doc|lanh dao|thu truong|chu tich) )?"
+            rf"(?P<body>{_alternation([_pattern(b) for b in _BODIES])}){_END}")
         # "Chủ tịch Ủy ban nhân dân các tỉnh: Đắk Lắk, Khánh Hòa, Gia Lai và Lâm Đồng"
         self._province_list_re = re.compile(
             rf"{_EDGE}(?:bi thu tinh uy(?:, thanh uy)?(?: va |, ))?(?:(?:chu tich|pho chu tich) )?"
@@ -256,7 +279,7 @@ class Gazetteer:
         for m in self._collective_re.finditer(folded):
             found.append(Mention(m.start(), m.end(), COLLECTIVE, (), text[m.start():m.end()]))
         for m in self._body_re.finditer(folded):
-            found.append(Mention(m.start(), m.end(), BODY, (), text[m.start():m.end()]))
+            found.append(Mention(m.start(), m.end(), BODY, (), text[m.start("body"):m.end()]))
         for m in _DEPUTY_PM.finditer(text):
             found.append(Mention(m.start(), m.end(), BODY, (), m.group(0)))
         for m in _BODY_HEADS.finditer(text):
