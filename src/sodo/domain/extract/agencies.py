@@ -65,7 +65,9 @@ _COLLECTIVES = [
     r"cac bo, co quan ngang bo",
     r"cac bo, nganh, co quan(?: trung uong)?(?:, dia phuong)?(?: (?:co )?lien quan)?",
     r"cac bo, co quan(?:, dia phuong| trung uong)?(?: (?:co )?lien quan)?",
-    r"cac bo,? nganh(?:,? (?:dia phuong|co quan))*(?: (?:co )?lien quan(?: khac)?)?",
+    r"(?:lanh dao )?cac bo,? nganh(?:,? (?:dia phuong|co quan))*(?: (?:co )?lien quan(?: khac)?)?",
+    # the departments of a province ("các sở, ban, ngành liên quan")
+    r"(?:giam doc )?cac so,? ban,? nganh(?: (?:co )?lien quan)?(?: (?:cap )?tinh)?",
     r"(?:cac )?bo, nganh, dia phuong",
     r"cac bo(?: (?:co )?lien quan)?",
     r"cac (?:co quan|don vi|to chuc)(?:,? (?:co quan|don vi|to chuc|dia phuong))*"
@@ -115,14 +117,27 @@ _NA_COMMITTEES = [
     "Ủy ban Văn hóa, Giáo dục, Thanh niên, Thiếu niên và Nhi đồng",
 ]
 _BODIES += [f"{name} của Quốc hội" for name in _NA_COMMITTEES] + _NA_COMMITTEES
+# The departments of a province (named like the ministries they answer to) and its other
+# offices: bodies outside sodo's units, kept by name.
+_DEPARTMENTS = [
+    "Sở Tài chính", "Sở Nông nghiệp và Môi trường", "Sở Xây dựng", "Sở Y tế", "Sở Nội vụ",
+    "Sở Tư pháp", "Sở Công Thương", "Sở Khoa học và Công nghệ", "Sở Giáo dục và Đào tạo",
+    "Sở Văn hóa, Thể thao và Du lịch", "Sở Văn hóa và Thể thao", "Sở Du lịch", "Sở Ngoại vụ",
+    "Sở Dân tộc và Tôn giáo", "Sở Kế hoạch và Đầu tư", "Sở Tài nguyên và Môi trường",
+    "Sở Nông nghiệp và Phát triển nông thôn", "Sở Giao thông vận tải", "Sở Thông tin và Truyền thông",
+    "Sở Lao động - Thương binh và Xã hội", "Công an tỉnh", "Công an thành phố",
+    "Bộ Chỉ huy Quân sự tỉnh", "Bộ Chỉ huy Bộ đội Biên phòng tỉnh", "Thanh tra tỉnh",
+    "Văn phòng Ủy ban nhân dân tỉnh", "Ban Dân tộc tỉnh", "Đài Phát thanh và Truyền hình tỉnh",
+]
+_BODIES += _DEPARTMENTS
 # Bodies named by a head noun and capitalised words ("Tập đoàn Điện lực Việt Nam").
 _CAP = r"[A-ZĐÂĂÊÔƠƯÀ-Ỹ][\wÀ-ỹ&.-]*"
 _LOW = r"[a-zđà-ỹ][\wà-ỹ]*"
 _BODY_HEADS = re.compile(
     r"\b(?:Tập đoàn|Tổng công ty|Công ty|Ban Chỉ đạo|Ban chỉ đạo|Ban [Qq]uản lý|Hội đồng|"
     r"Tổ công tác|Ủy ban|Uỷ ban|Đài|Viện|Trường|Đại học|Tổng cục|Cục|Vụ|Sở|Học viện|Hiệp hội|"
-    rf"Trung tâm)(?:\s+(?:{_CAP}(?:\s+{_LOW}(?=\s+[A-ZĐÂĂÊÔƠƯÀ-Ỹ(]|\s+-\s|[,.;:)]|\s*$))?|và|về|tại|\d+|"
-    rf"-(?=\s+{_CAP})))+")
+    rf"Trung tâm)(?:[ ]+(?:{_CAP}(?:[ ]+{_LOW}(?=[ ]+[A-ZĐÂĂÊÔƠƯÀ-Ỹ(]|[ ]+-\s|[,.;:)]|\s*$))?|và|về|tại|\d+|"
+    rf"-(?=[ ]+{_CAP})))+")
 # A Deputy Prime Minister named ("Giao Phó Thủ tướng Chính phủ Trần Hồng Hà …"): kept by name.
 _DEPUTY_PM = re.compile(rf"Phó Thủ tướng(?: Thường trực)?(?: Chính phủ)?(?:\s+{_CAP}){{2,4}}")
 # Who is never an assignee: authorities that approve and the signers of a document.
@@ -231,7 +246,8 @@ class Gazetteer:
             rf"(?P<body>{_alternation([_pattern(b) for b in _BODIES])}){_END}")
         # "Chủ tịch Ủy ban nhân dân các tỉnh: Đắk Lắk, Khánh Hòa, Gia Lai và Lâm Đồng"
         self._province_list_re = re.compile(
-            rf"{_EDGE}(?:bi thu tinh uy(?:, thanh uy)?(?: va |, ))?(?:(?:chu tich|pho chu tich) )?"
+            rf"{_EDGE}(?:dong chi )?(?:bi thu tinh uy(?:, thanh uy)?(?: va |, ))?"
+            rf"(?:(?:chu tich|pho chu tich) )?"
             rf"(?:uy ban nhan dan|ubnd) cac (?:tinh|thanh pho|tinh, thanh pho)"
             rf"(?: truc thuoc trung uong)?\s*:\s*")
         self._province_name_re = re.compile(
@@ -282,6 +298,8 @@ class Gazetteer:
             found.append(Mention(m.start(), m.end(), BODY, (), text[m.start("body"):m.end()]))
         for m in _DEPUTY_PM.finditer(text):
             found.append(Mention(m.start(), m.end(), BODY, (), m.group(0)))
+        for m in _GROUP_LIST.finditer(folded):
+            found.extend(_group_list(text, m.start(), m.end()))
         for m in _BODY_HEADS.finditer(text):
             name = re.sub(r"(?:\s+(?:và|về|tại))+$", "", m.group(0).rstrip(" .,-&"))
             if len(name.split()) >= 2:
@@ -321,6 +339,64 @@ class Gazetteer:
         if not codes:
             return []
         return [Mention(start, pos, UNITS, tuple(dict.fromkeys(codes)), text[start:pos])]
+
+
+# "các Tập đoàn: Công nghiệp - Năng lượng Quốc gia Việt Nam, Bưu chính Viễn thông Việt Nam …"
+_GROUP_LIST = re.compile(r"(?<![\w])cac (?P<head>tap doan|tong cong ty)\s*:\s*")
+_GROUP_NAME = re.compile(
+    r"(?P<name>[A-ZĐÂĂÊÔƠƯÀ-Ỹ][^,;:.()\n]*?)(?=\s*(?:[,;:.(]|$)|\s+và\s+[A-ZĐÂĂÊÔƠƯÀ-Ỹ]|"
+    r"\s+(?:theo|tổ chức|triển khai|chủ động|phối hợp|khẩn trương|thực hiện|nghiên cứu|"
+    r"xây dựng|trao đổi|làm việc|có|tiếp tục|hoàn thành|chỉ đạo|bảo đảm|đảm bảo)\b)")
+
+
+def _group_list(text: str, start: int, end: int) -> list[Mention]:
+    """One body per name listed after "các Tập đoàn:" (each "Tập đoàn …")."""
+    head = "Tập đoàn" if text[start:end].lower().find("tập đoàn") >= 0 else "Tổng công ty"
+    out: list[Mention] = []
+    pos, first = end, start
+    while True:
+        m = _GROUP_NAME.match(text, pos)
+        if m is None or len(m.group("name").split()) < 2:
+            break
+        out.append(Mention(first, m.end(), BODY, (), f"{head} {m.group('name').strip()}"))
+        sep = re.match(r"\s*(?:,|\bvà\b)\s*", text[m.end():])
+        if sep is None:
+            break
+        pos, first = m.end() + sep.end(), m.end() + sep.end()
+    return out
+
+
+# The province a working session was held with ("… tại buổi làm việc với lãnh đạo tỉnh Phú
+# Thọ"), and the words that then stand for it: "Tỉnh", "Thành phố", "Tỉnh ủy", "Ủy ban nhân dân
+# Thành phố", "cấp ủy, chính quyền Thành phố".
+_HOME_CUE = re.compile(r"lam viec voi (?:lanh dao |thuong truc |ban thuong vu )?(?:tinh uy |thanh uy )?"
+                       r"(?:tinh|thanh pho)\s+")
+_HOME_WORDS = re.compile(
+    r"(?<![\w])(?:(?:thuong truc |ban thuong vu )?(?:tinh uy|thanh uy)|"
+    r"(?:(?:uy ban nhan dan|ubnd|cap uy, chinh quyen|chinh quyen) )?(?:tinh|thanh pho))(?![\w])")
+
+
+def home_mentions(gaz: Gazetteer, text: str, folded: str) -> list[Mention]:
+    """Mentions of the province the document is about, where it names it without its name."""
+    cue = _HOME_CUE.search(folded, 0, 3000)
+    if cue is None:
+        return []
+    m = gaz._province_name_re.match(folded, cue.end())
+    codes = gaz._provinces.get(_norm(m.group("name"))) if m else None
+    if not codes:
+        return []
+    out = []
+    for w in _HOME_WORDS.finditer(folded, m.end()):
+        written = text[w.start():w.end()]
+        last = written.split()[-1] if written.split() else ""
+        # "Tỉnh", "Thành phố" with a capital, "Tỉnh ủy": not "các tỉnh", "cấp tỉnh"
+        if not (written[:1].isupper() or last[:1].isupper()):
+            continue
+        if re.match(r"\s+[A-ZĐÂĂÊÔƠƯÀ-Ỹ]", text[w.end():w.end() + 2]) and \
+                not written.lower().endswith("ủy"):
+            continue  # "Tỉnh Thanh Hóa" is matched with its name
+        out.append(Mention(w.start(), w.end(), UNIT, (codes[0],), written))
+    return out
 
 
 def _norm(name: str) -> str:

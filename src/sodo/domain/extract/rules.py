@@ -22,6 +22,7 @@ from sodo.domain.extract.agencies import (
     Gazetteer,
     Mention,
     gazetteer,
+    home_mentions,
 )
 from sodo.domain.extract.deadlines import (
     ADVERB,
@@ -76,7 +77,7 @@ ACTIONS = (
     "thuong xuyen", "co bien phap", "co giai phap", "co ke hoach", "co phuong an",
     "chua thuc hien", "khong de", "khong duoc", "tuyet doi khong",
     "huy dong", "van dong", "xay moi", "sua chua", "khoi phuc", "tiep te", "cuu tro",
-    "yeu cau",
+    "yeu cau", "cung ung", "quan tam", "chu trong",
 )
 _ACTION_RE = re.compile("(?:{})(?![\\w])".format("|".join(sorted(ACTIONS, key=len, reverse=True))))
 # What never is a task, whatever it names.
@@ -101,7 +102,7 @@ _ADDRESSEE = re.compile(r"(?:co y kien(?: chi dao)?|chi dao|yeu cau|giao)\s+(?P<
                         r"\s*(?:nhu sau|thuc hien (?:cac|mot so) (?:nhiem vu|noi dung) sau(?: day)?)"
                         r"\s*:")
 _HEED = re.compile(r"(?:(?:luu y|chu y|trong do|cu the)(?: (?:mot so|cac|nhung) (?:noi dung|van de|"
-                   r"diem)(?: sau(?: day)?)?)?|"
+                   r"diem)(?: [a-z]+){0,3}?(?: (?:nhu )?sau(?: day)?)?)?|"
                    # "… báo cáo Thủ tướng trong tháng 3 các vấn đề sau:": the report's matters
                    r"bao cao[^:]{0,200}(?:cac|nhung|mot so) (?:van de|noi dung) sau(?: day)?)"
                    r"\s*:\s*$")
@@ -110,7 +111,10 @@ _BOILERPLATE = re.compile(r"co hieu luc(?: thi hanh)?(?: ke tu| tu)|chiu trach n
                           r"chiu trach nhiem (?:truc tiep )?truoc (?:chinh phu|thu tuong)|"
                           r"chiu trach nhiem (?:to chuc )?thuc hien (?:ke hoach|quyet dinh|chi thi|"
                           r"chuong trinh|thong bao|cong dien) nay|neu co kho khan,? vuong mac|"
-                          r"thay the quyet dinh")
+                          r"thay the quyet dinh|chiu trach nhiem truoc phap luat|"
+                          # the closing: "… triển khai thực hiện nghiêm túc Chỉ thị này"
+                          r"thuc hien nghiem(?: tuc)? (?:chi thi|quyet dinh|cong dien|"
+                          r"thong bao|ke hoach) nay\s*\.?/?\.?$")
 # What follows a subject that reports or agrees rather than assigns ("Các Bộ, cơ quan đã …",
 # "… thống nhất chỉ có một cơ quan chủ trì").
 # Accountability that comes with work ("… chịu trách nhiệm trước Chính phủ … về kết quả …,
@@ -118,6 +122,8 @@ _BOILERPLATE = re.compile(r"co hieu luc(?: thi hanh)?(?: ke tu| tu)|chiu trach n
 _ACCOUNTABLE_TASK = re.compile(r"chiu trach nhiem (?:toan dien )?(?:truc tiep )?truoc "
                                r"[^.]{0,200}?[,;]\s*(?:kip thoi |dong thoi |dinh ky )?"
                                r"(?:bao cao|chu dong|chi dao|to chuc)\b")
+# "1. Về đề nghị … của Tỉnh: giao Bộ X …" — the request answered, then the assignment.
+_TOPIC = re.compile(r"(?:ve|doi voi) (?:de nghi|kien nghi)[^:\n]{1,400}?:\s*\S")
 _PAST = re.compile(r"^(?:da|dang|vua|la|con|chua|duoc ghi nhan|thong nhat(?! voi)|nhat tri|"
                    r"dong y|cho rang|se)\b")
 # "các cơ quan liên quan thuộc Bộ Xây dựng", "cơ quan chức năng của Bộ Nông nghiệp …": the
@@ -129,9 +135,13 @@ _PREFIXES = re.compile(
     # a time clause before the subject ("Sau khi được Quốc hội thông qua, các Bộ …")
     r"(?:(?:sau khi|truoc khi|khi|trong qua trinh) [^;:.,]{1,120}?,\s*"
     r"(?=(?:cac |bo |uy ban |ubnd |ngan hang |chu tich |tap doan )))?"
-    r"(?:(?:ve|doi voi|viec) [^:;.]{1,90}:\s*)?"
+    r"(?:(?:ve|doi voi|viec) [^:\n]{1,400}?:\s*)?"
     r"(?:doi voi [^;.]{1,400}? thi (?:can |phai )?)?"
+    # an aim before the subject ("Để tiếp tục vận hành …, thành phố Đà Nẵng cần …")
+    r"(?:de [^;:.]{1,300}?,\s*(?=(?:cac |bo |uy ban |ubnd |tinh |thanh pho |ngan hang |"
+    r"chu tich |tap doan )))?"
     r"(?:(?:dong thoi|truoc mat|tren co so do|sau do|ngoai ra|mat khac|theo do|cu the|"
+    r"tren co so (?:chuc nang|quy dinh|ket qua)[^,;.:]{0,60}|voi vai tro [^,;.:]{1,60}|"
     r"tiep theo|dac biet|hang nam|hang quy|hang thang|dinh ky|"
     r"(?:theo|trong pham vi)(?: va linh vuc)? (?:chuc nang|quan ly|tham quyen)[^,;.:]{0,60}|"
     r"(?:den|trong|truoc) (?:nam|thang|quy|ngay) [\w/ ]{1,14}?)\s*,\s*)*"
@@ -208,6 +218,11 @@ class _Reader:
         self.gaz = gaz
         self.issued = issued
         self.mentions = gaz.mentions(text, self.folded)
+        taken = {i for m in self.mentions for i in range(m.start, m.end)}
+        home = [m for m in home_mentions(gaz, text, self.folded)
+                if not any(i in taken for i in range(m.start, m.end))]
+        if home:
+            self.mentions = sorted(self.mentions + home, key=lambda m: m.start)
         self._by_start = {m.start: m for m in self.mentions}
 
     # -- parties ---------------------------------------------------------------------------
@@ -274,10 +289,11 @@ class _Reader:
         pos = prefix.end() if prefix else start
         found = self.parties(pos, end)
         if not found:
-            window = self.folded[start:min(end, start + 160)]
+            # the cue after the topic ("Về đề nghị Bộ X …: …" asks nothing of Bộ X)
+            window = self.folded[pos:min(end, pos + 160)]
             cue = re.search(r"(?<![\w])(?:giao(?: cho)?|yeu cau|de nghi)\s+", window)
             if cue:
-                found = self.parties(start + cue.end(), end)
+                found = self.parties(pos + cue.end(), end)
         if found and not found.units and all(fold(o) in AUTHORITIES for o in found.others):
             # "Chính phủ sẽ phân công …": who approves is never an assignee
             return _Parties(start=found.start, end=found.start), pos
@@ -572,7 +588,7 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
     body_text = folded[item.body:item.end].strip()
     body = item.body + (len(folded[item.body:item.end]) - len(folded[item.body:item.end].lstrip()))
     approval = _APPROVAL.match(body_text) is not None
-    if re.match(r"(?:xet|theo|ve) de nghi", body_text):
+    if re.match(r"(?:xet|theo|ve) de nghi", body_text) and not _TOPIC.match(body_text):
         embedded = _EMBEDDED.search(folded, item.body, item.end)
         if embedded is None:
             return []

@@ -190,6 +190,12 @@ def _link(items: list[Item], text: str, folded: str) -> None:
                 stack.pop()  # a paragraph ending in ":" opens the list that follows it
             same = next((i for i in range(len(stack) - 1, -1, -1) if stack[i].kind == item.kind),
                         None)
+            if same is not None and previous is not None and stack and stack[-1] is previous \
+                    and previous.kind != item.kind and previous.kind not in ("para", "row") \
+                    and folded[previous.start:previous.end].rstrip().endswith(":"):
+                # "2. Chủ tịch Ủy ban nhân dân các tỉnh: …:" over "- …" opens a list of its own,
+                # even when bullets of the same kind stand higher up (the address block)
+                same = None
             if same is not None:
                 del stack[same:]
             elif item.kind in ("roman", "upper", "article"):
