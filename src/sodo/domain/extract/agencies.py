@@ -55,10 +55,11 @@ _TITLES = (r"(?:(?:dong chi|ong|ba) )?"  # "Đồng chí Bộ trưởng Bộ Y t
 _COLLECTIVES = [
     # the heads of every ministry ("Bộ trưởng các Bộ, Thủ trưởng cơ quan ngang bộ, cơ quan
     # thuộc Chính phủ", "Bộ trưởng, Thủ trưởng các cơ quan liên quan")
-    r"(?:bo truong|lanh dao) cac bo,? (?:thu truong )?(?:cac )?co quan ngang bo"
-    r"(?:,? (?:thu truong )?(?:cac )?co quan thuoc chinh phu)?",
-    r"(?:bo truong, )?thu truong (?:cac )?(?:bo, )?co quan ngang bo, co quan thuoc chinh phu",
-    r"bo truong, thu truong cac (?:bo, )?co quan(?: (?:co )?lien quan| ngang bo)?",
+    r"(?:cac )?(?:dong chi )?(?:bo truong|lanh dao) cac bo,? (?:thu truong )?(?:cac )?co quan ngang bo"
+    r"(?:,? (?:thu truong )?(?:cac )?co quan (?:truc )?thuoc chinh phu)?",
+    r"(?:cac )?(?:dong chi )?(?:bo truong,? |bo truong; )?thu truong (?:cac )?(?:bo, )?co quan ngang bo"
+    r"(?:,? (?:thu truong )?(?:cac )?co quan (?:truc )?thuoc chinh phu)?",
+    r"(?:cac )?(?:dong chi )?bo truong, thu truong cac (?:bo, )?co quan(?: (?:co )?lien quan| ngang bo)?",
     r"cac bo, co quan ngang bo, co quan thuoc chinh phu",
     r"(?:chu tich hoi dong thanh vien, )?tong giam doc cac tap doan(?: kinh te)?,? tong cong ty"
     r"(?: nha nuoc)?",
@@ -79,6 +80,9 @@ _COLLECTIVES = [
     r"doanh nghiep cong nghe(?: so)?", r"cac hiep hoi(?:, doanh nghiep)?",
     r"cac thanh vien ban chi dao", r"cac co quan truyen thong", r"cac co quan bao chi",
     r"cac (?:uy ban|co quan) (?:cua )?quoc hoi",
+    # agencies named by what they do, and the investor of a project: no unit
+    r"(?:cac )?co quan (?:thanh tra|chuc nang|chuyen mon)(?: (?:co )?lien quan)?",
+    r"(?:cac )?chu dau tu(?: (?:cac )?du an)?",
 ]
 # Every province in force ("UBND các tỉnh, thành phố trực thuộc Trung ương").
 _PROVINCES = [
@@ -104,6 +108,14 @@ _BODIES = [
     "Ủy ban Quốc gia về chuyển đổi số", "Cổng Thông tin điện tử Chính phủ",
     "Văn phòng Quốc hội", "Văn phòng Chủ tịch nước", "Hội đồng Thẩm định Nhà nước",
     "Ban Chỉ đạo phòng thủ dân sự quốc gia", "Văn phòng Ban Chỉ đạo phòng thủ dân sự quốc gia",
+    # the state groups and corporations directives most often name
+    "Tập đoàn Điện lực Việt Nam", "Tập đoàn Công nghiệp - Năng lượng Quốc gia Việt Nam",
+    "Tập đoàn Dầu khí Việt Nam", "Tập đoàn Bưu chính Viễn thông Việt Nam",
+    "Tập đoàn Công nghiệp - Viễn thông Quân đội", "Tập đoàn Viễn thông Quân đội",
+    "Tập đoàn Công nghiệp Than - Khoáng sản Việt Nam", "Tập đoàn Hóa chất Việt Nam",
+    "Tập đoàn Dệt may Việt Nam", "Tập đoàn Công nghiệp Cao su Việt Nam", "Tập đoàn Xăng dầu Việt Nam",
+    "Tổng công ty Đường sắt Việt Nam", "Tổng công ty Hàng không Việt Nam",
+    "Tổng công ty Cảng hàng không Việt Nam", "Tổng công ty Điện lực Dầu khí Việt Nam",
 ]
 # The committees of the National Assembly (those since 2025 and those before), by the names
 # directives give them, "… của Quốc hội" or not.

@@ -99,9 +99,10 @@ _EMBEDDED = re.compile(r",\s*(?:thu tuong(?: chinh phu)?|pho thu tuong(?: thuong
                        r"(?: chinh phu)?(?: [^,;:.\d]{1,40}?)?)\s+(giao|yeu cau|de nghi|chi dao)\s+")
 # The addressee named where the operative part opens ("… có ý kiến chỉ đạo Bộ X như sau:").
 _ADDRESSEE = re.compile(r"(?:co y kien(?: chi dao)?|chi dao|yeu cau|giao)\s+(?P<who>[^:]{3,160}?)"
-                        r"\s*(?:nhu sau|thuc hien (?:cac|mot so) (?:nhiem vu|noi dung) sau(?: day)?)"
+                        r"\s*(?:nhu sau|thuc hien (?:cac|mot so) (?:nhiem vu|noi dung)(?: [a-z]+){0,4}? "
+                        r"sau(?: day)?)"
                         r"\s*:")
-_HEED = re.compile(r"(?:(?:luu y|chu y|trong do|cu the)(?: (?:mot so|cac|nhung) (?:noi dung|van de|"
+_HEED = re.compile(r"(?:(?:luu y|chu y|trong do|cu the)(?:(?: [a-z]+){0,4}? (?:mot so|cac|nhung) (?:noi dung|van de|"
                    r"diem)(?: [a-z]+){0,3}?(?: (?:nhu )?sau(?: day)?)?)?|"
                    # "… báo cáo Thủ tướng trong tháng 3 các vấn đề sau:": the report's matters
                    r"bao cao[^:]{0,200}(?:cac|nhung|mot so) (?:van de|noi dung) sau(?: day)?)"
@@ -229,8 +230,10 @@ class _Reader:
     def mention_at(self, pos: int) -> Mention | None:
         return self._by_start.get(pos)
 
-    def parties(self, pos: int, end: int, free: bool = False) -> _Parties:
-        """The agencies named from ``pos`` on, joined by commas, "và", "cùng với"."""
+    def parties(self, pos: int, end: int, free: bool = False, lists: bool = False) -> _Parties:
+        """The agencies named from ``pos`` on, joined by commas, "và", "cùng với" (and, for
+        the addressees of a subject, ``lists``, semicolons: "Các bộ, …; Ủy ban nhân dân các
+        tỉnh …")."""
         found = _Parties(start=pos, end=pos)
         cur = pos
         while cur < end:
@@ -249,6 +252,8 @@ class _Reader:
                 break
             found.end = cur
             conn = _CONNECTOR.match(self.folded, cur, end)
+            if conn is None and lists:
+                conn = re.compile(r"\s*;\s*(?:va\s+)?").match(self.folded, cur, end)
             if conn is None:
                 break
             nxt = conn.end()
@@ -287,7 +292,7 @@ class _Reader:
         begins. ``header``: the clause may be the unit alone ("1. Bộ Kế hoạch và Đầu tư:")."""
         prefix = _PREFIXES.match(self.folded, start, end)
         pos = prefix.end() if prefix else start
-        found = self.parties(pos, end)
+        found = self.parties(pos, end, lists=True)
         if not found:
             # the cue after the topic ("Về đề nghị Bộ X …: …" asks nothing of Bộ X)
             window = self.folded[pos:min(end, pos + 160)]
@@ -599,7 +604,8 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
             reader.subjects(body + grounds.end(), item.end)[0].units:
         pass  # "Căn cứ nội dung Kế hoạch này …, các bộ … xây dựng …": the grounds lead in
     elif not body_text or (_NOT_TASK.match(body_text) and not approval) or \
-            (_BOILERPLATE.search(body_text) and not _ACCOUNTABLE_TASK.search(body_text)) or \
+            (_BOILERPLATE.search(_first_sentence(body_text))
+             and not _ACCOUNTABLE_TASK.search(body_text)) or \
             _ADMONITION.match(body_text):
         return []
     if item.kind == "para" and _DEADLINE_PARA.match(body_text):
@@ -626,7 +632,42 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
             proposal[0].source_passage = reader.text[item.start:proposal[0].span[1]].strip()
         out.append(proposal[0])
         previous = proposal[1]
+    if not out and not approval:
+        # "3. Đây là nhiệm vụ rất quan trọng …, Thủ tướng Chính phủ đề nghị các đồng chí Bộ
+        # trưởng … thực hiện …": the assignment inside the item's sentence
+        embedded = _EMBEDDED.search(folded, body, item.end)
+        if embedded is not None:
+            found = _clause_task(reader, item, ctx, doc, embedded.start(1), item.end, extra_end,
+                                 None)
+            if found is not None:
+                found[0].span = (item.start, found[0].span[1])
+                found[0].source_passage = reader.text[item.start:found[0].span[1]].strip()
+                out.append(found[0])
+    if len(out) > 1 and (due := _item_deadline(reader, item)) is not None:
+        # "… UBND thành phố Đà Nẵng khẩn trương …. Thời hạn hoàn thành: trước ngày 30/11/2025."
+        # — the time said last, on its own, holds for every task of the item without one
+        for proposal in out:
+            if proposal.deadline is None and not proposal.recurring:
+                proposal.deadline, proposal.deadline_text = due.due, due.text.strip()
+                proposal.deadline_period = due.period.id if due.period else None
     return out
+
+
+def _item_deadline(reader: _Reader, item: Item) -> TimeExpr | None:
+    """The deadline of a closing sentence of an item ("Thời hạn hoàn thành: …")."""
+    folded = reader.folded
+    for m in re.finditer(r"(?:^|[.;]\s+)((?:thoi han|thoi gian) hoan thanh\s*:?)",
+                         folded[item.start:item.end]):
+        at = item.start + m.start(1)
+        return choose_deadline(reader.times(at, item.end))
+    return None
+
+
+def _first_sentence(folded: str) -> str:
+    """Up to the first full stop: a formula that ends an item ("… Trong quá trình thực hiện,
+    nếu có khó khăn vướng mắc, kịp thời phản ánh …") does not unmake the task before it."""
+    m = re.search(r"\.\s+(?=\w)", folded)
+    return folded[:m.start()] if m else folded
 
 
 def _first_unit(reader: _Reader, start: int, end: int) -> _Parties | None:

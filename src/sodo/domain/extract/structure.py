@@ -244,11 +244,17 @@ def assign_zones(items: list[Item], text: str, folded: str) -> None:
                 item.children and len(text[item.body:item.end]) < 200):
             head = folded[item.body:item.end][:160]
             named = head
+            start_only = False
             if not (item.heading or item.kind in ("roman", "upper", "article")):
-                # "b) Các Bộ: … khắc phục các bất cập … thuộc phạm vi quản lý, cụ thể:" is no
-                # heading of a part about scope: only the first words name a part
-                named = head[:60]
-            if _NONTASK_HEADINGS.search(named) and not _TASK_HEADINGS.search(head):
+                # "b) Các Bộ: … khắc phục các bất cập … thuộc phạm vi quản lý, cụ thể:" or "b) Để
+                # đạt được mục tiêu …, đề nghị:" is no heading of a part about scope or aims:
+                # a part is named by the first words
+                named, start_only = head[:60], True
+            hit = _NONTASK_HEADINGS.search(named)
+            if hit is not None and start_only and not re.match(
+                    r"^(?:\W|\d|ve |mot so |nhung |cac |chung |chinh )*$", named[:hit.start()]):
+                hit = None
+            if hit is not None and not _TASK_HEADINGS.search(head):
                 own = NONTASK
             elif _TASK_HEADINGS.search(head):
                 own = TASK
