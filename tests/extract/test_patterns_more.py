@@ -142,3 +142,44 @@ def test_a_year_range_broken_over_two_lines_is_one_line() -> None:
     assert "\n" not in text
     # a list item after a year is kept apart
     assert "\n- Bộ Công an" in clean_text("Thực hiện trong năm 2025:\n- Bộ Công an rà soát.")
+
+
+def notice(title: str, body: str) -> str:
+    return ("VĂN PHÒNG CHÍNH PHỦ\nSố: 2/TB-VPCP\nHà Nội, ngày 20 tháng 11 năm 2025\n"
+            f"THÔNG BÁO\n{title}\nPhó Thủ tướng Chính phủ kết luận như sau:\n{body}\n"
+            "Văn phòng Chính phủ thông báo để các cơ quan biết, thực hiện./.\n")
+
+
+def test_the_province_of_a_working_session_stands_for_tỉnh_and_thành_phố() -> None:
+    text = notice("KẾT LUẬN TẠI BUỔI LÀM VIỆC VỚI LÃNH ĐẠO TỈNH THANH HÓA",
+                  "1. Ủy ban nhân dân Tỉnh khẩn trương rà soát quy hoạch.\n"
+                  "2. Bộ Xây dựng phối hợp chặt chẽ với Tỉnh hoàn thiện hồ sơ.")
+    found = extract_tasks(text, issued=D2025).proposals
+    assert [(t.lead, t.partners) for t in found] == [(["38"], []), (["BXD"], ["38"])]
+    # without a working session named, "Tỉnh" is nobody
+    other = notice("KẾT LUẬN VỀ QUY HOẠCH", "1. Bộ Xây dựng phối hợp chặt chẽ với Tỉnh "
+                   "hoàn thiện hồ sơ.")
+    assert extract_tasks(other, issued=D2025).proposals[0].partners == []
+
+
+def test_departments_of_a_province_and_state_groups_are_bodies_by_name() -> None:
+    [dept] = tasks("Sở Nông nghiệp và Môi trường chủ trì rà soát diện tích rừng.")
+    assert dept.lead_other == ["Sở Nông nghiệp và Môi trường"]
+    [groups] = tasks("Đề nghị các Tập đoàn: Bưu chính Viễn thông Việt Nam, Công nghiệp - Viễn "
+                     "thông Quân đội tổ chức triển khai phủ sóng.")
+    assert groups.lead_other == ["Tập đoàn Bưu chính Viễn thông Việt Nam",
+                                 "Tập đoàn Công nghiệp - Viễn thông Quân đội"]
+    # a heading's name does not run over its line break into the bullet below
+    found = tasks("3. Sở Tài chính\n\n- Cân đối kinh phí bảo vệ rừng.")
+    assert [t.lead_other for t in found] == [["Sở Tài chính"]]
+
+
+def test_addressees_separated_by_semicolons_and_a_closing_deadline_for_every_task() -> None:
+    [task] = tasks("Các bộ, cơ quan ngang bộ; Ủy ban nhân dân các tỉnh, thành phố trực thuộc "
+                   "Trung ương khẩn trương triển khai các nhiệm vụ nêu trên.")
+    assert task.lead == PROVINCES
+    found = tasks("2. Bộ Tài chính khẩn trương cập nhật các dự án. Ủy ban nhân dân thành phố "
+                  "Đà Nẵng khẩn trương rà soát các dự án. Thời hạn hoàn thành: trước ngày "
+                  "30/11/2025.")
+    assert [(t.lead, t.deadline) for t in found] == [(["BTC"], date(2025, 11, 30)),
+                                                     (["48"], date(2025, 11, 30))]

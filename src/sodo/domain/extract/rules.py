@@ -578,6 +578,12 @@ def _clauses(reader: _Reader, start: int, end: int, approval: bool = False
         action = reader.starts_with_action(prefix.end() if prefix else piece[0], piece[1]) \
             or approval
         assigns = bool(new_subject) and re.match(r"(?:giao|yeu cau|de nghi)\s", head) is not None
+        named, named_end = reader.subjects(cur[0], cur[1], header=True)
+        if named and not folded[named_end:cur[1]].strip(" ;,:"):
+            # "Các bộ, cơ quan ngang bộ; Ủy ban nhân dân các tỉnh … khẩn trương …": a clause
+            # that only names addressees goes on with the next
+            clauses[-1] = (cur[0], piece[1])
+            continue
         if not is_deadline and ((new_subject and (new_subject.units or new_subject.bodies))
                                 or assigns
                                 or (own_date is not None and cur_date is not None and action)):
