@@ -109,8 +109,12 @@ def _identity(values: list[str], day: date | None) -> frozenset[str]:
 
 
 def predicted_lead(p: Proposal) -> frozenset[str]:
-    codes = [c for c in p.lead if c != NATION_CODE or not p.lead_other]
-    return frozenset([*codes, *(fold(b) for b in p.lead_other)])
+    """The units and the named bodies that lead; a collective named beside them ("Bộ X và
+    các bộ, ngành") is kept in ``lead_other`` as a co-assignee (the default programme's way)
+    but, like every collective, not scored (the gold lists it under partners_other)."""
+    bodies = [fold(b) for b in p.lead_other if b in p.unresolved]
+    codes = [c for c in p.lead if c != NATION_CODE or not bodies]
+    return frozenset([*codes, *bodies])
 
 
 def predicted_partners(p: Proposal) -> frozenset[str]:
@@ -171,6 +175,8 @@ def quality(folders: list[Path], show_misses: bool) -> Score:
     held_out = Score()  # documents marked ``held_out: true``: never looked at while tuning
     n_held = 0
     kinds: dict[str, int] = {}
+    # per kind of document, for the tuned and the held-out documents apart
+    by_kind: dict[tuple[bool, str], tuple[list[int], Score]] = {}
     print(f"{'document':<22}{'kind':<16}{'gold':>5}{'pred':>5}  "
           + "  ".join(f"{k:>15}" for k in FIELDS))
     for case in cases:
@@ -180,6 +186,10 @@ def quality(folders: list[Path], show_misses: bool) -> Score:
             held_out.add(score)
             n_held += 1
         kinds[case.meta["kind"]] = kinds.get(case.meta["kind"], 0) + 1
+        key = (bool(case.meta.get("held_out")), case.meta["kind"])
+        count, part = by_kind.setdefault(key, ([0], Score()))
+        count[0] += 1
+        part.add(score)
         cells = "  ".join("{:>4.2f}/{:>4.2f}/{:>4.2f}".format(*score.prf(k)) for k in FIELDS)
         print(f"{case.meta['document']:<22}{case.meta['kind']:<16}{score.gold:>5}"
               f"{score.predicted:>5}  {cells}")
@@ -195,6 +205,21 @@ def quality(folders: list[Path], show_misses: bool) -> Score:
         print(f"{'held out (' + str(n_held) + ' documents)':<38}{held_out.gold:>5}"
               f"{held_out.predicted:>5}  "
               + "  ".join("{:>4.2f}/{:>4.2f}/{:>4.2f}".format(*held_out.prf(k)) for k in FIELDS))
+    for held in (False, True):
+        rows = sorted((kind, count[0], part) for (h, kind), (count, part) in by_kind.items()
+                      if h == held)
+        if not rows:
+            continue
+        print(f"\nby kind, documents {'held out of tuning' if held else 'used for tuning'}:")
+        print(f"{'kind':<18}{'docs':>5}{'gold':>6}{'pred':>5}  "
+              + "  ".join(f"{k:>15}" for k in FIELDS))
+        whole = Score()
+        for kind, count, part in rows:
+            whole.add(part)
+            print(f"{kind:<18}{count:>5}{part.gold:>6}{part.predicted:>5}  "
+                  + "  ".join("{:>4.2f}/{:>4.2f}/{:>4.2f}".format(*part.prf(k)) for k in FIELDS))
+        print(f"{'all':<18}{sum(r[1] for r in rows):>5}{whole.gold:>6}{whole.predicted:>5}  "
+              + "  ".join("{:>4.2f}/{:>4.2f}/{:>4.2f}".format(*whole.prf(k)) for k in FIELDS))
     if show_misses:
         print("\nwhat did not match:")
         for miss in total.misses:

@@ -51,7 +51,7 @@ def test_the_extractor_meets_the_goals_on_the_set(capsys, tmp_path) -> None:
     total = quality([tuned], show_misses=False)
     assert total.prf("detection")[2] >= 0.85
     assert total.prf("pair")[2] >= 0.90
-    assert quality([held], show_misses=False).gold >= 40  # they are there and scored
+    assert quality([held], show_misses=False).gold >= 10  # they are there and scored
     assert "overall" in capsys.readouterr().out
 
 

@@ -71,7 +71,7 @@ def extract(
     extraction = extract_bytes(data, name, source=source, issued=issued, today=date.today())
     proposals = extraction.proposals
     if fmt is ExtractFormat.JSON:
-        rows = [{k: p.to_dict()[k] for k in KEYS} for p in proposals]
+        rows = [{k: d[k] for k in KEYS} for d in (p.to_dict() for p in proposals)]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     if fmt is ExtractFormat.YAML:

@@ -47,19 +47,28 @@ class Mention:
 
 
 # Role titles that stand for the unit they head ("Bộ trưởng Bộ Công an chỉ đạo …").
-_TITLES = (r"(?:bo truong, chu nhiem|bo truong, thu truong|bo truong|thu truong|thong doc|"
+_TITLES = (r"(?:(?:dong chi|ong|ba) )?"  # "Đồng chí Bộ trưởng Bộ Y tế"
+           r"(?:bo truong, chu nhiem|bo truong, thu truong|bo truong|thu truong|thong doc|"
            r"tong thanh tra|chu nhiem|chu tich|pho chu tich|giam doc|lanh dao|"
-           r"nguoi dung dau)\s+")
+           r"nguoi dung dau|chanh van phong)\s+")
 # Groups that are no single unit. Longest first; matched as whole phrases.
 _COLLECTIVES = [
-    r"(?:bo truong, )?thu truong (?:cac )?(?:bo, )?co quan ngang bo, co quan thuoc chinh phu",
+    # the heads of every ministry ("Bộ trưởng các Bộ, Thủ trưởng cơ quan ngang bộ, cơ quan
+    # thuộc Chính phủ", "Bộ trưởng, Thủ trưởng các cơ quan liên quan")
+    r"(?:cac )?(?:dong chi )?(?:bo truong|lanh dao) cac bo,? (?:thu truong )?(?:cac )?co quan ngang bo"
+    r"(?:,? (?:thu truong )?(?:cac )?co quan (?:truc )?thuoc chinh phu)?",
+    r"(?:cac )?(?:dong chi )?(?:bo truong,? |bo truong; )?thu truong (?:cac )?(?:bo, )?co quan ngang bo"
+    r"(?:,? (?:thu truong )?(?:cac )?co quan (?:truc )?thuoc chinh phu)?",
+    r"(?:cac )?(?:dong chi )?bo truong, thu truong cac (?:bo, )?co quan(?: (?:co )?lien quan| ngang bo)?",
     r"cac bo, co quan ngang bo, co quan thuoc chinh phu",
     r"(?:chu tich hoi dong thanh vien, )?tong giam doc cac tap doan(?: kinh te)?,? tong cong ty"
     r"(?: nha nuoc)?",
     r"cac bo, co quan ngang bo",
     r"cac bo, nganh, co quan(?: trung uong)?(?:, dia phuong)?(?: (?:co )?lien quan)?",
     r"cac bo, co quan(?:, dia phuong| trung uong)?(?: (?:co )?lien quan)?",
-    r"cac bo,? nganh(?:,? (?:dia phuong|co quan))*(?: (?:co )?lien quan(?: khac)?)?",
+    r"(?:lanh dao )?cac bo,? nganh(?:,? (?:dia phuong|co quan))*(?: (?:co )?lien quan(?: khac)?)?",
+    # the departments of a province ("các sở, ban, ngành liên quan")
+    r"(?:giam doc )?cac so,? ban,? nganh(?: (?:co )?lien quan)?(?: (?:cap )?tinh)?",
     r"(?:cac )?bo, nganh, dia phuong",
     r"cac bo(?: (?:co )?lien quan)?",
     r"cac (?:co quan|don vi|to chuc)(?:,? (?:co quan|don vi|to chuc|dia phuong))*"
@@ -70,6 +79,10 @@ _COLLECTIVES = [
     r"cac truong, doanh nghiep", r"cac truong(?: dai hoc)?",
     r"doanh nghiep cong nghe(?: so)?", r"cac hiep hoi(?:, doanh nghiep)?",
     r"cac thanh vien ban chi dao", r"cac co quan truyen thong", r"cac co quan bao chi",
+    r"cac (?:uy ban|co quan) (?:cua )?quoc hoi",
+    # agencies named by what they do, and the investor of a project: no unit
+    r"(?:cac )?co quan (?:thanh tra|chuc nang|chuyen mon)(?: (?:co )?lien quan)?",
+    r"(?:cac )?chu dau tu(?: (?:cac )?du an)?",
 ]
 # Every province in force ("UBND các tỉnh, thành phố trực thuộc Trung ương").
 _PROVINCES = [
@@ -93,15 +106,50 @@ _BODIES = [
     "Chính phủ", "Thủ tướng Chính phủ", "Thủ tướng", "Phó Thủ tướng", "Ban Tuyên giáo Trung ương",
     "Ban Tổ chức Trung ương", "Văn phòng Trung ương Đảng", "Ban Cơ yếu Chính phủ",
     "Ủy ban Quốc gia về chuyển đổi số", "Cổng Thông tin điện tử Chính phủ",
+    "Văn phòng Quốc hội", "Văn phòng Chủ tịch nước", "Hội đồng Thẩm định Nhà nước",
+    "Ban Chỉ đạo phòng thủ dân sự quốc gia", "Văn phòng Ban Chỉ đạo phòng thủ dân sự quốc gia",
+    # the state groups and corporations directives most often name
+    "Tập đoàn Điện lực Việt Nam", "Tập đoàn Công nghiệp - Năng lượng Quốc gia Việt Nam",
+    "Tập đoàn Dầu khí Việt Nam", "Tập đoàn Bưu chính Viễn thông Việt Nam",
+    "Tập đoàn Công nghiệp - Viễn thông Quân đội", "Tập đoàn Viễn thông Quân đội",
+    "Tập đoàn Công nghiệp Than - Khoáng sản Việt Nam", "Tập đoàn Hóa chất Việt Nam",
+    "Tập đoàn Dệt may Việt Nam", "Tập đoàn Công nghiệp Cao su Việt Nam", "Tập đoàn Xăng dầu Việt Nam",
+    "Tổng công ty Đường sắt Việt Nam", "Tổng công ty Hàng không Việt Nam",
+    "Tổng công ty Cảng hàng không Việt Nam", "Tổng công ty Điện lực Dầu khí Việt Nam",
 ]
+# The committees of the National Assembly (those since 2025 and those before), by the names
+# directives give them, "… của Quốc hội" or not.
+_NA_COMMITTEES = [
+    "Hội đồng Dân tộc", "Ủy ban Pháp luật và Tư pháp", "Ủy ban Kinh tế và Tài chính",
+    "Ủy ban Quốc phòng, An ninh và Đối ngoại", "Ủy ban Văn hóa và Xã hội",
+    "Ủy ban Khoa học, Công nghệ và Môi trường", "Ủy ban Pháp luật", "Ủy ban Tư pháp",
+    "Ủy ban Kinh tế", "Ủy ban Tài chính, Ngân sách", "Ủy ban Quốc phòng và An ninh",
+    "Ủy ban Đối ngoại", "Ủy ban Văn hóa, Giáo dục", "Ủy ban Xã hội",
+    "Ủy ban về các vấn đề xã hội",
+    "Ủy ban Văn hóa, Giáo dục, Thanh niên, Thiếu niên và Nhi đồng",
+]
+_BODIES += [f"{name} của Quốc hội" for name in _NA_COMMITTEES] + _NA_COMMITTEES
+# The departments of a province (named like the ministries they answer to) and its other
+# offices: bodies outside sodo's units, kept by name.
+_DEPARTMENTS = [
+    "Sở Tài chính", "Sở Nông nghiệp và Môi trường", "Sở Xây dựng", "Sở Y tế", "Sở Nội vụ",
+    "Sở Tư pháp", "Sở Công Thương", "Sở Khoa học và Công nghệ", "Sở Giáo dục và Đào tạo",
+    "Sở Văn hóa, Thể thao và Du lịch", "Sở Văn hóa và Thể thao", "Sở Du lịch", "Sở Ngoại vụ",
+    "Sở Dân tộc và Tôn giáo", "Sở Kế hoạch và Đầu tư", "Sở Tài nguyên và Môi trường",
+    "Sở Nông nghiệp và Phát triển nông thôn", "Sở Giao thông vận tải", "Sở Thông tin và Truyền thông",
+    "Sở Lao động - Thương binh và Xã hội", "Công an tỉnh", "Công an thành phố",
+    "Bộ Chỉ huy Quân sự tỉnh", "Bộ Chỉ huy Bộ đội Biên phòng tỉnh", "Thanh tra tỉnh",
+    "Văn phòng Ủy ban nhân dân tỉnh", "Ban Dân tộc tỉnh", "Đài Phát thanh và Truyền hình tỉnh",
+]
+_BODIES += _DEPARTMENTS
 # Bodies named by a head noun and capitalised words ("Tập đoàn Điện lực Việt Nam").
 _CAP = r"[A-ZĐÂĂÊÔƠƯÀ-Ỹ][\wÀ-ỹ&.-]*"
 _LOW = r"[a-zđà-ỹ][\wà-ỹ]*"
 _BODY_HEADS = re.compile(
     r"\b(?:Tập đoàn|Tổng công ty|Công ty|Ban Chỉ đạo|Ban chỉ đạo|Ban [Qq]uản lý|Hội đồng|"
     r"Tổ công tác|Ủy ban|Uỷ ban|Đài|Viện|Trường|Đại học|Tổng cục|Cục|Vụ|Sở|Học viện|Hiệp hội|"
-    rf"Trung tâm)(?:\s+(?:{_CAP}(?:\s+{_LOW}(?=\s+[A-ZĐÂĂÊÔƠƯÀ-Ỹ(]|\s+-\s|[,.;:)]|\s*$))?|và|về|tại|\d+|"
-    rf"-(?=\s+{_CAP})))+")
+    rf"Trung tâm)(?:[ ]+(?:{_CAP}(?:[ ]+{_LOW}(?=[ ]+[A-ZĐÂĂÊÔƠƯÀ-Ỹ(]|[ ]+-\s|[,.;:)]|\s*$))?|và|về|tại|\d+|"
+    rf"-(?=[ ]+{_CAP})))+")
 # A Deputy Prime Minister named ("Giao Phó Thủ tướng Chính phủ Trần Hồng Hà …"): kept by name.
 _DEPUTY_PM = re.compile(rf"Phó Thủ tướng(?: Thường trực)?(?: Chính phủ)?(?:\s+{_CAP}){{2,4}}")
 # Who is never an assignee: authorities that approve and the signers of a document.
@@ -204,11 +252,14 @@ class Gazetteer:
         # would try "các bộ, cơ quan(…)?" before "các bộ, cơ quan ngang bộ, …"
         self._collective_re = re.compile(rf"{_EDGE}(?:{'|'.join(_COLLECTIVES)}){_END}")
         self._provinces_re = re.compile(rf"{_EDGE}(?:{_alternation(_PROVINCES)}){_END}")
+        # a body named by its head's title ("Chánh Văn phòng Ban Chỉ đạo …") is that body
         self._body_re = re.compile(
-            rf"{_EDGE}(?:{_alternation([_pattern(b) for b in _BODIES])}){_END}")
+            rf"{_EDGE}(?:(?:chanh|truong|giam doc|lanh dao|thu truong|chu tich) )?"
+            rf"(?P<body>{_alternation([_pattern(b) for b in _BODIES])}){_END}")
         # "Chủ tịch Ủy ban nhân dân các tỉnh: Đắk Lắk, Khánh Hòa, Gia Lai và Lâm Đồng"
         self._province_list_re = re.compile(
-            rf"{_EDGE}(?:bi thu tinh uy(?:, thanh uy)?(?: va |, ))?(?:(?:chu tich|pho chu tich) )?"
+            rf"{_EDGE}(?:dong chi )?(?:bi thu tinh uy(?:, thanh uy)?(?: va |, ))?"
+            rf"(?:(?:chu tich|pho chu tich) )?"
             rf"(?:uy ban nhan dan|ubnd) cac (?:tinh|thanh pho|tinh, thanh pho)"
             rf"(?: truc thuoc trung uong)?\s*:\s*")
         self._province_name_re = re.compile(
@@ -256,9 +307,11 @@ class Gazetteer:
         for m in self._collective_re.finditer(folded):
             found.append(Mention(m.start(), m.end(), COLLECTIVE, (), text[m.start():m.end()]))
         for m in self._body_re.finditer(folded):
-            found.append(Mention(m.start(), m.end(), BODY, (), text[m.start():m.end()]))
+            found.append(Mention(m.start(), m.end(), BODY, (), text[m.start("body"):m.end()]))
         for m in _DEPUTY_PM.finditer(text):
             found.append(Mention(m.start(), m.end(), BODY, (), m.group(0)))
+        for m in _GROUP_LIST.finditer(folded):
+            found.extend(_group_list(text, m.start(), m.end()))
         for m in _BODY_HEADS.finditer(text):
             name = re.sub(r"(?:\s+(?:và|về|tại))+$", "", m.group(0).rstrip(" .,-&"))
             if len(name.split()) >= 2:
@@ -298,6 +351,64 @@ class Gazetteer:
         if not codes:
             return []
         return [Mention(start, pos, UNITS, tuple(dict.fromkeys(codes)), text[start:pos])]
+
+
+# "các Tập đoàn: Công nghiệp - Năng lượng Quốc gia Việt Nam, Bưu chính Viễn thông Việt Nam …"
+_GROUP_LIST = re.compile(r"(?<![\w])cac (?P<head>tap doan|tong cong ty)\s*:\s*")
+_GROUP_NAME = re.compile(
+    r"(?P<name>[A-ZĐÂĂÊÔƠƯÀ-Ỹ][^,;:.()\n]*?)(?=\s*(?:[,;:.(]|$)|\s+và\s+[A-ZĐÂĂÊÔƠƯÀ-Ỹ]|"
+    r"\s+(?:theo|tổ chức|triển khai|chủ động|phối hợp|khẩn trương|thực hiện|nghiên cứu|"
+    r"xây dựng|trao đổi|làm việc|có|tiếp tục|hoàn thành|chỉ đạo|bảo đảm|đảm bảo)\b)")
+
+
+def _group_list(text: str, start: int, end: int) -> list[Mention]:
+    """One body per name listed after "các Tập đoàn:" (each "Tập đoàn …")."""
+    head = "Tập đoàn" if text[start:end].lower().find("tập đoàn") >= 0 else "Tổng công ty"
+    out: list[Mention] = []
+    pos, first = end, start
+    while True:
+        m = _GROUP_NAME.match(text, pos)
+        if m is None or len(m.group("name").split()) < 2:
+            break
+        out.append(Mention(first, m.end(), BODY, (), f"{head} {m.group('name').strip()}"))
+        sep = re.match(r"\s*(?:,|\bvà\b)\s*", text[m.end():])
+        if sep is None:
+            break
+        pos, first = m.end() + sep.end(), m.end() + sep.end()
+    return out
+
+
+# The province a working session was held with ("… tại buổi làm việc với lãnh đạo tỉnh Phú
+# Thọ"), and the words that then stand for it: "Tỉnh", "Thành phố", "Tỉnh ủy", "Ủy ban nhân dân
+# Thành phố", "cấp ủy, chính quyền Thành phố".
+_HOME_CUE = re.compile(r"lam viec voi (?:lanh dao |thuong truc |ban thuong vu )?(?:tinh uy |thanh uy )?"
+                       r"(?:tinh|thanh pho)\s+")
+_HOME_WORDS = re.compile(
+    r"(?<![\w])(?:(?:thuong truc |ban thuong vu )?(?:tinh uy|thanh uy)|"
+    r"(?:(?:uy ban nhan dan|ubnd|cap uy, chinh quyen|chinh quyen) )?(?:tinh|thanh pho))(?![\w])")
+
+
+def home_mentions(gaz: Gazetteer, text: str, folded: str) -> list[Mention]:
+    """Mentions of the province the document is about, where it names it without its name."""
+    cue = _HOME_CUE.search(folded, 0, 3000)
+    if cue is None:
+        return []
+    m = gaz._province_name_re.match(folded, cue.end())
+    codes = gaz._provinces.get(_norm(m.group("name"))) if m else None
+    if not codes:
+        return []
+    out = []
+    for w in _HOME_WORDS.finditer(folded, m.end()):
+        written = text[w.start():w.end()]
+        last = written.split()[-1] if written.split() else ""
+        # "Tỉnh", "Thành phố" with a capital, "Tỉnh ủy": not "các tỉnh", "cấp tỉnh"
+        if not (written[:1].isupper() or last[:1].isupper()):
+            continue
+        if re.match(r"\s+[A-ZĐÂĂÊÔƠƯÀ-Ỹ]", text[w.end():w.end() + 2]) and \
+                not written.lower().endswith("ủy"):
+            continue  # "Tỉnh Thanh Hóa" is matched with its name
+        out.append(Mention(w.start(), w.end(), UNIT, (codes[0],), written))
+    return out
 
 
 def _norm(name: str) -> str:

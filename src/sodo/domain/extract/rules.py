@@ -14,7 +14,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sodo.domain.extract.agencies import BODY, COLLECTIVE, PROVINCES, Gazetteer, Mention, gazetteer
+from sodo.domain.extract.agencies import (
+    AUTHORITIES,
+    BODY,
+    COLLECTIVE,
+    PROVINCES,
+    Gazetteer,
+    Mention,
+    gazetteer,
+    home_mentions,
+)
 from sodo.domain.extract.deadlines import (
     ADVERB,
     DATE,
@@ -43,7 +52,8 @@ from sodo.domain.extract.structure import (
     read_tables,
 )
 from sodo.domain.extract.text import clean_text, fold_view
-from sodo.domain.orgunits import NATION_CODE, Hierarchy, default_hierarchy
+from sodo.domain.orgunits import NATION_CODE, Hierarchy, agency_hierarchy
+from sodo.domain.text import fold
 
 # Verbs (and the adverbs that open an instruction) a task starts with, folded.
 ACTIONS = (
@@ -67,12 +77,13 @@ ACTIONS = (
     "thuong xuyen", "co bien phap", "co giai phap", "co ke hoach", "co phuong an",
     "chua thuc hien", "khong de", "khong duoc", "tuyet doi khong",
     "huy dong", "van dong", "xay moi", "sua chua", "khoi phuc", "tiep te", "cuu tro",
+    "yeu cau", "cung ung", "quan tam", "chu trong",
 )
 _ACTION_RE = re.compile("(?:{})(?![\\w])".format("|".join(sorted(ACTIONS, key=len, reverse=True))))
 # What never is a task, whatever it names.
 _NOT_TASK = re.compile(
     r"^(?:dong y|thong nhat(?! voi)|nhat tri|ghi nhan|bieu duong|danh gia cao|hoan nghenh|"
-    r"ve viec|quyet dinh nay|chi thi nay|thong bao nay|ban hanh kem theo|"
+    r"ve viec(?! [^:;.\n]{1,90}:)|quyet dinh nay|chi thi nay|thong bao nay|ban hanh kem theo|"
     r"van phong chinh phu (?:xin |tran trong |xin tran trong )?(?:thong bao|kinh bao|xin gui)|"
     r"trong thoi gian qua|thoi gian qua|sau khi nghe|kinh gui|noi nhan|"
     r"can cu|xet de nghi|theo de nghi|thay mat|luu\s*:)")
@@ -88,10 +99,11 @@ _EMBEDDED = re.compile(r",\s*(?:thu tuong(?: chinh phu)?|pho thu tuong(?: thuong
                        r"(?: chinh phu)?(?: [^,;:.\d]{1,40}?)?)\s+(giao|yeu cau|de nghi|chi dao)\s+")
 # The addressee named where the operative part opens ("… có ý kiến chỉ đạo Bộ X như sau:").
 _ADDRESSEE = re.compile(r"(?:co y kien(?: chi dao)?|chi dao|yeu cau|giao)\s+(?P<who>[^:]{3,160}?)"
-                        r"\s*(?:nhu sau|thuc hien (?:cac|mot so) (?:nhiem vu|noi dung) sau(?: day)?)"
+                        r"\s*(?:nhu sau|thuc hien (?:cac|mot so) (?:nhiem vu|noi dung)(?: [a-z]+){0,4}? "
+                        r"sau(?: day)?)"
                         r"\s*:")
-_HEED = re.compile(r"(?:(?:luu y|chu y|trong do|cu the)(?: (?:mot so|cac|nhung) (?:noi dung|van de|"
-                   r"diem)(?: sau(?: day)?)?)?|"
+_HEED = re.compile(r"(?:(?:luu y|chu y|trong do|cu the)(?:(?: [a-z]+){0,4}? (?:mot so|cac|nhung) (?:noi dung|van de|"
+                   r"diem)(?: [a-z]+){0,3}?(?: (?:nhu )?sau(?: day)?)?)?|"
                    # "… báo cáo Thủ tướng trong tháng 3 các vấn đề sau:": the report's matters
                    r"bao cao[^:]{0,200}(?:cac|nhung|mot so) (?:van de|noi dung) sau(?: day)?)"
                    r"\s*:\s*$")
@@ -100,19 +112,44 @@ _BOILERPLATE = re.compile(r"co hieu luc(?: thi hanh)?(?: ke tu| tu)|chiu trach n
                           r"chiu trach nhiem (?:truc tiep )?truoc (?:chinh phu|thu tuong)|"
                           r"chiu trach nhiem (?:to chuc )?thuc hien (?:ke hoach|quyet dinh|chi thi|"
                           r"chuong trinh|thong bao|cong dien) nay|neu co kho khan,? vuong mac|"
-                          r"thay the quyet dinh")
-_PAST = re.compile(r"^(?:da|dang|vua|la|con|chua|duoc ghi nhan)\b")
+                          r"thay the quyet dinh|chiu trach nhiem truoc phap luat|"
+                          # the closing: "… triển khai thực hiện nghiêm túc Chỉ thị này"
+                          r"thuc hien nghiem(?: tuc)? (?:chi thi|quyet dinh|cong dien|"
+                          r"thong bao|ke hoach) nay\s*\.?/?\.?$")
+# What follows a subject that reports or agrees rather than assigns ("Các Bộ, cơ quan đã …",
+# "… thống nhất chỉ có một cơ quan chủ trì").
+# Accountability that comes with work ("… chịu trách nhiệm trước Chính phủ … về kết quả …,
+# báo cáo Chính phủ … kết quả thực hiện …"): a task, not the formula alone.
+_ACCOUNTABLE_TASK = re.compile(r"chiu trach nhiem (?:toan dien )?(?:truc tiep )?truoc "
+                               r"[^.]{0,200}?[,;]\s*(?:kip thoi |dong thoi |dinh ky )?"
+                               r"(?:bao cao|chu dong|chi dao|to chuc)\b")
+# "1. Về đề nghị … của Tỉnh: giao Bộ X …" — the request answered, then the assignment.
+_TOPIC = re.compile(r"(?:ve|doi voi) (?:de nghi|kien nghi)[^:\n]{1,400}?:\s*\S")
+_PAST = re.compile(r"^(?:da|dang|vua|la|con|chua|duoc ghi nhan|thong nhat(?! voi)|nhat tri|"
+                   r"dong y|cho rang|se)\b")
+# "các cơ quan liên quan thuộc Bộ Xây dựng", "cơ quan chức năng của Bộ Nông nghiệp …": the
+# ministry is named through its agencies.
+_AGENCIES_OF = re.compile(r"(?:cac )?(?:co quan|don vi|luc luong)(?: (?:chuc nang|lien quan|"
+                          r"chuyen mon|co lien quan|truc thuoc))*\s+(?:thuoc|cua)\s+")
 _PREFIXES = re.compile(
     r"(?:can cu [^;:.]{1,200}?,\s*(?=(?:cac |bo |uy ban |ngan hang )))?"
-    r"(?:(?:ve|doi voi|viec) [^:;.]{1,90}:\s*)?"
+    # a time clause before the subject ("Sau khi được Quốc hội thông qua, các Bộ …")
+    r"(?:(?:sau khi|truoc khi|khi|trong qua trinh) [^;:.,]{1,120}?,\s*"
+    r"(?=(?:cac |bo |uy ban |ubnd |ngan hang |chu tich |tap doan )))?"
+    r"(?:(?:ve|doi voi|viec) [^:\n]{1,400}?:\s*)?"
     r"(?:doi voi [^;.]{1,400}? thi (?:can |phai )?)?"
+    # an aim before the subject ("Để tiếp tục vận hành …, thành phố Đà Nẵng cần …")
+    r"(?:de [^;:.]{1,300}?,\s*(?=(?:cac |bo |uy ban |ubnd |tinh |thanh pho |ngan hang |"
+    r"chu tich |tap doan )))?"
     r"(?:(?:dong thoi|truoc mat|tren co so do|sau do|ngoai ra|mat khac|theo do|cu the|"
+    r"tren co so (?:chuc nang|quy dinh|ket qua)[^,;.:]{0,60}|voi vai tro [^,;.:]{1,60}|"
     r"tiep theo|dac biet|hang nam|hang quy|hang thang|dinh ky|"
     r"(?:theo|trong pham vi)(?: va linh vuc)? (?:chuc nang|quan ly|tham quyen)[^,;.:]{0,60}|"
     r"(?:den|trong|truoc) (?:nam|thang|quy|ngay) [\w/ ]{1,14}?)\s*,\s*)*"
     r"(?:(?:thu tuong chinh phu|pho thu tuong(?: chinh phu)?(?: [^,;:.]{1,40}?)?|thu tuong)\s+)?"
-    r"(?:(?:giao(?: cho)?|de nghi|yeu cau|dac biet la)\s+)?")
-_PARTNER_CUE = re.compile(r"(?:phoi hop(?: chat che)?(?: voi)?|cung voi|voi su tham gia cua|"
+    r"(?:(?:giao(?: cho)?|de nghi|yeu cau|phan cong|dac biet la)\s+)?")
+_PARTNER_CUE = re.compile(r"(?:phoi hop(?:,? (?:huong dan|ho tro|giup do|tao dieu kien cho))?"
+                          r"(?: chat che)?(?: voi)?|cung voi|voi su tham gia cua|"
                           r"va su tham gia cua|(?<=chu tri )cung)\s+")
 _CONNECTOR = re.compile(r"\s*(?:,\s*(?:va\s+|cung voi\s+|cung\s+)?|\s+va\s+|\s+cung voi\s+|"
                         r"\s+cung\s+|\s+voi\s+)\s*")
@@ -172,6 +209,7 @@ class _Context:
     recurring: TimeExpr | None = None
     authority: str = ""
     group: str = ""
+    time_here: bool = False  # the time was said by the item right above
 
 
 class _Reader:
@@ -181,17 +219,28 @@ class _Reader:
         self.gaz = gaz
         self.issued = issued
         self.mentions = gaz.mentions(text, self.folded)
+        taken = {i for m in self.mentions for i in range(m.start, m.end)}
+        home = [m for m in home_mentions(gaz, text, self.folded)
+                if not any(i in taken for i in range(m.start, m.end))]
+        if home:
+            self.mentions = sorted(self.mentions + home, key=lambda m: m.start)
         self._by_start = {m.start: m for m in self.mentions}
 
     # -- parties ---------------------------------------------------------------------------
     def mention_at(self, pos: int) -> Mention | None:
         return self._by_start.get(pos)
 
-    def parties(self, pos: int, end: int, free: bool = False) -> _Parties:
-        """The agencies named from ``pos`` on, joined by commas, "và", "cùng với"."""
+    def parties(self, pos: int, end: int, free: bool = False, lists: bool = False) -> _Parties:
+        """The agencies named from ``pos`` on, joined by commas, "và", "cùng với" (and, for
+        the addressees of a subject, ``lists``, semicolons: "Các bộ, …; Ủy ban nhân dân các
+        tỉnh …")."""
         found = _Parties(start=pos, end=pos)
         cur = pos
         while cur < end:
+            of = _AGENCIES_OF.match(self.folded, cur, end)
+            if of is not None and (unit := self.mention_at(of.end())) is not None and \
+                    unit.is_unit:
+                cur = of.end()
             m = self.mention_at(cur)
             if m is not None and m.end <= end:
                 self._add(found, m)
@@ -203,10 +252,13 @@ class _Reader:
                 break
             found.end = cur
             conn = _CONNECTOR.match(self.folded, cur, end)
+            if conn is None and lists:
+                conn = re.compile(r"\s*;\s*(?:va\s+)?").match(self.folded, cur, end)
             if conn is None:
                 break
             nxt = conn.end()
-            if self.mention_at(nxt) is None and not (free and self._free_phrase(nxt, end)):
+            if self.mention_at(nxt) is None and not (free and self._free_phrase(nxt, end)) \
+                    and not _AGENCIES_OF.match(self.folded, nxt, end):
                 break
             cur = nxt
         found.text = self.text[found.start:found.end]
@@ -240,12 +292,16 @@ class _Reader:
         begins. ``header``: the clause may be the unit alone ("1. Bộ Kế hoạch và Đầu tư:")."""
         prefix = _PREFIXES.match(self.folded, start, end)
         pos = prefix.end() if prefix else start
-        found = self.parties(pos, end)
+        found = self.parties(pos, end, lists=True)
         if not found:
-            window = self.folded[start:min(end, start + 160)]
+            # the cue after the topic ("Về đề nghị Bộ X …: …" asks nothing of Bộ X)
+            window = self.folded[pos:min(end, pos + 160)]
             cue = re.search(r"(?<![\w])(?:giao(?: cho)?|yeu cau|de nghi)\s+", window)
             if cue:
-                found = self.parties(start + cue.end(), end)
+                found = self.parties(pos + cue.end(), end)
+        if found and not found.units and all(fold(o) in AUTHORITIES for o in found.others):
+            # "Chính phủ sẽ phân công …": who approves is never an assignee
+            return _Parties(start=found.start, end=found.start), pos
         if found:
             after = self.folded[found.end:end].lstrip(" ,:")
             if _PAST.match(after) or (not after and not header):
@@ -342,7 +398,7 @@ def extract_tasks(raw: str, *, source: str | None = None, issued: date | None = 
         doc.number = source
     if issued:
         doc.issued = issued
-    hierarchy = hierarchy or default_hierarchy()
+    hierarchy = hierarchy or agency_hierarchy()
     day = doc.issued or today or _LATE
     reader = _Reader(text, gazetteer(hierarchy, day), doc.issued or today)
     items = parse_items(text, reader.folded)
@@ -369,8 +425,9 @@ def extract_tasks(raw: str, *, source: str | None = None, issued: date | None = 
             consumed.update(id(d) for d in _descendants(item))
             proposals.extend(_field_tasks(reader, item, fields, ctx, doc))
             continue
-        if _has_content_children(item):
-            if not _HEED.search(reader.folded[item.body:item.end]):
+        if _has_content_children(item) and not _own_task(reader, item):
+            if not (_HEED.search(reader.folded[item.body:item.end])
+                    and not _own_subjects(reader, item)) and not _points_task(reader, item):
                 continue
             # "… hoàn thiện Dự thảo Chiến lược, lưu ý: 1. … 2. …": one task with its points
             last = _last_descendant(item)
@@ -387,6 +444,35 @@ def extract_tasks(raw: str, *, source: str | None = None, issued: date | None = 
     for n, proposal in enumerate(proposals, start=1):
         proposal.number = n
     return Extraction(text, doc, proposals)
+
+
+def _own_task(reader: _Reader, item: Item) -> bool:
+    """An item with sub-items that is a whole sentence (it ends in a full stop, not a colon):
+    a task of its own, the sub-items more tasks of its lead."""
+    words = reader.folded[item.body:item.end].rstrip()
+    return not item.heading and len(words) >= 80 and words.endswith((".", ";"))
+
+
+def _points_task(reader: _Reader, item: Item) -> bool:
+    """"(1) Bộ Tài chính giải quyết 03 vấn đề tồn đọng: (i) …; (ii) …" — a unit given one
+    piece of work whose points follow in the same paragraph: one task with its points."""
+    children = [c for c in item.children if c.zone != OUTSIDE]
+    if not children or not all(c.inline for c in children):
+        return False
+    subjects, work = reader.subjects(item.body, item.end)
+    if not subjects.units:
+        return False
+    rest = reader.folded[work:item.end].strip(" ,:")
+    return len(rest.split()) >= 2 and reader.starts_with_action(work + (
+        len(reader.folded[work:item.end]) - len(reader.folded[work:item.end].lstrip(" ,"))),
+        item.end) and not any(reader.subjects(c.body, c.end)[0].units for c in children)
+
+
+def _own_subjects(reader: _Reader, item: Item) -> bool:
+    """Whether a sub-item names its own unit ("b) Các Bộ: …, cụ thể: (1) Bộ Tài chính …
+    (2) Bộ Y tế …"): then each is a task, not a point of the item's one task."""
+    return any(reader.subjects(c.body, c.end)[0].units for c in item.children
+               if c.zone != OUTSIDE)
 
 
 def _has_content_children(item: Item) -> bool:
@@ -430,13 +516,24 @@ def _item_context(reader: _Reader, item: Item, parent: _Context | None) -> _Cont
     subjects, work = reader.subjects(start, end, header=True)
     if subjects:
         ctx.lead = subjects
+    # an item that introduces its sub-items ("b) Các Bộ: … hoàn thành trong tháng 11 năm 2025,
+    # cụ thể:") gives them its partners and deadline; one that is a task of its own ("(1) Bộ
+    # Y tế … hoàn thành việc xây dựng trước ngày 30 tháng 11 năm 2025." over "- Chỉ đạo …")
+    # keeps them
+    introduces = item.heading or reader.folded[start:end].rstrip().endswith(":")
     partners = reader.partners(work, end)
-    if partners:
+    if partners and introduces:
         ctx.partners = partners
     times = reader.times(start, end)
+    purpose = re.match(r"de\s", reader.folded[start:end]) and re.search(
+        r"(?<![\w])(?:yeu cau|giao|de nghi)\s", reader.folded[start:end])
+    if purpose:
+        # "2. Để … hoàn thành xây dựng trước ngày 30 tháng 11 năm 2025 …, yêu cầu Bộ Y tế …:"
+        # — the date of the aim is no deadline of the work asked
+        times = [t for t in times if t.start >= start + purpose.start()]
     deadline = choose_deadline(times)
-    if deadline is not None:
-        ctx.time = deadline
+    if deadline is not None and introduces:
+        ctx.time, ctx.time_here = deadline, True
     recurring = next((t for t in times if t.kind == RECURRING), None)
     if recurring is not None:
         ctx.recurring = recurring
@@ -480,7 +577,15 @@ def _clauses(reader: _Reader, start: int, end: int, approval: bool = False
         prefix = _PREFIXES.match(folded, piece[0], piece[1])
         action = reader.starts_with_action(prefix.end() if prefix else piece[0], piece[1]) \
             or approval
+        assigns = bool(new_subject) and re.match(r"(?:giao|yeu cau|de nghi)\s", head) is not None
+        named, named_end = reader.subjects(cur[0], cur[1], header=True)
+        if named and not folded[named_end:cur[1]].strip(" ;,:"):
+            # "Các bộ, cơ quan ngang bộ; Ủy ban nhân dân các tỉnh … khẩn trương …": a clause
+            # that only names addressees goes on with the next
+            clauses[-1] = (cur[0], piece[1])
+            continue
         if not is_deadline and ((new_subject and (new_subject.units or new_subject.bodies))
+                                or assigns
                                 or (own_date is not None and cur_date is not None and action)):
             clauses.append(piece)
         else:
@@ -494,7 +599,7 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
     body_text = folded[item.body:item.end].strip()
     body = item.body + (len(folded[item.body:item.end]) - len(folded[item.body:item.end].lstrip()))
     approval = _APPROVAL.match(body_text) is not None
-    if re.match(r"(?:xet|theo|ve) de nghi", body_text):
+    if re.match(r"(?:xet|theo|ve) de nghi", body_text) and not _TOPIC.match(body_text):
         embedded = _EMBEDDED.search(folded, item.body, item.end)
         if embedded is None:
             return []
@@ -505,7 +610,9 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
             reader.subjects(body + grounds.end(), item.end)[0].units:
         pass  # "Căn cứ nội dung Kế hoạch này …, các bộ … xây dựng …": the grounds lead in
     elif not body_text or (_NOT_TASK.match(body_text) and not approval) or \
-            _BOILERPLATE.search(body_text) or _ADMONITION.match(body_text):
+            (_BOILERPLATE.search(_first_sentence(body_text))
+             and not _ACCOUNTABLE_TASK.search(body_text)) or \
+            _ADMONITION.match(body_text):
         return []
     if item.kind == "para" and _DEADLINE_PARA.match(body_text):
         return []  # a deadline sentence of the task before it (attached there)
@@ -524,9 +631,49 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
                                 extra_end if last else end, previous, approval)
         if proposal is None:
             continue
+        if not out and n > 0 and start > item.start:
+            # "(1) Về việc phê duyệt …: Các Bộ, cơ quan thống nhất …; giao Bộ X …": the task
+            # is read from the item's start
+            proposal[0].span = (item.start, proposal[0].span[1])
+            proposal[0].source_passage = reader.text[item.start:proposal[0].span[1]].strip()
         out.append(proposal[0])
         previous = proposal[1]
+    if not out and not approval:
+        # "3. Đây là nhiệm vụ rất quan trọng …, Thủ tướng Chính phủ đề nghị các đồng chí Bộ
+        # trưởng … thực hiện …": the assignment inside the item's sentence
+        embedded = _EMBEDDED.search(folded, body, item.end)
+        if embedded is not None:
+            found = _clause_task(reader, item, ctx, doc, embedded.start(1), item.end, extra_end,
+                                 None)
+            if found is not None:
+                found[0].span = (item.start, found[0].span[1])
+                found[0].source_passage = reader.text[item.start:found[0].span[1]].strip()
+                out.append(found[0])
+    if len(out) > 1 and (due := _item_deadline(reader, item)) is not None:
+        # "… UBND thành phố Đà Nẵng khẩn trương …. Thời hạn hoàn thành: trước ngày 30/11/2025."
+        # — the time said last, on its own, holds for every task of the item without one
+        for proposal in out:
+            if proposal.deadline is None and not proposal.recurring:
+                proposal.deadline, proposal.deadline_text = due.due, due.text.strip()
+                proposal.deadline_period = due.period.id if due.period else None
     return out
+
+
+def _item_deadline(reader: _Reader, item: Item) -> TimeExpr | None:
+    """The deadline of a closing sentence of an item ("Thời hạn hoàn thành: …")."""
+    folded = reader.folded
+    for m in re.finditer(r"(?:^|[.;]\s+)((?:thoi han|thoi gian) hoan thanh\s*:?)",
+                         folded[item.start:item.end]):
+        at = item.start + m.start(1)
+        return choose_deadline(reader.times(at, item.end))
+    return None
+
+
+def _first_sentence(folded: str) -> str:
+    """Up to the first full stop: a formula that ends an item ("… Trong quá trình thực hiện,
+    nếu có khó khăn vướng mắc, kịp thời phản ánh …") does not unmake the task before it."""
+    m = re.search(r"\.\s+(?=\w)", folded)
+    return folded[:m.start()] if m else folded
 
 
 def _first_unit(reader: _Reader, start: int, end: int) -> _Parties | None:
@@ -558,7 +705,8 @@ def _clause_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo, 
         lead = inherited
         prefix = _PREFIXES.match(folded, start, end)
         pos = prefix.end() if prefix else start
-        if not approval and not reader.starts_with_action(pos, end):
+        if not approval and not reader.starts_with_action(pos, end) and \
+                not reader.starts_with_action(start, end):
             return None
         if approval and choose_deadline(reader.times(start, time_end)) is None:
             return None
@@ -568,7 +716,10 @@ def _clause_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo, 
     if not partners and not subjects and ctx.partners:
         partners = ctx.partners
     times = reader.times(start, time_end)
-    deadline = choose_deadline(times) or (ctx.time if not subjects or ctx.time is None
+    # the deadline of the item right above, which introduces this one ("b) Các Bộ: …
+    # hoàn thành trong tháng 11 năm 2025, cụ thể: (1) Bộ Tài chính …"), holds for it even when
+    # it names its own unit
+    deadline = choose_deadline(times) or (ctx.time if not subjects or ctx.time_here
                                           else None)
     if deadline is None and ctx.time is not None and lead is ctx.lead:
         deadline = ctx.time

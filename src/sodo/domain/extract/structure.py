@@ -22,7 +22,7 @@ _MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("letter", re.compile(r"[a-zđ©]\)\s*(?=\S)")),  # "©)": "c)" as OCR reads it
     ("proman", re.compile(r"\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii)\)\s*")),
     ("pnum", re.compile(r"\(\d{1,2}\)\s*")),
-    ("bullet", re.compile(r"[-–•*]\s+")),
+    ("bullet", re.compile(r"[-–•*_~]\s+")),  # "_", "~": a dash as OCR reads it
     ("plus", re.compile(r"\+\s+")),  # "+ …" under "- …"
 ]
 _ROMANS = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
@@ -59,6 +59,7 @@ class Item:
     zone: str = OPEN
     cells: dict[str, str] | None = None  # a table row: work, lead, partners, deliverable, time
     cell_spans: dict[str, tuple[int, int]] | None = None
+    inline: bool = False  # one of an enumeration "(i) …; (ii) …" inside a paragraph
 
     def ancestors(self) -> list[Item]:
         out, node = [], self.parent
@@ -139,7 +140,7 @@ def parse_items(text: str, folded: str) -> list[Item]:
             e = line_start + splits[i + 1][0] if i + 1 < len(splits) else line_end
             m = re.match(r"\(\w+\)\s*", text[s:e])
             items.append(Item(s, e, s + (m.end() if m else 0), text[s:s + (m.end() if m else 0)],
-                              inline_kind))
+                              inline_kind, inline=True))
     _trim(items, text)
     _link(items, text, folded)
     return items
@@ -189,6 +190,12 @@ def _link(items: list[Item], text: str, folded: str) -> None:
                 stack.pop()  # a paragraph ending in ":" opens the list that follows it
             same = next((i for i in range(len(stack) - 1, -1, -1) if stack[i].kind == item.kind),
                         None)
+            if same is not None and previous is not None and stack and stack[-1] is previous \
+                    and previous.kind != item.kind and previous.kind not in ("para", "row") \
+                    and folded[previous.start:previous.end].rstrip().endswith(":"):
+                # "2. Chủ tịch Ủy ban nhân dân các tỉnh: …:" over "- …" opens a list of its own,
+                # even when bullets of the same kind stand higher up (the address block)
+                same = None
             if same is not None:
                 del stack[same:]
             elif item.kind in ("roman", "upper", "article"):
@@ -236,7 +243,18 @@ def assign_zones(items: list[Item], text: str, folded: str) -> None:
         if item.heading or item.kind in ("roman", "upper", "article") or (
                 item.children and len(text[item.body:item.end]) < 200):
             head = folded[item.body:item.end][:160]
-            if _NONTASK_HEADINGS.search(head) and not _TASK_HEADINGS.search(head):
+            named = head
+            start_only = False
+            if not (item.heading or item.kind in ("roman", "upper", "article")):
+                # "b) Các Bộ: … khắc phục các bất cập … thuộc phạm vi quản lý, cụ thể:" or "b) Để
+                # đạt được mục tiêu …, đề nghị:" is no heading of a part about scope or aims:
+                # a part is named by the first words
+                named, start_only = head[:60], True
+            hit = _NONTASK_HEADINGS.search(named)
+            if hit is not None and start_only and not re.match(
+                    r"^(?:\W|\d|ve |mot so |nhung |cac |chung |chinh )*$", named[:hit.start()]):
+                hit = None
+            if hit is not None and not _TASK_HEADINGS.search(head):
                 own = NONTASK
             elif _TASK_HEADINGS.search(head):
                 own = TASK

@@ -32,14 +32,17 @@ _PAGE_MARK = re.compile(r"[ ]*\n+[ ]*(?:\d{1,3}[ ]*\n+)?\s*(?:\f|-{2,}[ ]*page[ 
                         r"(?:\n+[ ]*\d{1,3}[ ]*(?=\n))?\s*(?:\n|$)", re.I)
 # What opens an item (so a line starting with it is no continuation of the line before).
 _OPENS_ITEM = re.compile(r"(?:Điều|ĐIỀU)\s+\d|[IVX]{1,5}[.)]\s|\d{1,2}(?:\.\d{1,2}){0,3}[.)]\s*\D|"
-                         r"[a-zđ]\)|\((?:\d{1,2}|[ivx]{1,4})\)|[-–•+*]\s|Nơi nhận|KT\.|TM\.|TL\.")
+                         r"[a-zđ]\)|\((?:\d{1,2}|[ivx]{1,4})\)|[-–•+*_~]\s|Nơi nhận|KT\.|TM\.|TL\.")
 # A printed line is this long at least when the layout wrapped it.
 _WRAPPED_LINE = 50
 # Words a phrase cannot end on: the line after them goes on.
 _GOES_ON = re.compile(r"(?:^|\s)(?:của|và|với|các|những|về|cho|tại|theo|trong|đối với|là|được|"
-                      r"thuộc|từ|đến|bằng|hoặc|trên|dưới|sau|trước|ngày|tháng|năm|số)$", re.I)
+                      r"thuộc|từ|đến|bằng|hoặc|trên|dưới|sau|trước|ngày|tháng|năm|số|"
+                      r"giai đoạn|thời kỳ|quý)$", re.I)
 # A line going on with a number and more words ("2025 và các năm tiếp theo.").
-_NUMBER_GOES_ON = re.compile(r"\d[\d/.,]*\s+\S")
+_NUMBER_GOES_ON = re.compile(r"\d[\d/.,]*(?:\s*[-–]\s*\d+)?[:,]?\s+\S")
+# A range of years broken after its first year: "giai đoạn 2021\n- 2025 sang …".
+_RANGE_GOES_ON = re.compile(r"[-–]\s*\d{4}(?!\d)")
 # Letters only Vietnamese writes (French, Spanish and Portuguese share á, à, é, â, ê, ô, ã…).
 _VIETNAMESE_LETTERS = set("ăđơưảạắằẳẵặấầẩẫậẻẽẹếềểễệỉĩịỏọốồổỗộớờởỡợủũụứừửữựỳỷỹỵ")
 _VIETNAMESE_WORDS = {
@@ -94,6 +97,10 @@ def _unwrap(text: str) -> str:
     out: list[str] = []
     for line in lines:
         prev = out[-1] if out else ""
+        if prev and prev[-1].isdigit() and re.search(r"\d{4}$", prev) and \
+                _RANGE_GOES_ON.match(line):
+            out[-1] = prev + " " + line
+            continue
         opened = line.lstrip("“\"'(*_«[")
         if (prev and opened and opened != line and (opened[0].islower() or opened[0].isdigit())
                 and prev[-1] not in ".:!?"
@@ -159,8 +166,9 @@ def fold_view(text: str) -> str:
 
 
 def looks_vietnamese(text: str) -> bool:
-    """Whether ``text`` reads as Vietnamese (with or without diacritics)."""
-    letters = [ch for ch in text.lower() if ch.isalpha()]
+    """Whether ``text`` reads as Vietnamese (with or without diacritics), judged on its
+    first 40,000 characters (a directive's language does not change after its opening)."""
+    letters = [ch for ch in text[:40000].lower() if ch.isalpha()]
     if len(letters) < 20:
         return bool(letters) and any(ch in _VIETNAMESE_LETTERS for ch in letters)
     marked = sum(1 for ch in letters if ch in _VIETNAMESE_LETTERS)
