@@ -84,10 +84,11 @@ class PartitionCache:
         if not counts.exists() or not examples.exists():
             return None
         try:
-            table = pq.read_table(counts)
+            # ParquetFile, not read_table: that one loads pyarrow.dataset (and pandas)
+            table = pq.ParquetFile(counts).read()
             codes = json.loads((table.schema.metadata or {}).get(b"codes", b"[]"))
             return Partitions(codes, table.replace_schema_metadata(None),
-                              pq.read_table(examples).cast(EXAMPLES_SCHEMA))
+                              pq.ParquetFile(examples).read().cast(EXAMPLES_SCHEMA))
         except (OSError, ValueError, pa.ArrowException):
             return None
 

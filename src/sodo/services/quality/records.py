@@ -222,13 +222,17 @@ def _reference_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy,
                      tables: Callable[[str], ir.Table] | None
                      ) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
     items = []
-    known = sorted(u.code for u in hierarchy)  # a literal list: a memtable would load pandas
+    known = {u.code for u in hierarchy}
     for f in ds.fields:
         if not f.references:
             continue
         col = t[f.name]
         if f.references == "orgunit":
-            cond = col.notnull() & ~col.isin(known)
+            # the codes present are few (the known ones are thousands): the unknown among
+            # them, found with one small distinct query, are what the records are tested on
+            present = t.select(_code=col.cast("string")).distinct().to_pyarrow()["_code"]
+            unknown = sorted(c for c in present.to_pylist() if c is not None and c not in known)
+            cond = col.isin(unknown) if unknown else col.isnull() & ibis.literal(False)
         elif "." in f.references and tables is not None:
             other, other_field = f.references.split(".", 1)
             cond = col.notnull() & ~col.isin(tables(other)[other_field])
