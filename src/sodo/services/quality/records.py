@@ -1,12 +1,14 @@
 """Record checks compiled to Ibis: they run where the records are (DuckDB, PostgreSQL, Spark…).
 
-For one dataset and one period, :func:`run_record_checks` builds one expression that flags each
-record for every record check (windows for the duplicate checks), groups it by agency and sums
-the flags — one scan, a result of one row per agency. The examples of a failing check (at most
-``EXAMPLES`` per agency) and the freshness and monthly volumes (one small group-by each) are
-separate queries. Only these small results reach Python, where the agencies' tallies are rolled
-up to the scored units (an agency counts for its unit and every unit above; a code no longer in
-force counts for the unit that carries it on).
+:func:`scan_partitions` builds one expression that flags each record for every record check
+(windows per month for the duplicate checks), groups it by agency × month and sums the flags —
+one scan of the months asked for (or all), a result of one row per agency and month; the
+examples of a failing check (at most ``EXAMPLES`` per agency and month) are one more query
+each. These :class:`Partitions` are all that reaches Python: :func:`tallies_from_partitions`
+sums a period's months and rolls the agencies up to the scored units (an agency counts for its
+unit and every unit above; a code no longer in force counts for the unit that carries it on),
+and derives freshness, coverage and monthly volumes from the same counts. The scorecard
+service keeps the partitions and rescans only the months batches touched.
 """
 
 from __future__ import annotations
