@@ -37,6 +37,15 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path, postgres_database):  #
         site.app.state.ctx.close()
 
 
+def published(session) -> list[str]:  # type: ignore[no-untyped-def]
+    """open_indicators (one grouped query) must name exactly the datasets built in full."""
+    fast = opendata.open_indicators(session)
+    state = opendata.open_state(session)
+    assert state is not None
+    assert fast == [d.code for d in opendata.datasets(session, state)]
+    return fast
+
+
 def periods_in(ctx, code: str) -> set[str]:  # type: ignore[no-untyped-def]
     content = pub.distribution(ctx, Actor.anonymous(), f"{code}.csv").content
     return {r["period"] for r in csv.DictReader(io.StringIO(content.decode()))}
@@ -49,8 +58,8 @@ def test_a_release_opens_computed_values_and_a_withdrawal_takes_them_back(fresh)
         assert opendata.is_open(session, "kinh_te_so")  # a document's figure
         assert opendata.is_open(session, "ho_so_tiep_nhan")  # an approved report
         assert not opendata.is_open(session, "ty_le_hai_long")  # excluded by the programme
-        assert opendata.open_indicators(session) == ["dvc_online", "kinh_te_so", "cap_quang",
-                                                      "ho_so_tiep_nhan"]
+        assert published(session) == ["dvc_online", "kinh_te_so", "cap_quang",
+                                       "ho_so_tiep_nhan"]
         first = opendata.release(session, ADMIN, ["2026Q3"], ["svc766_total"], "Q3 checked",
                                  TODAY)
         session.commit()
@@ -78,6 +87,23 @@ def test_a_release_opens_computed_values_and_a_withdrawal_takes_them_back(fresh)
         ("opendata.withdraw", str(first.id), "test-admin")]
     assert entries[0].after["periods"] == ["2026Q3"]
     assert entries[2].after["withdraw_reason"] == "figures under review"
+
+
+def test_open_indicators_follow_releases_and_withdrawals(fresh) -> None:  # type: ignore[no-untyped-def]
+    """The quick answer (origins of standing values) equals the datasets built in full, as
+    releases open computed values and withdrawals take them back."""
+    ctx = fresh.app.state.ctx
+    with ctx.session() as session:
+        assert "svc766_total" not in published(session)
+        made = opendata.release(session, ADMIN, ["2026Q3"], ["svc766_total"], "", TODAY)
+        session.commit()
+        assert "svc766_total" in published(session)
+        opendata.withdraw(session, ADMIN, made.id, "under review")
+        session.commit()
+        assert "svc766_total" not in published(session)
+        opendata.release(session, ADMIN, ["2025"], ["svc766_total"], "", TODAY)  # no value
+        session.commit()
+        assert "svc766_total" not in published(session)
 
 
 def test_a_year_released_covers_its_quarters_and_months(fresh) -> None:  # type: ignore[no-untyped-def]

@@ -45,6 +45,9 @@ def register(app: typer.Typer) -> None:
         backend: Annotated[str | None, typer.Option(
             "--backend", "-b", help="Record backend to scan (default: the workspace's).")
         ] = None,
+        full: Annotated[bool, typer.Option(
+            "--full", help="Rescan every month (default: only the months touched by batches "
+            "since the last run; the others are read from the kept partitions).")] = False,
         fmt: FormatOption = OutputFormat.TABLE,
     ) -> None:
         """Score data quality 0–100 on Đúng – Đủ – Sạch – Sống – Thống nhất – Đồng bộ – Kết
@@ -76,7 +79,7 @@ def register(app: typer.Typer) -> None:
                                              period=period, unit=unit)
             else:
                 rows = quality.compute(ctx, Actor.cli(), dataset=dataset, period=period,
-                                       unit=unit, backend=backend)
+                                       unit=unit, backend=backend, full=full)
         if fmt is OutputFormat.TABLE:
             _table(rows)
             return

@@ -1,23 +1,27 @@
 """Record checks compiled to Ibis: they run where the records are (DuckDB, PostgreSQL, Spark…).
 
-For one dataset and one period, :func:`run_record_checks` builds one expression that flags each
-record for every record check (windows for the duplicate checks), groups it by agency and sums
-the flags — one scan, a result of one row per agency. The examples of a failing check (at most
-``EXAMPLES`` per agency) and the freshness and monthly volumes (one small group-by each) are
-separate queries. Only these small results reach Python, where the agencies' tallies are rolled
-up to the scored units (an agency counts for its unit and every unit above; a code no longer in
-force counts for the unit that carries it on).
+:func:`scan_partitions` builds one expression that flags each record for every record check
+(windows per month for the duplicate checks), groups it by agency × month and sums the flags —
+one scan of the months asked for (or all), a result of one row per agency and month; the
+examples of a failing check (at most ``EXAMPLES`` per agency and month) are one more query
+each. These :class:`Partitions` are all that reaches Python: :func:`tallies_from_partitions`
+sums a period's months and rolls the agencies up to the scored units (an agency counts for its
+unit and every unit above; a code no longer in force counts for the unit that carries it on),
+and derives freshness, coverage and monthly volumes from the same counts. The scorecard
+service keeps the partitions and rescans only the months batches touched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sodo.domain.datasets import Dataset, FieldType
 from sodo.domain.indicators import parse_filter
@@ -94,13 +98,6 @@ def _text(expr: ir.Value) -> ir.StringValue:
     return expr.cast("string").fill_null("null")
 
 
-def _period_range(t: ir.Table, ds: Dataset, period: Period) -> ir.BooleanValue:
-    ts = t[ds.period_field]
-    start = ibis.timestamp(f"{period.start.isoformat()} 00:00:00")
-    end = ibis.timestamp(f"{(period.end + timedelta(days=1)).isoformat()} 00:00:00")
-    return (ts >= start) & (ts < end)
-
-
 def _first_of(items: list[tuple[ir.BooleanValue, str, ir.StringValue, str]]) -> _Flag:
     """One flag from several conditions: bad if any; the example names the first that holds."""
     bad = items[0][0]
@@ -141,14 +138,17 @@ def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
     key = t[ds.key]
     extra: dict[str, ir.Value] = {}
     by_code = {c.code: c for c in checks}
+    # duplicates are looked for within a month of the period field (a copy carries the
+    # original's date), so that a month's partition is checked on its own
+    month = [t[MONTH]] if MONTH in t.columns else []
     if "sach.duplicate_key" in by_code:
         norm = key.lower().re_replace(_INVISIBLE_CLASS, "")
-        extra["_dup_key"] = ibis.row_number().over(group_by=[norm], order_by=[key])
+        extra["_dup_key"] = ibis.row_number().over(group_by=[*month, norm], order_by=[key])
     if "sach.duplicate_content" in by_code:
         fields = by_code["sach.duplicate_content"].params.get("fields") or [
             f for f in ds.field_names if f != ds.key]
         extra["_dup_content"] = ibis.row_number().over(
-            group_by=[t[f] for f in fields], order_by=[key])
+            group_by=[*month, *(t[f] for f in fields)], order_by=[key])
     if extra:
         t = t.mutate(**extra)
         key = t[ds.key]
@@ -224,13 +224,17 @@ def _reference_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy,
                      tables: Callable[[str], ir.Table] | None
                      ) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
     items = []
-    known = ibis.memtable({"code": sorted(u.code for u in hierarchy)})
+    known = {u.code for u in hierarchy}
     for f in ds.fields:
         if not f.references:
             continue
         col = t[f.name]
         if f.references == "orgunit":
-            cond = col.notnull() & ~col.isin(known.code)
+            # the codes present are few (the known ones are thousands): the unknown among
+            # them, found with one small distinct query, are what the records are tested on
+            present = t.select(_code=col.cast("string")).distinct().to_pyarrow()["_code"]
+            unknown = sorted(c for c in present.to_pylist() if c is not None and c not in known)
+            cond = col.isin(unknown) if unknown else col.isnull() & ibis.literal(False)
         elif "." in f.references and tables is not None:
             other, other_field = f.references.split(".", 1)
             cond = col.notnull() & ~col.isin(tables(other)[other_field])
@@ -243,34 +247,163 @@ def _reference_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy,
 def run_record_checks(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
                       period: Period, hierarchy: Hierarchy, units: Sequence[str], today: date,
                       tables: Callable[[str], ir.Table] | None = None) -> Tallies:
-    """Tallies of every record check of ``ds`` for ``period``, per scored unit."""
+    """Tallies of every record check of ``ds`` for ``period``, per scored unit (every month
+    scanned; the scorecard service keeps the partitions and rescans only touched months)."""
+    return tallies_from_partitions(scan_partitions(t, ds, checks, hierarchy, tables), ds,
+                                   checks, period, hierarchy, units, today)
+
+
+# -- partitions: what one scan of some months yields, merged month by month -------------------
+MONTH = "_ym"
+_COUNT_FIXED = ("agency", "ym", "n", "newest")
+_EXAMPLE_COLUMNS = ("agency", "ym", "code", "key", "field", "value", "rule")
+
+
+def _flag_column(code: str) -> str:
+    return "f_" + code.replace(".", "__")
+
+
+@dataclass
+class Partitions:
+    """The record checks of one dataset by agency × month (``ym`` = YYYYMM): records, the
+    newest record's time and the failures of each record check (``counts``); and at most
+    ``EXAMPLES`` failing records per agency × month × check, smallest keys first
+    (``examples``). Any period's tallies are sums over its months, so a batch only has its
+    months rescanned (:meth:`replace`)."""
+
+    codes: list[str]
+    counts: pa.Table
+    examples: pa.Table
+
+    def replace(self, new: Partitions, months: Iterable[int]) -> Partitions:
+        """These partitions with those of ``months`` taken from ``new`` (a month that has no
+        record any more is dropped)."""
+        if new.codes != self.codes:
+            raise ValueError("partitions of different checks")
+        gone = pa.array(sorted(months), pa.int64())
+        counts = self.counts.filter(pc.invert(pc.is_in(self.counts["ym"], value_set=gone)))
+        examples = self.examples.filter(
+            pc.invert(pc.is_in(self.examples["ym"], value_set=gone)))
+        return Partitions(self.codes, pa.concat_tables([counts, new.counts]),
+                          pa.concat_tables([examples, new.examples]))
+
+    def months(self) -> list[int]:
+        return sorted(m for m in pc.unique(self.counts["ym"]).to_pylist() if m is not None)
+
+
+def _counts_schema(codes: Sequence[str]) -> pa.Schema:
+    return pa.schema([("agency", pa.string()), ("ym", pa.int64()), ("n", pa.int64()),
+                      ("newest", pa.timestamp("us")),
+                      *((_flag_column(c), pa.int64()) for c in codes)])
+
+
+EXAMPLES_SCHEMA = pa.schema([(name, pa.int64() if name == "ym" else pa.string())
+                             for name in _EXAMPLE_COLUMNS])
+
+
+def _months_condition(ts: ir.TimestampValue, months: Sequence[int]) -> ir.BooleanValue:
+    from sodo.services.engine.compiler import months_filter
+
+    return months_filter(ts, [f"{m // 100:04d}-{m % 100:02d}" for m in months])
+
+
+def scan_partitions(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
+                    hierarchy: Hierarchy, tables: Callable[[str], ir.Table] | None = None,
+                    months: Sequence[int] | None = None) -> Partitions:
+    """One grouped scan of the records (of ``months`` only, or all) on their backend: per
+    agency × month the records, the newest and each record check's failures; then, for the
+    checks that failed, their first examples."""
+    ts = t[ds.period_field]
+    if months is not None:
+        if not months:
+            return Partitions(*_empty(t, ds, checks, hierarchy, tables))
+        t = t.filter(_months_condition(ts, months))
+    t = t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
+    flagged, flags = compile_flags(t, ds, checks, hierarchy, tables)
+    codes = list(flags)
+    agency = flagged[ds.orgunit_field].cast("string").fill_null("")
+    aggs = {_flag_column(code): ibis.ifelse(flag.bad, 1, 0).sum() for code, flag in flags.items()}
+    grouped = flagged.group_by([agency.name("agency"), flagged[MONTH].name("ym")]).aggregate(
+        n=flagged.count(), newest=flagged[ds.period_field].max(), **aggs)
+    counts = _conform(grouped.to_pyarrow(), _counts_schema(codes))
+    failing = [code for code in codes
+               if (pc.sum(counts[_flag_column(code)]).as_py() or 0) > 0]
+    parts = [_examples(flagged, ds, code, flags[code], agency) for code in failing]
+    examples = pa.concat_tables(parts) if parts else EXAMPLES_SCHEMA.empty_table()
+    return Partitions(codes, counts, examples)
+
+
+def _empty(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition], hierarchy: Hierarchy,
+           tables: Callable[[str], ir.Table] | None) -> tuple[list[str], pa.Table, pa.Table]:
+    t = t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
+    codes = list(compile_flags(t, ds, checks, hierarchy, tables)[1])
+    return codes, _counts_schema(codes).empty_table(), EXAMPLES_SCHEMA.empty_table()
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with exactly ``schema``'s columns and types (backends differ in both)."""
+    return pa.Table.from_arrays([table[f.name].cast(f.type) for f in schema], schema=schema)
+
+
+def _examples(t: ir.Table, ds: Dataset, code: str, flag: _Flag, agency: ir.StringValue
+              ) -> pa.Table:
+    """At most ``EXAMPLES`` failing records per agency × month: key, field, value, rule."""
+    key = t[ds.key]
+    bad = t.filter(flag.bad).mutate(
+        agency=agency, _field=flag.field, _value=flag.value, _rule=flag.rule,
+        _key=key.cast("string"))
+    ranked = bad.mutate(_rn=ibis.row_number().over(group_by=[bad["agency"], bad[MONTH]],
+                                                    order_by=[bad["_key"]]))
+    picked = ranked.filter(ranked["_rn"] < EXAMPLES).select(
+        agency=ranked["agency"], ym=ranked[MONTH], code=ibis.literal(code),
+        key=ranked["_key"], field=ranked["_field"], value=ranked["_value"],
+        rule=ranked["_rule"])
+    return _conform(picked.to_pyarrow(), EXAMPLES_SCHEMA)
+
+
+def _unit_table(parts: Partitions, unit_map: UnitMap) -> pa.Table:
+    """agency → each scored unit it counts for, one row per pair."""
+    agencies, targets = [], []
+    for code in pc.unique(parts.counts["agency"]).to_pylist():
+        for unit in unit_map(code or ""):
+            agencies.append(code)
+            targets.append(unit)
+    return pa.table({"agency": pa.array(agencies, pa.string()),
+                     "unit": pa.array(targets, pa.string())})
+
+
+def _in_months(table: pa.Table, months: Sequence[int]) -> pa.Table:
+    return table.filter(pc.is_in(table["ym"], value_set=pa.array(months, pa.int64())))
+
+
+def tallies_from_partitions(parts: Partitions, ds: Dataset, checks: Sequence[CheckDefinition],
+                            period: Period, hierarchy: Hierarchy, units: Sequence[str],
+                            today: date) -> Tallies:
+    """Tallies of the record checks for ``period`` from the partitions of its months, rolled
+    up to the scored units (an agency counts for its unit and every unit above)."""
     unit_map = UnitMap(hierarchy, units, min(period.end, today))
     tallies: Tallies = {}
 
     def tally(unit: str, code: str) -> Tally:
         return tallies.setdefault((unit, code), Tally())
 
-    in_period = t.filter(_period_range(t, ds, period))
-    flagged, flags = compile_flags(in_period, ds, checks, hierarchy, tables)
-    agency = flagged[ds.orgunit_field].cast("string").fill_null("")
-    if flags:
-        names = {code: f"f{i}" for i, code in enumerate(flags)}
-        aggs = {names[code]: ibis.ifelse(flag.bad, 1, 0).sum() for code, flag in flags.items()}
-        counts = flagged.group_by(agency.name("_agency")).aggregate(_n=flagged.count(), **aggs)
-        rows = counts.to_pyarrow().to_pylist()
-        examples = {code: _examples(flagged, ds, flag, agency)
-                    for code, flag in flags.items()
-                    if any((r[names[code]] or 0) > 0 for r in rows)}
-        for row in rows:
-            for unit in unit_map(row["_agency"]):
-                for code in flags:
-                    tally(unit, code).add(row["_n"], row[names[code]] or 0,
-                                          examples.get(code, {}).get(row["_agency"], []))
+    mapping = _unit_table(parts, unit_map)
+    months = _month_ids(period)
+    if parts.codes:
+        flags = [_flag_column(c) for c in parts.codes]
+        scoped = _in_months(parts.counts, months).join(mapping, "agency", join_type="inner")
+        summed = scoped.group_by("unit").aggregate([("n", "sum"), *((f, "sum") for f in flags)])
+        examples = _unit_examples(_in_months(parts.examples, months), mapping)
+        for row in sorted(summed.to_pylist(), key=lambda r: r["unit"]):
+            for code, column in zip(parts.codes, flags, strict=True):
+                tally(row["unit"], code).add(row["n_sum"], row[f"{column}_sum"] or 0,
+                                             examples.get((row["unit"], code), []))
     by_code = {c.code: c for c in checks}
     if "song.freshness" in by_code:
-        _freshness(t, ds, by_code["song.freshness"], period, hierarchy, unit_map, today, tally)
+        _freshness(parts, mapping, ds, by_code["song.freshness"], period, hierarchy,
+                   unit_map, today, tally)
     if "du.agency_coverage" in by_code or "sach.outlier_volume" in by_code:
-        monthly = _monthly_counts(t, ds, period, by_code.get("sach.outlier_volume"), unit_map)
+        monthly = _monthly_counts(parts, mapping)
         if "du.agency_coverage" in by_code:
             _coverage(monthly, by_code["du.agency_coverage"], period, hierarchy, units, tally)
         if "sach.outlier_volume" in by_code:
@@ -278,43 +411,48 @@ def run_record_checks(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition
     return tallies
 
 
-def _examples(t: ir.Table, ds: Dataset, flag: _Flag, agency: ir.StringValue
-              ) -> dict[str, list[dict[str, Any]]]:
-    """At most ``EXAMPLES`` failing records per agency: key, field, value, rule."""
-    key = t[ds.key]
-    bad = t.filter(flag.bad).mutate(
-        _agency=agency, _field=flag.field, _value=flag.value, _rule=flag.rule,
-        _key=key.cast("string"))
-    ranked = bad.mutate(_rn=ibis.row_number().over(group_by=[bad["_agency"]],
-                                                    order_by=[bad["_key"]]))
-    picked = ranked.filter(ranked["_rn"] < EXAMPLES).select(
-        "_agency", "_key", "_field", "_value", "_rule").order_by(["_agency", "_key"])
-    out: dict[str, list[dict[str, Any]]] = {}
-    for row in picked.to_pyarrow().to_pylist():
-        out.setdefault(row["_agency"], []).append(
-            {"key": row["_key"], "field": row["_field"], "value": row["_value"],
-             "rule": row["_rule"], "agency": row["_agency"]})
+def _unit_examples(examples: pa.Table, mapping: pa.Table
+                   ) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Per (unit, check): the first examples, agency by agency (code order), smallest keys
+    first."""
+    if examples.num_rows == 0:
+        return {}
+    joined = examples.join(mapping, "agency", join_type="inner").sort_by(
+        [("unit", "ascending"), ("code", "ascending"), ("agency", "ascending"),
+         ("key", "ascending")])
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    units, codes = joined["unit"].to_pylist(), joined["code"].to_pylist()
+    picked = []
+    for i, (unit, code) in enumerate(zip(units, codes, strict=True)):
+        have = out.setdefault((unit, code), [])
+        if len(have) < EXAMPLES:
+            have.append({})
+            picked.append((i, len(have) - 1))
+    rows = joined.take([i for i, _ in picked]).to_pylist()
+    for (i, slot), row in zip(picked, rows, strict=True):
+        out[(units[i], codes[i])][slot] = {"key": row["key"], "field": row["field"],
+                                           "value": row["value"], "rule": row["rule"],
+                                           "agency": row["agency"]}
     return out
 
 
-def _freshness(t: ir.Table, ds: Dataset, check: CheckDefinition, period: Period,
-               hierarchy: Hierarchy, unit_map: UnitMap, today: date,
+def _freshness(parts: Partitions, mapping: pa.Table, ds: Dataset, check: CheckDefinition,
+               period: Period, hierarchy: Hierarchy, unit_map: UnitMap, today: date,
                tally: Callable[[str, str], Tally]) -> None:
     """Per scored unit: the age of the newest record of its subtree at the end of the period
     (or today) against the expected frequency of its level. A unit above other scored units
     (the nation) counts each of them."""
     reference = min(period.end, today)
-    until = ibis.timestamp(f"{(reference + timedelta(days=1)).isoformat()} 00:00:00")
-    before = t.filter(t[ds.period_field] < until)
-    newest = before.group_by(before[ds.orgunit_field].cast("string").name("_agency")).aggregate(
-        _newest=before[ds.period_field].max())
-    latest: dict[str, datetime] = {}
-    for row in newest.to_pyarrow().to_pylist():
-        if row["_newest"] is None:
-            continue
-        for target in unit_map(row["_agency"]):
-            if target not in latest or row["_newest"] > latest[target]:
-                latest[target] = row["_newest"]
+    until = datetime.combine(reference + timedelta(days=1), datetime.min.time())
+    last_month = reference.year * 100 + reference.month
+    counts = parts.counts.filter(pc.less_equal(parts.counts["ym"], last_month))
+    # in the reference month, records dated after the reference do not count
+    before = pc.less(counts["newest"], pa.scalar(until, pa.timestamp("us")))
+    counts = counts.filter(pc.or_(pc.less(counts["ym"], last_month), before))
+    newest = counts.join(mapping, "agency", join_type="inner").group_by("unit").aggregate(
+        [("newest", "max")])
+    latest: dict[str, datetime] = {r["unit"]: r["newest_max"] for r in newest.to_pylist()
+                                   if r["newest_max"] is not None}
     max_age = int(check.params.get("max_age_days") or 31)
     by_level = check.params.get("by_level") or {}
     units = unit_map.units
@@ -329,37 +467,21 @@ def _freshness(t: ir.Table, ds: Dataset, check: CheckDefinition, period: Period,
             last = latest.get(item)
             if last is None:
                 continue  # never sent anything: a coverage question (Đủ), not freshness
-            last_day = last.date() if isinstance(last, datetime) else last
-            age = (reference - last_day).days
+            age = (reference - last.date()).days
             stale = age > allowed
             example = {"key": item, "field": ds.period_field, "value": str(last),
                        "rule": f"newest record {age} days old (> {allowed})", "agency": item}
             tally(unit.code, check.code).add(1, int(stale), [example] if stale else [])
 
 
-def _monthly_counts(t: ir.Table, ds: Dataset, period: Period, volume: CheckDefinition | None,
-                    unit_map: UnitMap) -> dict[str, dict[int, int]]:
-    """Records per scored unit and month (``YYYYMM``), over the period and, for the volume
-    check, the months before it that its history needs (plus a year, for the year-on-year
-    ratio)."""
-    history = int(volume.params.get("history_months", 12)) + 12 if volume else 0
-    first = period.start
-    for _ in range(history):
-        first = (first.replace(day=1) - timedelta(days=1)).replace(day=1)
-    scope = Period.parse(period.id)
-    ts = t[ds.period_field]
-    start = ibis.timestamp(f"{first.replace(day=1).isoformat()} 00:00:00")
-    end = ibis.timestamp(f"{(scope.end + timedelta(days=1)).isoformat()} 00:00:00")
-    scoped = t.filter((ts >= start) & (ts < end))
-    grouped = scoped.group_by(
-        [scoped[ds.orgunit_field].cast("string").name("_agency"),
-         month_key(scoped[ds.period_field]).cast("int64").name("_ym")]
-    ).aggregate(_n=scoped.count())
+def _monthly_counts(parts: Partitions, mapping: pa.Table) -> dict[str, dict[int, int]]:
+    """Records per scored unit and month (``YYYYMM``)."""
+    grouped = parts.counts.join(mapping, "agency", join_type="inner").group_by(
+        ["unit", "ym"]).aggregate([("n", "sum")])
     out: dict[str, dict[int, int]] = {}
-    for row in grouped.to_pyarrow().to_pylist():
-        for unit in unit_map(row["_agency"]):
-            months = out.setdefault(unit, {})
-            months[row["_ym"]] = months.get(row["_ym"], 0) + int(row["_n"])
+    for row in grouped.to_pylist():
+        if row["ym"] is not None:
+            out.setdefault(row["unit"], {})[row["ym"]] = int(row["n_sum"])
     return out
 
 

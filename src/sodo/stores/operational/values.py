@@ -382,6 +382,26 @@ def candidates(bind: Bind, *, indicators: Sequence[str] | None = None,
         return list(_to_candidates(_fetch(conn, stmt)))
 
 
+def winning_origins(bind: Bind, indicators: Sequence[str]) -> set[tuple[str, str, str]]:
+    """(indicator, period, origin) of every cell's standing value among ``indicators`` — its
+    origin only: the standing value is the approved one of the highest origin precedence
+    (``sodo.domain.values.ORIGIN_PRECEDENCE``), so one grouped query answers without reading
+    the values themselves (what open data needs to know which indicators it publishes)."""
+    from sodo.domain.values import ORIGIN_PRECEDENCE
+
+    if not indicators:
+        return set()
+    c = indicator_value.c
+    rank = case({o: n for o, n in ORIGIN_PRECEDENCE.items()}, value=c.origin, else_=0)
+    cells = select(c.indicator, c.period, func.max(rank).label("top")).where(
+        c.indicator.in_(list(indicators)), c.state == APPROVED).group_by(
+        c.indicator, c.orgunit, c.period, c.category).subquery()
+    stmt = select(cells.c.indicator, cells.c.period, cells.c.top).distinct()
+    by_rank = {n: o for o, n in ORIGIN_PRECEDENCE.items()}
+    with _gate(bind), _connection(bind) as conn:
+        return {(ind, per, by_rank.get(top, "")) for ind, per, top in _fetch(conn, stmt)}
+
+
 def candidates_for_pairs(bind: Bind, pairs: Iterable[tuple[str, str]]
                          ) -> dict[tuple[str, str], list[Candidate]]:
     """Approved total values of the (indicator, org unit) pairs, by pair, with a value."""
