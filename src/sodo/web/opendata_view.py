@@ -197,8 +197,9 @@ def indicator_view(ctx: AppContext, ds: Dataset, lang: str, root: str = "/",
         codes = sorted(provinces)
         fig = charts.choropleth(codes, [by_unit.get(c) for c in codes],
                                 [unit_label(c, lang) for c in codes], unit, lang,
-                                reverse=str(ind.direction) == "lower")
-        fig["data"][0]["geojson"] = f"{root}web/geo/provinces-34.geojson"
+                                reverse=str(ind.direction) == "lower",
+                                period=period_label(latest, lang), decimals=ind.decimals,
+                                geojson_url=f"{root}web/geo/provinces-34.geojson")
         extra["map"] = _html(fig, "od-map", t("od.map", lang), root)
     latest_rows = [{"orgunit": c.orgunit, "name": unit_label(c.orgunit, lang),
                     "category": c.category, "value": c.value, "numerator": c.numerator,

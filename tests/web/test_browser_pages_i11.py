@@ -1,0 +1,143 @@
+"""Issue 11, the pages a leader and an analyst read, in a real browser (Debian's Chromium
+through Playwright, the app served by uvicorn): the map says what its colours mean, labels
+the archipelagos, tells on hover the value with its unit, the rank and the period, and says
+so when there is nothing to map."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from server import serve
+from sqlalchemy import insert
+from workspace_builder import build_workspace, province_codes
+
+from sodo.services.settings import Settings
+from sodo.stores.operational.tables import indicator_value, make_engine
+
+from .conftest import make_app
+from .test_browser import Console, browser, new_page
+
+pytestmark = pytest.mark.browser
+__all__ = ["browser"]  # the fixture, imported for this module's tests
+
+# four provinces without a value for cap_quang in 2026Q3
+UNREPORTED = ("04", "08", "11", "12")
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    workspace = build_workspace(tmp_path_factory.mktemp("browser-i11-pages") / "ws")
+    engine = make_engine(Settings.open(workspace).database_url)
+    with engine.begin() as conn:
+        conn.execute(insert(indicator_value), [
+            {"indicator": "cap_quang", "orgunit": code, "period": "2026Q3",
+             "period_type": "quarter", "category": "", "value": 50.0 + i, "origin": "computed",
+             "state": "approved", "run_id": 1,
+             "updated_at": datetime(2026, 11, 20, 8, 30, tzinfo=UTC)}
+            for i, code in enumerate(province_codes()) if code not in UNREPORTED])
+    engine.dispose()
+    with serve(make_app(workspace)) as url:
+        yield url
+
+
+# Fill and outline colour of each province on a map, by code (the choropleth traces' paths
+# follow their locations' order).
+PATHS = """const layers = gd.querySelectorAll('.choroplethlayer .trace');
+    const traces = gd.calcdata.filter(tr => tr[0].trace.type === 'choropleth');
+    const path = (code) => { for (let t = 0; t < traces.length; t++) {
+        const i = traces[t].findIndex(d => d.loc === code);
+        if (i >= 0) return layers[t].querySelectorAll('path')[i]; } };"""
+FILLS = """(id) => { const gd = document.getElementById(id); const out = {}; """ + PATHS + """
+    for (const tr of traces) for (const d of tr) { const s = getComputedStyle(path(d.loc));
+        out[d.loc] = [s.fill, s.stroke]; }
+    return out; }"""
+
+
+def luminance(rgb: str) -> float:
+    def channel(v: int) -> float:
+        c = v / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(x) for x in re.findall(r"\d+", rgb)[:3])
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def hover_text(page: Page, div: str, code: str) -> str:
+    """Move the mouse onto province ``code`` (a point inside its outline) and read the label."""
+    point = page.evaluate("""([id, code]) => {
+        const gd = document.getElementById(id); """ + PATHS + """
+        const p0 = path(code), box = p0.getBBox(), svg = p0.ownerSVGElement, m = p0.getScreenCTM();
+        for (let dy = 0.5; dy < 1; dy += 0.05) for (let dx = 0.2; dx < 0.8; dx += 0.05) {
+            const p = svg.createSVGPoint(); p.x = box.x + box.width * dx; p.y = box.y + box.height * dy;
+            if (p0.isPointInFill(p)) { const s = p.matrixTransform(m); return [s.x, s.y]; } }
+        return null; }""", [div, code])
+    assert point, code
+    page.mouse.move(point[0], point[1])
+    label = page.locator(f"#{div} .hoverlayer .hovertext")
+    expect(label).to_have_count(1)
+    return " ".join(label.locator("text.nums tspan.line").all_text_contents())
+
+
+def test_map_has_a_legend_visible_extremes_labels_and_a_telling_hover(browser: Browser,
+                                                                       base_url: str) -> None:
+    console = Console()
+    page = new_page(browser, console, base_url)
+    page.goto("/explorer?indicator=svc766_total&period=2026Q3")
+    expect(page.locator("#explorer-map .choroplethlocation")).to_have_count(34)
+    # the legend: a colour bar with the unit, and in words the range and which end is better
+    expect(page.locator("#explorer-map .colorbar")).to_have_count(1)
+    expect(page.locator("#explorer-map .colorbar")).to_contain_text("điểm")
+    legend = page.locator("#map-legend")
+    expect(legend).to_contain_text("Thang màu từ 40,50 điểm đến 90,00 điểm")
+    expect(legend).to_contain_text("cao hơn là tốt hơn")
+    # the worst province (Cà Mau, 40.5) is a visible blue with a drawn border, not white
+    fills = page.evaluate(FILLS, "explorer-map")
+    worst = province_codes()[-1]
+    fill, stroke = fills[worst]
+    assert 1.2 < (1.05 / (luminance(fill) + 0.05)) and fill != "rgb(255, 255, 255)", fill
+    assert luminance(stroke) < 0.5, stroke
+    assert fills["01"][0] == "rgb(8, 48, 107)"  # the best is the darkest
+    # Hoàng Sa and Trường Sa are named, with the provinces they belong to
+    texts = " ".join(page.locator("#explorer-map .scattergeo text").all_text_contents())
+    assert "Quần đảo Hoàng Sa" in texts and "Quần đảo Trường Sa" in texts, texts
+    # hover: the province, its value with the unit, its rank and the period
+    text = hover_text(page, "explorer-map", "01")
+    assert "Hà Nội" in text and "90,00 điểm" in text and "Hạng 1/34" in text, text
+    assert "Quý III/2026" in text, text
+    assert console.errors == [], console.errors
+
+
+def test_map_greys_provinces_without_a_value_and_says_how_many(browser: Browser,
+                                                               base_url: str) -> None:
+    console = Console()
+    page = new_page(browser, console, base_url)
+    page.goto("/explorer?indicator=cap_quang&period=2026Q3")
+    expect(page.locator("#explorer-map .choroplethlocation")).to_have_count(34)
+    expect(page.locator("#map-legend")).to_contain_text(
+        "Không có số liệu (4 tỉnh, thành phố)")
+    fills = page.evaluate(FILLS, "explorer-map")
+    assert {fills[c][0] for c in UNREPORTED} == {"rgb(209, 213, 219)"}, fills
+    assert fills["01"][0] != "rgb(209, 213, 219)"
+    assert "Chưa có số liệu" in hover_text(page, "explorer-map", "04")
+    assert console.errors == [], console.errors
+
+
+def test_an_indicator_without_province_values_says_so_instead_of_a_blank_map(
+        browser: Browser, base_url: str) -> None:
+    console = Console()
+    page = new_page(browser, console, base_url)
+    page.goto("/explorer?indicator=kinh_te_so")
+    message = page.locator("#no-province-data")
+    expect(message).to_contain_text("chưa có số liệu theo tỉnh, thành phố (Năm 2025)")
+    expect(message).to_contain_text("Số liệu toàn quốc: 19,50 %")
+    expect(page.locator("#explorer-map")).to_have_count(0)
+    expect(page.locator("#ranking")).to_have_count(0)  # no 34 rows of dashes
+    page.goto("/explorer?indicator=kinh_te_so&level=ministry")
+    expect(page.locator("#no-province-data")).to_contain_text("theo bộ, ngành")
+    # in English too
+    page.goto("/lang/en?next=/explorer%3Findicator%3Dkinh_te_so")
+    expect(page.locator("#no-province-data")).to_contain_text("no province values (2025)")
+    assert console.errors == [], console.errors
