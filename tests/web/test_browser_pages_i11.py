@@ -142,3 +142,47 @@ def test_an_indicator_without_province_values_says_so_instead_of_a_blank_map(
     page.goto("/lang/en?next=/explorer%3Findicator%3Dkinh_te_so")
     expect(page.locator("#no-province-data")).to_contain_text("no province values (2025)")
     assert console.errors == [], console.errors
+
+
+def test_target_page_writes_its_calculation_in_the_readers_language(base_url: str) -> None:
+    """The formula with Vietnamese decimals, the series in words (not "year: reported")."""
+    import httpx
+
+    page = httpx.get(f"{base_url}/targets/MT-KTS?format=json").json()
+    formula, series = page["formula"], page["series_source"]
+    assert "bình phương tối thiểu" in formula and "by least squares" not in formula, formula
+    # x0 = 18.3 and the ratio with decimal commas; the mean time 2025.5 is not "2.025,5"
+    assert "(21,9 − 18,3)/(24 − 18,3) = 0,63" in formula, formula
+    assert "(t − 2025,5)" in formula and "Năm 2027" in formula, formula
+    assert not re.search(r"\d\.\d", formula), formula  # no dot decimals anywhere
+    assert series.startswith("Số liệu theo năm") and "year:" not in series, series
+    assert page["formula_en"].startswith("x̂(t) = ")  # the assessment's own text, kept
+    html = httpx.get(f"{base_url}/targets/MT-KTS").text
+    assert 'id="formula"' in html and "bình phương tối thiểu" in html
+    english = httpx.get(f"{base_url}/targets/MT-KTS?format=json",
+                        cookies={"sodo_lang": "en"}).json()
+    assert "by least squares" in english["formula"] and "18.3" in english["formula"], english
+    assert english["series_source"].startswith("Yearly values"), english["series_source"]
+
+
+def test_yearly_target_series_sits_under_its_years(browser: Browser, base_url: str) -> None:
+    console = Console()
+    page = new_page(browser, console, base_url)
+    page.goto("/targets/MT-KTS")
+    chart = page.locator("#target-chart")
+    expect(chart.locator(".xtick text").first).to_be_attached()
+    ticks = chart.locator(".xtick text").all_text_contents()
+    assert "2025" in ticks and all(re.fullmatch(r"\d{4}", x) for x in ticks), ticks
+    # the 2025 value (the observed line's last point) is drawn above the label "2025"
+    point_x, label_x = page.evaluate("""() => {
+        const gd = document.getElementById('target-chart');
+        const traces = gd.querySelectorAll('.scatterlayer .trace');
+        const pts = traces[traces.length - 1].querySelectorAll('.points path');
+        const p = pts[pts.length - 1].getBoundingClientRect();
+        const label = [...gd.querySelectorAll('.xtick text')].find(t => t.textContent === '2025')
+            .getBoundingClientRect();
+        return [p.x + p.width / 2, label.x + label.width / 2]; }""")
+    assert abs(point_x - label_x) < 8, (point_x, label_x)
+    page.locator("details.chart-table summary").first.click()
+    expect(page.locator("details.chart-table tbody tr").last).to_contain_text("Năm 2025")
+    assert console.errors == [], console.errors

@@ -9,7 +9,7 @@ chart, too much for pages that must render in well under 300 ms.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import plotly.io as pio
@@ -74,11 +74,21 @@ def _dates(points: list[tuple[date, float]]) -> tuple[list[str], list[float]]:
     return [d.isoformat() for d, _ in points], [v for _, v in points]
 
 
+# A year's value is drawn in the middle of its year, under the year's label: its period ends
+# on 31/12, which a month axis would label with the next January.
+HALF_YEAR = timedelta(days=182)
+
+
 def target_chart(observed: list[tuple[date, float]], required: list[tuple[date, float]],
                  target_value: float | None, deadline: date | None,
-                 projection: list[tuple[date, float]], unit: str, lang: str) -> Figure:
+                 projection: list[tuple[date, float]], unit: str, lang: str,
+                 yearly: bool = False) -> Figure:
     """Observed values, the required path through baseline and milestones, the target line and
-    the projection to the deadline."""
+    the projection to the deadline (points at their period's end; ``yearly``: a series of
+    years, drawn at mid-year on an axis of years)."""
+    if yearly:
+        observed, required, projection = ([(d - HALF_YEAR, v) for d, v in points]
+                                          for points in (observed, required, projection))
     traces = []
     if required:
         x, y = _dates(required)
@@ -105,8 +115,12 @@ def target_chart(observed: list[tuple[date, float]], required: list[tuple[date, 
                             "y": target_value, "yanchor": "bottom", "text": label,
                             "showarrow": False, "font": {"color": PALETTE["target"]}})
     layout = _layout(lang, shapes=shapes, annotations=annotations)
-    layout["xaxis"] = {**AXIS, "tickformat": "%m/%Y" if lang == "vi" else "%b %Y",
-                       "hoverformat": "%d/%m/%Y" if lang == "vi" else "%Y-%m-%d"}
+    if yearly:
+        layout["xaxis"] = {**AXIS, "type": "date", "dtick": "M12", "tickformat": "%Y",
+                           "ticklabelmode": "period", "hoverformat": "%Y"}
+    else:
+        layout["xaxis"] = {**AXIS, "tickformat": "%m/%Y" if lang == "vi" else "%b %Y",
+                           "hoverformat": "%d/%m/%Y" if lang == "vi" else "%Y-%m-%d"}
     layout["yaxis"] = {**AXIS, "title": {"text": unit}} if unit else dict(AXIS)
     return {"data": traces, "layout": layout}
 

@@ -183,8 +183,9 @@ def indicator_view(ctx: AppContext, ds: Dataset, lang: str, root: str = "/",
         goal = next((tg for tg in national_goals if Period.parse(tg["deadline"]).end >= today),
                     national_goals[-1] if national_goals else None)
         deadline = Period.parse(goal["deadline"]).end if goal and goal.get("deadline") else None
+        yearly = all(str(Period.parse(o.period).type) == "year" for o in series)
         fig = charts.target_chart(observed, [], goal["target_value"] if goal else None,
-                                  deadline, [], unit, lang)
+                                  deadline, [], unit, lang, yearly=yearly)
         extra["chart"] = _html(fig, "od-chart", indicator_name(cat, ind.code, lang), root)
         extra["chart_rows"] = [[format_date(d, lang), format_value(v, unit, lang)]
                                for d, v in observed]

@@ -16,6 +16,7 @@ from sodo.web.context import PageError, app_context, language, page, programme, 
 from sodo.web.format import format_date, format_value
 from sodo.web.i18n import t, unit_text
 from sodo.web.summaries import target_assessments, target_rows
+from sodo.web.target_text import formula_text, series_text
 
 router = APIRouter(include_in_schema=False)
 STATUSES = tuple(str(s) for s in STATUS_ORDER)
@@ -72,8 +73,10 @@ def target_page(request: Request, target_id: str) -> Response:
     deadline = Period.parse(target.deadline).end if target.deadline else None
     projection = projection_path(a, observed[0][0] if observed else None)
     unit = unit_text(indicator.unit, lang) if indicator else ""
+    # a series of years is drawn on an axis of years
+    yearly = bool(series) and all(str(Period.parse(o.period).type) == "year" for o in series)
     fig = charts.target_chart(observed, required, target.value, deadline, projection, unit,
-                              lang)
+                              lang, yearly=yearly)
     result = {
         **summary,
         "method_label": t(f"targets.method.{a.method}", lang),
@@ -82,7 +85,11 @@ def target_page(request: Request, target_id: str) -> Response:
                      "from": a.baseline_from},
         "milestones": [{"period": m.period, "label": period_label(m.period, lang),
                         "value": m.value} for m in target.milestones],
-        "formula": a.formula,
+        # the calculation and the series in the reader's language (figures as it writes them)
+        "formula": formula_text(summary, lang, ctx.settings.assess),
+        "formula_en": a.formula,
+        "series_source": series_text(a.series_source, lang),
+        "series_id": a.series_source,
         "observed": [{"date": d, "value": v, "period": o.period}
                      for (d, v), o in zip(observed, series, strict=True)],
         "projection": [{"date": d, "value": v} for d, v in projection],
@@ -90,6 +97,8 @@ def target_page(request: Request, target_id: str) -> Response:
         "note": target.note,
     }
     chart = charts.to_html(fig, "target-chart", summary["title"])
-    chart_rows = [[format_date(d, lang), format_value(v, unit, lang)] for d, v in observed]
+    chart_rows = [[period_label(o.period, lang) if yearly else format_date(d, lang),
+                   format_value(v, unit, lang)] for (d, v), o in zip(observed, series, strict=True)]
     return render(request, "target.html", result,
-                  extra={"chart": chart, "unit": unit, "chart_rows": chart_rows})
+                  extra={"chart": chart, "unit": unit, "chart_rows": chart_rows,
+                         "yearly": yearly})
