@@ -186,3 +186,42 @@ def test_yearly_target_series_sits_under_its_years(browser: Browser, base_url: s
     page.locator("details.chart-table summary").first.click()
     expect(page.locator("details.chart-table tbody tr").last).to_contain_text("Năm 2025")
     assert console.errors == [], console.errors
+
+
+def test_signed_in_header_is_one_line_at_1366_and_usable_on_a_phone(browser: Browser,
+                                                                    base_url: str) -> None:
+    from .test_browser import log_in
+
+    console = Console()
+    page = new_page(browser, console, base_url)
+    log_in(page, "admin")  # the longest bar: every entry, the bell, the user, log out
+    for lang in ("vi", "en"):
+        page.goto(f"/lang/{lang}?next=/explorer")
+        height = page.evaluate("document.querySelector('header.top').offsetHeight")
+        assert height <= 64, (lang, height)  # one row (two rows were ~90 px, three ~139)
+        overflow = page.evaluate("""() => { const r = [...document.querySelectorAll(
+            'header.top a, header.top button, header.top summary')].map(e =>
+            e.getBoundingClientRect()); return Math.max(...r.map(b => b.right)) -
+            window.innerWidth; }""")
+        assert overflow <= 0, (lang, overflow)
+    page.goto("/lang/vi?next=/explorer")
+    # the bell is drawn, not a glyph the fonts may lack (a box on Debian's Chromium)
+    bell = page.locator("#bell")
+    expect(bell.locator("svg.bell-icon")).to_have_count(1)
+    assert "🔔" not in bell.inner_text()
+    # the administrator's pages sit under one entry that opens
+    page.locator("#nav-admin summary").click()
+    page.locator("#nav-admin").get_by_role("link", name="Nhật ký thông báo đã gửi").click()
+    expect(page).to_have_url(re.compile(r"/admin/notices$"))
+    expect(page.locator("#nav-admin summary")).to_have_class("current")
+
+    phone = new_page(browser, console, base_url, width=390, height=844)
+    log_in(phone, "admin")
+    phone.get_by_role("button", name="Trình đơn").click()
+    expect(phone.locator("#nav")).to_be_visible()
+    phone.locator("#nav-admin summary").click()
+    expect(phone.locator("#nav-admin").get_by_role("link", name="Trích xuất nhiệm vụ")
+           ).to_be_visible()
+    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, overflow
+    assert console.errors == [], console.errors
