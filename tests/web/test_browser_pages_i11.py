@@ -225,3 +225,39 @@ def test_signed_in_header_is_one_line_at_1366_and_usable_on_a_phone(browser: Bro
     overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, overflow
     assert console.errors == [], console.errors
+
+
+def test_english_pages_show_the_programmes_english_titles_with_vietnamese_fallback(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Targets and tasks carry optional ``title_en`` (tasks also ``work_en``,
+    ``deliverable_en``; indicators ``method_en``): the English pages show them, and the
+    Vietnamese where the programme gives none; the Vietnamese pages are unchanged."""
+    from fastapi.testclient import TestClient
+
+    root = build_workspace(tmp_path_factory.mktemp("i11-english") / "ws")
+    path = root / "programme" / "programme.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("    title: Tỷ lệ hồ sơ trực tuyến toàn trình đạt 80%\n",
+                        "    title: Tỷ lệ hồ sơ trực tuyến toàn trình đạt 80%\n"
+                        "    title_en: 80% of dossiers fully online\n")
+    text = text.replace("    method: Số hồ sơ trực tuyến toàn trình / tổng số hồ sơ\n",
+                        "    method: Số hồ sơ trực tuyến toàn trình / tổng số hồ sơ\n"
+                        "    method_en: Fully-online dossiers / all dossiers\n")
+    text = text.replace("    deliverable: Kế hoạch được ban hành\n",
+                        "    deliverable: Kế hoạch được ban hành\n"
+                        "    deliverable_en: The plan, issued\n"
+                        "    title_en: Issue the 2027 digital-transformation plan\n")
+    path.write_text(text, encoding="utf-8")
+    with TestClient(make_app(root)) as client:
+        client.cookies.set("sodo_lang", "en")
+        target = client.get("/targets/MT-DVC?format=json").json()
+        assert target["title"] == "80% of dossiers fully online"
+        assert target["measurement_method"] == "Fully-online dossiers / all dossiers"
+        assert client.get("/targets/MT-KTS?format=json").json()["title"] == \
+            "Kinh tế số chiếm 30% GDP"  # no English given: the Vietnamese
+        task = client.get("/tasks/NV-03").text
+        assert "Issue the 2027 digital-transformation plan" in task and "The plan, issued" in task
+        client.cookies.set("sodo_lang", "vi")
+        assert client.get("/targets/MT-DVC?format=json").json()["title"] == \
+            "Tỷ lệ hồ sơ trực tuyến toàn trình đạt 80%"
+        assert "Ban hành kế hoạch chuyển đổi số năm 2027" in client.get("/tasks/NV-03").text

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sodo.domain.assessment.targets import STATUS_ORDER, projection_path, required_path
 from sodo.domain.periods import Period
 from sodo.http.downloads import Column, Table
-from sodo.http.views import period_label
+from sodo.http.views import in_language, period_label
 from sodo.services.assessment import target_series
 from sodo.web import charts
 from sodo.web.context import PageError, app_context, language, page, programme, render
@@ -80,7 +80,7 @@ def target_page(request: Request, target_id: str) -> Response:
     result = {
         **summary,
         "method_label": t(f"targets.method.{a.method}", lang),
-        "measurement_method": indicator.method if indicator else "",
+        "measurement_method": in_language(indicator, "method", lang),
         "baseline": {"period": a.baseline_period, "value": a.baseline,
                      "from": a.baseline_from},
         "milestones": [{"period": m.period, "label": period_label(m.period, lang),
