@@ -261,3 +261,47 @@ def test_english_pages_show_the_programmes_english_titles_with_vietnamese_fallba
         assert client.get("/targets/MT-DVC?format=json").json()["title"] == \
             "Tỷ lệ hồ sơ trực tuyến toàn trình đạt 80%"
         assert "Ban hành kế hoạch chuyển đổi số năm 2027" in client.get("/tasks/NV-03").text
+
+
+def test_notes_from_excel_are_shown_and_kept_when_saved_on_the_web(
+        browser: Browser, base_url: str, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    from .test_browser import log_in, log_out
+    from .test_browser_issue11 import _value_column
+
+    console = Console()
+    page = new_page(browser, console, base_url)
+    log_in(page, "hanoi.reporter")
+    page.goto("/reporting/BC-CDS/01/2026Q3")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Tải mẫu Excel").click()
+    template = tmp_path / "bieu-mau.xlsx"
+    info.value.save_as(template)
+    book = load_workbook(template)
+    sheet = book["Báo cáo"]
+    value_col = _value_column(sheet)
+    note_col = next(c.column_letter for c in sheet[4]
+                    if str(c.value or "").strip().lower().startswith("ghi chú"))
+    for row in sheet.iter_rows(min_row=5):
+        codes = [str(c.value) for c in row]
+        if "ty_le_hai_long" in codes:
+            sheet[f"{value_col}{row[0].row}"] = 91
+            sheet[f"{note_col}{row[0].row}"] = "Số liệu của Sở Y tế"
+        elif "ho_so_tiep_nhan" in codes:
+            sheet[f"{value_col}{row[0].row}"] = 1200
+    book.save(template)
+    page.locator("#excel-file").set_input_files(str(template))
+    page.get_by_role("button", name="Tải lên").click()
+    note = page.locator("#n-ty_le_hai_long")
+    expect(note).to_have_value("Số liệu của Sở Y tế")  # shown, in the field beside its value
+    # saved again through the web form (a value changed): the note stays
+    page.get_by_label(re.compile("Số hồ sơ tiếp nhận")).fill("1.300")
+    page.locator("#n-ho_so_tiep_nhan").fill("Ước tính")
+    page.get_by_role("button", name="Lưu nháp").click()
+    page.goto("/reporting/BC-CDS/01/2026Q3")
+    expect(page.locator("#n-ty_le_hai_long")).to_have_value("Số liệu của Sở Y tế")
+    expect(page.locator("#n-ho_so_tiep_nhan")).to_have_value("Ước tính")
+    expect(page.get_by_label(re.compile("Số hồ sơ tiếp nhận"))).to_have_value("1.300")
+    log_out(page)
+    assert console.errors == [], console.errors
