@@ -305,3 +305,17 @@ def test_notes_from_excel_are_shown_and_kept_when_saved_on_the_web(
     expect(page.get_by_label(re.compile("Số hồ sơ tiếp nhận"))).to_have_value("1.300")
     log_out(page)
     assert console.errors == [], console.errors
+
+
+def test_an_overdue_report_form_says_so_beside_its_state(browser: Browser,
+                                                         base_url: str) -> None:
+    from .test_browser import log_in
+
+    console = Console()
+    page = new_page(browser, console, base_url)
+    log_in(page, "hanoi.reporter")
+    page.goto("/reporting/BC-CDS/01/2026Q2")  # due 28/09/2026; today 27/11/2026
+    expect(page.locator("#form-overdue")).to_have_text("Quá hạn 60 ngày")
+    page.goto("/reporting/BC-CDS/01/2026Q3")  # due 29/12/2026: not late
+    expect(page.locator("#form-overdue")).to_have_count(0)
+    assert console.errors == [], console.errors

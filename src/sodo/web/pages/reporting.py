@@ -111,6 +111,7 @@ def form_context(request: Request, db: Session, actor: Actor, form: ReportForm, 
     state = current.state if current else "open"
     editable = state in (*EDITABLE, "open", "approved") and allows(actor, Action.REPORT, orgunit)
     stored = {v.indicator: v.value for v in current.values} if current else {}
+    today = app_context(request).today()
     # notes come with the values (the Excel template's "Ghi chú", "Ước tính"): shown and kept
     notes = {v.indicator: v.note or "" for v in current.values} if current else {}
     cat = programme(request)
@@ -144,6 +145,9 @@ def form_context(request: Request, db: Session, actor: Actor, form: ReportForm, 
         "submission": submission_row(current, lang) if current else None,
         "can_approve": bool(current and current.state == "submitted"
                             and allows(actor, Action.APPROVE, orgunit)),
+        # not sent by its due date: said on the form too, with the days late
+        "days_late": (today - form.due_on(period)).days
+        if state in ("open", "draft", "returned") and form.due_on(period) < today else 0,
         "fields": fields, "error_count": len(errors or {}),
         "upload_errors": upload_errors or [],
         "done_message": None,
