@@ -31,10 +31,24 @@ def demo(
 ) -> None:
     """Build the demo workspace (default programme + synthetic records, computed) and serve
     the web control room on http://127.0.0.1:8000."""
-    from sodo.services.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    summary = build_demo(workspace, rows=rows, seed=seed, rebuild=rebuild,
-                         step=lambda msg: console.print(f"• {msg}", highlight=False))
+    from sodo.services.demo import BUILD_STEPS, DEMO_PASSWORD, DEMO_USERS, build_demo
+
+    # one bar over the build's steps (BUILD_STEPS), the step under way as its description
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=False) as bar:
+        task = bar.add_task("sodo demo", total=BUILD_STEPS)
+        done = [0]
+
+        def step(message: str) -> None:
+            bar.update(task, completed=done[0], description=message)
+            done[0] += 1
+
+        summary = build_demo(workspace, rows=rows, seed=seed, rebuild=rebuild, step=step)
+        bar.update(task, completed=BUILD_STEPS if not summary.reused else 1,
+                   total=BUILD_STEPS if not summary.reused else 1,
+                   description="Xong / done" if not summary.reused else "Reused")
     if not summary.reused:
         took = ", ".join(f"{k} {v:.1f} s" for k, v in summary.seconds.items())
         console.print(f"Built {summary.workspace}: {summary.dossiers:,} dossiers, "

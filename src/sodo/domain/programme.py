@@ -93,6 +93,7 @@ class Indicator(_Model):
     aggregation_time: Aggregation = Aggregation.LAST
     aggregation_hierarchy: Aggregation = Aggregation.NONE
     method: str = Field("", description="How it is measured (phương pháp đo lường).")
+    method_en: str = Field("", description="The method in English (fallback: the Vietnamese).")
     area: str = Field("", description="Programme area, e.g. 'Hạ tầng số'.")
     description: str = ""
     source: Source | None = None
@@ -126,6 +127,8 @@ class Target(_Model):
     indicator: Code
     orgunit: str = "VN"
     title: str = Field("", description="The target as the source words it.")
+    title_en: str = Field("", description="The title in English (the English pages show it; "
+                          "without it they show the Vietnamese).")
     baseline: Baseline | None = None
     milestones: list[Milestone] = []
     value: float | None = Field(None, description="Final value to reach.")
@@ -157,7 +160,9 @@ class Task(_Model):
 
     id: Code
     title: str = Field(description="Short name of the work (rõ việc).")
+    title_en: str = Field("", description="The title in English (fallback: the Vietnamese).")
     work: str = Field("", description="The work in full, as the source words it.")
+    work_en: str = ""
     lead: list[str] = Field([], description="Org-unit codes of the lead agency (chủ trì).")
     lead_note: str = Field("", description="Lead as the source names it when not one unit.")
     partners: list[str] = Field([], description="Org-unit codes of partners (phối hợp).")
@@ -169,6 +174,7 @@ class Task(_Model):
     deadline_note: str = Field("", description="Why there is no date, e.g. 'khẩn trương'.")
     authority: str = Field("", description='Approving authority, e.g. "Thủ tướng Chính phủ".')
     deliverable: str = ""
+    deliverable_en: str = ""
     source: Source | None = None
     group: str = ""
     depends_on: list[str] = []

@@ -45,12 +45,20 @@ def indicator_unit(catalogue: Catalogue, code: str, lang: str) -> str:
     return unit_text(ind.unit, lang) if ind else ""
 
 
+def in_language(item: Any, field: str, lang: str) -> str:
+    """``item.<field>_en`` on an English page when the programme gives it, else the
+    Vietnamese ``item.<field>`` (the programme's optional English fields)."""
+    if item is None:
+        return ""
+    english = getattr(item, f"{field}_en", "") if lang == "en" else ""
+    return english or getattr(item, field, "") or ""
+
+
 def target_view(catalogue: Catalogue, a: TargetAssessment, lang: str) -> dict[str, Any]:
     """One assessed target: every field of the assessment, with the names and labels a
     reader needs."""
     target = catalogue.target(a.target_id)
-    title = (target.title if target and target.title else "") or indicator_name(
-        catalogue, a.indicator, lang)
+    title = in_language(target, "title", lang) or indicator_name(catalogue, a.indicator, lang)
     comparator = str(target.comparator) if target else ">="
     return {
         **a.to_dict(lang),
@@ -77,6 +85,7 @@ def task_view(catalogue: Catalogue, a: TaskAssessment, lang: str) -> dict[str, A
     names = [] if collective else [unit_label(c, lang) for c in leads]
     return {
         **a.to_dict(lang),
+        **({"title": in_language(task, "title", lang)} if task is not None else {}),
         "lead_names": names,
         "lead_note": lead_note,
         "lead_label": ", ".join(names) if names

@@ -81,6 +81,10 @@ def demo_is_built(path: Path, rows: int) -> DemoSummary | None:
     return DemoSummary(**{**data, "reused": True})
 
 
+# generate, store, ingest, compute, follow-up, quality: the messages ``step`` receives
+BUILD_STEPS = 6
+
+
 def build_demo(path: str | Path, rows: int = 1_000_000, seed: int = 2026,
                step: Step = _quiet, rebuild: bool = False) -> DemoSummary:
     """Build (or reuse, when already built with the same size) the demo workspace at ``path``."""

@@ -9,13 +9,14 @@ chart, too much for pages that must render in well under 300 ms.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import plotly.io as pio
 from plotly.colors import sequential
 
-from sodo.web.i18n import t
+from sodo.web.format import format_value
+from sodo.web.i18n import register, t
 
 Figure = dict[str, Any]
 
@@ -27,8 +28,6 @@ PALETTE = {"observed": "#1f5fa8", "required": "#6b7280", "projection": "#c2410c"
            "target": "#15803d"}
 SERIES_COLOURS = ("#1f5fa8", "#15803d", "#b91c1c", "#7c3aed", "#c2410c")
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif"
-# Light (low) to dark (high); plotly.js's own "Blues" runs the other way.
-BLUES = [[i / (len(sequential.Blues) - 1), colour] for i, colour in enumerate(sequential.Blues)]
 AXIS = {"gridcolor": "#e5e7eb", "linecolor": "#9ca3af", "zerolinecolor": "#d1d5db"}
 
 
@@ -75,11 +74,21 @@ def _dates(points: list[tuple[date, float]]) -> tuple[list[str], list[float]]:
     return [d.isoformat() for d, _ in points], [v for _, v in points]
 
 
+# A year's value is drawn in the middle of its year, under the year's label: its period ends
+# on 31/12, which a month axis would label with the next January.
+HALF_YEAR = timedelta(days=182)
+
+
 def target_chart(observed: list[tuple[date, float]], required: list[tuple[date, float]],
                  target_value: float | None, deadline: date | None,
-                 projection: list[tuple[date, float]], unit: str, lang: str) -> Figure:
+                 projection: list[tuple[date, float]], unit: str, lang: str,
+                 yearly: bool = False) -> Figure:
     """Observed values, the required path through baseline and milestones, the target line and
-    the projection to the deadline."""
+    the projection to the deadline (points at their period's end; ``yearly``: a series of
+    years, drawn at mid-year on an axis of years)."""
+    if yearly:
+        observed, required, projection = ([(d - HALF_YEAR, v) for d, v in points]
+                                          for points in (observed, required, projection))
     traces = []
     if required:
         x, y = _dates(required)
@@ -106,8 +115,12 @@ def target_chart(observed: list[tuple[date, float]], required: list[tuple[date, 
                             "y": target_value, "yanchor": "bottom", "text": label,
                             "showarrow": False, "font": {"color": PALETTE["target"]}})
     layout = _layout(lang, shapes=shapes, annotations=annotations)
-    layout["xaxis"] = {**AXIS, "tickformat": "%m/%Y" if lang == "vi" else "%b %Y",
-                       "hoverformat": "%d/%m/%Y" if lang == "vi" else "%Y-%m-%d"}
+    if yearly:
+        layout["xaxis"] = {**AXIS, "type": "date", "dtick": "M12", "tickformat": "%Y",
+                           "ticklabelmode": "period", "hoverformat": "%Y"}
+    else:
+        layout["xaxis"] = {**AXIS, "tickformat": "%m/%Y" if lang == "vi" else "%b %Y",
+                           "hoverformat": "%d/%m/%Y" if lang == "vi" else "%Y-%m-%d"}
     layout["yaxis"] = {**AXIS, "title": {"text": unit}} if unit else dict(AXIS)
     return {"data": traces, "layout": layout}
 
@@ -128,26 +141,126 @@ def trend_chart(lines: dict[str, list[tuple[str, float | None]]], unit: str,
     return {"data": traces, "layout": layout}
 
 
+# The map's colour scale: light to dark blue, its lightest step still clearly blue (plotly's
+# "Blues" starts at near-white, which drew the worst province white on the white page).
+MAP_SCALE = [[i / (len(sequential.Blues) - 3), colour]
+             for i, colour in enumerate(sequential.Blues[2:])]
+NO_DATA_COLOUR = "#d1d5db"
+BORDER_COLOUR = "#6b7280"
+# The two archipelagos, drawn with the provinces they belong to (Decision 19/2025/QĐ-TTg):
+# code of the province, label position (longitude, latitude), label key.
+ARCHIPELAGOS = (("48", 112.0, 17.45, "map.hoang_sa"), ("56", 114.3, 12.0, "map.truong_sa"))
+
+register({
+    "map.hoang_sa": ("Quần đảo Hoàng Sa", "Hoàng Sa archipelago"),
+    "map.truong_sa": ("Quần đảo Trường Sa", "Trường Sa archipelago"),
+    "map.belongs_to": ("thuộc {unit}", "part of {unit}"),
+    "map.rank_of": ("Hạng {rank}/{n}", "Rank {rank} of {n}"),
+    "map.darker_better_high": ("Màu càng đậm, giá trị càng cao (cao hơn là tốt hơn).",
+                               "The darker the colour, the higher the value (higher is "
+                               "better)."),
+    "map.darker_better_low": ("Màu càng đậm, giá trị càng thấp (thấp hơn là tốt hơn).",
+                              "The darker the colour, the lower the value (lower is better)."),
+    "map.legend": ("Chú giải", "Legend"),
+    "map.scale": ("Thang màu từ {low} đến {high}", "Colour scale from {low} to {high}"),
+    "map.no_data_units": ("Không có số liệu ({n} tỉnh, thành phố)",
+                          "No data ({n} provinces)"),
+    "map.no_province_data": ("Chỉ số này chưa có số liệu theo tỉnh, thành phố ({period}), "
+                             "nên chưa có bản đồ và bảng xếp hạng.",
+                             "This indicator has no province values ({period}), so there is "
+                             "no map and no ranking."),
+    "map.national_value": ("Số liệu toàn quốc: {value}.", "National value: {value}."),
+    "map.no_ministry_data": ("Chỉ số này chưa có số liệu theo bộ, ngành ({period}), nên chưa "
+                             "có bảng xếp hạng.",
+                             "This indicator has no ministry values ({period}), so there is "
+                             "no ranking."),
+})
+
+
 def choropleth(codes: list[str], values: list[float | None], names: list[str],
-               unit: str, lang: str, reverse: bool = False) -> Figure:
+               unit: str, lang: str, reverse: bool = False, *,
+               ranks: list[int | None] | None = None, period: str = "",
+               decimals: int | None = None, geojson_url: str = GEOJSON_URL) -> Figure:
     """The 34 provinces coloured by value; no map tiles, boundaries from the shipped GeoJSON.
 
-    ``customdata`` carries the code so a click can open the province."""
-    trace = {
-        "type": "choropleth", "geojson": GEOJSON_URL, "featureidkey": "properties.code",
-        "locations": codes, "z": values, "text": names, "customdata": codes,
-        "colorscale": BLUES, "reversescale": reverse,
-        "marker": {"line": {"color": "#ffffff", "width": 0.6}},
-        # a horizontal colour bar under the map leaves the width to the map on phones
-        "colorbar": {"title": {"text": unit, "side": "top"}, "orientation": "h",
-                     "thickness": 10, "len": 0.7, "x": 0.5, "xanchor": "center", "y": -0.02,
-                     "yanchor": "top"},
-        "hovertemplate": "<b>%{text}</b><br>%{z}<extra></extra>",
-    }
+    Darker is better (``reverse`` for indicators where lower is better); provinces without a
+    value are grey and say so on hover; hovering a province gives its value with the unit,
+    its rank among those ranked and the period (``period``: its label). Hoàng Sa and Trường
+    Sa are labelled with the provinces they belong to. ``customdata`` carries the code so a
+    click can open the province."""
+    ranks = ranks if ranks is not None else [None] * len(codes)
+    ranked = sum(1 for r in ranks if r is not None)
+    have = [i for i, v in enumerate(values) if v is not None]
+    missing = [i for i, v in enumerate(values) if v is None]
+    tail = f"<br>{_escape(period)}" if period else ""
+
+    def hover(i: int) -> str:
+        head = f"<b>{_escape(names[i])}</b><br>"
+        if values[i] is None:
+            return head + _escape(t("common.no_data", lang)) + tail
+        text = head + _escape(format_value(values[i], unit, lang, decimals))
+        if ranks[i] is not None:
+            text += "<br>" + _escape(t("map.rank_of", lang, rank=ranks[i], n=ranked))
+        return text + tail
+
+    traces: list[dict[str, Any]] = []
+    if have:
+        traces.append({
+            "type": "choropleth", "geojson": geojson_url, "featureidkey": "properties.code",
+            "name": t("common.value", lang),
+            "locations": [codes[i] for i in have], "z": [values[i] for i in have],
+            "text": [hover(i) for i in have], "customdata": [codes[i] for i in have],
+            "colorscale": MAP_SCALE, "reversescale": reverse,
+            "marker": {"line": {"color": BORDER_COLOUR, "width": 0.5}},
+            # a horizontal colour bar under the map leaves the width to the map on phones
+            "colorbar": {"title": {"text": unit, "side": "top"}, "orientation": "h",
+                         "thickness": 12, "len": 0.7, "x": 0.5, "xanchor": "center",
+                         "y": -0.02, "yanchor": "top", "outlinecolor": BORDER_COLOUR,
+                         "outlinewidth": 0.5},
+            "hovertemplate": "%{text}<extra></extra>",
+        })
+    if missing:
+        traces.append({
+            "type": "choropleth", "geojson": geojson_url, "featureidkey": "properties.code",
+            "name": t("common.no_data", lang),
+            "locations": [codes[i] for i in missing], "z": [0] * len(missing),
+            "text": [hover(i) for i in missing], "customdata": [codes[i] for i in missing],
+            "colorscale": [[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]], "showscale": False,
+            "marker": {"line": {"color": BORDER_COLOUR, "width": 0.5}},
+            "hovertemplate": "%{text}<extra></extra>",
+        })
+    by_code = dict(zip(codes, names, strict=True))
+    islands = [(code, lon, lat, key) for code, lon, lat, key in ARCHIPELAGOS if code in by_code]
+    if islands:
+        traces.append({
+            "type": "scattergeo", "mode": "text", "showlegend": False,
+            "lon": [lon for _, lon, _, _ in islands], "lat": [lat for _, _, lat, _ in islands],
+            "text": [t(key, lang) for *_, key in islands],
+            "hovertext": [_escape(t(key, lang)) + "<br>" + _escape(
+                t("map.belongs_to", lang, unit=by_code[code])) for code, _, _, key in islands],
+            "customdata": [code for code, *_ in islands],
+            "textfont": {"family": FONT, "size": 11, "color": "#374151"},
+            "hovertemplate": "%{hovertext}<extra></extra>",
+        })
     layout = _layout(lang, height=600, margin={"l": 0, "r": 0, "t": 0, "b": 60},
+                     showlegend=False,
                      geo={"fitbounds": "locations", "visible": False,
                           "projection": {"type": "mercator"}, "bgcolor": "white"})
-    return {"data": [trace], "layout": layout}
+    return {"data": traces, "layout": layout}
+
+
+def map_legend(values: list[float | None], unit: str, lang: str, reverse: bool = False,
+               decimals: int | None = None) -> dict[str, Any]:
+    """What the map's colours mean, said in words under it: the range the scale spans, which
+    end is better, and how many provinces have no value (grey)."""
+    known = [v for v in values if v is not None]
+    low = format_value(min(known), unit, lang, decimals) if known else ""
+    high = format_value(max(known), unit, lang, decimals) if known else ""
+    return {"low": low, "high": high, "missing": len(values) - len(known),
+            "better": t("map.darker_better_low" if reverse else "map.darker_better_high", lang),
+            "no_data_colour": NO_DATA_COLOUR,
+            "low_colour": MAP_SCALE[-1 if reverse else 0][1],
+            "high_colour": MAP_SCALE[0 if reverse else -1][1]}
 
 
 def bar_chart(labels: list[str], values: list[float | None], maxima: list[float | None],

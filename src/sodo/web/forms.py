@@ -54,6 +54,7 @@ def field_message(problem: Problem, spec: Any, value: float | None, lang: str) -
 # -- problems of the services, said in the user's language -----------------------------------
 
 register({
+    "reporting.note": ("Ghi chú (ví dụ: Ước tính)", "Note (e.g. estimate)"),
     "problem.above_max": ("{a0} vượt mức tối đa {a1}.", "{a0} is above the maximum {a1}."),
     "problem.below_min": ("{a0} nhỏ hơn mức tối thiểu {a1}.", "{a0} is below the minimum {a1}."),
     "problem.whole_number": ("{a0} phải là số nguyên.", "{a0} must be a whole number."),

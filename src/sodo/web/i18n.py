@@ -26,6 +26,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.tasks": ("Nhiệm vụ", "Tasks"),
     "nav.reporting": ("Báo cáo", "Reporting"),
     "nav.admin": ("Quản trị", "Admin"),
+    "nav.admin_users": ("Người dùng, phiên đăng nhập", "Users and sessions"),
     "nav.public": ("Dữ liệu mở", "Open data"),
     "nav.login": ("Đăng nhập", "Log in"),
     "nav.logout": ("Đăng xuất", "Log out"),

@@ -183,8 +183,9 @@ def indicator_view(ctx: AppContext, ds: Dataset, lang: str, root: str = "/",
         goal = next((tg for tg in national_goals if Period.parse(tg["deadline"]).end >= today),
                     national_goals[-1] if national_goals else None)
         deadline = Period.parse(goal["deadline"]).end if goal and goal.get("deadline") else None
+        yearly = all(str(Period.parse(o.period).type) == "year" for o in series)
         fig = charts.target_chart(observed, [], goal["target_value"] if goal else None,
-                                  deadline, [], unit, lang)
+                                  deadline, [], unit, lang, yearly=yearly)
         extra["chart"] = _html(fig, "od-chart", indicator_name(cat, ind.code, lang), root)
         extra["chart_rows"] = [[format_date(d, lang), format_value(v, unit, lang)]
                                for d, v in observed]
@@ -197,8 +198,9 @@ def indicator_view(ctx: AppContext, ds: Dataset, lang: str, root: str = "/",
         codes = sorted(provinces)
         fig = charts.choropleth(codes, [by_unit.get(c) for c in codes],
                                 [unit_label(c, lang) for c in codes], unit, lang,
-                                reverse=str(ind.direction) == "lower")
-        fig["data"][0]["geojson"] = f"{root}web/geo/provinces-34.geojson"
+                                reverse=str(ind.direction) == "lower",
+                                period=period_label(latest, lang), decimals=ind.decimals,
+                                geojson_url=f"{root}web/geo/provinces-34.geojson")
         extra["map"] = _html(fig, "od-map", t("od.map", lang), root)
     latest_rows = [{"orgunit": c.orgunit, "name": unit_label(c.orgunit, lang),
                     "category": c.category, "value": c.value, "numerator": c.numerator,

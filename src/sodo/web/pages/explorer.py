@@ -16,6 +16,7 @@ from sodo.services import values as value_service
 from sodo.stores.operational import values as values_repo
 from sodo.web import charts
 from sodo.web.context import PageError, app_context, language, page, programme, render
+from sodo.web.format import format_value
 from sodo.web.i18n import t, unit_text
 from sodo.web.summaries import _cached, index_code, index_ranking, value_periods
 
@@ -58,11 +59,30 @@ def explorer(request: Request, indicator: str | None = None, period: str | None 
     unit = unit_text(ind.unit, lang) if ind else ""
     extra: dict[str, Any] = {}
     rows = ranked["rows"]
-    if level == "province" and rows:
-        fig = charts.choropleth([r["code"] for r in rows], [r["value"] for r in rows],
-                                [r["name"] for r in rows], unit, lang,
-                                reverse=bool(ind and ind.direction == "lower"))
+    decimals = ind.decimals if ind else None
+    reverse = bool(ind and ind.direction == "lower")
+    has_values = any(r["value"] is not None for r in rows)
+    if level == "province" and has_values:
+        values = [r["value"] for r in rows]
+        label = period_label(ranked["period"], lang)
+        if ranked.get("provisional"):
+            label += f" ({t('common.provisional', lang)})"
+        fig = charts.choropleth([r["code"] for r in rows], values, [r["name"] for r in rows],
+                                unit, lang, reverse=reverse, ranks=[r["rank"] for r in rows],
+                                period=label, decimals=decimals)
         extra["map"] = charts.to_html(fig, "explorer-map", t("explorer.map", lang))
+        extra["legend"] = charts.map_legend(values, unit, lang, reverse, decimals)
+    if not has_values and ranked["period"]:
+        # nothing to map or rank: say so, with the national figure when there is one
+        national = national_value(request, indicator, ranked["period"])
+        extra["no_data"] = {
+            "message": t("map.no_province_data" if level == "province"
+                         else "map.no_ministry_data", lang,
+                         period=period_label(ranked["period"], lang)),
+            "national": t("map.national_value", lang,
+                          value=format_value(national, unit, lang, decimals))
+            if national is not None else "",
+        }
     trend = trend_lines(request, indicator, rows, ranked["period"], lang)
     if trend:
         fig = charts.trend_chart(trend, unit, lang)
@@ -80,13 +100,13 @@ def explorer(request: Request, indicator: str | None = None, period: str | None 
                                        for p in periods if str(Period.parse(p).type) == kind]}
                           for kind in PERIOD_TYPES
                           if any(str(Period.parse(p).type) == kind for p in periods)],
-        "rows": rows,
+        "rows": rows if has_values else [],
+        "has_values": has_values,
         # one number of decimals per column: the indicator's
         "decimals": ind.decimals if ind else 2,
         "trend": {name: [{"period": p, "value": v} for p, v in pts]
                   for name, pts in trend.items()},
     }
-    decimals = ind.decimals if ind else None
     return render(request, "explorer.html", result, extra=extra,
                   tables=lambda: [ranking_table(result, lang, decimals)],
                   download_name=f"xep-hang-{indicator}-{ranked['period'] or ''}")
@@ -103,6 +123,13 @@ def ranking_table(result: dict[str, Any], lang: str, decimals: int | None) -> Ta
         Column("change", t("common.change", lang), result["unit"], decimals, number=True),
         Column("rank_change", t("common.rank_change", lang), number=True, decimals=0),
     ], result["rows"], notes)
+
+
+def national_value(request: Request, indicator: str, period: str) -> float | None:
+    """The standing national value of ``indicator`` for ``period`` (None: there is none)."""
+    with app_context(request).session() as session:
+        standing = value_service.standing_values(session, [indicator], ["VN"], [period])
+    return next((c.value for (_, ou, _), c in standing.items() if ou == "VN"), None)
 
 
 def trend_lines(request: Request, indicator: str, rows: list[dict[str, Any]],

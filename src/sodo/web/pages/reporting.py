@@ -16,6 +16,7 @@ from sodo.domain.forms import EDITABLE, ReportForm, ValueInput
 from sodo.domain.periods import Period, PeriodError
 from sodo.domain.permissions import Action, Actor, Conflict, NotFound, allows
 from sodo.domain.problems import InputError
+from sodo.domain.text import nfc
 from sodo.http.deps import RowId
 from sodo.http.downloads import download
 from sodo.http.views import indicator_name, period_label, unit_label
@@ -103,12 +104,16 @@ def submission_row(sub: Any, lang: str, form_name: str | None = None) -> dict[st
 def form_context(request: Request, db: Session, actor: Actor, form: ReportForm, orgunit: str,
                  period: Period, lang: str, typed: dict[str, str] | None = None,
                  errors: dict[str, str] | None = None,
-                 upload_errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                 upload_errors: list[dict[str, Any]] | None = None,
+                 typed_notes: dict[str, str] | None = None) -> dict[str, Any]:
     history = reporting.history(db, actor, form.code, orgunit, period.id)
     current = history[-1] if history else None
     state = current.state if current else "open"
     editable = state in (*EDITABLE, "open", "approved") and allows(actor, Action.REPORT, orgunit)
     stored = {v.indicator: v.value for v in current.values} if current else {}
+    today = app_context(request).today()
+    # notes come with the values (the Excel template's "Ghi chú", "Ước tính"): shown and kept
+    notes = {v.indicator: v.note or "" for v in current.values} if current else {}
     cat = programme(request)
     fields = []
     for spec in form.indicators:
@@ -129,6 +134,7 @@ def form_context(request: Request, db: Session, actor: Actor, form: ReportForm, 
             "unit": unit_text(ind.unit, lang) if ind else "", "required": spec.required,
             "value": value_text, "hint": " · ".join(hints),
             "error": (errors or {}).get(spec.code),
+            "note": (typed_notes or {}).get(spec.code, notes.get(spec.code, "")),
         })
     return {
         "title": f"{form.label(lang)} · {unit_label(orgunit, lang)}",
@@ -139,6 +145,9 @@ def form_context(request: Request, db: Session, actor: Actor, form: ReportForm, 
         "submission": submission_row(current, lang) if current else None,
         "can_approve": bool(current and current.state == "submitted"
                             and allows(actor, Action.APPROVE, orgunit)),
+        # not sent by its due date: said on the form too, with the days late
+        "days_late": (today - form.due_on(period)).days
+        if state in ("open", "draft", "returned") and form.due_on(period) < today else 0,
         "fields": fields, "error_count": len(errors or {}),
         "upload_errors": upload_errors or [],
         "done_message": None,
@@ -192,6 +201,8 @@ def _report_save(request: Request, form_code: str, orgunit: str, period_id: str,
     with db_session(request) as db:
         form, period = _load_form(db, form_code, period_id)
         typed = {spec.code: str(posted.get(f"v_{spec.code}", "")) for spec in form.indicators}
+        typed_notes = {spec.code: nfc(str(posted.get(f"n_{spec.code}", "")).strip())[:500]
+                       for spec in form.indicators}
         errors: dict[str, str] = {}
         values: list[ValueInput] = []
         numbers: dict[str, float | None] = {}
@@ -202,7 +213,8 @@ def _report_save(request: Request, form_code: str, orgunit: str, period_id: str,
                 errors[spec.code] = t("reporting.not_number", lang, value=typed[spec.code])
                 continue
             if numbers[spec.code] is not None:
-                values.append(ValueInput(spec.code, numbers[spec.code], where=spec.code))
+                values.append(ValueInput(spec.code, numbers[spec.code],
+                                         note=typed_notes[spec.code], where=spec.code))
         try:
             if errors:
                 raise InputError("invalid numbers")
@@ -221,14 +233,16 @@ def _report_save(request: Request, form_code: str, orgunit: str, period_id: str,
             if not errors:
                 errors["_form"] = exc.summary
             result = form_context(request, db, actor, form, orgunit, period, lang, typed,
-                                  {k: v for k, v in errors.items() if k != "_form"})
+                                  {k: v for k, v in errors.items() if k != "_form"},
+                                  typed_notes=typed_notes)
             result["error_count"] = len(errors)
             result["form_error"] = errors.get("_form")
             return render(request, "report_form.html", result,
                           status=form_status(request, 422))
         except Conflict as exc:
             db.rollback()
-            result = form_context(request, db, actor, form, orgunit, period, lang, typed)
+            result = form_context(request, db, actor, form, orgunit, period, lang, typed,
+                                  typed_notes=typed_notes)
             result["form_error"] = str(exc)
             return render(request, "report_form.html", result,
                           status=form_status(request, 409))

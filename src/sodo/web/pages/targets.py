@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sodo.domain.assessment.targets import STATUS_ORDER, projection_path, required_path
 from sodo.domain.periods import Period
 from sodo.http.downloads import Column, Table
-from sodo.http.views import period_label
+from sodo.http.views import in_language, period_label
 from sodo.services.assessment import target_series
 from sodo.web import charts
 from sodo.web.context import PageError, app_context, language, page, programme, render
@@ -17,6 +17,7 @@ from sodo.web.format import format_date, format_value
 from sodo.web.i18n import t, unit_text
 from sodo.web.pages.plans import target_cascade_view
 from sodo.web.summaries import target_assessments, target_rows
+from sodo.web.target_text import formula_text, series_text
 
 router = APIRouter(include_in_schema=False)
 STATUSES = tuple(str(s) for s in STATUS_ORDER)
@@ -73,17 +74,23 @@ def target_page(request: Request, target_id: str) -> Response:
     deadline = Period.parse(target.deadline).end if target.deadline else None
     projection = projection_path(a, observed[0][0] if observed else None)
     unit = unit_text(indicator.unit, lang) if indicator else ""
+    # a series of years is drawn on an axis of years
+    yearly = bool(series) and all(str(Period.parse(o.period).type) == "year" for o in series)
     fig = charts.target_chart(observed, required, target.value, deadline, projection, unit,
-                              lang)
+                              lang, yearly=yearly)
     result = {
         **summary,
         "method_label": t(f"targets.method.{a.method}", lang),
-        "measurement_method": indicator.method if indicator else "",
+        "measurement_method": in_language(indicator, "method", lang),
         "baseline": {"period": a.baseline_period, "value": a.baseline,
                      "from": a.baseline_from},
         "milestones": [{"period": m.period, "label": period_label(m.period, lang),
                         "value": m.value} for m in target.milestones],
-        "formula": a.formula,
+        # the calculation and the series in the reader's language (figures as it writes them)
+        "formula": formula_text(summary, lang, ctx.settings.assess),
+        "formula_en": a.formula,
+        "series_source": series_text(a.series_source, lang),
+        "series_id": a.series_source,
         "observed": [{"date": d, "value": v, "period": o.period}
                      for (d, v), o in zip(observed, series, strict=True)],
         "projection": [{"date": d, "value": v} for d, v in projection],
@@ -91,7 +98,9 @@ def target_page(request: Request, target_id: str) -> Response:
         "note": target.note,
     }
     chart = charts.to_html(fig, "target-chart", summary["title"])
-    chart_rows = [[format_date(d, lang), format_value(v, unit, lang)] for d, v in observed]
+    chart_rows = [[period_label(o.period, lang) if yearly else format_date(d, lang),
+                   format_value(v, unit, lang)] for (d, v), o in zip(observed, series, strict=True)]
     result["cascade"] = target_cascade_view(request, target_id, unit, lang)
     return render(request, "target.html", result,
-                  extra={"chart": chart, "unit": unit, "chart_rows": chart_rows})
+                  extra={"chart": chart, "unit": unit, "chart_rows": chart_rows,
+                         "yearly": yearly})

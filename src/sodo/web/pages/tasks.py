@@ -13,7 +13,7 @@ from sodo.domain.assessment.tasks import TASK_STATUS_ORDER, ProgressStatus
 from sodo.domain.permissions import Action, NotFound, allows
 from sodo.domain.problems import InputError
 from sodo.http.downloads import Column, Table
-from sodo.http.views import unit_label
+from sodo.http.views import in_language, unit_label
 from sodo.services import task_progress
 from sodo.services.assessment import accountability_rows
 from sodo.web.context import (
@@ -128,7 +128,7 @@ def render_task_page(request: Request, task_id: str, done: str | None = None,
         {"key": "ro_nguoi", "label": t("tasks.ro_nguoi", lang),
          "value": summary["lead_label"],
          "detail": ", ".join([unit_label(c, lang) for c in task.partners] + task.partners_other)},
-        {"key": "ro_viec", "label": t("tasks.ro_viec", lang), "value": task.work or task.title,
+        {"key": "ro_viec", "label": t("tasks.ro_viec", lang), "value": in_language(task, "work", lang) or in_language(task, "title", lang),
          "detail": ""},
         {"key": "ro_thoi_gian", "label": t("tasks.ro_thoi_gian", lang),
          "value": summary["deadline_label"] + (f" ({format_date(due, lang)})" if due else ""),
@@ -137,7 +137,7 @@ def render_task_page(request: Request, task_id: str, done: str | None = None,
          "value": task.responsible, "detail": ""},
         {"key": "ro_tham_quyen", "label": t("tasks.ro_tham_quyen", lang),
          "value": task.authority, "detail": ""},
-        {"key": "ro_ket_qua", "label": t("tasks.ro_ket_qua", lang), "value": task.deliverable,
+        {"key": "ro_ket_qua", "label": t("tasks.ro_ket_qua", lang), "value": in_language(task, "deliverable", lang),
          "detail": ""},
     ]
     actor = current_user(request)
