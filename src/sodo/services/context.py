@@ -100,6 +100,11 @@ class AppContext:
                     self._building.pop((version, key), None)
         return value
 
+    def clear_cache(self) -> None:
+        """Forget every cached picture (the next reader of each builds it afresh)."""
+        with self._lock:
+            self._caches.clear()
+
     def close(self) -> None:
         self.engine.dispose()
 
