@@ -68,10 +68,11 @@ async def _load(base: str, seconds: float, clients: int) -> tuple[list[float], i
 def measure(workspace: Path, seconds: float, clients: int, env: dict[str, str]) -> dict:
     """Serve ``workspace`` with ``env``, load it, stop it; the numbers of the run."""
     port = _free_port()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the server, below)
     server = subprocess.Popen(
         [sys.executable, "-m", "sodo", "serve", "--workspace", str(workspace), "--port",
          str(port)], env={**os.environ, "SODO_TODAY": TODAY, **env},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -82,7 +83,8 @@ def measure(workspace: Path, seconds: float, clients: int, env: dict[str, str]) 
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("server did not start")
+                log.seek(0)
+                raise SystemExit("server did not start: " + log.read()[-2000:].decode())
             time.sleep(0.3)
         httpx.get(base + "/", timeout=120)  # warm: programme, assessments, templates
         began = time.perf_counter()
@@ -97,6 +99,7 @@ def measure(workspace: Path, seconds: float, clients: int, env: dict[str, str]) 
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(20)
+        log.close()
     return {"rps": len(latencies) / took, "p50": _percentile(latencies, .5) * 1000,
             "p95": _percentile(latencies, .95) * 1000, "errors": errors,
             "single_ms": single_ms, "answered": len(latencies)}
