@@ -176,7 +176,8 @@ def test_form_posts_without_csrf_token_are_refused(site) -> None:
     assert forged.status_code == 403
     assert upload.status_code == 403
     with site.session() as session:
-        assert session.scalar(select(Submission).where(Submission.period == "2024Q3")) is None
+        assert session.scalar(select(Submission).where(Submission.period == "2024Q3",
+                                                       Submission.orgunit == "01")) is None
     accepted = browser.post("/api/v1/tasks/NV-HN-1/updates/upload",
                             data={"status": "in_progress", "percent": "10",
                                   "csrf_token": browser.csrf},

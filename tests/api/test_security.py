@@ -119,6 +119,65 @@ def test_bodies_are_refused_before_they_are_read(site) -> None:
     assert response.status_code == 403, response.text
 
 
+def test_json_routes_check_credentials_in_full_before_the_body_and_cap_it(site) -> None:
+    """An ordinary JSON route: at most 1 MiB, and its credentials checked in full before a
+    byte is read. Each request below claims a body and sends none: only an answer given
+    before reading can arrive (a server waiting for the body times the client out)."""
+    claimed = 512 * 1024  # under the ceiling
+    with site.session() as session:
+        accounts.create_user(session, Actor.system(), "json_user", PASSWORD, "reporter", "01")
+        session.flush()
+        token, revoked = (accounts.create_token(session, Actor.system(), "json_user", name,
+                                                ["read", "write"]) for name in ("a", "b"))
+        accounts.revoke_token(session, Actor.system(), revoked[0].id)
+        session.commit()
+    browser = site.browser("json_user")
+    ended_cookie = browser.cookies.get("sodo_session")
+    assert browser.post("/api/v1/auth/logout",
+                        headers={"X-CSRF-Token": browser.csrf}).status_code == 200
+    browser.close()
+
+    def claim(path: str, credentials: str = "") -> tuple[int, bytes]:
+        return _raw(site, f"POST {path} HTTP/1.1\nHost: x\n{credentials}"
+                          f"Content-Type: application/json\nContent-Length: {claimed}\n",
+                    timeout=5)
+
+    started = time.monotonic()
+    for credentials in ("",  # anonymous
+                        "Authorization: Bearer sodo_forged0000000000000000000000000000\n",
+                        f"Authorization: Bearer {revoked[1]}\n",  # revoked
+                        "Authorization: Basic YWRtaW46YWRtaW4=\n",  # not a bearer token
+                        f"Cookie: sodo_session={ended_cookie}\n",  # session ended
+                        "Cookie: sodo_session=forged.value.here\n"):
+        for path in ("/api/v1/submissions", "/api/v1/users", "/api/v1/no-such-route",
+                     "/api/v1/tasks/NV-01/updates"):
+            status, answer = claim(path, credentials)
+            assert status in (401, 404), (credentials, path, answer[:300])
+            assert b"application/problem+json" in answer
+    assert time.monotonic() - started < 10
+
+    # A valid token: the claimed body is awaited and read (the client closes: no answer
+    # needed), an over-ceiling one refused from its length, a real body answered normally.
+    auth = f"Authorization: Bearer {token[1]}\n"
+    with pytest.raises(OSError):  # socket.timeout: the server waits for the body
+        claim("/api/v1/submissions", auth)
+    status, _ = _raw(site, f"POST /api/v1/submissions HTTP/1.1\nHost: x\n{auth}"
+                           f"Content-Type: application/json\nContent-Length: {2**20 + 1}\n")
+    assert status == 413
+    with httpx.Client(base_url=site.url, timeout=30,
+                      headers={"Authorization": f"Bearer {token[1]}"}) as client:
+        near = {"form": "BC-CDS-QUY", "orgunit": "01", "period": "2025Q4",
+                "values": [], "padding": "x" * (2**20 - 200)}
+        assert client.post("/api/v1/submissions", json=near).status_code not in (401, 413)
+        over = {**near, "padding": "x" * (2**20 + 10)}
+        assert client.post("/api/v1/submissions", json=over).status_code == 413
+
+    # Sign-in (anonymous by nature) has a small ceiling of its own.
+    status, _ = _raw(site, "POST /api/v1/auth/login HTTP/1.1\nHost: x\n"
+                           f"Content-Type: application/json\nContent-Length: {64 * 1024}\n")
+    assert status == 413
+
+
 def _template_with_rows(site, extra_rows: int, bad_value: object) -> bytes:
     with site.client("hn_reporter") as client:
         data = client.get("/api/v1/forms/BC-CDS-QUY/template",

@@ -1,10 +1,13 @@
 """Hardening of the pages over real HTTP (SQLite and PostgreSQL): headers, login CSRF, cookies
-marked Secure behind an https proxy, sessions ended by logout, and nothing unapproved or
+marked Secure behind an https proxy, sessions ended by logout, by an admin on the admin page
+and by the operator at the command line, and nothing unapproved or
 unopenable shown to anonymous visitors."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -147,3 +150,45 @@ def test_admin_ends_all_sessions_of_a_user_from_the_admin_page(site: str) -> Non
         assert ended.status_code == 200 and "hanoi.reporter" in ended.text
         assert reporter.get("/api/v1/auth/me").status_code == 401
         assert admin.get("/api/v1/auth/me").status_code == 200
+
+
+def _sodo(workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sodo", *args, "--workspace", str(workspace)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_operator_ends_sessions_from_the_command_line(site: str, workspace: Path) -> None:
+    with httpx.Client(base_url=site, timeout=60) as reporter, \
+            httpx.Client(base_url=site, timeout=60) as admin:
+        _log_in(reporter, "hanoi.reporter")
+        _log_in(admin, "admin")
+        assert reporter.get("/api/v1/auth/me").status_code == 200
+
+        # one user: their cookie stops working at once, the others' keep working
+        ended = _sodo(workspace, "user", "end-sessions", "hanoi.reporter")
+        assert ended.returncode == 0, ended.stderr
+        assert "session" in ended.stdout and "hanoi.reporter" in ended.stdout
+        assert reporter.get("/api/v1/auth/me").status_code == 401
+        assert admin.get("/api/v1/auth/me").status_code == 200
+        entries = admin.get("/api/v1/audit", params={"action": "user.sessions_end"}).json()
+        mine = [e for e in entries["items"] if e["object_id"] == "hanoi.reporter"]
+        assert mine and mine[0]["actor"].startswith("cli:")
+        assert mine[0]["after"]["sessions"] >= 1
+
+        # everyone: the admin's cookie too
+        _log_in(reporter, "hanoi.reporter")
+        assert reporter.get("/api/v1/auth/me").status_code == 200
+        everyone = _sodo(workspace, "user", "end-sessions", "--everyone")
+        assert everyone.returncode == 0, everyone.stderr
+        assert reporter.get("/api/v1/auth/me").status_code == 401
+        assert admin.get("/api/v1/auth/me").status_code == 401
+        _log_in(admin, "admin")
+        entries = admin.get("/api/v1/audit", params={"action": "user.sessions_end_all"}).json()
+        assert entries["items"] and entries["items"][0]["after"]["sessions"] >= 2
+
+        # neither a user nor --everyone, or an unknown user: a message, no traceback
+        for args in ((), ("nobody",), ("admin", "--everyone")):
+            refused = _sodo(workspace, "user", "end-sessions", *args)
+            assert refused.returncode != 0
+            assert "Traceback" not in refused.stderr + refused.stdout
+            assert (refused.stderr + refused.stdout).strip()

@@ -1,4 +1,4 @@
-"""``sodo user add|list|disable|enable|token``: accounts of the operational store.
+"""``sodo user add|list|disable|enable|end-sessions|token``: accounts of the operational store.
 
 The operator at the command line acts as an admin (they hold the database); every change is
 written to the audit log as ``cli:<login name>``.
@@ -132,6 +132,31 @@ def disable(username: Annotated[str, typer.Argument()], workspace: WorkspaceOpti
 def enable(username: Annotated[str, typer.Argument()], workspace: WorkspaceOption = None) -> None:
     """Re-enable a disabled user."""
     _set_active(username, True, workspace)
+
+
+@user_app.command("end-sessions")
+@user_errors
+@store_errors
+def end_sessions(
+    username: Annotated[str | None, typer.Argument(help="Whose sessions to end.")] = None,
+    everyone: Annotated[bool, typer.Option("--everyone",
+                                           help="End the sessions of every user.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """End a user's sign-in sessions at once (or everyone's): their cookies stop working;
+    API tokens are kept (revoke them with `sodo user token --revoke`)."""
+    from sodo.services import accounts
+
+    if (username is None) == (not everyone):
+        raise InputError("name one user, or give --everyone (not both)")
+    with store_session(workspace) as session:
+        if everyone:
+            count = accounts.end_all_sessions(session, Actor.cli())
+        else:
+            count = accounts.end_sessions(session, Actor.cli(), username or "")
+        session.commit()
+    whose = "every user" if everyone else username
+    console.print(f"{count} session{'s' * (count != 1)} of {whose} ended", highlight=False)
 
 
 @user_app.command("token")

@@ -157,6 +157,12 @@ def allows(actor: Actor, action: Action, orgunit: str | None = None) -> bool:
     return True
 
 
+def audience(actor: Actor) -> tuple[Role, str, frozenset[str] | None]:
+    """What decides everything :func:`allows` answers for ``actor`` (role, unit, token
+    scopes): two actors with the same audience may see exactly the same things."""
+    return actor.role, actor.orgunit, actor.scopes
+
+
 def require(actor: Actor, action: Action, orgunit: str | None = None) -> None:
     """Raise :class:`NotAuthenticated` (anonymous) or :class:`Forbidden` unless allowed."""
     if allows(actor, action, orgunit):

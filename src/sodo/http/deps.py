@@ -235,7 +235,14 @@ CSRFChecked = Annotated[None, Depends(verify_csrf)]
 
 # -- who is asking ------------------------------------------------------------------------
 
-def _lookup_credentials(request: Request, db: Session) -> Actor | None:
+#: Where :class:`sodo.http.limits.BodyLimits` leaves the actor it found when it checked the
+#: credentials of a write before its body was read (``request.state``).
+VERIFIED_ACTOR = "verified_actor"
+
+
+def lookup_credentials(request: Request, db: Session) -> Actor | None:
+    """Who the request's token or session cookie names (None: no live session); an unknown,
+    revoked or expired token is :class:`NotAuthenticated`."""
     auth = request.headers.get("authorization", "")
     if auth:
         scheme, _, secret = auth.partition(" ")
@@ -253,7 +260,10 @@ async def _credentials_actor(request: Request, db: DB) -> Actor | None:
     there are credentials, so anonymous reads cost no database round trip here."""
     if not request.headers.get("authorization") and SESSION_COOKIE not in request.cookies:
         return None
-    return await run_in_threadpool(_lookup_credentials, request, db)
+    verified = getattr(request.state, VERIFIED_ACTOR, None)
+    if verified is not None:  # checked by the body limits, before the body was read
+        return verified
+    return await run_in_threadpool(lookup_credentials, request, db)
 
 
 async def current_user_optional(

@@ -1,9 +1,13 @@
 """Request-body limits, enforced before any route reads a byte: each route has a ceiling (the
-uploads theirs, everything else ``Settings.max_body_bytes``); a larger ``Content-Length`` is
-answered 413 at once, and a body that grows past the ceiling while streaming (chunked, or a
-lying length) is cut off with 413. Writes to the API and uploads without any credentials are
-answered 401 before the body is read (the full check of the credentials happens in the
-route's dependencies, which run before upload routes parse their body)."""
+uploads theirs, sign-in a small one, everything else ``Settings.max_body_bytes``, 1 MiB); a
+larger ``Content-Length`` is answered 413 at once, and a body that grows past the ceiling while
+streaming (chunked, or a lying length) is cut off with 413.
+
+Writes to the API and uploads need credentials, and they are checked in full here, before a
+byte of the body is read: none, an unknown, revoked or expired token, an ended or forged
+session cookie — 401 at once (FastAPI reads a JSON body before it runs a route's
+dependencies, so the check cannot wait for them). The actor found is handed to the route's
+dependencies (``scope["state"]["verified_actor"]``), so the store is asked once."""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 MULTIPART_OVERHEAD = 64 * 1024
 NDJSON_BATCH_BYTES = 64 * 1024 * 1024
+SIGN_IN_BYTES = 16 * 1024  # a user name, a password, a CSRF token and where to go next
 
 #: (path pattern, ceiling in bytes, credentials needed before the body is read)
 ROUTES: list[tuple[re.Pattern[str], int, bool]] = [
@@ -40,6 +45,7 @@ ROUTES: list[tuple[re.Pattern[str], int, bool]] = [
     (re.compile(r"^/api/v1/datasets/[^/]+/records$"), NDJSON_BATCH_BYTES, True),
     (re.compile(r"^/api/v1/extract$"), DIRECTIVE_BYTES + MULTIPART_OVERHEAD, False),
     (re.compile(r"^/extract$"), DIRECTIVE_BYTES + MULTIPART_OVERHEAD, False),
+    (re.compile(r"^/(api/v1/auth/)?login$"), SIGN_IN_BYTES, False),
 ]
 #: API writes an anonymous caller may send (everything else under /api/v1 needs credentials).
 ANONYMOUS_API_WRITES = re.compile(r"^/api/v1/(auth/login|auth/logout|extract)$")
@@ -69,6 +75,31 @@ def _has_credentials(scope: Scope) -> bool:
     return False
 
 
+async def _verify_credentials(scope: Scope) -> str | None:
+    """Check the request's token or session cookie against the store (in the thread pool);
+    None when they name an active user (kept for the route), else why not."""
+    from fastapi.concurrency import run_in_threadpool
+    from starlette.requests import Request
+
+    from sodo.domain.permissions import NotAuthenticated
+    from sodo.http.deps import VERIFIED_ACTOR, lookup_credentials
+
+    request = Request(scope)
+
+    def check() -> str | None:
+        with request.app.state.ctx.session() as db:
+            try:
+                actor = lookup_credentials(request, db)
+            except NotAuthenticated as exc:
+                return str(exc)
+        if actor is None:
+            return "the session has ended or expired; sign in again"
+        scope.setdefault("state", {})[VERIFIED_ACTOR] = actor
+        return None
+
+    return await run_in_threadpool(check)
+
+
 async def _problem(send: Send, scope: Scope, status: int, title: str, detail: str,
                    headers: list[tuple[bytes, bytes]] | None = None) -> None:
     body = json.dumps({"type": "about:blank", "title": title, "status": status,
@@ -91,10 +122,13 @@ class BodyLimits:
             await self.app(scope, receive, send)
             return
         limit, needs_credentials = route_limit(scope.get("path", ""), self.default)
-        if needs_credentials and not _has_credentials(scope):
-            await _problem(send, scope, 401, "Not signed in", "sign in or send an API token",
-                           [(b"www-authenticate", b'Bearer realm="sodo"')])
-            return
+        if needs_credentials:
+            refusal = (await _verify_credentials(scope) if _has_credentials(scope)
+                       else "sign in or send an API token")
+            if refusal is not None:
+                await _problem(send, scope, 401, "Not signed in", refusal,
+                               [(b"www-authenticate", b'Bearer realm="sodo"')])
+                return
         declared = dict(scope.get("headers", ())).get(b"content-length")
         if declared is not None:
             try:

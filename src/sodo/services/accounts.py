@@ -367,6 +367,19 @@ def end_sessions(session: Session, actor: Actor, username: str) -> int:
     return count
 
 
+def end_all_sessions(session: Session, actor: Actor) -> int:
+    """End the open sessions of every user at once (an admin only: after a suspected
+    compromise, or before changing the secret key); returns how many were open."""
+    require(actor, Action.ADMIN)
+    rows = session.scalars(select(UserSession).where(UserSession.ended_at.is_(None))).all()
+    now = utcnow()
+    for row in rows:
+        row.ended_at, row.ended_reason = now, "ended"
+    audit.record(session, actor, "user.sessions_end_all", "user", "*", None,
+                 {"sessions": len(rows)})
+    return len(rows)
+
+
 # -- API tokens -------------------------------------------------------------------------
 
 TOKEN_PREFIX = "sodo_"

@@ -397,13 +397,26 @@ _CACHE_LOCK = threading.Lock()
 PLAN = "plan"  # ``data["kind"]`` of a unit's plan: a programme, but not the workspace's own
 
 
+#: Whether a stored programme (id, content hash) is a unit's plan: its content decides, so
+#: the answer never changes for a given hash (every request asks; the data is large).
+_IS_PLAN: dict[tuple[int, str], bool] = {}
+
+
+def _is_plan(session: Session, row_id: int, digest: str) -> bool:
+    key = (row_id, digest)
+    found = _IS_PLAN.get(key)
+    if found is None:
+        data = session.scalar(select(ProgrammeRow.data).where(ProgrammeRow.id == row_id))
+        found = _IS_PLAN[key] = isinstance(data, dict) and data.get("kind") == PLAN
+    return found
+
+
 def _newest_row(session: Session) -> tuple[int, str, str] | None:
     """The workspace's programme: the one synced last that is not a unit's plan."""
-    for row_id, code, digest, data in session.execute(
-            select(ProgrammeRow.id, ProgrammeRow.code, ProgrammeRow.content_hash,
-                   ProgrammeRow.data)
+    for row_id, code, digest in session.execute(
+            select(ProgrammeRow.id, ProgrammeRow.code, ProgrammeRow.content_hash)
             .order_by(ProgrammeRow.imported_at.desc(), ProgrammeRow.id.desc())):
-        if not (isinstance(data, dict) and data.get("kind") == PLAN):
+        if not _is_plan(session, row_id, digest):
             return row_id, code, digest
     return None
 

@@ -7,6 +7,7 @@ take it (or a session made from it) and never build engines of their own.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -26,6 +27,7 @@ T = TypeVar("T")
 # for a connection can never hold up every connection (sessions return theirs at the end of a
 # request, which needs a free thread).
 WEB_POOL_SIZE, WEB_POOL_OVERFLOW = 10, 40
+CACHED_VERSIONS = 2  # data versions whose computed pictures are kept
 
 
 class AppContext:
@@ -43,8 +45,8 @@ class AppContext:
                                  else make_engine(settings.database_url))
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._lock = threading.Lock()
-        self._cache: dict[Any, Any] = {}
-        self._cache_version: Any = None
+        self._caches: OrderedDict[Any, dict[Any, Any]] = OrderedDict()  # version -> entries
+        self._building: dict[tuple[Any, Any], threading.Lock] = {}
 
     @classmethod
     def for_database(cls, database_url: str, *, migrate: bool = False) -> AppContext:
@@ -68,19 +70,40 @@ class AppContext:
 
     def cached(self, key: Any, build: Callable[[], T], version: Any = None) -> T:
         """``build()``'s result for ``key``, kept until the data version changes (``version``:
-        one the caller already read, e.g. once per request)."""
+        one the caller already read, e.g. once per request).
+
+        Entries live under the version read *before* they were built, so a later reader of a
+        newer version never gets them. The two newest versions are kept (a request that read
+        the old one just before a write does not empty the new one's cache), and one thread
+        builds a missing entry while the others asking for it wait (50 clients arriving after
+        a recompute build the overview once, not 50 times)."""
         version = self.version() if version is None else version
         with self._lock:
-            if version != self._cache_version:
-                self._cache = {}
-                self._cache_version = version
-            if key in self._cache:
-                return self._cache[key]
-        value = build()
-        with self._lock:
-            if version == self._cache_version:
-                self._cache[key] = value
+            entries = self._caches.get(version)
+            if entries is None:
+                entries = self._caches[version] = {}
+                while len(self._caches) > CACHED_VERSIONS:
+                    self._caches.popitem(last=False)
+            if key in entries:
+                return entries[key]
+            building = self._building.setdefault((version, key), threading.Lock())
+        with building:
+            with self._lock:
+                if key in entries:
+                    return entries[key]
+            try:
+                value = build()
+                with self._lock:
+                    entries[key] = value
+            finally:
+                with self._lock:
+                    self._building.pop((version, key), None)
         return value
+
+    def clear_cache(self) -> None:
+        """Forget every cached picture (the next reader of each builds it afresh)."""
+        with self._lock:
+            self._caches.clear()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -23,6 +23,8 @@ operational database. The CLI finds it the way git finds a repository: ``--works
     trusted_proxies = ""                 # SODO_TRUSTED_PROXIES: addresses or networks
                                          # (comma-separated) whose X-Forwarded-For counts
     auto_recompute = true                # SODO_AUTO_RECOMPUTE: recompute after every batch
+    page_cache = true                    # SODO_PAGE_CACHE: keep page view-models (the
+                                         # overview) per data version; 0 only to measure
 
     [assess]                             # thresholds of the assessment (domain.assessment.config)
 
@@ -76,6 +78,7 @@ ENVIRONMENT = {
     "SODO_TRUSTED_PROXIES": "server.trusted_proxies",
     "SODO_TODAY": "the date sodo takes as today (demos and tests)",
     "SODO_AUTO_RECOMPUTE": "server.auto_recompute (0/false: no recompute after a batch)",
+    "SODO_PAGE_CACHE": "server.page_cache (0/false: rebuild page view-models every request)",
     "SODO_SMTP_URL": "mail.smtp_url",
     "SODO_MAIL_SENDER": "mail.sender",
     "SODO_MAIL_DIR": "mail.folder",
@@ -99,6 +102,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     trusted_proxies: tuple[str, ...] = ()
     auto_recompute: bool = True
+    #: keep page view-models (the overview) per data version (off only to measure its gain)
+    page_cache: bool = True
     #: ``[workspace] synthetic_data = true`` (set by ``sodo demo``): the data are made up, and
     #: every page and export says so
     synthetic_data: bool = False
@@ -166,8 +171,9 @@ class Settings:
                                          "SODO_MAX_BODY_BYTES / server.max_body_bytes"),
             trusted_proxies=_proxies(env.get("SODO_TRUSTED_PROXIES")
                                      or server.get("trusted_proxies", "")),
-            auto_recompute=str(env.get("SODO_AUTO_RECOMPUTE", server.get("auto_recompute", True))
-                               ).strip().lower() not in ("0", "false", "no", "off"),
+            auto_recompute=_flag(env.get("SODO_AUTO_RECOMPUTE",
+                                         server.get("auto_recompute", True))),
+            page_cache=_flag(env.get("SODO_PAGE_CACHE", server.get("page_cache", True))),
             synthetic_data=bool(ws.get("synthetic_data", False)),
             assess=AssessmentConfig.from_mapping(config.get("assess", {}),
                                                  str(here / CONFIG_NAME)),
@@ -251,12 +257,18 @@ class Settings:
             "max_body_bytes": self.max_body_bytes,
             "trusted_proxies": list(self.trusted_proxies),
             "auto_recompute": self.auto_recompute,
+            "page_cache": self.page_cache,
             "assess": dict(self.assess.__dict__),
             "follow_up": dict(self.follow_up.__dict__),
             "smtp_url": _mask_url(self.smtp_url),
             "mail_sender": self.mail_sender,
             "mail_dir": str(self.mail_dir) if self.mail_dir else None,
         }
+
+
+def _flag(value: Any) -> bool:
+    """A boolean setting: 0, false, no, off (any case) are off, anything else on."""
+    return str(value).strip().lower() not in ("0", "false", "no", "off")
 
 
 def _positive_int(value: object, name: str) -> int:

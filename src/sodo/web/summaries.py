@@ -3,7 +3,8 @@ ranking, the reporting compliance of each form — each from its service, as vie
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 
@@ -11,6 +12,7 @@ from sodo.domain.assessment.targets import TargetAssessment
 from sodo.domain.assessment.tasks import TaskAssessment
 from sodo.domain.orgunits import OrgUnitLevel
 from sodo.domain.periods import Period
+from sodo.domain.permissions import audience
 from sodo.domain.values import latest_period
 from sodo.http.views import period_label, rank_view, target_view, task_view, unit_label
 from sodo.services import compliance
@@ -20,6 +22,7 @@ from sodo.web.context import actor_of, app_context, programme
 from sodo.web.i18n import t
 
 DEFAULT_INDEX = "svc766_total"
+T = TypeVar("T")
 
 
 def _cached(request: Request, key: Any, build: Any) -> Any:
@@ -29,6 +32,18 @@ def _cached(request: Request, key: Any, build: Any) -> Any:
     if version is None:
         version = request.state.data_version = ctx.version()
     return ctx.cached(key, build, version)
+
+
+def cached_view(request: Request, key: Any, build: Callable[[], T]) -> T:
+    """A page's view-model kept per data version (values, runs, record batches, reports, task
+    updates, quality scores, today), programme version (a synced one or its files) and
+    audience (role, unit and token scopes: all that decides what the visitor may see —
+    drafts, reporting states), so visitors with the same rights share it; rebuilt at every
+    request when ``page_cache`` is off."""
+    if not app_context(request).settings.page_cache:
+        return build()
+    key = ("view", programme(request).version, audience(actor_of(request)), key)
+    return _cached(request, key, build)
 
 
 def index_code(request: Request) -> str:

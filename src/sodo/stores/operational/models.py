@@ -336,16 +336,29 @@ __all__ = [
 ]
 
 
+#: What the pages read besides values and the programme, as (table, columns) whose greatest
+#: value moves on every write: reports, task updates and the task workflow, record batches
+#: (an ingest, a computation of them), stored quality scores.
+ACTIVITY_MARKS = (
+    ("submission", ("id", "updated_at")),
+    ("task_update", ("id",)),
+    ("task_extension", ("id", "decided_at")),
+    ("task_responsible", ("id",)),
+    ("task_review", ("id",)),
+    ("batch_status", ("batch_id", "validated_at", "computed_at")),
+    ("quality_score", ("id", "computed_at")),
+)
+
+
 def activity_version(session: Any) -> tuple[Any, ...]:
-    """Changes whenever a report, a task update or an extension is written."""
+    """Changes whenever a report, a task update, an extension, a review, a record batch or a
+    quality score is written: greatest keys and times, read in one statement (index look-ups,
+    not scans)."""
     from sqlalchemy import func, select
 
-    extension = metadata.tables["task_extension"]  # an area's table (task_workflow_models)
-    return (session.scalar(select(func.max(Submission.id))),
-            session.scalar(select(func.max(Submission.updated_at))),
-            session.scalar(select(func.max(TaskUpdate.id))),
-            session.scalar(select(func.max(extension.c.id))),
-            session.scalar(select(func.max(extension.c.decided_at))))
+    marks = [select(func.max(metadata.tables[name].c[col])).scalar_subquery()
+             for name, cols in ACTIVITY_MARKS for col in cols]
+    return tuple(session.execute(select(*marks)).one())
 
 
 _load_area_models()

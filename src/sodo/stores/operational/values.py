@@ -141,11 +141,12 @@ def last_run(bind: Bind) -> dict[str, Any] | None:
 
 def data_version(bind: Bind) -> tuple[Any, ...]:
     """Changes whenever values are added, replaced or recomputed: the newest value row and the
-    newest computation run (primary-key lookups, not scans)."""
+    newest computation run (primary-key lookups, not scans), in one statement."""
+    query = select(select(func.max(indicator_value.c.id)).scalar_subquery(),
+                   select(func.max(compute_run.c.id)).scalar_subquery(),
+                   select(func.max(compute_run.c.finished_at)).scalar_subquery())
     with _connection(bind) as conn:
-        return (conn.execute(select(func.max(indicator_value.c.id))).scalar(),
-                conn.execute(select(func.max(compute_run.c.id))).scalar(),
-                conn.execute(select(func.max(compute_run.c.finished_at))).scalar())
+        return tuple(conn.execute(query).one())
 
 
 # -- writing -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sodo.web.context import actor_of, app_context, language, page, programme, r
 from sodo.web.i18n import register, t
 from sodo.web.summaries import (
     _cached,
+    cached_view,
     index_ranking,
     reporting_rows,
     target_rows,
@@ -45,6 +46,13 @@ TASK_STATUSES = tuple(str(s) for s in TASK_STATUS_ORDER)
 @page
 def overview(request: Request) -> Response:
     lang = language(request)
+    return render(request, "overview.html", cached_view(
+        request, ("overview", lang), lambda: overview_model(request, lang)))
+
+
+def overview_model(request: Request, lang: str) -> dict[str, Any]:
+    """What the overview shows (its JSON twin too); depends only on the data version, the
+    language and what the visitor may see, so :func:`cached_view` keeps it."""
     summaries = target_rows(request, lang)
     counts = {s: 0 for s in STATUSES}
     for s in summaries:
@@ -82,7 +90,7 @@ def overview(request: Request) -> Response:
         "quality_worst": worst_quality(request, lang),
         "datasets": dataset_rows(request, lang),
     }
-    return render(request, "overview.html", result)
+    return result
 
 
 def dataset_rows(request: Request, lang: str) -> list[dict[str, Any]]:
