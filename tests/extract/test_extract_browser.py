@@ -76,6 +76,7 @@ def test_review_and_accept_the_notice(browser: Browser, base_url: str, workspace
         pytest.skip("the seed notice 4/TB-VPCP is not on this machine")
     errors: list[str] = []
     page = _page(browser, base_url, errors)
+    page.locator("#nav-admin summary").click()  # the admin's pages sit under "Quản trị"
     page.get_by_role("link", name="Trích xuất nhiệm vụ").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Trích xuất nhiệm vụ")
     page.locator("#x-text").fill(NOTICE.read_text(encoding="utf-8"))
