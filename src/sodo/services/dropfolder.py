@@ -41,6 +41,7 @@ from typing import Any
 
 from sodo.domain.permissions import Actor
 from sodo.domain.problems import InputError, StoreBusy
+from sodo.stores.files import fsync_dir
 
 log = logging.getLogger("sodo.watch")
 
@@ -140,7 +141,7 @@ class DropFolder:
             os.rename(path, target)
         except FileNotFoundError:
             return None
-        _sync_dir(target.parent)
+        fsync_dir(target.parent)
         return target
 
     # -- taking one file in ---------------------------------------------------------------
@@ -185,7 +186,7 @@ class DropFolder:
         if len(exc.problems) > len(problems):
             lines.append(f"… and {len(exc.problems) - len(problems)} more")
         report.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        _sync_dir(report.parent)
+        fsync_dir(report.parent)
         return FileOutcome(dataset, inflight.name, "rejected", str(moved), message=summary,
                            problems=problems, seconds=time.perf_counter() - began)
 
@@ -197,8 +198,8 @@ class DropFolder:
             target = target.with_name(f"{stamp}-{n}-{inflight.name}")
             n += 1
         os.rename(inflight, target)
-        _sync_dir(target.parent)
-        _sync_dir(inflight.parent)
+        fsync_dir(target.parent)
+        fsync_dir(inflight.parent)
         return target
 
 
@@ -240,15 +241,3 @@ def _partial(name: str) -> bool:
     return name.startswith(".") or name.lower().endswith(PARTIAL_SUFFIXES)
 
 
-def _sync_dir(path: Path) -> None:
-    """Make a rename in ``path`` durable (a crash after it cannot bring the old name back)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -28,6 +28,7 @@ import duckdb
 import ibis
 
 from sodo.domain.datasets import Dataset
+from sodo.stores.files import fsync_dir
 from sodo.stores.records.base import BATCHES_DDL, INCOMING, BatchInfo, RecordStore, StagedBatch
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class ParquetRecordStore(RecordStore):
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)  # the switch: atomic on POSIX
-        _fsync_dir(self.folder)
+        fsync_dir(self.folder)
 
     def _recover(self, dataset: str) -> None:
         """After a crash: record the batch a switched manifest holds if the catalog lacks it,
@@ -213,7 +214,7 @@ class ParquetRecordStore(RecordStore):
                 path.rename(target / name)
                 fresh.append(name)
             for month in {f.split("/", 1)[0] for f in fresh}:
-                _fsync_dir(target / month)
+                fsync_dir(target / month)
             self._checkpoint("files-written")
             touched = {f"month={m}" for m in months}
             previous = [p.relative_to(target).as_posix() for p in self.current_files(ds.code)]
@@ -253,20 +254,6 @@ class ParquetRecordStore(RecordStore):
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (POSIX)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def snapshot_folder(folder: Path, dest: Path) -> None:
