@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,18 +26,9 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.serving import percentile, served_workspace
+
 TODAY = "2026-11-15"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 async def _load(base: str, seconds: float, clients: int) -> tuple[list[float], int, float]:
@@ -67,41 +57,15 @@ async def _load(base: str, seconds: float, clients: int) -> tuple[list[float], i
 
 def measure(workspace: Path, seconds: float, clients: int, env: dict[str, str]) -> dict:
     """Serve ``workspace`` with ``env``, load it, stop it; the numbers of the run."""
-    port = _free_port()
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the server, below)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sodo", "serve", "--workspace", str(workspace), "--port",
-         str(port)], env={**os.environ, "SODO_TODAY": TODAY, **env},
-        stdout=subprocess.DEVNULL, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                log.seek(0)
-                raise SystemExit("server did not start: " + log.read()[-2000:].decode())
-            time.sleep(0.3)
+    with served_workspace(workspace, {**os.environ, "SODO_TODAY": TODAY, **env}) as base:
         httpx.get(base + "/", timeout=120)  # warm: programme, assessments, templates
         began = time.perf_counter()
         alone = httpx.get(base + "/", timeout=120)
         single_ms = (time.perf_counter() - began) * 1000
         assert alone.status_code == 200, alone.status_code
         latencies, errors, took = asyncio.run(_load(base, seconds, clients))
-    finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(20)
-        log.close()
-    return {"rps": len(latencies) / took, "p50": _percentile(latencies, .5) * 1000,
-            "p95": _percentile(latencies, .95) * 1000, "errors": errors,
+    return {"rps": len(latencies) / took, "p50": percentile(latencies, .5) * 1000,
+            "p95": percentile(latencies, .95) * 1000, "errors": errors,
             "single_ms": single_ms, "answered": len(latencies)}
 
 

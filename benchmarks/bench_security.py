@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,25 +26,14 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.serving import percentile, served_workspace
+
 NORMAL_VALUES = "/api/v1/values?dx=coverage_5g_population&pe=2025&ou=VN;01;79;Hà Nội"
 ABUSIVE_VALUES = "/api/v1/values?dx=coverage_5g_population&pe=2025&ou=" + ";".join(
     f"khong co {i:03d}" for i in range(999))
 OVER_CAP = "/api/v1/values?dx=coverage_5g_population&pe=2025&ou=" + ";".join(
     f"x{i:04d}" for i in range(2200))
 KINDS = {"values": 0.45, "overview": 0.45, "abusive": 0.10}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def _client(base: str, until: float, results: dict[str, list[float]],
@@ -98,37 +86,15 @@ def main() -> None:
             env["PYTHONPATH"] = args.src
         subprocess.run([sys.executable, "-m", "sodo", "init", f"{tmp}/ws"], env=env,
                        check=True, capture_output=True)
-        port = _free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "sodo", "serve", "--workspace", f"{tmp}/ws", "--port",
-             str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("server did not start")
-                time.sleep(0.3)
+        with served_workspace(Path(tmp) / "ws", env) as base:
             httpx.get(base + "/", timeout=60)  # warm the caches
             results, errors = asyncio.run(_load(base, args.seconds, args.clients))
-        finally:
-            server.terminate()
-            try:
-                server.wait(20)
-            except subprocess.TimeoutExpired:  # still busy with an abusive request
-                server.kill()
-                server.wait(20)
     print(f"{args.clients} clients, {args.seconds:g} s, src={args.src or Path('src')}")
     print(f"{'kind':10} {'answered':>8} {'p50 ms':>9} {'p95 ms':>9} {'errors':>7}")
     for kind in KINDS:
         times = results[kind]
-        print(f"{kind:10} {len(times):8d} {_percentile(times, .5) * 1000:9.0f} "
-              f"{_percentile(times, .95) * 1000:9.0f} {errors[kind]:7d}")
+        print(f"{kind:10} {len(times):8d} {percentile(times, .5) * 1000:9.0f} "
+              f"{percentile(times, .95) * 1000:9.0f} {errors[kind]:7d}")
 
 
 if __name__ == "__main__":
