@@ -23,8 +23,20 @@ from dataclasses import dataclass
 from datetime import date
 
 from sodo.domain.periods import Period
+from sodo.domain.problems import InputError
 from sodo.domain.programme import Target
 from sodo.domain.values import Observation
+
+
+def document_year(value: str | int | None, default: int) -> int:
+    """The year of a report or a plan as asked for (``default`` when not given), checked."""
+    try:
+        year = int(value) if value else default
+    except ValueError:
+        raise InputError(f"year must be a number, not '{value}'") from None
+    if not 2000 <= year <= 2100:
+        raise InputError(f"year must be between 2000 and 2100, not {year}")
+    return year
 
 PLAN_MILESTONE = "milestone"
 PLAN_TARGET = "target"

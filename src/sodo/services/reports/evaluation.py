@@ -44,6 +44,7 @@ from sodo.domain.programme import Programme, Target
 from sodo.domain.reports import (
     Issuer,
     change,
+    document_year,
     issuer_for,
     percent_of,
     percent_of_plan,
@@ -341,8 +342,7 @@ def build_evaluation(session: Session, actor: Actor, catalogue: Catalogue, *, ye
     hierarchy = default_hierarchy()
     if unit not in hierarchy:
         raise InputError(f"no such org unit: '{unit}'")
-    if not 2000 <= year <= 2100:
-        raise InputError(f"year must be between 2000 and 2100, not {year}")
+    year = document_year(year, year)
     as_of = as_of or date(year, 12, 31)
     issued_on = issued_on or as_of
     org = hierarchy.get(unit)

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from sodo.domain.orgunits import default_hierarchy
 from sodo.domain.permissions import Action, allows
 from sodo.domain.problems import InputError
+from sodo.domain.reports import document_year
 from sodo.http.views import unit_label
 from sodo.services import excel_forms
 from sodo.services.reports import issued as issued_service
@@ -129,16 +130,6 @@ register({
 SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
 
 
-def _year(value: str | None, default: int) -> int:
-    try:
-        year = int(value) if value else default
-    except ValueError:
-        raise InputError(f"year must be a number, not '{value}'") from None
-    if not 2000 <= year <= 2100:
-        raise InputError(f"year must be between 2000 and 2100, not {year}")
-    return year
-
-
 def _unit(value: str | None) -> str:
     unit = (value or "VN").strip()
     if unit not in default_hierarchy():
@@ -198,7 +189,7 @@ def plan_page_data(request: Request, unit: str, year: int, *,
 def plans_page(request: Request, year: str | None = None, unit: str | None = None,
                done: str | None = None) -> Response:
     today = app_context(request).today()
-    chosen = _year(year, today.year + 1 if today.month >= 7 else today.year)
+    chosen = document_year(year, today.year + 1 if today.month >= 7 else today.year)
     data = plan_page_data(request, _unit(unit), chosen, done=done)
     if done and done.startswith("v"):
         data["done_text"] = t("plans.saved", language(request), version=done[1:])
@@ -216,7 +207,7 @@ async def plan_upload(request: Request) -> Response:
     posted = await request.form(max_files=1, max_fields=10)
     file = posted.get("file")
     unit = _unit(str(posted.get("unit") or "VN"))
-    year = _year(str(posted.get("year") or ""), 0)
+    year = document_year(str(posted.get("year") or ""), 0)
     if file is None or isinstance(file, str):
         raise PageError(400, "error.bad_request")
     content = await file.read(excel_forms.MAX_UPLOAD_BYTES + 1)
@@ -251,7 +242,7 @@ async def plan_issue(request: Request) -> Response:
 
 def _issue(request: Request, fields: dict[str, str]) -> Response:
     actor = require_actor(request)
-    unit, year = _unit(fields.get("unit")), _year(fields.get("year"), 0)
+    unit, year = _unit(fields.get("unit")), document_year(fields.get("year"), 0)
     version = int(fields["version"]) if fields.get("version", "").isdigit() else None
     issued_service.issue_plan(app_context(request), actor, year=year, unit=unit,
                               version=version)

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sodo.domain.permissions import Action, allows
-from sodo.domain.problems import InputError
+from sodo.domain.reports import document_year
 from sodo.http.views import unit_label
 from sodo.services.reports import issued as issued_service
 from sodo.services.reports import narrative as narrative_service
@@ -63,23 +63,13 @@ SECTION_KEYS = {"causes": "reports.section.causes", "lessons": "reports.section.
                 "proposals": "reports.section.proposals"}
 
 
-def _year(value: str | None, default: int) -> int:
-    try:
-        year = int(value) if value else default
-    except ValueError:
-        raise InputError(f"year must be a number, not '{value}'") from None
-    if not 2000 <= year <= 2100:
-        raise InputError(f"year must be between 2000 and 2100, not {year}")
-    return year
-
-
 @router.get("/reports")
 @page
 def reports_page(request: Request, year: str | None = None, unit: str = "VN",
                  done: str | None = None) -> Response:
     lang = language(request)
     actor = actor_of(request)
-    chosen = _year(year, app_context(request).today().year - 1)
+    chosen = document_year(year, app_context(request).today().year - 1)
     can_write = allows(actor, Action.REPORT, unit)
     with db_session(request) as db:
         issued = [r.to_dict() for r in issued_service.list_issued(db, actor, unit=unit)]
@@ -113,7 +103,7 @@ async def narrative_post(request: Request) -> Response:
 def _save(request: Request, fields: dict[str, str]) -> Response:
     actor = require_actor(request)
     unit = fields.get("unit", "VN")
-    year = _year(fields.get("year"), 0)
+    year = document_year(fields.get("year"), 0)
     with db_session(request) as db:
         narrative_service.save_narrative(db, actor, unit, year, fields.get("section", ""),
                                          fields.get("text", ""))
