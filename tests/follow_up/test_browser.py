@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from server import serve
 from sqlalchemy.orm import Session
 
 from sodo.domain.forms import ValueInput
+from sodo.domain.periods import vietnam_today
 from sodo.domain.permissions import Actor, Role
 from sodo.http.app import create_app
 from sodo.services import reporting
@@ -44,7 +44,7 @@ def log_out(page: Page) -> None:
 
 
 def test_returned_notice_fix_resubmit_and_extension(workspace: Path, smtp) -> None:
-    today = date.today()
+    today = vietnam_today()
     # the report whose period is open today, submitted and returned with a comment
     engine = make_engine(Settings.open(workspace).database_url)
     reporter = Actor("hn.reporter", Role.REPORTER, "01")

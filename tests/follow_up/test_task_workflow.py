@@ -5,15 +5,17 @@ accountability table counts blocked tasks and extensions; reminders follow the e
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
+
+from sodo.domain.periods import vietnam_today
 
 from .conftest import csrf_of
 from .test_remind import remind
 
 
 def test_blocked_extension_responsible_and_review(workspace: Path, smtp, client_for) -> None:
-    today = date.today()  # updates and decisions are stamped with the real clock
+    today = vietnam_today()  # updates and decisions are stamped with the real clock
     reporter = client_for("hn.reporter", today)
     page = reporter.get("/tasks/NV-A")
     refused = reporter.post("/tasks/NV-A/progress", data={

@@ -19,11 +19,20 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from functools import total_ordering
 
 from sodo.domain.text import fold, nfc
+
+# Vietnam keeps UTC+7 all year: its calendar day is the one dates are judged by (a grant made
+# at 00:30 in Hà Nội is made "today" there while UTC is still on the day before).
+VIETNAM = timezone(timedelta(hours=7))
+
+
+def vietnam_today() -> date:
+    """Today's date in Vietnam."""
+    return datetime.now(VIETNAM).date()
 
 
 class PeriodError(ValueError):

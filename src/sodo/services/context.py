@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from sodo.domain.periods import vietnam_today
 from sodo.services.settings import Settings
 from sodo.stores.operational.models import activity_version
 from sodo.stores.operational.tables import make_engine
@@ -57,7 +58,7 @@ class AppContext:
 
     def today(self) -> date:
         """The date sodo takes as today (``SODO_TODAY`` pins it for demos and tests)."""
-        return self.settings.today or date.today()
+        return self.settings.today or vietnam_today()
 
     # -- per data version cache ------------------------------------------------------------
     def version(self) -> tuple[Any, ...]:

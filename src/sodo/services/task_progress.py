@@ -7,13 +7,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from sodo.domain.assessment.tasks import ProgressStatus, TaskProgress
+from sodo.domain.periods import VIETNAM
 from sodo.domain.permissions import Action, Actor, Forbidden, NotFound, allows, require
 from sodo.domain.problems import InputError, Problem
 from sodo.domain.text import nfc
@@ -22,7 +23,6 @@ from sodo.services.catalogue import get_item, programme_code
 from sodo.services.excel_forms import inspect_zip
 from sodo.stores.operational.models import EvidenceFile, ProgrammeItem, TaskUpdate
 
-VIETNAM = timezone(timedelta(hours=7))
 STATUSES = tuple(str(s) for s in ProgressStatus)
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 EVIDENCE_TYPES = {  # extension → media type; the content must match too

@@ -7,12 +7,12 @@ English writes 1,234.5 and 2025-11-26 (or 26 Nov 2025 in running text).
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
+
+from sodo.domain.periods import VIETNAM
 
 EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MISSING = "–"
-# Vietnam keeps UTC+7 all year; times with a zone are shown in it.
-VIETNAM = timezone(timedelta(hours=7))
 
 
 def format_number(value: float | int | None, lang: str = "vi", decimals: int | None = None) -> str:
