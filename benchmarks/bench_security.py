@@ -79,6 +79,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--src", default="", help="serve this src folder (before/after)")
+    parser.add_argument("--port", type=int, default=0, help="serve on this port (default: "
+                        "a free one)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sodo-bench-sec-") as tmp:
         env = {**os.environ, "SODO_TODAY": "2026-11-15"}
@@ -86,7 +88,7 @@ def main() -> None:
             env["PYTHONPATH"] = args.src
         subprocess.run([sys.executable, "-m", "sodo", "init", f"{tmp}/ws"], env=env,
                        check=True, capture_output=True)
-        with served_workspace(Path(tmp) / "ws", env) as base:
+        with served_workspace(Path(tmp) / "ws", env, args.port or None) as base:
             httpx.get(base + "/", timeout=60)  # warm the caches
             results, errors = asyncio.run(_load(base, args.seconds, args.clients))
     print(f"{args.clients} clients, {args.seconds:g} s, src={args.src or Path('src')}")

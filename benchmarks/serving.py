@@ -29,10 +29,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 @contextmanager
-def served_workspace(workspace: Path, env: dict[str, str]) -> Iterator[str]:
-    """``sodo serve`` on ``workspace`` with ``env``, answering on its base URL once healthy;
-    stopped (killed if still busy with a request) on leaving."""
-    port = free_port()
+def served_workspace(workspace: Path, env: dict[str, str],
+                     port: int | None = None) -> Iterator[str]:
+    """``sodo serve`` on ``workspace`` with ``env`` (on ``port``, or a free one), answering on
+    its base URL once healthy; stopped (killed if still busy with a request) on leaving."""
+    port = port or free_port()
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "sodo", "serve", "--workspace", str(workspace), "--port",

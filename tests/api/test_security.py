@@ -255,6 +255,12 @@ def test_record_keys_with_invisible_characters_are_refused_with_the_row(records_
         good = client.post("/api/v1/datasets/feedback/records", headers=headers,
                            content=_feedback(keys[0]) + "\n")
         assert good.status_code == 201, good.text
+        # the fifth variant, lowercased, is the same record: it replaces it, folded
+        lower = client.post("/api/v1/datasets/feedback/records", headers=headers,
+                            content=_feedback(keys[0].lower()) + "\n")
+        assert lower.status_code == 201, lower.text
+        [batch] = lower.json()["batches"]
+        assert (batch["inserted"], batch["replaced"], batch["normalised"]) == (0, 1, 1)
 
 
 def test_huge_ids_are_refused_not_a_server_error(site) -> None:

@@ -81,3 +81,22 @@ def test_missing_file_and_bad_extension(ws: Path, tmp_path: Path) -> None:
     done = run("ingest", "dossiers", str(other), "-w", str(ws), cwd=tmp_path)
     assert done.returncode == 1 and "unsupported file type '.json'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_ingest_says_how_many_keys_it_folded(ws: Path, tmp_path: Path) -> None:
+    def feedback(key: str, agency: str) -> str:
+        return json.dumps({"feedback_id": key, "agency_code": agency,
+                           "received_at": "2025-11-03T08:00:00",
+                           "deadline_at": "2025-11-18T08:00:00", "handled_at": None,
+                           "state": "in_progress", "satisfied": None, "reraised": False}) + "\n"
+
+    first, again = tmp_path / "a.ndjson", tmp_path / "b.ndjson"
+    first.write_text(feedback("PA-7", "BKHCN"), encoding="utf-8")
+    again.write_text(feedback("pa-7", "bkhcn"), encoding="utf-8")
+    assert run("ingest", "feedback", str(first), "-w", str(ws), cwd=tmp_path).returncode == 0
+    table = run("ingest", "feedback", str(again), "-w", str(ws), cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    assert "normal" in table.stdout  # the column (Rich may shorten its header)
+    done = run("ingest", "feedback", str(again), "-w", str(ws), "-f", "json", cwd=tmp_path)
+    [batch] = json.loads(done.stdout)
+    assert (batch["inserted"], batch["replaced"], batch["normalised"]) == (0, 1, 1)

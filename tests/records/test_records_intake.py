@@ -192,6 +192,42 @@ def test_duplicate_key_within_file(loaded: RecordStore, dossiers_sample: pa.Tabl
     assert "row 1" in problem.message
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".ndjson"])
+def test_keys_and_codes_in_another_case_are_one_record(store: RecordStore,
+                                                       dossiers_sample: pa.Table,
+                                                       tmp_path: Path, suffix: str) -> None:
+    """``hs11-0000000000`` is the record ``HS11-0000000000``: re-sent in lower case it replaces
+    that record (and says so) instead of loading as a second one; codes are folded too."""
+    [first] = ingest_files(store, "dossiers", [write(dossiers_sample, tmp_path / f"a{suffix}")])
+    assert first.normalised == 0
+    rows = dossiers_sample.slice(0, 3).to_pylist()
+    ministry = next(r for r in dossiers_sample.to_pylist() if r["agency_code"].isalpha())
+    keys = [r["dossier_id"] for r in rows]
+    for row in rows:
+        row["dossier_id"] = row["dossier_id"].lower()
+        row["status"], row["finished_at"] = "in_progress", None
+    rows[1]["agency_code"] = ministry["agency_code"].lower()  # e.g. "btp"
+    rows[2]["procedure_code"] = "tt-1.000001"
+    again = pa.Table.from_pylist(rows, schema=dossiers_sample.schema)
+    [batch] = ingest_files(store, "dossiers", [write(again, tmp_path / f"b{suffix}")])
+    assert (batch.rows, batch.inserted, batch.replaced, batch.normalised) == (3, 0, 3, 3)
+    assert batch.to_dict()["normalised"] == 3
+    assert store.count("dossiers") == SAMPLE
+    stored = {r["dossier_id"]: r for r in rows_of(store, "dossiers")}
+    assert all(stored[k]["status"] == "in_progress" for k in keys)
+    assert not any(k.lower() in stored for k in keys)
+    assert stored[keys[1]]["agency_code"] == ministry["agency_code"]
+    assert stored[keys[2]]["procedure_code"] == "TT-1.000001"
+    # both ways of writing one key in one file: refused as one key given twice, row named
+    both = pa.Table.from_pylist([dossiers_sample.slice(5, 1).to_pylist()[0], {
+        **dossiers_sample.slice(5, 1).to_pylist()[0],
+        "dossier_id": dossiers_sample["dossier_id"][5].as_py().lower()}],
+        schema=dossiers_sample.schema)
+    [problem] = _rejected(store, [write(both, tmp_path / f"c{suffix}")]).problems
+    assert (problem.line, problem.column, problem.rule) == (2, "dossier_id", "duplicate_key")
+    assert "another case" in problem.message and "row 1" in problem.message
+
+
 def test_finished_before_received(loaded: RecordStore, dossiers_sample: pa.Table,
                                   tmp_path: Path) -> None:
     rows = dossiers_sample.to_pylist()

@@ -19,7 +19,8 @@ from sodo.cli.common import (
 )
 from sodo.domain.permissions import Actor
 
-BATCH_COLUMNS = ["batch", "dataset", "file", "rows", "inserted", "replaced", "months"]
+BATCH_COLUMNS = ["batch", "dataset", "file", "rows", "inserted", "replaced", "normalised",
+                 "months"]
 
 
 def register(app: typer.Typer) -> None:

@@ -42,6 +42,9 @@ class DatasetField(BaseModel):
     allowed: list[str] | None = None
     #: ``orgunit``: the value must be a code of the org-unit hierarchy.
     references: str | None = None
+    #: A code (e.g. a procedure code): written one way and compared without regard to case.
+    #: The key and fields that reference something are codes without saying so.
+    code: bool = False
     description: str = ""
 
     @property
@@ -102,6 +105,15 @@ class Dataset(BaseModel):
     @property
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    @property
+    def code_fields(self) -> list[str]:
+        """The text fields that hold codes: the key, the fields that reference something and
+        those declared ``code``. A code is an identifier, not prose: ``HS7-0001`` and
+        ``hs7-0001`` are one code, so intake stores each in upper case (one way of writing
+        it) and refuses invisible characters and padding in it."""
+        return [f.name for f in self.fields if f.type is FieldType.STR
+                and (f.name == self.key or f.references is not None or f.code)]
 
     def columns_sql(self) -> str:
         """Column definitions for CREATE TABLE, in declaration order."""

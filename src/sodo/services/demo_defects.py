@@ -12,8 +12,11 @@ fault that reaches a real store and that only the quality checks find. Each is l
 - Điện Biên (11): a share of its dossiers loaded a second time under new keys (Sạch:
   ``sach.duplicate_content``);
 - Lai Châu (12): paid online although the procedure has no fee (Đúng: ``dung.cross_field``);
-- Bộ Tư pháp (BTP): some keys re-sent in lower case (Sạch: ``sach.duplicate_key``; a key
-  with invisible characters never gets this far: intake refuses it, naming the row).
+- Bộ Tư pháp (BTP): a few dossiers sent again under a second key of their own (Sạch:
+  ``sach.duplicate_content``). Keys that differ only by case or invisible characters
+  (``sach.duplicate_key``) never get this far: intake folds the case, so a key re-sent in
+  lower case replaces its record, and refuses invisible characters, naming the row; that
+  check is for stores loaded before, or written by other means.
 
 Late and missing reports and reported values that disagree with the records are not injected:
 the demo has no agency reports yet (its reported figures are national, labelled synthetic).
@@ -39,7 +42,7 @@ DEFECTS: list[dict[str, Any]] = [
      "principle": "sach"},
     {"agency": "12", "kind": "paid_online_without_fee", "check": "dung.cross_field",
      "principle": "dung"},
-    {"agency": "BTP", "kind": "key_case_variant", "check": "sach.duplicate_key",
+    {"agency": "BTP", "kind": "resent_under_second_key", "check": "sach.duplicate_content",
      "principle": "sach"},
 ]
 
@@ -91,9 +94,9 @@ def inject(path: Path, last_month: str, seed: int = 2026) -> list[dict[str, Any]
         run("paid_online_without_fee", f"SELECT count(*) FROM d WHERE {where}")
         con.execute(f"UPDATE d SET fee_required = false WHERE {where}")
         where = f"agency_code = 'BTP' AND {pick(0.03)}"
-        run("key_case_variant", f"SELECT count(*) FROM d WHERE {where}")
-        con.execute("INSERT INTO d SELECT * REPLACE (lower(dossier_id) AS "
-                    f"dossier_id, 'offline' AS channel) FROM d WHERE {where}")
+        run("resent_under_second_key", f"SELECT count(*) FROM d WHERE {where}")
+        con.execute("INSERT INTO d SELECT * REPLACE ('BS-' || dossier_id AS dossier_id) "
+                    f"FROM d WHERE {where}")
         con.execute(f"COPY (SELECT * FROM d) TO '{path}' (FORMAT parquet)")
     finally:
         con.close()

@@ -8,6 +8,11 @@ rows), then applied to the store as one batch, all or nothing. A file with any
 problem is rejected with a report naming file, row, column and rule, and the store is left as
 it was. Records whose key is already stored are replaced, so loading a file twice counts once.
 
+Keys and codes (:attr:`Dataset.code_fields`) are written one way: invisible and control
+characters, surrounding spaces and text not in NFC are refused with the row named, and the
+case is folded: ``hs7-0001`` is stored as ``HS7-0001``, so it replaces that record instead of
+becoming a second one (the batch says how many records were folded, ``normalised``).
+
 Row numbers in reports are 1-based *data* rows (the header is not counted); messages add the
 line of a CSV file (data row + 1) or the row of an Excel sheet where that helps to find it.
 """
@@ -15,6 +20,7 @@ line of a CSV file (data row + 1) or the row of an Excel sheet where that helps 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import zipfile
 from collections.abc import Callable, Sequence
@@ -152,7 +158,7 @@ def ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str, 
         finally:
             con.execute("SET preserve_insertion_order = true")
         step("done")
-        return batch
+        return dataclasses.replace(batch, normalised=staged.normalised)
     finally:
         for stmt in (f"DROP VIEW IF EXISTS {INCOMING}", f"DROP VIEW IF EXISTS {TYPED}",
                      f"DROP VIEW IF EXISTS {RAW}", f"DROP TABLE IF EXISTS {RAW}",
@@ -408,11 +414,14 @@ def _build_typed(con: duckdb.DuckDBPyConnection, ds: Dataset,
     """The view TYPED: canonical typed fields, the raw values beside them (``_raw_<field>``)
     and, when ``source`` is a table in file order, the 1-based data row ``_row``."""
     parts = ["rowid + 1 AS _row"] if numbered else []
+    codes = set(ds.code_fields)
     for f in ds.fields:
         if f.name in columns:
             column, raw_type = columns[f.name]
-            parts.append(f'{_typed_expression(f.type, f.sql_type, column, raw_type)} '
-                         f'AS "{f.name}"')
+            typed = _typed_expression(f.type, f.sql_type, column, raw_type)
+            if f.name in codes:  # one way of writing a code: upper case
+                typed = f"upper({typed})"
+            parts.append(f'{typed} AS "{f.name}"')
             parts.append(f'"{_sql_ident(column)}" AS "_raw_{f.name}"')
         else:
             parts.append(f'CAST(NULL AS {f.sql_type}) AS "{f.name}"')
@@ -464,9 +473,9 @@ def _checks(ds: Dataset, columns: dict[str, tuple[str, str]],
     for f in ds.fields:
         # Keys and codes must be written one way: a zero-width space, a direction override,
         # a control character (NUL included), padding or a decomposed accent would make
-        # "the same" key a second record. They are refused with the row named.
-        if f.name in columns and f.type is FieldType.STR and (
-                f.name == ds.key or f.references is not None):
+        # "the same" key a second record. They are refused with the row named (the case is
+        # folded instead, see _build_typed).
+        if f.name in columns and f.name in ds.code_fields:
             raw = f'"_raw_{f.name}"'
             checks.append(Check(
                 "key_format", f.name,
@@ -520,14 +529,18 @@ def _scan(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,
     A file DuckDB cannot read is rejected as malformed (``strict``: the error is raised)."""
     key, period = f'"{ds.key}"', f'"{ds.period_field}"'
     aggregates = [f"count(*) FILTER (WHERE {c.condition})" for c in checks]
+    # records a code of which was written in another case (folded by _build_typed; a field
+    # the file lacks is NULL on both sides and not counted)
+    folded = " OR ".join(f'"{n}" <> CAST("_raw_{n}" AS VARCHAR)' for n in ds.code_fields)
     # Distinct 64-bit hashes of the key are much cheaper to count than distinct strings; a
     # shortfall is then confirmed on the keys themselves (a hash collision is not a duplicate).
     sql = (f"SELECT count(*), count({key}) - count(DISTINCT hash({key})), min({period}), "
            f"max({period}), list(DISTINCT date_trunc('month', {period})) "
-           f"FILTER (WHERE {period} IS NOT NULL)"
+           f"FILTER (WHERE {period} IS NOT NULL), count(*) FILTER (WHERE {folded})"
            + "".join(f", {a}" for a in aggregates) + f" FROM {TYPED}")
     try:
-        rows, duplicates, pmin, pmax, months, *counts = con.execute(sql).fetchall()[0]
+        rows, duplicates, pmin, pmax, months, normalised, *counts = \
+            con.execute(sql).fetchall()[0]
         if duplicates:
             duplicates = con.execute(f"SELECT count({key}) - count(DISTINCT {key}) "
                                      f"FROM {TYPED}").fetchall()[0][0]
@@ -536,7 +549,7 @@ def _scan(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,
             raise
         raise _unreadable(path, kind, exc) from None
     month_ids = sorted(f"{m.year:04d}-{m.month:02d}" for m in months or [])
-    staged = StagedBatch(int(rows), pmin, pmax, month_ids)
+    staged = StagedBatch(int(rows), pmin, pmax, month_ids, int(normalised))
     return staged, int(duplicates + sum(counts))
 
 
@@ -557,15 +570,19 @@ def _locate_problems(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, ki
             found.append((row, order[check.column],
                           _problem(path, kind, row, check.column, check.rule, detail,
                                    columns)))
-    key = f'"{ds.key}"'
-    for row, first, value in con.execute(
-            f"SELECT _row, first_row, {key} FROM (SELECT _row, {key}, "
-            f"min(_row) OVER (PARTITION BY {key}) AS first_row FROM {TYPED} "
-            f"WHERE {key} IS NOT NULL) WHERE _row > first_row ORDER BY _row "
+    key, raw = f'"{ds.key}"', f'CAST("_raw_{ds.key}" AS VARCHAR)'
+    for row, first, value, written, first_written in con.execute(
+            f"SELECT _row, first_row, {key}, written, first_written FROM (SELECT _row, {key}, "
+            f"{raw} AS written, min(_row) OVER (PARTITION BY {key}) AS first_row, "
+            f"first({raw} ORDER BY _row) OVER (PARTITION BY {key}) AS first_written "
+            f"FROM {TYPED} WHERE {key} IS NOT NULL) WHERE _row > first_row ORDER BY _row "
             f"LIMIT {MAX_REPORTED}").fetchall():
+        detail = f"key '{value}' already appears in row {first}"
+        if written != first_written:
+            detail = (f"key '{written}' is key '{first_written}' of row {first} in another "
+                      "case (keys are compared without regard to case)")
         found.append((row, order[ds.key],
-                      _problem(path, kind, row, ds.key, "duplicate_key",
-                               f"key '{value}' already appears in row {first}", columns)))
+                      _problem(path, kind, row, ds.key, "duplicate_key", detail, columns)))
     found.sort(key=lambda item: (item[0], item[1]))
     return [p for _, _, p in found[:MAX_REPORTED]]
 

@@ -62,14 +62,20 @@ class BatchInfo:
     period_max: datetime | None
     months: list[str] = field(default_factory=list)
     ingested_at: datetime | None = None
+    #: Records whose key or codes intake folded to upper case (``hs7-1`` stored as
+    #: ``HS7-1``); known only in the result of the intake, not kept with the batch.
+    normalised: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "batch": self.id, "dataset": self.dataset, "file": self.file, "rows": self.rows,
             "inserted": self.inserted, "replaced": self.replaced,
             "period_min": self.period_min, "period_max": self.period_max,
             "months": self.months, "ingested_at": self.ingested_at,
         }
+        if self.normalised is not None:
+            out["normalised"] = self.normalised
+        return out
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class StagedBatch:
     period_min: datetime | None
     period_max: datetime | None
     months: list[str]
+    normalised: int = 0  # records whose key or codes were folded to upper case
 
 
 class RecordStore(ABC):
