@@ -62,6 +62,9 @@ class BatchInfo:
     period_max: datetime | None
     months: list[str] = field(default_factory=list)
     ingested_at: datetime | None = None
+    #: the intake warnings found on the batch (accepted all the same): ``[{check, principle,
+    #: severity, count, examples}]``
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +72,7 @@ class BatchInfo:
             "inserted": self.inserted, "replaced": self.replaced,
             "period_min": self.period_min, "period_max": self.period_max,
             "months": self.months, "ingested_at": self.ingested_at,
+            "warnings": self.warnings,
         }
 
 
