@@ -6,6 +6,7 @@ PostgreSQL operational stores."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -113,9 +114,9 @@ def test_ingest_table_lists_the_warnings_in_vietnamese_and_english(tmp_path: Pat
     assert "HS-01" in out and "paid_online_needs_fee" in out
 
 
-def test_api_batch_status_carries_the_warnings(workspace: Path) -> None:
+def test_api_batch_status_and_the_web_carry_the_warnings(workspace: Path) -> None:
     settings = Settings.open(workspace)
-    web = create_app(settings, include_web=False)
+    web = create_app(settings)
     with web.state.ctx.session() as session:
         accounts.create_user(session, Actor.system(), "loader", "mật khẩu đủ dài 2026", "admin")
         _, secret = accounts.create_token(session, Actor.system(), "loader", "",
@@ -132,6 +133,14 @@ def test_api_batch_status_carries_the_warnings(workspace: Path) -> None:
             assert posted.status_code == 201, posted.text
             [warning] = posted.json()["batches"][0]["warnings"]
             state = client.get(posted.json()["status"], headers=headers).json()
+            batch = posted.json()["batch"]
+            anonymous = client.get("/quality").text
+            english = client.get("/quality?lang=en").text
+            page = client.get("/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+            client.post("/login", data={"username": "loader", "password": "mật khẩu đủ dài 2026",
+                                        "next": "/", "csrf_token": token})
+            signed_in = client.get("/quality").text
     finally:
         web.state.ctx.close()
     assert state["status"] in ("validated", "computing", "computed")
@@ -139,3 +148,8 @@ def test_api_batch_status_carries_the_warnings(workspace: Path) -> None:
     assert warning["check"] == "dung.cross_field" and warning["count"] == 1
     [example] = warning["examples"]
     assert (example["row"], example["key"], example["agency"]) == (4, "API-03", "01")
+    # the quality page lists the batch's warning: counts for everyone, records signed in
+    assert "Cảnh báo khi nạp dữ liệu" in anonymous and f'data-batch="{batch}"' in anonymous
+    assert "Quy tắc liên trường" in anonymous and "API-03" not in anonymous
+    assert "Warnings at intake" in english and "Cross-field rules" in english
+    assert "API-03" in signed_in and "paid_online_needs_fee" in signed_in

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from sodo.domain.datasets import Dataset
+    from sodo.domain.permissions import Actor
 
 EXAMPLES = 5
 #: Record checks that look at periods or at other datasets, not at the batch's rows.
@@ -113,11 +114,23 @@ def of_batch(session: Session, batch_id: int) -> dict[str, Any] | None:
             "checked_at": row.checked_at}
 
 
-def recent(session: Session, limit: int = 10) -> list[dict[str, Any]]:
-    """The newest batches that were accepted with warnings, newest first."""
+def recent(session: Session, actor: Actor, limit: int = 10) -> list[dict[str, Any]]:
+    """The newest batches accepted with warnings, newest first, as ``actor`` may see them:
+    checks and counts for everyone; example records only for signed-in readers, of the
+    agencies of their subtree (as for the scorecard)."""
     from sqlalchemy import select
 
+    from sodo.domain.permissions import Action, require, sees_drafts_of
     from sodo.stores.operational.quality_models import BatchWarning
+
+    require(actor, Action.READ_PUBLIC)
+    sees = sees_drafts_of(actor)
+
+    def shown(warning: dict[str, Any]) -> dict[str, Any]:
+        examples = warning.get("examples") or []
+        if sees is not None:
+            examples = [e for e in examples if e.get("agency") in set(sees)]
+        return {**warning, "examples": examples}
 
     found = session.scalars(select(BatchWarning).order_by(BatchWarning.batch_id.desc())
                             .limit(200))
@@ -125,7 +138,8 @@ def recent(session: Session, limit: int = 10) -> list[dict[str, Any]]:
     for row in found:
         if row.warnings:
             out.append({"batch": row.batch_id, "dataset": row.dataset, "rows": row.rows,
-                        "warnings": list(row.warnings), "checked_at": row.checked_at,
+                        "warnings": [shown(w) for w in row.warnings],
+                        "checked_at": row.checked_at,
                         "count": sum(int(w.get("count", 0)) for w in row.warnings)})
         if len(out) >= limit:
             break
