@@ -38,11 +38,12 @@ Warner = Callable[["duckdb.DuckDBPyConnection", str, "Dataset"], list[dict[str, 
 
 def warning_checks(programme_path: str | Path | None, dataset: str) -> list[CheckDefinition]:
     """The dataset's record checks graded ``warning`` that can run on a batch alone."""
-    from sodo.services.quality import load_config
+    from sodo.services.quality import load_config, with_code_lists
 
-    return [c for c in load_config(programme_path).resolved("dataset", dataset)
-            if c.scope is Scope.RECORDS and c.severity is Severity.WARNING
-            and c.code not in NOT_AT_INTAKE]
+    return with_code_lists(
+        [c for c in load_config(programme_path).resolved("dataset", dataset)
+         if c.scope is Scope.RECORDS and c.severity is Severity.WARNING
+         and c.code not in NOT_AT_INTAKE], programme_path)
 
 
 def warner(programme_path: str | Path | None, hierarchy: Hierarchy) -> Warner:

@@ -194,6 +194,8 @@ def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
                 items.append((cond.fill_null(False), name, _text(col), "malformed"))
         elif check.code == "thong_nhat.orgunit_in_force":
             items = _in_force_items(t, ds, hierarchy, bool(params.get("before_valid_from")))
+        elif check.code == "thong_nhat.code_lists":
+            items = _code_list_items(t, ds, params.get("codes") or {})
         elif check.code == "ket_noi.references":
             items = _reference_items(t, ds, hierarchy, tables)
         if items:
@@ -220,6 +222,29 @@ def _in_force_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy, before_valid
     return [(cond.fill_null(False), ds.orgunit_field, _text(unit), "orgunit_in_force")]
 
 
+def _unknown_among_present(t: ir.Table, col: ir.Value, known: set[str]) -> ir.BooleanValue:
+    """Records whose code is not in ``known``: the codes present are few, so the unknown
+    among them, found with one small distinct query, are what the records are tested on
+    (a literal list of every known code would be slow to compile and to scan)."""
+    present = t.select(_code=col.cast("string")).distinct().to_pyarrow()["_code"]
+    unknown = sorted(c for c in present.to_pylist() if c is not None and c not in known)
+    return col.isin(unknown) if unknown else col.isnull() & ibis.literal(False)
+
+
+def _code_list_items(t: ir.Table, ds: Dataset, codes: dict[str, Sequence[str]]
+                     ) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
+    """Each field with a declared code list (``codes``: field → the list's codes, resolved
+    from the programme's catalogues by the service): its value is in the list."""
+    items = []
+    for name, known in sorted(codes.items()):
+        if name not in ds.field_names:
+            continue
+        col = t[name]
+        items.append((_unknown_among_present(t, col, set(known)), name, _text(col),
+                      "not in the code list"))
+    return items
+
+
 def _reference_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy,
                      tables: Callable[[str], ir.Table] | None
                      ) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
@@ -230,11 +255,7 @@ def _reference_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy,
             continue
         col = t[f.name]
         if f.references == "orgunit":
-            # the codes present are few (the known ones are thousands): the unknown among
-            # them, found with one small distinct query, are what the records are tested on
-            present = t.select(_code=col.cast("string")).distinct().to_pyarrow()["_code"]
-            unknown = sorted(c for c in present.to_pylist() if c is not None and c not in known)
-            cond = col.isin(unknown) if unknown else col.isnull() & ibis.literal(False)
+            cond = _unknown_among_present(t, col, known)
         elif "." in f.references and tables is not None:
             other, other_field = f.references.split(".", 1)
             cond = col.notnull() & ~col.isin(tables(other)[other_field])
