@@ -65,14 +65,18 @@ def test_warnings_are_found_stored_and_shown(workspace: Path, tmp_path: Path) ->
     for i in (2, 5):  # paid online although the procedure has no fee: a warning, not an error
         rows[i]["paid_online"], rows[i]["fee_required"] = True, False
     rows[6]["supplement_count"] = 30  # above the configured range (0–20)
+    rows.append({**rows[1], "dossier_id": "HS-99"})  # the same dossier under a new key
     path = _csv(tmp_path / "warned.csv", rows)
 
     result = _ingest(workspace, path)
     assert result.exit_code == 0, result.output
     [batch] = json.loads(result.stdout)
-    assert batch["rows"] == 8 and batch["inserted"] == 8  # accepted, every record
+    assert batch["rows"] == 9 and batch["inserted"] == 9  # accepted, every record
     found = {w["check"]: w for w in batch["warnings"]}
-    assert set(found) == {"dung.cross_field", "dung.range"}
+    assert set(found) == {"dung.cross_field", "dung.range", "sach.duplicate_content"}
+    [copy] = found["sach.duplicate_content"]["examples"]
+    assert (copy["row"], copy["key"], found["sach.duplicate_content"]["count"]) == \
+        (9, "HS-99", 1)
     cross = found["dung.cross_field"]
     assert cross["count"] == 2 and cross["principle"] == "dung"
     assert cross["severity"] == "warning"
@@ -85,7 +89,7 @@ def test_warnings_are_found_stored_and_shown(workspace: Path, tmp_path: Path) ->
 
     settings = Settings.open(workspace)
     with open_record_store(settings) as store:
-        assert store.count("dossiers") == 8
+        assert store.count("dossiers") == 9
     with AppContext(settings) as ctx:
         state = recompute.status(ctx, batch["batch"])
     assert state is not None and state["status"] == "accepted"

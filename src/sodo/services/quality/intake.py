@@ -50,10 +50,54 @@ def warner(programme_path: str | Path | None, hierarchy: Hierarchy) -> Warner:
     """A :data:`Warner` for the programme's quality configuration."""
 
     def warn(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset) -> list[dict[str, Any]]:
-        checks = warning_checks(programme_path, ds.code)
+        checks = _screened(con, view, ds, _beyond_intake(ds, warning_checks(programme_path,
+                                                                            ds.code)))
         return batch_warnings(con, view, ds, checks, hierarchy) if checks else []
 
     return warn
+
+
+def _beyond_intake(ds: Dataset, checks: list[CheckDefinition]) -> list[CheckDefinition]:
+    """``checks`` without what intake has just proven: keys and references with invisible
+    characters or padding are refused there, so ``sach.malformed`` keeps its other fields."""
+    proven = {ds.key, *(f.name for f in ds.fields if f.references is not None)}
+    out = []
+    for check in checks:
+        if check.code == "sach.malformed":
+            fields = [f for f in check.params.get("fields") or [ds.key, ds.orgunit_field]
+                      if f not in proven]
+            if not fields:
+                continue
+            check = check.model_copy(update={"params": {**check.params, "fields": fields}})
+        out.append(check)
+    return out
+
+
+def _screened(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
+              checks: list[CheckDefinition]) -> list[CheckDefinition]:
+    """``checks`` without the duplicate checks that cannot fire: one hash aggregate counts the
+    distinct (month, normalised key) and (month, compared fields) of the batch; when they are
+    as many as the records there is no duplicate (the compiled check's window, a sort of the
+    whole batch, runs only when some may exist — a hash collision only costs that run)."""
+    from sodo.services.quality.records import _INVISIBLE_CLASS
+
+    codes = {c.code: c for c in checks}
+    wanted: dict[str, str] = {}
+    month = f'date_trunc(\'month\', "{ds.period_field}")'
+    if "sach.duplicate_key" in codes:
+        wanted["sach.duplicate_key"] = (f"{month}, regexp_replace(lower(\"{ds.key}\"), "
+                                        f"'{_INVISIBLE_CLASS}', '', 'g')")
+    if "sach.duplicate_content" in codes:
+        fields = codes["sach.duplicate_content"].params.get("fields") or [
+            f for f in ds.field_names if f != ds.key]
+        wanted["sach.duplicate_content"] = ", ".join([month, *(f'"{f}"' for f in fields)])
+    if not wanted:
+        return checks
+    sql = ("SELECT count(*)" + "".join(f", count(DISTINCT hash({e}))" for e in wanted.values())
+           + f" FROM {view}")
+    total, *distinct = con.execute(sql).fetchall()[0]
+    quiet = {code for code, n in zip(wanted, distinct, strict=True) if n == total}
+    return [c for c in checks if c.code not in quiet]
 
 
 def batch_warnings(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
