@@ -6,9 +6,11 @@ Builds (once, in ``benchmarks/data/quality-<rows>/``) a workspace whose DuckDB r
 holds ``--rows`` generated dossiers and ``rows / 20`` feedback items (2024-01..2025-12), then
 measures, each in its own subprocess so that its peak memory (RSS) is its own:
 
-- **compute**: the full indicator compute (``sodo compute --full``), the baseline;
+- **compute**: the full indicator compute (``sodo compute --full`` without the quality
+  refresh that follows it), the baseline;
 - **scorecard**: the whole scorecard (every dataset and form, nation + ministries + provinces)
-  for the year 2025 — goal ≤ 1.5 × compute, peak RSS < 3 GiB;
+  for the year 2025, every month scanned (``--full``) — goal ≤ 1.5 × compute, peak RSS
+  < 3 GiB;
 - **incremental** (``--incremental``): the user's command as a process, ``sodo quality``
   (every dataset and form, the last ended quarter), right after ``sodo ingest --no-recompute``
   of a new 10,000-record batch for December — goal < 2 s. Beside it, in the same run and
@@ -72,16 +74,28 @@ def stage(name: str, root: Path) -> dict:
             batch = root / "batch.parquet"
             generate_file("dossiers", 10_000, "2025-12", "2025-12", 99, batch)
             records.ingest(ctx, actor, "dossiers", [batch])
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), _cpu()
         if name == "compute":
-            records.compute_values(ctx, actor, full=True)
+            # the indicator compute alone: compute_values would also rescore the stored
+            # quality periods, which would put the scorecard inside the baseline
+            from sodo.services.engine.compute import compute
+
+            compute(ctx.settings, full=True)
         elif name == "scorecard":
-            quality.compute(ctx, actor, period="2025")
+            # every month scanned (no partitions kept from an earlier run count)
+            quality.compute(ctx, actor, period="2025", full=True)
         else:
             quality.compute(ctx, actor, dataset="dossiers", period="2025-12")
-        seconds = time.perf_counter() - began
-    return {"stage": name, "seconds": round(seconds, 2),
+        seconds, cpu = time.perf_counter() - began, _cpu() - cpu_began
+    return {"stage": name, "seconds": round(seconds, 2), "cpu_s": round(cpu, 2),
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def _cpu() -> float:
+    """CPU seconds (user + system, every thread) of this process so far: less disturbed than
+    wall time by the other load of a shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def timed(command: list[str], env: dict[str, str]) -> dict:
@@ -163,7 +177,9 @@ def main() -> None:
         results[name] = json.loads(out)
         print(out, flush=True)
     ratio = results["scorecard"]["seconds"] / results["compute"]["seconds"]
+    cpu_ratio = results["scorecard"]["cpu_s"] / results["compute"]["cpu_s"]
     print(json.dumps({"rows": args.rows, "scorecard_over_compute": round(ratio, 2),
+                      "scorecard_over_compute_cpu": round(cpu_ratio, 2),
                       "goal": "<= 1.5", "incremental_goal_s": 2}), flush=True)
 
 

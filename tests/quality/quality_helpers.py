@@ -21,10 +21,13 @@ from sodo.services.workspace import init_workspace
 from sodo.stores.operational import values as values_repo
 from sodo.stores.records.base import RecordStore
 
+#: a procedure of the shipped catalogue (programmes/default/catalogues/procedures.csv)
+PROCEDURE = "2.000037"
+
 
 def clean_dossier(key: str, agency: str, received: datetime, **changes: Any) -> dict[str, Any]:
     row = {
-        "dossier_id": key, "procedure_code": "1.000001", "agency_code": agency,
+        "dossier_id": key, "procedure_code": PROCEDURE, "agency_code": agency,
         "received_at": received, "due_at": received + timedelta(days=10),
         "finished_at": received + timedelta(days=3), "status": "finished",
         "channel": "online_full", "eligible_full_online": True, "fee_required": True,

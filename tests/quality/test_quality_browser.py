@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
+import pyarrow.csv as pacsv
 import pytest
-from quality_helpers import ADMIN, TODAY, build_scored_workspace
+from quality_helpers import ADMIN, TODAY, build_scored_workspace, clean_dossier, dossiers_table
 from server import serve
 
 from sodo.http.app import create_app
-from sodo.services import accounts, quality
+from sodo.services import accounts, quality, records
 from sodo.services.context import AppContext
 from sodo.services.settings import Settings
 
@@ -33,6 +35,12 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = replace(Settings.open(root), today=TODAY)
     with AppContext(settings) as ctx:
         quality.compute(ctx, ADMIN, period="2025Q3")
+        # a batch accepted with a warning (paid online though the procedure has no fee)
+        rows = [clean_dossier(f"LO-{i}", "01", datetime(2025, 12, 2 + i, 9)) for i in range(3)]
+        rows[1]["paid_online"], rows[1]["fee_required"] = True, False
+        batch = root.parent / "batch.csv"
+        pacsv.write_csv(dossiers_table(rows), batch)
+        records.ingest(ctx, ADMIN, "dossiers", [batch])
         with ctx.session() as session:
             accounts.create_user(session, ADMIN, "admin", PASSWORD, "admin", orgunit="VN")
             session.commit()
@@ -109,6 +117,28 @@ def test_heat_table_and_drill_down(browser: Browser, base_url: str) -> None:
     expect(card).to_contain_text("Chất lượng dữ liệu")
     expect(card.locator("tbody tr").filter(has_text="dossiers")).to_contain_text("86,7")
     page.locator("#unit-quality").screenshot(path=str(SHOTS / "quality-unit-card.png"))
+    assert not errors, errors
+
+
+def test_batch_warnings_on_the_quality_page(browser: Browser, base_url: str) -> None:
+    errors: list[str] = []
+    page = _page(browser, base_url, errors)
+    page.goto("/quality")
+    section = page.locator("#batch-warnings")
+    expect(section.get_by_role("heading", level=2)).to_have_text("Cảnh báo khi nạp dữ liệu")
+    expect(section.locator('tr[data-check="dung.cross_field"]')).to_contain_text(
+        "Quy tắc liên trường")
+    expect(section).not_to_contain_text("LO-1")  # anonymous: no record examples
+    page.goto("/login?next=/quality%23batch-warnings")
+    page.get_by_label("Tên đăng nhập").fill("admin")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    example = page.locator("#batch-warnings table.examples tbody tr").first
+    expect(example).to_contain_text("LO-1")
+    expect(example.locator("td").first).to_have_text("2")  # the file's data row
+    expect(example).to_contain_text("paid_online_needs_fee")
+    page.locator("#batch-warnings").screenshot(
+        path=str(SHOTS / "quality-batch-warnings-desktop.png"))
     assert not errors, errors
 
 

@@ -15,7 +15,7 @@ from quality_helpers import clean_dossier, put_records
 from sodo.domain.orgunits import default_hierarchy
 from sodo.domain.periods import Period
 from sodo.domain.quality import CHECKS, Scope
-from sodo.services.quality import build_rows, load_config
+from sodo.services.quality import NOT_CONFIGURED, build_rows, load_config, with_code_lists
 from sodo.services.quality.records import Tallies, run_record_checks
 from sodo.stores.records.base import RecordStore
 
@@ -43,6 +43,13 @@ def _bad(rows: Rows) -> list[dict[str, Any]]:
 
 def _set(rows: Rows, **changes: Any) -> Rows:
     _bad(rows)[0].update(changes)
+    return rows
+
+
+def _set_row(rows: Rows, index: int, **changes: Any) -> Rows:
+    """Like :func:`_set` on another of the agency's records (row 0 is taken by other defects;
+    the stale feed drops rows after July, so all defects at once do not clash)."""
+    _bad(rows)[index].update(changes)
     return rows
 
 
@@ -76,12 +83,15 @@ DEFECTS: dict[str, tuple[str, str, Callable[[Rows], Rows]]] = {
     "pre-merger province code after July 2025": ("thong_nhat.orgunit_in_force", "thong_nhat",
                                                   lambda r: _copy(r, "HS-OLD-0001",
                                                                   agency_code="P63-02")),
+    "procedure code not in the catalogue": ("thong_nhat.code_lists", "thong_nhat",
+                                            lambda r: _set_row(r, 1, procedure_code="9.999999")),
 }
 
 
 def record_checks(dataset: str = "dossiers") -> list:
-    return [c for c in load_config(None).resolved("dataset", dataset)
-            if c.scope is Scope.RECORDS]
+    """The shipped programme's record checks, its code lists read (the procedures)."""
+    return with_code_lists([c for c in load_config(None).resolved("dataset", dataset)
+                            if c.scope is Scope.RECORDS], None)
 
 
 def tallies_for(store: RecordStore, rows: Rows, dataset: str = "dossiers") -> Tallies:
@@ -128,6 +138,38 @@ def test_each_defect_fires_its_check_and_lowers_only_its_principle(
         if unit in CLEAN_AGENCIES or (unit == BAD and p not in (principle, "overall")):
             assert after[(unit, p)] == score, (defect, unit, p)
     assert after[(BAD, "overall")] < clean[(BAD, "overall")]
+
+
+def test_procedure_codes_against_the_catalogue(make_store: Callable[[], RecordStore]) -> None:
+    """A code outside the shipped catalogue fails (its value shown), the catalogue's codes
+    pass; without a list for the field the check says "not configured" and scores nothing."""
+    rows = clean_rows()
+    _bad(rows)[2]["procedure_code"] = "1.999999"
+    _bad(rows)[4]["procedure_code"] = "1.999999"
+    tallies = tallies_for(make_store(), rows)
+    hit = tallies[(BAD, "thong_nhat.code_lists")]
+    assert (hit.checked, hit.failed) == (6, 2)
+    assert [(e["key"], e["field"], e["value"]) for e in hit.examples] == [
+        ("HS-08-0002", "procedure_code", "1.999999"), ("HS-08-0004", "procedure_code",
+                                                        "1.999999")]
+    assert tallies[("01", "thong_nhat.code_lists")].failed == 0
+    assert tallies[("VN", "thong_nhat.code_lists")].failed == 2
+
+    unset = [c.model_copy(update={"params": {**c.params, "lists": {}}})
+             if c.code == "thong_nhat.code_lists" else c
+             for c in load_config(None).resolved("dataset", "dossiers") if c.scope is Scope.RECORDS]
+    unset = with_code_lists(unset, Path("/nonexistent-programme"))
+    store = make_store()
+    put_records(store, "dossiers", rows)
+    quiet = run_record_checks(store.table("dossiers"), store.dataset("dossiers"), unset,
+                              PERIOD, default_hierarchy(), UNITS, TODAY, store.table)
+    assert (BAD, "thong_nhat.code_lists") not in quiet
+    row = next(r for r in build_rows("dossiers", PERIOD.id, UNITS, unset, quiet)
+               if r["unit"] == BAD and r["principle"] == "thong_nhat")
+    note = next(c for c in row["checks"] if c["code"] == "thong_nhat.code_lists")
+    assert note == {"code": "thong_nhat.code_lists", "severity": "info", "failed": 0,
+                    "examples": [], "note": NOT_CONFIGURED}
+    assert row["score"] == 100.0  # not configured is not a failure
 
 
 def test_missing_agency_lowers_coverage(make_store: Callable[[], RecordStore]) -> None:

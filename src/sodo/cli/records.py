@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,7 +20,8 @@ from sodo.cli.common import (
 from sodo.domain.permissions import Actor
 
 BATCH_COLUMNS = ["batch", "dataset", "file", "rows", "inserted", "replaced", "normalised",
-                 "months"]
+                 "months", "warnings"]
+WARNING_COLUMNS = ["batch", "check", "principle", "count", "examples"]
 
 
 def register(app: typer.Typer) -> None:
@@ -74,7 +75,33 @@ def ingest(
     rows = [b.to_dict() for b in batches]
     for row in rows:
         row["months"] = _months_summary(row["months"])
+    if fmt is OutputFormat.JSON:
+        emit(rows, fmt, BATCH_COLUMNS)
+        return
+    for row in rows:  # a person reads the count here, the checks in the table below
+        row["warnings"] = sum(int(w["count"]) for w in row["warnings"])
     emit(rows, fmt, BATCH_COLUMNS, title=f"Đã nạp / loaded: {dataset}")
+    warned = _warning_rows(batches)
+    if warned and fmt is OutputFormat.TABLE:
+        emit(warned, fmt, WARNING_COLUMNS, title="Cảnh báo chất lượng — lô vẫn được nạp / "
+                                                 "quality warnings — batch accepted")
+
+
+def _warning_rows(batches: list[Any]) -> list[dict[str, Any]]:
+    """One row per batch × warning check, its examples as 'row N (key): field=value, rule'."""
+    from sodo.domain.quality import CHECKS, PRINCIPLE_NAMES
+
+    out = []
+    for batch in batches:
+        for w in batch.warnings:
+            check = CHECKS.get(w["check"])
+            vi, en = PRINCIPLE_NAMES[check.principle] if check else (w["principle"], "")
+            shown = [f"dòng/row {e['row'] if e.get('row') is not None else '?'} "
+                     f"({e['key']}): {e['field']}={e['value']}, {e['rule']}"
+                     for e in w["examples"]]
+            out.append({"batch": batch.id, "check": w["check"], "principle": f"{vi} / {en}",
+                        "count": w["count"], "examples": "; ".join(shown)})
+    return out
 
 
 @user_errors

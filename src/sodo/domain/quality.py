@@ -217,6 +217,22 @@ _DEFAULTS = [
             "The record's org-unit code is in force on the record's date in the shared code "
             "list (Decision 19/2025/QĐ-TTg): no pre-merger province code after 2025-07-01."),
            before_valid_from=False),
+    _check("thong_nhat.code_lists", P.THONG_NHAT, S.RECORDS,
+           ("Mã trong danh mục dùng chung", "Codes in the shared code lists"),
+           ("Mã của bản ghi (ví dụ mã thủ tục hành chính) có trong danh mục dùng chung mà "
+            "chương trình khai báo cho trường đó (tệp catalogues/<tên>.csv của chương trình). "
+            "Trường chưa có danh mục: “chưa cấu hình” (thông tin, không tính là lỗi).",
+            "The record's codes (e.g. the administrative-procedure code) are in the shared "
+            "code list the programme declares for the field (the programme's "
+            "catalogues/<name>.csv). A field with no list: \"not configured\" (information, "
+            "not a failure)."), lists={}),
+    _check("thong_nhat.units", P.THONG_NHAT, S.REPORTS,
+           ("Đơn vị tính thống nhất", "Consistent units of measure"),
+           ("Giá trị báo cáo dùng đúng đơn vị tính của chỉ tiêu: chỉ tiêu tính bằng % không "
+            "báo dạng phân số (0,85 thay cho 85 %); số đếm, thứ hạng là số nguyên.",
+            "A reported value uses the indicator's declared unit: a percentage is not "
+            "reported as a fraction (0.85 for 85 %); a count or a rank is a whole number."),
+           fraction_below=1.0),
     _check("dong_bo.reported_vs_computed", P.DONG_BO, S.REPORTS,
            ("Số báo cáo khớp số tính từ dữ liệu", "Reported agrees with computed"),
            ("Giá trị đơn vị báo cáo khớp với cùng số liệu tính từ dữ liệu gốc của đơn vị, trong "
@@ -290,6 +306,19 @@ def _median(values: Sequence[float]) -> float:
     n = len(ordered)
     mid = n // 2
     return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def unit_conflict(value_type: str, unit: str, value: float,
+                  fraction_below: float = 1.0) -> str | None:
+    """Why ``value`` does not fit an indicator declared as ``value_type`` in ``unit`` (a
+    percentage given as a fraction, a count or rank with decimals); ``None`` when it fits."""
+    if not math.isfinite(value):
+        return None
+    if (value_type == "percent" or unit.strip() == "%") and 0 < abs(value) < fraction_below:
+        return f"percentage reported as a fraction? ({value:g} for {value * 100:g} %)"
+    if value_type in ("count", "rank") and value != math.floor(value):
+        return f"a {value_type} with decimals ({value:g})"
+    return None
 
 
 def is_outlier(z: float, threshold: float) -> bool:

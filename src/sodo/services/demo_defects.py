@@ -7,6 +7,9 @@ fault that reaches a real store and that only the quality checks find. Each is l
 
 - Cao Bằng (04): its feed stops mid-month two months before the last (Sống:
   ``song.freshness``);
+- Quảng Ninh (22): a few of its dossiers carry procedure codes that are not in the
+  procedure catalogue (Thống nhất: ``thong_nhat.code_lists``; the shipped catalogue stands in
+  for the national one and holds the generator's codes);
 - Tuyên Quang (08): a share of its dossiers after 2025-07-01 still carry the pre-merger code of
   Hà Giang, ``P63-02`` (Thống nhất: ``thong_nhat.orgunit_in_force``);
 - Điện Biên (11): a share of its dossiers loaded a second time under new keys (Sạch:
@@ -36,6 +39,8 @@ from sodo.domain.periods import Period
 RECENT_MONTHS = 6  # record defects touch a share of the agency's dossiers of these months
 DEFECTS: list[dict[str, Any]] = [
     {"agency": "04", "kind": "stale_feed", "check": "song.freshness", "principle": "song"},
+    {"agency": "22", "kind": "unknown_procedure_code", "check": "thong_nhat.code_lists",
+     "principle": "thong_nhat"},
     {"agency": "08", "kind": "pre_merger_code", "check": "thong_nhat.orgunit_in_force",
      "principle": "thong_nhat", "code": "P63-02"},
     {"agency": "11", "kind": "duplicate_under_new_key", "check": "sach.duplicate_content",
@@ -83,6 +88,11 @@ def inject(path: Path, last_month: str, seed: int = 2026) -> list[dict[str, Any]
                           f"AND received_at >= TIMESTAMP '{stale_from}'")
         con.execute(f"DELETE FROM d WHERE {_subtree_sql('04')} "
                     f"AND received_at >= TIMESTAMP '{stale_from}'")
+        # codes of the national pattern that the catalogue does not hold (9.xxxxxx)
+        where = f"{_subtree_sql('22')} AND {pick(0.02)}"
+        run("unknown_procedure_code", f"SELECT count(*) FROM d WHERE {where}")
+        con.execute("UPDATE d SET procedure_code = '9.' || lpad(CAST(hash(dossier_id) % "
+                    f"1000000 AS VARCHAR), 6, '0') WHERE {where}")
         where = f"agency_code = '08' AND received_at >= TIMESTAMP '{merger}' AND {pick(0.1)}"
         run("pre_merger_code", f"SELECT count(*) FROM d WHERE {where}")
         con.execute(f"UPDATE d SET agency_code = 'P63-02' WHERE {where}")

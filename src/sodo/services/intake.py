@@ -20,11 +20,10 @@ line of a CSV file (data row + 1) or the row of an Excel sheet where that helps 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import re
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -52,6 +51,9 @@ ORGUNITS = "_sodo_orgunits"
 
 #: Called as ``progress(file, step, steps, description)`` while files are loaded.
 Progress = Callable[[str, int, int, str], None]
+#: ``warn(con, view, ds)``: the warnings of the staged batch ``view`` (see
+#: ``sodo.services.quality.intake``).
+Warner = Callable[[duckdb.DuckDBPyConnection, str, Dataset], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,13 @@ def load_mapping(path: str | Path) -> dict[str, str]:
 
 def ingest_files(store: RecordStore, dataset: str, files: Sequence[str | Path],
                  mapping: dict[str, str] | None = None, hierarchy: Hierarchy | None = None,
-                 progress: Progress | None = None) -> list[BatchInfo]:
+                 progress: Progress | None = None, warn: Warner | None = None
+                 ) -> list[BatchInfo]:
     """Validate and apply each file as one batch. Stops at the first rejected file with an
-    ``InputError`` (that file changed nothing; files before it were applied, each whole)."""
+    ``InputError`` (that file changed nothing; files before it were applied, each whole).
+    ``warn(con, view, ds)``, when given, finds the warnings of each accepted batch (records
+    kept all the same); they come back on its :class:`BatchInfo`, with the file rows of their
+    examples."""
     ds = store.dataset(dataset)
     paths = [Path(f) for f in files]
     unknown_fields = sorted(set((mapping or {}).values()) - set(ds.field_names))
@@ -101,7 +107,8 @@ def ingest_files(store: RecordStore, dataset: str, files: Sequence[str | Path],
     applied: list[BatchInfo] = []
     for path in paths:
         try:
-            applied.append(ingest_file(store, ds, path, mapping or {}, units, progress))
+            applied.append(ingest_file(store, ds, path, mapping or {}, units, progress,
+                                       warn))
         except InputError as exc:
             if applied:
                 done = ", ".join(b.file for b in applied)
@@ -111,7 +118,8 @@ def ingest_files(store: RecordStore, dataset: str, files: Sequence[str | Path],
 
 
 def ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str, str],
-                hierarchy: Hierarchy, progress: Progress | None = None) -> BatchInfo:
+                hierarchy: Hierarchy, progress: Progress | None = None,
+                warn: Warner | None = None) -> BatchInfo:
     """Validate one file and apply it as one batch (see :func:`ingest_files`).
 
     The fast path reads the file where it lies (a view over DuckDB's reader): one scan counts
@@ -148,6 +156,9 @@ def ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str, 
             more = f"; the first {len(problems)} follow" if total > len(problems) else ""
             raise InputError(f"{path}: rejected, {total} problem{'s' * (total != 1)} "
                              f"found{more}; nothing was loaded", problems)
+        warnings = warn(con, TYPED, ds) if warn is not None else []
+        if any(w["examples"] for w in warnings):
+            _number_examples(con, ds, kind, columns, warnings)
         step("applying")
         con.execute(f"CREATE OR REPLACE TEMP VIEW {INCOMING} AS SELECT "
                     + ", ".join(f'"{n}"' for n in ds.field_names) + f" FROM {TYPED}")
@@ -158,7 +169,7 @@ def ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str, 
         finally:
             con.execute("SET preserve_insertion_order = true")
         step("done")
-        return dataclasses.replace(batch, normalised=staged.normalised)
+        return replace(batch, normalised=staged.normalised, warnings=warnings or batch.warnings)
     finally:
         for stmt in (f"DROP VIEW IF EXISTS {INCOMING}", f"DROP VIEW IF EXISTS {TYPED}",
                      f"DROP VIEW IF EXISTS {RAW}", f"DROP TABLE IF EXISTS {RAW}",
@@ -585,6 +596,29 @@ def _locate_problems(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, ki
                       _problem(path, kind, row, ds.key, "duplicate_key", detail, columns)))
     found.sort(key=lambda item: (item[0], item[1]))
     return [p for _, _, p in found[:MAX_REPORTED]]
+
+
+def _number_examples(con: duckdb.DuckDBPyConnection, ds: Dataset, kind: str,
+                     columns: dict[str, tuple[str, str]], warnings: list[dict[str, Any]]) -> None:
+    """Set the 1-based data row of each warning example from its key: the keys of the file
+    are copied in file order (the key column only; Excel is already a table in sheet order)."""
+    if ds.key not in columns:
+        return
+    column = f'"{_sql_ident(columns[ds.key][0])}"'
+    keys = sorted({e["key"] for w in warnings for e in w["examples"] if e.get("key")})
+    if not keys:
+        return
+    source = RAW
+    if kind != "excel":
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ORDERED} AS SELECT {column} FROM {RAW}")
+        source = ORDERED
+    rows = dict(con.execute(
+        f"SELECT CAST({column} AS VARCHAR), min(rowid) + 1 FROM {source} "
+        f"WHERE CAST({column} AS VARCHAR) IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1",
+        [keys]).fetchall())
+    for w in warnings:
+        for e in w["examples"]:
+            e["row"] = rows.get(e.get("key"))
 
 
 def _problem(path: Path, kind: str, row: int, field: str, rule: str, detail: str,

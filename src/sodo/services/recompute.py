@@ -140,11 +140,23 @@ def start_background(ctx: AppContext) -> threading.Thread | None:
 
 
 def status(ctx: AppContext, batch_id: int) -> dict[str, Any] | None:
-    """Where a batch stands, with the time of each step and the durations in seconds."""
+    """Where a batch stands, with the time of each step and the durations in seconds, and
+    the data-quality warnings found on it at intake (``warnings``; ``None``: not checked)."""
+    from sodo.services.quality import intake as quality_intake
+
     with ctx.session() as session:
         row = session.get(BatchStatus, batch_id)
+        checked = quality_intake.of_batch(session, batch_id)
         if row is None:
-            return None
+            if checked is None:
+                return None
+            # accepted without the automatic recompute (``sodo ingest --no-recompute``)
+            return {"batch": batch_id, "dataset": checked["dataset"], "channel": None,
+                    "rows": checked["rows"], "status": "accepted", "run": None,
+                    "message": "", "steps": {"received": None, "validated": None,
+                                             "computed": None},
+                    "seconds": {"validation": None, "until_computed": None, "total": None},
+                    "warnings": checked["warnings"]}
         steps = {"received": row.received_at, "validated": row.validated_at,
                  "computed": row.computed_at}
         return {
@@ -157,6 +169,7 @@ def status(ctx: AppContext, batch_id: int) -> dict[str, Any] | None:
                 "until_computed": _seconds(row.validated_at, row.computed_at),
                 "total": _seconds(row.received_at, row.computed_at),
             },
+            "warnings": checked["warnings"] if checked is not None else None,
         }
 
 

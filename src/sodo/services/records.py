@@ -25,16 +25,24 @@ def ingest(ctx: AppContext, actor: Actor, dataset: str, files: Sequence[str | Pa
            mapping: dict[str, str] | None = None, backend: str | None = None,
            progress: Any = None, channel: str = "cli") -> list[BatchInfo]:
     """Validate and apply each file as one batch (all or nothing per file) and record each
-    accepted batch in the audit log. Admins only, checked before a file is opened."""
+    accepted batch in the audit log. Admins only, checked before a file is opened.
+
+    The data-quality checks graded ``warning`` run on each accepted batch; what they find
+    (``BatchInfo.warnings``) is stored with the batch (``quality.intake``)."""
+    from sodo.domain.orgunits import default_hierarchy
     from sodo.domain.problems import InputError
     from sodo.services import metrics
     from sodo.services.intake import ingest_files
+    from sodo.services.quality import intake as quality_intake
 
     require(actor, Action.ADMIN)
+    hierarchy = default_hierarchy()
+    warn = quality_intake.warner(ctx.settings.programme_path(), hierarchy)
     with open_record_store(ctx.settings, backend) as store:
         store.dataset(dataset)  # an unknown dataset is refused before reading
         try:
-            batches = ingest_files(store, dataset, files, mapping, progress=progress)
+            batches = ingest_files(store, dataset, files, mapping, hierarchy=hierarchy,
+                                   progress=progress, warn=warn)
         except InputError:
             metrics.INGEST_REJECTED.labels(dataset, channel).inc()
             raise
@@ -45,6 +53,7 @@ def ingest(ctx: AppContext, actor: Actor, dataset: str, files: Sequence[str | Pa
         for batch in batches:
             audit.record(session, actor, "records.ingest", "dataset", dataset, None,
                          {**_plain(batch.to_dict()), "channel": channel})
+            quality_intake.store(session, batch.id, dataset, batch.rows, batch.warnings)
         session.commit()
     return batches
 

@@ -82,6 +82,51 @@ def load_config(programme_path: str | Path | None = None) -> QualityConfig:
     return config
 
 
+CATALOGUES = "catalogues"
+NOT_CONFIGURED = "not configured"
+
+
+def load_code_list(programme_path: str | Path | None, name: str) -> set[str] | None:
+    """The codes of the programme's code list ``name`` (``catalogues/<name>.csv``, a ``code``
+    column); ``None`` when the programme has no such list."""
+    import csv
+
+    from sodo.services.programme import default_programme_path
+
+    base = Path(programme_path) if programme_path is not None else default_programme_path()
+    file = base / CATALOGUES / f"{name}.csv"
+    if not file.exists():
+        return None
+    with file.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if "code" not in (reader.fieldnames or []):
+            raise InputError(f"{file}: a code list needs a 'code' column "
+                             f"(columns found: {', '.join(reader.fieldnames or []) or 'none'})")
+        return {row["code"].strip() for row in reader if (row.get("code") or "").strip()}
+
+
+def with_code_lists(checks: Sequence[CheckDefinition], programme_path: str | Path | None
+                    ) -> list[CheckDefinition]:
+    """``checks`` with the code lists ``thong_nhat.code_lists`` names (``lists``: field →
+    list name) read from the programme (``codes``: field → codes); the fields whose list the
+    programme lacks go to ``not_configured``."""
+    out = []
+    for check in checks:
+        if check.code == "thong_nhat.code_lists":
+            codes: dict[str, list[str]] = {}
+            missing: list[str] = []
+            for name, listed in sorted((check.params.get("lists") or {}).items()):
+                found = load_code_list(programme_path, str(listed))
+                if found is None:
+                    missing.append(name)
+                else:
+                    codes[name] = sorted(found)
+            check = check.model_copy(update={"params": {
+                **check.params, "codes": codes, "not_configured": missing}})
+        out.append(check)
+    return out
+
+
 def explain(code: str) -> dict[str, Any]:
     """A check's definition, as ``sodo quality --explain`` prints it."""
     check = CHECKS.get(code)
@@ -185,6 +230,8 @@ def compute(ctx: AppContext, actor: Actor, *, dataset: str | None = None,
             key = store_key(ctx.settings, backend)
             with open_record_store(ctx.settings, backend, declared) as records:
                 for target in record_targets:
+                    target.checks = with_code_lists(target.checks,
+                                                    ctx.settings.programme_path())
                     checks = [c for c in target.checks if c.scope is Scope.RECORDS]
                     parts, done = partitions.current(cache, records, declared[target.code],
                                                      checks, hierarchy, key, full)
@@ -198,7 +245,7 @@ def compute(ctx: AppContext, actor: Actor, *, dataset: str | None = None,
                     continue  # nothing of this form is due within the period
                 checks = [c for c in target.checks if c.scope is Scope.REPORTS]
                 tallies.update(run_report_checks(session, forms[target.code], checks, p,
-                                                 hierarchy, units, today))
+                                                 hierarchy, units, today, cat.indicator))
                 indicators = [i.code for i in forms[target.code].indicators]
             else:
                 indicators = computed_by.get(target.code, [])
@@ -268,6 +315,11 @@ def build_rows(dataset: str, period: str, units: Sequence[str],
                     and tallies[(unit, c.code)].checked > 0]
             if not mine:
                 continue
+            # a code-list check without a list says so (information, not a failure)
+            unset = [{"code": c.code, "severity": "info", "failed": 0, "examples": [],
+                      "note": NOT_CONFIGURED} for c in checks
+                     if c.principle is principle and c.code == "thong_nhat.code_lists"
+                     and not c.params.get("codes")]
             score = principle_score((c.weight, t.checked, t.failed) for c, t in mine)
             scores.append(score)
             unit_rows.append({
@@ -276,7 +328,7 @@ def build_rows(dataset: str, period: str, units: Sequence[str],
                 "checked": sum(t.checked for _, t in mine),
                 "failed": sum(t.failed for _, t in mine),
                 "checks": [{"code": c.code, "severity": str(c.severity), "failed": t.failed,
-                            "examples": t.examples} for c, t in mine],
+                            "examples": t.examples} for c, t in mine] + unset,
             })
         if unit_rows:
             rows += unit_rows
@@ -334,7 +386,8 @@ def _row(r: QualityScore) -> dict[str, Any]:
             "principle": r.principle, "score": r.score, "checked": r.checked,
             "failed": r.failed,
             "checks": [{"code": c["code"], "severity": c["severity"], "failed": c["failed"],
-                        "examples": [{k: e.get(k) for k in EXAMPLE_KEYS} for e in c["examples"]]}
+                        "examples": [{k: e.get(k) for k in EXAMPLE_KEYS} for e in c["examples"]],
+                        **({"note": c["note"]} if c.get("note") else {})}
                        for c in r.checks or []]}
 
 

@@ -149,6 +149,7 @@ def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
             f for f in ds.field_names if f != ds.key]
         extra["_dup_content"] = ibis.row_number().over(
             group_by=[*month, *(t[f] for f in fields)], order_by=[key])
+    base = t  # the distinct-code look-ups read this: no window to compute for them
     if extra:
         t = t.mutate(**extra)
         key = t[ds.key]
@@ -194,8 +195,10 @@ def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
                 items.append((cond.fill_null(False), name, _text(col), "malformed"))
         elif check.code == "thong_nhat.orgunit_in_force":
             items = _in_force_items(t, ds, hierarchy, bool(params.get("before_valid_from")))
+        elif check.code == "thong_nhat.code_lists":
+            items = _code_list_items(t, ds, params.get("codes") or {}, base)
         elif check.code == "ket_noi.references":
-            items = _reference_items(t, ds, hierarchy, tables)
+            items = _reference_items(t, ds, hierarchy, tables, base)
         if items:
             flags[check.code] = _first_of(items)
     return t, flags
@@ -220,8 +223,33 @@ def _in_force_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy, before_valid
     return [(cond.fill_null(False), ds.orgunit_field, _text(unit), "orgunit_in_force")]
 
 
+def _unknown_among_present(t: ir.Table, base: ir.Table, name: str, known: set[str]
+                           ) -> ir.BooleanValue:
+    """Records whose code is not in ``known``: the codes present are few, so the unknown
+    among them, found with one small distinct query, are what the records are tested on
+    (a literal list of every known code would be slow to compile and to scan)."""
+    present = base.select(_code=base[name].cast("string")).distinct().to_pyarrow()["_code"]
+    unknown = sorted(c for c in present.to_pylist() if c is not None and c not in known)
+    col = t[name]
+    return col.isin(unknown) if unknown else col.isnull() & ibis.literal(False)
+
+
+def _code_list_items(t: ir.Table, ds: Dataset, codes: dict[str, Sequence[str]],
+                     base: ir.Table) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
+    """Each field with a declared code list (``codes``: field → the list's codes, resolved
+    from the programme's catalogues by the service): its value is in the list."""
+    items = []
+    for name, known in sorted(codes.items()):
+        if name not in ds.field_names:
+            continue
+        col = t[name]
+        items.append((_unknown_among_present(t, base, name, set(known)), name, _text(col),
+                      "not in the code list"))
+    return items
+
+
 def _reference_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy,
-                     tables: Callable[[str], ir.Table] | None
+                     tables: Callable[[str], ir.Table] | None, base: ir.Table | None = None
                      ) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
     items = []
     known = {u.code for u in hierarchy}
@@ -230,11 +258,7 @@ def _reference_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy,
             continue
         col = t[f.name]
         if f.references == "orgunit":
-            # the codes present are few (the known ones are thousands): the unknown among
-            # them, found with one small distinct query, are what the records are tested on
-            present = t.select(_code=col.cast("string")).distinct().to_pyarrow()["_code"]
-            unknown = sorted(c for c in present.to_pylist() if c is not None and c not in known)
-            cond = col.isin(unknown) if unknown else col.isnull() & ibis.literal(False)
+            cond = _unknown_among_present(t, t if base is None else base, f.name, known)
         elif "." in f.references and tables is not None:
             other, other_field = f.references.split(".", 1)
             cond = col.notnull() & ~col.isin(tables(other)[other_field])

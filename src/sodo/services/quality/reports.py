@@ -8,6 +8,8 @@ submissions from ``reporting``, values from ``values``, openness from ``opendata
   indicator and period (modified z-score);
 - ``dong_bo.reported_vs_computed``: each unit × period with both a reported and a computed value
   of a configured pair, within the tolerance;
+- ``thong_nhat.units``: each approved reported value against its indicator's declared unit
+  (a percentage given as a fraction, a count with decimals);
 - ``dung_chung.published``: each indicator of a dataset or form, open data with a licence.
 """
 
@@ -23,7 +25,8 @@ from sodo.domain.forms import ReportForm
 from sodo.domain.orgunits import Hierarchy
 from sodo.domain.periods import Period, PeriodError
 from sodo.domain.permissions import Actor
-from sodo.domain.quality import CheckDefinition, is_outlier, modified_z_scores
+from sodo.domain.programme import Indicator
+from sodo.domain.quality import CheckDefinition, is_outlier, modified_z_scores, unit_conflict
 from sodo.domain.values import COMPUTED, REPORTED
 from sodo.services import reporting, values
 from sodo.services.quality.records import Tallies, Tally
@@ -52,7 +55,10 @@ def _targets(unit: str, units: set[str], hierarchy: Hierarchy) -> list[str]:
 
 def run_report_checks(session: Session, form: ReportForm, checks: Sequence[CheckDefinition],
                       period: Period, hierarchy: Hierarchy, units: Sequence[str],
-                      today: date) -> Tallies:
+                      today: date, indicator: Callable[[str], Indicator | None] | None = None
+                      ) -> Tallies:
+    """The report checks of ``form`` for ``period``; ``indicator(code)`` is the programme's
+    definition of an indicator (its declared unit, for ``thong_nhat.units``)."""
     tallies: Tallies = {}
     wanted = set(units)
 
@@ -84,6 +90,8 @@ def run_report_checks(session: Session, form: ReportForm, checks: Sequence[Check
             _outliers(session, form, by_code["sach.outlier_reported"], fp, owed, add)
         if "dong_bo.reported_vs_computed" in by_code:
             _agreement(session, by_code["dong_bo.reported_vs_computed"], fp, owed, add)
+        if "thong_nhat.units" in by_code and indicator is not None:
+            _units(session, form, by_code["thong_nhat.units"], fp, owed, add, indicator)
     return tallies
 
 
@@ -109,6 +117,26 @@ def _outliers(session: Session, form: ReportForm, check: CheckDefinition, fp: Pe
             add(unit, check.code, 1, int(bad),
                 {"key": f"{indicator}/{unit}/{fp.id}", "field": indicator, "value": str(value),
                  "rule": f"modified z-score {z:.1f}", "agency": unit})
+
+
+def _units(session: Session, form: ReportForm, check: CheckDefinition, fp: Period,
+           owed: list[str], add: Add, indicator: Callable[[str], Indicator | None]) -> None:
+    """Each reported value of the form's indicators against the indicator's declared unit
+    (``domain.quality.unit_conflict``)."""
+    below = float(check.params.get("fraction_below", 1.0))
+    declared = {i.code: indicator(i.code) for i in form.indicators}
+    cands = values.candidates(session, indicators=[c for c, d in declared.items() if d],
+                              orgunits=owed, periods=[fp.id])
+    for cand in sorted(cands, key=lambda c: (c.indicator, c.orgunit)):
+        definition = declared.get(cand.indicator)
+        if cand.origin != REPORTED or cand.value is None or cand.category or not definition:
+            continue
+        why = unit_conflict(definition.value_type, definition.unit, float(cand.value), below)
+        add(cand.orgunit, check.code, 1, int(why is not None),
+            {"key": f"{cand.indicator}/{cand.orgunit}/{fp.id}", "field": cand.indicator,
+             "value": f"{cand.value:g}",
+             "rule": f"{why} (unit: {definition.unit or definition.value_type})",
+             "agency": cand.orgunit})
 
 
 def _agreement(session: Session, check: CheckDefinition, fp: Period, owed: list[str],

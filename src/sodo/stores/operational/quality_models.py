@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sodo.stores.operational.models import Base, JSONText, UTCDateTime, utcnow
@@ -49,3 +49,17 @@ class QualityFollowup(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BatchWarning(Base):
+    """The warnings of one accepted record batch: the checks of severity ``warning`` run on the
+    batch at intake (it is accepted all the same), each with its count and up to five
+    examples ``{row, key, field, value, rule}`` (JSON); one row per batch, written with it."""
+
+    __tablename__ = "batch_warning"
+
+    batch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    dataset: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[Any] = mapped_column(JSONText)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

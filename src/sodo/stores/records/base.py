@@ -65,6 +65,9 @@ class BatchInfo:
     #: Records whose key or codes intake folded to upper case (``hs7-1`` stored as
     #: ``HS7-1``); known only in the result of the intake, not kept with the batch.
     normalised: int | None = None
+    #: the intake warnings found on the batch (accepted all the same): ``[{check, principle,
+    #: severity, count, examples}]``
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -72,6 +75,7 @@ class BatchInfo:
             "inserted": self.inserted, "replaced": self.replaced,
             "period_min": self.period_min, "period_max": self.period_max,
             "months": self.months, "ingested_at": self.ingested_at,
+            "warnings": self.warnings,
         }
         if self.normalised is not None:
             out["normalised"] = self.normalised

@@ -16,6 +16,7 @@ from sodo.domain.orgunits import NATION_CODE, OrgUnitError, default_hierarchy
 from sodo.domain.quality import CHECKS, OVERALL, PRINCIPLE_NAMES, Principle
 from sodo.http.views import period_label
 from sodo.services import quality
+from sodo.services.quality import intake as quality_intake
 from sodo.web.context import (
     actor_of,
     app_context,
@@ -73,6 +74,15 @@ register({
     "quality.to_correct": ("Cần sửa", "To be corrected"),
     "quality.comment": ("Ghi chú", "Comment"),
     "quality.marked": ("Đã ghi nhận theo dõi.", "Follow-up recorded."),
+    "quality.batches": ("Cảnh báo khi nạp dữ liệu", "Warnings at intake"),
+    "quality.batches_intro": ("Các lô bản ghi gần đây được nạp kèm cảnh báo: lô vẫn được "
+                              "nhận, các bản ghi cần được xem lại.",
+                              "Recent record batches accepted with warnings: the batch was "
+                              "taken in; the records deserve a second look."),
+    "quality.batch": ("Lô", "Batch"),
+    "quality.rows": ("Số bản ghi", "Records"),
+    "quality.row": ("Dòng", "Row"),
+    "quality.count": ("Số bản ghi bị cảnh báo", "Records flagged"),
 })
 
 
@@ -165,14 +175,29 @@ def quality_page(request: Request) -> Response:
                  "passing": [c for c in checks if not c["failed"]],
                  "examples_hidden": not actor.is_authenticated, "trend": trend,
                  "marked": query.get("done") == "marked"}
+    with app_context(request).session() as session:
+        batches = _batch_warnings(quality_intake.recent(session, actor), lang)
     data = {
-        "title": t("quality.title", lang), "period": period,
+        "title": t("quality.title", lang), "period": period, "batches": batches,
+        "examples_hidden": not actor.is_authenticated,
         "period_label": period_label(period, lang) if period else None,
         "periods": [{"id": p, "label": period_label(p, lang)} for p in periods],
         "dataset": dataset, "datasets": datasets, "columns": principle_columns(lang),
         "rows": order, "drill": drill,
     }
     return render(request, "quality.html", data)
+
+
+def _batch_warnings(found: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    index = 0 if lang == "vi" else 1
+    for batch in found:
+        for w in batch["warnings"]:
+            definition = CHECKS.get(w["check"])
+            w["name"] = (definition.name if index == 0 else definition.name_en) \
+                if definition else w["check"]
+            w["principle_label"] = PRINCIPLE_NAMES[definition.principle][index] \
+                if definition else w.get("principle", "")
+    return found
 
 
 @router.post("/quality/followup")

@@ -1,0 +1,159 @@
+"""Intake warnings: the checks graded `warning` run on each batch as it is taken in; the batch is
+accepted and its warnings (check, count, up to five examples with row/key/field/value/rule) are
+stored with it, shown by `sodo ingest` and `GET /api/v1/batches/{id}` — on SQLite and
+PostgreSQL operational stores."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pyarrow.csv as pacsv
+import pytest
+from quality_helpers import clean_dossier, dossiers_table
+from server import serve
+from typer.testing import CliRunner
+
+from sodo.cli.main import app
+from sodo.domain.permissions import Actor
+from sodo.http.app import create_app
+from sodo.services import accounts, recompute
+from sodo.services.context import AppContext
+from sodo.services.datasets import open_record_store
+from sodo.services.settings import Settings
+from sodo.services.workspace import init_workspace
+
+runner = CliRunner()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def workspace(request: pytest.FixtureRequest, tmp_path: Path,
+              monkeypatch: pytest.MonkeyPatch) -> Path:
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_operational")
+        monkeypatch.setenv("SODO_DATABASE_URL", url)
+    init_workspace(tmp_path / "ws")
+    return tmp_path / "ws"
+
+
+@pytest.fixture
+def pg_operational(postgres_database):  # type: ignore[no-untyped-def]
+    with postgres_database("sodo_i13w") as url:
+        yield url
+
+
+def _csv(path: Path, rows: list[dict]) -> Path:  # type: ignore[type-arg]
+    pacsv.write_csv(dossiers_table(rows), path)
+    return path
+
+
+def _rows(prefix: str, n: int = 8) -> list[dict]:  # type: ignore[type-arg]
+    return [clean_dossier(f"{prefix}-{i:02d}", "01", datetime(2025, 11, 3 + i, 9))
+            for i in range(n)]
+
+
+def _ingest(root: Path, path: Path, fmt: str = "json"):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["ingest", "dossiers", str(path), "--workspace", str(root),
+                               "--no-recompute", "--format", fmt])
+
+
+def test_warnings_are_found_stored_and_shown(workspace: Path, tmp_path: Path) -> None:
+    rows = _rows("HS")
+    for i in (2, 5):  # paid online although the procedure has no fee: a warning, not an error
+        rows[i]["paid_online"], rows[i]["fee_required"] = True, False
+    rows[6]["supplement_count"] = 30  # above the configured range (0–20)
+    rows.append({**rows[1], "dossier_id": "HS-99"})  # the same dossier under a new key
+    path = _csv(tmp_path / "warned.csv", rows)
+
+    result = _ingest(workspace, path)
+    assert result.exit_code == 0, result.output
+    [batch] = json.loads(result.stdout)
+    assert batch["rows"] == 9 and batch["inserted"] == 9  # accepted, every record
+    found = {w["check"]: w for w in batch["warnings"]}
+    assert set(found) == {"dung.cross_field", "dung.range", "sach.duplicate_content"}
+    [copy] = found["sach.duplicate_content"]["examples"]
+    assert (copy["row"], copy["key"], found["sach.duplicate_content"]["count"]) == \
+        (9, "HS-99", 1)
+    cross = found["dung.cross_field"]
+    assert cross["count"] == 2 and cross["principle"] == "dung"
+    assert cross["severity"] == "warning"
+    assert [(e["row"], e["key"], e["field"], e["value"], e["rule"]) for e in cross["examples"]] \
+        == [(3, "HS-02", "fee_required", "false", "paid_online_needs_fee"),
+            (6, "HS-05", "fee_required", "false", "paid_online_needs_fee")]
+    [ranged] = found["dung.range"]["examples"]
+    assert (ranged["row"], ranged["key"], ranged["field"], ranged["value"], ranged["rule"]) \
+        == (7, "HS-06", "supplement_count", "30", "range")
+
+    settings = Settings.open(workspace)
+    with open_record_store(settings) as store:
+        assert store.count("dossiers") == 9
+    with AppContext(settings) as ctx:
+        state = recompute.status(ctx, batch["batch"])
+    assert state is not None and state["status"] == "accepted"
+    assert state["warnings"] == batch["warnings"]  # stored with the batch, read back
+
+    # a clean batch: checked, nothing found, stored as an empty list; the table says 0
+    clean = _csv(tmp_path / "clean.csv", _rows("OK"))
+    table = _ingest(workspace, clean, "table")
+    assert table.exit_code == 0, table.output
+    assert "Cảnh báo" not in table.stdout
+    with AppContext(settings) as ctx:
+        last = max(b.id for b in open_record_store(settings).batches("dossiers"))
+        assert recompute.status(ctx, last)["warnings"] == []
+
+
+def test_ingest_table_lists_the_warnings_in_vietnamese_and_english(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    init_workspace(root)
+    rows = _rows("HS", 3)
+    rows[1]["paid_online"], rows[1]["fee_required"] = True, False
+    result = _ingest(root, _csv(tmp_path / "w.csv", rows), "table")
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "Cảnh báo chất lượng" in out and "quality warnings" in out
+    assert "dung.cross_field" in out and "Đúng / Correct" in out
+    assert "HS-01" in out and "paid_online_needs_fee" in out
+
+
+def test_api_batch_status_and_the_web_carry_the_warnings(workspace: Path) -> None:
+    settings = Settings.open(workspace)
+    web = create_app(settings)
+    with web.state.ctx.session() as session:
+        accounts.create_user(session, Actor.system(), "loader", "mật khẩu đủ dài 2026", "admin")
+        _, secret = accounts.create_token(session, Actor.system(), "loader", "",
+                                          ["write", "admin"])
+        session.commit()
+    rows = _rows("API", 4)
+    rows[3]["paid_online"], rows[3]["fee_required"] = True, False
+    body = "\n".join(json.dumps(r, default=str) for r in dossiers_table(rows).to_pylist())
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/x-ndjson"}
+    try:
+        with serve(web) as base, httpx.Client(base_url=base, timeout=60) as client:
+            posted = client.post("/api/v1/datasets/dossiers/records", headers=headers,
+                                 content=body + "\n")
+            assert posted.status_code == 201, posted.text
+            [warning] = posted.json()["batches"][0]["warnings"]
+            state = client.get(posted.json()["status"], headers=headers).json()
+            batch = posted.json()["batch"]
+            anonymous = client.get("/quality").text
+            english = client.get("/quality?lang=en").text
+            page = client.get("/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+            client.post("/login", data={"username": "loader", "password": "mật khẩu đủ dài 2026",
+                                        "next": "/", "csrf_token": token})
+            signed_in = client.get("/quality").text
+    finally:
+        web.state.ctx.close()
+    assert state["status"] in ("validated", "computing", "computed")
+    assert state["warnings"] == [warning]
+    assert warning["check"] == "dung.cross_field" and warning["count"] == 1
+    [example] = warning["examples"]
+    assert (example["row"], example["key"], example["agency"]) == (4, "API-03", "01")
+    # the quality page lists the batch's warning: counts for everyone, records signed in
+    assert "Cảnh báo khi nạp dữ liệu" in anonymous and f'data-batch="{batch}"' in anonymous
+    assert "Quy tắc liên trường" in anonymous and "API-03" not in anonymous
+    assert "Warnings at intake" in english and "Cross-field rules" in english
+    assert "API-03" in signed_in and "paid_online_needs_fee" in signed_in
