@@ -506,6 +506,19 @@ def _addressee(reader: _Reader) -> _Parties | None:
     return None
 
 
+def _last_sentence_start(folded: str, start: int, end: int) -> int:
+    """Where the last sentence of ``folded[start:end]`` begins (after ". " and a capital or a
+    digit in the text; the folded text keeps no case, so a new line or a space after "." is
+    taken with a word that is not an abbreviation's end)."""
+    last = start
+    for m in re.finditer(r"[.!?]\s+(?=\S)", folded[start:end].rstrip()):
+        before = folded[start:start + m.start()]
+        if re.search(r"(?:\d|\b[a-z]{1,2})$", before):
+            continue  # "số 66-NQ/TW ngày 30.4", "TP. Hồ Chí Minh": not an end of sentence
+        last = start + m.end()
+    return last
+
+
 def _item_context(reader: _Reader, item: Item, parent: _Context | None) -> _Context:
     """What ``item`` says for its sub-items: "1. Bộ Kế hoạch và Đầu tư:", "đ) Phối hợp với …
     chỉ đạo, hướng dẫn triển khai:", a group heading with a deadline."""
@@ -531,6 +544,12 @@ def _item_context(reader: _Reader, item: Item, parent: _Context | None) -> _Cont
         # "2. Để … hoàn thành xây dựng trước ngày 30 tháng 11 năm 2025 …, yêu cầu Bộ Y tế …:"
         # — the date of the aim is no deadline of the work asked
         times = [t for t in times if t.start >= start + purpose.start()]
+    if introduces:
+        # only the sentence that introduces the sub-items speaks for them; the account before
+        # it ("Đây là đợt mưa lớn tiếp tục xảy ra sau các đợt mưa lớn liên tục …. Để …, Thủ
+        # tướng yêu cầu …:") says what happened, not when or how often the work is due
+        last = _last_sentence_start(reader.folded, start, end)
+        times = [t for t in times if t.start >= last]
     deadline = choose_deadline(times)
     if deadline is not None and introduces:
         ctx.time, ctx.time_here = deadline, True
