@@ -91,6 +91,9 @@ _PROVINCES = [
     r"(?:chu tich )?(?:uy ban nhan dan|ubnd) (?:cap tinh|cac tinh)",
     r"cac tinh,? thanh pho(?: truc thuoc (?:trung uong|tw))?",
 ]
+# What narrows "các tỉnh, thành phố" to some of them: "nêu trên", "từ Hà Tĩnh đến Khánh Hòa".
+_NARROWED = re.compile(r"\s*(?:(?:neu|co ten|o) tren|tu\s+(?:tinh |thanh pho )?[^\W\d_]+(?:\s[^\W\d_]+){0,3}"
+                       r"\s+den\s+(?:tinh |thanh pho )?[^\W\d_]+(?:\s[^\W\d_]+)?)(?![\w])")
 # Named bodies that are not org units of sodo (government agencies, courts, Party bodies,
 # state groups): recognised so they are never mistaken for something else, kept by name.
 _BODIES = [
@@ -286,9 +289,19 @@ class Gazetteer:
         found: list[Mention] = []
         for m in self._list_re.finditer(folded):
             found.extend(self._list_mentions(text, folded, m.start(), m.end()))
+        addressed: tuple[str, ...] = ()
         for m in self._province_list_re.finditer(folded):
-            found.extend(self._province_list(text, folded, m.start(), m.end()))
+            listed = self._province_list(text, folded, m.start(), m.end())
+            found.extend(listed)
+            addressed = addressed or (listed[0].codes if listed else ())
         for m in self._provinces_re.finditer(folded):
+            # "các tỉnh, thành phố nêu trên", "… từ Hà Tĩnh đến Khánh Hòa" in a text addressed
+            # to a list of provinces are those provinces, not every one
+            narrowed = _NARROWED.match(folded, m.end())
+            if narrowed and addressed:
+                found.append(Mention(m.start(), narrowed.end(), UNITS, addressed,
+                                     text[m.start():narrowed.end()]))
+                continue
             found.append(Mention(m.start(), m.end(), PROVINCES, self.province_codes(),
                                  text[m.start():m.end()]))
         for m in self._unit_re.finditer(folded):
