@@ -272,7 +272,9 @@ def _address_block(items: list[Item], folded: str, floor: int) -> list[Item]:
     inside = False
     for item in items:
         head = folded[item.body:item.end].lstrip()
-        if head.startswith("kinh gui"):
+        # a dispatch names its recipients after "THỦ TƯỚNG CHÍNH PHỦ điện:" as a letter does
+        # after "Kính gửi:"
+        if head.startswith("kinh gui") or (len(head) < 80 and re.search(r"\bdien\W*$", head)):
             inside = True
             out.append(item)
             continue
