@@ -241,13 +241,20 @@ class Gazetteer:
         self._bare_re = re.compile(
             rf"{_EDGE}(?:{_alternation([_pattern(b) for b in bare_spellings])}){_END}")
         provinces: dict[str, list[str]] = {}
+        prov_names: list[str] = []
         for unit in self.hierarchy.at_level(OrgUnitLevel.PROVINCE, on=self.day):
-            for name in {unit.short_name, *_PROVINCE_ALIASES.get(unit.code, [])}:
+            # the name without its kind too: "thành phố Hồ Chí Minh" when the short name is
+            # "TP. Hồ Chí Minh"
+            bare_name = re.sub(r"^(?:Thành phố|Tỉnh|TP\.?)\s+", "", unit.short_name)
+            names = dict.fromkeys([unit.short_name, bare_name,
+                                   *_PROVINCE_ALIASES.get(unit.code, [])])
+            for name in names:
                 provinces.setdefault(_norm(name), []).append(unit.code)
+            prov_names.extend(names)
         self._provinces = provinces
-        prov_alts = _alternation([_pattern(u.short_name) for u in self.hierarchy.at_level(
-            OrgUnitLevel.PROVINCE, on=self.day)] + [_pattern(a) for names in
-                                                   _PROVINCE_ALIASES.values() for a in names])
+        prov_alts = _alternation([_pattern(n) for n in dict.fromkeys(prov_names)] +
+                                 [_pattern(a) for names in _PROVINCE_ALIASES.values()
+                                  for a in names])
         self._province_re = re.compile(
             rf"{_EDGE}(?:(?:chu tich |pho chu tich )?(?:uy ban nhan dan|ubnd)\s+)?"
             rf"(?:tinh|thanh pho|tp\.?)\s*(?P<name>{prov_alts}){_END}")
