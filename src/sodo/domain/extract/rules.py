@@ -461,7 +461,11 @@ def _points_task(reader: _Reader, item: Item) -> bool:
         return False
     subjects, work = reader.subjects(item.body, item.end)
     if not subjects.units:
-        return False
+        # "- Khẩn trương chỉ đạo … hoàn thiện các báo cáo: (i) Báo cáo …; (ii) …" under a
+        # heading that names the unit: the same one task, its lead from the heading
+        if subjects or not reader.starts_with_action(item.body, item.end):
+            return False
+        work = item.body
     rest = reader.folded[work:item.end].strip(" ,:")
     return len(rest.split()) >= 2 and reader.starts_with_action(work + (
         len(reader.folded[work:item.end]) - len(reader.folded[work:item.end].lstrip(" ,"))),
