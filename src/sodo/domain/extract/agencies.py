@@ -92,7 +92,7 @@ _PROVINCES = [
     r"cac tinh,? thanh pho(?: truc thuoc (?:trung uong|tw))?",
 ]
 # What narrows "các tỉnh, thành phố" to some of them: "nêu trên", "từ Hà Tĩnh đến Khánh Hòa".
-_NARROWED = re.compile(r"\s*(?:(?:neu|co ten|o) tren|tu\s+(?:tinh |thanh pho )?[^\W\d_]+(?:\s[^\W\d_]+){0,3}"
+_NARROWED = re.compile(r"\s*(?:[^\W\d_]+\s+){0,2}?(?:(?:neu|co ten|o) tren|tu\s+(?:tinh |thanh pho )?[^\W\d_]+(?:\s[^\W\d_]+){0,3}"
                        r"\s+den\s+(?:tinh |thanh pho )?[^\W\d_]+(?:\s[^\W\d_]+)?)(?![\w])")
 # Named bodies that are not org units of sodo (government agencies, courts, Party bodies,
 # state groups): recognised so they are never mistaken for something else, kept by name.
@@ -304,10 +304,13 @@ class Gazetteer:
         for m in self._provinces_re.finditer(folded):
             # "các tỉnh, thành phố nêu trên", "… từ Hà Tĩnh đến Khánh Hòa" in a text addressed
             # to a list of provinces are those provinces, not every one
+            # — and so is a bare "các tỉnh, thành phố" there; "… trực thuộc Trung ương", "cấp
+            # tỉnh" keep meaning every province
             narrowed = _NARROWED.match(folded, m.end())
-            if narrowed and addressed:
-                found.append(Mention(m.start(), narrowed.end(), UNITS, addressed,
-                                     text[m.start():narrowed.end()]))
+            every = re.search(r"truc thuoc|cap tinh", folded[m.start():m.end()])
+            if addressed and (narrowed or not every):
+                stop = narrowed.end() if narrowed else m.end()
+                found.append(Mention(m.start(), stop, UNITS, addressed, text[m.start():stop]))
                 continue
             found.append(Mention(m.start(), m.end(), PROVINCES, self.province_codes(),
                                  text[m.start():m.end()]))
