@@ -463,7 +463,14 @@ def _points_task(reader: _Reader, item: Item) -> bool:
     if not subjects.units:
         # "- Khẩn trương chỉ đạo … hoàn thiện các báo cáo: (i) Báo cáo …; (ii) …" under a
         # heading that names the unit: the same one task, its lead from the heading
-        if subjects or not reader.starts_with_action(item.body, item.end):
+        # — when the points name the things of an object counted before them ("các báo cáo:",
+        # "03 vấn đề:"), not topics each with work of their own ("…: (i) Về công nghiệp: Đẩy
+        # mạnh …; (ii) Về nông nghiệp: …")
+        first = min(c.start for c in children)
+        clause = re.split(r"[,;]", reader.folded[item.body:first].rstrip())[-1]
+        if subjects or not reader.starts_with_action(item.body, item.end) or \
+                not re.search(r"(?<![\w])(?:cac|nhung|\d+)\s+(?:\w+\s+){0,3}\w+\s*:$", clause) or \
+                any(re.match(r"\W*ve\s", reader.folded[c.body:c.end]) for c in children):
             return False
         work = item.body
     rest = reader.folded[work:item.end].strip(" ,:")
