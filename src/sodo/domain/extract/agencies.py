@@ -411,17 +411,27 @@ _HOME_WORDS = re.compile(
     r"(?:(?:uy ban nhan dan|ubnd|cap uy, chinh quyen|chinh quyen) )?(?:tinh|thanh pho))(?![\w])")
 
 
-def home_mentions(gaz: Gazetteer, text: str, folded: str) -> list[Mention]:
-    """Mentions of the province the document is about, where it names it without its name."""
+def home_province(gaz: Gazetteer, folded: str) -> tuple[str, int, int] | None:
+    """The province of a working session ("… buổi làm việc với lãnh đạo tỉnh Phú Thọ"): its
+    code and where its name stands in the opening."""
     cue = _HOME_CUE.search(folded, 0, 3000)
     if cue is None:
-        return []
+        return None
     m = gaz._province_name_re.match(folded, cue.end())
     codes = gaz._provinces.get(_norm(m.group("name"))) if m else None
-    if not codes:
+    if not m or not codes:
+        return None
+    return codes[0], cue.end(), m.end()
+
+
+def home_mentions(gaz: Gazetteer, text: str, folded: str) -> list[Mention]:
+    """Mentions of the province the document is about, where it names it without its name."""
+    home = home_province(gaz, folded)
+    if home is None:
         return []
+    code, _start, after = home
     out = []
-    for w in _HOME_WORDS.finditer(folded, m.end()):
+    for w in _HOME_WORDS.finditer(folded, after):
         written = text[w.start():w.end()]
         last = written.split()[-1] if written.split() else ""
         # "Tỉnh", "Thành phố" with a capital, "Tỉnh ủy": not "các tỉnh", "cấp tỉnh"
@@ -430,7 +440,7 @@ def home_mentions(gaz: Gazetteer, text: str, folded: str) -> list[Mention]:
         if re.match(r"\s+[A-ZĐÂĂÊÔƠƯÀ-Ỹ]", text[w.end():w.end() + 2]) and \
                 not written.lower().endswith("ủy"):
             continue  # "Tỉnh Thanh Hóa" is matched with its name
-        out.append(Mention(w.start(), w.end(), UNIT, (codes[0],), written))
+        out.append(Mention(w.start(), w.end(), UNIT, (code,), written))
     return out
 
 

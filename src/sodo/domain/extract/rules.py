@@ -23,6 +23,7 @@ from sodo.domain.extract.agencies import (
     Mention,
     gazetteer,
     home_mentions,
+    home_province,
 )
 from sodo.domain.extract.deadlines import (
     ADVERB,
@@ -406,7 +407,7 @@ def extract_tasks(raw: str, *, source: str | None = None, issued: date | None = 
     assign_zones(items, text, reader.folded)
     proposals: list[Proposal] = []
     contexts: dict[int, _Context] = {}
-    root = _Context(lead=_addressee(reader))
+    root = _Context(lead=_addressee(reader) or _home(reader))
     consumed: set[int] = set()
     for index, item in enumerate(items):
         if id(item) in consumed:
@@ -515,6 +516,16 @@ def _addressee(reader: _Reader) -> _Parties | None:
     if found and found.end >= m.end("who") - 1 and found.units:
         return found
     return None
+
+
+def _home(reader: _Reader) -> _Parties | None:
+    """The province of a working session: who the conclusions' items that name no one
+    ("1. Nhận diện đầy đủ … tiềm năng khác biệt của địa phương …") are for."""
+    home = home_province(reader.gaz, reader.folded)
+    if home is None:
+        return None
+    code, start, end = home
+    return _Parties(units=[code], text=reader.text[start:end], start=start, end=end)
 
 
 def _last_sentence_start(folded: str, start: int, end: int) -> int:
