@@ -79,6 +79,7 @@ ACTIONS = (
     "chua thuc hien", "khong de", "khong duoc", "tuyet doi khong",
     "huy dong", "van dong", "xay moi", "sua chua", "khoi phuc", "tiep te", "cuu tro",
     "yeu cau", "cung ung", "quan tam", "chu trong",
+    "nhan dien", "giu vung", "duy tri", "cung co", "bam sat",
 )
 _ACTION_RE = re.compile("(?:{})(?![\\w])".format("|".join(sorted(ACTIONS, key=len, reverse=True))))
 # What never is a task, whatever it names.
@@ -134,6 +135,12 @@ _AGENCIES_OF = re.compile(r"(?:cac )?(?:co quan|don vi|luc luong)(?: (?:chuc nan
                           r"chuyen mon|co lien quan|truc thuoc))*\s+(?:thuoc|cua)\s+")
 _PREFIXES = re.compile(
     r"(?:can cu [^;:.]{1,200}?,\s*(?=(?:cac |bo |uy ban |ngan hang )))?"
+    # a basis before the subject or the work ("Trên cơ sở đề nghị của các Bộ, cơ quan liên
+    # quan, Bộ Tài chính …", "Trên cơ sở Báo cáo chính trị …, nhiệm kỳ 2025 - 2030, khẩn
+    # trương xây dựng …")
+    r"(?:tren co so (?!do\b)[^;:.]{1,200}?,\s*(?=(?:cac |bo |uy ban |ubnd |tinh |thanh pho |"
+    r"ngan hang |chu tich |tap doan |(?:" + "|".join(sorted(ACTIONS, key=len, reverse=True))
+    + r")(?![\w]))))?"
     # a time clause before the subject ("Sau khi được Quốc hội thông qua, các Bộ …")
     r"(?:(?:sau khi|truoc khi|khi|trong qua trinh) [^;:.,]{1,120}?,\s*"
     r"(?=(?:cac |bo |uy ban |ubnd |ngan hang |chu tich |tap doan )))?"
@@ -587,8 +594,8 @@ def _item_context(reader: _Reader, item: Item, parent: _Context | None) -> _Cont
     return ctx
 
 
-def _clauses(reader: _Reader, start: int, end: int, approval: bool = False
-             ) -> list[tuple[int, int]]:
+def _clauses(reader: _Reader, start: int, end: int, approval: bool = False,
+             lead: _Parties | None = None) -> list[tuple[int, int]]:
     """The clauses of an item that are tasks of their own: one that names a new assignee
     ("…; trên cơ sở đó, Đài Tiếng nói Việt Nam tiếp thu …"), or one with its own deadline
     after a clause that has one ("… trình Thủ tướng trong tháng 01/2026; xây dựng Kế hoạch …
@@ -625,8 +632,13 @@ def _clauses(reader: _Reader, start: int, end: int, approval: bool = False
             # that only names addressees goes on with the next
             clauses[-1] = (cur[0], piece[1])
             continue
-        if not is_deadline and ((new_subject and (new_subject.units or new_subject.bodies))
-                                or assigns
+        # "2. Căn cứ … . Trên cơ sở …, Thành phố chủ động kiện toàn …" under a heading of that
+        # city: the same assignee goes on with the same task
+        same = bool(new_subject.units) and not new_subject.bodies and not named and \
+            lead is not None and set(new_subject.units) == set(lead.units) and not assigns
+        if not is_deadline and not same and (
+                (new_subject and (new_subject.units or new_subject.bodies))
+                or assigns
                                 or (own_date is not None and cur_date is not None and action)):
             clauses.append(piece)
         else:
@@ -663,7 +675,7 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
         extra_end = follow.end  # "… Hoàn thành trong tháng 8 năm 2021." on its own line
     out: list[Proposal] = []
     previous: _Parties | None = None
-    clauses = _clauses(reader, body, item.end, approval)
+    clauses = _clauses(reader, body, item.end, approval, ctx.lead)
     for n, (start, end) in enumerate(clauses):
         last = n == len(clauses) - 1
         if approval:
