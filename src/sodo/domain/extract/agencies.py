@@ -275,8 +275,8 @@ class Gazetteer:
         self._province_name_re = re.compile(
             rf"(?:(?:tinh|thanh pho|tp\.?)\s+)?(?P<name>{prov_alts}){_END}")
         self._list_re = re.compile(
-            rf"{_EDGE}(?:(?:{_TITLES})?cac bo(?: truong)?|bo truong cac bo|thu truong cac bo, "
-            rf"co quan|bo truong, thu truong cac bo, co quan)\s*:\s*")
+            rf"{_EDGE}(?:(?:{_TITLES})?cac bo(?: truong)?(?:, (?:co quan|nganh))?|bo truong cac bo|"
+            rf"thu truong cac bo, co quan|bo truong, thu truong cac bo, co quan)\s*:\s*")
 
     # -- look-ups ------------------------------------------------------------------------
     def unit_for(self, folded: str) -> str | None:

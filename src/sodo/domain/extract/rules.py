@@ -85,7 +85,7 @@ _ACTION_RE = re.compile("(?:{})(?![\\w])".format("|".join(sorted(ACTIONS, key=le
 # What never is a task, whatever it names.
 _NOT_TASK = re.compile(
     r"^(?:dong y|thong nhat(?! voi)|nhat tri|ghi nhan|bieu duong|danh gia cao|hoan nghenh|"
-    r"ve viec(?! [^:;.\n]{1,90}:)|quyet dinh nay|chi thi nay|thong bao nay|ban hanh kem theo|"
+    r"ve viec(?! [^:;.\n]{1,300}:)|quyet dinh nay|chi thi nay|thong bao nay|ban hanh kem theo|"
     r"van phong chinh phu (?:xin |tran trong |xin tran trong )?(?:thong bao|kinh bao|xin gui)|"
     r"trong thoi gian qua|thoi gian qua|sau khi nghe|kinh gui|noi nhan|"
     r"can cu|xet de nghi|theo de nghi|thay mat|luu\s*:)")
@@ -634,10 +634,12 @@ def _clauses(reader: _Reader, start: int, end: int, approval: bool = False,
             continue
         # "2. Căn cứ … . Trên cơ sở …, Thành phố chủ động kiện toàn …" under a heading of that
         # city: the same assignee goes on with the same task
-        same = bool(new_subject.units) and not new_subject.bodies and not named and \
-            lead is not None and set(new_subject.units) == set(lead.units) and not assigns
-        if not is_deadline and not same and (
-                (new_subject and (new_subject.units or new_subject.bodies))
+        # (and "Tỉnh thực hiện …; trên cơ sở đó, Tỉnh nghiên cứu …": the clause's own subject)
+        same = bool(new_subject.units) and not new_subject.bodies and not assigns and \
+            set(new_subject.units) in ({*named.units} if named else set(),
+                                       {*lead.units} if lead is not None else set())
+        if not is_deadline and (
+                (new_subject and (new_subject.units or new_subject.bodies) and not same)
                 or assigns
                                 or (own_date is not None and cur_date is not None and action)):
             clauses.append(piece)
