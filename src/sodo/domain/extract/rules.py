@@ -151,7 +151,7 @@ _PREFIXES = re.compile(
     r"chu tich |tap doan )))?"
     r"(?:(?:dong thoi|truoc mat|tren co so do|sau do|ngoai ra|mat khac|theo do|cu the|"
     r"tren co so (?:chuc nang|quy dinh|ket qua)[^,;.:]{0,60}|voi vai tro [^,;.:]{1,60}|"
-    r"tiep theo|dac biet|hang nam|hang quy|hang thang|dinh ky|"
+    r"tiep theo|dac biet|hang nam|hang quy|hang thang|dinh ky|(?:trong )?thoi gian toi|"
     r"(?:theo|trong pham vi)(?: va linh vuc)? (?:chuc nang|quan ly|tham quyen)[^,;.:]{0,60}|"
     r"(?:den|trong|truoc) (?:nam|thang|quy|ngay) [\w/ ]{1,14}?)\s*,\s*)*"
     r"(?:(?:thu tuong chinh phu|pho thu tuong(?: chinh phu)?(?: [^,;:.]{1,40}?)?|thu tuong)\s+)?"

@@ -258,6 +258,11 @@ def assign_zones(items: list[Item], text: str, folded: str) -> None:
                 own = NONTASK
             elif _TASK_HEADINGS.search(head):
                 own = TASK
+        if own is None and item.kind == "para" and re.match(
+                r"\W*(?:trong )?thoi gian toi,", folded[item.body:item.end]):
+            # "Trong thời gian tới, Tỉnh tổ chức thực hiện …" after the praise of "I. ĐÁNH GIÁ
+            # CHUNG": what is to be done next, whatever the part's heading
+            own = TASK
         if own is None:
             default = TASK if trigger else OPEN
             parent = item.parent.zone if item.parent is not None else OUTSIDE
