@@ -103,6 +103,7 @@ _BODIES = [
     "Ban Quản lý Lăng Chủ tịch Hồ Chí Minh", "Đại học Quốc gia Hà Nội",
     "Đại học Quốc gia Thành phố Hồ Chí Minh", "Kiểm toán Nhà nước", "Tòa án nhân dân tối cao",
     "Viện kiểm sát nhân dân tối cao", "Ủy ban Trung ương Mặt trận Tổ quốc Việt Nam",
+    "Mặt trận Tổ quốc Việt Nam",
     "Tổng Liên đoàn Lao động Việt Nam", "Phòng Thương mại và Công nghiệp Việt Nam",
     "Ngân hàng Phát triển Việt Nam", "Ngân hàng Chính sách xã hội", "Bộ Chính trị",
     "Ban Bí thư", "Ban Chấp hành Trung ương", "Quốc hội", "Ủy ban Thường vụ Quốc hội",
@@ -149,9 +150,10 @@ _BODIES += _DEPARTMENTS
 _CAP = r"[A-ZĐÂĂÊÔƠƯÀ-Ỹ][\wÀ-ỹ&.-]*"
 _LOW = r"[a-zđà-ỹ][\wà-ỹ]*"
 _BODY_HEADS = re.compile(
-    r"\b(?:Tập đoàn|Tổng công ty|Công ty|Ban Chỉ đạo|Ban chỉ đạo|Ban [Qq]uản lý|Hội đồng|"
+    r"\b(?:Văn phòng Thường trực|Tập đoàn|Tổng công ty|Công ty|Ban Chỉ đạo|Ban chỉ đạo|Ban [Qq]uản lý|Hội đồng|"
     r"Tổ công tác|Ủy ban|Uỷ ban|Đài|Viện|Trường|Đại học|Tổng cục|Cục|Vụ|Sở|Học viện|Hiệp hội|"
-    rf"Trung tâm)(?:[ ]+(?:{_CAP}(?:[ ]+{_LOW}(?=[ ]+[A-ZĐÂĂÊÔƠƯÀ-Ỹ(]|[ ]+-\s|[,.;:)]|\s*$))?|và|về|tại|\d+|"
+    rf"Trung tâm)(?:[ ]+(?:{_CAP}(?:[ ]+{_LOW}(?=[ ]+[A-ZĐÂĂÊÔƠƯÀ-Ỹ(]|[ ]+-\s|[,.;:)]|\s*$))?|và|về|tại|"
+    r"\d+(?:[ ]+quốc gia)?|"
     rf"-(?=[ ]+{_CAP})))+")
 # A Deputy Prime Minister named ("Giao Phó Thủ tướng Chính phủ Trần Hồng Hà …"): kept by name.
 _DEPUTY_PM = re.compile(rf"Phó Thủ tướng(?: Thường trực)?(?: Chính phủ)?(?:\s+{_CAP}){{2,4}}")

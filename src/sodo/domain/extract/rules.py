@@ -79,7 +79,7 @@ ACTIONS = (
     "chua thuc hien", "khong de", "khong duoc", "tuyet doi khong",
     "huy dong", "van dong", "xay moi", "sua chua", "khoi phuc", "tiep te", "cuu tro",
     "yeu cau", "cung ung", "quan tam", "chu trong",
-    "nhan dien", "giu vung", "duy tri", "cung co", "bam sat",
+    "nhan dien", "giu vung", "duy tri", "cung co", "bam sat", "phat huy",
 )
 _ACTION_RE = re.compile("(?:{})(?![\\w])".format("|".join(sorted(ACTIONS, key=len, reverse=True))))
 # What never is a task, whatever it names.
@@ -127,6 +127,9 @@ _ACCOUNTABLE_TASK = re.compile(r"chiu trach nhiem (?:toan dien )?(?:truc tiep )?
                                r"(?:bao cao|chu dong|chi dao|to chuc)\b")
 # "1. Về đề nghị … của Tỉnh: giao Bộ X …" — the request answered, then the assignment.
 _TOPIC = re.compile(r"(?:ve|doi voi) (?:de nghi|kien nghi)[^:\n]{1,400}?:\s*\S")
+_APPOSITION = re.compile(
+    r"\s+-\s+(?:pho )?(?:truong ban|chu tich|giam doc|truong)\b[^,;:.]{0,90}?(?<!ban)(?=\s(?:"
+    + "|".join(sorted(ACTIONS, key=len, reverse=True)) + r")(?![\w]))")
 _PAST = re.compile(r"^(?:da|dang|vua|la|con|chua|duoc ghi nhan|thong nhat(?! voi)|nhat tri|"
                    r"dong y|cho rang|se)\b")
 # "các cơ quan liên quan thuộc Bộ Xây dựng", "cơ quan chức năng của Bộ Nông nghiệp …": the
@@ -310,6 +313,12 @@ class _Reader:
         if found and not found.units and all(fold(o) in AUTHORITIES for o in found.others):
             # "Chính phủ sẽ phân công …": who approves is never an assignee
             return _Parties(start=found.start, end=found.start), pos
+        if found and found.units:
+            # "Bộ trưởng Bộ Tài chính - Phó Trưởng ban Thường trực Ban Chỉ đạo 389 quốc gia tập
+            # trung …": the second title after a dash is the same person
+            title = _APPOSITION.match(self.folded, found.end, end)
+            if title:
+                found.end = title.end()
         if found:
             after = self.folded[found.end:end].lstrip(" ,:")
             if _PAST.match(after) or (not after and not header):

@@ -73,6 +73,9 @@ def _marker(line: str) -> tuple[str, str]:
     for kind, pattern in _MARKERS:
         m = pattern.match(line)
         if m:
+            if kind == "num" and m.group(0).rstrip().count(".") > 1:
+                # "3.1." is a level below "3.": its own kind, so that it nests under it
+                return f"num{m.group(0).rstrip().count('.')}", m.group(0)
             return kind, m.group(0)
     return "para", ""
 
@@ -159,7 +162,7 @@ def _title_line(item: Item, text: str, folded: str) -> bool:
     """A short numbered line without a final stop, with a paragraph under it: a section's
     title, not a task (a paragraph saying when it is due excepted)."""
     words = folded[item.body:item.end].rstrip()
-    return (item.kind in ("num", "letter", "upper") and not item.children
+    return (item.kind in ("num", "num2", "num3", "num4", "letter", "upper") and not item.children
             and 0 < len(words) < 120 and words[-1] not in ".;:!?)," and "\n" not in words)
 
 
