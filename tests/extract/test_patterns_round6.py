@@ -1,4 +1,4 @@
-"""Patterns added after rounds 5 and 6 (217/CĐ-TTg; 659/TB-VPCP, 11414, 11654/VPCP-CN, each
+"""Patterns added after rounds 5 to 9 (217/CĐ-TTg; 659/TB-VPCP, 11414, 11654/VPCP-CN; 636, 648/TB-VPCP; 11554/VPCP-V.I …, each
 scored held out first): each shown to fire and, beside it, a near text where it must not."""
 
 from __future__ import annotations
@@ -101,3 +101,66 @@ def test_a_numbered_line_broken_inside_a_name_goes_on() -> None:
                            "1. Bộ Công an chỉ đạo bảo đảm an toàn giao thông.\n"
                            "2. Bộ Quốc phòng sẵn sàng lực lượng, phương tiện cứu hộ."))
     assert [t.lead for t in found] == [["BCA"], ["BQP"]]
+
+
+# -- rounds 7-9 ------------------------------------------------------------------------------
+
+def notice(body: str, session: str = "buổi làm việc với lãnh đạo tỉnh Phú Thọ") -> str:
+    return ("VĂN PHÒNG CHÍNH PHỦ\nSố: 1/TB-VPCP\nHà Nội, ngày 24 tháng 11 năm 2025\n\nTHÔNG BÁO\n"
+            f"KẾT LUẬN CỦA PHÓ THỦ TƯỚNG TẠI {session.upper()}\n\nNgày 14 tháng 11 năm 2025, Phó "
+            f"Thủ tướng đã chủ trì {session}. Phó Thủ tướng kết luận như sau:\n\n"
+            "I. ĐÁNH GIÁ CHUNG\n\nThay mặt Thủ tướng Chính phủ, biểu dương những kết quả đạt được.\n\n"
+            f"{body}\n\nVăn phòng Chính phủ thông báo để các cơ quan biết, thực hiện./.\n\n"
+            "Nơi nhận:\n- Như trên;\n- Lưu: VT.\n")
+
+
+def in_notice(body: str, **kw):
+    return extract_tasks(clean_text(notice(body, **kw)), issued=date(2025, 11, 24)).proposals
+
+
+def test_the_province_of_a_working_session_leads_items_that_name_no_one() -> None:
+    found = in_notice("Trong thời gian tới, Tỉnh tổ chức thực hiện nghiêm túc nhiệm vụ được giao.\n\n"
+                      "II. MỘT SỐ NHIỆM VỤ, GIẢI PHÁP\n\n1. Nhận diện đầy đủ tiềm năng khác biệt "
+                      "của địa phương.\n\n2. Giữ vững an ninh, quốc phòng.")
+    assert [t.lead for t in found] == [["25"]] * 3
+    # near: a notice of a meeting with no province leaves them to no one in particular
+    found = in_notice("II. MỘT SỐ NHIỆM VỤ, GIẢI PHÁP\n\n1. Nhận diện đầy đủ tiềm năng khác biệt "
+                      "của địa phương.", session="cuộc họp về công tác xây dựng pháp luật")
+    assert [t.lead for t in found] == [["VN"]]
+    # near: the praise before "Trong thời gian tới" stays no task
+    assert not in_notice("Tình hình kinh tế - xã hội cơ bản ổn định.")
+
+
+def test_a_basis_and_a_dash_title_lead_in_and_dotted_numbers_nest() -> None:
+    found = tasks(dispatch("Thủ tướng Chính phủ yêu cầu:", (
+        "1. Trên cơ sở đề nghị của các Bộ, cơ quan liên quan, Bộ Tài chính khẩn trương rà soát, "
+        "bố trí kinh phí.\n\n2. Bộ trưởng Bộ Công an - Phó Trưởng ban Thường trực Ban Chỉ đạo 389 "
+        "quốc gia tập trung chỉ đạo thực hiện một số nhiệm vụ sau:\n\n2.1. Hoàn thiện Kế hoạch "
+        "cao điểm, báo cáo trước ngày 30 tháng 11 năm 2025.\n\n2.2. Khẩn trương sơ kết 6 tháng "
+        "việc thực hiện Chỉ thị.")))
+    assert [t.lead for t in found] == [["BTC"], ["BCA"], ["BCA"]]
+    assert found[1].deadline == date(2025, 11, 30)
+    # near: without a dash the second title is no apposition, and "2." with no "2.1." under it
+    # is a task of its own
+    found = tasks(dispatch("Thủ tướng Chính phủ yêu cầu:", (
+        "1. Bộ trưởng Bộ Công an tập trung chỉ đạo bảo đảm an toàn giao thông.\n\n"
+        "2. Các Bộ, cơ quan: Tài chính, Xây dựng theo chức năng rà soát lại việc thực hiện.")))
+    assert [t.lead for t in found] == [["BCA"], ["BTC", "BXD"]]
+
+
+def test_a_past_period_inside_a_phrase_is_no_deadline_but_one_closing_a_clause_is() -> None:
+    found = tasks(dispatch("Thủ tướng Chính phủ yêu cầu:", (
+        "1. Bộ Công an tiếp tục thực hiện Kết luận sơ kết công tác 6 tháng đầu năm 2025 và "
+        "tổng kết đợt cao điểm.\n\n2. Bộ Quốc phòng xây dựng Đề án, quý 2/2025.")))
+    assert [t.deadline for t in found] == [None, date(2025, 6, 30)]
+
+
+def test_a_long_topic_about_a_matter_before_the_assignment() -> None:
+    body = ("6. Về việc lồng ghép các kiến nghị của tỉnh Điện Biên vào các các Chương trình mục "
+            "tiêu quốc gia và các đề án có liên quan: Giao Bộ Giáo dục và Đào tạo, Bộ Y tế nghiên "
+            "cứu các kiến nghị, báo cáo Thủ tướng Chính phủ trước ngày 15 tháng 12 năm 2025.")
+    found = tasks(dispatch("Thủ tướng Chính phủ yêu cầu:", body))
+    assert [t.lead for t in found] == [["BGDDT", "BYT"]]
+    # near: "Về việc …" as the subject line of a letter is no task
+    assert not tasks(dispatch("Thủ tướng Chính phủ yêu cầu:", "Về việc lồng ghép các kiến nghị "
+                                                             "của tỉnh Điện Biên vào các đề án."))
