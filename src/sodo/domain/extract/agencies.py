@@ -91,6 +91,9 @@ _PROVINCES = [
     r"(?:chu tich )?(?:uy ban nhan dan|ubnd) (?:cap tinh|cac tinh)",
     r"cac tinh,? thanh pho(?: truc thuoc (?:trung uong|tw))?",
 ]
+# What narrows "các tỉnh, thành phố" to some of them: "nêu trên", "từ Hà Tĩnh đến Khánh Hòa".
+_NARROWED = re.compile(r"\s*(?:[^\W\d_]+\s+){0,2}?(?:(?:neu|co ten|o) tren|tu\s+(?:tinh |thanh pho )?[^\W\d_]+(?:\s[^\W\d_]+){0,3}"
+                       r"\s+den\s+(?:tinh |thanh pho )?[^\W\d_]+(?:\s[^\W\d_]+)?)(?![\w])")
 # Named bodies that are not org units of sodo (government agencies, courts, Party bodies,
 # state groups): recognised so they are never mistaken for something else, kept by name.
 _BODIES = [
@@ -100,6 +103,7 @@ _BODIES = [
     "Ban Quản lý Lăng Chủ tịch Hồ Chí Minh", "Đại học Quốc gia Hà Nội",
     "Đại học Quốc gia Thành phố Hồ Chí Minh", "Kiểm toán Nhà nước", "Tòa án nhân dân tối cao",
     "Viện kiểm sát nhân dân tối cao", "Ủy ban Trung ương Mặt trận Tổ quốc Việt Nam",
+    "Mặt trận Tổ quốc Việt Nam",
     "Tổng Liên đoàn Lao động Việt Nam", "Phòng Thương mại và Công nghiệp Việt Nam",
     "Ngân hàng Phát triển Việt Nam", "Ngân hàng Chính sách xã hội", "Bộ Chính trị",
     "Ban Bí thư", "Ban Chấp hành Trung ương", "Quốc hội", "Ủy ban Thường vụ Quốc hội",
@@ -146,9 +150,10 @@ _BODIES += _DEPARTMENTS
 _CAP = r"[A-ZĐÂĂÊÔƠƯÀ-Ỹ][\wÀ-ỹ&.-]*"
 _LOW = r"[a-zđà-ỹ][\wà-ỹ]*"
 _BODY_HEADS = re.compile(
-    r"\b(?:Tập đoàn|Tổng công ty|Công ty|Ban Chỉ đạo|Ban chỉ đạo|Ban [Qq]uản lý|Hội đồng|"
+    r"\b(?:Văn phòng Thường trực|Tập đoàn|Tổng công ty|Công ty|Ban Chỉ đạo|Ban chỉ đạo|Ban [Qq]uản lý|Hội đồng|"
     r"Tổ công tác|Ủy ban|Uỷ ban|Đài|Viện|Trường|Đại học|Tổng cục|Cục|Vụ|Sở|Học viện|Hiệp hội|"
-    rf"Trung tâm)(?:[ ]+(?:{_CAP}(?:[ ]+{_LOW}(?=[ ]+[A-ZĐÂĂÊÔƠƯÀ-Ỹ(]|[ ]+-\s|[,.;:)]|\s*$))?|và|về|tại|\d+|"
+    rf"Trung tâm)(?:[ ]+(?:{_CAP}(?:[ ]+{_LOW}(?=[ ]+[A-ZĐÂĂÊÔƠƯÀ-Ỹ(]|[ ]+-\s|[,.;:)]|\s*$))?|và|về|tại|"
+    r"\d+(?:[ ]+quốc gia)?|"
     rf"-(?=[ ]+{_CAP})))+")
 # A Deputy Prime Minister named ("Giao Phó Thủ tướng Chính phủ Trần Hồng Hà …"): kept by name.
 _DEPUTY_PM = re.compile(rf"Phó Thủ tướng(?: Thường trực)?(?: Chính phủ)?(?:\s+{_CAP}){{2,4}}")
@@ -238,13 +243,20 @@ class Gazetteer:
         self._bare_re = re.compile(
             rf"{_EDGE}(?:{_alternation([_pattern(b) for b in bare_spellings])}){_END}")
         provinces: dict[str, list[str]] = {}
+        prov_names: list[str] = []
         for unit in self.hierarchy.at_level(OrgUnitLevel.PROVINCE, on=self.day):
-            for name in {unit.short_name, *_PROVINCE_ALIASES.get(unit.code, [])}:
+            # the name without its kind too: "thành phố Hồ Chí Minh" when the short name is
+            # "TP. Hồ Chí Minh"
+            bare_name = re.sub(r"^(?:Thành phố|Tỉnh|TP\.?)\s+", "", unit.short_name)
+            names = dict.fromkeys([unit.short_name, bare_name,
+                                   *_PROVINCE_ALIASES.get(unit.code, [])])
+            for name in names:
                 provinces.setdefault(_norm(name), []).append(unit.code)
+            prov_names.extend(names)
         self._provinces = provinces
-        prov_alts = _alternation([_pattern(u.short_name) for u in self.hierarchy.at_level(
-            OrgUnitLevel.PROVINCE, on=self.day)] + [_pattern(a) for names in
-                                                   _PROVINCE_ALIASES.values() for a in names])
+        prov_alts = _alternation([_pattern(n) for n in dict.fromkeys(prov_names)] +
+                                 [_pattern(a) for names in _PROVINCE_ALIASES.values()
+                                  for a in names])
         self._province_re = re.compile(
             rf"{_EDGE}(?:(?:chu tich |pho chu tich )?(?:uy ban nhan dan|ubnd)\s+)?"
             rf"(?:tinh|thanh pho|tp\.?)\s*(?P<name>{prov_alts}){_END}")
@@ -265,8 +277,8 @@ class Gazetteer:
         self._province_name_re = re.compile(
             rf"(?:(?:tinh|thanh pho|tp\.?)\s+)?(?P<name>{prov_alts}){_END}")
         self._list_re = re.compile(
-            rf"{_EDGE}(?:(?:{_TITLES})?cac bo(?: truong)?|bo truong cac bo|thu truong cac bo, "
-            rf"co quan|bo truong, thu truong cac bo, co quan)\s*:\s*")
+            rf"{_EDGE}(?:(?:{_TITLES})?cac bo(?: truong)?(?:, (?:co quan|nganh))?|bo truong cac bo|"
+            rf"thu truong cac bo, co quan|bo truong, thu truong cac bo, co quan)\s*:\s*")
 
     # -- look-ups ------------------------------------------------------------------------
     def unit_for(self, folded: str) -> str | None:
@@ -286,9 +298,22 @@ class Gazetteer:
         found: list[Mention] = []
         for m in self._list_re.finditer(folded):
             found.extend(self._list_mentions(text, folded, m.start(), m.end()))
+        addressed: tuple[str, ...] = ()
         for m in self._province_list_re.finditer(folded):
-            found.extend(self._province_list(text, folded, m.start(), m.end()))
+            listed = self._province_list(text, folded, m.start(), m.end())
+            found.extend(listed)
+            addressed = addressed or (listed[0].codes if listed else ())
         for m in self._provinces_re.finditer(folded):
+            # "các tỉnh, thành phố nêu trên", "… từ Hà Tĩnh đến Khánh Hòa" in a text addressed
+            # to a list of provinces are those provinces, not every one
+            # — and so is a bare "các tỉnh, thành phố" there; "… trực thuộc Trung ương", "cấp
+            # tỉnh" keep meaning every province
+            narrowed = _NARROWED.match(folded, m.end())
+            every = re.search(r"truc thuoc|cap tinh", folded[m.start():m.end()])
+            if addressed and (narrowed or not every):
+                stop = narrowed.end() if narrowed else m.end()
+                found.append(Mention(m.start(), stop, UNITS, addressed, text[m.start():stop]))
+                continue
             found.append(Mention(m.start(), m.end(), PROVINCES, self.province_codes(),
                                  text[m.start():m.end()]))
         for m in self._unit_re.finditer(folded):
@@ -388,17 +413,27 @@ _HOME_WORDS = re.compile(
     r"(?:(?:uy ban nhan dan|ubnd|cap uy, chinh quyen|chinh quyen) )?(?:tinh|thanh pho))(?![\w])")
 
 
-def home_mentions(gaz: Gazetteer, text: str, folded: str) -> list[Mention]:
-    """Mentions of the province the document is about, where it names it without its name."""
+def home_province(gaz: Gazetteer, folded: str) -> tuple[str, int, int] | None:
+    """The province of a working session ("… buổi làm việc với lãnh đạo tỉnh Phú Thọ"): its
+    code and where its name stands in the opening."""
     cue = _HOME_CUE.search(folded, 0, 3000)
     if cue is None:
-        return []
+        return None
     m = gaz._province_name_re.match(folded, cue.end())
     codes = gaz._provinces.get(_norm(m.group("name"))) if m else None
-    if not codes:
+    if not m or not codes:
+        return None
+    return codes[0], cue.end(), m.end()
+
+
+def home_mentions(gaz: Gazetteer, text: str, folded: str) -> list[Mention]:
+    """Mentions of the province the document is about, where it names it without its name."""
+    home = home_province(gaz, folded)
+    if home is None:
         return []
+    code, _start, after = home
     out = []
-    for w in _HOME_WORDS.finditer(folded, m.end()):
+    for w in _HOME_WORDS.finditer(folded, after):
         written = text[w.start():w.end()]
         last = written.split()[-1] if written.split() else ""
         # "Tỉnh", "Thành phố" with a capital, "Tỉnh ủy": not "các tỉnh", "cấp tỉnh"
@@ -407,7 +442,7 @@ def home_mentions(gaz: Gazetteer, text: str, folded: str) -> list[Mention]:
         if re.match(r"\s+[A-ZĐÂĂÊÔƠƯÀ-Ỹ]", text[w.end():w.end() + 2]) and \
                 not written.lower().endswith("ủy"):
             continue  # "Tỉnh Thanh Hóa" is matched with its name
-        out.append(Mention(w.start(), w.end(), UNIT, (codes[0],), written))
+        out.append(Mention(w.start(), w.end(), UNIT, (code,), written))
     return out
 
 

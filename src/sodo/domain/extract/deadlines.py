@@ -153,6 +153,15 @@ def find_times(text: str, folded: str, start: int = 0, end: int | None = None,
             cued = bool(_CUES.search(before))
             if not alone and not cued:
                 continue
+            closes = re.match(r"\s*(?:[.;,)]|$)", folded[m.end():m.end() + 3]) is not None
+            if not cued and (kind.startswith("day") or not closes) and issued is not None and \
+                    period.end < issued:
+                # "ngày 14/11/2025 đã xảy ra sạt lở" in a text of 16/11/2025: what happened,
+                # not when something is due; so is a past period inside a phrase ("sơ kết công
+                # tác 6 tháng đầu năm 2025 và …"); a cued one, "trong tháng 3 năm 2019", and a
+                # bare period closing a clause, "…, quý 2/2025.", stay as written
+                taken.append((m.start(), m.end()))
+                continue
             begin = _extend_left(folded, m.start(), start)
             taken.append((m.start(), m.end()))
             found.append(TimeExpr(begin, m.end(), DATE, text[begin:m.end()], period.end, period,

@@ -23,6 +23,7 @@ from sodo.domain.extract.agencies import (
     Mention,
     gazetteer,
     home_mentions,
+    home_province,
 )
 from sodo.domain.extract.deadlines import (
     ADVERB,
@@ -78,12 +79,13 @@ ACTIONS = (
     "chua thuc hien", "khong de", "khong duoc", "tuyet doi khong",
     "huy dong", "van dong", "xay moi", "sua chua", "khoi phuc", "tiep te", "cuu tro",
     "yeu cau", "cung ung", "quan tam", "chu trong",
+    "nhan dien", "giu vung", "duy tri", "cung co", "bam sat", "phat huy",
 )
 _ACTION_RE = re.compile("(?:{})(?![\\w])".format("|".join(sorted(ACTIONS, key=len, reverse=True))))
 # What never is a task, whatever it names.
 _NOT_TASK = re.compile(
     r"^(?:dong y|thong nhat(?! voi)|nhat tri|ghi nhan|bieu duong|danh gia cao|hoan nghenh|"
-    r"ve viec(?! [^:;.\n]{1,90}:)|quyet dinh nay|chi thi nay|thong bao nay|ban hanh kem theo|"
+    r"ve viec(?! [^:;.\n]{1,300}:)|quyet dinh nay|chi thi nay|thong bao nay|ban hanh kem theo|"
     r"van phong chinh phu (?:xin |tran trong |xin tran trong )?(?:thong bao|kinh bao|xin gui)|"
     r"trong thoi gian qua|thoi gian qua|sau khi nghe|kinh gui|noi nhan|"
     r"can cu|xet de nghi|theo de nghi|thay mat|luu\s*:)")
@@ -125,6 +127,9 @@ _ACCOUNTABLE_TASK = re.compile(r"chiu trach nhiem (?:toan dien )?(?:truc tiep )?
                                r"(?:bao cao|chu dong|chi dao|to chuc)\b")
 # "1. Về đề nghị … của Tỉnh: giao Bộ X …" — the request answered, then the assignment.
 _TOPIC = re.compile(r"(?:ve|doi voi) (?:de nghi|kien nghi)[^:\n]{1,400}?:\s*\S")
+_APPOSITION = re.compile(
+    r"\s+-\s+(?:pho )?(?:truong ban|chu tich|giam doc|truong)\b[^,;:.]{0,90}?(?<!ban)(?=\s(?:"
+    + "|".join(sorted(ACTIONS, key=len, reverse=True)) + r")(?![\w]))")
 _PAST = re.compile(r"^(?:da|dang|vua|la|con|chua|duoc ghi nhan|thong nhat(?! voi)|nhat tri|"
                    r"dong y|cho rang|se)\b")
 # "các cơ quan liên quan thuộc Bộ Xây dựng", "cơ quan chức năng của Bộ Nông nghiệp …": the
@@ -133,6 +138,12 @@ _AGENCIES_OF = re.compile(r"(?:cac )?(?:co quan|don vi|luc luong)(?: (?:chuc nan
                           r"chuyen mon|co lien quan|truc thuoc))*\s+(?:thuoc|cua)\s+")
 _PREFIXES = re.compile(
     r"(?:can cu [^;:.]{1,200}?,\s*(?=(?:cac |bo |uy ban |ngan hang )))?"
+    # a basis before the subject or the work ("Trên cơ sở đề nghị của các Bộ, cơ quan liên
+    # quan, Bộ Tài chính …", "Trên cơ sở Báo cáo chính trị …, nhiệm kỳ 2025 - 2030, khẩn
+    # trương xây dựng …")
+    r"(?:tren co so (?!do\b)[^;:.]{1,200}?,\s*(?=(?:cac |bo |uy ban |ubnd |tinh |thanh pho |"
+    r"ngan hang |chu tich |tap doan |(?:" + "|".join(sorted(ACTIONS, key=len, reverse=True))
+    + r")(?![\w]))))?"
     # a time clause before the subject ("Sau khi được Quốc hội thông qua, các Bộ …")
     r"(?:(?:sau khi|truoc khi|khi|trong qua trinh) [^;:.,]{1,120}?,\s*"
     r"(?=(?:cac |bo |uy ban |ubnd |ngan hang |chu tich |tap doan )))?"
@@ -143,7 +154,7 @@ _PREFIXES = re.compile(
     r"chu tich |tap doan )))?"
     r"(?:(?:dong thoi|truoc mat|tren co so do|sau do|ngoai ra|mat khac|theo do|cu the|"
     r"tren co so (?:chuc nang|quy dinh|ket qua)[^,;.:]{0,60}|voi vai tro [^,;.:]{1,60}|"
-    r"tiep theo|dac biet|hang nam|hang quy|hang thang|dinh ky|"
+    r"tiep theo|dac biet|hang nam|hang quy|hang thang|dinh ky|(?:trong )?thoi gian toi|"
     r"(?:theo|trong pham vi)(?: va linh vuc)? (?:chuc nang|quan ly|tham quyen)[^,;.:]{0,60}|"
     r"(?:den|trong|truoc) (?:nam|thang|quy|ngay) [\w/ ]{1,14}?)\s*,\s*)*"
     r"(?:(?:thu tuong chinh phu|pho thu tuong(?: chinh phu)?(?: [^,;:.]{1,40}?)?|thu tuong)\s+)?"
@@ -302,6 +313,12 @@ class _Reader:
         if found and not found.units and all(fold(o) in AUTHORITIES for o in found.others):
             # "Chính phủ sẽ phân công …": who approves is never an assignee
             return _Parties(start=found.start, end=found.start), pos
+        if found and found.units:
+            # "Bộ trưởng Bộ Tài chính - Phó Trưởng ban Thường trực Ban Chỉ đạo 389 quốc gia tập
+            # trung …": the second title after a dash is the same person
+            title = _APPOSITION.match(self.folded, found.end, end)
+            if title:
+                found.end = title.end()
         if found:
             after = self.folded[found.end:end].lstrip(" ,:")
             if _PAST.match(after) or (not after and not header):
@@ -406,7 +423,7 @@ def extract_tasks(raw: str, *, source: str | None = None, issued: date | None = 
     assign_zones(items, text, reader.folded)
     proposals: list[Proposal] = []
     contexts: dict[int, _Context] = {}
-    root = _Context(lead=_addressee(reader))
+    root = _Context(lead=_addressee(reader) or _home(reader))
     consumed: set[int] = set()
     for index, item in enumerate(items):
         if id(item) in consumed:
@@ -461,7 +478,18 @@ def _points_task(reader: _Reader, item: Item) -> bool:
         return False
     subjects, work = reader.subjects(item.body, item.end)
     if not subjects.units:
-        return False
+        # "- Khẩn trương chỉ đạo … hoàn thiện các báo cáo: (i) Báo cáo …; (ii) …" under a
+        # heading that names the unit: the same one task, its lead from the heading
+        # — when the points name the things of an object counted before them ("các báo cáo:",
+        # "03 vấn đề:"), not topics each with work of their own ("…: (i) Về công nghiệp: Đẩy
+        # mạnh …; (ii) Về nông nghiệp: …")
+        first = min(c.start for c in children)
+        clause = re.split(r"[,;]", reader.folded[item.body:first].rstrip())[-1]
+        if subjects or not reader.starts_with_action(item.body, item.end) or \
+                not re.search(r"(?<![\w])(?:cac|nhung|\d+)\s+(?:\w+\s+){0,3}\w+\s*:$", clause) or \
+                any(re.match(r"\W*ve\s", reader.folded[c.body:c.end]) for c in children):
+            return False
+        work = item.body
     rest = reader.folded[work:item.end].strip(" ,:")
     return len(rest.split()) >= 2 and reader.starts_with_action(work + (
         len(reader.folded[work:item.end]) - len(reader.folded[work:item.end].lstrip(" ,"))),
@@ -506,6 +534,29 @@ def _addressee(reader: _Reader) -> _Parties | None:
     return None
 
 
+def _home(reader: _Reader) -> _Parties | None:
+    """The province of a working session: who the conclusions' items that name no one
+    ("1. Nhận diện đầy đủ … tiềm năng khác biệt của địa phương …") are for."""
+    home = home_province(reader.gaz, reader.folded)
+    if home is None:
+        return None
+    code, start, end = home
+    return _Parties(units=[code], text=reader.text[start:end], start=start, end=end)
+
+
+def _last_sentence_start(folded: str, start: int, end: int) -> int:
+    """Where the last sentence of ``folded[start:end]`` begins (after ". " and a capital or a
+    digit in the text; the folded text keeps no case, so a new line or a space after "." is
+    taken with a word that is not an abbreviation's end)."""
+    last = start
+    for m in re.finditer(r"[.!?]\s+(?=\S)", folded[start:end].rstrip()):
+        before = folded[start:start + m.start()]
+        if re.search(r"(?:\d|\b[a-z]{1,2})$", before):
+            continue  # "số 66-NQ/TW ngày 30.4", "TP. Hồ Chí Minh": not an end of sentence
+        last = start + m.end()
+    return last
+
+
 def _item_context(reader: _Reader, item: Item, parent: _Context | None) -> _Context:
     """What ``item`` says for its sub-items: "1. Bộ Kế hoạch và Đầu tư:", "đ) Phối hợp với …
     chỉ đạo, hướng dẫn triển khai:", a group heading with a deadline."""
@@ -531,6 +582,12 @@ def _item_context(reader: _Reader, item: Item, parent: _Context | None) -> _Cont
         # "2. Để … hoàn thành xây dựng trước ngày 30 tháng 11 năm 2025 …, yêu cầu Bộ Y tế …:"
         # — the date of the aim is no deadline of the work asked
         times = [t for t in times if t.start >= start + purpose.start()]
+    if introduces:
+        # only the sentence that introduces the sub-items speaks for them; the account before
+        # it ("Đây là đợt mưa lớn tiếp tục xảy ra sau các đợt mưa lớn liên tục …. Để …, Thủ
+        # tướng yêu cầu …:") says what happened, not when or how often the work is due
+        last = _last_sentence_start(reader.folded, start, end)
+        times = [t for t in times if t.start >= last]
     deadline = choose_deadline(times)
     if deadline is not None and introduces:
         ctx.time, ctx.time_here = deadline, True
@@ -546,8 +603,8 @@ def _item_context(reader: _Reader, item: Item, parent: _Context | None) -> _Cont
     return ctx
 
 
-def _clauses(reader: _Reader, start: int, end: int, approval: bool = False
-             ) -> list[tuple[int, int]]:
+def _clauses(reader: _Reader, start: int, end: int, approval: bool = False,
+             lead: _Parties | None = None) -> list[tuple[int, int]]:
     """The clauses of an item that are tasks of their own: one that names a new assignee
     ("…; trên cơ sở đó, Đài Tiếng nói Việt Nam tiếp thu …"), or one with its own deadline
     after a clause that has one ("… trình Thủ tướng trong tháng 01/2026; xây dựng Kế hoạch …
@@ -584,8 +641,15 @@ def _clauses(reader: _Reader, start: int, end: int, approval: bool = False
             # that only names addressees goes on with the next
             clauses[-1] = (cur[0], piece[1])
             continue
-        if not is_deadline and ((new_subject and (new_subject.units or new_subject.bodies))
-                                or assigns
+        # "2. Căn cứ … . Trên cơ sở …, Thành phố chủ động kiện toàn …" under a heading of that
+        # city: the same assignee goes on with the same task
+        # (and "Tỉnh thực hiện …; trên cơ sở đó, Tỉnh nghiên cứu …": the clause's own subject)
+        same = bool(new_subject.units) and not new_subject.bodies and not assigns and \
+            set(new_subject.units) in ({*named.units} if named else set(),
+                                       {*lead.units} if lead is not None else set())
+        if not is_deadline and (
+                (new_subject and (new_subject.units or new_subject.bodies) and not same)
+                or assigns
                                 or (own_date is not None and cur_date is not None and action)):
             clauses.append(piece)
         else:
@@ -622,7 +686,7 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
         extra_end = follow.end  # "… Hoàn thành trong tháng 8 năm 2021." on its own line
     out: list[Proposal] = []
     previous: _Parties | None = None
-    clauses = _clauses(reader, body, item.end, approval)
+    clauses = _clauses(reader, body, item.end, approval, ctx.lead)
     for n, (start, end) in enumerate(clauses):
         last = n == len(clauses) - 1
         if approval:

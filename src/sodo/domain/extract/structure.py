@@ -73,6 +73,9 @@ def _marker(line: str) -> tuple[str, str]:
     for kind, pattern in _MARKERS:
         m = pattern.match(line)
         if m:
+            if kind == "num" and m.group(0).rstrip().count(".") > 1:
+                # "3.1." is a level below "3.": its own kind, so that it nests under it
+                return f"num{m.group(0).rstrip().count('.')}", m.group(0)
             return kind, m.group(0)
     return "para", ""
 
@@ -159,7 +162,7 @@ def _title_line(item: Item, text: str, folded: str) -> bool:
     """A short numbered line without a final stop, with a paragraph under it: a section's
     title, not a task (a paragraph saying when it is due excepted)."""
     words = folded[item.body:item.end].rstrip()
-    return (item.kind in ("num", "letter", "upper") and not item.children
+    return (item.kind in ("num", "num2", "num3", "num4", "letter", "upper") and not item.children
             and 0 < len(words) < 120 and words[-1] not in ".;:!?)," and "\n" not in words)
 
 
@@ -258,6 +261,11 @@ def assign_zones(items: list[Item], text: str, folded: str) -> None:
                 own = NONTASK
             elif _TASK_HEADINGS.search(head):
                 own = TASK
+        if own is None and item.kind == "para" and re.match(
+                r"\W*(?:trong )?thoi gian toi,", folded[item.body:item.end]):
+            # "Trong thời gian tới, Tỉnh tổ chức thực hiện …" after the praise of "I. ĐÁNH GIÁ
+            # CHUNG": what is to be done next, whatever the part's heading
+            own = TASK
         if own is None:
             default = TASK if trigger else OPEN
             parent = item.parent.zone if item.parent is not None else OUTSIDE
@@ -272,7 +280,9 @@ def _address_block(items: list[Item], folded: str, floor: int) -> list[Item]:
     inside = False
     for item in items:
         head = folded[item.body:item.end].lstrip()
-        if head.startswith("kinh gui"):
+        # a dispatch names its recipients after "THỦ TƯỚNG CHÍNH PHỦ điện:" as a letter does
+        # after "Kính gửi:"
+        if head.startswith("kinh gui") or (len(head) < 80 and re.search(r"\bdien\W*$", head)):
             inside = True
             out.append(item)
             continue

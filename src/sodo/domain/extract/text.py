@@ -112,6 +112,9 @@ def _unwrap(text: str) -> str:
                 and not _mostly_upper(line) and " | " not in prev and " | " not in line
                 and prev.strip() != "|" and line.strip() != "|"
                 and (len(prev) >= _WRAPPED_LINE or _GOES_ON.search(prev) or prev[-1] == ","
+                     # a numbered item's first line broken inside a name ("8. Đài Truyền hình
+                     # Việt Nam, Đài Tiếng nói Việt\nNam, Thông tấn xã …")
+                     or (len(prev) >= 30 and _OPENS_ITEM.match(prev) is not None)
                      or (line[0].isdigit() and _NUMBER_GOES_ON.match(line)))):
             out[-1] = prev + " " + line
         else:
