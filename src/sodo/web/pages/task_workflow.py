@@ -15,7 +15,8 @@ from sodo.domain.permissions import Action, Actor, Conflict, NotFound, allows
 from sodo.domain.problems import InputError
 from sodo.http.deps import RowId
 from sodo.services import task_workflow
-from sodo.web.context import actor_of, current_user, db_session, page, programme
+from sodo.web.context import actor_of, current_user, db_session, language, page, programme
+from sodo.web.forms import error_text
 from sodo.web.i18n import register, t
 
 router = APIRouter(include_in_schema=False)
@@ -89,9 +90,7 @@ def _back(task_id: str) -> RedirectResponse:
 
 def _refused(request: Request, task_id: str, exc: Exception) -> Response:
     """A refused request: the error page in the user's language, with what was wrong."""
-    if isinstance(exc, InputError):
-        raise exc
-    raise InputError(str(exc))
+    raise InputError(error_text(exc, language(request)))
 
 
 def _known(request: Request, task_id: str) -> None:
