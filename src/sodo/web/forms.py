@@ -131,6 +131,12 @@ _RULE_KEYS = {"macro": "problem.macro", "zipbomb": "problem.zipbomb", "size":
 def problem_text(message: str, rule: str, lang: str) -> str:
     """A problem a service found (its message is English, for logs and the API), in the
     user's language: by its known wording, else by its rule, else as it is."""
+    query = re.match(r"^bad value query: (.*)$", message)
+    if query:  # "bad value query: pe: <problem> (and 2 more problems); dx: <problem>"
+        parts = [re.sub(r" \(and \d+ more problems?.*\)$", "", part)
+                 for part in query.group(1).split("; ")]
+        said = [problem_text(re.sub(r"^(dx|pe|ou): ", "", part), "", lang) for part in parts]
+        return t("msg.bad_query", lang, a0=" ".join(said))
     for pattern, key in _CELL_PATTERNS:
         found = re.match(pattern, message)
         if found:
