@@ -20,6 +20,10 @@ register({
     "targets.provisional_left_out": ("{periods}: số liệu tạm tính (chưa đủ kỳ), chưa đưa vào "
                                      "đánh giá.", "{periods}: provisional (the period's data "
                                      "is incomplete), not yet used in the assessment."),
+    "targets.provisional_explained": ("Kỳ tạm tính: kỳ mới hơn giá trị mới nhất, chưa đủ số "
+                                      "liệu các tháng nên chưa đưa vào đánh giá.",
+                                      "Provisional: a newer period whose months are not all "
+                                      "in yet, so not used in the assessment."),
 })
 COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "=": "=", ">": ">", "<": "<"}
 
@@ -79,6 +83,7 @@ def target_view(catalogue: Catalogue, a: TargetAssessment, lang: str) -> dict[st
         # newer periods computed from only part of their data: left out of the assessment,
         # said beside the latest value ("Quý IV/2026 tạm tính, chưa đưa vào đánh giá")
         "provisional_periods": provisional,
+        "provisional_periods_label": ", ".join(period_label(p, lang) for p in provisional),
         "provisional_label": t("targets.provisional_left_out", lang, periods=", ".join(
             period_label(p, lang) for p in provisional)) if provisional else "",
     }
