@@ -128,6 +128,28 @@ register({
     "msg.file_empty": ("{a0}: tệp rỗng.", "{a0}: the file is empty."),
     "msg.file_type": ("{a0}: loại tệp này không được nhận làm minh chứng (nhận: {a1}).",
                       "{a0}: file type not accepted as evidence (accepted: {a1})."),
+    "msg.notice_kind": ("Không có loại thông báo «{a0}».", "Unknown notice kind '{a0}'."),
+    "msg.channel": ("Kênh nhận thông báo «{a1}» không có (chọn: {a0}).",
+                    "Channel '{a1}' is not one of {a0}."),
+    "msg.no_programme": ("Kho dữ liệu chưa có chương trình: chạy «sodo programme sync».",
+                         "No programme in the store: run 'sodo programme sync'."),
+    "msg.release_refused": ("Chưa công bố được: {a0}", "Release refused: {a0}"),
+    "msg.withdraw_reason": ("Hãy nêu lý do rút bản công bố.",
+                            "Say why the release is withdrawn."),
+    "msg.no_release": ("Không có bản công bố số {a0}.", "There is no release {a0}."),
+    "msg.withdrawn": ("Bản công bố số {a0} đã được rút trước đó.",
+                      "Release {a0} was already withdrawn."),
+    "msg.release_period": ("Hãy chọn ít nhất một kỳ để công bố.",
+                           "Name at least one period to release."),
+    "msg.not_ended": ("Kỳ {a0} chưa kết thúc (kết thúc ngày {a1}); hãy công bố khi kỳ đã "
+                      "kết thúc.", "{a0} has not ended (ends {a1}); release it once it has."),
+    "msg.not_open_data": ("Chỉ số «{a0}» không được khai báo là dữ liệu mở trong chương "
+                          "trình.", "'{a0}' is not declared open data in the programme."),
+    "msg.no_plans": ("Kho dữ liệu chưa có kế hoạch nào: nhập kế hoạch bằng «sodo plan import» "
+                     "hoặc tại trang /plans.", "No plans yet: import one with 'sodo plan "
+                     "import' or on the page /plans."),
+    "msg.no_plan": ("Chưa có kế hoạch{a0} của {a1} cho năm {a2}: nhập tại trang /plans.",
+                    "No plan{a0} of {a1} for {a2}: import one on the page /plans."),
 })
 
 _N = r"(-?[\d.]+)"
@@ -203,4 +225,17 @@ PATTERNS: list[tuple[str, str]] = [
     (r"^(.*): the file is empty$", "msg.file_empty"),
     (r"^(.*): file type not accepted as evidence \(accepted: (.*)\)$", "msg.file_type"),
     (r"^bad value query: (.*)$", "msg.bad_query"),
+    (r"^unknown notice kind '(.*)'", "msg.notice_kind"),
+    (r"^channel must be one of (.*), not '(.*)'$", "msg.channel"),
+    (r"^no programme in the store", "msg.no_programme"),
+    (r"^release refused: (.*)$", "msg.release_refused"),
+    (r"^say why the release is withdrawn$", "msg.withdraw_reason"),
+    (r"^no release (\d+)$", "msg.no_release"),
+    (r"^release (\d+) was already withdrawn$", "msg.withdrawn"),
+    (r"^name at least one period to release$", "msg.release_period"),
+    (r"^'(.*)' has not ended \(ends (.*)\)", "msg.not_ended"),
+    (r"^'(.*)' is not declared open data", "msg.not_open_data"),
+    (r"^no such org unit: '(.*)'$", "msg.unknown_orgunit"),
+    (r"^the store holds no plans yet", "msg.no_plans"),
+    (r"^no plan(.*) of (.*) for (.*): import one", "msg.no_plan"),
 ]
