@@ -114,16 +114,6 @@ def _act(request: Request, task_id: str, action: Callable[[Session, Actor], obje
         else _back(task_id)
 
 
-@router.post("/tasks/{task_id}/extension")
-@page
-def extension_request(request: Request, task_id: str,
-                      new_deadline: str = Form("", max_length=10),
-                      reason: str = Form("", max_length=4000)) -> Response:
-    _known(request, task_id)
-    return _act(request, task_id, lambda db, actor: task_workflow.request_extension(
-        db, actor, task_id, new_deadline, reason))
-
-
 @router.post("/tasks/{task_id}/extension/{extension_id}/decide")
 @page
 def extension_decide(request: Request, task_id: str, extension_id: RowId,
