@@ -21,7 +21,7 @@ def test_blocked_extension_responsible_and_review(workspace: Path, smtp, client_
     refused = reporter.post("/tasks/NV-A/progress", data={
         "csrf_token": csrf_of(page.text), "status": "blocked", "percent": "40",
         "note": "Chưa được cấp kinh phí"})
-    assert "who can remove the obstacle" in refused.text
+    assert "Hãy nêu ai có thể tháo gỡ vướng mắc." in refused.text  # in the page's language
     reporter.post("/tasks/NV-A/progress", data={
         "csrf_token": csrf_of(page.text), "status": "blocked", "percent": "40",
         "note": "Chưa được cấp kinh phí", "unblock_by": "Sở Tài chính"})

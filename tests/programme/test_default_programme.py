@@ -502,3 +502,28 @@ def test_766_configuration_adds_up_and_carries_the_feedback_time_limits() -> Non
     digitised = next(c for c in config.indicators if c.code == "dossier_digitized_rate")
     rate = index.by_id("4.2").rate_indicator()
     assert (digitised.numerator, digitised.denominator) == (rate.numerator, rate.denominator)
+
+
+def test_every_indicator_has_names_unit_definition_and_source() -> None:
+    """Every value a user can see belongs to an indicator the API serves with names (vi, en),
+    unit, definition and source: the programme's own and those the 766 index produces
+    (components' rates and points, groups, total, rank)."""
+    from sodo.services.catalogue import for_files
+
+    cat = for_files(default_programme_path())
+    codes = {i.code for i in cat.programme.indicators}
+    assert {"svc766_2_1", "svc766_2_1_score", "svc766_g1", "svc766_total",
+            "svc766_rank"} <= codes
+    missing = {}
+    for ind in cat.programme.indicators:
+        gaps = [f for f in ("name", "name_en", "unit") if not getattr(ind, f)]
+        if not (ind.method or ind.description):
+            gaps.append("definition")
+        if ind.source is None or not ind.source.document:
+            gaps.append("source")
+        if gaps:
+            missing[ind.code] = gaps
+    assert missing == {}, missing
+    # a rate is a percentage, its points are points
+    assert cat.indicator("svc766_2_1").unit == "%"
+    assert cat.indicator("svc766_2_1_score").unit == "điểm"

@@ -250,7 +250,7 @@ def test_approver_returns_a_report_with_a_comment_the_reporter_sees(workspace: P
         token = csrf_of(approver.get(url).text)
         empty = approver.post(f"/submissions/{submission['id']}/return",
                               data={"csrf_token": token, "comment": "  "})
-        assert "a comment is required" in empty.text
+        assert "Hãy ghi lý do trả lại báo cáo." in empty.text  # in the page's language
         returned = approver.post(f"/submissions/{submission['id']}/return",
                                  data={"csrf_token": token, "comment": "Thiếu số liệu quý"},
                                  follow_redirects=False)

@@ -40,11 +40,13 @@ indicators:
     name_en: Digital economy share of GDP
     unit: "%"
     value_type: percent
+    method: Giá trị tăng thêm của kinh tế số / GDP
   - code: cap_quang
     name: Tỷ lệ hộ gia đình có cáp quang
     name_en: Households with fibre
     unit: "%"
     value_type: percent
+    method: Số hộ gia đình có cáp quang / tổng số hộ gia đình
   - code: ho_so_tiep_nhan
     name: Số hồ sơ tiếp nhận trong kỳ
     name_en: Dossiers received in the period
@@ -61,6 +63,8 @@ indicators:
     name_en: 766 service index, total
     unit: điểm
     value_type: score
+    method: Tổng điểm thang 100 theo cấu hình svc766.yaml
+    source: {document: 766/QĐ-TTg}
 targets:
   - id: MT-DVC
     indicator: dvc_online

@@ -13,6 +13,7 @@ from sodo.cli.common import (
     FormatOption,
     OutputFormat,
     WorkspaceOption,
+    clean_value,
     console,
     data_context,
     emit,
@@ -99,7 +100,7 @@ def assess_command(
         rows = []
         for r in results:
             row = r.to_dict(lang)
-            row["components"] = json.dumps(row["components"], ensure_ascii=False)
+            row["components"] = json.dumps(clean_value(row["components"]), ensure_ascii=False)
             rows.append(row)
         emit(rows, fmt, [*TARGET_COLUMNS, "status_label", "baseline_from", "series_source",
                          "components"])

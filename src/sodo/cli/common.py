@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
@@ -150,8 +152,9 @@ def emit(rows: Sequence[dict[str, Any]], fmt: OutputFormat, columns: Iterable[st
     carry every key of the rows, in the same order (a script may switch formats); ``columns``
     chooses what the table, which a person reads, shows."""
     cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
+    rows = [{k: clean_value(v) for k, v in row.items()} for row in rows]
     if fmt is OutputFormat.JSON:
-        sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
         return
     if fmt is OutputFormat.CSV:
         keys = list(dict.fromkeys(k for row in rows for k in row)) if rows else cols
@@ -163,11 +166,53 @@ def emit(rows: Sequence[dict[str, Any]], fmt: OutputFormat, columns: Iterable[st
         sys.stdout.write(buf.getvalue())
         return
     table = Table(title=title, show_lines=False)
+    places = {c: column_decimals(row.get(c) for row in rows) for c in cols}
     for col in cols:
-        table.add_column(col)
+        table.add_column(col, justify="right" if places[col] is not None else "left")
     for row in rows:
-        table.add_row(*(_table_cell(row.get(c)) for c in cols))
+        table.add_row(*(_table_cell(row.get(c), places[c]) for c in cols))
     console.print(table)
+
+
+# Six decimals are more than any indicator is measured to; they drop the binary noise of a
+# stored float (63.63999999999999 → 63.64), as the domain's JSON does.
+DECIMALS = 6
+
+
+def clean_value(value: Any) -> Any:
+    """A value as the CLI writes it in JSON and CSV: floats without binary noise, times with
+    their zone (a time the store kept without one is UTC), dates as ISO dates; lists and
+    dicts cleaned inside."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        rounded = round(value, DECIMALS)
+        return 0.0 if rounded == 0 else rounded
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: clean_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_value(v) for v in value]
+    return value
+
+
+def column_decimals(values: Iterable[Any]) -> int | None:
+    """The one number of decimals a table column of numbers shows: as many as its most precise
+    value needs, at most two (None: not a column of numbers)."""
+    places = -1
+    for value in values:
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        text = f"{round(float(value), 2):.2f}".rstrip("0")
+        places = max(places, len(text.split(".")[1]))
+    return places if places >= 0 else None
 
 
 def _csv_cell(value: Any) -> Any:
@@ -180,9 +225,11 @@ def _csv_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _table_cell(value: Any) -> str:
+def _table_cell(value: Any, decimals: int | None = None) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     if value is None:
         return "—"
+    if decimals is not None:
+        return f"{float(value):.{decimals}f}"
     return str(value)

@@ -12,6 +12,7 @@ from sodo.cli.common import (
     FormatOption,
     OutputFormat,
     WorkspaceOption,
+    clean_value,
     console,
     emit,
     user_errors,
@@ -88,7 +89,7 @@ def register(app: typer.Typer) -> None:
 
 def _emit(rows: list[dict[str, Any]], fmt: OutputFormat) -> None:
     if fmt is OutputFormat.CSV:
-        rows = [{k: json.dumps(v, ensure_ascii=False, default=str)
+        rows = [{k: json.dumps(clean_value(v), ensure_ascii=False, default=str)
                  if isinstance(v, list | dict) else v for k, v in row.items()} for row in rows]
     if fmt is OutputFormat.JSON and not rows:
         sys.stdout.write("[]\n")

@@ -13,6 +13,7 @@ from sodo.cli.common import (
     FormatOption,
     OutputFormat,
     WorkspaceOption,
+    clean_value,
     console,
     emit,
     user_errors,
@@ -88,7 +89,7 @@ def evaluation(
         import json
 
         content = report.to_dict()
-        emit([{k: json.dumps(v, ensure_ascii=False, default=str)
+        emit([{k: json.dumps(clean_value(v), ensure_ascii=False, default=str)
                if isinstance(v, dict | list) else v for k, v in content.items()}], fmt)
         return
     console.print(f"Wrote {out} ({len(made.content):,} bytes): {report.number_text}, "

@@ -14,6 +14,7 @@ from sodo.cli.common import (
     FormatOption,
     OutputFormat,
     WorkspaceOption,
+    clean_value,
     emit,
     err_console,
     user_errors,
@@ -88,7 +89,7 @@ def watch(
             if once:
                 seen.append(row)
             elif fmt is OutputFormat.JSON:  # one JSON object per line while watching
-                sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+                sys.stdout.write(json.dumps(clean_value(row), ensure_ascii=False, default=str) + "\n")
                 sys.stdout.flush()
             else:
                 _print_outcome(outcome)

@@ -43,9 +43,36 @@ class ProblemError(Exception):
         self.errors, self.headers = errors, headers
 
 
+TITLES_VI = {400: "Yêu cầu không hợp lệ", 401: "Chưa đăng nhập", 403: "Không có quyền",
+             404: "Không tìm thấy", 405: "Phương thức không được hỗ trợ",
+             406: "Không có định dạng phù hợp", 409: "Xung đột trạng thái",
+             413: "Nội dung quá lớn", 415: "Kiểu dữ liệu không được hỗ trợ",
+             422: "Dữ liệu không hợp lệ", 429: "Quá nhiều yêu cầu", 500: "Lỗi hệ thống"}
+
+
+def wants_vietnamese(request: Request) -> bool:
+    """The request's first preferred language (``Accept-Language``) is Vietnamese."""
+    first = request.headers.get("accept-language", "").split(",")[0].strip().lower()
+    return first == "vi" or first.startswith(("vi-", "vi;"))
+
+
 def problem_response(request: Request, status: int, detail: str, *, title: str | None = None,
                      errors: list[dict[str, Any]] | None = None,
                      headers: dict[str, str] | None = None) -> JSONResponse:
+    """The problem document; in Vietnamese when the request asks for it (``title``,
+    ``detail`` and each error's ``message``; ``rule`` and locations stay codes, and the
+    English message stays in ``message_en``)."""
+    vietnamese = wants_vietnamese(request)
+    if vietnamese:
+        from sodo.web.forms import problem_text
+
+        title = TITLES_VI.get(status, title) if title in (None, TITLES.get(status)) else title
+        detail = problem_text(detail, "", "vi")
+        errors = [{**e, "message": problem_text(str(e.get("message", "")),
+                                                str(e.get("rule", "")), "vi"),
+                   "message_en": e.get("message", "")} for e in errors] \
+            if errors is not None else None
+        headers = {**(headers or {}), "Content-Language": "vi"}
     body: dict[str, Any] = {"type": "about:blank", "title": title or TITLES.get(status, "Error"),
                             "status": status, "detail": detail, "instance": request.url.path}
     if errors is not None:

@@ -11,11 +11,20 @@ from sodo.domain.assessment.tasks import TaskAssessment
 from sodo.domain.orgunits import default_hierarchy
 from sodo.domain.periods import Period, PeriodError
 from sodo.domain.ranking import RankRow
-from sodo.web.i18n import t, unit_text
+from sodo.web.i18n import register, t, unit_text
 
 if TYPE_CHECKING:
     from sodo.services.catalogue import Catalogue
 
+register({
+    "targets.provisional_left_out": ("{periods}: số liệu tạm tính (chưa đủ kỳ), chưa đưa vào "
+                                     "đánh giá.", "{periods}: provisional (the period's data "
+                                     "is incomplete), not yet used in the assessment."),
+    "targets.provisional_explained": ("Kỳ tạm tính: kỳ mới hơn giá trị mới nhất, chưa đủ số "
+                                      "liệu các tháng nên chưa đưa vào đánh giá.",
+                                      "Provisional: a newer period whose months are not all "
+                                      "in yet, so not used in the assessment."),
+})
 COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "=": "=", ">": ">", "<": "<"}
 
 
@@ -60,6 +69,7 @@ def target_view(catalogue: Catalogue, a: TargetAssessment, lang: str) -> dict[st
     target = catalogue.target(a.target_id)
     title = in_language(target, "title", lang) or indicator_name(catalogue, a.indicator, lang)
     comparator = str(target.comparator) if target else ">="
+    provisional = provisional_periods(a)
     return {
         **a.to_dict(lang),
         "title": title,
@@ -70,7 +80,25 @@ def target_view(catalogue: Catalogue, a: TargetAssessment, lang: str) -> dict[st
         "deadline_label": period_label(a.deadline, lang),
         "latest_period_label": period_label(a.latest_period, lang),
         "source": target.source.document if target and target.source else "",
+        # newer periods computed from only part of their data: left out of the assessment,
+        # said beside the latest value ("Quý IV/2026 tạm tính, chưa đưa vào đánh giá")
+        "provisional_periods": provisional,
+        "provisional_periods_label": ", ".join(period_label(p, lang) for p in provisional),
+        "provisional_label": t("targets.provisional_left_out", lang, periods=", ".join(
+            period_label(p, lang) for p in provisional)) if provisional else "",
     }
+
+
+def provisional_periods(a: TargetAssessment) -> list[str]:
+    """The provisional periods the target's series left out (``domain.values.choose_series``),
+    newer than its latest value."""
+    found: list[str] = []
+    for other in a.components.get("other_series") or []:
+        if isinstance(other, dict):
+            found.extend(other.get("provisional_periods") or [])
+    latest = Period.parse(a.latest_period).end if a.latest_period else None
+    return sorted({p for p in found if latest is None or Period.parse(p).end > latest},
+                  key=lambda p: Period.parse(p).end)
 
 
 def task_view(catalogue: Catalogue, a: TaskAssessment, lang: str) -> dict[str, Any]:

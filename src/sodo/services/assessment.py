@@ -226,5 +226,5 @@ def rank(bind: Bind, programme: Programme, indicator: str, period: str,
         raise InputError(f"no such indicator: '{indicator}' is not in the programme and the "
                          f"store holds no {lvl} values of it for {current.id} or {previous.id}")
     sense = sense_of(Target(id="rank", indicator=indicator), ind)[0] if ind else 1
-    return rank_units([(u.code, u.name) for u in units], values[current.id],
+    return rank_units([(u.code, u.display_name) for u in units], values[current.id],
                       values[previous.id], sense)

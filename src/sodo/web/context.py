@@ -199,10 +199,12 @@ def _page_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, Forbidden):
         return error_page(request, 403, "error.forbidden")
     lang = language(request)
+    from sodo.web.forms import error_text  # forms reads the page context's helpers
+
     if wants_json(request):
-        return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"error": error_text(exc, lang)}, status_code=400)
     return render(request, "error.html", {"status": 400, "message": t("error.bad_request", lang),
-                                          "detail": str(exc)}, status=400)
+                                          "detail": error_text(exc, lang)}, status=400)
 
 
 USER_ERRORS = (PageError, NotAuthenticated, Forbidden, PeriodError, OrgUnitError, InputError)

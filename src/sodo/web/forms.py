@@ -7,8 +7,9 @@ import re
 from typing import Any
 
 from sodo.domain.problems import Problem
-from sodo.web.format import format_number
+from sodo.web.format import format_date, format_number
 from sodo.web.i18n import register, t
+from sodo.web.messages import PATTERNS as MESSAGE_PATTERNS
 
 
 def parse_number(text: str, lang: str) -> float | None:
@@ -130,14 +131,69 @@ _RULE_KEYS = {"macro": "problem.macro", "zipbomb": "problem.zipbomb", "size":
 def problem_text(message: str, rule: str, lang: str) -> str:
     """A problem a service found (its message is English, for logs and the API), in the
     user's language: by its known wording, else by its rule, else as it is."""
+    query = re.match(r"^bad value query: (.*)$", message)
+    if query:  # "bad value query: pe: <problem> (and 2 more problems); dx: <problem>"
+        parts = [re.sub(r" \(and \d+ more problems?.*\)$", "", part)
+                 for part in query.group(1).split("; ")]
+        said = [problem_text(re.sub(r"^(dx|pe|ou): ", "", part), "", lang) for part in parts]
+        return t("msg.bad_query", lang, a0=" ".join(said))
     for pattern, key in _CELL_PATTERNS:
         found = re.match(pattern, message)
         if found:
             groups = [_vi_number(g, lang) for g in found.groups()]
             return t(key, lang, **{f"a{i}": g for i, g in enumerate(groups)})
+    for pattern, key in MESSAGE_PATTERNS:  # codes and names stay; dates, periods in words
+        found = re.match(pattern, message)
+        if found:
+            return t(key, lang, **{f"a{i}": _readable(g, lang)
+                                   for i, g in enumerate(found.groups())})
     if rule in _RULE_KEYS:
         return t(_RULE_KEYS[rule], lang)
     return message
+
+
+def error_text(exc: BaseException, lang: str) -> str:
+    """A refusal of the services (an ``InputError`` with its problems, a conflict, a missing
+    item, a bad period or unit) in the user's language: the summary, then each problem that
+    says more."""
+    summary = str(getattr(exc, "summary", "") or exc)
+    parts = [problem_text(summary, "", lang)]
+    for problem in getattr(exc, "problems", None) or []:
+        text = problem_text(problem.message, problem.rule, lang)
+        if text not in parts:
+            parts.append(text)
+    return " ".join(p if p.endswith((".", ":", "!", "?")) else p + "." for p in parts if p)
+
+
+def field_errors(exc: BaseException, lang: str, fields: dict[str, str]) -> dict[str, str]:
+    """The problems of a refusal by the field they belong to (``fields``: a problem's column
+    or rule → the form field's name), in the user's language."""
+    out: dict[str, str] = {}
+    for problem in getattr(exc, "problems", None) or []:
+        field = fields.get(str(problem.column or "")) or fields.get(problem.rule)
+        if field and field not in out:
+            out[field] = problem_text(problem.message, problem.rule, lang)
+    return out
+
+
+def _readable(text: str, lang: str) -> str:
+    """An ISO date as the reader writes it (05/12/2026); a quarter, half or month id in words
+    ("Quý IV/2026"); anything else as it is."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        from datetime import date
+
+        try:
+            return format_date(date.fromisoformat(text), lang)
+        except ValueError:
+            return text
+    if re.fullmatch(r"\d{4}(Q[1-4]|S[12]|-\d{2})", text):
+        from sodo.domain.periods import Period, PeriodError
+
+        try:
+            return Period.parse(text).label(lang)
+        except PeriodError:
+            return text
+    return text
 
 
 def _vi_number(text: str, lang: str) -> str:

@@ -26,6 +26,7 @@ from sodo.web.context import (
     render,
     require_actor,
 )
+from sodo.web.forms import error_text, field_errors
 from sodo.web.i18n import register, t
 
 register({
@@ -69,10 +70,16 @@ def admin_context(request: Request, db: Session, actor: Actor, lang: str) -> dic
     }
 
 
+USER_FIELDS = ("username", "password", "role", "orgunit", "email")
+
+
 def _again(request: Request, db: Session, actor: Actor, lang: str, *, error: str | None = None,
-           message: str | None = None, new_token: str | None = None) -> Response:
+           message: str | None = None, new_token: str | None = None,
+           user_errors: dict[str, str] | None = None,
+           user_typed: dict[str, str] | None = None) -> Response:
     result = admin_context(request, db, actor, lang)
-    result.update(error=error, message=message, new_token=new_token)
+    result.update(error=error, message=message, new_token=new_token,
+                  user_errors=user_errors or {}, user_typed=user_typed or {})
     return render(request, "admin.html", result,
                   status=form_status(request, 422) if error else 200)
 
@@ -102,9 +109,15 @@ def admin_add_user(request: Request, username: str = Form("", max_length=64),
                                  display_name, email)
         except (InputError, Conflict) as exc:
             db.rollback()
-            error = str(exc) if isinstance(exc, Conflict) else "; ".join(
-                [exc.summary, *(p.message for p in exc.problems)])
-            return _again(request, db, actor, lang, error=error)
+            # said in the user's language, on the field; what was typed is kept (not the
+            # password: it is never sent back to the browser)
+            fields = field_errors(exc, lang, {f: f for f in USER_FIELDS})
+            if isinstance(exc, Conflict):
+                fields["username"] = error_text(exc, lang)
+            typed = {"username": username, "display_name": display_name, "email": email,
+                     "role": role, "orgunit": orgunit}
+            return _again(request, db, actor, lang, error=error_text(exc, lang),
+                          user_errors=fields, user_typed=typed)
         db.commit()
         return _again(request, db, actor, lang, message=t("admin.user_added", lang,
                                                            name=username))
@@ -123,8 +136,7 @@ def admin_new_token(request: Request, username: str = Form("", max_length=64),
                                                    timedelta(days=90))
         except (InputError, NotFound, permissions.Forbidden) as exc:
             db.rollback()
-            return _again(request, db, actor, lang,
-                          error=exc.summary if isinstance(exc, InputError) else str(exc))
+            return _again(request, db, actor, lang, error=error_text(exc, lang))
         db.commit()
         return _again(request, db, actor, lang, new_token=secret)
 
@@ -168,8 +180,9 @@ def admin_sync_programme(request: Request) -> Response:
             result = catalogue.sync(db, actor, app_context(request).settings.programme_path())
         except InputError as exc:
             db.rollback()
-            return _again(request, db, actor, lang, error="; ".join(
-                [exc.summary, *(str(p) for p in exc.problems[:20])]))
+            return _again(request, db, actor, lang, error=" ".join(
+                [error_text(InputError(exc.summary), lang),
+                 *(str(p) for p in exc.problems[:20])]))
         db.commit()
         return _again(request, db, actor, lang,
                       message=t("admin.imported", lang, summary=result.summary()))

@@ -12,13 +12,15 @@ from fastapi.responses import Response
 from sodo.domain.assessment.targets import STATUS_ORDER
 from sodo.domain.assessment.tasks import TASK_STATUS_ORDER
 from sodo.domain.orgunits import default_hierarchy
-from sodo.http.views import indicator_name, period_label
+from sodo.http.downloads import Column, Table
+from sodo.http.views import indicator_name, indicator_unit, period_label
 from sodo.stores.operational import values as values_repo
 from sodo.web.context import actor_of, app_context, language, page, programme, render
 from sodo.web.i18n import register, t
 from sodo.web.summaries import (
     _cached,
     cached_view,
+    index_code,
     index_ranking,
     reporting_rows,
     target_rows,
@@ -46,8 +48,20 @@ TASK_STATUSES = tuple(str(s) for s in TASK_STATUS_ORDER)
 @page
 def overview(request: Request) -> Response:
     lang = language(request)
-    return render(request, "overview.html", cached_view(
-        request, ("overview", lang), lambda: overview_model(request, lang)))
+    data = cached_view(request, ("overview", lang), lambda: overview_model(request, lang))
+    return render(request, "overview.html", data, tables=lambda: [lagging_table(data, lang)],
+                  download_name=f"tinh-xep-cuoi-{data['index_period'] or ''}")
+
+
+def lagging_table(data: dict[str, Any], lang: str) -> Table:
+    """The lagging provinces as the overview shows them, the provisional mark in the notes."""
+    notes = [t("common.provisional_note", lang)] if data.get("index_provisional") else []
+    return Table("lagging", f"{t('overview.lagging', lang)} — {data['index_period_label']}", [
+        Column("name", t("common.province", lang)),
+        Column("value", t("unit.index_total", lang), data["index_unit"], data["index_decimals"],
+               number=True),
+        Column("rank", t("common.rank", lang), number=True, decimals=0),
+    ], data["lagging_provinces"], notes)
 
 
 def overview_model(request: Request, lang: str) -> dict[str, Any]:
@@ -81,6 +95,10 @@ def overview_model(request: Request, lang: str) -> dict[str, Any]:
         "lagging_provinces": lagging["rows"][-5:][::-1] if lagging["rows"] else [],
         "index_period": lagging["period"],
         "index_period_label": period_label(lagging["period"], lang),
+        # a quarter or year computed from only some of its months ranks provinces too: say so
+        "index_provisional": bool(lagging.get("provisional")),
+        "index_unit": indicator_unit(cat, index_code(request), lang),
+        "index_decimals": index_decimals(cat, index_code(request)),
         "last_run": _cached(request, "last_run", lambda: values_repo.last_run(
             app_context(request).engine)),
         "freshness": freshness,
@@ -91,6 +109,11 @@ def overview_model(request: Request, lang: str) -> dict[str, Any]:
         "datasets": dataset_rows(request, lang),
     }
     return result
+
+
+def index_decimals(cat: Any, code: str) -> int:
+    ind = cat.indicator(code)
+    return ind.decimals if ind is not None and ind.decimals is not None else 2
 
 
 def dataset_rows(request: Request, lang: str) -> list[dict[str, Any]]:

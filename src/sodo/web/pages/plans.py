@@ -31,6 +31,7 @@ from sodo.web.context import (
     render,
     require_actor,
 )
+from sodo.web.forms import error_text, problem_text
 from sodo.web.i18n import register, t
 
 router = APIRouter(include_in_schema=False)
@@ -222,8 +223,10 @@ def _upload(request: Request, unit: str, year: int, content: bytes,
         plan = plan_service.import_plan(app_context(request), actor, content, filename,
                                         channel="web")
     except InputError as exc:
-        cells = excel_forms.problems_as_cells(exc.problems) or [
-            {"sheet": "", "cell": "", "rule": "", "message": exc.summary}]
+        lang = language(request)
+        cells = [{**c, "message": problem_text(c["message"], c["rule"], lang)}
+                 for c in excel_forms.problems_as_cells(exc.problems)] or [
+            {"sheet": "", "cell": "", "rule": "", "message": error_text(exc, lang)}]
         data = plan_page_data(request, unit, year, upload_errors=cells)
         return render(request, "plans.html", data, status=form_status(request, 422),
                       extra={"signs": SIGNS})

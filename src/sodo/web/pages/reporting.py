@@ -33,7 +33,7 @@ from sodo.web.context import (
     require_actor,
 )
 from sodo.web.format import format_number
-from sodo.web.forms import field_message, parse_number, problem_text, upload_summary
+from sodo.web.forms import error_text, field_message, parse_number, problem_text, upload_summary
 from sodo.web.i18n import t, unit_text
 
 router = APIRouter(include_in_schema=False)
@@ -231,7 +231,7 @@ def _report_save(request: Request, form_code: str, orgunit: str, period_id: str,
                 spec = next((s for s in form.indicators if s.code == code), None)
                 errors.setdefault(code, field_message(problem, spec, numbers.get(code), lang))
             if not errors:
-                errors["_form"] = exc.summary
+                errors["_form"] = error_text(exc, lang)
             result = form_context(request, db, actor, form, orgunit, period, lang, typed,
                                   {k: v for k, v in errors.items() if k != "_form"},
                                   typed_notes=typed_notes)
@@ -243,7 +243,7 @@ def _report_save(request: Request, form_code: str, orgunit: str, period_id: str,
             db.rollback()
             result = form_context(request, db, actor, form, orgunit, period, lang, typed,
                                   typed_notes=typed_notes)
-            result["form_error"] = str(exc)
+            result["form_error"] = error_text(exc, lang)
             return render(request, "report_form.html", result,
                           status=form_status(request, 409))
         db.commit()
@@ -315,7 +315,7 @@ def approve(request: Request, submission_id: RowId) -> Response:
             reporting.approve(db, actor, submission_id)
         except (Conflict, NotFound) as exc:
             db.rollback()
-            return _refused(request, str(exc))
+            return _refused(request, error_text(exc, language(request)))
         db.commit()
     return RedirectResponse("/reporting?done=approved", status_code=303)
 
@@ -330,7 +330,7 @@ def return_report(request: Request, submission_id: RowId,
             reporting.return_submission(db, actor, submission_id, comment)
         except (Conflict, NotFound, InputError) as exc:
             db.rollback()
-            return _refused(request, exc.summary if isinstance(exc, InputError) else str(exc))
+            return _refused(request, error_text(exc, language(request)))
         db.commit()
     return RedirectResponse("/reporting?done=returned", status_code=303)
 

@@ -15,7 +15,8 @@ from sodo.domain.permissions import Action, Actor, Conflict, NotFound, allows
 from sodo.domain.problems import InputError
 from sodo.http.deps import RowId
 from sodo.services import task_workflow
-from sodo.web.context import actor_of, current_user, db_session, page, programme
+from sodo.web.context import actor_of, current_user, db_session, language, page, programme
+from sodo.web.forms import error_text
 from sodo.web.i18n import register, t
 
 router = APIRouter(include_in_schema=False)
@@ -89,9 +90,7 @@ def _back(task_id: str) -> RedirectResponse:
 
 def _refused(request: Request, task_id: str, exc: Exception) -> Response:
     """A refused request: the error page in the user's language, with what was wrong."""
-    if isinstance(exc, InputError):
-        raise exc
-    raise InputError(str(exc))
+    raise InputError(error_text(exc, language(request)))
 
 
 def _known(request: Request, task_id: str) -> None:
@@ -113,16 +112,6 @@ def _act(request: Request, task_id: str, action: Callable[[Session, Actor], obje
             return _refused(request, task_id, exc)
     return RedirectResponse(f"/tasks/{task_id}{back}", status_code=303) if back \
         else _back(task_id)
-
-
-@router.post("/tasks/{task_id}/extension")
-@page
-def extension_request(request: Request, task_id: str,
-                      new_deadline: str = Form("", max_length=10),
-                      reason: str = Form("", max_length=4000)) -> Response:
-    _known(request, task_id)
-    return _act(request, task_id, lambda db, actor: task_workflow.request_extension(
-        db, actor, task_id, new_deadline, reason))
 
 
 @router.post("/tasks/{task_id}/extension/{extension_id}/decide")

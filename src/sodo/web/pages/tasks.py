@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sodo.domain.assessment.tasks import TASK_STATUS_ORDER, ProgressStatus
-from sodo.domain.permissions import Action, NotFound, allows
+from sodo.domain.permissions import Action, Conflict, NotFound, allows
 from sodo.domain.problems import InputError
 from sodo.http.downloads import Column, Table
 from sodo.http.views import in_language, unit_label
-from sodo.services import task_progress
+from sodo.services import task_progress, task_workflow
 from sodo.services.assessment import accountability_rows
 from sodo.web.context import (
     PageError,
@@ -30,7 +30,7 @@ from sodo.web.context import (
     wants_json,
 )
 from sodo.web.format import format_date
-from sodo.web.forms import parse_number, problem_text
+from sodo.web.forms import error_text, field_errors, parse_number, problem_text
 from sodo.web.i18n import register, t
 from sodo.web.pages.task_workflow import workflow_view
 from sodo.web.summaries import task_assessments, task_rows
@@ -224,10 +224,37 @@ def _task_progress(request: Request, task_id: str, fields: dict[str, str],
                 error = t("problem.progress_refused", lang)
                 for problem in exc.problems:
                     column = str(problem.column or "")
-                    field = {"status": "status", "percent": "percent",
+                    field = {"status": "status", "percent": "percent", "note": "note",
+                             "unblock_by": "unblock_by",
                              "evidence_url": "evidence_url"}.get(column, "file")
                     field_errors[field] = problem_text(problem.message, problem.rule, lang)
     if error is not None:
         return render_task_page(request, task_id, form_error=error,
                                 field_errors=field_errors, typed=fields)
     return RedirectResponse(f"/tasks/{task_id}?done=progress_saved#h-hist", status_code=303)
+
+
+@router.post("/tasks/{task_id}/extension")
+@page
+def extension_request(request: Request, task_id: str,
+                      new_deadline: str = Form("", max_length=10),
+                      reason: str = Form("", max_length=4000)) -> Response:
+    """A lead agency asks for a later deadline; a refusal is said on the field, in the
+    user's language, with what was typed (here, not in ``task_workflow``, which this page
+    module imports: it renders the task page)."""
+    if programme(request).task(task_id) is None:
+        raise PageError(404, "tasks.not_found", code=task_id)
+    actor = actor_of(request)
+    with db_session(request) as db:
+        try:
+            task_workflow.request_extension(db, actor, task_id, new_deadline, reason)
+            db.commit()
+        except (InputError, Conflict) as exc:
+            db.rollback()
+            lang = language(request)
+            errors = field_errors(exc, lang, {"new_deadline": "new_deadline",
+                                              "reason": "reason"})
+            errors["_workflow"] = error_text(exc, lang)
+            return render_task_page(request, task_id, field_errors=errors,
+                                    typed={"new_deadline": new_deadline, "reason": reason})
+    return RedirectResponse(f"/tasks/{task_id}#h-workflow", status_code=303)
