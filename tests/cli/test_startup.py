@@ -51,3 +51,65 @@ def test_shipped_unit_files_read_the_same_with_either_parser() -> None:
     for name in ("ministries.yaml", "provinces-63.yaml"):
         text = resources.files("sodo.data").joinpath(name).read_text(encoding="utf-8")
         assert _yaml_data(name) == YAML(typ="safe").load(text)
+
+
+LIST_TASKS_IN_PROCESS = """
+import contextlib, io, json, sys
+from sodo.cli.main import run
+sys.argv = ["sodo", "tasks", "list", "--format", "json", *sys.argv[1:]]
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        run()
+    except SystemExit as exc:
+        assert not exc.code, exc.code
+from sodo.domain.orgunits import default_hierarchy
+print(json.dumps({"rows": json.loads(out.getvalue()),
+                  "whole_hierarchy_built": default_hierarchy.cache_info().currsize > 0}))
+"""
+
+
+def _list_tasks_in_process(cwd: Path, *args: str) -> dict:
+    env = dict(os.environ)
+    env.pop("SODO_WORKSPACE", None)
+    proc = subprocess.run([sys.executable, "-c", LIST_TASKS_IN_PROCESS, *args], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import json
+
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def test_tasks_list_names_agencies_without_the_communes(tmp_path: Path) -> None:
+    """In a workspace (its programme read from the store) the leads and partners of the
+    shipped tasks are agencies: naming them does not build the 3,321 communes of the whole
+    hierarchy; the names are the whole hierarchy's."""
+    from sodo.domain.orgunits import default_hierarchy
+    from sodo.services import catalogue
+
+    init = subprocess.run([sys.executable, "-m", "sodo", "init", str(tmp_path / "ws")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert init.returncode == 0, init.stderr[-2000:]
+    tmp_path = tmp_path / "ws"
+    got = _list_tasks_in_process(tmp_path)
+    assert got["rows"] and not got["whole_hierarchy_built"]
+    full = default_hierarchy()
+    tasks = {t.id: t for t in catalogue.for_files(None).programme.tasks}
+    assert {r["id"] for r in got["rows"]} == set(tasks)
+    for row in got["rows"]:
+        assert row["lead_names"] == [full.get(c).display_name for c in tasks[row["id"]].lead]
+    by_name = _list_tasks_in_process(tmp_path, "--lead", "Bộ Công an")  # a name: every unit
+    assert by_name["rows"] and by_name["whole_hierarchy_built"]
+    assert all("Bộ Công an" in r["lead_names"] for r in by_name["rows"])
+
+
+def test_task_naming_a_commune_is_named_from_the_whole_hierarchy() -> None:
+    from sodo.domain.orgunits import OrgUnitLevel, default_hierarchy
+    from sodo.services import catalogue
+    from sodo.services.tasks import task_rows
+
+    commune = default_hierarchy().at_level(OrgUnitLevel.COMMUNE)[0]
+    programme = catalogue.for_files(None).programme
+    task = programme.tasks[0].model_copy(update={"lead": [commune.code]})
+    rows = task_rows(programme.model_copy(update={"tasks": [task]}))
+    assert rows[0]["lead_names"] == [commune.display_name]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sodo.domain.orgunits import Hierarchy, default_hierarchy
+from sodo.domain.orgunits import Hierarchy, agency_hierarchy, default_hierarchy
 from sodo.domain.programme import Programme, Task
 
 
@@ -40,9 +40,23 @@ def task_row(task: Task, hierarchy: Hierarchy | None = None) -> dict[str, Any]:
 
 def task_rows(programme: Programme, lead: str | None = None,
               hierarchy: Hierarchy | None = None) -> list[dict[str, Any]]:
-    hierarchy = hierarchy or default_hierarchy()
+    hierarchy = hierarchy or _naming_hierarchy(programme, lead)
     tasks = programme.tasks
     if lead:
         code = hierarchy.resolve(lead).code
         tasks = [t for t in tasks if code in t.lead]
     return [task_row(t, hierarchy) for t in tasks]
+
+
+def _naming_hierarchy(programme: Programme, lead: str | None) -> Hierarchy:
+    """The units that name the tasks' leads and partners: the agencies (nation, provinces,
+    ministries: whom a directive assigns work to), built without the 3,321 communes that are
+    most of the shipped hierarchy's cost. The whole hierarchy when a task names a unit outside
+    them, or when ``lead`` is anything but an agency's code (a name is resolved among every
+    unit, as everywhere else)."""
+    agencies = agency_hierarchy()
+    codes = {c for t in programme.tasks for c in (*t.lead, *t.partners)}
+    by_code = not lead or lead.strip() in agencies or lead.strip().upper() in agencies
+    if by_code and all(c in agencies for c in codes):
+        return agencies
+    return default_hierarchy()
