@@ -113,3 +113,49 @@ def test_task_naming_a_commune_is_named_from_the_whole_hierarchy() -> None:
     task = programme.tasks[0].model_copy(update={"lead": [commune.code]})
     rows = task_rows(programme.model_copy(update={"tasks": [task]}))
     assert rows[0]["lead_names"] == [commune.display_name]
+
+
+def test_tasks_list_in_a_sqlite_workspace_imports_no_sqlalchemy(tmp_path: Path) -> None:
+    """In a SQLite workspace the synced tasks are read with the standard library."""
+    init = subprocess.run([str(SODO), "init", str(tmp_path / "ws")], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert init.returncode == 0, init.stderr[-2000:]
+    names = _imported(["tasks", "list", "--format", "json"], tmp_path / "ws")
+    assert "sodo" in names and not names & {*HEAVY, "sqlalchemy"}, names & {*HEAVY, "sqlalchemy"}
+
+
+def test_synced_tasks_read_without_sqlalchemy_are_the_catalogues(tmp_path: Path) -> None:
+    """The standard-library reading takes the programme the catalogue takes (the one synced
+    last that is not a unit's plan) and gives the same tasks; where it cannot read (no store,
+    PostgreSQL) it says so and the command takes the ordinary path."""
+    from datetime import UTC, datetime
+
+    from sodo.services import catalogue
+    from sodo.services.context import AppContext
+    from sodo.services.settings import Settings
+    from sodo.services.tasks import synced_tasks, task_rows
+    from sodo.services.workspace import init_workspace
+    from sodo.stores.operational.models import ProgrammeItem, ProgrammeRow
+    from sodo.stores.operational.synced_items import PLAN_KIND, synced_items
+
+    init_workspace(tmp_path / "ws")
+    settings = Settings.open(tmp_path / "ws")
+    with AppContext(settings) as ctx, ctx.session() as session:
+        own = catalogue.current(session)
+        assert own is not None
+        first = own.programme.tasks[0]
+        plan = ProgrammeRow(code="KH-01-2026", name="Kế hoạch của Hà Nội", data={
+            "kind": PLAN_KIND}, content_hash="plan", imported_at=datetime.now(UTC))
+        session.add(plan)
+        session.flush()
+        session.add(ProgrammeItem(programme_id=plan.id, kind="task", key="KH-1", name="x",
+                                  data={**first.model_dump(mode="json"), "id": "KH-1"}))
+        session.commit()
+        expected = catalogue.current(session).programme.tasks
+    assert [t.id for t in expected] == [t.id for t in own.programme.tasks]  # not the plan's
+    read = synced_tasks(settings)
+    assert read == expected
+    assert task_rows(read) == task_rows(expected)
+    assert task_rows(read, lead="BCA") == task_rows(expected, lead="BCA")
+    assert synced_items("postgresql+psycopg://postgres@127.0.0.1/x", "task") is None
+    assert synced_items(f"sqlite:///{tmp_path}/none.db", "task") is None

@@ -50,6 +50,7 @@ from sodo.stores.operational.models import (
     ProgrammeRow,
     utcnow,
 )
+from sodo.stores.operational.synced_items import PLAN_KIND
 
 KINDS = ("indicator", "target", "task", "form", "value", "index")
 
@@ -432,7 +433,7 @@ _FILES_CACHE: dict[tuple[Any, ...], Catalogue] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-PLAN = "plan"  # ``data["kind"]`` of a unit's plan: a programme, but not the workspace's own
+PLAN = PLAN_KIND  # ``data["kind"]`` of a unit's plan: a programme, but not the workspace's own
 
 
 #: Whether a stored programme (id, content hash) is a unit's plan: its content decides, so
