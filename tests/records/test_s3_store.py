@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
@@ -32,6 +33,8 @@ def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     server_module = pytest.importorskip("moto.server")
     server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=PORT)
     server.start()
+    # moto keeps its buckets per process: start every test from an empty server
+    httpx.post(f"http://127.0.0.1:{PORT}/moto-api/reset", timeout=10).raise_for_status()
     monkeypatch.setenv("SODO_S3_ENDPOINT", f"http://127.0.0.1:{PORT}")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
@@ -129,3 +132,37 @@ def test_an_unreachable_bucket_is_a_clear_error(tmp_path: Path,
     ws = _workspace(tmp_path / "ws")
     with pytest.raises(InputError, match="object store cannot be read"):
         open_record_store(ws, "parquet")
+
+
+def test_a_batch_that_dies_before_the_manifest_put_leaves_the_bucket_as_it_was(
+        bucket: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sodo.stores.records.s3_store import S3ParquetRecordStore
+
+    first = _workspace(tmp_path / "first")
+    _ingest(first, "dossiers", 600, 1, tmp_path)
+    listed = _manifest(bucket, "dossiers")
+
+    def dies(self, dataset, files, batch):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(S3ParquetRecordStore, "_put_manifest", dies)
+    with pytest.raises(RuntimeError):
+        _ingest(first, "dossiers", 700, 3, tmp_path)  # its files are uploaded, then it dies
+    assert _manifest(bucket, "dossiers") == listed
+    assert _objects(bucket, "dossiers") > set(listed)  # the new files lie beside the old
+    second = _workspace(tmp_path / "second")
+    with open_record_store(second, "parquet") as store:
+        assert store.count("dossiers") == 600  # another host reads the previous state
+        assert [b.rows for b in store.batches("dossiers")] == [600]
+
+    monkeypatch.undo()
+    monkeypatch.setenv("SODO_S3_ENDPOINT", f"http://127.0.0.1:{PORT}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    second_file = _ingest(first, "dossiers", 700, 3, tmp_path)  # the next batch: strays go
+    assert set(_manifest(bucket, "dossiers")) == _objects(bucket, "dossiers")
+    keys = {k for f in (tmp_path / "dossiers-1.parquet", second_file)
+            for k in pq.read_table(f, columns=["dossier_id"]).column(0).to_pylist()}
+    with open_record_store(_workspace(tmp_path / "third"), "parquet") as store:
+        assert store.count("dossiers") == len(keys)

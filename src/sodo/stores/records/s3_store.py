@@ -125,9 +125,13 @@ class S3ParquetRecordStore(ParquetRecordStore):
             key = self._key(f"{dataset}/{name}")
             if not self._exists(key):
                 self._upload(folder / name, key)
+        self._put_manifest(dataset, files, batch)
+        super()._write_manifest(dataset, files, batch)
+
+    def _put_manifest(self, dataset: str, files: list[str], batch: dict[str, Any]) -> None:
+        """The switch in the bucket: one PUT replaces the manifest object whole."""
         with self.s3.open_output_stream(self._key(MANIFEST.format(dataset=dataset))) as out:
             out.write(json.dumps({"files": files, "batch": batch}, default=str).encode())
-        super()._write_manifest(dataset, files, batch)
 
     def apply_batch(self, dataset: str, file: str,
                     staged: StagedBatch | None = None) -> BatchInfo:
