@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,25 +25,35 @@ from sodo.services.workspace import init_workspace
 from sodo.stores.operational.tables import indicator_value, make_engine
 from sodo.stores.records.s3_store import s3_filesystem
 
-PORT = 9177  # this issue's range (9170–9179)
 BUCKET = "sodo-records"
+
+
+def _port(preferred: int = 9177) -> int:
+    """A loopback port for the S3 server: 9177 (issue 17's range) when free, else any."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", preferred))
+        except OSError:
+            sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     server_module = pytest.importorskip("moto.server")
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=PORT)
+    port = _port()
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     server.start()
     # moto keeps its buckets per process: start every test from an empty server
-    httpx.post(f"http://127.0.0.1:{PORT}/moto-api/reset", timeout=10).raise_for_status()
-    monkeypatch.setenv("SODO_S3_ENDPOINT", f"http://127.0.0.1:{PORT}")
+    httpx.post(f"http://127.0.0.1:{port}/moto-api/reset", timeout=10).raise_for_status()
+    monkeypatch.setenv("SODO_S3_ENDPOINT", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     try:
         from pyarrow import fs
 
-        fs.S3FileSystem(endpoint_override=f"127.0.0.1:{PORT}", scheme="http",
+        fs.S3FileSystem(endpoint_override=f"127.0.0.1:{port}", scheme="http",
                         region="us-east-1", allow_bucket_creation=True).create_dir(BUCKET)
         yield s3_filesystem()  # sodo's own, from the environment
     finally:
@@ -125,7 +136,7 @@ def test_an_unreachable_bucket_is_a_clear_error(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from sodo.domain.problems import InputError
 
-    monkeypatch.setenv("SODO_S3_ENDPOINT", f"http://127.0.0.1:{PORT + 1}")  # nothing listens
+    monkeypatch.setenv("SODO_S3_ENDPOINT", f"http://127.0.0.1:{_port(0)}")  # nothing listens
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
@@ -145,6 +156,7 @@ def test_a_batch_that_dies_before_the_manifest_put_leaves_the_bucket_as_it_was(
     def dies(self, dataset, files, batch):  # type: ignore[no-untyped-def]
         raise RuntimeError("the process died here")
 
+    put = S3ParquetRecordStore._put_manifest
     monkeypatch.setattr(S3ParquetRecordStore, "_put_manifest", dies)
     with pytest.raises(RuntimeError):
         _ingest(first, "dossiers", 700, 3, tmp_path)  # its files are uploaded, then it dies
@@ -155,11 +167,7 @@ def test_a_batch_that_dies_before_the_manifest_put_leaves_the_bucket_as_it_was(
         assert store.count("dossiers") == 600  # another host reads the previous state
         assert [b.rows for b in store.batches("dossiers")] == [600]
 
-    monkeypatch.undo()
-    monkeypatch.setenv("SODO_S3_ENDPOINT", f"http://127.0.0.1:{PORT}")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setattr(S3ParquetRecordStore, "_put_manifest", put)
     second_file = _ingest(first, "dossiers", 700, 3, tmp_path)  # the next batch: strays go
     assert set(_manifest(bucket, "dossiers")) == _objects(bucket, "dossiers")
     keys = {k for f in (tmp_path / "dossiers-1.parquet", second_file)

@@ -10,6 +10,7 @@ programme read from files is kept only while its files are unchanged."""
 from __future__ import annotations
 
 import shutil
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,17 @@ from sodo.services import catalogue
 from sodo.services import programme as programme_service
 from sodo.stores.operational.tables import compute_run, indicator_value, make_engine
 
-PORTS = {"sqlite": 9172, "postgresql": 9173}  # this issue's range (9170–9179)
+PORTS = {"sqlite": 9172, "postgresql": 9173}  # this issue's range (9170–9179), when free
+
+
+def _port(preferred: int) -> int | None:
+    """``preferred`` when it is free, else None (the server then takes any free port)."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", preferred))
+        except OSError:
+            return None
+    return preferred
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -78,7 +89,7 @@ def test_database_only_overview_is_cached_and_follows_the_data(
     assert app.state.ctx.settings.root is None  # no workspace: the shipped programme's files
     _write_run(url, 1, 40.0)
     try:
-        with serve(app, PORTS[backend]) as base, httpx.Client(base_url=base, timeout=60) as web:
+        with serve(app, _port(PORTS[backend])) as base, httpx.Client(base_url=base, timeout=60) as web:
             first = web.get("/", params={"format": "json"})
             assert first.status_code == 200, first.text
             assert first.json()["last_run"]["id"] == 1
