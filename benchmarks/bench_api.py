@@ -17,6 +17,7 @@ On a shared 2-core machine the client competes with the server for CPU: read the
 floor.
 
 Run: ``.venv/bin/python -m benchmarks.bench_api [--seconds 8] [--clients 50] [--backends sqlite,postgresql]``
+(``SODO_BENCH_PORT=N``: serve on that port instead of a free one).
 
 Issue 17 (several workers on PostgreSQL): ``--backends postgresql --workers 1,2,4 --overview``
 serves the API and the pages with ``uvicorn --workers N`` for each N and loads the overview
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -149,15 +151,24 @@ async def load_httpx(base: str, path: str, clients: int, seconds: float,
     errors = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        for _ in range(clients):  # warm the connections and the server's caches
-            await client.get(path)
+        async def warm() -> None:
+            with contextlib.suppress(httpx.HTTPError):
+                await client.get(path)
+
+        # open the connections and warm the server's caches (all at once: a slow page
+        # must not take clients × its time)
+        await asyncio.gather(*(warm() for _ in range(clients)))
         stop = time.perf_counter() + seconds
 
         async def worker() -> None:
             nonlocal errors
             while time.perf_counter() < stop:
                 began = time.perf_counter()
-                response = await client.get(path)
+                try:
+                    response = await client.get(path)
+                except httpx.HTTPError:  # no answer within the timeout: an error, not a crash
+                    errors += 1
+                    continue
                 latencies.append(time.perf_counter() - began)
                 if response.status_code != 200:
                     errors += 1
@@ -167,8 +178,8 @@ async def load_httpx(base: str, path: str, clients: int, seconds: float,
         began = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
         elapsed = time.perf_counter() - began
-    ordered = sorted(latencies)
-    return Result(len(ordered), errors, elapsed, ordered[len(ordered) // 2] * 1000,
+    ordered = sorted(latencies) or [float("nan")]
+    return Result(len(latencies), errors, elapsed, ordered[len(ordered) // 2] * 1000,
                   ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000)
 
 
@@ -179,9 +190,12 @@ def load(base: str, path: str, clients: int, seconds: float,
     return asyncio.run(load_httpx(base, path, clients, seconds, rate))
 
 
-def serve(url: str, workers: int = 1, web: bool = False) -> tuple[subprocess.Popen, str]:
-    port = free_port()
+def serve(url: str, workers: int = 1, web: bool = False,
+          src: str = "") -> tuple[subprocess.Popen, str]:
+    port = int(os.environ.get("SODO_BENCH_PORT") or free_port())
     env = {**os.environ, "SODO_BENCH_DB": url, "SODO_BENCH_WEB": "1" if web else "0"}
+    if src:  # another checkout's sodo (a baseline), ahead of the installed one
+        env["PYTHONPATH"] = src
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "benchmarks.bench_api:app_factory", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level",
@@ -199,15 +213,29 @@ def serve(url: str, workers: int = 1, web: bool = False) -> tuple[subprocess.Pop
 
 
 def run_backend(name: str, url: str, clients: int, seconds: float,
-                workers_list: tuple[int, ...] = (1,), overview: bool = False) -> None:
+                workers_list: tuple[int, ...] = (1,), overview: bool = False,
+                src: str = "") -> None:
     rows = fill(url)
     for workers in workers_list:
+        if src:
+            run_workers(f"{name} [src={src}]", url, rows, clients, seconds, workers, overview,
+                        src)
         run_workers(name, url, rows, clients, seconds, workers, overview)
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Stop the server, killing it if it is still busy with queued requests."""
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(30)
+
+
 def run_workers(name: str, url: str, rows: int, clients: int, seconds: float, workers: int,
-                overview: bool) -> None:
-    proc, base = serve(url, workers, web=overview)
+                overview: bool, src: str = "") -> None:
+    proc, base = serve(url, workers, web=overview, src=src)
     page: tuple[Result, Result] | None = None
     try:
         check = httpx.get(base + VALUES_PATH, timeout=30).json()
@@ -221,8 +249,7 @@ def run_workers(name: str, url: str, rows: int, clients: int, seconds: float, wo
             page = (load(base, "/", clients, seconds), load(base, "/", clients, seconds,
                                                              GOAL_RPS))
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
     tool = "wrk" if shutil.which("wrk") else "httpx"
     print(f"\n{name}, {workers} worker(s): {rows:,} rows in indicator_value; {clients} "
           f"clients ({tool}), {seconds:g} s each")
@@ -252,13 +279,15 @@ def main() -> None:
                         help="comma-separated worker counts, e.g. 1,2,4 (issue 17)")
     parser.add_argument("--overview", action="store_true",
                         help="also load the overview page (the web app is served too)")
+    parser.add_argument("--src", default="",
+                        help="first serve this src folder (a baseline checkout) the same way")
     args = parser.parse_args()
     workers = tuple(int(w) for w in args.workers.split(","))
     for backend in args.backends.split(","):
         if backend == "sqlite":
             with tempfile.TemporaryDirectory(prefix="sodo-bench-") as tmp:
                 run_backend("SQLite", f"sqlite:///{tmp}/sodo.db", args.clients, args.seconds,
-                            workers, args.overview)
+                            workers, args.overview, args.src)
         elif backend == "postgresql":
             name = f"sodo_bench_{uuid.uuid4().hex[:8]}"
             admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -266,7 +295,7 @@ def main() -> None:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             try:
                 run_backend("PostgreSQL", PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}",
-                            args.clients, args.seconds, workers, args.overview)
+                            args.clients, args.seconds, workers, args.overview, args.src)
             finally:
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -51,3 +51,111 @@ def test_shipped_unit_files_read_the_same_with_either_parser() -> None:
     for name in ("ministries.yaml", "provinces-63.yaml"):
         text = resources.files("sodo.data").joinpath(name).read_text(encoding="utf-8")
         assert _yaml_data(name) == YAML(typ="safe").load(text)
+
+
+LIST_TASKS_IN_PROCESS = """
+import contextlib, io, json, sys
+from sodo.cli.main import run
+sys.argv = ["sodo", "tasks", "list", "--format", "json", *sys.argv[1:]]
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        run()
+    except SystemExit as exc:
+        assert not exc.code, exc.code
+from sodo.domain.orgunits import default_hierarchy
+print(json.dumps({"rows": json.loads(out.getvalue()),
+                  "whole_hierarchy_built": default_hierarchy.cache_info().currsize > 0}))
+"""
+
+
+def _list_tasks_in_process(cwd: Path, *args: str) -> dict:
+    env = dict(os.environ)
+    env.pop("SODO_WORKSPACE", None)
+    proc = subprocess.run([sys.executable, "-c", LIST_TASKS_IN_PROCESS, *args], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import json
+
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def test_tasks_list_names_agencies_without_the_communes(tmp_path: Path) -> None:
+    """In a workspace (its programme read from the store) the leads and partners of the
+    shipped tasks are agencies: naming them does not build the 3,321 communes of the whole
+    hierarchy; the names are the whole hierarchy's."""
+    from sodo.domain.orgunits import default_hierarchy
+    from sodo.services import catalogue
+
+    init = subprocess.run([sys.executable, "-m", "sodo", "init", str(tmp_path / "ws")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert init.returncode == 0, init.stderr[-2000:]
+    tmp_path = tmp_path / "ws"
+    got = _list_tasks_in_process(tmp_path)
+    assert got["rows"] and not got["whole_hierarchy_built"]
+    full = default_hierarchy()
+    tasks = {t.id: t for t in catalogue.for_files(None).programme.tasks}
+    assert {r["id"] for r in got["rows"]} == set(tasks)
+    for row in got["rows"]:
+        assert row["lead_names"] == [full.get(c).display_name for c in tasks[row["id"]].lead]
+    by_name = _list_tasks_in_process(tmp_path, "--lead", "Bộ Công an")  # a name: every unit
+    assert by_name["rows"] and by_name["whole_hierarchy_built"]
+    assert all("Bộ Công an" in r["lead_names"] for r in by_name["rows"])
+
+
+def test_task_naming_a_commune_is_named_from_the_whole_hierarchy() -> None:
+    from sodo.domain.orgunits import OrgUnitLevel, default_hierarchy
+    from sodo.services import catalogue
+    from sodo.services.tasks import task_rows
+
+    commune = default_hierarchy().at_level(OrgUnitLevel.COMMUNE)[0]
+    programme = catalogue.for_files(None).programme
+    task = programme.tasks[0].model_copy(update={"lead": [commune.code]})
+    rows = task_rows(programme.model_copy(update={"tasks": [task]}))
+    assert rows[0]["lead_names"] == [commune.display_name]
+
+
+def test_tasks_list_in_a_sqlite_workspace_imports_no_sqlalchemy(tmp_path: Path) -> None:
+    """In a SQLite workspace the synced tasks are read with the standard library."""
+    init = subprocess.run([str(SODO), "init", str(tmp_path / "ws")], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert init.returncode == 0, init.stderr[-2000:]
+    names = _imported(["tasks", "list", "--format", "json"], tmp_path / "ws")
+    assert "sodo" in names and not names & {*HEAVY, "sqlalchemy"}, names & {*HEAVY, "sqlalchemy"}
+
+
+def test_synced_tasks_read_without_sqlalchemy_are_the_catalogues(tmp_path: Path) -> None:
+    """The standard-library reading takes the programme the catalogue takes (the one synced
+    last that is not a unit's plan) and gives the same tasks; where it cannot read (no store,
+    PostgreSQL) it says so and the command takes the ordinary path."""
+    from datetime import UTC, datetime
+
+    from sodo.services import catalogue
+    from sodo.services.context import AppContext
+    from sodo.services.settings import Settings
+    from sodo.services.tasks import synced_tasks, task_rows
+    from sodo.services.workspace import init_workspace
+    from sodo.stores.operational.models import ProgrammeItem, ProgrammeRow
+    from sodo.stores.operational.synced_items import PLAN_KIND, synced_items
+
+    init_workspace(tmp_path / "ws")
+    settings = Settings.open(tmp_path / "ws")
+    with AppContext(settings) as ctx, ctx.session() as session:
+        own = catalogue.current(session)
+        assert own is not None
+        first = own.programme.tasks[0]
+        plan = ProgrammeRow(code="KH-01-2026", name="Kế hoạch của Hà Nội", data={
+            "kind": PLAN_KIND}, content_hash="plan", imported_at=datetime.now(UTC))
+        session.add(plan)
+        session.flush()
+        session.add(ProgrammeItem(programme_id=plan.id, kind="task", key="KH-1", name="x",
+                                  data={**first.model_dump(mode="json"), "id": "KH-1"}))
+        session.commit()
+        expected = catalogue.current(session).programme.tasks
+    assert [t.id for t in expected] == [t.id for t in own.programme.tasks]  # not the plan's
+    read = synced_tasks(settings)
+    assert read == expected
+    assert task_rows(read) == task_rows(expected)
+    assert task_rows(read, lead="BCA") == task_rows(expected, lead="BCA")
+    assert synced_items("postgresql+psycopg://postgres@127.0.0.1/x", "task") is None
+    assert synced_items(f"sqlite:///{tmp_path}/none.db", "task") is None

@@ -36,6 +36,20 @@ def test_parquet_layout_one_file_set_per_month(workspace: Settings, dossiers_sam
         assert store.files_glob("dossiers").endswith("month=*/*.parquet")  # type: ignore[attr-defined]
 
 
+def test_parquet_batch_of_new_keys_only(workspace: Settings, tmp_path: Path) -> None:
+    """A batch none of whose keys the store holds yet is added to the months it touches (the
+    look-up of the months of replaced records found none: it failed on that)."""
+    from sodo.services.generate import generate_table
+
+    first = write(generate_table("dossiers", 300, "2025-01", "2025-03", seed=1), tmp_path / "a.parquet")
+    second = write(generate_table("dossiers", 200, "2025-02", "2025-04", seed=3), tmp_path / "b.parquet")
+    with open_record_store(workspace, "parquet") as store:
+        ingest_files(store, "dossiers", [first])
+        [batch] = ingest_files(store, "dossiers", [second])
+        assert (batch.inserted, batch.replaced) == (200, 0)
+        assert store.count("dossiers") == 500
+
+
 def test_store_interface(workspace: Settings, dossiers_sample: pa.Table,
                          tmp_path: Path) -> None:
     with open_record_store(workspace) as store:

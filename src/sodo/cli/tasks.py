@@ -11,6 +11,7 @@ from sodo.cli.common import (
     OutputFormat,
     WorkspaceOption,
     emit,
+    open_workspace,
     programme_of,
     user_errors,
     workspace_context,
@@ -32,11 +33,16 @@ def list_tasks(
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """List the programme's tasks with lead, partners, deadline, deliverable and source."""
-    from sodo.services.tasks import task_rows
+    from sodo.services.tasks import synced_tasks, task_rows
 
-    with workspace_context(workspace, required=False, migrate=False) as ctx:
-        programme = programme_of(ctx).programme
-    rows = task_rows(programme, lead=lead)
+    settings = open_workspace(workspace, required=False)
+    # A SQLite store is read without SQLAlchemy (most of this command's start); any other
+    # case reads the programme as every command does.
+    tasks = synced_tasks(settings) if settings is not None else None
+    if tasks is None:
+        with workspace_context(workspace, required=False, migrate=False) as ctx:
+            tasks = programme_of(ctx).programme.tasks
+    rows = task_rows(tasks, lead=lead)
     if fmt is OutputFormat.TABLE:
         # People read the table: names and Vietnamese dates instead of codes and ISO dates.
         for row in rows:

@@ -12,7 +12,8 @@ operational database. The CLI finds it the way git finds a repository: ``--works
     database_url = "sqlite:///sodo.db"   # operational store; SODO_DATABASE_URL overrides
     records = "records.duckdb"           # record store file (DuckDB)
     record_backend = "duckdb"            # duckdb | postgres | parquet; SODO_RECORD_BACKEND
-    records_url = ""                     # PostgreSQL URL for record_backend = "postgres"
+    records_url = ""                     # PostgreSQL URL for record_backend = "postgres";
+                                         # s3://bucket/prefix for "parquet" in object storage
     parquet_dir = "parquet"              # Parquet folder (one file set per month, for Spark)
 
     [server]
@@ -72,6 +73,7 @@ ENVIRONMENT = {
     "SODO_DATABASE_URL": "workspace.database_url",
     "SODO_RECORD_BACKEND": "workspace.record_backend",
     "SODO_RECORDS_URL": "workspace.records_url",
+    "SODO_S3_ENDPOINT": "the S3-compatible endpoint of an s3:// record store (keys: AWS_*)",
     "SODO_PUBLIC_URL": "server.public_url",
     "SODO_SECRET_KEY": "server.secret_key",
     "SODO_MAX_BODY_BYTES": "server.max_body_bytes",
@@ -219,6 +221,9 @@ class Settings:
         if name == "duckdb":
             return f"duckdb:///{self.records_path.as_posix()}"
         if name == "parquet":
+            if self.records_url.startswith("s3://"):  # the bucket; parquet_dir mirrors it
+                sep = "&" if "?" in self.records_url else "?"
+                return f"{self.records_url}{sep}cache={Path(self.parquet_dir).as_posix()}"
             return f"parquet:///{Path(self.parquet_dir).as_posix()}"
         if name == "postgres":
             if not self.records_url:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from sodo.domain.orgunits import Hierarchy, default_hierarchy
+from sodo.domain.orgunits import Hierarchy, agency_hierarchy, default_hierarchy
 from sodo.domain.programme import Programme, Task
+
+if TYPE_CHECKING:
+    from sodo.services.settings import Settings
 
 
 def task_row(task: Task, hierarchy: Hierarchy | None = None) -> dict[str, Any]:
@@ -38,11 +42,36 @@ def task_row(task: Task, hierarchy: Hierarchy | None = None) -> dict[str, Any]:
     }
 
 
-def task_rows(programme: Programme, lead: str | None = None,
+def task_rows(programme: Programme | Sequence[Task], lead: str | None = None,
               hierarchy: Hierarchy | None = None) -> list[dict[str, Any]]:
-    hierarchy = hierarchy or default_hierarchy()
-    tasks = programme.tasks
+    """The programme's tasks (or these tasks) as rows; ``lead``: only those it leads."""
+    tasks = list(programme.tasks if isinstance(programme, Programme) else programme)
+    hierarchy = hierarchy or _naming_hierarchy(tasks, lead)
     if lead:
         code = hierarchy.resolve(lead).code
         tasks = [t for t in tasks if code in t.lead]
     return [task_row(t, hierarchy) for t in tasks]
+
+
+def synced_tasks(settings: Settings) -> list[Task] | None:
+    """The tasks of the workspace's synced programme read without SQLAlchemy (a SQLite store:
+    the standard library reads it), for a listing that must start fast; None where that is not
+    possible (PostgreSQL, nothing synced yet): then read the programme as every command does."""
+    from sodo.stores.operational.synced_items import synced_items
+
+    items = synced_items(settings.database_url, "task")
+    return None if items is None else [Task.model_validate(data) for data in items]
+
+
+def _naming_hierarchy(tasks: Sequence[Task], lead: str | None) -> Hierarchy:
+    """The units that name the tasks' leads and partners: the agencies (nation, provinces,
+    ministries: whom a directive assigns work to), built without the 3,321 communes that are
+    most of the shipped hierarchy's cost. The whole hierarchy when a task names a unit outside
+    them, or when ``lead`` is anything but an agency's code (a name is resolved among every
+    unit, as everywhere else)."""
+    agencies = agency_hierarchy()
+    codes = {c for t in tasks for c in (*t.lead, *t.partners)}
+    by_code = not lead or lead.strip() in agencies or lead.strip().upper() in agencies
+    if by_code and all(c in agencies for c in codes):
+        return agencies
+    return default_hierarchy()

@@ -183,7 +183,7 @@ class ParquetRecordStore(RecordStore):
                 f"SELECT count(*), list(DISTINCT strftime({period}, '%Y-%m')) FROM ({existing}) "
                 f"WHERE {key} IN (SELECT {key} FROM {INCOMING})").fetchall()[0]
             replaced = int(old[0])
-            months = sorted(set(months) | {m for m in old[1] if m is not None})
+            months = sorted(set(months) | {m for m in old[1] or () if m is not None})
         batch_id = int(self.catalog.execute("SELECT coalesce(max(id), 0) + 1 FROM _batches")
                        .fetchall()[0][0])
         target = self.dataset_folder(ds.code)

@@ -2,7 +2,9 @@
 
 - ``duckdb:///path/records.duckdb`` — one DuckDB file, a table per dataset (the default);
 - ``postgresql://user@host/db?schema=records`` — one schema of a PostgreSQL database;
-- ``parquet:///path/folder`` — one file set per dataset and month, readable by Spark too.
+- ``parquet:///path/folder`` — one file set per dataset and month, readable by Spark too;
+- ``s3://bucket/prefix?cache=/path/folder`` — the same files kept in an S3-compatible object
+  store, read and written through a local mirror.
 
 Callers never name a backend class; a new backend registers its scheme in :data:`SCHEMES`.
 """
@@ -29,6 +31,12 @@ def _parquet(location: str, datasets: dict[str, Dataset]) -> RecordStore:
     return ParquetRecordStore(Path(location.split("://", 1)[1]), datasets)
 
 
+def _s3(location: str, datasets: dict[str, Dataset]) -> RecordStore:
+    from sodo.stores.records.s3_store import S3ParquetRecordStore
+
+    return S3ParquetRecordStore(location, datasets)
+
+
 def _postgres(location: str, datasets: dict[str, Dataset]) -> RecordStore:
     from sodo.stores.records.postgres_store import PostgresRecordStore
 
@@ -38,7 +46,7 @@ def _postgres(location: str, datasets: dict[str, Dataset]) -> RecordStore:
 #: URL scheme → the function that opens that kind of store.
 SCHEMES: dict[str, Callable[[str, dict[str, Dataset]], RecordStore]] = {
     "duckdb": _duckdb, "parquet": _parquet, "postgresql": _postgres, "postgres": _postgres,
-    "postgresql+psycopg": _postgres,
+    "postgresql+psycopg": _postgres, "s3": _s3,
 }
 #: The backend names settings and the CLI accept, and the scheme each is opened by.
 BACKENDS = ("duckdb", "postgres", "parquet")
