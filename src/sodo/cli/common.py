@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sodo.domain.orgunits import OrgUnitError
@@ -186,3 +187,12 @@ def _table_cell(value: Any) -> str:
     if value is None:
         return "—"
     return str(value)
+
+
+def progress_bar(out: Console | None = None) -> Progress:
+    """A Rich progress bar (description, bar, n/m, elapsed) for long work, drawn only on a
+    terminal: piped or redirected output (and ``--format json``) gets no bar lines."""
+    out = out or err_console
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=out, transient=False,
+                    disable=not out.is_terminal)
