@@ -135,3 +135,56 @@ def test_unsafe_uploads_are_refused_without_expanding(site) -> None:
     assert bomb.status_code == 422 and "zip bomb" in bomb.json()["detail"]
     assert too_big.status_code == 413
     assert _counts(site) == before
+
+
+def test_template_prints_on_a4_landscape_one_page_wide_with_a_signature_block(
+        site, tmp_path) -> None:
+    """Issue 11 item 16: print area, landscape, fit to width, the header row repeated, and
+    the signature block of a Vietnamese form; the filled file still imports."""
+    import shutil
+    import subprocess
+
+    data = _template(site, "hn_reporter", "2025Q4")
+    ws = load_workbook(io.BytesIO(data))["Báo cáo"]
+    assert ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.paperSize) == 9  # A4
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert ws.print_title_rows == "$4:$4"  # the column headers on every page
+    texts = {c.value: c.coordinate for row in ws.iter_rows() for c in row if c.value}
+    for words in ("Người lập biểu", "Thủ trưởng đơn vị", "(Ký, ghi rõ họ tên)",
+                  "(Ký, ghi rõ họ tên, đóng dấu)"):
+        assert words in texts, words
+    assert any("ngày" in str(v) and "tháng" in str(v) and "năm" in str(v) for v in texts)
+    head_row = int("".join(ch for ch in texts["Thủ trưởng đơn vị"] if ch.isdigit()))
+    assert "$A$1:$I$" in ws.print_area, ws.print_area
+    assert head_row + 1 < int(ws.print_area.rsplit("$", 1)[1])  # the block is printed
+    # filled in, the file still imports: the signature block is not read as data
+    good, _ = _fill(data, {("01", "dvc_online"): 63.2, ("01", "vb_dien_tu"): "91,5",
+                           ("01", "so_diem_wifi"): 1200})
+    response = _upload(site, "hn_reporter", good)
+    assert response.status_code == 200, response.text
+    # rendered by LibreOffice: A4 landscape, the table one page wide (both end columns and
+    # the signatures on the data page), the guide and the table: two pages
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        import pytest
+
+        pytest.skip("LibreOffice Calc is needed: apt-get install -y libreoffice-calc-nogui")
+    book = tmp_path / "mau.xlsx"
+    book.write_bytes(good)
+    done = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+                           "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                           str(book)], capture_output=True, text=True, timeout=240)
+    assert (tmp_path / "mau.pdf").exists(), done.stdout + done.stderr
+    info = subprocess.run(["pdfinfo", str(tmp_path / "mau.pdf")], capture_output=True,
+                          text=True, check=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines()
+                     if line.startswith("Pages:")))
+    assert 1 <= pages <= 2, info
+    assert "841.89 x 595.3" in info  # A4 landscape
+    last = subprocess.run(["pdftotext", "-f", str(pages), "-l", str(pages), "-layout",
+                           str(tmp_path / "mau.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for words in ("Mã đơn vị", "Ghi chú", "dvc_online", "Người lập biểu", "Thủ trưởng đơn vị"):
+        assert words in last, (words, last)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from sodo.cli import common
 from sodo.cli.main import app
 from sodo.services import demo as demo_service
 
@@ -23,6 +24,8 @@ def test_demo_build_shows_a_bar_over_its_steps(tmp_path: Path,
         return demo_service.DemoSummary(str(path), rows, 50, 10, {"generate": 0.1})
 
     monkeypatch.setattr(demo_service, "build_demo", fake_build)
+    # the bar is drawn on a terminal only (tests/cli/test_progress_bars.py runs a real one)
+    monkeypatch.setattr(common.console, "_force_terminal", True)
     result = CliRunner().invoke(app, ["demo", "--workspace", str(tmp_path / "d"), "--rows",
                                       "1000", "--no-serve"], env={"COLUMNS": "120"})
     out = result.output

@@ -75,11 +75,11 @@ def test_provisional_marks_on_targets_and_the_overview_ranking(browser: Browser,
     expect(page.locator("#lagging-provisional")).to_have_text("tạm tính")
     lagging = page.locator("section[aria-labelledby=h-lagging]")
     rows = _download_csv(page, lagging.locator(".downloads a[data-format=csv]"))
-    assert rows[0][:3] == ["Tỉnh, thành phố", "Tổng điểm (điểm)", "Hạng"]
+    assert rows[0][:4] == ["Mã", "Tỉnh, thành phố", "Tổng điểm (điểm)", "Hạng"]
     assert len(rows) - 1 == lagging.locator("tbody tr").count() == 5
     assert "tạm tính" in rows[1][-1].lower()
     shown = lagging.locator("tbody tr").first.locator("td").all_inner_texts()
-    assert rows[1][0] == shown[0] and shown[1].count(",") == 1  # "69,00": the index's decimals
+    assert rows[1][1] == shown[0] and shown[1].count(",") == 1  # "69,00": the index's decimals
 
     page.goto("/targets")
     row = page.locator("#targets tbody tr", has=page.locator('a[href="/targets/MT-DVC"]'))

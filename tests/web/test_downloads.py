@@ -60,3 +60,39 @@ def test_the_overviews_attention_link_lists_exactly_those_targets(client) -> Non
         r["target_id"] for r in overview["targets_needing_attention"])
     assert len(listed["targets"]) < len(client.get("/targets", params={
         "format": "json"}).json()["targets"])
+
+
+def test_the_overviews_small_tables_download_as_shown(client) -> None:
+    """Issue 11, downloads everywhere: the overview's tables (targets needing attention,
+    urgent tasks, lagging provinces, datasets) offer CSV and Excel of the rows on screen."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    page = client.get("/").text
+    overview = client.get("/", params={"format": "json"}).json()
+    for table in ("attention", "tasks", "lagging"):
+        assert f"table={table}" in page, table  # the link beside the table
+    shown = {
+        "attention": [r["target_id"] for r in overview["targets_needing_attention"][:8]],
+        "tasks": [r["task_id"] for r in overview["urgent_tasks"][:12]],
+        "lagging": [r["code"] for r in overview["lagging_provinces"]],
+    }
+    assert shown["attention"] and shown["lagging"]
+    for table, codes in shown.items():
+        response = client.get("/", params={"format": "csv", "table": table})
+        assert response.status_code == 200, response.text
+        assert "text/csv" in response.headers["content-type"]
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        assert rows[0][0] == "Mã", rows[0]
+        assert [r[0] for r in rows[1:] if r and r[0] in codes] == codes, (table, rows)
+    lagging = list(csv.reader(io.StringIO(client.get(
+        "/", params={"format": "csv", "table": "lagging"}).content.decode("utf-8-sig"))))
+    first = overview["lagging_provinces"][0]
+    assert lagging[1][1] == first["name"] and lagging[1][3] == str(first["rank"])
+    book = load_workbook(io.BytesIO(client.get("/", params={"format": "xlsx"}).content))
+    assert len(book.sheetnames) >= 4
+    sheet = book[book.sheetnames[2]]  # the lagging provinces
+    cells = [c.value for row in sheet.iter_rows() for c in row]
+    assert first["name"] in cells

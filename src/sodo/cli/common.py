@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sodo.domain.orgunits import OrgUnitError
@@ -233,3 +234,12 @@ def _table_cell(value: Any, decimals: int | None = None) -> str:
     if decimals is not None:
         return f"{float(value):.{decimals}f}"
     return str(value)
+
+
+def progress_bar(out: Console | None = None) -> Progress:
+    """A Rich progress bar (description, bar, n/m, elapsed) for long work, drawn only on a
+    terminal: piped or redirected output (and ``--format json``) gets no bar lines."""
+    out = out or err_console
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=out, transient=False,
+                    disable=not out.is_terminal)

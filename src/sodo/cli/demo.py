@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sodo.cli.common import console, user_errors
+from sodo.cli.common import console, progress_bar, user_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -31,13 +31,10 @@ def demo(
 ) -> None:
     """Build the demo workspace (default programme + synthetic records, computed) and serve
     the web control room on http://127.0.0.1:8000."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from sodo.services.demo import BUILD_STEPS, DEMO_PASSWORD, DEMO_USERS, build_demo
 
     # one bar over the build's steps (BUILD_STEPS), the step under way as its description
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=False) as bar:
+    with progress_bar(console) as bar:
         task = bar.add_task("sodo demo", total=BUILD_STEPS)
         done = [0]
 

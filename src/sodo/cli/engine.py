@@ -12,6 +12,7 @@ from sodo.cli.common import (
     WorkspaceOption,
     console,
     emit,
+    progress_bar,
     require_computed,
     user_errors,
     workspace_context,
@@ -58,10 +59,20 @@ def register(app: typer.Typer) -> None:
                 runs = run_pending(ctx)
             emit([{"queued_runs": runs}], fmt)
             return
-        with workspace_context(workspace) as ctx:
+        from sodo.services.records import COMPUTE_STEPS
+
+        # a bar over the run's steps, on a terminal only (never into JSON or a pipe)
+        with workspace_context(workspace) as ctx, progress_bar() as bar:
             assert ctx is not None
+            task = bar.add_task("sodo compute", total=len(COMPUTE_STEPS))
+
+            def step(done: int, what: str) -> None:
+                bar.update(task, completed=done, description=what or "Xong / done")
+
             run = compute_values(ctx, Actor.cli(), backend=backend, periods=period, full=full,
-                                 levels=tuple(level) if level else STORED_LEVELS)
+                                 levels=tuple(level) if level else STORED_LEVELS,
+                                 progress=step)
+            bar.update(task, completed=len(COMPUTE_STEPS), description="Xong / done")
         row = run.to_dict()
         if fmt is OutputFormat.TABLE:
             if run.mode == "up-to-date":

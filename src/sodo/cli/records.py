@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 
 from sodo.cli.common import (
     FormatOption,
@@ -14,6 +14,7 @@ from sodo.cli.common import (
     WorkspaceOption,
     emit,
     err_console,
+    progress_bar,
     user_errors,
     workspace_context,
 )
@@ -139,8 +140,7 @@ def _spawn_queued_compute(root: Path | None) -> None:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err_console, transient=False)
+    return progress_bar(err_console)
 
 
 def _months_summary(months: list[str]) -> str:

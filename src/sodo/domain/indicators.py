@@ -326,6 +326,7 @@ class IndexIndicator(_Strict):
     scale: float = 100.0
     unit: str = "%"
     note: str = ""
+    note_en: str = ""
     # time limits of the rule in working days, by step (766 5.2: rejection 2, supplement
     # request 5, handling 15, publication 2); records carry the resulting deadline
     deadlines: dict[str, float] = {}

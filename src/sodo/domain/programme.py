@@ -40,7 +40,10 @@ class Source(_Model):
     """Where a fact comes from: a document, and the passage that says it."""
 
     document: str = Field(description='Document number or title, e.g. "4/TB-VPCP".')
+    document_en: str = Field("", description="The document named in English, for a source "
+                             "named by a Vietnamese title rather than a number (slides, news).")
     title: str = ""
+    title_en: str = ""
     issued: date | None = None
     passage: str = Field("", description="The words of the source this item is taken from.")
     url: str = ""
@@ -96,6 +99,7 @@ class Indicator(_Model):
     method_en: str = Field("", description="The method in English (fallback: the Vietnamese).")
     area: str = Field("", description="Programme area, e.g. 'Hạ tầng số'.")
     description: str = ""
+    description_en: str = ""
     source: Source | None = None
     decimals: int = 2
 
@@ -165,6 +169,7 @@ class Task(_Model):
     work_en: str = ""
     lead: list[str] = Field([], description="Org-unit codes of the lead agency (chủ trì).")
     lead_note: str = Field("", description="Lead as the source names it when not one unit.")
+    lead_note_en: str = ""
     partners: list[str] = Field([], description="Org-unit codes of partners (phối hợp).")
     partners_other: list[str] = Field([], description="Partners that are not org units.")
     responsible: str = Field("", description="Responsible person or post.")

@@ -63,6 +63,18 @@ def in_language(item: Any, field: str, lang: str) -> str:
     return english or getattr(item, field, "") or ""
 
 
+def source_label(catalogue: Catalogue, document: str, lang: str) -> str:
+    """A source document as a reader names it: its number, or on an English page the English
+    name the programme gives a source known by a Vietnamese title (slides, a news report)."""
+    entry = catalogue.source(document) if document and lang == "en" else None
+    return (entry.document_en if entry is not None else "") or document
+
+
+def source_title(catalogue: Catalogue, document: str, lang: str) -> str:
+    """The title of a source document in the reader's language (fallback: the Vietnamese)."""
+    return in_language(catalogue.source(document) if document else None, "title", lang)
+
+
 def target_view(catalogue: Catalogue, a: TargetAssessment, lang: str) -> dict[str, Any]:
     """One assessed target: every field of the assessment, with the names and labels a
     reader needs."""
@@ -86,6 +98,8 @@ def target_view(catalogue: Catalogue, a: TargetAssessment, lang: str) -> dict[st
         "provisional_periods_label": ", ".join(period_label(p, lang) for p in provisional),
         "provisional_label": t("targets.provisional_left_out", lang, periods=", ".join(
             period_label(p, lang) for p in provisional)) if provisional else "",
+        "source_label": source_label(
+            catalogue, target.source.document if target and target.source else "", lang),
     }
 
 
@@ -106,7 +120,7 @@ def task_view(catalogue: Catalogue, a: TaskAssessment, lang: str) -> dict[str, A
     task = catalogue.task(a.task_id)
     due = task.due if task else None
     leads = task.lead if task else a.lead
-    lead_note = task.lead_note if task else ""
+    lead_note = in_language(task, "lead_note", lang)
     # a lead of "the nation" is no agency: say what the notice says ("Các bộ, ngành, địa
     # phương"), or that it names no lead, never "Toàn quốc"
     collective = not leads or list(leads) == ["VN"]
@@ -121,6 +135,8 @@ def task_view(catalogue: Catalogue, a: TaskAssessment, lang: str) -> dict[str, A
         "deadline_label": due.label(lang) if due is not None and due.is_set
         else t("task.no_deadline", lang),
         "source": task.source.document if task and task.source else "",
+        "source_label": source_label(
+            catalogue, task.source.document if task and task.source else "", lang),
         "group": task.group if task else "",
     }
 

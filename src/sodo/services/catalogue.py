@@ -30,7 +30,7 @@ from sodo.domain.forms import ReportForm
 from sodo.domain.indicators import IndexConfig
 from sodo.domain.orgunits import default_hierarchy
 from sodo.domain.permissions import Action, Actor, NotFound, require
-from sodo.domain.programme import Indicator, Programme, Target, Task
+from sodo.domain.programme import Indicator, Programme, Source, Target, Task
 from sodo.domain.text import fold
 from sodo.domain.values import seed_candidates
 from sodo.services import audit
@@ -89,8 +89,14 @@ def index_indicators(index: IndexConfig) -> list[Indicator]:
             "method": (f"Chỉ số {ind.id} của Bộ chỉ số 766: tử số / mẫu số theo cấu hình "
                        f"svc766.yaml{'' if ind.display else f' (ngưỡng {ind.threshold:g} %)'}. "
                        + (ind.note or "")).strip(),
+            "method_en": (f"Indicator {ind.id} of the Decision 766 index: numerator / "
+                          f"denominator as configured in svc766.yaml"
+                          f"{'' if ind.display else f' (threshold {ind.threshold:g} %)'}. "
+                          + (ind.note_en or "")).strip(),
             "description": "" if ind.display else
             f"Thuộc nhóm {ind.group}; tối đa {ind.max:g} điểm.",
+            "description_en": "" if ind.display else
+            f"In group {ind.group}; at most {ind.max:g} points.",
             "decimals": 2}))
         if not ind.display:
             out.append(Indicator.model_validate({
@@ -102,7 +108,11 @@ def index_indicators(index: IndexConfig) -> list[Indicator]:
                 "method": (f"Điểm = {ind.max:g} nếu tỷ lệ ≥ {ind.threshold:g} %, ngược lại "
                            f"tỷ lệ × {ind.max:g} / {ind.threshold:g}; mẫu số bằng 0: không "
                            "tính (N/A)."),
+                "method_en": (f"Points = {ind.max:g} if the rate is ≥ {ind.threshold:g} %, "
+                              f"otherwise rate × {ind.max:g} / {ind.threshold:g}; a zero "
+                              "denominator: not computed (N/A)."),
                 "description": f"Tối đa {ind.max:g} điểm (nhóm {ind.group}).",
+                "description_en": f"At most {ind.max:g} points (group {ind.group}).",
                 "decimals": 2}))
     for group in index.groups:
         members = [i.id for i in index.indicators if i.group == group.code and not i.display]
@@ -114,13 +124,18 @@ def index_indicators(index: IndexConfig) -> list[Indicator]:
             "area": "Chính phủ số", "source": source,
             "method": (f"Tổng điểm các chỉ số {', '.join(members) or '—'} tính được từ dữ "
                        f"liệu; nhóm tối đa {group.max:g} điểm theo Quyết định 766."),
-            "description": f"Tối đa {group.max:g} điểm.", "decimals": 2}))
+            "method_en": (f"Sum of the points of indicators {', '.join(members) or '—'} "
+                          f"computable from the data; at most {group.max:g} points for the "
+                          "group under Decision 766."),
+            "description": f"Tối đa {group.max:g} điểm.",
+            "description_en": f"At most {group.max:g} points.", "decimals": 2}))
     out.append(Indicator.model_validate({
         "code": index.total_code, "name": f"Tổng điểm {index.name}",
         "name_en": f"Total score: {index.name_en or index.name}", "unit": "điểm/100",
         "value_type": "score", "direction": "higher", "obtained": "computed",
         "aggregation_time": "none", "aggregation_hierarchy": "none", "area": "Chính phủ số",
         "source": source, "method": "100 × điểm đạt được / số điểm tối đa tính được từ dữ liệu.",
+        "method_en": "100 × points earned / maximum points computable from the data.",
         "decimals": 2}))
     out.append(Indicator.model_validate({
         "code": index.rank_code, "name": f"Thứ hạng theo {index.name}",
@@ -128,6 +143,7 @@ def index_indicators(index: IndexConfig) -> list[Indicator]:
         "value_type": "rank", "direction": "lower", "obtained": "computed",
         "aggregation_time": "none", "aggregation_hierarchy": "none", "area": "Chính phủ số",
         "source": source, "method": "Xếp hạng cạnh tranh (1, 2, 2, 4) theo tổng điểm.",
+        "method_en": "Standard competition ranking (1, 2, 2, 4) by total score.",
         "decimals": 0}))
     return out
 
@@ -353,6 +369,10 @@ class Catalogue:
 
     def task(self, task_id: str) -> Task | None:
         return self._tasks.get(task_id)
+
+    def source(self, document: str) -> Source | None:
+        """The programme's entry for a source document (its title, English names)."""
+        return next((s for s in self.programme.sources if s.document == document), None)
 
     def form(self, code: str) -> ReportForm | None:
         return next((f for f in self.forms if f.code == code), None)

@@ -221,6 +221,10 @@ def build_template(form: ReportForm, period: str, orgunits: list[str],
             number_rules[spec.code].add(ws.cell(row, COL["value"]))
             kind_dv.add(ws.cell(row, COL["kind"]))
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, COL["value"])
+    last = _signature_block(ws, row + 2)
+    meta.append(["signature_row", str(row + 2)])
+    _print_setup(ws, f"A1:{get_column_letter(len(HEADERS))}{last}", f"{HEADER_ROW}:{HEADER_ROW}")
+    _print_setup(help_ws, f"A1:F{help_ws.max_row}", None)
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # people may widen columns
     ws.protection.enable()
@@ -228,6 +232,49 @@ def build_template(form: ReportForm, period: str, orgunits: list[str],
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# The signature block of a Vietnamese report form, below the table: the place and date line
+# over the head of the unit's column; who drew it up (left) and the head (right) sign.
+SIGNATURE_LEFT = ("Người lập biểu", "(Ký, ghi rõ họ tên)")
+SIGNATURE_RIGHT = ("Thủ trưởng đơn vị", "(Ký, ghi rõ họ tên, đóng dấu)")
+PLACE_DATE = "……………, ngày …… tháng …… năm ………"
+SIGNATURE_ROWS = 8  # the place line, the titles, their notes, room to sign
+
+
+def _signature_block(ws: Any, top: int) -> int:
+    """Write the signature block from row ``top``; its last row."""
+    left = (COL["orgunit_name"], COL["indicator"])  # columns B–D
+    right = (COL["value"], COL["note"])  # columns G–I
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+    def put(row: int, cols: tuple[int, int], text: str, font: Font) -> None:
+        ws.merge_cells(start_row=row, start_column=cols[0], end_row=row, end_column=cols[1])
+        cell = ws.cell(row, cols[0], text)
+        cell.font, cell.alignment = font, centre
+
+    put(top, right, PLACE_DATE, Font(italic=True))
+    for cols, (title, note) in ((left, SIGNATURE_LEFT), (right, SIGNATURE_RIGHT)):
+        put(top + 1, cols, title, Font(bold=True))
+        put(top + 2, cols, note, Font(italic=True, size=10))
+    return top + SIGNATURE_ROWS - 1
+
+
+def _print_setup(ws: Any, area: str, title_rows: str | None) -> None:
+    """A4 landscape, one page wide (as many pages tall as the rows need), the column
+    headers repeated on every page, centred, with the page number in the footer."""
+    ws.print_area = area
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "Trang &P/&N"
 
 
 def _excel_number(value: float) -> str:
@@ -394,9 +441,14 @@ def _read_workbook(session: Session, wb: Any, filename: str,
         problems.append(_cell_problem(filename, cell, message, rule))
 
     first = HEADER_ROW + 1
+    # the signature block below the table is not data (templates before it have no such row)
+    signature = meta.get("signature_row", "")
+    stop = int(signature) if signature.isdigit() else None
     try:
         for number_of_row, raw in enumerate(ws.iter_rows(min_row=first, max_col=len(HEADERS),
                                                          values_only=True), start=first):
+            if stop is not None and number_of_row >= stop:
+                break
             if number_of_row - first >= max_rows:
                 if number_of_row - first >= max_rows + MAX_BLANK_TAIL:
                     break  # only blank rows so far past the shape: stop reading

@@ -58,10 +58,17 @@ def ingest(ctx: AppContext, actor: Actor, dataset: str, files: Sequence[str | Pa
     return batches
 
 
+# the steps of ``compute_values`` as a progress callback hears them: the engine's three (scan,
+# roll-up and scoring, write: sodo.services.engine.compute.COMPUTE_STEPS), then the scorecard
+QUALITY_STEP = "chấm điểm chất lượng dữ liệu / scoring data quality"
+COMPUTE_STEPS = ("scan", "roll up and score", "write", "quality")
+
+
 def compute_values(ctx: AppContext, actor: Actor, **options: Any) -> ComputeRun:
     """Compute every record-computed indicator and the 766 index (``options``: backend,
     periods, full, levels) and record the run in the audit log; then rescore the stored
-    data-quality periods that the run's months touched. Admins only."""
+    data-quality periods that the run's months touched. Admins only. ``progress(done, step)``
+    (an option) is told as each of ``COMPUTE_STEPS`` begins, and ``(4, "")`` at the end."""
     import time
 
     from sodo.services import metrics
@@ -69,8 +76,9 @@ def compute_values(ctx: AppContext, actor: Actor, **options: Any) -> ComputeRun:
 
     require(actor, Action.ADMIN)
     began = time.perf_counter()
+    progress = options.pop("progress", None)
     try:
-        run = compute(ctx.settings, **options)
+        run = compute(ctx.settings, progress=progress, **options)
     except Exception:
         metrics.COMPUTE_RUNS.labels("unknown", "failed").inc()
         raise
@@ -84,7 +92,11 @@ def compute_values(ctx: AppContext, actor: Actor, **options: Any) -> ComputeRun:
             session.commit()
         from sodo.services import quality
 
+        if progress is not None:
+            progress(3, QUALITY_STEP)
         quality.refresh(ctx, actor, run.periods)
+        if progress is not None:
+            progress(len(COMPUTE_STEPS), "")
     return run
 
 

@@ -11,7 +11,15 @@ from sodo.domain.orgunits import OrgUnitLevel, default_hierarchy
 from sodo.domain.periods import Period
 from sodo.domain.text import fold
 from sodo.domain.values import choose_series, latest_period
-from sodo.http.views import indicator_name, period_label, target_view, unit_label
+from sodo.http.views import (
+    in_language,
+    indicator_name,
+    period_label,
+    source_label,
+    source_title,
+    target_view,
+    unit_label,
+)
 from sodo.services import opendata_publish as pub
 from sodo.services.assessment import assess_targets
 from sodo.services.context import AppContext
@@ -20,7 +28,7 @@ from sodo.services.opendata_catalog import CATALOG_NAME, DATAPACKAGE_NAME, theme
 from sodo.services.opendata_files import FORMATS, ZIP_NAME, file_name, publisher
 from sodo.web import charts
 from sodo.web.format import format_date, format_value
-from sodo.web.i18n import register, t, unit_text
+from sodo.web.i18n import area_text, register, t, unit_text
 
 register({
     "od.title": ("Dữ liệu mở", "Open data"),
@@ -108,7 +116,7 @@ def catalogue_view(ctx: AppContext, lang: str, q: str = "", area: str = "",
         ind = ds.indicator
         items.append({
             "code": ind.code, "name": indicator_name(cat, ind.code, lang), "unit":
-            unit_text(ind.unit, lang), "area": ind.area, "area_key": _area_key(ind.area),
+            unit_text(ind.unit, lang), "area": area_text(ind.area, lang), "area_key": _area_key(ind.area),
             "theme": theme(ind.area, state.terms), "levels": list(ds.levels),
             "level_labels": [t(f"od.level.{lv}", lang) for lv in ds.levels],
             "first_period": ds.first_period, "last_period": ds.last_period,
@@ -209,13 +217,13 @@ def indicator_view(ctx: AppContext, ds: Dataset, lang: str, root: str = "/",
     source = ind.source
     data = {
         "title": indicator_name(cat, ind.code, lang), "code": ind.code, "name": ind.name,
-        "name_en": ind.name_en, "unit": unit, "area": ind.area,
-        "definition": (ind.name_en + (f" — {ind.description}" if ind.description else "")
+        "name_en": ind.name_en, "unit": unit, "area": area_text(ind.area, lang),
+        "definition": (ind.name_en + (f" — {d}" if (d := in_language(ind, "description", lang))
+                                      else "")
                        if lang == "en" and ind.name_en else ind.description or ind.name),
-        "method": ind.method,
-        "source": source.document if source else "",
-        "source_title": next((s.title for s in cat.programme.sources
-                              if source and s.document == source.document), ""),
+        "method": in_language(ind, "method", lang),
+        "source": source_label(cat, source.document, lang) if source else "",
+        "source_title": source_title(cat, source.document, lang) if source else "",
         "frequency": t(f"od.freq.{ds.frequency}", lang),
         "levels": [t(f"od.level.{lv}", lang) for lv in ds.levels],
         "coverage": f"{period_label(ds.first_period, lang)} – "

@@ -143,6 +143,8 @@ def series_text(description: str, lang: str) -> str:
     sources = []
     for label in labels.split(", "):
         origin, _, source = label.partition(": ")
+        if lang == "en":  # the label's estimate mark (domain.values) in English
+            source = source.replace(" (ước tính)", " (estimate)")
         words = t(f"series.origin.{origin}", lang)
         if words.startswith("series."):
             words = origin

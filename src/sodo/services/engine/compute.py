@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -219,14 +219,25 @@ def _spark_tables(workspace: Settings, datasets: Sequence[str]) -> dict[str, ir.
     return spark_tables(Path(workspace.parquet_dir), datasets)
 
 
+# the steps ``compute`` reports to its ``progress`` callback (step done, of, what is next)
+COMPUTE_STEPS = ("quét bản ghi / scanning records", "tổng hợp và chấm điểm / rolling up and "
+                 "scoring", "ghi số liệu / writing values")
+
+
 def compute(workspace: Settings, backend: str | None = None,
             periods: Sequence[str] | None = None, full: bool = False,
-            levels: Sequence[str] = STORED_LEVELS) -> ComputeRun:
+            levels: Sequence[str] = STORED_LEVELS,
+            progress: Callable[[int, str], None] | None = None) -> ComputeRun:
     """Compute and store every engine value for ``workspace``; see the module doc for modes.
 
     ``backend``: duckdb | postgres | parquet (a record store, scanned by its own engine) or
-    spark (PySpark local mode over the workspace's Parquet folder)."""
+    spark (PySpark local mode over the workspace's Parquet folder). ``progress(done, step)``
+    is told when each of ``COMPUTE_STEPS`` begins."""
     from sqlalchemy import inspect
+
+    def tell(done: int) -> None:
+        if progress is not None:
+            progress(done, COMPUTE_STEPS[done] if done < len(COMPUTE_STEPS) else "")
 
     from sodo.services.datasets import open_record_store, store_key
     from sodo.stores.operational.tables import make_engine
@@ -284,6 +295,7 @@ def compute(workspace: Settings, backend: str | None = None,
         affected = months_to_periods(months) if months is not None else None
         run_id = start_run(engine, name, sorted(affected or []), codes)
         try:
+            tell(0)
             t0 = time.perf_counter()
             if name == "spark":
                 tables = _spark_tables(workspace, list(plans))
@@ -296,10 +308,12 @@ def compute(workspace: Settings, backend: str | None = None,
             bases = {ds: _merge(cache.load(ds) if months is not None else None, new.get(ds),
                                 None if per_dataset is None else per_dataset[ds])
                      for ds in plans}
+            tell(1)
             t0 = time.perf_counter()
             values = values_from_sums(bases, plans, config, hierarchy, affected, levels)
             timings["rollup_score"] = time.perf_counter() - t0
             values = mark_provisional(values, bases, date.today())
+            tell(2)
             t0 = time.perf_counter()
             changes: dict[str, int] = {}
             written = replace_computed_values(engine, run_id, values, codes, affected,
@@ -310,6 +324,7 @@ def compute(workspace: Settings, backend: str | None = None,
             all_periods = sorted(set(values["period"])) if affected is None else sorted(affected)
             finish_run(engine, run_id, record_count=record_count, value_count=written,
                        periods=all_periods)
+            tell(len(COMPUTE_STEPS))
         except BaseException as exc:
             finish_run(engine, run_id, record_count=0, value_count=0, status="failed",
                        message=str(exc)[:2000])

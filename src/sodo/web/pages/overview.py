@@ -16,6 +16,7 @@ from sodo.http.downloads import Column, Table
 from sodo.http.views import indicator_name, indicator_unit, period_label
 from sodo.stores.operational import values as values_repo
 from sodo.web.context import actor_of, app_context, language, page, programme, render
+from sodo.web.format import format_date, format_datetime
 from sodo.web.i18n import register, t
 from sodo.web.summaries import (
     _cached,
@@ -49,14 +50,54 @@ TASK_STATUSES = tuple(str(s) for s in TASK_STATUS_ORDER)
 def overview(request: Request) -> Response:
     lang = language(request)
     data = cached_view(request, ("overview", lang), lambda: overview_model(request, lang))
-    return render(request, "overview.html", data, tables=lambda: [lagging_table(data, lang)],
-                  download_name=f"tinh-xep-cuoi-{data['index_period'] or ''}")
+    return render(request, "overview.html", data,
+                  tables=lambda: overview_tables(data, lang), download_name="tong-quan")
+
+
+# how many rows of each list the overview shows (the template cuts them the same way)
+ATTENTION_SHOWN, TASKS_SHOWN = 8, 12
+
+
+def overview_tables(data: dict[str, Any], lang: str) -> list[Table]:
+    """The overview's small tables, as shown: the targets needing attention, the urgent
+    tasks, the lagging provinces and when each dataset was last computed."""
+    return [
+        Table("attention", t("overview.off_track", lang), [
+            Column("target_id", t("common.code", lang)),
+            Column("title", t("common.target", lang)),
+            Column("orgunit_name", t("common.orgunit", lang)),
+            Column("status_label", t("common.status", lang)),
+            Column("latest", t("targets.latest", lang), number=True),
+            Column("comparator", t("common.comparator", lang)),
+            Column("target_value", t("common.target_value", lang), number=True),
+            Column("unit", t("common.unit", lang)),
+            Column("deadline_label", t("common.deadline", lang)),
+        ], data["targets_needing_attention"][:ATTENTION_SHOWN]),
+        Table("tasks", t("overview.tasks", lang), [
+            Column("task_id", t("common.code", lang)),
+            Column("title", t("nav.tasks", lang)),
+            Column("status_label", t("common.status", lang)),
+            Column("lead_label", t("common.lead", lang)),
+            Column("due_shown", t("common.deadline", lang)),
+        ], [{**tk, "due_shown": format_date(tk["due"], lang)}
+            for tk in data["urgent_tasks"][:TASKS_SHOWN]]),
+        lagging_table(data, lang),
+        Table("datasets", t("overview.datasets", lang), [
+            Column("name", t("overview.dataset", lang)),
+            Column("last_shown", t("overview.last_computed", lang)),
+            Column("batch_shown", t("overview.newest_batch", lang)),
+            Column("state_label", t("common.status", lang)),
+        ], [{**d, "last_shown": format_datetime(d["last_computed"], lang),
+             "batch_shown": format_datetime(d["newest_batch"], lang)}
+            for d in data["datasets"]]),
+    ]
 
 
 def lagging_table(data: dict[str, Any], lang: str) -> Table:
     """The lagging provinces as the overview shows them, the provisional mark in the notes."""
     notes = [t("common.provisional_note", lang)] if data.get("index_provisional") else []
     return Table("lagging", f"{t('overview.lagging', lang)} — {data['index_period_label']}", [
+        Column("code", t("common.code", lang)),
         Column("name", t("common.province", lang)),
         Column("value", t("unit.index_total", lang), data["index_unit"], data["index_decimals"],
                number=True),

@@ -52,7 +52,7 @@ def targets_table(data: dict, lang: str) -> Table:
         Column("target_value", t("common.target_value", lang), number=True),
         Column("unit", t("common.unit", lang)),
         Column("deadline_label", t("common.deadline", lang)),
-        Column("source", t("common.source", lang)),
+        Column("source_label", t("common.source", lang)),
         Column("provisional_label", t("common.provisional_column", lang)),
     ], data["targets"])
 

@@ -31,7 +31,7 @@ from sodo.web.context import (
 )
 from sodo.web.format import format_date
 from sodo.web.forms import error_text, field_errors, parse_number, problem_text
-from sodo.web.i18n import register, t
+from sodo.web.i18n import phrase_text, register, t
 from sodo.web.pages.task_workflow import workflow_view
 from sodo.web.summaries import task_assessments, task_rows
 
@@ -65,7 +65,9 @@ def task_board(request: Request, source: str | None = None,
                for row in accountability_rows([assessed[tk["task_id"]] for tk in tasks])]
     result = {
         "title": t("tasks.title", lang), "source": source, "lead": lead,
-        "sources": sources, "leads": [{"code": c, "name": unit_label(c, lang)} for c in leads],
+        "sources": sources,
+        "source_labels": {tk["source"]: tk["source_label"] for tk in every if tk["source"]},
+        "leads": [{"code": c, "name": unit_label(c, lang)} for c in leads],
         "by_status": [g for g in by_status if g["tasks"]],
         "by_lead": by_lead,
         "count": len(tasks),
@@ -93,7 +95,7 @@ def task_tables(result: dict[str, Any], lang: str) -> list[Table]:
             Column("percent", t("tasks.progress_label", lang), "%", 0, number=True),
             Column("lead_label", t("tasks.filter_lead", lang)),
             Column("deadline_label", t("common.deadline", lang)),
-            Column("source", t("common.source", lang)),
+            Column("source_label", t("common.source", lang)),
         ], tasks),
         Table("by_lead", t("tasks.by_lead", lang), [
             Column("name", t("tasks.filter_lead", lang)),
@@ -127,16 +129,17 @@ def render_task_page(request: Request, task_id: str, done: str | None = None,
     six = [
         {"key": "ro_nguoi", "label": t("tasks.ro_nguoi", lang),
          "value": summary["lead_label"],
-         "detail": ", ".join([unit_label(c, lang) for c in task.partners] + task.partners_other)},
+         "detail": ", ".join([unit_label(c, lang) for c in task.partners]
+                             + [phrase_text(p, lang) for p in task.partners_other])},
         {"key": "ro_viec", "label": t("tasks.ro_viec", lang), "value": in_language(task, "work", lang) or in_language(task, "title", lang),
          "detail": ""},
         {"key": "ro_thoi_gian", "label": t("tasks.ro_thoi_gian", lang),
          "value": summary["deadline_label"] + (f" ({format_date(due, lang)})" if due else ""),
-         "detail": task.deadline_note},
+         "detail": phrase_text(task.deadline_note, lang)},
         {"key": "ro_trach_nhiem", "label": t("tasks.ro_trach_nhiem", lang),
          "value": task.responsible, "detail": ""},
         {"key": "ro_tham_quyen", "label": t("tasks.ro_tham_quyen", lang),
-         "value": task.authority, "detail": ""},
+         "value": phrase_text(task.authority, lang), "detail": ""},
         {"key": "ro_ket_qua", "label": t("tasks.ro_ket_qua", lang), "value": in_language(task, "deliverable", lang),
          "detail": ""},
     ]
