@@ -441,21 +441,25 @@ def _read_workbook(session: Session, wb: Any, filename: str,
         problems.append(_cell_problem(filename, cell, message, rule))
 
     first = HEADER_ROW + 1
-    # the signature block below the table is not data (templates before it have no such row)
+    # the signature block below the table is not data (templates before it have no such row);
+    # rows past it are read like any other (and bounded the same way), so nothing typed below
+    # the block is silently dropped
     signature = meta.get("signature_row", "")
-    stop = int(signature) if signature.isdigit() else None
+    block = (range(int(signature), int(signature) + SIGNATURE_ROWS) if signature.isdigit()
+             else range(0))
     try:
         for number_of_row, raw in enumerate(ws.iter_rows(min_row=first, max_col=len(HEADERS),
                                                          values_only=True), start=first):
-            if stop is not None and number_of_row >= stop:
-                break
-            if number_of_row - first >= max_rows:
-                if number_of_row - first >= max_rows + MAX_BLANK_TAIL:
+            if number_of_row in block:
+                continue
+            read = number_of_row - first - (len(block) if number_of_row >= block.stop else 0)
+            if read >= max_rows:
+                if read >= max_rows + MAX_BLANK_TAIL:
                     break  # only blank rows so far past the shape: stop reading
                 if any(v not in (None, "") for v in raw):
                     raise InputError(
                         f"{filename}: '{DATA_SHEET}' has data beyond row "
-                        f"{first + max_rows - 1}; this template has "
+                        f"{number_of_row - (read - max_rows) - 1}; this template has "
                         f"{len(allowed_units)} unit(s) × {len(form.indicators)} indicator(s)",
                         [Problem("more rows than the template", filename, number_of_row,
                                  rule="limit", object=f"{DATA_SHEET}!A{number_of_row}")])
