@@ -188,8 +188,6 @@ def test_admin_sees_users_tokens_forms_and_audit(browser: TestClient) -> None:
     api = browser.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"},
                       cookies={})
     assert api.status_code == 200
-    row = re.search(r"<tr><td>may-chu-tinh</td>.*?</tr>", created.text, re.S).group(0)
-    assert "<td>Chỉ đọc</td><td>Đang dùng</td>" in row  # scope and state in words, not codes
     bad_user = browser.post("/admin/users", data={"csrf_token": csrf_of(page.text),
                                                   "username": "x y", "password": "ngan",
                                                   "role": "reporter", "orgunit": "ZZ"})

@@ -320,12 +320,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin.yes": ("Có", "Yes"),
     "admin.no": ("Không", "No"),
     "admin.scopes": ("Phạm vi", "Scopes"),
-    "admin.scope.read": ("Chỉ đọc", "Read only"),
-    "admin.scope.write": ("Đọc và gửi số liệu", "Read and submit data"),
-    "admin.scope.admin": ("Quản trị", "Administration"),
-    "admin.token_state.active": ("Đang dùng", "Active"),
-    "admin.token_state.revoked": ("Đã thu hồi", "Revoked"),
-    "admin.token_state.expired": ("Đã hết hạn", "Expired"),
     "admin.expires": ("Hết hạn", "Expires"),
     # public
     "public.title": ("Dữ liệu mở", "Open data"),
