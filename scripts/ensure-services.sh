@@ -13,10 +13,12 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/de
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
     || echo "warning: could not install chromium; browser tests will fail"
 fi
-if ! command -v soffice >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "installing LibreOffice Writer and poppler for the Word rendering tests"
+# Writer renders the Word reports, Calc the Excel templates (their print set-up test)
+if { ! command -v soffice >/dev/null 2>&1 || ! dpkg -s libreoffice-calc-nogui >/dev/null 2>&1; } \
+    && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing LibreOffice Writer and Calc and poppler for the rendering tests"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      libreoffice-writer-nogui poppler-utils) >/dev/null 2>&1 \
+      libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils) >/dev/null 2>&1 \
     || echo "warning: could not install LibreOffice; the Word rendering test will be skipped"
 fi
 exit 0
