@@ -64,7 +64,7 @@ def demo(
         console.print(f"Địa chỉ / address: http://{host}:{port}/", highlight=False)
     accounts = Table(title=f"Tài khoản demo / demo accounts (mật khẩu / password: "
                            f"{DEMO_PASSWORD})")
-    for col in ("username", "role", "org unit", "who"):
+    for col in ("tài khoản / username", "vai trò / role", "đơn vị / org unit", "là ai / who"):
         accounts.add_column(col)
     for username, role, orgunit, name in DEMO_USERS:
         accounts.add_row(username, role, orgunit, name)
