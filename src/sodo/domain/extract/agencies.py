@@ -144,6 +144,9 @@ _DEPARTMENTS = [
     "Sở Lao động - Thương binh và Xã hội", "Công an tỉnh", "Công an thành phố",
     "Bộ Chỉ huy Quân sự tỉnh", "Bộ Chỉ huy Bộ đội Biên phòng tỉnh", "Thanh tra tỉnh",
     "Văn phòng Ủy ban nhân dân tỉnh", "Ban Dân tộc tỉnh", "Đài Phát thanh và Truyền hình tỉnh",
+    # the boards of a province's economic zones and industrial parks
+    "Ban Quản lý Khu kinh tế", "Ban Quản lý các khu công nghiệp", "Ban Quản lý các Khu công nghiệp",
+    "Ban Quản lý các khu công nghệ cao và khu công nghiệp",
 ]
 _BODIES += _DEPARTMENTS
 # Bodies named by a head noun and capitalised words ("Tập đoàn Điện lực Việt Nam").
@@ -215,6 +218,8 @@ class Gazetteer:
     _bare_re: re.Pattern[str] = field(init=False, repr=False)
     _forms: dict[str, str] = field(init=False, repr=False)  # folded form → code
     _bare: dict[str, str] = field(init=False, repr=False)  # "cong an" → BCA
+    _departments: dict[str, str] = field(init=False, repr=False)  # "so kh&cn" → its full name
+    _department_re: re.Pattern[str] | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         forms: dict[str, str] = {}
@@ -237,6 +242,22 @@ class Gazetteer:
                 forms.setdefault(unit.code.lower(), unit.code)
                 spellings.append(unit.code)
         self._forms, self._bare = forms, bare
+        # a province's department written with its ministry's short form ("Sở KH&CN", "Sở
+        # GD&ĐT"): the department of that name, kept by its full name
+        departments: dict[str, str] = {}
+        department_spellings: list[str] = []
+        for unit in ministries:
+            full = "Sở " + unit.name[3:] if unit.name.startswith("Bộ ") else ""
+            if full not in _DEPARTMENTS:
+                continue
+            for short in _SHORT_FORMS.get(unit.code, []):
+                if short.startswith("Bộ ") and len(short) <= 12:
+                    departments.setdefault(_norm("Sở " + short[3:]), full)
+                    department_spellings.append("Sở " + short[3:])
+        self._departments = departments
+        self._department_re = re.compile(
+            rf"{_EDGE}(?:{_alternation([_pattern(k) for k in department_spellings])}){_END}"
+        ) if departments else None
         unit_alts = [_pattern(f) for f in spellings]
         self._unit_re = re.compile(
             rf"{_EDGE}(?:{_TITLES})?(?:{_alternation(unit_alts)}){_END}")
@@ -337,6 +358,10 @@ class Gazetteer:
             found.append(Mention(m.start(), m.end(), BODY, (), m.group(0)))
         for m in _GROUP_LIST.finditer(folded):
             found.extend(_group_list(text, m.start(), m.end()))
+        for m in (self._department_re.finditer(folded) if self._department_re else ()):
+            full = self._departments.get(_norm(folded[m.start():m.end()]))
+            if full:
+                found.append(Mention(m.start(), m.end(), BODY, (), full))
         for m in _BODY_HEADS.finditer(text):
             name = re.sub(r"(?:\s+(?:và|về|tại))+$", "", m.group(0).rstrip(" .,-&"))
             if len(name.split()) >= 2:

@@ -40,7 +40,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"{_B}(?:(ngay)\s+)?(\d{{1,2}})\s*[/.-]\s*(\d{{1,2}})(?:\s*[/.-]\s*(\d{{4}}))?{_E}")),
     ("half", re.compile(rf"{_B}6\s+thang\s+(dau|cuoi)\s+nam\s+(\d{{4}}){_E}")),
     ("quarter", re.compile(
-        rf"{_B}quy\s+(iv|iii|ii|i|[1-4])(?:\s*(?:/|nam|-)\s*(\d{{4}}))?{_E}")),
+        rf"{_B}qu[yi]\s+(iv|iii|ii|i|[1-4])(?:\s*(?:/|nam|-)\s*(\d{{4}}))?{_E}")),
     ("month", re.compile(rf"{_B}thang\s+(\d{{1,2}})(?:\s*(?:/|nam|-)\s*(\d{{4}}))?{_E}")),
     ("month_num", re.compile(rf"{_B}(\d{{1,2}})\s*/\s*(\d{{4}}){_E}")),
     ("year", re.compile(rf"{_B}nam\s+(\d{{4}}){_E}")),

@@ -318,8 +318,17 @@ def read_tables(items: list[Item], text: str, folded: str) -> None:
     columns: dict[int, str] | None = None
     width = 0
     group: Item | None = None
-    for item in items:
+    for at, item in enumerate(items):
         if item.kind != "row":
+            following = items[at + 1] if at + 1 < len(items) else None
+            line = text[item.start:item.end]
+            if (columns is not None and following is not None and following.kind == "row"
+                    and "\n" not in line.strip() and len(line) < 200):
+                # a group row whose cells are merged into one ("I. NÂNG CAO NHẬN THỨC"): a
+                # heading of the rows below it, and the table goes on
+                group = item
+                item.heading = True
+                continue
             columns = None
             group = None
             continue

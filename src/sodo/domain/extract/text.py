@@ -4,7 +4,8 @@ and a folded view of the same length for diacritic-blind matching.
 ``clean_text`` is applied once to what a reader produced (a pasted text, a .docx, a PDF's
 text layer): Unicode NFC, one kind of line break, no transcription marks (``**bold**``,
 ``*italic*``), page breaks inside a sentence joined, soft line wraps of PDFs undone, tables
-given as tab-separated lines turned into ``a | b | c`` rows. Spans and passages are offsets
+given as tab-separated lines, as Markdown pipe tables or flattened one cell a line (a web page
+saved as text: cells between lines holding only ``|``) turned into ``a | b | c`` rows. Spans and passages are offsets
 into the cleaned text, which is also what the review page shows.
 """
 
@@ -59,17 +60,25 @@ def clean_text(raw: str) -> str:
     """The text the extractor works on (see the module's description)."""
     text = nfc(raw).translate(_ZERO_WIDTH).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\f", "\n--- page break ---\n")
-    text = "\n".join(_table_row(line) for line in text.split("\n"))
+    text = _flattened_tables(text)
+    text = "\n".join(_table_row(line) for line in text.split("\n")
+                     if not _PIPE_RULE.match(line))
     text = _SPACES.sub(" ", text)
     text = _BOLD.sub("", text)
     text = _ITALIC.sub(r"\1", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     text = _PAGE_MARK.sub(_page_mark, text)
     text = _unwrap(text)
-    text = _PAGE_BREAK.sub(" ", text)
+    text = _PAGE_BREAK.sub(_page_break, text)
     text = _SOFT_WRAP.sub(" ", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
+
+
+def _page_break(m: re.Match[str]) -> str:
+    """A blank line inside a sentence is a space; after a table row it ends the table."""
+    line = m.string[m.string.rfind("\n", 0, m.start()) + 1:m.start()]
+    return m.group(0) if " | " in line else " "
 
 
 def _page_mark(m: re.Match[str]) -> str:
@@ -120,6 +129,73 @@ def _unwrap(text: str) -> str:
         else:
             out.append(line)
     return "\n".join(out)
+
+
+# The rule under a Markdown table's header ("|---|:---:|").
+_PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
+# A header cell that names who leads (what makes a table a task table).
+_LEAD_HEADER = re.compile(r"chu\s*tri|(?:co quan|don vi) thuc hien")
+
+
+def _flattened_tables(text: str) -> str:
+    """A table that a web page saved as text gives one cell a line, the cells of a row
+    between lines holding only ``|`` and a row ending where two such lines meet
+    ("|\\nSTT\\n|\\nNhiệm vụ\\n|\\nCơ quan chủ trì\\n|\\n|\\n1\\n|\\n…"). A task table (one
+    whose first row names a "chủ trì" column) is put back one row a line, ``a | b | c``, a
+    cell's printed lines joined; other tables (the heading, the signature) stay as they are."""
+    if "\n|\n" not in text:
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() != "|":
+            out.append(lines[i])
+            i += 1
+            continue
+        end = i
+        while end < len(lines) and (lines[end].strip() or (
+                # an empty cell: a blank line between two "|" lines
+                0 < end < len(lines) - 1 and lines[end - 1].strip() == "|"
+                and lines[end + 1].strip() == "|")):
+            end += 1
+        rows = _flattened_rows(lines[i:end])
+        header = rows[0] if rows else []
+        # a header row: three cells at least, each a few words, one naming who leads
+        if len(header) < 3 or any(len(c) > 80 for c in header) or not any(
+                _LEAD_HEADER.search(fold_view(c.replace("*", ""))) for c in header):
+            out.extend(lines[i:end])
+        else:
+            out.extend(" | ".join(cell or " " for cell in row).strip()
+                       for row in rows if any(c.strip(" *") for c in row))
+        i = end
+    return "\n".join(out)
+
+
+def _flattened_rows(block: list[str]) -> list[list[str]]:
+    rows: list[list[str]] = []
+    cells: list[str] | None = None
+    cell: list[str] = []
+    previous_bar = False
+    for line in block:
+        if line.strip() == "|":
+            if cells is not None and not (previous_bar and not cell):
+                cells.append(" ".join(cell))
+            elif cells is not None:  # "|" then "|": the row ends, the next begins
+                rows.append(cells)
+                cells = []
+            else:
+                cells = []
+            cell = []
+            previous_bar = True
+            continue
+        cell.extend(line.split())
+        previous_bar = False
+    if cells is not None and cell:  # the last cell, its closing "|" cut off
+        cells.append(" ".join(cell))
+    if cells:
+        rows.append(cells)
+    return rows
 
 
 def _table_row(line: str) -> str:
