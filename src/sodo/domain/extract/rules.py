@@ -544,6 +544,11 @@ def _home(reader: _Reader) -> _Parties | None:
     return _Parties(units=[code], text=reader.text[start:end], start=start, end=end)
 
 
+# "do vậy, yêu cầu …", "vì vậy, Thủ tướng đề nghị …": a demand drawn from the account before it
+_CONSEQUENCE = re.compile(r"(?<![\w])(?:do vay|vi vay|vi the|do do|chinh vi vay|boi vay)\s*,?\s+"
+                          r"(?:[^\W\d_]+\s+){0,6}?(?:yeu cau|de nghi|giao)\s")
+
+
 def _last_sentence_start(folded: str, start: int, end: int) -> int:
     """Where the last sentence of ``folded[start:end]`` begins (after ". " and a capital or a
     digit in the text; the folded text keeps no case, so a new line or a space after "." is
@@ -572,6 +577,11 @@ def _item_context(reader: _Reader, item: Item, parent: _Context | None) -> _Cont
     # Y tế … hoàn thành việc xây dựng trước ngày 30 tháng 11 năm 2025." over "- Chỉ đạo …")
     # keeps them
     introduces = item.heading or reader.folded[start:end].rstrip().endswith(":")
+    # a title over its sub-items, no subject and no full stop ("1. Hoàn thành mục tiêu đưa vào
+    # khai thác … trong năm 2025"): it introduces them too
+    body = reader.folded[start:end].strip()
+    titled = not subjects and len(body) < 200 and not body.endswith((".", ";", "!"))
+    introduces = introduces or titled
     partners = reader.partners(work, end)
     if partners and introduces:
         ctx.partners = partners
@@ -587,6 +597,11 @@ def _item_context(reader: _Reader, item: Item, parent: _Context | None) -> _Cont
         # it ("Đây là đợt mưa lớn tiếp tục xảy ra sau các đợt mưa lớn liên tục …. Để …, Thủ
         # tướng yêu cầu …:") says what happened, not when or how often the work is due
         last = _last_sentence_start(reader.folded, start, end)
+        # nor does the account that the demand follows from ("Từ nay đến hết năm 2025 chỉ
+        # còn gần 2 tháng, …; do vậy, yêu cầu các bộ, ngành …:")
+        then = _CONSEQUENCE.search(reader.folded, last, end)
+        if then is not None:
+            last = then.start()
         times = [t for t in times if t.start >= last]
     deadline = choose_deadline(times)
     if deadline is not None and introduces:
