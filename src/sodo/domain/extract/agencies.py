@@ -220,6 +220,7 @@ class Gazetteer:
     _bare: dict[str, str] = field(init=False, repr=False)  # "cong an" → BCA
     _departments: dict[str, str] = field(init=False, repr=False)  # "so kh&cn" → its full name
     _department_re: re.Pattern[str] | None = field(init=False, repr=False)
+    _bare_province_list_re: re.Pattern[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         forms: dict[str, str] = {}
@@ -295,6 +296,10 @@ class Gazetteer:
             rf"(?:(?:chu tich|pho chu tich) )?"
             rf"(?:uy ban nhan dan|ubnd) cac (?:tinh|thanh pho|tinh, thanh pho)"
             rf"(?: truc thuoc trung uong)?\s*:\s*")
+        # "Các tỉnh Nghệ An, Quảng Ngãi, Cao Bằng …", "… và các tỉnh Bắc Ninh, Gia Lai": the
+        # provinces named after it, with no colon
+        self._bare_province_list_re = re.compile(
+            rf"{_EDGE}(?:(?:uy ban nhan dan|ubnd) )?cac (?:tinh|thanh pho)\s+(?=(?:{prov_alts}){_END})")
         self._province_name_re = re.compile(
             rf"(?:(?:tinh|thanh pho|tp\.?)\s+)?(?P<name>{prov_alts}){_END}")
         self._list_re = re.compile(
@@ -324,6 +329,8 @@ class Gazetteer:
             listed = self._province_list(text, folded, m.start(), m.end())
             found.extend(listed)
             addressed = addressed or (listed[0].codes if listed else ())
+        for m in self._bare_province_list_re.finditer(folded):
+            found.extend(self._province_list(text, folded, m.start(), m.end()))
         for m in self._provinces_re.finditer(folded):
             # "các tỉnh, thành phố nêu trên", "… từ Hà Tĩnh đến Khánh Hòa" in a text addressed
             # to a list of provinces are those provinces, not every one

@@ -19,6 +19,7 @@ from sodo.domain.extract.agencies import (
     BODY,
     COLLECTIVE,
     PROVINCES,
+    UNITS,
     Gazetteer,
     Mention,
     gazetteer,
@@ -111,7 +112,7 @@ _HEED = re.compile(r"(?:(?:luu y|chu y|trong do|cu the)(?:(?: [a-z]+){0,4}? (?:m
                    r"\s*:\s*$")
 _REFERENCE_AFTER = re.compile(r"\s*so\s*\d")
 _BOILERPLATE = re.compile(r"co hieu luc(?: thi hanh)?(?: ke tu| tu)|chiu trach nhiem thi hanh|"
-                          r"chiu trach nhiem (?:truc tiep )?truoc (?:chinh phu|thu tuong)|"
+                          r"chiu trach nhiem (?:truc tiep )?truoc (?:dang|chinh phu|thu tuong|nhan dan)|"
                           r"chiu trach nhiem (?:to chuc )?thuc hien (?:ke hoach|quyet dinh|chi thi|"
                           r"chuong trinh|thong bao|cong dien) nay|neu co kho khan,? vuong mac|"
                           r"thay the quyet dinh|chiu trach nhiem truoc phap luat|"
@@ -265,6 +266,13 @@ class _Reader:
             conn = _CONNECTOR.match(self.folded, cur, end)
             if conn is None and lists:
                 conn = re.compile(r"\s*;\s*(?:va\s+)?").match(self.folded, cur, end)
+            if conn is None:
+                # "Bộ Xây dựng, Bộ Quốc phòng các tỉnh Ninh Bình, Hưng Yên …": a list of
+                # provinces named after a unit with the comma left out
+                bare = re.compile(r"\s+(?=cac (?:tinh|thanh pho)\s)").match(self.folded, cur, end)
+                listed = self.mention_at(bare.end()) if bare else None
+                if listed is not None and listed.kind == UNITS and listed.end <= end:
+                    conn = bare
             if conn is None:
                 break
             nxt = conn.end()

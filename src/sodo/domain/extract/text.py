@@ -25,7 +25,7 @@ _ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,400}?)(?<=[^\s*])\*(?![\w
 _PAGE_BREAK = re.compile(r"(?<=[\w,;–-])[ ]*\n[ ]*\n+[ ]*(?=[a-zà-ỹđ])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
 # A line wrapped by the PDF's layout: the next line starts in lower case and is not a list
 # marker ("a) ", "(ii) ", "- ").
-_SOFT_WRAP = re.compile(r"(?<=[\w,;:.)…–-])[ ]*\n[ ]*(?=[a-zà-ỹđ])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
+_SOFT_WRAP = re.compile(r"(?<=[\w,;:.)…–\-”’»])[ ]*\n[ ]*(?=[a-zà-ỹđ])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
 _LOWER_MARKER = re.compile(r"^(?:[a-zđ]\)|[ivx]+\))\s")
 # A page break of a converted PDF ("--- PAGE BREAK ---", a form feed), with the page number
 # printed above or below it.
