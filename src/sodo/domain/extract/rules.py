@@ -81,6 +81,8 @@ ACTIONS = (
     "huy dong", "van dong", "xay moi", "sua chua", "khoi phuc", "tiep te", "cuu tro",
     "yeu cau", "cung ung", "quan tam", "chu trong",
     "nhan dien", "giu vung", "duy tri", "cung co", "bam sat", "phat huy",
+    # "Dứt khoát phải khánh thành …" (and its common misspelling "Rứt khoát")
+    "dut khoat", "rut khoat",
 )
 _ACTION_RE = re.compile("(?:{})(?![\\w])".format("|".join(sorted(ACTIONS, key=len, reverse=True))))
 # What never is a task, whatever it names.
@@ -126,6 +128,11 @@ _BOILERPLATE = re.compile(r"co hieu luc(?: thi hanh)?(?: ke tu| tu)|chiu trach n
 _ACCOUNTABLE_TASK = re.compile(r"chiu trach nhiem (?:toan dien )?(?:truc tiep )?truoc "
                                r"[^.]{0,200}?[,;]\s*(?:kip thoi |dong thoi |dinh ky )?"
                                r"(?:bao cao|chu dong|chi dao|to chuc)\b")
+# A demand that opens a later sentence, or follows a lead-in there ("Với vai trò …, yêu cầu").
+_LATER_DEMAND = re.compile(r"[.;]\s+(?:[^.;:]{0,160}?,\s*)?(?:yeu cau|de nghi)\s+")
+# A party named by its role, the body in brackets: "Nhà đầu tư (Tập đoàn Đèo Cả)".
+_ROLE_NAMED = re.compile(r"(?:cac )?(?:nha dau tu|chu dau tu|nha thau|doanh nghiep du an|"
+                         r"co quan chu quan)\s*\(\s*")
 # "1. Về đề nghị … của Tỉnh: giao Bộ X …" — the request answered, then the assignment.
 _TOPIC = re.compile(r"(?:ve|doi voi) (?:de nghi|kien nghi)[^:\n]{1,400}?:\s*\S")
 _APPOSITION = re.compile(
@@ -249,6 +256,17 @@ class _Reader:
         found = _Parties(start=pos, end=pos)
         cur = pos
         while cur < end:
+            role = _ROLE_NAMED.match(self.folded, cur, end)
+            if role is not None and (named := self.mention_at(role.end())) is not None and \
+                    named.end < end and self.folded[named.end] == ")":
+                # "Nhà đầu tư (Tập đoàn Đèo Cả)": the body named in brackets
+                self._add(found, named)
+                cur = found.end = named.end + 1
+                conn = _CONNECTOR.match(self.folded, cur, end)
+                if conn is None or self.mention_at(conn.end()) is None:
+                    break
+                cur = conn.end()
+                continue
             of = _AGENCIES_OF.match(self.folded, cur, end)
             if of is not None and (unit := self.mention_at(of.end())) is not None and \
                     unit.is_unit:
@@ -318,6 +336,12 @@ class _Reader:
             cue = re.search(r"(?<![\w])(?:giao(?: cho)?|yeu cau|de nghi)\s+", window)
             if cue:
                 found = self.parties(pos + cue.end(), end)
+            else:
+                # "a) Hiện nay tổng khối lượng … còn lại rất lớn. Với vai trò … của Dự án, yêu
+                # cầu các bộ, ngành …": the demand in a later sentence of an account
+                later = _LATER_DEMAND.search(self.folded, pos, end)
+                if later:
+                    found = self.parties(later.end(), end)
         if found and not found.units and all(fold(o) in AUTHORITIES for o in found.others):
             # "Chính phủ sẽ phân công …": who approves is never an assignee
             return _Parties(start=found.start, end=found.start), pos
