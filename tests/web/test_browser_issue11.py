@@ -21,6 +21,7 @@ from workspace_builder import PASSWORD, build_workspace, province_codes
 from sodo.services.demo import mark_synthetic
 from sodo.services.settings import Settings
 from sodo.stores.operational.tables import indicator_value, make_engine
+from sodo.web.i18n import t
 
 from .conftest import make_app
 from .test_browser import Console, browser, log_in, log_out, new_page
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.browser
 __all__ = ["browser"]  # the fixture, imported for this module's tests
 
 EVIDENCE_NAME = "Tờ trình 123-TTr-BKHCN.pdf"
+ERROR_TITLE = t("error.title", "vi")
 
 
 @pytest.fixture(scope="module")
@@ -302,6 +304,21 @@ def test_no_developer_english_on_a_vietnamese_page_errors_included(browser: Brow
     expect(page.locator("#err-unblock_by")).to_have_text("Hãy nêu ai có thể tháo gỡ vướng mắc.")
     expect(page.get_by_label("Nội dung cập nhật")).to_have_value("Chưa có kinh phí")
     check("blocked refused")
+    # the responsible person left blank (spaces pass the browser's check): on its field
+    page.goto("/tasks/NV-03")
+    page.locator("#w-person").fill("   ")
+    page.get_by_role("button", name="Giao người chịu trách nhiệm").click()
+    expect(page.locator("#err-person")).to_have_text("Hãy ghi tên người chịu trách nhiệm.")
+    expect(page.locator("#w-person")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#w-person")).to_have_attribute("aria-describedby", "err-person")
+    check("responsible person refused")
+    # an update with a link as its evidence, for the programme office to review below
+    page.get_by_label("Trạng thái").select_option("in_progress")
+    page.get_by_label(re.compile("Tỷ lệ hoàn thành")).fill("50")
+    page.get_by_label("Nội dung cập nhật").fill("Đã ban hành kế hoạch")
+    page.locator("#p-url").fill("https://example.vn/ke-hoach.pdf")
+    page.get_by_role("button", name="Cập nhật tiến độ").click()
+    expect(page.locator(".notice")).to_contain_text("Đã cập nhật tiến độ")
     # a report form with a word where a number goes
     page.goto("/reporting/BC-CDS/01/2026Q3")
     page.get_by_label(re.compile("Số hồ sơ tiếp nhận")).fill("mười")
@@ -348,6 +365,20 @@ def test_no_developer_english_on_a_vietnamese_page_errors_included(browser: Brow
     expect(page.locator("#err-nu-username")).to_have_text(
         "Tên đăng nhập «hanoi.approver» đã có người dùng.")
     check("user exists")
+    # evidence sent back without saying why: on that update's note, not the error page
+    page.goto("/tasks/NV-03")
+    review = page.locator(".review-form").first
+    review.get_by_role("button", name="Trả lại minh chứng").click()
+    review = page.locator(".review-form").first
+    expect(review.locator(".field-error")).to_have_text("Hãy nêu lý do trả lại minh chứng.")
+    expect(review.get_by_label("Ý kiến")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("h1")).not_to_have_text(ERROR_TITLE)  # the task page, not an error
+    check("evidence review refused")
+    # and once named, the responsible person shows (the form still posts where it did)
+    page.locator("#w-person").fill("Nguyễn Văn B, Giám đốc Sở")
+    page.get_by_role("button", name="Giao người chịu trách nhiệm").click()
+    expect(page.locator("#responsible")).to_have_text("Nguyễn Văn B, Giám đốc Sở")
+    page.goto("/admin")
     # an admin token for a reporter
     page.locator("#tk-user").select_option("hanoi.reporter")
     page.locator("#tk-scope").select_option("admin")

@@ -179,7 +179,7 @@ PATTERNS: list[tuple[str, str]] = [
      "msg.extension_pending"),
     (r"^extension request (\d+) is already", "msg.extension_done"),
     (r"^(?:name the responsible person|a name is required)$", "msg.person_required"),
-    (r"^say why the evidence is sent back$", "msg.return_evidence"),
+    (r"^(?:say why the evidence is sent back|a note is required)$", "msg.return_evidence"),
     (r"^task '(.*)' has no lead agency", "msg.no_lead"),
     (r"^only the lead agency of task '(.*)' may do this$", "msg.only_lead"),
     (r"^say what the obstacle is", "msg.obstacle"),
