@@ -31,6 +31,7 @@ __all__ = ["browser"]  # the fixture, imported for this module's tests
 
 EVIDENCE_NAME = "Tờ trình 123-TTr-BKHCN.pdf"
 ERROR_TITLE = t("error.title", "vi")
+LETTER = Path(__file__).parents[1] / "extract" / "cases" / "5866-VPCP-KGVX-2014.txt"
 
 
 @pytest.fixture(scope="module")
@@ -211,11 +212,12 @@ ENGLISH = {"the", "and", "must", "between", "invalid", "nothing", "imported", "b
            "cells", "sheet", "max", "min", "maximum", "minimum", "above", "below", "reporter",
            "approver", "viewer", "percent", "progress", "update", "task", "done", "file",
            "required", "number", "whole", "value", "status", "error", "not", "is", "for", "of"}
+# what was typed (a textarea's text, like an input's value) is the user's, not the page's
 VISIBLE_TEXT = """() => { const parts = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
         const el = n.parentElement;
-        if (!el || el.closest('script, style, code, .js-plotly-plot, [lang="en"], [lang="vi"] [translate="no"]')) continue;
+        if (!el || el.closest('script, style, code, textarea, .js-plotly-plot, [lang="en"], [lang="vi"] [translate="no"]')) continue;
         if (el.offsetParent === null && getComputedStyle(el).position !== 'fixed') continue;
         parts.push(n.textContent); }
     return parts.join(' '); }"""
@@ -378,6 +380,28 @@ def test_no_developer_english_on_a_vietnamese_page_errors_included(browser: Brow
     page.locator("#w-person").fill("Nguyễn Văn B, Giám đốc Sở")
     page.get_by_role("button", name="Giao người chịu trách nhiệm").click()
     expect(page.locator("#responsible")).to_have_text("Nguyễn Văn B, Giám đốc Sở")
+    # the extraction of tasks: a text that is not Vietnamese, then a proposal with a code
+    # that is no unit and a deadline that cannot be read, each on its field
+    page.goto("/extract")
+    page.locator("#x-text").fill("The ministry shall report to the Prime Minister by January.")
+    page.locator("#x-run").click()
+    expect(page.locator("#extract-error")).to_have_text(
+        "Văn bản không phải tiếng Việt: sodo chỉ trích xuất nhiệm vụ từ văn bản chỉ đạo bằng "
+        "tiếng Việt.")
+    expect(page.locator("#x-text")).to_have_attribute("aria-invalid", "true")
+    check("extract refused")
+    page.locator("#x-text").fill(LETTER.read_text(encoding="utf-8"))
+    page.locator("#x-run").click()
+    page.locator("#proposal-1").get_by_label("Nhận").check()
+    page.locator("#p1-lead").fill("XYZ")
+    page.locator("#p1-deadline_text").fill("hôm nào đó")
+    page.get_by_role("button", name="Đưa các nhiệm vụ đã nhận vào chương trình").click()
+    expect(page.locator("#extract-error")).to_contain_text("Có 2 chỗ cần sửa")
+    expect(page.locator("#p1-lead-err")).to_have_text(re.compile("^«XYZ» không phải mã đơn vị"))
+    expect(page.locator("#p1-deadline_text-err")).to_contain_text(
+        "Không đọc được thời hạn «hôm nào đó»")
+    expect(page.locator("#p1-deadline_text")).to_have_value("hôm nào đó")  # typed, kept
+    check("extract accept refused")
     page.goto("/admin")
     # an admin token for a reporter
     page.locator("#tk-user").select_option("hanoi.reporter")
