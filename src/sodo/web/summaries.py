@@ -75,6 +75,19 @@ def target_rows(request: Request, lang: str) -> list[dict[str, Any]]:
     return [target_view(cat, a, lang) for a in target_assessments(request).values()]
 
 
+def dataset_names(request: Request, lang: str) -> dict[str, str]:
+    """What the data-quality scorecard rates, by its code: each declared dataset's name and
+    each report form's, in the reader's language (never "dossiers" on a Vietnamese page)."""
+    from sodo.services.datasets import load_datasets
+
+    ctx, cat = app_context(request), programme(request)
+    declared = _cached(request, "datasets", lambda: {
+        code: (ds.name, ds.name_en) for code, ds in
+        load_datasets(ctx.settings.programme_path()).items()})
+    names = {code: en if lang == "en" and en else vi for code, (vi, en) in declared.items()}
+    return {**names, **{f.code: f.label(lang) for f in cat.forms}}
+
+
 def target_columns(lang: str, *, full: bool = True) -> list[Column]:
     """The download columns of a list of :func:`target_rows`: the target list's (``full``),
     or the overview's shorter one (no indicator, source or provisional mark)."""
