@@ -155,7 +155,7 @@ def test_report_with_an_invalid_value_then_fix_submit_approve_publish(workspace:
                 and v["origin"] == "reported"}
         assert mine["ty_le_hai_long"]["value"] == 92.5
         html = anonymous.get("/public").text
-        assert "92,5 %" in html and "Tỷ lệ hài lòng của người dân" in html
+        assert "92,50 %" in html and "Tỷ lệ hài lòng của người dân" in html
 
 
 def test_excel_template_download_and_upload_errors_in_place(browser: TestClient) -> None:
