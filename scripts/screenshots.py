@@ -32,10 +32,12 @@ SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
 
 
 @contextmanager
-def serve(workspace: Path) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+def serve(workspace: Path, port: int = 0) -> Iterator[str]:
+    """The workspace served on ``port`` (0: a free one)."""
+    if not port:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(create_app(Settings.open(workspace)),
                                            host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -127,6 +129,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000,
                         help="dossiers of the demo built when no workspace is given")
     parser.add_argument("--password", default=DEMO_PASSWORD)
+    parser.add_argument("--port", type=int, default=0,
+                        help="port to serve the workspace on while shooting (default: a free one)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sodo-shots-") as tmp:
@@ -134,7 +138,7 @@ def main() -> None:
         if workspace is None:
             workspace = Path(tmp) / "demo"
             build_demo(workspace, rows=args.rows, step=print)
-        with serve(workspace) as url:
+        with serve(workspace, args.port) as url:
             for path in shoot(url, args.out, args.password):
                 print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 

@@ -45,6 +45,12 @@ def test_demo_builds_a_computed_workspace_with_accounts_and_a_mixed_picture(tmp_
     assert msg["To"].endswith("@demo.sodo.local") and msg["Subject"].startswith("[sodo]")
     assert msg.get_body(("plain",)) is not None and msg.get_body(("html",)) is not None
 
+    # the demo lead agency has reported progress: the task board shows it (issue 11, item 12)
+    from sodo.services.assessment import assess_tasks
+
+    progress = {a.task_id: a.percent for a in assess_tasks(engine, programme)}
+    assert progress["TB4-IV-4-i-b"] == 80 and progress["TB4-IV-4-i-a"] == 100, progress
+
     # Built once, reused after: `make demo` a second time starts at once.
     # the workspace says its data are synthetic, so every page and export labels them
     assert Settings.open(path).synthetic_data

@@ -72,3 +72,36 @@ def test_blocked_extension_responsible_and_review(workspace: Path, smtp, client_
     # a reporter cannot decide extensions
     assert reporter.post(f"/tasks/NV-A/extension/{ext['id']}/decide", data={
         "csrf_token": csrf_of(page.text), "decision": "grant"}).status_code == 403
+
+
+def test_progress_sent_through_the_api_counts_on_the_pinned_day(workspace: Path) -> None:
+    """A demo or a test pins today before the clock: an update sent through the API is
+    stamped on that day (as the web form's is), so the board shows it instead of dropping
+    it as made in the future."""
+    from dataclasses import replace
+    from datetime import date
+
+    from fastapi.testclient import TestClient
+
+    from sodo.domain.permissions import Actor
+    from sodo.http.app import create_app
+    from sodo.services import accounts
+    from sodo.services.context import AppContext
+    from sodo.services.settings import Settings
+
+    pinned = date(2026, 3, 17)
+    assert pinned < vietnam_today()
+    with AppContext(Settings.open(workspace)) as ctx, ctx.session() as session:
+        _, secret = accounts.create_token(session, Actor.system(), "hn.reporter", "api",
+                                          ("read", "write"))
+        session.commit()
+    app = create_app(replace(Settings.open(workspace), today=pinned))
+    with TestClient(app, base_url="https://testserver") as client:
+        sent = client.post("/api/v1/tasks/NV-A/updates",
+                           json={"status": "in_progress", "percent": 60},
+                           headers={"Authorization": f"Bearer {secret}"})
+        assert sent.status_code == 201, sent.text
+        assert sent.json()["at"].startswith("2026-03-17"), sent.json()["at"]
+        board = client.get("/tasks", params={"format": "json"}).json()
+        [card] = [tk for g in board["by_status"] for tk in g["tasks"] if tk["task_id"] == "NV-A"]
+        assert card["percent"] == 60

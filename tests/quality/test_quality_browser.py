@@ -115,7 +115,7 @@ def test_heat_table_and_drill_down(browser: Browser, base_url: str) -> None:
     page.goto("/units/08")
     card = page.locator("#unit-quality")
     expect(card).to_contain_text("Chất lượng dữ liệu")
-    expect(card.locator("tbody tr").filter(has_text="dossiers")).to_contain_text("86,7")
+    expect(card.locator("tbody tr").filter(has_text="Hồ sơ thủ tục hành chính")).to_contain_text("86,7")
     page.locator("#unit-quality").screenshot(path=str(SHOTS / "quality-unit-card.png"))
     assert not errors, errors
 

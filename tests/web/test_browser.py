@@ -165,7 +165,7 @@ def test_leader_reporter_approver_and_public(browser: Browser, base_url: str) ->
     # The public sees the approved value.
     page.goto("/public")
     row = page.locator('#public-values tr[data-indicator="ty_le_hai_long"][data-orgunit="01"]')
-    expect(row).to_contain_text("92,5 %")
+    expect(row).to_contain_text("92,50 %")  # the indicator's decimals, like every row of it
     expect(row).to_contain_text("Hà Nội")
 
     assert console.errors == [], console.errors

@@ -21,6 +21,7 @@ from workspace_builder import PASSWORD, build_workspace, province_codes
 from sodo.services.demo import mark_synthetic
 from sodo.services.settings import Settings
 from sodo.stores.operational.tables import indicator_value, make_engine
+from sodo.web.i18n import t
 
 from .conftest import make_app
 from .test_browser import Console, browser, log_in, log_out, new_page
@@ -29,6 +30,8 @@ pytestmark = pytest.mark.browser
 __all__ = ["browser"]  # the fixture, imported for this module's tests
 
 EVIDENCE_NAME = "Tờ trình 123-TTr-BKHCN.pdf"
+ERROR_TITLE = t("error.title", "vi")
+LETTER = Path(__file__).parents[1] / "extract" / "cases" / "5866-VPCP-KGVX-2014.txt"
 
 
 @pytest.fixture(scope="module")
@@ -209,11 +212,12 @@ ENGLISH = {"the", "and", "must", "between", "invalid", "nothing", "imported", "b
            "cells", "sheet", "max", "min", "maximum", "minimum", "above", "below", "reporter",
            "approver", "viewer", "percent", "progress", "update", "task", "done", "file",
            "required", "number", "whole", "value", "status", "error", "not", "is", "for", "of"}
+# what was typed (a textarea's text, like an input's value) is the user's, not the page's
 VISIBLE_TEXT = """() => { const parts = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
         const el = n.parentElement;
-        if (!el || el.closest('script, style, code, .js-plotly-plot, [lang="en"], [lang="vi"] [translate="no"]')) continue;
+        if (!el || el.closest('script, style, code, textarea, .js-plotly-plot, [lang="en"], [lang="vi"] [translate="no"]')) continue;
         if (el.offsetParent === null && getComputedStyle(el).position !== 'fixed') continue;
         parts.push(n.textContent); }
     return parts.join(' '); }"""
@@ -302,6 +306,21 @@ def test_no_developer_english_on_a_vietnamese_page_errors_included(browser: Brow
     expect(page.locator("#err-unblock_by")).to_have_text("Hãy nêu ai có thể tháo gỡ vướng mắc.")
     expect(page.get_by_label("Nội dung cập nhật")).to_have_value("Chưa có kinh phí")
     check("blocked refused")
+    # the responsible person left blank (spaces pass the browser's check): on its field
+    page.goto("/tasks/NV-03")
+    page.locator("#w-person").fill("   ")
+    page.get_by_role("button", name="Giao người chịu trách nhiệm").click()
+    expect(page.locator("#err-person")).to_have_text("Hãy ghi tên người chịu trách nhiệm.")
+    expect(page.locator("#w-person")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#w-person")).to_have_attribute("aria-describedby", "err-person")
+    check("responsible person refused")
+    # an update with a link as its evidence, for the programme office to review below
+    page.get_by_label("Trạng thái").select_option("in_progress")
+    page.get_by_label(re.compile("Tỷ lệ hoàn thành")).fill("50")
+    page.get_by_label("Nội dung cập nhật").fill("Đã ban hành kế hoạch")
+    page.locator("#p-url").fill("https://example.vn/ke-hoach.pdf")
+    page.get_by_role("button", name="Cập nhật tiến độ").click()
+    expect(page.locator(".notice")).to_contain_text("Đã cập nhật tiến độ")
     # a report form with a word where a number goes
     page.goto("/reporting/BC-CDS/01/2026Q3")
     page.get_by_label(re.compile("Số hồ sơ tiếp nhận")).fill("mười")
@@ -348,6 +367,42 @@ def test_no_developer_english_on_a_vietnamese_page_errors_included(browser: Brow
     expect(page.locator("#err-nu-username")).to_have_text(
         "Tên đăng nhập «hanoi.approver» đã có người dùng.")
     check("user exists")
+    # evidence sent back without saying why: on that update's note, not the error page
+    page.goto("/tasks/NV-03")
+    review = page.locator(".review-form").first
+    review.get_by_role("button", name="Trả lại minh chứng").click()
+    review = page.locator(".review-form").first
+    expect(review.locator(".field-error")).to_have_text("Hãy nêu lý do trả lại minh chứng.")
+    expect(review.get_by_label("Ý kiến")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("h1")).not_to_have_text(ERROR_TITLE)  # the task page, not an error
+    check("evidence review refused")
+    # and once named, the responsible person shows (the form still posts where it did)
+    page.locator("#w-person").fill("Nguyễn Văn B, Giám đốc Sở")
+    page.get_by_role("button", name="Giao người chịu trách nhiệm").click()
+    expect(page.locator("#responsible")).to_have_text("Nguyễn Văn B, Giám đốc Sở")
+    # the extraction of tasks: a text that is not Vietnamese, then a proposal with a code
+    # that is no unit and a deadline that cannot be read, each on its field
+    page.goto("/extract")
+    page.locator("#x-text").fill("The ministry shall report to the Prime Minister by January.")
+    page.locator("#x-run").click()
+    expect(page.locator("#extract-error")).to_have_text(
+        "Văn bản không phải tiếng Việt: sodo chỉ trích xuất nhiệm vụ từ văn bản chỉ đạo bằng "
+        "tiếng Việt.")
+    expect(page.locator("#x-text")).to_have_attribute("aria-invalid", "true")
+    check("extract refused")
+    page.locator("#x-text").fill(LETTER.read_text(encoding="utf-8"))
+    page.locator("#x-run").click()
+    page.locator("#proposal-1").get_by_label("Nhận").check()
+    page.locator("#p1-lead").fill("XYZ")
+    page.locator("#p1-deadline_text").fill("hôm nào đó")
+    page.get_by_role("button", name="Đưa các nhiệm vụ đã nhận vào chương trình").click()
+    expect(page.locator("#extract-error")).to_contain_text("Có 2 chỗ cần sửa")
+    expect(page.locator("#p1-lead-err")).to_have_text(re.compile("^«XYZ» không phải mã đơn vị"))
+    expect(page.locator("#p1-deadline_text-err")).to_contain_text(
+        "Không đọc được thời hạn «hôm nào đó»")
+    expect(page.locator("#p1-deadline_text")).to_have_value("hôm nào đó")  # typed, kept
+    check("extract accept refused")
+    page.goto("/admin")
     # an admin token for a reporter
     page.locator("#tk-user").select_option("hanoi.reporter")
     page.locator("#tk-scope").select_option("admin")

@@ -23,6 +23,8 @@ WEB = Path(__file__).resolve().parents[2] / "src" / "sodo" / "web"
     (12.0, "vi", None, "12"),
     (0.125, "en", 1, "0.1"),
     (-3.25, "vi", None, "-3,25"),
+    (-0.001, "vi", 2, "0,00"),  # a zero at the decimals shown has no sign
+    (-0.04, "en", 1, "0.0"),
     (None, "vi", None, "–"),
     (float("nan"), "en", None, "–"),
 ])
@@ -38,6 +40,9 @@ def test_format_value_change_and_dates() -> None:
     assert format_change(1.5, "vi") == "+1,5"
     assert format_change(-2, "en") == "−2"
     assert format_change(0.0, "en") == "0"
+    assert format_change(-0.001, "vi", 2) == "0,00"  # not "−0,00"
+    assert format_change(-0.004, "en", 2) == "0.00" and format_change(0.004, "en", 2) == "0.00"
+    assert format_change(-0.006, "vi", 2) == "−0,01"
     assert format_date(date(2025, 11, 26), "vi") == "26/11/2025"
     assert format_date(date(2025, 11, 26), "en") == "2025-11-26"
     assert format_date(date(2025, 11, 26), "en", long=True) == "26 Nov 2025"

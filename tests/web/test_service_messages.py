@@ -21,14 +21,17 @@ SRC = Path(sodo.__file__).parent
 MODULES = ["services/accounts.py", "services/task_workflow.py", "services/task_progress.py",
            "services/reporting.py", "services/values.py", "domain/periods.py",
            "domain/orgunits.py", "domain/follow_up.py", "services/opendata.py",
-           "services/reports/plan.py"]
+           "services/reports/plan.py", "services/extract/__init__.py",
+           "services/extract/readers.py"]
 VIETNAMESE = re.compile(r"[ăâđêôơưáàảãạếềểễệóòỏõọíìỉĩịúùủũụýỳỷỹỵ]", re.IGNORECASE)
 RAISED = {"InputError", "Conflict", "NotFound", "Forbidden", "PeriodError", "OrgUnitError",
           "Problem"}
 # messages no form or query can cause (a programming error, an invariant), by their start
 NOT_A_USERS = ("a stage is not determined", "a {} does not hold", "'{}' is recurring",
                "'{}' names no real period", "ou: resolving", "look-up budget",
-               "'{}': {}", "{}: [follow_up]", "{}")
+               "'{}': {}", "{}: [follow_up]", "{}: unknown [follow_up]")
+# a message that is only its values (a wrapper passing another's text on)
+ONLY_VALUES = ("{}", "{}: {}")
 
 
 def _template(node: ast.expr) -> str | None:
@@ -48,12 +51,19 @@ def messages() -> list[tuple[str, str]]:
     for module in MODULES:
         tree = ast.parse((SRC / module).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and node.args and getattr(
-                    node.func, "id", getattr(node.func, "attr", "")) in RAISED:
+            name = getattr(node.func, "id", getattr(node.func, "attr", "")) \
+                if isinstance(node, ast.Call) else ""
+            if name == "_refuse" and len(node.args) > 1:  # the readers': "<file>: <message>"
+                message = _template(node.args[1])
+                text = "{}: " + message if message is not None else None
+            elif name in RAISED and node.args:
                 text = _template(node.args[0])
-                # already in Vietnamese (the plan workbook's messages): nothing to translate
-                if text and not text.startswith(NOT_A_USERS) and not VIETNAMESE.search(text):
-                    found.append((module, text))
+            else:
+                continue
+            # already in Vietnamese (the plan workbook's messages): nothing to translate
+            if text and text not in ONLY_VALUES and not text.startswith(NOT_A_USERS) \
+                    and not VIETNAMESE.search(text):
+                found.append((module, text))
     return found
 
 
@@ -79,6 +89,8 @@ def test_the_walk_finds_the_messages() -> None:
     found = {t for _, t in messages()}
     assert "user '{}' already exists" in found
     assert "say why the report is returned (a comment is required)" in found
+    assert "{}: the text does not read as Vietnamese; sodo extracts tasks from Vietnamese " \
+        "directives only" in found  # the extraction's readers, through their _refuse
     assert len(found) >= 30, len(found)
 
 

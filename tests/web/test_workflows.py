@@ -155,7 +155,7 @@ def test_report_with_an_invalid_value_then_fix_submit_approve_publish(workspace:
                 and v["origin"] == "reported"}
         assert mine["ty_le_hai_long"]["value"] == 92.5
         html = anonymous.get("/public").text
-        assert "92,5 %" in html and "Tỷ lệ hài lòng của người dân" in html
+        assert "92,50 %" in html and "Tỷ lệ hài lòng của người dân" in html
 
 
 def test_excel_template_download_and_upload_errors_in_place(browser: TestClient) -> None:
@@ -188,6 +188,17 @@ def test_admin_sees_users_tokens_forms_and_audit(browser: TestClient) -> None:
     api = browser.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"},
                       cookies={})
     assert api.status_code == 200
+    row = re.search(r"<tr><td>may-chu-tinh</td>.*?</tr>", created.text, re.S).group(0)
+    assert '<td>Chỉ đọc</td><td data-state="active">Đang dùng</td>' in row  # words, not codes
+    # "Đọc và ghi" gives a token that reads and writes (a write scope alone could not read)
+    created = browser.post("/admin/tokens", data={"csrf_token": csrf_of(page.text),
+                                                  "username": "hanoi.reporter",
+                                                  "name": "nhap-lieu", "scope": "write"})
+    tokens = browser.get("/admin", params={"format": "json"}).json()["tokens"]
+    [written] = [tk for tk in tokens if tk["name"] == "nhap-lieu"]
+    assert written["scopes"] == ["read", "write"] and written["scopes_label"] == "Đọc và ghi"
+    assert [o["label"] for o in browser.get("/admin", params={"format": "json"}).json()[
+        "token_levels"]] == ["Chỉ đọc", "Đọc và ghi", "Quản trị"]
     bad_user = browser.post("/admin/users", data={"csrf_token": csrf_of(page.text),
                                                   "username": "x y", "password": "ngan",
                                                   "role": "reporter", "orgunit": "ZZ"})

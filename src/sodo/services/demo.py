@@ -144,6 +144,7 @@ def build_demo(path: str | Path, rows: int = 1_000_000, seed: int = 2026,
         run = timed("compute", "Computing every indicator and the 766 index",
                     lambda: records.compute_values(ctx, demo))
         release_demo_values(ctx, demo)
+        seed_demo_progress(ctx)
         timed("follow_up", "Sending the reminders and notices due today (to mail/)",
               lambda: follow_up.run(ctx, demo, ctx.today()))
         timed("quality", "Scoring data quality on the eight principles",
@@ -152,6 +153,33 @@ def build_demo(path: str | Path, rows: int = 1_000_000, seed: int = 2026,
                           getattr(run, "value_count", 0), timings)
     (root / MARKER).write_text(json.dumps(asdict(summary), ensure_ascii=False), encoding="utf-8")
     return summary
+
+
+# Progress a lead agency reports, as the demo's "bkhcn" account would (synthetic, like the
+# rest): the board then shows progress, not only deadlines.
+DEMO_PROGRESS = [
+    ("TB4-IV-4-i-a", "done", 100.0, "Đã trình Thủ tướng Chính phủ dự thảo Đề án (minh họa).",
+     "https://demo.sodo.local/minh-chung/de-an-dnnvv.pdf"),
+    ("TB4-IV-4-i-b", "in_progress", 80.0, "Đã xây dựng dự thảo Kế hoạch, đang lấy ý kiến "
+     "các bộ, ngành (minh họa).", ""),
+]
+
+
+def seed_demo_progress(ctx: AppContext) -> None:
+    """The demo lead agency's progress updates on two of its tasks (skipped when the
+    programme has not those tasks)."""
+    from sodo.domain.permissions import Actor
+    from sodo.services import accounts, task_progress
+
+    with ctx.session() as session:
+        reporter = Actor.from_user(accounts.get_user(session, "bkhcn"), source="demo")
+        for task_id, status, percent, note, link in DEMO_PROGRESS:
+            try:
+                task_progress.report_progress(session, reporter, task_id, status, percent,
+                                              note, link, today=ctx.today())
+            except LookupError:  # not in this programme
+                continue
+        session.commit()
 
 
 def score_demo_quality(ctx: AppContext, actor: Actor) -> None:

@@ -148,7 +148,8 @@ def review_update(session: Session, actor: Actor, update_id: int, verdict: str,
         raise InputError(f"verdict must be accepted or returned, not '{verdict}'")
     note = nfc(note.strip())
     if verdict == "returned" and not note:
-        raise InputError("say why the evidence is sent back")
+        raise InputError("say why the evidence is sent back",
+                         [Problem("a note is required", column="note", rule="required")])
     row = TaskReview(update_id=update_id, task=update.task, verdict=verdict, note=note,
                      by=actor.username)
     session.add(row)

@@ -135,8 +135,11 @@ def trend_chart(lines: dict[str, list[tuple[str, float | None]]], unit: str,
                        "line": {"width": 3 if index == 0 else 2,
                                 "color": SERIES_COLOURS[index % len(SERIES_COLOURS)],
                                 "dash": "solid" if index == 0 else "dot"}})
-    layout = _layout(lang, height=320)
-    layout["xaxis"] = {**AXIS, "type": "category"}
+    # the legend above the plot and room made for the periods' labels: on a phone they turn
+    # to fit and would otherwise run into the legend below
+    layout = _layout(lang, height=320,
+                     legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"})
+    layout["xaxis"] = {**AXIS, "type": "category", "automargin": True}
     layout["yaxis"] = {**AXIS, "title": {"text": unit}} if unit else dict(AXIS)
     return {"data": traces, "layout": layout}
 

@@ -25,8 +25,8 @@ def format_number(value: float | int | None, lang: str = "vi", decimals: int | N
         return MISSING
     text = (f"{value:,.2f}".rstrip("0").rstrip(".") if decimals is None
             else f"{value:,.{decimals}f}")
-    if text in ("-0", "-0.0"):
-        text = "0"
+    if text.startswith("-") and not text.strip("-0.,"):  # -0.00: a zero has no sign
+        text = text[1:]
     if lang == "vi":
         # swap the separators through a placeholder: 1,234.5 -> 1.234,5
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
@@ -51,8 +51,8 @@ def format_change(value: float | None, lang: str = "vi", decimals: int | None = 
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     text = format_number(abs(value), lang, decimals)
-    if text == "0":
-        return "0"
+    if not text.strip("0.,"):  # no change at the decimals shown: "0,00", not "−0,00"
+        return text
     return ("+" if value > 0 else "−") + text
 
 

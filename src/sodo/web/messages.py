@@ -148,6 +148,48 @@ register({
     "msg.no_plans": ("Kho dữ liệu chưa có kế hoạch nào: nhập kế hoạch bằng «sodo plan import» "
                      "hoặc tại trang /plans.", "No plans yet: import one with 'sodo plan "
                      "import' or on the page /plans."),
+    # the extraction of tasks from a directive (Trích xuất nhiệm vụ): reading, then accepting
+    "msg.doc_too_large": ("Tệp lớn hơn {a0} MiB.", "The file is larger than {a0} MiB."),
+    "msg.doc_old_word": ("Không đọc được tệp Word cũ (.doc): hãy lưu thành .docx hoặc .pdf.",
+                         "Old Word files (.doc) are not read: save it as .docx or .pdf."),
+    "msg.doc_no_text": ("Không có nội dung để đọc.", "There is no text to read."),
+    "msg.doc_not_vietnamese": ("Văn bản không phải tiếng Việt: sodo chỉ trích xuất nhiệm vụ "
+                               "từ văn bản chỉ đạo bằng tiếng Việt.", "The text does not read "
+                               "as Vietnamese: sodo extracts tasks from Vietnamese directives "
+                               "only."),
+    "msg.doc_binary": ("Đây là tệp nhị phân, không phải văn bản (hãy dùng tệp .txt, .docx hoặc "
+                       ".pdf).", "This is a binary file, not text (give a .txt, .docx or .pdf)."),
+    "msg.doc_encoding": ("Văn bản không ở bảng mã UTF-8: hãy lưu lại theo UTF-8 (không đọc "
+                         "được phông TCVN3, VNI cũ).", "The text is not UTF-8: save it as UTF-8 "
+                         "(legacy TCVN3/VNI fonts are not read)."),
+    "msg.doc_not_docx": ("Không mở được tệp như một văn bản Word (.docx): có phải tệp loại "
+                         "khác bị đổi tên?", "Not a Word document (.docx): is it another kind "
+                         "of file renamed?"),
+    "msg.doc_bad_pdf": ("Không đọc được tệp PDF này.", "Not a readable PDF."),
+    "msg.doc_no_text_layer": ("Tệp PDF không có lớp chữ ({a0} trang ảnh, ví dụ bản quét): hãy "
+                              "nhận dạng chữ (OCR) trước hoặc dùng tệp .docx.", "The PDF has no "
+                              "text layer ({a0} page(s) of images, e.g. a scan): run OCR on it "
+                              "first or give the .docx."),
+    "msg.no_such_file": ("Không có tệp «{a0}».", "There is no file '{a0}'."),
+    "msg.not_unit_code": ("«{a0}» không phải mã đơn vị (chọn trong danh sách gợi ý).",
+                          "'{a0}' is not an org-unit code (pick one from the list)."),
+    "msg.work_empty": ("Hãy ghi nội dung công việc (rõ việc).", "The work (rõ việc) is empty."),
+    "msg.bad_deadline": ("Không đọc được thời hạn «{a0}» (ví dụ «trong tháng 12/2025», «Quý "
+                         "I/2026», «2026-03-31», «Thường xuyên»).", "Cannot read the deadline "
+                         "'{a0}' (e.g. 'trong tháng 12/2025', 'Quý I/2026', '2026-03-31', "
+                         "'Thường xuyên')."),
+    "msg.no_own_programme": ("Kho dữ liệu chưa có thư mục chương trình riêng: nhiệm vụ đã nhận "
+                             "chỉ được ghi vào chương trình của kho dữ liệu, không ghi vào "
+                             "chương trình đi kèm sodo (tạo kho bằng lệnh «sodo init»).",
+                             "The workspace has no programme folder of its own: accepted tasks "
+                             "are never written to sodo's shipped one (create it with "
+                             "'sodo init')."),
+    "msg.no_programme_folder": ("Không có thư mục chương trình «{a0}».",
+                                "The programme folder '{a0}' does not exist."),
+    "msg.none_accepted": ("Chưa nhận nhiệm vụ nào.", "No proposal was accepted."),
+    "msg.proposal_problems": ("Có {a0} chỗ cần sửa trong các nhiệm vụ đề xuất (đánh dấu bên "
+                              "dưới); chưa ghi gì vào chương trình.", "{a0} problem(s) in the "
+                              "proposals (marked below); nothing was written."),
     "msg.no_plan": ("Chưa có kế hoạch{a0} của {a1} cho năm {a2}: nhập tại trang /plans.",
                     "No plan{a0} of {a1} for {a2}: import one on the page /plans."),
 })
@@ -179,7 +221,7 @@ PATTERNS: list[tuple[str, str]] = [
      "msg.extension_pending"),
     (r"^extension request (\d+) is already", "msg.extension_done"),
     (r"^(?:name the responsible person|a name is required)$", "msg.person_required"),
-    (r"^say why the evidence is sent back$", "msg.return_evidence"),
+    (r"^(?:say why the evidence is sent back|a note is required)$", "msg.return_evidence"),
     (r"^task '(.*)' has no lead agency", "msg.no_lead"),
     (r"^only the lead agency of task '(.*)' may do this$", "msg.only_lead"),
     (r"^say what the obstacle is", "msg.obstacle"),
@@ -236,6 +278,25 @@ PATTERNS: list[tuple[str, str]] = [
     (r"^'(.*)' has not ended \(ends (.*)\)", "msg.not_ended"),
     (r"^'(.*)' is not declared open data", "msg.not_open_data"),
     (r"^no such org unit: '(.*)'$", "msg.unknown_orgunit"),
+    (r"^the file is empty$", "problem.empty_file"),
+    (r"^(?:.*: )?the file is larger than (\d+) MiB$", "msg.doc_too_large"),
+    (r"^(?:.*: )?old Word files \(\.doc\) are not read", "msg.doc_old_word"),
+    (r"^(?:.*: )?there is no text to read$", "msg.doc_no_text"),
+    (r"^(?:.*: )?the text does not read as Vietnamese", "msg.doc_not_vietnamese"),
+    (r"^(?:.*: )?this is a binary file, not text", "msg.doc_binary"),
+    (r"^(?:.*: )?the text is not UTF-8", "msg.doc_encoding"),
+    (r"^(?:.*: )?not a Word document \(\.docx\)", "msg.doc_not_docx"),
+    (r"^(?:.*: )?not a readable PDF", "msg.doc_bad_pdf"),
+    (r"^(?:.*: )?the PDF has no text layer \((\d+) page", "msg.doc_no_text_layer"),
+    (r"^(.*): no such file$", "msg.no_such_file"),
+    (r"^'(.*)' is not an org-unit code$", "msg.not_unit_code"),
+    (r"^the work \(rõ việc\) is empty$", "msg.work_empty"),
+    (r"^cannot read the deadline '(.*)' \(e\.g\.", "msg.bad_deadline"),
+    (r"^'(.*)' is not a date$", "msg.not_a_date"),
+    (r"^the workspace has no programme folder of its own", "msg.no_own_programme"),
+    (r"^(.*): the programme folder does not exist$", "msg.no_programme_folder"),
+    (r"^no proposal was accepted$", "msg.none_accepted"),
+    (r"^(\d+) problem\w* in the proposals; nothing was written$", "msg.proposal_problems"),
     (r"^the store holds no plans yet", "msg.no_plans"),
     (r"^no plan(.*) of (.*) for (.*): import one", "msg.no_plan"),
 ]

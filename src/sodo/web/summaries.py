@@ -14,6 +14,7 @@ from sodo.domain.orgunits import OrgUnitLevel
 from sodo.domain.periods import Period
 from sodo.domain.permissions import audience
 from sodo.domain.values import latest_period
+from sodo.http.downloads import Column
 from sodo.http.views import period_label, rank_view, target_view, task_view, unit_label
 from sodo.services import compliance
 from sodo.services.assessment import assess_targets, assess_tasks, rank
@@ -72,6 +73,39 @@ def target_assessments(request: Request) -> dict[str, TargetAssessment]:
 def target_rows(request: Request, lang: str) -> list[dict[str, Any]]:
     cat = programme(request)
     return [target_view(cat, a, lang) for a in target_assessments(request).values()]
+
+
+def dataset_names(request: Request, lang: str) -> dict[str, str]:
+    """What the data-quality scorecard rates, by its code: each declared dataset's name and
+    each report form's, in the reader's language (never "dossiers" on a Vietnamese page)."""
+    from sodo.services.datasets import load_datasets
+
+    ctx, cat = app_context(request), programme(request)
+    declared = _cached(request, "datasets", lambda: {
+        code: (ds.name, ds.name_en) for code, ds in
+        load_datasets(ctx.settings.programme_path()).items()})
+    names = {code: en if lang == "en" and en else vi for code, (vi, en) in declared.items()}
+    return {**names, **{f.code: f.label(lang) for f in cat.forms}}
+
+
+def target_columns(lang: str, *, full: bool = True) -> list[Column]:
+    """The download columns of a list of :func:`target_rows`: the target list's (``full``),
+    or the overview's shorter one (no indicator, source or provisional mark)."""
+    more = {"indicator_name", "source_label", "provisional_label"}
+    return [Column(key, t(label, lang), number=number) for key, label, number in (
+        ("target_id", "common.code", False),
+        ("title", "common.target", False),
+        ("indicator_name", "common.indicator", False),
+        ("orgunit_name", "common.orgunit", False),
+        ("status_label", "common.status", False),
+        ("latest", "targets.latest", True),
+        ("comparator", "common.comparator", False),
+        ("target_value", "common.target_value", True),
+        ("unit", "common.unit", False),
+        ("deadline_label", "common.deadline", False),
+        ("source_label", "common.source", False),
+        ("provisional_label", "common.provisional_column", False),
+    ) if full or key not in more]
 
 
 def task_assessments(request: Request) -> dict[str, TaskAssessment]:

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sodo.api.routes._common import Limit, Offset, Page, page, read_upload_file
 from sodo.domain.permissions import Action, require
-from sodo.http.deps import DB, CurrentActor, RequireUser, RowId
+from sodo.http.deps import DB, Ctx, CurrentActor, RequireUser, RowId
 from sodo.http.downloads import download
 from sodo.http.problems import ProblemError, problem_responses
 from sodo.services import catalogue, task_progress
@@ -64,9 +64,12 @@ def updates(task_id: str, actor: CurrentActor, db: DB) -> list[dict[str, Any]]:
 
 @router.post("/{task_id}/updates", status_code=201, summary="Report progress (JSON, link)",
              responses=problem_responses(401, 403, 404, 422))
-def report(task_id: str, body: ProgressBody, actor: RequireUser, db: DB) -> dict[str, Any]:
+def report(task_id: str, body: ProgressBody, actor: RequireUser, db: DB,
+           ctx: Ctx) -> dict[str, Any]:
+    # stamped on the application's today (a demo's pinned day), as the web form does
     update = task_progress.report_progress(db, actor, task_id, body.status, body.percent,
-                                           body.note, body.evidence_url, orgunit=body.orgunit)
+                                           body.note, body.evidence_url, orgunit=body.orgunit,
+                                           today=ctx.today())
     db.commit()
     return task_progress.update_dict(update)
 
@@ -85,7 +88,7 @@ EVIDENCE_BODY = {"requestBody": {"required": True, "content": {"multipart/form-d
              openapi_extra=EVIDENCE_BODY,
              responses=problem_responses(401, 403, 404, 413, 415, 422))
 async def report_with_file(task_id: str, request: Request, actor: RequireUser,
-                           db: DB) -> dict[str, Any]:
+                           db: DB, ctx: Ctx) -> dict[str, Any]:
     # The body is read only now, after the credentials were checked (not a route parameter).
     require(actor, Action.UPDATE_TASK, actor.orgunit)
     data, filename = await read_upload_file(request, "evidence",
@@ -104,7 +107,8 @@ async def report_with_file(task_id: str, request: Request, actor: RequireUser,
     def save() -> dict[str, Any]:  # checking the file and writing it: the thread pool
         update = task_progress.report_progress(
             db, actor, task_id, body.status, body.percent, body.note, body.evidence_url,
-            task_progress.Evidence(filename or "evidence", data), orgunit=body.orgunit)
+            task_progress.Evidence(filename or "evidence", data), orgunit=body.orgunit,
+            today=ctx.today())
         db.commit()
         return task_progress.update_dict(update)
 

@@ -34,10 +34,28 @@ register({
     "admin.end_sessions": ("Kết thúc mọi phiên", "End all sessions"),
     "admin.sessions_ended": ("Đã kết thúc {count} phiên đăng nhập của {name}.",
                              "Ended {count} session(s) of {name}."),
+    # a token's rights, by level (each includes the one before), and a scope by itself
+    "admin.scope.read": ("Chỉ đọc", "Read only"),
+    "admin.scope.write": ("Đọc và ghi", "Read and write"),
+    "admin.scope.admin": ("Quản trị", "Administration"),
+    "admin.scope_word.read": ("đọc", "read"),
+    "admin.scope_word.write": ("ghi", "write"),
+    "admin.scope_word.admin": ("quản trị", "administer"),
+    "admin.token_state.active": ("Đang dùng", "Active"),
+    "admin.token_state.revoked": ("Đã thu hồi", "Revoked"),
+    "admin.token_state.expired": ("Hết hạn", "Expired"),
 })
 
 ROLE_KEYS = {"admin": "role.admin", "reporter": "role.reporter", "approver": "role.approver",
              "viewer": "role.viewer"}
+# the token form's levels: the scopes each gives (a write token can read too)
+TOKEN_LEVELS = {"read": ("read",), "write": ("read", "write"), "admin": ("admin", "read", "write")}
+LEVEL_KEYS = {"read": "admin.scope.read", "write": "admin.scope.write",
+              "admin": "admin.scope.admin"}
+SCOPE_WORD_KEYS = {"read": "admin.scope_word.read", "write": "admin.scope_word.write",
+                   "admin": "admin.scope_word.admin"}
+TOKEN_STATE_KEYS = {"active": "admin.token_state.active", "revoked": "admin.token_state.revoked",
+                    "expired": "admin.token_state.expired"}
 router = APIRouter(include_in_schema=False)
 
 
@@ -60,7 +78,10 @@ def admin_context(request: Request, db: Session, actor: Actor, lang: str) -> dic
     return {
         "title": t("admin.title", lang),
         "users": [accounts.user_dict(u) for u in accounts.list_users(db, actor)],
-        "tokens": [accounts.token_dict(tk) for tk in accounts.list_tokens(db, actor)],
+        "tokens": [token_view(accounts.token_dict(tk), lang)
+                   for tk in accounts.list_tokens(db, actor)],
+        "token_levels": [{"value": level, "label": t(LEVEL_KEYS[level], lang)}
+                         for level in TOKEN_LEVELS],
         "forms": forms,
         "audit": [audit.entry_dict(e) for e in audit.query(db, actor, limit=30).entries],
         "roles": [r.value for r in permissions.Role if r is not permissions.Role.PUBLIC],
@@ -68,6 +89,18 @@ def admin_context(request: Request, db: Session, actor: Actor, lang: str) -> dic
                         if r.value in ROLE_KEYS},
         "message": None, "error": None, "new_token": None,
     }
+
+
+def token_view(token: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A token as the admin page shows it: its rights and state in words, not codes."""
+    scopes = tuple(sorted(token["scopes"]))
+    level = next((lv for lv, given in TOKEN_LEVELS.items() if tuple(sorted(given)) == scopes),
+                 None)
+    words = ", ".join(t(SCOPE_WORD_KEYS[s], lang) if s in SCOPE_WORD_KEYS else s
+                      for s in scopes)
+    return {**token, "scopes_label": t(LEVEL_KEYS[level], lang) if level else words.capitalize(),
+            "state_label": t(TOKEN_STATE_KEYS[token["state"]], lang)
+            if token["state"] in TOKEN_STATE_KEYS else token["state"]}
 
 
 USER_FIELDS = ("username", "password", "role", "orgunit", "email")
@@ -132,8 +165,9 @@ def admin_new_token(request: Request, username: str = Form("", max_length=64),
     actor = require_admin(request)
     with db_session(request) as db:
         try:
-            _token, secret = accounts.create_token(db, actor, username, name, (scope,),
-                                                   timedelta(days=90))
+            _token, secret = accounts.create_token(
+                db, actor, username, name, TOKEN_LEVELS.get(scope, (scope,)),
+                timedelta(days=90))
         except (InputError, NotFound, permissions.Forbidden) as exc:
             db.rollback()
             return _again(request, db, actor, lang, error=error_text(exc, lang))

@@ -29,6 +29,7 @@ from sodo.web.context import (
     render,
     require_actor,
 )
+from sodo.web.forms import error_text, problem_text
 from sodo.web.i18n import register, t
 
 router = APIRouter(include_in_schema=False)
@@ -190,9 +191,8 @@ def _extract(request: Request, actor: Actor, fields: dict[str, str], data: bytes
             extraction: Extraction = extract_service.propose(
                 actor, text=text if data is None else None, data=data, name=name,
                 source=source, issued=issued, today=ctx.today())
-        except InputError as exc:
-            return again("; ".join([exc.summary, *(p.message for p in exc.problems[1:])]),
-                         "file" if data is not None else "text")
+        except InputError as exc:  # said in the user's language, on the file or text
+            return again(error_text(exc, lang), "file" if data is not None else "text")
         extract_service.record_proposals(db, actor, extraction, name)
         db.commit()
     result = extraction.to_dict()
@@ -213,6 +213,10 @@ async def extract_accept(request: Request) -> Response:
     posted = await request.form()
     fields = {k: v for k, v in posted.items() if isinstance(v, str)}
     return await run_in_threadpool(_accept, request, actor, fields)
+
+
+# a problem's column → the review form's field (the deadline is typed as words)
+_FIELD_OF = {"deadline": "deadline_text"}
 
 
 def _posted_proposals(fields: dict[str, str]) -> tuple[list[dict[str, Any]], dict[int, str]]:
@@ -253,13 +257,15 @@ def _accept(request: Request, actor: Actor, fields: dict[str, str]) -> Response:
             db.rollback()
             numbers = [n for n, p in enumerate(proposals, start=1) if decisions[n] == "accept"]
             errors: dict[str, str] = {}
-            for problem in exc.problems:
+            for problem in exc.problems:  # on each proposal's field, in the user's language
                 index = int(problem.object.split()[-1]) if problem.object else 0
                 if 0 < index <= len(numbers):
-                    errors[f"p{numbers[index - 1]}-{problem.column}"] = problem.message
+                    field = _FIELD_OF.get(str(problem.column), str(problem.column))
+                    errors[f"p{numbers[index - 1]}-{field}"] = problem_text(
+                        problem.message, problem.rule, lang)
             return _review(request, lang, text=text, document=document, proposals=proposals,
-                           decisions=decisions, error=exc.summary, field_errors=errors,
-                           status=422)
+                           decisions=decisions, error=problem_text(exc.summary, "", lang),
+                           field_errors=errors, status=422)
     message = t("extract.done", lang, n=len(result.task_ids), file=result.file.name,
                 r=result.rejected)
     return render(request, "extract.html", {

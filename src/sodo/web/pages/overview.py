@@ -24,6 +24,7 @@ from sodo.web.summaries import (
     index_code,
     index_ranking,
     reporting_rows,
+    target_columns,
     target_rows,
     task_rows,
 )
@@ -62,17 +63,8 @@ def overview_tables(data: dict[str, Any], lang: str) -> list[Table]:
     """The overview's small tables, as shown: the targets needing attention, the urgent
     tasks, the lagging provinces and when each dataset was last computed."""
     return [
-        Table("attention", t("overview.off_track", lang), [
-            Column("target_id", t("common.code", lang)),
-            Column("title", t("common.target", lang)),
-            Column("orgunit_name", t("common.orgunit", lang)),
-            Column("status_label", t("common.status", lang)),
-            Column("latest", t("targets.latest", lang), number=True),
-            Column("comparator", t("common.comparator", lang)),
-            Column("target_value", t("common.target_value", lang), number=True),
-            Column("unit", t("common.unit", lang)),
-            Column("deadline_label", t("common.deadline", lang)),
-        ], data["targets_needing_attention"][:ATTENTION_SHOWN]),
+        Table("attention", t("overview.off_track", lang), target_columns(lang, full=False),
+              data["targets_needing_attention"][:ATTENTION_SHOWN]),
         Table("tasks", t("overview.tasks", lang), [
             Column("task_id", t("common.code", lang)),
             Column("title", t("nav.tasks", lang)),

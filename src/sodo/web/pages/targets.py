@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from sodo.domain.assessment.targets import STATUS_ORDER, projection_path, required_path
 from sodo.domain.periods import Period
-from sodo.http.downloads import Column, Table
+from sodo.http.downloads import Table
 from sodo.http.views import in_language, period_label
 from sodo.services.assessment import target_series
 from sodo.web import charts
@@ -16,7 +16,7 @@ from sodo.web.context import PageError, app_context, language, page, programme, 
 from sodo.web.format import format_date, format_value
 from sodo.web.i18n import t, unit_text
 from sodo.web.pages.plans import target_cascade_view
-from sodo.web.summaries import target_assessments, target_rows
+from sodo.web.summaries import target_assessments, target_columns, target_rows
 from sodo.web.target_text import formula_text, series_text
 
 router = APIRouter(include_in_schema=False)
@@ -41,20 +41,7 @@ def target_list(request: Request, status: str | None = None) -> Response:
 
 def targets_table(data: dict, lang: str) -> Table:
     """The list of targets as shown; each row's unit in its own column."""
-    return Table("targets", data["title"], [
-        Column("target_id", t("common.code", lang)),
-        Column("title", t("common.target", lang)),
-        Column("indicator_name", t("common.indicator", lang)),
-        Column("orgunit_name", t("common.orgunit", lang)),
-        Column("status_label", t("common.status", lang)),
-        Column("latest", t("targets.latest", lang), number=True),
-        Column("comparator", t("common.comparator", lang)),
-        Column("target_value", t("common.target_value", lang), number=True),
-        Column("unit", t("common.unit", lang)),
-        Column("deadline_label", t("common.deadline", lang)),
-        Column("source_label", t("common.source", lang)),
-        Column("provisional_label", t("common.provisional_column", lang)),
-    ], data["targets"])
+    return Table("targets", data["title"], target_columns(lang), data["targets"])
 
 
 @router.get("/targets/{target_id}")

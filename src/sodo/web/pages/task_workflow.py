@@ -1,25 +1,18 @@
 """The task workflow on the task page: the responsible person (rõ người), extension requests
 (xin gia hạn) and their decision, and the programme office's review of evidence. The task page
-(:mod:`sodo.web.pages.tasks`) shows it through :func:`workflow_view`; the forms post here."""
+(:mod:`sodo.web.pages.tasks`) shows it through :func:`workflow_view`; its forms post to that
+module, which renders the page again with a refusal on the field."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
+from fastapi import Request
 
-from sodo.domain.permissions import Action, Actor, Conflict, NotFound, allows
-from sodo.domain.problems import InputError
-from sodo.http.deps import RowId
+from sodo.domain.permissions import Action, NotFound, allows
 from sodo.services import task_workflow
-from sodo.web.context import actor_of, current_user, db_session, language, page, programme
-from sodo.web.forms import error_text
+from sodo.web.context import actor_of, current_user, db_session
 from sodo.web.i18n import register, t
-
-router = APIRouter(include_in_schema=False)
 
 register({
     "workflow.title": ("Gia hạn, trách nhiệm và minh chứng", "Extensions, responsibility, evidence"),
@@ -82,60 +75,3 @@ def workflow_view(request: Request, task_id: str, lead: list[str], summary: dict
         "can_decide": bool(actor) and actor.is_admin,
         "can_name": bool(actor) and (actor.is_admin or is_lead),
     }
-
-
-def _back(task_id: str) -> RedirectResponse:
-    return RedirectResponse(f"/tasks/{task_id}#h-workflow", status_code=303)
-
-
-def _refused(request: Request, task_id: str, exc: Exception) -> Response:
-    """A refused request: the error page in the user's language, with what was wrong."""
-    raise InputError(error_text(exc, language(request)))
-
-
-def _known(request: Request, task_id: str) -> None:
-    if programme(request).task(task_id) is None:
-        raise NotFound(task_id)
-
-
-def _act(request: Request, task_id: str, action: Callable[[Session, Actor], object],
-         back: str = "") -> Response:
-    """Run one workflow step as the signed-in user in one transaction: back to the task
-    page when done, the task page with the refusal when the service refuses."""
-    actor = actor_of(request)
-    with db_session(request) as db:
-        try:
-            action(db, actor)
-            db.commit()
-        except (InputError, Conflict) as exc:
-            db.rollback()
-            return _refused(request, task_id, exc)
-    return RedirectResponse(f"/tasks/{task_id}{back}", status_code=303) if back \
-        else _back(task_id)
-
-
-@router.post("/tasks/{task_id}/extension/{extension_id}/decide")
-@page
-def extension_decide(request: Request, task_id: str, extension_id: RowId,
-                     decision: str = Form("", max_length=16),
-                     note: str = Form("", max_length=4000)) -> Response:
-    return _act(request, task_id, lambda db, actor: task_workflow.decide_extension(
-        db, actor, extension_id, decision == "grant", note))
-
-
-@router.post("/tasks/{task_id}/responsible")
-@page
-def responsible_post(request: Request, task_id: str,
-                     person: str = Form("", max_length=500)) -> Response:
-    _known(request, task_id)
-    return _act(request, task_id, lambda db, actor: task_workflow.set_responsible(
-        db, actor, task_id, person))
-
-
-@router.post("/tasks/{task_id}/updates/{update_id}/review")
-@page
-def review_post(request: Request, task_id: str, update_id: RowId,
-                verdict: str = Form("", max_length=16),
-                note: str = Form("", max_length=4000)) -> Response:
-    return _act(request, task_id, lambda db, actor: task_workflow.review_update(
-        db, actor, update_id, verdict, note), back="#h-hist")

@@ -3,15 +3,18 @@ agency's progress report (with evidence)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from sodo.domain.assessment.tasks import TASK_STATUS_ORDER, ProgressStatus
-from sodo.domain.permissions import Action, Conflict, NotFound, allows
+from sodo.domain.permissions import Action, Actor, Conflict, NotFound, allows
 from sodo.domain.problems import InputError
+from sodo.http.deps import RowId
 from sodo.http.downloads import Column, Table
 from sodo.http.views import in_language, unit_label
 from sodo.services import task_progress, task_workflow
@@ -237,27 +240,78 @@ def _task_progress(request: Request, task_id: str, fields: dict[str, str],
     return RedirectResponse(f"/tasks/{task_id}?done=progress_saved#h-hist", status_code=303)
 
 
-@router.post("/tasks/{task_id}/extension")
-@page
-def extension_request(request: Request, task_id: str,
-                      new_deadline: str = Form("", max_length=10),
-                      reason: str = Form("", max_length=4000)) -> Response:
-    """A lead agency asks for a later deadline; a refusal is said on the field, in the
-    user's language, with what was typed (here, not in ``task_workflow``, which this page
-    module imports: it renders the task page)."""
+# -- the workflow's forms (extension, its decision, responsible person, evidence review): a
+# refusal is said on the form's field, in the user's language, with what was typed; here, not
+# in ``task_workflow`` (which this module imports), because it renders the task page again
+
+def _workflow_step(request: Request, task_id: str,
+                   step: Callable[[Session, Actor], object], *, form: str,
+                   fields: dict[str, str], typed: dict[str, str], back: str) -> Response:
+    """Run one workflow step as the signed-in user in one transaction; back to the task page
+    when done, the task page with the refusal on ``form`` (``fields``: a problem's column →
+    the form field's name) when the service refuses."""
     if programme(request).task(task_id) is None:
         raise PageError(404, "tasks.not_found", code=task_id)
     actor = actor_of(request)
     with db_session(request) as db:
         try:
-            task_workflow.request_extension(db, actor, task_id, new_deadline, reason)
+            step(db, actor)
             db.commit()
         except (InputError, Conflict) as exc:
             db.rollback()
             lang = language(request)
-            errors = field_errors(exc, lang, {"new_deadline": "new_deadline",
-                                              "reason": "reason"})
-            errors["_workflow"] = error_text(exc, lang)
-            return render_task_page(request, task_id, field_errors=errors,
-                                    typed={"new_deadline": new_deadline, "reason": reason})
-    return RedirectResponse(f"/tasks/{task_id}#h-workflow", status_code=303)
+            errors = field_errors(exc, lang, fields)
+            errors[f"_{form}"] = error_text(exc, lang)
+            return render_task_page(request, task_id, field_errors=errors, typed=typed)
+    return RedirectResponse(f"/tasks/{task_id}{back}", status_code=303)
+
+
+@router.post("/tasks/{task_id}/extension")
+@page
+def extension_request(request: Request, task_id: str,
+                      new_deadline: str = Form("", max_length=10),
+                      reason: str = Form("", max_length=4000)) -> Response:
+    """A lead agency asks for a later deadline."""
+    return _workflow_step(
+        request, task_id, lambda db, actor: task_workflow.request_extension(
+            db, actor, task_id, new_deadline, reason),
+        form="extension", fields={"new_deadline": "new_deadline", "reason": "reason"},
+        typed={"new_deadline": new_deadline, "reason": reason}, back="#h-workflow")
+
+
+@router.post("/tasks/{task_id}/extension/{extension_id}/decide")
+@page
+def extension_decide(request: Request, task_id: str, extension_id: RowId,
+                     decision: str = Form("", max_length=16),
+                     note: str = Form("", max_length=4000)) -> Response:
+    """The programme office grants or refuses an extension."""
+    return _workflow_step(
+        request, task_id, lambda db, actor: task_workflow.decide_extension(
+            db, actor, extension_id, decision == "grant", note),
+        form="decision", fields={"note": "decision_note"},
+        typed={"decision_note": note, "decision_of": str(extension_id)}, back="#h-workflow")
+
+
+@router.post("/tasks/{task_id}/responsible")
+@page
+def responsible_post(request: Request, task_id: str,
+                     person: str = Form("", max_length=500)) -> Response:
+    """The lead agency or the programme office names the responsible person."""
+    return _workflow_step(
+        request, task_id, lambda db, actor: task_workflow.set_responsible(
+            db, actor, task_id, person),
+        form="responsible", fields={"person": "person"}, typed={"person": person},
+        back="#h-workflow")
+
+
+@router.post("/tasks/{task_id}/updates/{update_id}/review")
+@page
+def review_post(request: Request, task_id: str, update_id: RowId,
+                verdict: str = Form("", max_length=16),
+                note: str = Form("", max_length=4000)) -> Response:
+    """The programme office accepts an update's evidence or sends it back with a note."""
+    return _workflow_step(
+        request, task_id, lambda db, actor: task_workflow.review_update(
+            db, actor, update_id, verdict, note),
+        form="review", fields={"note": "review_note"},
+        typed={"review_note": note, "review_of": str(update_id)}, back="#h-hist")

@@ -20,6 +20,7 @@ from sodo.web.format import format_number
 from sodo.web.i18n import t, unit_text
 from sodo.web.pages.quality import principle_columns, unit_quality
 from sodo.web.summaries import (
+    dataset_names,
     index_code,
     index_group_codes,
     index_ranking,
@@ -63,6 +64,7 @@ def unit_page(request: Request, code: str) -> Response:
                                                   t("unit.scorecard", lang))
     cat = programme(request)
     mine = {tk.id for tk in cat.programme.tasks if code in tk.lead or code in tk.partners}
+    names = dataset_names(request, lang)
     result = {
         "title": unit.label(lang), "code": code, "level": level,
         "level_label": t(LEVEL_KEYS.get(level, "common.orgunit"), lang),
@@ -70,7 +72,8 @@ def unit_page(request: Request, code: str) -> Response:
         "key_indicators": key_indicators(request, code, lang),
         "tasks": [tk for tk in task_rows(request, lang) if tk["task_id"] in mine],
         "reporting": reporting_rows(request, lang, orgunit=code),
-        "quality": unit_quality(request, code, lang),
+        "quality": [{**q, "name": names.get(q["dataset"], q["dataset"])}
+                    for q in unit_quality(request, code, lang)],
         "quality_columns": principle_columns(lang),
     }
     return render(request, "unit.html", result, extra=extra,
