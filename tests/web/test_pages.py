@@ -161,6 +161,12 @@ def test_province_page_scorecard_rank_and_tasks(client: TestClient) -> None:
     assert client.get("/units/BKHCN", params={"format": "json"}).json()["reporting"] == []
     html = client.get("/units/01").text
     assert 'id="index-rank">1<' in html and "Công khai, minh bạch" in html
+    # One number of decimals per indicator: the unit's value and the national one alike.
+    table = html.split('id="key-indicators"', 1)[1].split("</table>", 1)[0]
+    assert '<td class="num">30,00 %</td>' in table  # dvc_online has 2 decimals, not "30 %"
+    for row in re.findall(r"<tr><td>.*?</tr>", table, re.S):
+        shown = re.findall(r'<td class="num">([0-9.,]+) %</td>', row)
+        assert len({len(v.partition(",")[2]) for v in shown}) <= 1, row
     assert client.get("/units/XX").status_code == 404
 
 

@@ -183,6 +183,7 @@ def key_indicators(request: Request, code: str, lang: str) -> list[dict[str, Any
         rows.append({
             "indicator": ind_code, "name": indicator_name(cat, ind_code, lang),
             "unit": unit_text(ind.unit, lang) if ind else "", "period": point.period,
+            "decimals": ind.decimals if ind else None,
             "period_label": period_label(point.period, lang), "value": point.value,
             "origin": point.origin, "national": found.value if found else None,
             "target": target.value if target else None,
