@@ -245,6 +245,9 @@ class SumsCache:
         except (OSError, ValueError):
             return {}
 
+    def exists(self, dataset: str) -> bool:
+        return (self.root / f"{dataset}.parquet").exists()
+
     def load(self, dataset: str) -> pd.DataFrame | None:
         path = self.root / f"{dataset}.parquet"
         return pd.read_parquet(path) if path.exists() else None
@@ -327,7 +330,7 @@ def compute(workspace: Settings, backend: str | None = None,
         fresh = (full or state.get("fingerprint") != config.fingerprint()
                  or state.get("store") != key  # cached sums are of another store
                  or (since is not None and (last_batch is None or last_batch < since))  # reset
-                 or any(cache.load(ds) is None for ds in plans))
+                 or any(not cache.exists(ds) for ds in plans))
         months: list[str] | None
         # months to rescan per dataset: a batch of dossiers does not rescan feedback
         per_dataset: dict[str, list[str]] | None = None
