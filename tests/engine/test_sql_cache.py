@@ -127,3 +127,22 @@ def test_an_edited_definition_compiles_anew(workspace: Settings) -> None:
     assert run.mode == "full"
     after = set(_sql_dir(workspace).glob("*.json"))
     assert after - before  # new entries for the new definitions
+
+
+def test_the_parquet_store_runs_the_cached_sql_too(tmp_path: Path) -> None:
+    """A Parquet record store (DuckDB over the files its manifest lists) runs the same cached
+    queries: a second full run and an incremental one store what the first computed."""
+    import dataclasses
+
+    ws = dataclasses.replace(init_workspace(tmp_path / "ws"), record_backend="parquet")
+    _ingest(ws, "dossiers", 2000, "2025-01", "2025-04", 1, tmp_path)
+    _ingest(ws, "feedback", 300, "2025-01", "2025-04", 2, tmp_path)
+    first = compute(ws, full=True)
+    assert len(list(_sql_dir(ws).glob("*.json"))) == 4
+    second = compute(ws, full=True)
+    assert second.changes == {"unchanged": first.value_count, "inserted": 0, "deleted": 0}
+    _ingest(ws, "dossiers", 200, "2025-02", "2025-02", 3, tmp_path)
+    assert compute(ws).mode == "incremental"
+    after = _stored(ws)
+    full = compute(ws, full=True)
+    assert full.changes["inserted"] == 0 and _stored(ws).keys() == after.keys()
