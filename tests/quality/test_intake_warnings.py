@@ -157,3 +157,46 @@ def test_api_batch_status_and_the_web_carry_the_warnings(workspace: Path) -> Non
     assert "Quy tắc liên trường" in anonymous and "API-03" not in anonymous
     assert "Warnings at intake" in english and "Cross-field rules" in english
     assert "API-03" in signed_in and "paid_online_needs_fee" in signed_in
+
+
+def test_duplicate_checks_narrowed_to_the_repeated_hashes_find_what_the_whole_batch_does(
+        tmp_path: Path) -> None:
+    """The duplicate checks run only on the records whose hash repeats (the pre-screen); what
+    they find — counts, the five smallest keys, values — is what their window over the whole
+    batch finds. Copies of one dossier under 7 new keys, one in another month (not a
+    duplicate: duplicates are looked for within a month), and keys differing by an inner
+    space (the same key for sach.duplicate_key)."""
+    from sodo.domain.orgunits import default_hierarchy
+    from sodo.services.quality import intake as quality_intake
+
+    root = tmp_path / "ws"
+    init_workspace(root)
+    rows = _rows("HS", 20)
+    rows += [{**rows[1], "dossier_id": f"HS-CP{i}"} for i in range(7)]
+    later = clean_dossier("HS-LATER", "01", datetime(2025, 12, 4, 9))
+    rows.append({**rows[1], **{f: later[f] for f in ("dossier_id", "received_at", "due_at",
+                                                       "finished_at")}})
+    rows += [{**rows[i], "dossier_id": f"HS -{i:02d}", "status": "received",
+              "finished_at": None} for i in (3, 4)]
+    result = _ingest(root, _csv(tmp_path / "dups.csv", rows))
+    assert result.exit_code == 0, result.output
+    [batch] = json.loads(result.stdout)
+    found = {w["check"]: w for w in batch["warnings"]}
+    assert found["sach.duplicate_content"]["count"] == 7
+    assert found["sach.duplicate_key"]["count"] == 2
+
+    settings = Settings.open(root)
+    hierarchy = default_hierarchy()
+    with open_record_store(settings) as store:
+        ds = store.dataset("dossiers")
+        checks = quality_intake._beyond_intake(
+            ds, quality_intake.warning_checks(settings.programme_path(), "dossiers"))
+        con = store.staging()
+        whole = quality_intake.batch_warnings(con, "dossiers", ds, checks, hierarchy)
+        narrowed = quality_intake.warner(settings.programme_path(), hierarchy)(
+            con, "dossiers", ds)
+    without_rows = [{**w, "examples": [{**e, "row": None} for e in w["examples"]]}
+                    for w in batch["warnings"]]
+    assert narrowed == whole == without_rows
+    assert [e["key"] for e in found["sach.duplicate_content"]["examples"]] == \
+        ["HS-CP0", "HS-CP1", "HS-CP2", "HS-CP3", "HS-CP4"]

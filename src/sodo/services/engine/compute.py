@@ -26,20 +26,29 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import ibis.expr.types as ir
 import pandas as pd
 
 from sodo.domain.indicators import AllRecords, EngineConfig, Measure
 from sodo.domain.orgunits import Hierarchy, default_hierarchy
 from sodo.domain.periods import Period, PeriodType
 from sodo.domain.problems import InputError
-from sodo.services.engine.compiler import MONTH_COLUMN, MeasurePlan, base_aggregate, plan_dataset
 from sodo.services.engine.definitions import load_engine_config
-from sodo.services.engine.rollup import ancestor_frame, combine, rollup
+from sodo.services.engine.plans import MONTH_COLUMN, MeasurePlan, plan_dataset
+from sodo.services.engine.rollup import ancestor_frame, combine, plan_signature, rollup
 from sodo.services.engine.scoring import VALUE_COLUMNS, score
+from sodo.services.engine.sql_cache import (
+    CompiledQuery,
+    SqlCache,
+    months_shape,
+    substitute,
+    template_months,
+)
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
     from sodo.services.settings import Settings
+    from sodo.stores.records.base import RecordStore
 
 COMPUTE_BACKENDS = ("duckdb", "postgres", "parquet", "spark")
 ALL_LEVELS = ("nation", "ministry", "province", "commune")
@@ -94,6 +103,8 @@ def base_sums(tables: Mapping[str, ir.Table], plans: Mapping[str, MeasurePlan],
     """Scan each dataset once: (unit, month) sums of every measure, as pandas frames.
     ``months`` restricts the scan, for all datasets or per dataset (a dataset mapped to no
     month is not scanned)."""
+    from sodo.services.engine.compiler import base_aggregate
+
     out = {}
     for ds, plan in plans.items():
         if ds not in tables:
@@ -121,7 +132,8 @@ def months_to_periods(months: Iterable[str]) -> set[str]:
 def values_from_sums(bases: Mapping[str, pd.DataFrame], plans: Mapping[str, MeasurePlan],
                      config: EngineConfig, hierarchy: Hierarchy,
                      periods: set[str] | None = None,
-                     levels: Sequence[str] = ALL_LEVELS) -> pd.DataFrame:
+                     levels: Sequence[str] = ALL_LEVELS,
+                     cache: SqlCache | None = None) -> pd.DataFrame:
     """Roll the (unit, month) sums up and score them; ``periods`` restricts the output (and the
     roll-up, to the years concerned)."""
     ancestors = ancestor_frame(hierarchy)
@@ -134,7 +146,7 @@ def values_from_sums(bases: Mapping[str, pd.DataFrame], plans: Mapping[str, Meas
         base = bases[ds]
         if years is not None:
             base = base[(base[MONTH_COLUMN] // 100).astype(str).isin(years)]
-        frames.append(rollup(base, plan, ancestors))
+        frames.append(rollup(base, plan, ancestors, cache=cache))
     rolled = combine(frames)
     if periods is not None and len(rolled):
         rolled = rolled[rolled["period"].isin(periods)]
@@ -169,6 +181,54 @@ def mark_provisional(values: pd.DataFrame, bases: Mapping[str, pd.DataFrame],
     return out
 
 
+def store_sums(store: RecordStore, plans: Mapping[str, MeasurePlan],
+               months: Mapping[str, Sequence[str]] | None, cache: SqlCache,
+               definitions: str) -> dict[str, pd.DataFrame] | None:
+    """What :func:`base_sums` gives, read through the store's own DuckDB with the compiled
+    SQL of :func:`~sodo.services.engine.compiler.base_aggregate` from ``cache`` (compiled by
+    Ibis when missing); ``None`` when the store has no DuckDB relation to run it on."""
+    out = {}
+    for ds, plan in plans.items():
+        wanted = months.get(ds, []) if months is not None else None
+        if wanted is not None and not wanted:
+            continue
+        source = store.duckdb_relation(ds)
+        if source is None:
+            return None
+        con, columns = source
+        shape = months_shape(wanted)
+        key = cache.key({"query": "scan", "backend": store.backend_name,
+                         "plan": plan_signature(plan), "definitions": definitions,
+                         "columns": columns, "shape": shape})
+        query = cache.get(key)
+        sql = substitute(query.sql, shape, wanted) if query is not None else None
+        if query is None or sql is None:
+            query, sql = _compile_scan(store, ds, plan, shape, wanted)
+            cache.compiled.append(key)
+            if sql is not None:
+                cache.put(key, query)
+        out[ds] = CompiledQuery(sql or query.sql, query.schema).run(con).to_pandas()
+    return out
+
+
+def _compile_scan(store: RecordStore, ds: str, plan: MeasurePlan, shape: str,
+                  months: Sequence[str] | None) -> tuple[CompiledQuery, str | None]:
+    """Ibis's scan for ``shape`` (the template) and its SQL for ``months``; when substituting
+    the months into the template does not give exactly Ibis's SQL for them, the real query and
+    ``None`` (nothing to cache)."""
+    from sodo.services.engine.compiler import base_aggregate
+
+    table, backend = store.table(ds), store.ibis()
+    template = base_aggregate(plan, table, template_months(shape))
+    query = CompiledQuery(backend.compile(template), template.schema().to_pyarrow())
+    if months is None:
+        return query, query.sql
+    real = backend.compile(base_aggregate(plan, table, months))
+    if substitute(query.sql, shape, months) == real:
+        return query, real
+    return CompiledQuery(real, query.schema), None
+
+
 # -- the sums cache --------------------------------------------------------------------------
 class SumsCache:
     """(unit, month) sums per dataset kept in the workspace, with the batch they reflect."""
@@ -184,6 +244,9 @@ class SumsCache:
             return json.loads(self.state_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
+
+    def exists(self, dataset: str) -> bool:
+        return (self.root / f"{dataset}.parquet").exists()
 
     def load(self, dataset: str) -> pd.DataFrame | None:
         path = self.root / f"{dataset}.parquet"
@@ -267,7 +330,7 @@ def compute(workspace: Settings, backend: str | None = None,
         fresh = (full or state.get("fingerprint") != config.fingerprint()
                  or state.get("store") != key  # cached sums are of another store
                  or (since is not None and (last_batch is None or last_batch < since))  # reset
-                 or any(cache.load(ds) is None for ds in plans))
+                 or any(not cache.exists(ds) for ds in plans))
         months: list[str] | None
         # months to rescan per dataset: a batch of dossiers does not rescan feedback
         per_dataset: dict[str, list[str]] | None = None
@@ -297,11 +360,17 @@ def compute(workspace: Settings, backend: str | None = None,
         try:
             tell(0)
             t0 = time.perf_counter()
-            if name == "spark":
-                tables = _spark_tables(workspace, list(plans))
-            else:
-                tables = {ds: store.table(ds) for ds in plans}
-            new = base_sums(tables, plans, per_dataset)
+            # Ibis's compiled SQL, kept with the sums: a run whose queries are all cached
+            # needs no Ibis (see sql_cache)
+            sql_cache = SqlCache(cache.root / "sql")
+            new = None if name == "spark" else store_sums(store, plans, per_dataset,
+                                                            sql_cache, config.fingerprint())
+            if new is None:
+                if name == "spark":
+                    tables = _spark_tables(workspace, list(plans))
+                else:
+                    tables = {ds: store.table(ds) for ds in plans}
+                new = base_sums(tables, plans, per_dataset)
             timings["scan"] = time.perf_counter() - t0
             record_count = int(sum(
                 new[ds][plans[ds].column(RECORDS_MEASURE)].sum() for ds in new))
@@ -310,7 +379,8 @@ def compute(workspace: Settings, backend: str | None = None,
                      for ds in plans}
             tell(1)
             t0 = time.perf_counter()
-            values = values_from_sums(bases, plans, config, hierarchy, affected, levels)
+            values = values_from_sums(bases, plans, config, hierarchy, affected, levels,
+                                      sql_cache)
             timings["rollup_score"] = time.perf_counter() - t0
             values = mark_provisional(values, bases, date.today())
             tell(2)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from sodo.domain.indicators import EngineConfig, IndexConfig, Measure
 from sodo.domain.orgunits import Hierarchy
-from sodo.services.engine.compiler import MeasurePlan, measure_scale
+from sodo.services.engine.plans import MeasurePlan, measure_scale
 
 VALUE_COLUMNS = ["indicator", "orgunit", "period", "period_type", "value", "numerator",
                  "denominator"]

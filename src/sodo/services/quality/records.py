@@ -14,7 +14,7 @@ service keeps the partitions and rescans only the months batches touched.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -29,33 +29,13 @@ from sodo.domain.orgunits import NATION_CODE, Hierarchy, OrgUnitError
 from sodo.domain.periods import Period
 from sodo.domain.quality import CheckDefinition, is_outlier, modified_z_scores
 from sodo.services.engine.compiler import compile_filter, month_key
+from sodo.services.quality.tally import EXAMPLES, Tallies, Tally
 
-EXAMPLES = 5
 #: Characters that make two keys look equal: spaces and the usual invisible ones.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00a0"
 _INVISIBLE_CLASS = f"[\\s{INVISIBLE}]"
 _COMPARE = {"eq": "__eq__", "ne": "__ne__", "lt": "__lt__", "le": "__le__", "gt": "__gt__",
             "ge": "__ge__"}
-
-
-@dataclass
-class Tally:
-    """Items a check looked at for one scored unit, how many failed, and a few examples."""
-
-    checked: int = 0
-    failed: int = 0
-    examples: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(self, checked: int, failed: int, examples: Sequence[dict[str, Any]] = ()) -> None:
-        self.checked += int(checked)
-        self.failed += int(failed)
-        room = EXAMPLES - len(self.examples)
-        if room > 0:
-            self.examples.extend(list(examples)[:room])
-
-
-#: (unit, check code) → tally
-Tallies = dict[tuple[str, str], Tally]
 
 
 @dataclass

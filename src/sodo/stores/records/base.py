@@ -118,6 +118,13 @@ class RecordStore(ABC):
     def count(self, dataset: str) -> int:
         return int(self.table(dataset).count().execute())
 
+    def duckdb_relation(self, dataset: str) -> tuple[duckdb.DuckDBPyConnection, list[Any]] | None:
+        """A DuckDB connection on which the SQL Ibis compiles against :meth:`table` runs as it
+        is (the dataset's code names the relation, set as Ibis sets its connection), with the
+        relation's columns (name, type, nullable); ``None`` when the records are not in
+        DuckDB. Lets the engine run cached compiled SQL without Ibis."""
+        return None
+
     def touched_months(self, dataset: str, after_batch_id: int | None = None) -> set[str]:
         """Months ("YYYY-MM") touched by the batches of ``dataset`` with id > ``after_batch_id``
         (all batches when ``None``): months of the new records and of the versions replaced."""

@@ -31,6 +31,7 @@ class DuckDBRecordStore(RecordStore):
             raise StoreBusy(f"{self.path}: cannot open the record store: "
                              f"{str(exc).splitlines()[0]}") from None
         self._ibis: ibis.BaseBackend | None = None
+        self._raw: duckdb.DuckDBPyConnection | None = None
         for ddl in BATCHES_DDL:
             self.con.execute(ddl)
         for ds in datasets.values():
@@ -46,6 +47,16 @@ class DuckDBRecordStore(RecordStore):
 
     def table(self, dataset: str) -> ir.Table:
         return self.ibis().table(self.dataset(dataset).code)
+
+    def duckdb_relation(self, dataset: str) -> tuple[duckdb.DuckDBPyConnection, list[Any]] | None:
+        ds = self.dataset(dataset)
+        if self._raw is None:
+            # a cursor of its own, as ibis() takes one, with the settings Ibis gives it
+            self._raw = self.con.cursor()
+            self._raw.execute("SET TimeZone = 'UTC'")
+            self._raw.execute("SET python_enable_replacements = false")
+        columns = [list(r[:3]) for r in self._raw.execute(f'DESCRIBE "{ds.code}"').fetchall()]
+        return self._raw, columns
 
     def count(self, dataset: str) -> int:
         ds = self.dataset(dataset)
@@ -96,5 +107,8 @@ class DuckDBRecordStore(RecordStore):
 
     def close(self) -> None:
         self._ibis = None
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
         self.con.close()
         self._staging = None

@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis
 
 from sodo.domain.datasets import Dataset
 from sodo.stores.files import fsync_dir
 from sodo.stores.records.base import BATCHES_DDL, INCOMING, BatchInfo, RecordStore, StagedBatch
 
 if TYPE_CHECKING:
+    import ibis
     import ibis.expr.types as ir
 
 CATALOG = "_catalog.duckdb"
@@ -49,6 +49,7 @@ class ParquetRecordStore(RecordStore):
         for ddl in BATCHES_DDL:
             self.catalog.execute(ddl)
         self._ibis: ibis.BaseBackend | None = None
+        self._raw: duckdb.DuckDBPyConnection | None = None
         for code in self.datasets:
             self._recover(code)
 
@@ -154,8 +155,21 @@ class ParquetRecordStore(RecordStore):
 
     def ibis(self) -> ibis.BaseBackend:
         if self._ibis is None:
+            import ibis  # only to compile or to read through Ibis (~0.6 s at start)
+
             self._ibis = ibis.duckdb.connect()
         return self._ibis
+
+    def duckdb_relation(self, dataset: str) -> tuple[duckdb.DuckDBPyConnection, list[Any]] | None:
+        ds = self.dataset(dataset)
+        if self._raw is None:
+            self._raw = duckdb.connect()  # as ibis() connects, with the settings Ibis gives it
+            self._raw.execute("SET TimeZone = 'UTC'")
+            self._raw.execute("SET python_enable_replacements = false")
+        # Re-created on each call, as table() does: the set of files changes with every batch.
+        self._raw.execute(f'CREATE OR REPLACE VIEW "{ds.code}" AS {self._select(ds)}')
+        columns = [list(r[:3]) for r in self._raw.execute(f'DESCRIBE "{ds.code}"').fetchall()]
+        return self._raw, columns
 
     def table(self, dataset: str) -> ir.Table:
         ds = self.dataset(dataset)
@@ -248,6 +262,9 @@ class ParquetRecordStore(RecordStore):
         if self._ibis is not None:
             self._ibis.disconnect()
             self._ibis = None
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
         self.catalog.close()
         super().close()
 
