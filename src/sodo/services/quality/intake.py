@@ -115,21 +115,31 @@ def batch_warnings(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
     t = ibis.duckdb.from_connection(con).table(view)
     t = t.select(*ds.field_names)
     t = t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
-    flagged, flags = compile_flags(t, ds, checks, hierarchy)
-    if not flags:
+    flagged, flags, dups = compile_flags(t, ds, checks, hierarchy)
+    if not flags and not dups:
         return []
     counts = flagged.aggregate(**{f"c{i}": ibis.ifelse(flag.bad, 1, 0).sum()
-                                  for i, flag in enumerate(flags.values())}).to_pyarrow()
+                                  for i, flag in enumerate(flags.values())}
+                               ).to_pyarrow() if flags else None
     by_code = {c.code: c for c in checks}
     out = []
-    for i, (code, flag) in enumerate(flags.items()):
-        n = int(counts[f"c{i}"][0].as_py() or 0)
+    for code in [c.code for c in checks if c.code in flags or c.code in dups]:
+        if code in flags:
+            i = list(flags).index(code)
+            n = int(counts[f"c{i}"][0].as_py() or 0) if counts is not None else 0
+            flag = flags[code]
+            found, field, value, rule = flagged.filter(flag.bad), flag.field, flag.value, \
+                flag.rule
+        else:
+            found = dups[code]
+            n = int(found.count().to_pyarrow().as_py() or 0)
+            field, value = ibis.literal(ds.key), found[ds.key].cast("string").fill_null("null")
+            rule = ibis.literal(code.split(".", 1)[1])
         if n == 0:
             continue
-        key = flagged[ds.key].cast("string")
-        picked = flagged.filter(flag.bad).select(
-            key=key, field=flag.field, value=flag.value, rule=flag.rule,
-            agency=flagged[ds.orgunit_field].cast("string")).order_by("key").limit(
+        picked = found.select(
+            key=found[ds.key].cast("string"), field=field, value=value, rule=rule,
+            agency=found[ds.orgunit_field].cast("string")).order_by("key").limit(
             EXAMPLES).to_pyarrow().to_pylist()
         out.append({"check": code, "principle": str(by_code[code].principle),
                     "severity": str(by_code[code].severity), "count": n,

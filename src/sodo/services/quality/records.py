@@ -131,28 +131,18 @@ def _rule_field(spec: dict[str, Any]) -> str:
 
 def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
                   hierarchy: Hierarchy, tables: Callable[[str], ir.Table] | None = None
-                  ) -> tuple[ir.Table, dict[str, _Flag]]:
-    """``t`` with the window columns the duplicate checks need, and each record check's flag.
-    Checks with nothing to test in this dataset are left out."""
+                  ) -> tuple[ir.Table, dict[str, _Flag], dict[str, ir.Table]]:
+    """``t``, each record check's flag on it, and for the duplicate checks the records they
+    flag (:func:`duplicate_rows`: not a flag of every record, which would take a window — a
+    sort — over the whole table). Checks with nothing to test in this dataset are left out;
+    flags and duplicates keep the order of ``checks``."""
     flags: dict[str, _Flag] = {}
+    dups: dict[str, ir.Table] = {}
     key = t[ds.key]
-    extra: dict[str, ir.Value] = {}
-    by_code = {c.code: c for c in checks}
     # duplicates are looked for within a month of the period field (a copy carries the
     # original's date), so that a month's partition is checked on its own
     month = [t[MONTH]] if MONTH in t.columns else []
-    if "sach.duplicate_key" in by_code:
-        norm = key.lower().re_replace(_INVISIBLE_CLASS, "")
-        extra["_dup_key"] = ibis.row_number().over(group_by=[*month, norm], order_by=[key])
-    if "sach.duplicate_content" in by_code:
-        fields = by_code["sach.duplicate_content"].params.get("fields") or [
-            f for f in ds.field_names if f != ds.key]
-        extra["_dup_content"] = ibis.row_number().over(
-            group_by=[*month, *(t[f] for f in fields)], order_by=[key])
-    base = t  # the distinct-code look-ups read this: no window to compute for them
-    if extra:
-        t = t.mutate(**extra)
-        key = t[ds.key]
+    keep = [ds.orgunit_field, *(n for n in (MONTH,) if n in t.columns)]
     for check in checks:
         params = check.params
         items: list[tuple[ir.BooleanValue, str, ir.StringValue, str]] = []
@@ -182,9 +172,12 @@ def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
             items = [(t[n].isnull(), n, ibis.literal("null"), "required")
                      for n in dict.fromkeys(names)]
         elif check.code == "sach.duplicate_key":
-            items = [(t["_dup_key"] > 0, ds.key, _text(key), "duplicate_key")]
+            norm = key.lower().re_replace(_INVISIBLE_CLASS, "")
+            dups[check.code] = duplicate_rows(t, [*month, norm], ds.key, keep)
         elif check.code == "sach.duplicate_content":
-            items = [(t["_dup_content"] > 0, ds.key, _text(key), "duplicate_content")]
+            fields = params.get("fields") or [f for f in ds.field_names if f != ds.key]
+            dups[check.code] = duplicate_rows(t, [*month, *(t[f] for f in fields)], ds.key,
+                                              keep)
         elif check.code == "sach.malformed":
             names = params.get("fields") or [ds.key, ds.orgunit_field]
             for name in names:
@@ -196,12 +189,35 @@ def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
         elif check.code == "thong_nhat.orgunit_in_force":
             items = _in_force_items(t, ds, hierarchy, bool(params.get("before_valid_from")))
         elif check.code == "thong_nhat.code_lists":
-            items = _code_list_items(t, ds, params.get("codes") or {}, base)
+            items = _code_list_items(t, ds, params.get("codes") or {}, t)
         elif check.code == "ket_noi.references":
-            items = _reference_items(t, ds, hierarchy, tables, base)
+            items = _reference_items(t, ds, hierarchy, tables, t)
         if items:
             flags[check.code] = _first_of(items)
-    return t, flags
+    return t, flags, dups
+
+
+def duplicate_rows(t: ir.Table, groups: Sequence[ir.Value], key: str,
+                   keep: Sequence[str]) -> ir.Table:
+    """The records of ``t`` (columns ``key`` and ``keep``) that agree on ``groups`` (NULLs
+    equal) with a record of a smaller ``key``: every copy but the first. A hash aggregate
+    finds the groups of more than one record (few), the records are joined back to them and
+    only those are ranked — the same records a ``row_number`` over the groups would flag,
+    without sorting the whole table."""
+    cols = {f"_dup{i}": g for i, g in enumerate(groups)}
+    names = list(cols)
+    # the two sides select different columns, so that they are not one subquery a backend
+    # would materialise (copying the table) to read it twice
+    g = t.select(**cols).group_by(names).aggregate(_n=ibis._.count())
+    g = g.filter(g["_n"] > 1).select(*names)
+    b = t.select(*dict.fromkeys([key, *keep]), **cols)
+    # the month (an integer, never 0) by plain equality, so a backend can hash on it
+    preds = [b[n].fill_null(0) == g[n].fill_null(0) if groups[i].get_name() == MONTH
+             else b[n].identical_to(g[n]) for i, n in enumerate(names)]
+    members = b.semi_join(g, preds)
+    ranked = members.mutate(_dup_rn=ibis.row_number().over(
+        group_by=[members[n] for n in names], order_by=[members[key]]))
+    return ranked.filter(ranked["_dup_rn"] > 0).drop(*names, "_dup_rn")
 
 
 def _in_force_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy, before_valid_from: bool
@@ -334,33 +350,37 @@ def _months_condition(ts: ir.TimestampValue, months: Sequence[int]) -> ir.Boolea
 def scan_partitions(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
                     hierarchy: Hierarchy, tables: Callable[[str], ir.Table] | None = None,
                     months: Sequence[int] | None = None) -> Partitions:
-    """One grouped scan of the records (of ``months`` only, or all) on their backend: per
-    agency × month the records, the newest and each record check's failures; then, for the
-    checks that failed, their first examples."""
+    """Grouped scans of the records (of ``months`` only, or all) on their backend: one for
+    the records, the newest and each row check's failures per agency × month; one for the
+    first examples of all the row checks that failed; one per duplicate check (its counts and
+    examples at once)."""
     ts = t[ds.period_field]
     if months is not None:
         if not months:
             return Partitions(*_empty(t, ds, checks, hierarchy, tables))
         t = t.filter(_months_condition(ts, months))
     t = t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
-    flagged, flags = compile_flags(t, ds, checks, hierarchy, tables)
-    codes = list(flags)
+    flagged, flags, dups = compile_flags(t, ds, checks, hierarchy, tables)
+    codes = [c.code for c in checks if c.code in flags or c.code in dups]
     agency = flagged[ds.orgunit_field].cast("string").fill_null("")
     aggs = {_flag_column(code): ibis.ifelse(flag.bad, 1, 0).sum() for code, flag in flags.items()}
     grouped = flagged.group_by([agency.name("agency"), flagged[MONTH].name("ym")]).aggregate(
         n=flagged.count(), newest=flagged[ds.period_field].max(), **aggs)
-    counts = _conform(grouped.to_pyarrow(), _counts_schema(codes))
-    failing = [code for code in codes
-               if (pc.sum(counts[_flag_column(code)]).as_py() or 0) > 0]
-    parts = [_examples(flagged, ds, code, flags[code], agency) for code in failing]
-    examples = pa.concat_tables(parts) if parts else EXAMPLES_SCHEMA.empty_table()
-    return Partitions(codes, counts, examples)
+    counts = grouped.to_pyarrow()
+    failing = [code for code in flags if (pc.sum(counts[_flag_column(code)]).as_py() or 0) > 0]
+    parts = [_examples(flagged, ds, {code: flags[code] for code in failing}, agency)]
+    for code, rows in dups.items():
+        found, examples = _duplicates_found(rows, ds, code)
+        counts = _with_counts(counts, _flag_column(code), found)
+        parts.append(examples)
+    return Partitions(codes, _conform(counts, _counts_schema(codes)), pa.concat_tables(parts))
 
 
 def _empty(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition], hierarchy: Hierarchy,
            tables: Callable[[str], ir.Table] | None) -> tuple[list[str], pa.Table, pa.Table]:
     t = t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
-    codes = list(compile_flags(t, ds, checks, hierarchy, tables)[1])
+    _, flags, dups = compile_flags(t, ds, checks, hierarchy, tables)
+    codes = [c.code for c in checks if c.code in flags or c.code in dups]
     return codes, _counts_schema(codes).empty_table(), EXAMPLES_SCHEMA.empty_table()
 
 
@@ -369,20 +389,74 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays([table[f.name].cast(f.type) for f in schema], schema=schema)
 
 
-def _examples(t: ir.Table, ds: Dataset, code: str, flag: _Flag, agency: ir.StringValue
+def _examples(t: ir.Table, ds: Dataset, flags: dict[str, _Flag], agency: ir.StringValue
               ) -> pa.Table:
-    """At most ``EXAMPLES`` failing records per agency × month: key, field, value, rule."""
-    key = t[ds.key]
-    bad = t.filter(flag.bad).mutate(
-        agency=agency, _field=flag.field, _value=flag.value, _rule=flag.rule,
-        _key=key.cast("string"))
-    ranked = bad.mutate(_rn=ibis.row_number().over(group_by=[bad["agency"], bad[MONTH]],
-                                                    order_by=[bad["_key"]]))
-    picked = ranked.filter(ranked["_rn"] < EXAMPLES).select(
-        agency=ranked["agency"], ym=ranked[MONTH], code=ibis.literal(code),
-        key=ranked["_key"], field=ranked["_field"], value=ranked["_value"],
-        rule=ranked["_rule"])
-    return _conform(picked.to_pyarrow(), EXAMPLES_SCHEMA)
+    """For each check of ``flags``: at most ``EXAMPLES`` failing records per agency × month
+    (key, field, value, rule), smallest keys first — one query over the records that fail
+    any of them, ranked check by check."""
+    if not flags:
+        return EXAMPLES_SCHEMA.empty_table()
+    items = list(flags.values())
+    anyone = items[0].bad
+    for flag in items[1:]:
+        anyone = anyone | flag.bad
+    cols: dict[str, ir.Value] = {"agency": agency, "ym": t[MONTH], "_key": t[ds.key].cast("string")}
+    for i, flag in enumerate(items):
+        cols |= {f"_b{i}": flag.bad, f"_f{i}": flag.field, f"_v{i}": flag.value,
+                 f"_r{i}": flag.rule}
+    bad = t.filter(anyone).select(**cols)
+    ranked = bad.mutate(**{f"_n{i}": ibis.row_number().over(
+        group_by=[bad["agency"], bad["ym"], bad[f"_b{i}"]], order_by=[bad["_key"]])
+        for i in range(len(items))})
+    keep = [ranked[f"_b{i}"].fill_null(False) & (ranked[f"_n{i}"] < EXAMPLES)
+            for i in range(len(items))]
+    wanted = keep[0]
+    for cond in keep[1:]:
+        wanted = wanted | cond
+    picked = ranked.filter(wanted).to_pyarrow()
+    parts = []
+    for i, code in enumerate(flags):
+        mine = picked.filter(pc.and_(pc.fill_null(picked[f"_b{i}"], False),
+                                     pc.less(picked[f"_n{i}"], EXAMPLES)))
+        parts.append(pa.table({
+            "agency": mine["agency"], "ym": mine["ym"],
+            "code": pa.array([code] * mine.num_rows, pa.string()), "key": mine["_key"],
+            "field": mine[f"_f{i}"], "value": mine[f"_v{i}"], "rule": mine[f"_r{i}"]}))
+    return pa.concat_tables([_conform(p, EXAMPLES_SCHEMA) for p in parts])
+
+
+def _duplicates_found(rows: ir.Table, ds: Dataset, code: str) -> tuple[pa.Table, pa.Table]:
+    """A duplicate check's flagged records (:func:`duplicate_rows`) per agency × month: how
+    many (``agency, ym, found``), and the first ``EXAMPLES`` of each, smallest keys first —
+    one query."""
+    picked = rows.select(agency=rows[ds.orgunit_field].cast("string").fill_null(""),
+                         ym=rows[MONTH], _key=rows[ds.key].cast("string"), _one=ibis.literal(1))
+    within = {"group_by": [picked["agency"], picked["ym"]]}
+    ranked = picked.mutate(_found=picked["_one"].sum().over(**within),
+                           _rn=ibis.row_number().over(**within, order_by=[picked["_key"]]))
+    found = ranked.filter(ranked["_rn"] < EXAMPLES).to_pyarrow()
+    first = found.filter(pc.equal(found["_rn"], 0))
+    counts = pa.table({"agency": first["agency"], "ym": first["ym"].cast(pa.int64()),
+                       "found": first["_found"].cast(pa.int64())})
+    field = ds.key
+    rule = code.split(".", 1)[1]
+    n = found.num_rows
+    examples = pa.table({"agency": found["agency"], "ym": found["ym"],
+                         "code": pa.array([code] * n, pa.string()), "key": found["_key"],
+                         "field": pa.array([field] * n, pa.string()),
+                         "value": pc.fill_null(found["_key"], "null"),
+                         "rule": pa.array([rule] * n, pa.string())})
+    return counts, _conform(examples, EXAMPLES_SCHEMA)
+
+
+def _with_counts(counts: pa.Table, column: str, found: pa.Table) -> pa.Table:
+    """``counts`` with ``column``: ``found`` of its agency × month (0 when none)."""
+    counts = counts.append_column("_row", pa.array(range(counts.num_rows), pa.int64()))
+    keyed = counts.select(["agency", "ym", "_row"]).cast(pa.schema(
+        [("agency", pa.string()), ("ym", pa.int64()), ("_row", pa.int64())]))
+    joined = keyed.join(found, ["agency", "ym"], join_type="left outer").sort_by("_row")
+    values = pc.fill_null(joined["found"], 0)
+    return counts.drop_columns(["_row"]).append_column(column, values)
 
 
 def _unit_table(parts: Partitions, unit_map: UnitMap) -> pa.Table:
