@@ -3,7 +3,7 @@
 A batch that passes intake's rules (the ``error`` checks: refused, nothing loaded) is accepted;
 the programme's record checks graded ``warning`` for its dataset then run on the staged batch
 alone, in the staging DuckDB connection, compiled by the same code as the scorecard's
-(:func:`sodo.services.quality.records.compile_flags`): one grouped query for the counts, one
+(:func:`sodo.services.quality.compiled.compile_flags`): one grouped query for the counts, one
 small query per failing check for its first examples. What they find is stored with the batch
 (``batch_warning``) and shown by ``sodo ingest``, ``GET /api/v1/batches/{id}`` and the web.
 
@@ -110,7 +110,8 @@ def batch_warnings(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
     import ibis
 
     from sodo.services.engine.compiler import month_key
-    from sodo.services.quality.records import MONTH, compile_flags
+    from sodo.services.quality.compiled import compile_flags
+    from sodo.services.quality.records import MONTH
 
     t = ibis.duckdb.from_connection(con).table(view)
     t = t.select(*ds.field_names)

@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 from sodo.domain.datasets import Dataset
 from sodo.domain.orgunits import Hierarchy
 from sodo.domain.quality import CheckDefinition
-from sodo.services.quality.records import EXAMPLES_SCHEMA, Partitions, scan_partitions
+from sodo.services.quality.records import EXAMPLES_SCHEMA, Partitions
 from sodo.stores.records.base import RecordStore
 
 #: Bump when what a partition holds or how a check is compiled changes.
@@ -119,6 +119,8 @@ def current(cache: PartitionCache, records: RecordStore, ds: Dataset,
             full: bool = False) -> tuple[Partitions, Refresh]:
     """The dataset's partitions, brought up to date (see the module doc)."""
     import time
+
+    from sodo.services.quality.compiled import scan_partitions  # Ibis: only when scanning
 
     began = time.perf_counter()
     last = records.last_batch_id()  # read before scanning: a batch arriving meanwhile is
