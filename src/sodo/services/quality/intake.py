@@ -170,6 +170,22 @@ def of_batch(session: Session, batch_id: int) -> dict[str, Any] | None:
             "checked_at": row.checked_at}
 
 
+def newest_counts(session: Session) -> dict[str, dict[str, int]]:
+    """Per dataset, its newest batch that was checked at intake and how many warnings it got
+    (``{dataset: {batch, count}}``; 0: checked, nothing found). Counts only: anyone may see
+    them, as on the quality page."""
+    from sqlalchemy import func, select
+
+    from sodo.stores.operational.quality_models import BatchWarning
+
+    newest = select(func.max(BatchWarning.batch_id)).group_by(BatchWarning.dataset)
+    out = {}
+    for row in session.scalars(select(BatchWarning).where(BatchWarning.batch_id.in_(newest))):
+        out[row.dataset] = {"batch": row.batch_id, "count": sum(
+            int(w.get("count", 0)) for w in row.warnings or [])}
+    return out
+
+
 def recent(session: Session, actor: Actor, limit: int = 10) -> list[dict[str, Any]]:
     """The newest batches accepted with warnings, newest first, as ``actor`` may see them:
     checks and counts for everyone; example records only for signed-in readers, of the
