@@ -40,6 +40,9 @@ from sodo.stores.records.base import RecordStore
 
 #: Bump when what a partition holds or how a check is compiled changes.
 VERSION = 1
+#: The record engine's working memory while it scans (DuckDB: its hash aggregates over every
+#: record spill to disk beyond it), so a scorecard over 20 M records stays under 3 GiB.
+SCAN_MEMORY = "2GB"
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,9 @@ def current(cache: PartitionCache, records: RecordStore, ds: Dataset,
                     if other in records.datasets)
     new_entry = {"fingerprint": print_, "store": store_key, "last_batch_id": last}
     if stale:
-        parts = scan_partitions(records.table(ds.code), ds, checks, hierarchy, records.table)
+        with records.memory_limit(SCAN_MEMORY):
+            parts = scan_partitions(records.table(ds.code), ds, checks, hierarchy,
+                                    records.table)
         cache.save(ds.code, parts, new_entry)
         return parts, Refresh(ds.code, "full", parts.months(), time.perf_counter() - began)
     assert old is not None
@@ -149,8 +154,9 @@ def current(cache: PartitionCache, records: RecordStore, ds: Dataset,
         if last != since:
             cache.save(ds.code, old, new_entry)
         return old, Refresh(ds.code, "cached", [], time.perf_counter() - began)
-    fresh = scan_partitions(records.table(ds.code), ds, checks, hierarchy, records.table,
-                            months=months)
+    with records.memory_limit(SCAN_MEMORY):
+        fresh = scan_partitions(records.table(ds.code), ds, checks, hierarchy, records.table,
+                                months=months)
     parts = old.replace(fresh, months)
     cache.save(ds.code, parts, new_entry)
     return parts, Refresh(ds.code, "incremental", months, time.perf_counter() - began)
