@@ -200,3 +200,37 @@ def test_duplicate_checks_narrowed_to_the_repeated_hashes_find_what_the_whole_ba
     assert narrowed == whole == without_rows
     assert [e["key"] for e in found["sach.duplicate_content"]["examples"]] == \
         ["HS-CP0", "HS-CP1", "HS-CP2", "HS-CP3", "HS-CP4"]
+
+
+def _dataset_row(html: str, dataset: str) -> str:
+    match = re.search(rf'<tr data-dataset="{dataset}"[^>]*>.*?</tr>', html, re.S)
+    assert match, f"no row of {dataset} in the overview's dataset table"
+    return match.group(0)
+
+
+def _pages(root: Path, *paths: str) -> list[str]:
+    web = create_app(Settings.open(root))
+    try:
+        with serve(web) as base, httpx.Client(base_url=base, timeout=60) as client:
+            return [client.get(path).text for path in paths]
+    finally:
+        web.state.ctx.close()
+
+
+def test_the_overview_counts_the_newest_batchs_warnings(workspace: Path,
+                                                        tmp_path: Path) -> None:
+    rows = _rows("OV", 5)
+    for i in (1, 3):
+        rows[i]["paid_online"], rows[i]["fee_required"] = True, False
+    assert _ingest(workspace, _csv(tmp_path / "warned.csv", rows)).exit_code == 0
+    warned, english = _pages(workspace, "/", "/?lang=en")
+    assert _ingest(workspace, _csv(tmp_path / "clean.csv", _rows("OK", 3))).exit_code == 0
+    [clean] = _pages(workspace, "/")
+    row = _dataset_row(warned, "dossiers")
+    assert 'data-warnings="2"' in row and '<a href="/quality#batch-warnings">2</a>' in row
+    assert "Cảnh báo khi nạp lô mới nhất" in warned
+    assert "Warnings at intake of the newest batch" in english
+    # a dataset with no batch checked shows a dash; the newest batch, clean, shows 0
+    assert 'data-warnings=""' in _dataset_row(warned, "feedback")
+    row = _dataset_row(clean, "dossiers")
+    assert 'data-warnings="0"' in row and "/quality#batch-warnings" not in row

@@ -16,7 +16,8 @@ from sodo.domain.orgunits import default_hierarchy
 from sodo.domain.periods import Period
 from sodo.domain.quality import CHECKS, Scope
 from sodo.services.quality import NOT_CONFIGURED, build_rows, load_config, with_code_lists
-from sodo.services.quality.records import Tallies, run_record_checks
+from sodo.services.quality.compiled import run_record_checks
+from sodo.services.quality.records import Tallies
 from sodo.stores.records.base import RecordStore
 
 PERIOD = Period.parse("2025Q3")

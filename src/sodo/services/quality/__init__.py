@@ -44,6 +44,7 @@ from sodo.domain.quality import (
     principle_score,
 )
 from sodo.services import audit
+from sodo.services.quality.records import Tallies, tallies_from_partitions
 from sodo.services.quality.reports import (
     form_periods,
     run_publication_check,
@@ -53,7 +54,6 @@ from sodo.stores.operational.quality_models import QualityFollowup, QualityScore
 
 if TYPE_CHECKING:
     from sodo.services.context import AppContext
-    from sodo.services.quality.records import Tallies
 
 CONFIG_FILE = "quality.yaml"
 ROW_KEYS = ("dataset", "unit", "period", "principle", "score", "checked", "failed", "checks")
@@ -206,9 +206,6 @@ def compute(ctx: AppContext, actor: Actor, *, dataset: str | None = None,
     from sodo.services import catalogue, opendata
     from sodo.services.datasets import open_record_store, store_key
     from sodo.services.quality import partitions
-
-    # Ibis, only when records are checked (not for a refresh that finds nothing to rescore)
-    from sodo.services.quality.records import tallies_from_partitions
 
     require(actor, Action.ADMIN)
     began = time.perf_counter()

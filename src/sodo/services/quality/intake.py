@@ -3,7 +3,7 @@
 A batch that passes intake's rules (the ``error`` checks: refused, nothing loaded) is accepted;
 the programme's record checks graded ``warning`` for its dataset then run on the staged batch
 alone, in the staging DuckDB connection, compiled by the same code as the scorecard's
-(:func:`sodo.services.quality.records.compile_flags`): one grouped query for the counts, one
+(:func:`sodo.services.quality.compiled.compile_flags`): one grouped query for the counts, one
 small query per failing check for its first examples. What they find is stored with the batch
 (``batch_warning``) and shown by ``sodo ingest``, ``GET /api/v1/batches/{id}`` and the web.
 
@@ -50,14 +50,9 @@ def warner(programme_path: str | Path | None, hierarchy: Hierarchy) -> Warner:
     """A :data:`Warner` for the programme's quality configuration."""
 
     def warn(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset) -> list[dict[str, Any]]:
-        checks = _beyond_intake(ds, warning_checks(programme_path, ds.code))
-        try:
-            checks, narrowed = _screened(con, view, ds, checks)
-            return batch_warnings(con, view, ds, checks, hierarchy, narrowed) if checks else []
-        finally:
-            for stmt in [*(f"DROP VIEW IF EXISTS {v}" for v in _NARROWED.values()),
-                         f"DROP TABLE IF EXISTS {_DUPLICATES}"]:
-                con.execute(stmt)
+        checks = _screened(con, view, ds, _beyond_intake(ds, warning_checks(programme_path,
+                                                                            ds.code)))
+        return batch_warnings(con, view, ds, checks, hierarchy) if checks else []
 
     return warn
 
@@ -78,24 +73,12 @@ def _beyond_intake(ds: Dataset, checks: list[CheckDefinition]) -> list[CheckDefi
     return out
 
 
-#: temp objects of the duplicate pre-screen: the hashes seen more than once, and per check the
-#: view of the records that carry one
-_DUPLICATES = "_sodo_duplicate_hashes"
-_NARROWED = {"sach.duplicate_key": "_sodo_maybe_duplicate_key",
-             "sach.duplicate_content": "_sodo_maybe_duplicate_content"}
-
-
 def _screened(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
-              checks: list[CheckDefinition]
-              ) -> tuple[list[CheckDefinition], dict[str, str]]:
-    """``checks`` without the duplicate checks that cannot fire, and for those that may, a
-    view of the only records they can flag.
-
-    One hash aggregate (grouping sets: one scan) finds the hashes of (month, normalised key)
-    and of (month, compared fields) that occur more than once. A duplicate check with none is
-    dropped; otherwise its window (a sort) runs on the records carrying such a hash only:
-    every record of a group of equal values shares its hash, so each group is there whole and
-    the window numbers it as over the whole batch (a hash collision only adds records)."""
+              checks: list[CheckDefinition]) -> list[CheckDefinition]:
+    """``checks`` without the duplicate checks that cannot fire: one hash aggregate counts the
+    distinct (month, normalised key) and (month, compared fields) of the batch; when they are
+    as many as the records there is no duplicate (the compiled check's window, a sort of the
+    whole batch, runs only when some may exist — a hash collision only costs that run)."""
     from sodo.services.quality.records import _INVISIBLE_CLASS
 
     codes = {c.code: c for c in checks}
@@ -109,74 +92,59 @@ def _screened(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
             f for f in ds.field_names if f != ds.key]
         wanted["sach.duplicate_content"] = ", ".join([month, *(f'"{f}"' for f in fields)])
     if not wanted:
-        return checks, {}
-    hashes = ", ".join(f"hash({e}) AS h{i}" for i, e in enumerate(wanted.values()))
-    sets = ", ".join(f"(h{i})" for i in range(len(wanted)))
-    which = "GROUPING(h0)" if len(wanted) > 1 else "0"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_DUPLICATES} AS SELECT {which} AS g, "
-                f"{', '.join(f'h{i}' for i in range(len(wanted)))} FROM (SELECT {hashes} "
-                f"FROM {view}) GROUP BY GROUPING SETS ({sets}) HAVING count(*) > 1")
-    found = dict(con.execute(f"SELECT g, count(*) FROM {_DUPLICATES} GROUP BY g").fetchall())
-    narrowed: dict[str, str] = {}
-    quiet = set()
-    for i, (code, expr) in enumerate(wanted.items()):
-        if not found.get(i):
-            quiet.add(code)
-            continue
-        narrowed[code] = _NARROWED[code]
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {narrowed[code]} AS SELECT * FROM {view} "
-                    f"WHERE hash({expr}) IN (SELECT h{i} FROM {_DUPLICATES} WHERE g = {i})")
-    return [c for c in checks if c.code not in quiet], narrowed
+        return checks
+    sql = ("SELECT count(*)" + "".join(f", count(DISTINCT hash({e}))" for e in wanted.values())
+           + f" FROM {view}")
+    total, *distinct = con.execute(sql).fetchall()[0]
+    quiet = {code for code, n in zip(wanted, distinct, strict=True) if n == total}
+    return [c for c in checks if c.code not in quiet]
 
 
 def batch_warnings(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
-                   checks: list[CheckDefinition], hierarchy: Hierarchy,
-                   narrowed: dict[str, str] | None = None) -> list[dict[str, Any]]:
+                   checks: list[CheckDefinition], hierarchy: Hierarchy
+                   ) -> list[dict[str, Any]]:
     """``[{check, principle, severity, count, examples: [{row, key, field, value, rule,
     agency}]}]`` for
     each check that some records of the staged batch ``view`` fail (examples: the smallest
-    keys first, at most five). ``narrowed`` maps a check to a view of the only records of
-    ``view`` it can flag (see :func:`_screened`): it runs there, alone."""
-    narrowed = narrowed or {}
-    found = _warnings(con, view, ds, [c for c in checks if c.code not in narrowed], hierarchy)
-    for code, narrow_view in narrowed.items():
-        found.update(_warnings(con, narrow_view, ds, [c for c in checks if c.code == code],
-                               hierarchy))
-    return [found[c.code] for c in checks if c.code in found]
-
-
-def _warnings(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
-              checks: list[CheckDefinition], hierarchy: Hierarchy
-              ) -> dict[str, dict[str, Any]]:
-    if not checks:
-        return {}
+    keys first, at most five)."""
     import ibis
 
     from sodo.services.engine.compiler import month_key
-    from sodo.services.quality.records import MONTH, compile_flags
+    from sodo.services.quality.compiled import compile_flags
+    from sodo.services.quality.records import MONTH
 
     t = ibis.duckdb.from_connection(con).table(view)
     t = t.select(*ds.field_names)
     t = t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
-    flagged, flags = compile_flags(t, ds, checks, hierarchy)
-    if not flags:
-        return {}
+    flagged, flags, dups = compile_flags(t, ds, checks, hierarchy)
+    if not flags and not dups:
+        return []
     counts = flagged.aggregate(**{f"c{i}": ibis.ifelse(flag.bad, 1, 0).sum()
-                                  for i, flag in enumerate(flags.values())}).to_pyarrow()
+                                  for i, flag in enumerate(flags.values())}
+                               ).to_pyarrow() if flags else None
     by_code = {c.code: c for c in checks}
-    out = {}
-    for i, (code, flag) in enumerate(flags.items()):
-        n = int(counts[f"c{i}"][0].as_py() or 0)
+    out = []
+    for code in [c.code for c in checks if c.code in flags or c.code in dups]:
+        if code in flags:
+            i = list(flags).index(code)
+            n = int(counts[f"c{i}"][0].as_py() or 0) if counts is not None else 0
+            flag = flags[code]
+            found, field, value, rule = flagged.filter(flag.bad), flag.field, flag.value, \
+                flag.rule
+        else:
+            found = dups[code]
+            n = int(found.count().to_pyarrow().as_py() or 0)
+            field, value = ibis.literal(ds.key), found[ds.key].cast("string").fill_null("null")
+            rule = ibis.literal(code.split(".", 1)[1])
         if n == 0:
             continue
-        key = flagged[ds.key].cast("string")
-        picked = flagged.filter(flag.bad).select(
-            key=key, field=flag.field, value=flag.value, rule=flag.rule,
-            agency=flagged[ds.orgunit_field].cast("string")).order_by("key").limit(
+        picked = found.select(
+            key=found[ds.key].cast("string"), field=field, value=value, rule=rule,
+            agency=found[ds.orgunit_field].cast("string")).order_by("key").limit(
             EXAMPLES).to_pyarrow().to_pylist()
-        out[code] = {"check": code, "principle": str(by_code[code].principle),
-                     "severity": str(by_code[code].severity), "count": n,
-                     "examples": [{"row": None, **e} for e in picked]}
+        out.append({"check": code, "principle": str(by_code[code].principle),
+                    "severity": str(by_code[code].severity), "count": n,
+                    "examples": [{"row": None, **e} for e in picked]})
     return out
 
 
@@ -200,6 +168,22 @@ def of_batch(session: Session, batch_id: int) -> dict[str, Any] | None:
         return None
     return {"dataset": row.dataset, "rows": row.rows, "warnings": list(row.warnings or []),
             "checked_at": row.checked_at}
+
+
+def newest_counts(session: Session) -> dict[str, dict[str, int]]:
+    """Per dataset, its newest batch that was checked at intake and how many warnings it got
+    (``{dataset: {batch, count}}``; 0: checked, nothing found). Counts only: anyone may see
+    them, as on the quality page."""
+    from sqlalchemy import func, select
+
+    from sodo.stores.operational.quality_models import BatchWarning
+
+    newest = select(func.max(BatchWarning.batch_id)).group_by(BatchWarning.dataset)
+    out = {}
+    for row in session.scalars(select(BatchWarning).where(BatchWarning.batch_id.in_(newest))):
+        out[row.dataset] = {"batch": row.batch_id, "count": sum(
+            int(w.get("count", 0)) for w in row.warnings or [])}
+    return out
 
 
 def recent(session: Session, actor: Actor, limit: int = 10) -> list[dict[str, Any]]:

@@ -35,11 +35,14 @@ import pyarrow.parquet as pq
 from sodo.domain.datasets import Dataset
 from sodo.domain.orgunits import Hierarchy
 from sodo.domain.quality import CheckDefinition
-from sodo.services.quality.records import EXAMPLES_SCHEMA, Partitions, scan_partitions
+from sodo.services.quality.records import EXAMPLES_SCHEMA, Partitions
 from sodo.stores.records.base import RecordStore
 
 #: Bump when what a partition holds or how a check is compiled changes.
 VERSION = 1
+#: The record engine's working memory while it scans (DuckDB: its hash aggregates over every
+#: record spill to disk beyond it), so a scorecard over 20 M records stays under 3 GiB.
+SCAN_MEMORY = "2GB"
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,8 @@ def current(cache: PartitionCache, records: RecordStore, ds: Dataset,
     """The dataset's partitions, brought up to date (see the module doc)."""
     import time
 
+    from sodo.services.quality.compiled import scan_partitions  # Ibis: only when scanning
+
     began = time.perf_counter()
     last = records.last_batch_id()  # read before scanning: a batch arriving meanwhile is
     #                                 rescanned next time (harmless), never missed
@@ -138,7 +143,9 @@ def current(cache: PartitionCache, records: RecordStore, ds: Dataset,
                     if other in records.datasets)
     new_entry = {"fingerprint": print_, "store": store_key, "last_batch_id": last}
     if stale:
-        parts = scan_partitions(records.table(ds.code), ds, checks, hierarchy, records.table)
+        with records.memory_limit(SCAN_MEMORY):
+            parts = scan_partitions(records.table(ds.code), ds, checks, hierarchy,
+                                    records.table)
         cache.save(ds.code, parts, new_entry)
         return parts, Refresh(ds.code, "full", parts.months(), time.perf_counter() - began)
     assert old is not None
@@ -147,8 +154,9 @@ def current(cache: PartitionCache, records: RecordStore, ds: Dataset,
         if last != since:
             cache.save(ds.code, old, new_entry)
         return old, Refresh(ds.code, "cached", [], time.perf_counter() - began)
-    fresh = scan_partitions(records.table(ds.code), ds, checks, hierarchy, records.table,
-                            months=months)
+    with records.memory_limit(SCAN_MEMORY):
+        fresh = scan_partitions(records.table(ds.code), ds, checks, hierarchy, records.table,
+                                months=months)
     parts = old.replace(fresh, months)
     cache.save(ds.code, parts, new_entry)
     return parts, Refresh(ds.code, "incremental", months, time.perf_counter() - began)

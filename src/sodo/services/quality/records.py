@@ -1,51 +1,54 @@
-"""Record checks compiled to Ibis: they run where the records are (DuckDB, PostgreSQL, Spark…).
+"""The record checks' results by agency × month, and the tallies of a period drawn from them.
 
-:func:`scan_partitions` builds one expression that flags each record for every record check
-(windows per month for the duplicate checks), groups it by agency × month and sums the flags —
-one scan of the months asked for (or all), a result of one row per agency and month; the
-examples of a failing check (at most ``EXAMPLES`` per agency and month) are one more query
-each. These :class:`Partitions` are all that reaches Python: :func:`tallies_from_partitions`
+:mod:`sodo.services.quality.compiled` runs the checks where the records are (compiled to
+Ibis) and yields :class:`Partitions`: per agency × month the records, the newest, each check's
+failures and a few examples. These are all that reaches Python: :func:`tallies_from_partitions`
 sums a period's months and rolls the agencies up to the scored units (an agency counts for its
 unit and every unit above; a code no longer in force counts for the unit that carries it on),
 and derives freshness, coverage and monthly volumes from the same counts. The scorecard
-service keeps the partitions and rescans only the months batches touched.
+service keeps the partitions and rescans only the months batches touched. This module needs
+pyarrow only (no Ibis): reading the stored scorecard or summing kept partitions stays light.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import ibis
-import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sodo.domain.datasets import Dataset, FieldType
-from sodo.domain.indicators import parse_filter
+from sodo.domain.datasets import Dataset
 from sodo.domain.orgunits import NATION_CODE, Hierarchy, OrgUnitError
 from sodo.domain.periods import Period
 from sodo.domain.quality import CheckDefinition, is_outlier, modified_z_scores
-from sodo.services.engine.compiler import compile_filter, month_key
-from sodo.services.quality.tally import EXAMPLES, Tallies, Tally
 
+EXAMPLES = 5
 #: Characters that make two keys look equal: spaces and the usual invisible ones.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00a0"
 _INVISIBLE_CLASS = f"[\\s{INVISIBLE}]"
-_COMPARE = {"eq": "__eq__", "ne": "__ne__", "lt": "__lt__", "le": "__le__", "gt": "__gt__",
-            "ge": "__ge__"}
 
 
 @dataclass
-class _Flag:
-    """A record check as Ibis expressions: which records fail, and what an example shows."""
+class Tally:
+    """Items a check looked at for one scored unit, how many failed, and a few examples."""
 
-    bad: ir.BooleanValue
-    field: ir.StringValue
-    value: ir.StringValue
-    rule: ir.StringValue
+    checked: int = 0
+    failed: int = 0
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, checked: int, failed: int, examples: Sequence[dict[str, Any]] = ()) -> None:
+        self.checked += int(checked)
+        self.failed += int(failed)
+        room = EXAMPLES - len(self.examples)
+        if room > 0:
+            self.examples.extend(list(examples)[:room])
+
+
+#: (unit, check code) → tally
+Tallies = dict[tuple[str, str], Tally]
 
 
 class UnitMap:
@@ -72,189 +75,6 @@ class UnitMap:
                 if unit.code in self.units and unit.code not in out:
                     out.append(unit.code)
         return out
-
-
-def _text(expr: ir.Value) -> ir.StringValue:
-    return expr.cast("string").fill_null("null")
-
-
-def _first_of(items: list[tuple[ir.BooleanValue, str, ir.StringValue, str]]) -> _Flag:
-    """One flag from several conditions: bad if any; the example names the first that holds."""
-    bad = items[0][0]
-    for cond, *_ in items[1:]:
-        bad = bad | cond
-    if len(items) == 1:
-        cond, name, value, rule = items[0]
-        return _Flag(bad, ibis.literal(name), value, ibis.literal(rule))
-    fields = ibis.cases(*[(c, ibis.literal(n)) for c, n, _, _ in items], else_=ibis.literal(""))
-    values = ibis.cases(*[(c, v) for c, _, v, _ in items], else_=ibis.literal(""))
-    rules = ibis.cases(*[(c, ibis.literal(r)) for c, _, _, r in items], else_=ibis.literal(""))
-    return _Flag(bad, fields, values, rules)
-
-
-def _rule_condition(spec: dict[str, Any], t: ir.Table) -> ir.BooleanValue:
-    """The records breaking one configured cross-field rule (a NULL comparison is satisfied)."""
-    if "compare" in spec:
-        left, op, right = spec["compare"]
-        ok = getattr(t[left], _COMPARE[op])(t[right]).fill_null(True)
-        return ~ok
-    when = compile_filter(parse_filter(spec.get("if")), t, None)
-    then = compile_filter(parse_filter(spec["then"]), t, None)
-    return when & ~then
-
-
-def _rule_field(spec: dict[str, Any]) -> str:
-    if "compare" in spec:
-        return str(spec["compare"][0])
-    return str(spec.get("field") or spec["then"]["field"])
-
-
-def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
-                  hierarchy: Hierarchy, tables: Callable[[str], ir.Table] | None = None
-                  ) -> tuple[ir.Table, dict[str, _Flag]]:
-    """``t`` with the window columns the duplicate checks need, and each record check's flag.
-    Checks with nothing to test in this dataset are left out."""
-    flags: dict[str, _Flag] = {}
-    key = t[ds.key]
-    extra: dict[str, ir.Value] = {}
-    by_code = {c.code: c for c in checks}
-    # duplicates are looked for within a month of the period field (a copy carries the
-    # original's date), so that a month's partition is checked on its own
-    month = [t[MONTH]] if MONTH in t.columns else []
-    if "sach.duplicate_key" in by_code:
-        norm = key.lower().re_replace(_INVISIBLE_CLASS, "")
-        extra["_dup_key"] = ibis.row_number().over(group_by=[*month, norm], order_by=[key])
-    if "sach.duplicate_content" in by_code:
-        fields = by_code["sach.duplicate_content"].params.get("fields") or [
-            f for f in ds.field_names if f != ds.key]
-        extra["_dup_content"] = ibis.row_number().over(
-            group_by=[*month, *(t[f] for f in fields)], order_by=[key])
-    base = t  # the distinct-code look-ups read this: no window to compute for them
-    if extra:
-        t = t.mutate(**extra)
-        key = t[ds.key]
-    for check in checks:
-        params = check.params
-        items: list[tuple[ir.BooleanValue, str, ir.StringValue, str]] = []
-        if check.code == "dung.allowed_values":
-            items = [(t[f.name].notnull() & ~t[f.name].isin(f.allowed), f.name,
-                      _text(t[f.name]), "allowed_values") for f in ds.fields if f.allowed]
-        elif check.code == "dung.range":
-            for name, bounds in (params.get("ranges") or {}).items():
-                if name not in ds.field_names:
-                    continue
-                col = t[name]
-                cond = ibis.literal(False)
-                if bounds.get("min") is not None:
-                    cond = cond | (col < bounds["min"]).fill_null(False)
-                if bounds.get("max") is not None:
-                    cond = cond | (col > bounds["max"]).fill_null(False)
-                items.append((cond, name, _text(col), "range"))
-        elif check.code == "dung.cross_field":
-            for spec in params.get("rules") or []:
-                name = _rule_field(spec)
-                if name not in ds.field_names:
-                    continue
-                items.append((_rule_condition(spec, t), name, _text(t[name]), spec["rule"]))
-        elif check.code == "du.required":
-            names = [f.name for f in ds.fields if f.required] + [
-                n for n in params.get("also") or [] if n in ds.field_names]
-            items = [(t[n].isnull(), n, ibis.literal("null"), "required")
-                     for n in dict.fromkeys(names)]
-        elif check.code == "sach.duplicate_key":
-            items = [(t["_dup_key"] > 0, ds.key, _text(key), "duplicate_key")]
-        elif check.code == "sach.duplicate_content":
-            items = [(t["_dup_content"] > 0, ds.key, _text(key), "duplicate_content")]
-        elif check.code == "sach.malformed":
-            names = params.get("fields") or [ds.key, ds.orgunit_field]
-            for name in names:
-                if name not in ds.field_names or ds.field(name).type is not FieldType.STR:
-                    continue
-                col = t[name]
-                cond = col.re_search(f"^{_INVISIBLE_CLASS}|{_INVISIBLE_CLASS}$|[{INVISIBLE}]")
-                items.append((cond.fill_null(False), name, _text(col), "malformed"))
-        elif check.code == "thong_nhat.orgunit_in_force":
-            items = _in_force_items(t, ds, hierarchy, bool(params.get("before_valid_from")))
-        elif check.code == "thong_nhat.code_lists":
-            items = _code_list_items(t, ds, params.get("codes") or {}, base)
-        elif check.code == "ket_noi.references":
-            items = _reference_items(t, ds, hierarchy, tables, base)
-        if items:
-            flags[check.code] = _first_of(items)
-    return t, flags
-
-
-def _in_force_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy, before_valid_from: bool
-                    ) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
-    ts, unit = t[ds.period_field], t[ds.orgunit_field]
-    ended: dict[date, list[str]] = {}
-    started: dict[date, list[str]] = {}
-    for u in hierarchy:
-        if u.valid_to is not None:
-            ended.setdefault(u.valid_to, []).append(u.code)
-        if before_valid_from and u.valid_from is not None:
-            started.setdefault(u.valid_from, []).append(u.code)
-    cond = ibis.literal(False)
-    for last, codes in ended.items():
-        after = ibis.timestamp(f"{(last + timedelta(days=1)).isoformat()} 00:00:00")
-        cond = cond | (unit.isin(codes) & (ts >= after))
-    for first, codes in started.items():
-        cond = cond | (unit.isin(codes) & (ts < ibis.timestamp(f"{first.isoformat()} 00:00:00")))
-    return [(cond.fill_null(False), ds.orgunit_field, _text(unit), "orgunit_in_force")]
-
-
-def _unknown_among_present(t: ir.Table, base: ir.Table, name: str, known: set[str]
-                           ) -> ir.BooleanValue:
-    """Records whose code is not in ``known``: the codes present are few, so the unknown
-    among them, found with one small distinct query, are what the records are tested on
-    (a literal list of every known code would be slow to compile and to scan)."""
-    present = base.select(_code=base[name].cast("string")).distinct().to_pyarrow()["_code"]
-    unknown = sorted(c for c in present.to_pylist() if c is not None and c not in known)
-    col = t[name]
-    return col.isin(unknown) if unknown else col.isnull() & ibis.literal(False)
-
-
-def _code_list_items(t: ir.Table, ds: Dataset, codes: dict[str, Sequence[str]],
-                     base: ir.Table) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
-    """Each field with a declared code list (``codes``: field → the list's codes, resolved
-    from the programme's catalogues by the service): its value is in the list."""
-    items = []
-    for name, known in sorted(codes.items()):
-        if name not in ds.field_names:
-            continue
-        col = t[name]
-        items.append((_unknown_among_present(t, base, name, set(known)), name, _text(col),
-                      "not in the code list"))
-    return items
-
-
-def _reference_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy,
-                     tables: Callable[[str], ir.Table] | None, base: ir.Table | None = None
-                     ) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
-    items = []
-    known = {u.code for u in hierarchy}
-    for f in ds.fields:
-        if not f.references:
-            continue
-        col = t[f.name]
-        if f.references == "orgunit":
-            cond = _unknown_among_present(t, t if base is None else base, f.name, known)
-        elif "." in f.references and tables is not None:
-            other, other_field = f.references.split(".", 1)
-            cond = col.notnull() & ~col.isin(tables(other)[other_field])
-        else:
-            continue
-        items.append((cond, f.name, _text(col), f"references {f.references}"))
-    return items
-
-
-def run_record_checks(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
-                      period: Period, hierarchy: Hierarchy, units: Sequence[str], today: date,
-                      tables: Callable[[str], ir.Table] | None = None) -> Tallies:
-    """Tallies of every record check of ``ds`` for ``period``, per scored unit (every month
-    scanned; the scorecard service keeps the partitions and rescans only touched months)."""
-    return tallies_from_partitions(scan_partitions(t, ds, checks, hierarchy, tables), ds,
-                                   checks, period, hierarchy, units, today)
 
 
 # -- partitions: what one scan of some months yields, merged month by month -------------------
@@ -303,66 +123,6 @@ def _counts_schema(codes: Sequence[str]) -> pa.Schema:
 
 EXAMPLES_SCHEMA = pa.schema([(name, pa.int64() if name == "ym" else pa.string())
                              for name in _EXAMPLE_COLUMNS])
-
-
-def _months_condition(ts: ir.TimestampValue, months: Sequence[int]) -> ir.BooleanValue:
-    from sodo.services.engine.compiler import months_filter
-
-    return months_filter(ts, [f"{m // 100:04d}-{m % 100:02d}" for m in months])
-
-
-def scan_partitions(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
-                    hierarchy: Hierarchy, tables: Callable[[str], ir.Table] | None = None,
-                    months: Sequence[int] | None = None) -> Partitions:
-    """One grouped scan of the records (of ``months`` only, or all) on their backend: per
-    agency × month the records, the newest and each record check's failures; then, for the
-    checks that failed, their first examples."""
-    ts = t[ds.period_field]
-    if months is not None:
-        if not months:
-            return Partitions(*_empty(t, ds, checks, hierarchy, tables))
-        t = t.filter(_months_condition(ts, months))
-    t = t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
-    flagged, flags = compile_flags(t, ds, checks, hierarchy, tables)
-    codes = list(flags)
-    agency = flagged[ds.orgunit_field].cast("string").fill_null("")
-    aggs = {_flag_column(code): ibis.ifelse(flag.bad, 1, 0).sum() for code, flag in flags.items()}
-    grouped = flagged.group_by([agency.name("agency"), flagged[MONTH].name("ym")]).aggregate(
-        n=flagged.count(), newest=flagged[ds.period_field].max(), **aggs)
-    counts = _conform(grouped.to_pyarrow(), _counts_schema(codes))
-    failing = [code for code in codes
-               if (pc.sum(counts[_flag_column(code)]).as_py() or 0) > 0]
-    parts = [_examples(flagged, ds, code, flags[code], agency) for code in failing]
-    examples = pa.concat_tables(parts) if parts else EXAMPLES_SCHEMA.empty_table()
-    return Partitions(codes, counts, examples)
-
-
-def _empty(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition], hierarchy: Hierarchy,
-           tables: Callable[[str], ir.Table] | None) -> tuple[list[str], pa.Table, pa.Table]:
-    t = t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
-    codes = list(compile_flags(t, ds, checks, hierarchy, tables)[1])
-    return codes, _counts_schema(codes).empty_table(), EXAMPLES_SCHEMA.empty_table()
-
-
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """``table`` with exactly ``schema``'s columns and types (backends differ in both)."""
-    return pa.Table.from_arrays([table[f.name].cast(f.type) for f in schema], schema=schema)
-
-
-def _examples(t: ir.Table, ds: Dataset, code: str, flag: _Flag, agency: ir.StringValue
-              ) -> pa.Table:
-    """At most ``EXAMPLES`` failing records per agency × month: key, field, value, rule."""
-    key = t[ds.key]
-    bad = t.filter(flag.bad).mutate(
-        agency=agency, _field=flag.field, _value=flag.value, _rule=flag.rule,
-        _key=key.cast("string"))
-    ranked = bad.mutate(_rn=ibis.row_number().over(group_by=[bad["agency"], bad[MONTH]],
-                                                    order_by=[bad["_key"]]))
-    picked = ranked.filter(ranked["_rn"] < EXAMPLES).select(
-        agency=ranked["agency"], ym=ranked[MONTH], code=ibis.literal(code),
-        key=ranked["_key"], field=ranked["_field"], value=ranked["_value"],
-        rule=ranked["_rule"])
-    return _conform(picked.to_pyarrow(), EXAMPLES_SCHEMA)
 
 
 def _unit_table(parts: Partitions, unit_map: UnitMap) -> pa.Table:

@@ -29,7 +29,7 @@ from sodo.domain.programme import Indicator
 from sodo.domain.quality import CheckDefinition, is_outlier, modified_z_scores, unit_conflict
 from sodo.domain.values import COMPUTED, REPORTED
 from sodo.services import reporting, values
-from sodo.services.quality.tally import Tallies, Tally
+from sodo.services.quality.records import Tallies, Tally
 
 SENT = ("submitted", "approved")
 

@@ -21,8 +21,10 @@ a staged, already valid batch, all-or-nothing, replacing records with the same k
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -184,6 +186,12 @@ class RecordStore(ABC):
         records with a key already stored are replaced; all or nothing. ``staged`` is the
         batch's summary when the caller already has it."""
         raise NotImplementedError
+
+    @contextlib.contextmanager
+    def memory_limit(self, limit: str | None) -> Iterator[None]:
+        """Within the block, the store's engine keeps its working memory under ``limit``
+        (e.g. ``"2GB"``), spilling to disk beyond it, where it can; elsewhere a no-op."""
+        yield
 
     def close(self) -> None:
         if self._staging is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +59,26 @@ class DuckDBRecordStore(RecordStore):
             self._raw.execute("SET python_enable_replacements = false")
         columns = [list(r[:3]) for r in self._raw.execute(f'DESCRIBE "{ds.code}"').fetchall()]
         return self._raw, columns
+
+    @contextlib.contextmanager
+    def memory_limit(self, limit: str | None) -> Iterator[None]:
+        """DuckDB's ``memory_limit`` (by default 80 % of the machine's memory) lowered within
+        the block: its hash aggregates and sorts spill to its temporary folder beyond it."""
+        if limit is None:
+            yield
+            return
+        def current() -> str:
+            return str(self.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+        before = current()
+        self.con.execute(f"SET memory_limit = '{limit}'")
+        try:
+            yield
+        finally:
+            # the default exactly; a limit set before, to the 0.1 GiB DuckDB shows it in
+            self.con.execute("RESET memory_limit")
+            if current() != before:
+                self.con.execute(f"SET memory_limit = '{before}'")
 
     def count(self, dataset: str) -> int:
         ds = self.dataset(dataset)

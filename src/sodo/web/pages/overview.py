@@ -37,6 +37,8 @@ register({
     "overview.dataset": ("Bộ dữ liệu", "Dataset"),
     "overview.last_computed": ("Tính lần cuối", "Last computed"),
     "overview.newest_batch": ("Lô mới nhất nhận lúc", "Newest batch received"),
+    "overview.intake_warnings": ("Cảnh báo khi nạp lô mới nhất",
+                                 "Warnings at intake of the newest batch"),
     "overview.ds_state.computed": ("Đã cập nhật", "Up to date"),
     "overview.ds_state.waiting": ("{n} lô đang chờ tính", "{n} batches waiting to be computed"),
     "overview.ds_state.failed": ("Lần tính tự động gần nhất bị lỗi",
@@ -78,6 +80,7 @@ def overview_tables(data: dict[str, Any], lang: str) -> list[Table]:
             Column("name", t("overview.dataset", lang)),
             Column("last_shown", t("overview.last_computed", lang)),
             Column("batch_shown", t("overview.newest_batch", lang)),
+            Column("warnings", t("overview.intake_warnings", lang), number=True, decimals=0),
             Column("state_label", t("common.status", lang)),
         ], [{**d, "last_shown": format_datetime(d["last_computed"], lang),
              "batch_shown": format_datetime(d["newest_batch"], lang)}
@@ -155,13 +158,20 @@ def dataset_rows(request: Request, lang: str) -> list[dict[str, Any]]:
     (an accepted batch touches it), so a page view costs one ``stat``."""
     from sodo.services import recompute
     from sodo.services.datasets import load_datasets
+    from sodo.services.quality import intake as quality_intake
 
     ctx = app_context(request)
     declared = _cached(request, "datasets", lambda: {
         code: (ds.name, ds.name_en) for code, ds in
         load_datasets(ctx.settings.programme_path()).items()})
+    def states() -> list[dict[str, Any]]:
+        with ctx.session() as session:
+            warned = quality_intake.newest_counts(session)
+        return [{**r, "warnings": (warned.get(r["dataset"]) or {}).get("count")}
+                for r in recompute.dataset_states(ctx, sorted(declared))]
+
     rows = [dict(r) for r in _cached(request, ("dataset-states", recompute.pending_mark(ctx)),
-                                     lambda: recompute.dataset_states(ctx, sorted(declared)))]
+                                     states)]
     for row in rows:
         vi, en = declared[row["dataset"]]
         row["name"] = vi if lang == "vi" else (en or vi)

@@ -1,0 +1,373 @@
+"""Record checks compiled to Ibis: they run where the records are (DuckDB, PostgreSQL, Spark…).
+
+:func:`scan_partitions` builds one grouped query that flags each record for every row check
+and sums the flags by agency × month — one scan of the months asked for (or all); one more
+query gives the first examples (at most ``EXAMPLES`` per agency and month) of every row check
+that failed; each duplicate check is one query (:func:`duplicate_rows`: a hash aggregate finds
+the groups of copies, only their records are ranked). The result, :class:`~sodo.services.
+quality.records.Partitions`, is all that reaches Python.
+
+Kept apart from :mod:`sodo.services.quality.records` (the tallies, in pyarrow) so that reading
+or summing kept partitions does not import Ibis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sodo.domain.datasets import Dataset, FieldType
+from sodo.domain.indicators import parse_filter
+from sodo.domain.orgunits import Hierarchy
+from sodo.domain.periods import Period
+from sodo.domain.quality import CheckDefinition
+from sodo.services.engine.compiler import compile_filter, month_key
+from sodo.services.quality.records import (
+    _INVISIBLE_CLASS,
+    EXAMPLES,
+    EXAMPLES_SCHEMA,
+    INVISIBLE,
+    MONTH,
+    Partitions,
+    Tallies,
+    _counts_schema,
+    _flag_column,
+    tallies_from_partitions,
+)
+
+_COMPARE = {"eq": "__eq__", "ne": "__ne__", "lt": "__lt__", "le": "__le__", "gt": "__gt__",
+            "ge": "__ge__"}
+
+
+@dataclass
+class _Flag:
+    """A record check as Ibis expressions: which records fail, and what an example shows."""
+
+    bad: ir.BooleanValue
+    field: ir.StringValue
+    value: ir.StringValue
+    rule: ir.StringValue
+
+
+def _text(expr: ir.Value) -> ir.StringValue:
+    return expr.cast("string").fill_null("null")
+
+
+def _first_of(items: list[tuple[ir.BooleanValue, str, ir.StringValue, str]]) -> _Flag:
+    """One flag from several conditions: bad if any; the example names the first that holds."""
+    bad = items[0][0]
+    for cond, *_ in items[1:]:
+        bad = bad | cond
+    if len(items) == 1:
+        cond, name, value, rule = items[0]
+        return _Flag(bad, ibis.literal(name), value, ibis.literal(rule))
+    fields = ibis.cases(*[(c, ibis.literal(n)) for c, n, _, _ in items], else_=ibis.literal(""))
+    values = ibis.cases(*[(c, v) for c, _, v, _ in items], else_=ibis.literal(""))
+    rules = ibis.cases(*[(c, ibis.literal(r)) for c, _, _, r in items], else_=ibis.literal(""))
+    return _Flag(bad, fields, values, rules)
+
+
+def _rule_condition(spec: dict[str, Any], t: ir.Table) -> ir.BooleanValue:
+    """The records breaking one configured cross-field rule (a NULL comparison is satisfied)."""
+    if "compare" in spec:
+        left, op, right = spec["compare"]
+        ok = getattr(t[left], _COMPARE[op])(t[right]).fill_null(True)
+        return ~ok
+    when = compile_filter(parse_filter(spec.get("if")), t, None)
+    then = compile_filter(parse_filter(spec["then"]), t, None)
+    return when & ~then
+
+
+def _rule_field(spec: dict[str, Any]) -> str:
+    if "compare" in spec:
+        return str(spec["compare"][0])
+    return str(spec.get("field") or spec["then"]["field"])
+
+
+def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
+                  hierarchy: Hierarchy, tables: Callable[[str], ir.Table] | None = None
+                  ) -> tuple[ir.Table, dict[str, _Flag], dict[str, ir.Table]]:
+    """``t``, each record check's flag on it, and for the duplicate checks the records they
+    flag (:func:`duplicate_rows`: not a flag of every record, which would take a window — a
+    sort — over the whole table). Checks with nothing to test in this dataset are left out;
+    flags and duplicates keep the order of ``checks``."""
+    flags: dict[str, _Flag] = {}
+    dups: dict[str, ir.Table] = {}
+    key = t[ds.key]
+    # duplicates are looked for within a month of the period field (a copy carries the
+    # original's date), so that a month's partition is checked on its own
+    month = [t[MONTH]] if MONTH in t.columns else []
+    keep = [ds.orgunit_field, *(n for n in (MONTH,) if n in t.columns)]
+    for check in checks:
+        params = check.params
+        items: list[tuple[ir.BooleanValue, str, ir.StringValue, str]] = []
+        if check.code == "dung.allowed_values":
+            items = [(t[f.name].notnull() & ~t[f.name].isin(f.allowed), f.name,
+                      _text(t[f.name]), "allowed_values") for f in ds.fields if f.allowed]
+        elif check.code == "dung.range":
+            for name, bounds in (params.get("ranges") or {}).items():
+                if name not in ds.field_names:
+                    continue
+                col = t[name]
+                cond = ibis.literal(False)
+                if bounds.get("min") is not None:
+                    cond = cond | (col < bounds["min"]).fill_null(False)
+                if bounds.get("max") is not None:
+                    cond = cond | (col > bounds["max"]).fill_null(False)
+                items.append((cond, name, _text(col), "range"))
+        elif check.code == "dung.cross_field":
+            for spec in params.get("rules") or []:
+                name = _rule_field(spec)
+                if name not in ds.field_names:
+                    continue
+                items.append((_rule_condition(spec, t), name, _text(t[name]), spec["rule"]))
+        elif check.code == "du.required":
+            names = [f.name for f in ds.fields if f.required] + [
+                n for n in params.get("also") or [] if n in ds.field_names]
+            items = [(t[n].isnull(), n, ibis.literal("null"), "required")
+                     for n in dict.fromkeys(names)]
+        elif check.code == "sach.duplicate_key":
+            norm = key.lower().re_replace(_INVISIBLE_CLASS, "")
+            dups[check.code] = duplicate_rows(t, [*month, norm], ds.key, keep)
+        elif check.code == "sach.duplicate_content":
+            fields = params.get("fields") or [f for f in ds.field_names if f != ds.key]
+            dups[check.code] = duplicate_rows(t, [*month, *(t[f] for f in fields)], ds.key,
+                                              keep)
+        elif check.code == "sach.malformed":
+            names = params.get("fields") or [ds.key, ds.orgunit_field]
+            for name in names:
+                if name not in ds.field_names or ds.field(name).type is not FieldType.STR:
+                    continue
+                col = t[name]
+                cond = col.re_search(f"^{_INVISIBLE_CLASS}|{_INVISIBLE_CLASS}$|[{INVISIBLE}]")
+                items.append((cond.fill_null(False), name, _text(col), "malformed"))
+        elif check.code == "thong_nhat.orgunit_in_force":
+            items = _in_force_items(t, ds, hierarchy, bool(params.get("before_valid_from")))
+        elif check.code == "thong_nhat.code_lists":
+            items = _code_list_items(t, ds, params.get("codes") or {}, t)
+        elif check.code == "ket_noi.references":
+            items = _reference_items(t, ds, hierarchy, tables, t)
+        if items:
+            flags[check.code] = _first_of(items)
+    return t, flags, dups
+
+
+def duplicate_rows(t: ir.Table, groups: Sequence[ir.Value], key: str,
+                   keep: Sequence[str]) -> ir.Table:
+    """The records of ``t`` (columns ``key`` and ``keep``) that agree on ``groups`` (NULLs
+    equal) with a record of a smaller ``key``: every copy but the first. A hash aggregate
+    finds the groups of more than one record (few), the records are joined back to them and
+    only those are ranked — the same records a ``row_number`` over the groups would flag,
+    without sorting the whole table."""
+    cols = {f"_dup{i}": g for i, g in enumerate(groups)}
+    names = list(cols)
+    # the two sides select different columns, so that they are not one subquery a backend
+    # would materialise (copying the table) to read it twice
+    g = t.select(**cols).group_by(names).aggregate(_n=ibis._.count())
+    g = g.filter(g["_n"] > 1).select(*names)
+    b = t.select(*dict.fromkeys([key, *keep]), **cols)
+    # the month (an integer, never 0) by plain equality, so a backend can hash on it
+    preds = [b[n].fill_null(0) == g[n].fill_null(0) if groups[i].get_name() == MONTH
+             else b[n].identical_to(g[n]) for i, n in enumerate(names)]
+    members = b.semi_join(g, preds)
+    ranked = members.mutate(_dup_rn=ibis.row_number().over(
+        group_by=[members[n] for n in names], order_by=[members[key]]))
+    return ranked.filter(ranked["_dup_rn"] > 0).drop(*names, "_dup_rn")
+
+
+def _in_force_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy, before_valid_from: bool
+                    ) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
+    ts, unit = t[ds.period_field], t[ds.orgunit_field]
+    ended: dict[date, list[str]] = {}
+    started: dict[date, list[str]] = {}
+    for u in hierarchy:
+        if u.valid_to is not None:
+            ended.setdefault(u.valid_to, []).append(u.code)
+        if before_valid_from and u.valid_from is not None:
+            started.setdefault(u.valid_from, []).append(u.code)
+    cond = ibis.literal(False)
+    for last, codes in ended.items():
+        after = ibis.timestamp(f"{(last + timedelta(days=1)).isoformat()} 00:00:00")
+        cond = cond | (unit.isin(codes) & (ts >= after))
+    for first, codes in started.items():
+        cond = cond | (unit.isin(codes) & (ts < ibis.timestamp(f"{first.isoformat()} 00:00:00")))
+    return [(cond.fill_null(False), ds.orgunit_field, _text(unit), "orgunit_in_force")]
+
+
+def _unknown_among_present(t: ir.Table, base: ir.Table, name: str, known: set[str]
+                           ) -> ir.BooleanValue:
+    """Records whose code is not in ``known``: the codes present are few, so the unknown
+    among them, found with one small distinct query, are what the records are tested on
+    (a literal list of every known code would be slow to compile and to scan)."""
+    present = base.select(_code=base[name].cast("string")).distinct().to_pyarrow()["_code"]
+    unknown = sorted(c for c in present.to_pylist() if c is not None and c not in known)
+    col = t[name]
+    return col.isin(unknown) if unknown else col.isnull() & ibis.literal(False)
+
+
+def _code_list_items(t: ir.Table, ds: Dataset, codes: dict[str, Sequence[str]],
+                     base: ir.Table) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
+    """Each field with a declared code list (``codes``: field → the list's codes, resolved
+    from the programme's catalogues by the service): its value is in the list."""
+    items = []
+    for name, known in sorted(codes.items()):
+        if name not in ds.field_names:
+            continue
+        col = t[name]
+        items.append((_unknown_among_present(t, base, name, set(known)), name, _text(col),
+                      "not in the code list"))
+    return items
+
+
+def _reference_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy,
+                     tables: Callable[[str], ir.Table] | None, base: ir.Table | None = None
+                     ) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
+    items = []
+    known = {u.code for u in hierarchy}
+    for f in ds.fields:
+        if not f.references:
+            continue
+        col = t[f.name]
+        if f.references == "orgunit":
+            cond = _unknown_among_present(t, t if base is None else base, f.name, known)
+        elif "." in f.references and tables is not None:
+            other, other_field = f.references.split(".", 1)
+            cond = col.notnull() & ~col.isin(tables(other)[other_field])
+        else:
+            continue
+        items.append((cond, f.name, _text(col), f"references {f.references}"))
+    return items
+
+
+def run_record_checks(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
+                      period: Period, hierarchy: Hierarchy, units: Sequence[str], today: date,
+                      tables: Callable[[str], ir.Table] | None = None) -> Tallies:
+    """Tallies of every record check of ``ds`` for ``period``, per scored unit (every month
+    scanned; the scorecard service keeps the partitions and rescans only touched months)."""
+    return tallies_from_partitions(scan_partitions(t, ds, checks, hierarchy, tables), ds,
+                                   checks, period, hierarchy, units, today)
+
+
+def _months_condition(ts: ir.TimestampValue, months: Sequence[int]) -> ir.BooleanValue:
+    from sodo.services.engine.compiler import months_filter
+
+    return months_filter(ts, [f"{m // 100:04d}-{m % 100:02d}" for m in months])
+
+
+def scan_partitions(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
+                    hierarchy: Hierarchy, tables: Callable[[str], ir.Table] | None = None,
+                    months: Sequence[int] | None = None) -> Partitions:
+    """Grouped scans of the records (of ``months`` only, or all) on their backend: one for
+    the records, the newest and each row check's failures per agency × month; one for the
+    first examples of all the row checks that failed; one per duplicate check (its counts and
+    examples at once)."""
+    ts = t[ds.period_field]
+    if months is not None:
+        if not months:
+            return Partitions(*_empty(t, ds, checks, hierarchy, tables))
+        t = t.filter(_months_condition(ts, months))
+    t = t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
+    flagged, flags, dups = compile_flags(t, ds, checks, hierarchy, tables)
+    codes = [c.code for c in checks if c.code in flags or c.code in dups]
+    agency = flagged[ds.orgunit_field].cast("string").fill_null("")
+    aggs = {_flag_column(code): ibis.ifelse(flag.bad, 1, 0).sum() for code, flag in flags.items()}
+    grouped = flagged.group_by([agency.name("agency"), flagged[MONTH].name("ym")]).aggregate(
+        n=flagged.count(), newest=flagged[ds.period_field].max(), **aggs)
+    counts = grouped.to_pyarrow()
+    failing = [code for code in flags if (pc.sum(counts[_flag_column(code)]).as_py() or 0) > 0]
+    parts = [_examples(flagged, ds, {code: flags[code] for code in failing}, agency)]
+    for code, rows in dups.items():
+        found, examples = _duplicates_found(rows, ds, code)
+        counts = _with_counts(counts, _flag_column(code), found)
+        parts.append(examples)
+    return Partitions(codes, _conform(counts, _counts_schema(codes)), pa.concat_tables(parts))
+
+
+def _empty(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition], hierarchy: Hierarchy,
+           tables: Callable[[str], ir.Table] | None) -> tuple[list[str], pa.Table, pa.Table]:
+    t = t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
+    _, flags, dups = compile_flags(t, ds, checks, hierarchy, tables)
+    codes = [c.code for c in checks if c.code in flags or c.code in dups]
+    return codes, _counts_schema(codes).empty_table(), EXAMPLES_SCHEMA.empty_table()
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with exactly ``schema``'s columns and types (backends differ in both)."""
+    return pa.Table.from_arrays([table[f.name].cast(f.type) for f in schema], schema=schema)
+
+
+def _examples(t: ir.Table, ds: Dataset, flags: dict[str, _Flag], agency: ir.StringValue
+              ) -> pa.Table:
+    """For each check of ``flags``: at most ``EXAMPLES`` failing records per agency × month
+    (key, field, value, rule), smallest keys first — one query over the records that fail
+    any of them, ranked check by check."""
+    if not flags:
+        return EXAMPLES_SCHEMA.empty_table()
+    items = list(flags.values())
+    anyone = items[0].bad
+    for flag in items[1:]:
+        anyone = anyone | flag.bad
+    cols: dict[str, ir.Value] = {"agency": agency, "ym": t[MONTH], "_key": t[ds.key].cast("string")}
+    for i, flag in enumerate(items):
+        cols |= {f"_b{i}": flag.bad, f"_f{i}": flag.field, f"_v{i}": flag.value,
+                 f"_r{i}": flag.rule}
+    bad = t.filter(anyone).select(**cols)
+    ranked = bad.mutate(**{f"_n{i}": ibis.row_number().over(
+        group_by=[bad["agency"], bad["ym"], bad[f"_b{i}"]], order_by=[bad["_key"]])
+        for i in range(len(items))})
+    keep = [ranked[f"_b{i}"].fill_null(False) & (ranked[f"_n{i}"] < EXAMPLES)
+            for i in range(len(items))]
+    wanted = keep[0]
+    for cond in keep[1:]:
+        wanted = wanted | cond
+    picked = ranked.filter(wanted).to_pyarrow()
+    parts = []
+    for i, code in enumerate(flags):
+        mine = picked.filter(pc.and_(pc.fill_null(picked[f"_b{i}"], False),
+                                     pc.less(picked[f"_n{i}"], EXAMPLES)))
+        parts.append(pa.table({
+            "agency": mine["agency"], "ym": mine["ym"],
+            "code": pa.array([code] * mine.num_rows, pa.string()), "key": mine["_key"],
+            "field": mine[f"_f{i}"], "value": mine[f"_v{i}"], "rule": mine[f"_r{i}"]}))
+    return pa.concat_tables([_conform(p, EXAMPLES_SCHEMA) for p in parts])
+
+
+def _duplicates_found(rows: ir.Table, ds: Dataset, code: str) -> tuple[pa.Table, pa.Table]:
+    """A duplicate check's flagged records (:func:`duplicate_rows`) per agency × month: how
+    many (``agency, ym, found``), and the first ``EXAMPLES`` of each, smallest keys first —
+    one query."""
+    picked = rows.select(agency=rows[ds.orgunit_field].cast("string").fill_null(""),
+                         ym=rows[MONTH], _key=rows[ds.key].cast("string"), _one=ibis.literal(1))
+    within = {"group_by": [picked["agency"], picked["ym"]]}
+    ranked = picked.mutate(_found=picked["_one"].sum().over(**within),
+                           _rn=ibis.row_number().over(**within, order_by=[picked["_key"]]))
+    found = ranked.filter(ranked["_rn"] < EXAMPLES).to_pyarrow()
+    first = found.filter(pc.equal(found["_rn"], 0))
+    counts = pa.table({"agency": first["agency"], "ym": first["ym"].cast(pa.int64()),
+                       "found": first["_found"].cast(pa.int64())})
+    field = ds.key
+    rule = code.split(".", 1)[1]
+    n = found.num_rows
+    examples = pa.table({"agency": found["agency"], "ym": found["ym"],
+                         "code": pa.array([code] * n, pa.string()), "key": found["_key"],
+                         "field": pa.array([field] * n, pa.string()),
+                         "value": pc.fill_null(found["_key"], "null"),
+                         "rule": pa.array([rule] * n, pa.string())})
+    return counts, _conform(examples, EXAMPLES_SCHEMA)
+
+
+def _with_counts(counts: pa.Table, column: str, found: pa.Table) -> pa.Table:
+    """``counts`` with ``column``: ``found`` of its agency × month (0 when none)."""
+    counts = counts.append_column("_row", pa.array(range(counts.num_rows), pa.int64()))
+    keyed = counts.select(["agency", "ym", "_row"]).cast(pa.schema(
+        [("agency", pa.string()), ("ym", pa.int64()), ("_row", pa.int64())]))
+    joined = keyed.join(found, ["agency", "ym"], join_type="left outer").sort_by("_row")
+    values = pc.fill_null(joined["found"], 0)
+    return counts.drop_columns(["_row"]).append_column(column, values)
