@@ -292,7 +292,7 @@ def compute_baseline(data: Path, memory_limit: str, threads: int) -> pd.DataFram
     con.execute("CREATE MACRO r2(x) AS sign(x) * floor(abs(x) * 100 + 0.5 + 1e-7) / 100")
     sql = baseline_sql(data / "dossiers" / "*" / "*.parquet",
                        data / "feedback" / "*" / "*.parquet")
-    return con.execute(sql.replace("')", "', hive_partitioning = false)")).df()
+    return con.execute(sql.replace(".parquet')", ".parquet', hive_partitioning = false)")).df()
 
 
 def child(step: str, data: Path, rows: int, part_rows: int, memory_limit: str,
