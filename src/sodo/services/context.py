@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,9 +21,9 @@ from sqlalchemy.pool import QueuePool
 
 from sodo.domain.periods import vietnam_today
 from sodo.services.settings import Settings
-from sodo.stores.operational.models import activity_version
+from sodo.stores.operational.models import activity_marks
 from sodo.stores.operational.tables import make_engine
-from sodo.stores.operational.values import data_version
+from sodo.stores.operational.values import data_version_marks
 
 T = TypeVar("T")
 
@@ -73,8 +73,11 @@ class AppContext:
         from sodo.services.catalogue import catalogue_version
 
         with self.session() as session:
-            return (data_version(session), catalogue_version(session),
-                    activity_version(session), self.today())
+            # the data and activity marks in one round trip (index look-ups, not scans)
+            data, activity = data_version_marks(), activity_marks()
+            marks = tuple(session.execute(select(*data, *activity)).one())
+            return (marks[:len(data)], catalogue_version(session), marks[len(data):],
+                    self.today())
 
     def cached(self, key: Any, build: Callable[[], T], version: Any = None) -> T:
         """``build()``'s result for ``key``, kept until the data version changes (``version``:
