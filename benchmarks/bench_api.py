@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -37,6 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,10 +110,73 @@ class Result:
     seconds: float
     p50_ms: float
     p95_ms: float
+    server_cpu_ms: float = float("nan")  # the server's CPU (all workers) per answered request
+    db_cpu_ms: float = float("nan")  # PostgreSQL's backends' CPU for the bench database
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds
+
+
+SERVED: dict[str, object] = {}  # the serving process's pid, the bench database's name
+
+
+def _ticks(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return 0
+    return sum(int(x) for x in stat[stat.rindex(b")") + 2:].split()[11:15])
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds of ``root`` and its descendants so far (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                    stat = fh.read()
+            except OSError:
+                continue
+            ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, ()))
+        total += _ticks(pid)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def db_backends(database: str) -> dict[int, int]:
+    """CPU ticks of the PostgreSQL backends connected to ``database`` (on this machine)."""
+    admin = create_engine(PG_ADMIN_URL)
+    try:
+        with admin.connect() as conn:
+            pids = [r[0] for r in conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = :d"), {"d": database})]
+    finally:
+        admin.dispose()
+    return {pid: _ticks(pid) for pid in pids}
+
+
+def measured(run: Callable[[], Result]) -> Result:
+    """``run()`` with the server's and the database's CPU per request (backends that ended
+    during the run are not counted: a floor)."""
+    pid, database = SERVED.get("pid"), SERVED.get("database")
+    server = tree_cpu(pid) if isinstance(pid, int) else None
+    before = db_backends(database) if isinstance(database, str) else None
+    result = run()
+    answered = max(result.requests, 1)
+    if server is not None:
+        result.server_cpu_ms = (tree_cpu(pid) - server) * 1000 / answered  # type: ignore[arg-type]
+    if before is not None:
+        after = db_backends(database)  # type: ignore[arg-type]
+        ticks = sum(t - before.get(p, 0) for p, t in after.items())
+        result.db_cpu_ms = ticks / os.sysconf("SC_CLK_TCK") * 1000 / answered
+    return result
 
 
 WRK_SCRIPT = """
@@ -183,11 +248,22 @@ async def load_httpx(base: str, path: str, clients: int, seconds: float,
                   ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000)
 
 
+CLIENT = "auto"  # wrk when installed, else httpx (--client)
+
+
+def client_tool() -> str:
+    if CLIENT == "auto":
+        return "wrk" if shutil.which("wrk") else "httpx"
+    if CLIENT == "wrk" and not shutil.which("wrk"):
+        raise SystemExit("--client wrk: wrk is not installed (apt-get install wrk)")
+    return CLIENT
+
+
 def load(base: str, path: str, clients: int, seconds: float,
          rate: float | None = None) -> Result:
-    if shutil.which("wrk"):
-        return load_wrk(base, path, clients, seconds, rate)
-    return asyncio.run(load_httpx(base, path, clients, seconds, rate))
+    if client_tool() == "wrk":
+        return measured(lambda: load_wrk(base, path, clients, seconds, rate))
+    return measured(lambda: asyncio.run(load_httpx(base, path, clients, seconds, rate)))
 
 
 def serve(url: str, workers: int = 1, web: bool = False,
@@ -196,10 +272,20 @@ def serve(url: str, workers: int = 1, web: bool = False,
     env = {**os.environ, "SODO_BENCH_DB": url, "SODO_BENCH_WEB": "1" if web else "0"}
     if src:  # another checkout's sodo (a baseline), ahead of the installed one
         env["PYTHONPATH"] = src
+    # Served as ``sodo serve`` serves: its JSON request log (one line per request, here to a
+    # file), no uvicorn access log, no proxy headers, no server header.
+    from sodo.http.operations import LOG_CONFIG
+
+    config = Path(tempfile.gettempdir()) / f"sodo-bench-log-{port}.json"
+    config.write_text(json.dumps(LOG_CONFIG))
+    log = open(Path(tempfile.gettempdir()) / f"sodo-bench-{port}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "benchmarks.bench_api:app_factory", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level",
-         "warning", "--no-access-log"], env=env, cwd=Path(__file__).resolve().parent.parent)
+         "warning", "--log-config", str(config), "--no-access-log", "--no-proxy-headers",
+         "--no-server-header"], env=env, cwd=Path(__file__).resolve().parent.parent,
+        stderr=log)
+    log.close()
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -236,6 +322,9 @@ def stop(proc: subprocess.Popen) -> None:
 def run_workers(name: str, url: str, rows: int, clients: int, seconds: float, workers: int,
                 overview: bool, src: str = "") -> None:
     proc, base = serve(url, workers, web=overview, src=src)
+    SERVED["pid"] = proc.pid
+    if url.startswith("postgresql"):
+        SERVED["database"] = url.rsplit("/", 1)[1]
     page: tuple[Result, Result] | None = None
     try:
         check = httpx.get(base + VALUES_PATH, timeout=30).json()
@@ -250,20 +339,24 @@ def run_workers(name: str, url: str, rows: int, clients: int, seconds: float, wo
                                                              GOAL_RPS))
     finally:
         stop(proc)
-    tool = "wrk" if shutil.which("wrk") else "httpx"
+    tool = client_tool()
+    load1, load5, _ = os.getloadavg()
     print(f"\n{name}, {workers} worker(s): {rows:,} rows in indicator_value; {clients} "
-          f"clients ({tool}), {seconds:g} s each")
-    print(f"  {'endpoint':<26} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
+          f"clients ({tool}), {seconds:g} s each; load average {load1:.2f} {load5:.2f}")
+    print(f"  {'endpoint':<26} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} "
+          f"{'srv cpu ms/req':>14} {'db cpu ms/req':>13}")
     for label, result in (("health, saturated", health), ("values, saturated", values),
                           (f"health, paced {GOAL_RPS:g}/s", health_paced),
                           (f"values, paced {GOAL_RPS:g}/s", values_paced)):
         print(f"  {label:<26} {result.rps:8.0f} {result.p50_ms:8.1f} {result.p95_ms:8.1f} "
-              f"{result.errors:7d}")
+              f"{result.errors:7d} {result.server_cpu_ms:14.2f} {result.db_cpu_ms:13.2f}")
     if page is not None:
         for label, result in (("overview page, saturated", page[0]),
                               (f"overview, paced {GOAL_RPS:g}/s", page[1])):
             print(f"  {label:<26} {result.rps:8.0f} {result.p50_ms:8.1f} "
-                  f"{result.p95_ms:8.1f} {result.errors:7d}")
+                  f"{result.p95_ms:8.1f} {result.errors:7d} {result.server_cpu_ms:14.2f} "
+                  f"{result.db_cpu_ms:13.2f}")
+        print(f"  overview/health: saturated throughput ×{page[0].rps / health.rps:.2f}")
     met = values_paced.p95_ms < GOAL_P95_MS and values.rps >= GOAL_RPS
     print(f"  values/health: saturated throughput ×{values.rps / health.rps:.2f}; paced p95 "
           f"×{values_paced.p95_ms / health_paced.p95_ms:.2f}. Goal (p95 < {GOAL_P95_MS:g} ms "
@@ -281,7 +374,11 @@ def main() -> None:
                         help="also load the overview page (the web app is served too)")
     parser.add_argument("--src", default="",
                         help="first serve this src folder (a baseline checkout) the same way")
+    parser.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto",
+                        help="load generator: wrk (C, leaves the CPU to the server) or httpx")
     args = parser.parse_args()
+    global CLIENT
+    CLIENT = args.client
     workers = tuple(int(w) for w in args.workers.split(","))
     for backend in args.backends.split(","):
         if backend == "sqlite":

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sodo.domain.permissions import Actor
 from sodo.domain.problems import InputError
-from sodo.http import problems
+from sodo.http import operations, problems
 from sodo.http.deps import CSRF_COOKIE, set_csrf_cookie
 from sodo.http.headers import SecurityHeaders
 from sodo.http.limits import BodyLimits
@@ -100,7 +100,7 @@ def create_app(workspace: Settings | None = None, database_url: str | None = Non
                   "programme: programmes, org units, indicators, targets, tasks, report forms, "
                   "submissions and indicator values.",
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs",
-                  redoc_url=None)
+                  redoc_url=None, lifespan=operations.lifespan)
     app.state.ctx = ctx
     app.state.secret_key = settings.session_secret()
     problems.install(app)
@@ -114,8 +114,6 @@ def create_app(workspace: Settings | None = None, database_url: str | None = Non
         # Any route can meet a bad token (401), a missing CSRF token (403) or bad input (422).
         app.include_router(module.router, prefix=API_PREFIX,  # type: ignore[attr-defined]
                            responses=problems.problem_responses(401, 403, 422))
-    from sodo.http import operations
-
     operations.install(app)  # /healthz, /readyz, /metrics, request ids and JSON request logs
     if include_web:
         from sodo.web.app import install_web

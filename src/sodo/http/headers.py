@@ -32,24 +32,25 @@ class SecurityHeaders:
     """ASGI middleware adding :data:`BASE_HEADERS`, the CSP and (over https) HSTS."""
 
     def __init__(self, app: Any, https: bool = False) -> None:
-        self.app, self.https = app, https
+        self.app = app
+        # encoded once: (name, value) pairs for ordinary paths and for the API docs
+        self.extra = {policy: [(k.encode(), v.encode()) for k, v in {
+            **BASE_HEADERS, "content-security-policy": policy,
+            **({"strict-transport-security": HSTS} if https else {})}.items()]
+            for policy in (CSP, DOCS_CSP)}
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        csp = DOCS_CSP if path.startswith(DOCS_PATHS) else CSP
+        extra = self.extra[DOCS_CSP if path.startswith(DOCS_PATHS) else CSP]
 
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                extra = {**BASE_HEADERS, "content-security-policy": csp}
-                if self.https:
-                    extra["strict-transport-security"] = HSTS
-                headers += [(k.encode(), v.encode()) for k, v in extra.items()
-                            if k.encode() not in present]
+                headers += [pair for pair in extra if pair[0] not in present]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -12,13 +12,17 @@ import os
 import re
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from sodo.services import metrics
+from sodo.services.context import WEB_THREADS
 
 router = APIRouter(tags=["operations"], include_in_schema=False)
 request_log = logging.getLogger("sodo.request")
@@ -93,32 +97,70 @@ def _route_label(request: Request) -> str:
     return "/".join("{" + params[p] + "}" if p in params else p for p in parts)
 
 
+class Observe:
+    """ASGI middleware: the request id, the latency histogram and the request log line.
+    (Plain ASGI rather than ``@app.middleware("http")``: that one runs each request in a
+    task group with streamed bodies, which cost more CPU per request than the route.)"""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = ""
+        for name, value in scope.get("headers", ()):
+            if name == b"x-request-id":
+                given = value.decode("latin-1")
+                break
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode())
+        began = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), header]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._record(scope, state, request_id, status, time.perf_counter() - began)
+
+    @staticmethod
+    def _record(scope: dict[str, Any], state: dict[str, Any], request_id: str, status: int,
+                seconds: float) -> None:
+        request = Request(scope)
+        route = _route_label(request)
+        method = scope["method"]
+        if route != "/metrics":
+            metrics.REQUEST_SECONDS.labels(method, route, str(status)).observe(seconds)
+        if not request_log.isEnabledFor(logging.INFO):
+            return
+        actor = state.get("actor")
+        request_log.info("request", extra={"fields": {
+            "request_id": request_id, "method": method, "route": route,
+            "path": scope.get("path", ""), "status": status,
+            "duration_ms": round(seconds * 1000, 2),
+            "user": getattr(actor, "user_id", None),
+            "via": getattr(actor, "via", None), "pid": os.getpid()}})
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Per worker process: sync routes run on :data:`WEB_THREADS` threads, as many as the
+    connections its pool keeps open."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = WEB_THREADS
+    yield
+
+
 def install(app: FastAPI) -> None:
     """Add the routes and the request middleware to ``app``."""
     app.include_router(router)
-
-    @app.middleware("http")
-    async def _observe(request: Request, call_next):  # type: ignore[no-untyped-def]
-        given = request.headers.get("x-request-id", "")
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
-        request.state.request_id = request_id
-        began = time.perf_counter()
-        status = 500
-        try:
-            response: Response = await call_next(request)
-            status = response.status_code
-            response.headers["X-Request-ID"] = request_id
-            return response
-        finally:
-            seconds = time.perf_counter() - began
-            route = _route_label(request)
-            if route != "/metrics":
-                metrics.REQUEST_SECONDS.labels(request.method, route, str(status)).observe(
-                    seconds)
-            actor = getattr(request.state, "actor", None)
-            request_log.info("request", extra={"fields": {
-                "request_id": request_id, "method": request.method, "route": route,
-                "path": request.url.path, "status": status,
-                "duration_ms": round(seconds * 1000, 2),
-                "user": getattr(actor, "user_id", None),
-                "via": getattr(actor, "via", None), "pid": os.getpid()}})
+    app.add_middleware(Observe)

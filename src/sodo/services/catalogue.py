@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -524,9 +525,24 @@ def current(session: Session, code: str | None = None) -> Catalogue | None:
     return catalogue
 
 
+#: Engines whose store was seen to have the programme table (a table is never dropped under a
+#: running app), so a page does not ask the database's catalogue on every request.
+_HAS_TABLE: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _has_programme_table(session: Session) -> bool:
+    conn = session.connection()
+    if conn.engine in _HAS_TABLE:
+        return True
+    if inspect(conn).has_table("programme"):
+        _HAS_TABLE.add(conn.engine)
+        return True
+    return False
+
+
 def current_or_files(session: Session | None, path: str | Path | None) -> Catalogue:
     """The synced programme; where no store holds one, the programme's files."""
-    if session is not None and inspect(session.connection()).has_table("programme"):
+    if session is not None and _has_programme_table(session):
         found = current(session)
         if found is not None:
             return found

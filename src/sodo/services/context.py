@@ -7,27 +7,34 @@ take it (or a session made from it) and never build engines of their own.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from sodo.domain.periods import vietnam_today
 from sodo.services.settings import Settings
-from sodo.stores.operational.models import activity_version
+from sodo.stores.operational.models import activity_marks
 from sodo.stores.operational.tables import make_engine
-from sodo.stores.operational.values import data_version
+from sodo.stores.operational.values import data_version_marks
 
 T = TypeVar("T")
 
-# Connections per web worker. More than the thread pool's 40 threads, so that threads waiting
-# for a connection can never hold up every connection (sessions return theirs at the end of a
-# request, which needs a free thread).
-WEB_POOL_SIZE, WEB_POOL_OVERFLOW = 10, 40
+# Threads a web worker runs sync routes on (anyio's default is 40; with the GIL, more threads
+# than this only queue on the CPU), and its connections: as many kept open as threads, so a
+# busy worker opens none per request (a new PostgreSQL connection forks a server process),
+# and room beyond for a thread that holds one session while it opens another, so threads
+# waiting for a connection can never hold up every connection.
+WEB_THREADS = 16
+WEB_POOL_SIZE, WEB_POOL_OVERFLOW = WEB_THREADS, 2 * WEB_THREADS
+PING_AFTER_IDLE = 5.0  # seconds a pooled connection may sit unused before it is pinged
 CACHED_VERSIONS = 2  # data versions whose computed pictures are kept
 
 
@@ -66,8 +73,11 @@ class AppContext:
         from sodo.services.catalogue import catalogue_version
 
         with self.session() as session:
-            return (data_version(session), catalogue_version(session),
-                    activity_version(session), self.today())
+            # the data and activity marks in one round trip (index look-ups, not scans)
+            data, activity = data_version_marks(), activity_marks()
+            marks = tuple(session.execute(select(*data, *activity)).one())
+            return (marks[:len(data)], catalogue_version(session), marks[len(data):],
+                    self.today())
 
     def cached(self, key: Any, build: Callable[[], T], version: Any = None) -> T:
         """``build()``'s result for ``key``, kept until the data version changes (``version``:
@@ -117,14 +127,40 @@ class AppContext:
 
 
 def _web_engine(url: str) -> Engine:
-    """The store's engine with a connection pool sized for a web worker; a local SQLite file
-    needs no liveness ping per checkout."""
+    """The store's engine with a connection pool sized for a web worker. A connection is
+    pinged before use only when it sat idle in the pool for ``PING_AFTER_IDLE`` seconds (a
+    server restart or a dropped connection is then noticed and the connection replaced): a
+    ping on every checkout costs a round trip per request under load, when no connection is
+    ever idle that long."""
     engine = make_engine(url)
     pool = engine.pool
     if isinstance(pool, QueuePool):
         engine.pool = QueuePool(
             pool._creator, pool_size=WEB_POOL_SIZE, max_overflow=WEB_POOL_OVERFLOW,
-            pre_ping=engine.dialect.name != "sqlite", timeout=pool._timeout,
+            pre_ping=False, timeout=pool._timeout,
             recycle=pool._recycle, reset_on_return=pool._reset_on_return,
             _dispatch=pool.dispatch, dialect=pool._dialect)  # keeps the connect listeners
+        if engine.dialect.name != "sqlite":
+            _ping_when_idle(engine)
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine.pool, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info["sodo_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("sodo_idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+        except Exception as exc:  # the pool retries with a fresh connection
+            raise DisconnectionError(str(exc)) from exc

@@ -354,11 +354,17 @@ def activity_version(session: Any) -> tuple[Any, ...]:
     """Changes whenever a report, a task update, an extension, a review, a record batch or a
     quality score is written: greatest keys and times, read in one statement (index look-ups,
     not scans)."""
+    from sqlalchemy import select
+
+    return tuple(session.execute(select(*activity_marks())).one())
+
+
+def activity_marks() -> list[Any]:
+    """The scalar subqueries :func:`activity_version` reads (to combine with other marks)."""
     from sqlalchemy import func, select
 
-    marks = [select(func.max(metadata.tables[name].c[col])).scalar_subquery()
-             for name, cols in ACTIVITY_MARKS for col in cols]
-    return tuple(session.execute(select(*marks)).one())
+    return [select(func.max(metadata.tables[name].c[col])).scalar_subquery()
+            for name, cols in ACTIVITY_MARKS for col in cols]
 
 
 _load_area_models()

@@ -139,14 +139,18 @@ def last_run(bind: Bind) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+def data_version_marks() -> list[Any]:
+    """The scalar subqueries :func:`data_version` reads (to combine with other marks)."""
+    return [select(func.max(indicator_value.c.id)).scalar_subquery(),
+            select(func.max(compute_run.c.id)).scalar_subquery(),
+            select(func.max(compute_run.c.finished_at)).scalar_subquery()]
+
+
 def data_version(bind: Bind) -> tuple[Any, ...]:
     """Changes whenever values are added, replaced or recomputed: the newest value row and the
     newest computation run (primary-key lookups, not scans), in one statement."""
-    query = select(select(func.max(indicator_value.c.id)).scalar_subquery(),
-                   select(func.max(compute_run.c.id)).scalar_subquery(),
-                   select(func.max(compute_run.c.finished_at)).scalar_subquery())
     with _connection(bind) as conn:
-        return tuple(conn.execute(query).one())
+        return tuple(conn.execute(select(*data_version_marks())).one())
 
 
 # -- writing -----------------------------------------------------------------------------------
