@@ -100,7 +100,7 @@ def create_app(workspace: Settings | None = None, database_url: str | None = Non
                   "programme: programmes, org units, indicators, targets, tasks, report forms, "
                   "submissions and indicator values.",
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs",
-                  redoc_url=None, lifespan=operations.lifespan)
+                  redoc_url=None)
     app.state.ctx = ctx
     app.state.secret_key = settings.session_secret()
     problems.install(app)

@@ -12,17 +12,13 @@ import os
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from sodo.services import metrics
-from sodo.services.context import WEB_THREADS
 
 router = APIRouter(tags=["operations"], include_in_schema=False)
 request_log = logging.getLogger("sodo.request")
@@ -150,14 +146,6 @@ class Observe:
             "duration_ms": round(seconds * 1000, 2),
             "user": getattr(actor, "user_id", None),
             "via": getattr(actor, "via", None), "pid": os.getpid()}})
-
-
-@asynccontextmanager
-async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Per worker process: sync routes run on :data:`WEB_THREADS` threads, as many as the
-    connections its pool keeps open."""
-    anyio.to_thread.current_default_thread_limiter().total_tokens = WEB_THREADS
-    yield
 
 
 def install(app: FastAPI) -> None:

@@ -27,13 +27,11 @@ from sodo.stores.operational.values import data_version_marks
 
 T = TypeVar("T")
 
-# Threads a web worker runs sync routes on (anyio's default is 40; with the GIL, more threads
-# than this only queue on the CPU), and its connections: as many kept open as threads, so a
-# busy worker opens none per request (a new PostgreSQL connection forks a server process),
-# and room beyond for a thread that holds one session while it opens another, so threads
-# waiting for a connection can never hold up every connection.
-WEB_THREADS = 16
-WEB_POOL_SIZE, WEB_POOL_OVERFLOW = WEB_THREADS, 2 * WEB_THREADS
+# Connections per web worker: 16 kept open, so a busy worker opens none per request (a new
+# PostgreSQL connection forks a server process); with the overflow, more than the thread
+# pool's 40 threads (anyio's default), so threads waiting for a connection can never hold up
+# every connection (sessions return theirs at the end of a request, which needs a thread).
+WEB_POOL_SIZE, WEB_POOL_OVERFLOW = 16, 32
 PING_AFTER_IDLE = 5.0  # seconds a pooled connection may sit unused before it is pinged
 CACHED_VERSIONS = 2  # data versions whose computed pictures are kept
 
