@@ -156,6 +156,10 @@ def test_api_batch_status_and_the_web_carry_the_warnings(workspace: Path) -> Non
     assert "Cảnh báo khi nạp dữ liệu" in anonymous and f'data-batch="{batch}"' in anonymous
     assert "Quy tắc liên trường" in anonymous and "API-03" not in anonymous
     assert "Warnings at intake" in english and "Cross-field rules" in english
+    # the batch's dataset by its name in the reader's language, never its code
+    assert f"#{batch} · Hồ sơ thủ tục hành chính" in anonymous
+    assert '<div class="sub">4 bản ghi · ' in anonymous  # not "4 số bản ghi"
+    assert f"#{batch} · Administrative procedure dossiers" in english
     assert "API-03" in signed_in and "paid_online_needs_fee" in signed_in
 
 

@@ -27,6 +27,7 @@ from sodo.web.context import (
     require_actor,
 )
 from sodo.web.i18n import register, t
+from sodo.web.summaries import dataset_names
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,7 +81,6 @@ register({
                               "Recent record batches accepted with warnings: the batch was "
                               "taken in; the records deserve a second look."),
     "quality.batch": ("Lô", "Batch"),
-    "quality.rows": ("Số bản ghi", "Records"),
     "quality.row": ("Dòng", "Row"),
     "quality.count": ("Số bản ghi bị cảnh báo", "Records flagged"),
 })
@@ -177,12 +177,17 @@ def quality_page(request: Request) -> Response:
                  "marked": query.get("done") == "marked"}
     with app_context(request).session() as session:
         batches = _batch_warnings(quality_intake.recent(session, actor), lang)
+    names = dataset_names(request, lang)
+    for batch in batches:
+        batch["dataset_name"] = names.get(batch["dataset"], batch["dataset"])
     data = {
         "title": t("quality.title", lang), "period": period, "batches": batches,
         "examples_hidden": not actor.is_authenticated,
         "period_label": period_label(period, lang) if period else None,
         "periods": [{"id": p, "label": period_label(p, lang)} for p in periods],
         "dataset": dataset, "datasets": datasets, "columns": principle_columns(lang),
+        "dataset_name": names.get(dataset, dataset) if dataset else None,
+        "dataset_options": [{"code": d, "name": names.get(d, d)} for d in datasets],
         "rows": order, "drill": drill,
     }
     return render(request, "quality.html", data)
