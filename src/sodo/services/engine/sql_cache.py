@@ -75,6 +75,8 @@ def _salt() -> str:
         for path in sorted(here.glob("*.py")):
             digest.update(path.name.encode() + path.read_bytes())
         digest.update((here.parent.parent / "domain" / "indicators.py").read_bytes())
+        for name in ("compiled.py", "scan.py", "records.py"):  # the quality checks' queries
+            digest.update((here.parent / "quality" / name).read_bytes())
         _SALT.append(f"{sodo.__version__}|{ibis_version}|{duckdb.__version__}|"
                      f"{digest.hexdigest()}")
     return _SALT[0]
@@ -165,15 +167,20 @@ def _bounds(months: Sequence[str]) -> tuple[str, str, str]:
             "(" + ", ".join(str(k) for k in keys) + ")")
 
 
-def substitute(template: str, shape: str, months: Sequence[str] | None) -> str | None:
-    """The template's SQL for ``months``; ``None`` when a sentinel is not found exactly once."""
+def substitute(template: str, shape: str, months: Sequence[str] | None,
+               repeated: bool = False) -> str | None:
+    """The template's SQL for ``months``; ``None`` when a sentinel is not found exactly once
+    (``repeated``: found at least once, each occurrence replaced — a query reading the
+    restricted relation twice, as the quality checks' duplicate joins do; its entry is still
+    only made when the result equals Ibis's SQL)."""
     if shape == "all":
         return template
     assert months
     sentinels = _bounds(template_months(shape) or [])
     real = _bounds(months)
     wanted = sentinels if shape == "set" else sentinels[:2]
-    if any(template.count(s) != 1 for s in wanted):
+    if any(template.count(s) != 1 and not (repeated and template.count(s) > 1)
+           for s in wanted):
         return None
     out = template
     for sentinel, value in zip(wanted, real, strict=False):

@@ -13,7 +13,7 @@ or summing kept partitions does not import Ibis.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -21,7 +21,6 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from sodo.domain.datasets import Dataset, FieldType
 from sodo.domain.indicators import parse_filter
@@ -29,6 +28,7 @@ from sodo.domain.orgunits import Hierarchy
 from sodo.domain.periods import Period
 from sodo.domain.quality import CheckDefinition
 from sodo.services.engine.compiler import compile_filter, month_key
+from sodo.services.engine.sql_cache import CompiledQuery
 from sodo.services.quality.records import (
     _INVISIBLE_CLASS,
     EXAMPLES,
@@ -41,6 +41,7 @@ from sodo.services.quality.records import (
     _flag_column,
     tallies_from_partitions,
 )
+from sodo.services.quality.scan import scan
 
 _COMPARE = {"eq": "__eq__", "ne": "__ne__", "lt": "__lt__", "le": "__le__", "gt": "__gt__",
             "ge": "__ge__"}
@@ -92,12 +93,15 @@ def _rule_field(spec: dict[str, Any]) -> str:
 
 
 def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
-                  hierarchy: Hierarchy, tables: Callable[[str], ir.Table] | None = None
+                  hierarchy: Hierarchy, tables: Callable[[str], ir.Table] | None = None,
+                  unknown: Mapping[str, list[str]] | None = None
                   ) -> tuple[ir.Table, dict[str, _Flag], dict[str, ir.Table]]:
     """``t``, each record check's flag on it, and for the duplicate checks the records they
     flag (:func:`duplicate_rows`: not a flag of every record, which would take a window — a
     sort — over the whole table). Checks with nothing to test in this dataset are left out;
-    flags and duplicates keep the order of ``checks``."""
+    flags and duplicates keep the order of ``checks``. ``unknown``: the codes of each
+    ``check:field`` not known (:func:`~sodo.services.quality.scan.unknown_codes`), else
+    looked up with a query."""
     flags: dict[str, _Flag] = {}
     dups: dict[str, ir.Table] = {}
     key = t[ds.key]
@@ -151,9 +155,9 @@ def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
         elif check.code == "thong_nhat.orgunit_in_force":
             items = _in_force_items(t, ds, hierarchy, bool(params.get("before_valid_from")))
         elif check.code == "thong_nhat.code_lists":
-            items = _code_list_items(t, ds, params.get("codes") or {}, t)
+            items = _code_list_items(t, ds, params.get("codes") or {}, t, unknown)
         elif check.code == "ket_noi.references":
-            items = _reference_items(t, ds, hierarchy, tables, t)
+            items = _reference_items(t, ds, hierarchy, tables, t, unknown)
         if items:
             flags[check.code] = _first_of(items)
     return t, flags, dups
@@ -201,19 +205,26 @@ def _in_force_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy, before_valid
     return [(cond.fill_null(False), ds.orgunit_field, _text(unit), "orgunit_in_force")]
 
 
-def _unknown_among_present(t: ir.Table, base: ir.Table, name: str, known: set[str]
-                           ) -> ir.BooleanValue:
+def _unknown_among_present(t: ir.Table, base: ir.Table, name: str, known: set[str],
+                           unknown: list[str] | None = None) -> ir.BooleanValue:
     """Records whose code is not in ``known``: the codes present are few, so the unknown
     among them, found with one small distinct query, are what the records are tested on
     (a literal list of every known code would be slow to compile and to scan)."""
-    present = base.select(_code=base[name].cast("string")).distinct().to_pyarrow()["_code"]
-    unknown = sorted(c for c in present.to_pylist() if c is not None and c not in known)
+    if unknown is None:
+        present = present_codes(base, name).to_pyarrow()["_code"]
+        unknown = sorted(c for c in present.to_pylist() if c is not None and c not in known)
     col = t[name]
     return col.isin(unknown) if unknown else col.isnull() & ibis.literal(False)
 
 
+def present_codes(base: ir.Table, name: str) -> ir.Table:
+    """The distinct codes (as strings) of field ``name``: column ``_code``."""
+    return base.select(_code=base[name].cast("string")).distinct()
+
+
 def _code_list_items(t: ir.Table, ds: Dataset, codes: dict[str, Sequence[str]],
-                     base: ir.Table) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
+                     base: ir.Table, unknown: Mapping[str, list[str]] | None = None
+                     ) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
     """Each field with a declared code list (``codes``: field → the list's codes, resolved
     from the programme's catalogues by the service): its value is in the list."""
     items = []
@@ -221,13 +232,15 @@ def _code_list_items(t: ir.Table, ds: Dataset, codes: dict[str, Sequence[str]],
         if name not in ds.field_names:
             continue
         col = t[name]
-        items.append((_unknown_among_present(t, base, name, set(known)), name, _text(col),
+        mine = None if unknown is None else unknown[f"thong_nhat.code_lists:{name}"]
+        items.append((_unknown_among_present(t, base, name, set(known), mine), name, _text(col),
                       "not in the code list"))
     return items
 
 
 def _reference_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy,
-                     tables: Callable[[str], ir.Table] | None, base: ir.Table | None = None
+                     tables: Callable[[str], ir.Table] | None, base: ir.Table | None = None,
+                     unknown: Mapping[str, list[str]] | None = None
                      ) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
     items = []
     known = {u.code for u in hierarchy}
@@ -236,7 +249,8 @@ def _reference_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy,
             continue
         col = t[f.name]
         if f.references == "orgunit":
-            cond = _unknown_among_present(t, t if base is None else base, f.name, known)
+            mine = None if unknown is None else unknown[f"ket_noi.references:{f.name}"]
+            cond = _unknown_among_present(t, t if base is None else base, f.name, known, mine)
         elif "." in f.references and tables is not None:
             other, other_field = f.references.split(".", 1)
             cond = col.notnull() & ~col.isin(tables(other)[other_field])
@@ -267,27 +281,75 @@ def scan_partitions(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
     """Grouped scans of the records (of ``months`` only, or all) on their backend: one for
     the records, the newest and each row check's failures per agency × month; one for the
     first examples of all the row checks that failed; one per duplicate check (its counts and
-    examples at once)."""
-    ts = t[ds.period_field]
-    if months is not None:
-        if not months:
-            return Partitions(*_empty(t, ds, checks, hierarchy, tables))
-        t = t.filter(_months_condition(ts, months))
-    t = t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
-    flagged, flags, dups = compile_flags(t, ds, checks, hierarchy, tables)
-    codes = [c.code for c in checks if c.code in flags or c.code in dups]
-    agency = flagged[ds.orgunit_field].cast("string").fill_null("")
-    aggs = {_flag_column(code): ibis.ifelse(flag.bad, 1, 0).sum() for code, flag in flags.items()}
-    grouped = flagged.group_by([agency.name("agency"), flagged[MONTH].name("ym")]).aggregate(
-        n=flagged.count(), newest=flagged[ds.period_field].max(), **aggs)
-    counts = grouped.to_pyarrow()
-    failing = [code for code in flags if (pc.sum(counts[_flag_column(code)]).as_py() or 0) > 0]
-    parts = [_examples(flagged, ds, {code: flags[code] for code in failing}, agency)]
-    for code, rows in dups.items():
-        found, examples = _duplicates_found(rows, ds, code)
-        counts = _with_counts(counts, _flag_column(code), found)
-        parts.append(examples)
-    return Partitions(codes, _conform(counts, _counts_schema(codes)), pa.concat_tables(parts))
+    examples at once) — :func:`sodo.services.quality.scan.scan`, run by Ibis."""
+    if months is not None and not months:
+        return Partitions(*_empty(t, ds, checks, hierarchy, tables))
+    return scan(IbisRunner(Builder(t, ds, checks, hierarchy, tables, months)), ds, checks,
+                hierarchy)
+
+
+class Builder:
+    """The Ibis expressions of a scan of ``months`` (or all) of ``table``, by query name
+    (:func:`sodo.services.quality.scan.scan`); the checks are compiled once the unknown
+    codes are set."""
+
+    def __init__(self, table: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
+                 hierarchy: Hierarchy, tables: Callable[[str], ir.Table] | None = None,
+                 months: Sequence[int] | None = None,
+                 compile_: Callable[[ir.Table], str] | None = None) -> None:
+        t = table
+        if months is not None:
+            t = t.filter(_months_condition(t[ds.period_field], months))
+        self.t = t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
+        self.ds, self.checks, self.hierarchy, self.tables = ds, checks, hierarchy, tables
+        self.compile_ = compile_
+        self._flags: tuple[ir.Table, dict[str, _Flag], dict[str, ir.Table]] | None = None
+        self._unknown: Mapping[str, list[str]] | None = None
+
+    def set_unknown(self, unknown: Mapping[str, list[str]]) -> None:
+        self._unknown, self._flags = unknown, None
+
+    def flags(self) -> tuple[ir.Table, dict[str, _Flag], dict[str, ir.Table]]:
+        if self._flags is None:
+            self._flags = compile_flags(self.t, self.ds, self.checks, self.hierarchy,
+                                        self.tables, self._unknown)
+        return self._flags
+
+    def expr(self, kind: str, arg: Any) -> ir.Table:
+        if kind == "present":
+            return present_codes(self.t, arg)
+        flagged, flags, dups = self.flags()
+        agency = flagged[self.ds.orgunit_field].cast("string").fill_null("")
+        if kind == "counts":
+            aggs = {_flag_column(code): ibis.ifelse(flag.bad, 1, 0).sum()
+                    for code, flag in flags.items()}
+            return flagged.group_by([agency.name("agency"), flagged[MONTH].name("ym")]
+                                    ).aggregate(n=flagged.count(),
+                                                newest=flagged[self.ds.period_field].max(),
+                                                **aggs)
+        if kind == "examples":
+            return _examples(flagged, self.ds, {code: flags[code] for code in arg}, agency)
+        assert kind == "duplicates"
+        return _duplicates_found(dups[arg], self.ds)
+
+    def compiled(self, kind: str, arg: Any) -> CompiledQuery:
+        """The query's SQL (by ``compile_``, the records' Ibis backend) and result schema."""
+        assert self.compile_ is not None
+        expr = self.expr(kind, arg)
+        return CompiledQuery(self.compile_(expr), expr.schema().to_pyarrow())
+
+
+class IbisRunner:
+    """Runs each query of a scan with Ibis on the records' backend."""
+
+    def __init__(self, builder: Builder) -> None:
+        self.builder = builder
+
+    def set_unknown(self, unknown: Mapping[str, list[str]]) -> None:
+        self.builder.set_unknown(unknown)
+
+    def table(self, kind: str, arg: Any) -> pa.Table:
+        return self.builder.expr(kind, arg).to_pyarrow()
 
 
 def _empty(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition], hierarchy: Hierarchy,
@@ -298,18 +360,11 @@ def _empty(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition], hierarch
     return codes, _counts_schema(codes).empty_table(), EXAMPLES_SCHEMA.empty_table()
 
 
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """``table`` with exactly ``schema``'s columns and types (backends differ in both)."""
-    return pa.Table.from_arrays([table[f.name].cast(f.type) for f in schema], schema=schema)
-
-
 def _examples(t: ir.Table, ds: Dataset, flags: dict[str, _Flag], agency: ir.StringValue
-              ) -> pa.Table:
+              ) -> ir.Table:
     """For each check of ``flags``: at most ``EXAMPLES`` failing records per agency × month
     (key, field, value, rule), smallest keys first — one query over the records that fail
-    any of them, ranked check by check."""
-    if not flags:
-        return EXAMPLES_SCHEMA.empty_table()
+    any of them, ranked check by check (split per check by :mod:`.scan`)."""
     items = list(flags.values())
     anyone = items[0].bad
     for flag in items[1:]:
@@ -327,47 +382,16 @@ def _examples(t: ir.Table, ds: Dataset, flags: dict[str, _Flag], agency: ir.Stri
     wanted = keep[0]
     for cond in keep[1:]:
         wanted = wanted | cond
-    picked = ranked.filter(wanted).to_pyarrow()
-    parts = []
-    for i, code in enumerate(flags):
-        mine = picked.filter(pc.and_(pc.fill_null(picked[f"_b{i}"], False),
-                                     pc.less(picked[f"_n{i}"], EXAMPLES)))
-        parts.append(pa.table({
-            "agency": mine["agency"], "ym": mine["ym"],
-            "code": pa.array([code] * mine.num_rows, pa.string()), "key": mine["_key"],
-            "field": mine[f"_f{i}"], "value": mine[f"_v{i}"], "rule": mine[f"_r{i}"]}))
-    return pa.concat_tables([_conform(p, EXAMPLES_SCHEMA) for p in parts])
+    return ranked.filter(wanted)
 
 
-def _duplicates_found(rows: ir.Table, ds: Dataset, code: str) -> tuple[pa.Table, pa.Table]:
+def _duplicates_found(rows: ir.Table, ds: Dataset) -> ir.Table:
     """A duplicate check's flagged records (:func:`duplicate_rows`) per agency × month: how
-    many (``agency, ym, found``), and the first ``EXAMPLES`` of each, smallest keys first —
+    many (``_found``), and the first ``EXAMPLES`` of each (``_rn``), smallest keys first —
     one query."""
     picked = rows.select(agency=rows[ds.orgunit_field].cast("string").fill_null(""),
                          ym=rows[MONTH], _key=rows[ds.key].cast("string"), _one=ibis.literal(1))
     within = {"group_by": [picked["agency"], picked["ym"]]}
     ranked = picked.mutate(_found=picked["_one"].sum().over(**within),
                            _rn=ibis.row_number().over(**within, order_by=[picked["_key"]]))
-    found = ranked.filter(ranked["_rn"] < EXAMPLES).to_pyarrow()
-    first = found.filter(pc.equal(found["_rn"], 0))
-    counts = pa.table({"agency": first["agency"], "ym": first["ym"].cast(pa.int64()),
-                       "found": first["_found"].cast(pa.int64())})
-    field = ds.key
-    rule = code.split(".", 1)[1]
-    n = found.num_rows
-    examples = pa.table({"agency": found["agency"], "ym": found["ym"],
-                         "code": pa.array([code] * n, pa.string()), "key": found["_key"],
-                         "field": pa.array([field] * n, pa.string()),
-                         "value": pc.fill_null(found["_key"], "null"),
-                         "rule": pa.array([rule] * n, pa.string())})
-    return counts, _conform(examples, EXAMPLES_SCHEMA)
-
-
-def _with_counts(counts: pa.Table, column: str, found: pa.Table) -> pa.Table:
-    """``counts`` with ``column``: ``found`` of its agency × month (0 when none)."""
-    counts = counts.append_column("_row", pa.array(range(counts.num_rows), pa.int64()))
-    keyed = counts.select(["agency", "ym", "_row"]).cast(pa.schema(
-        [("agency", pa.string()), ("ym", pa.int64()), ("_row", pa.int64())]))
-    joined = keyed.join(found, ["agency", "ym"], join_type="left outer").sort_by("_row")
-    values = pc.fill_null(joined["found"], 0)
-    return counts.drop_columns(["_row"]).append_column(column, values)
+    return ranked.filter(ranked["_rn"] < EXAMPLES)

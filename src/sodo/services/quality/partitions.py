@@ -123,8 +123,6 @@ def current(cache: PartitionCache, records: RecordStore, ds: Dataset,
     """The dataset's partitions, brought up to date (see the module doc)."""
     import time
 
-    from sodo.services.quality.compiled import scan_partitions  # Ibis: only when scanning
-
     began = time.perf_counter()
     last = records.last_batch_id()  # read before scanning: a batch arriving meanwhile is
     #                                 rescanned next time (harmless), never missed
@@ -144,8 +142,7 @@ def current(cache: PartitionCache, records: RecordStore, ds: Dataset,
     new_entry = {"fingerprint": print_, "store": store_key, "last_batch_id": last}
     if stale:
         with records.memory_limit(SCAN_MEMORY):
-            parts = scan_partitions(records.table(ds.code), ds, checks, hierarchy,
-                                    records.table)
+            parts = _scan(cache, records, ds, checks, hierarchy, print_, None)
         cache.save(ds.code, parts, new_entry)
         return parts, Refresh(ds.code, "full", parts.months(), time.perf_counter() - began)
     assert old is not None
@@ -155,8 +152,42 @@ def current(cache: PartitionCache, records: RecordStore, ds: Dataset,
             cache.save(ds.code, old, new_entry)
         return old, Refresh(ds.code, "cached", [], time.perf_counter() - began)
     with records.memory_limit(SCAN_MEMORY):
-        fresh = scan_partitions(records.table(ds.code), ds, checks, hierarchy, records.table,
-                                months=months)
+        fresh = _scan(cache, records, ds, checks, hierarchy, print_, months)
     parts = old.replace(fresh, months)
     cache.save(ds.code, parts, new_entry)
     return parts, Refresh(ds.code, "incremental", months, time.perf_counter() - began)
+
+
+def _scan(cache: PartitionCache, records: RecordStore, ds: Dataset,
+          checks: Sequence[CheckDefinition], hierarchy: Hierarchy, print_: str,
+          months: Sequence[int] | None) -> Partitions:
+    """The partitions of ``months`` (or all). Records in DuckDB run the SQL Ibis compiled for
+    the checks, kept in the workspace (:class:`~sodo.services.quality.scan.CachedRunner`:
+    a scan whose queries are all cached imports no Ibis); other stores run Ibis."""
+    from sodo.services.engine.sql_cache import MEMORY, SqlCache
+    from sodo.services.quality.scan import CachedRunner, scan
+
+    source = records.duckdb_relation(ds.code)
+    referenced = sorted({f.references.split(".", 1)[0] for f in ds.fields
+                         if f.references and "." in f.references})
+    others = {other: records.duckdb_relation(other) for other in referenced
+              if other in records.datasets}
+    if source is None or any(o is None for o in others.values()):
+        from sodo.services.quality.compiled import scan_partitions  # Ibis
+
+        return scan_partitions(records.table(ds.code), ds, checks, hierarchy, records.table,
+                               months=months)
+    con, columns = source
+    parts = {"query": "quality", "backend": records.backend_name, "fingerprint": print_,
+             "columns": columns,
+             "references": {k: v[1] for k, v in others.items() if v is not None}}
+
+    def builder(wanted: Sequence[int] | None) -> object:
+        from sodo.services.quality.compiled import Builder
+
+        backend = records.ibis()
+        return Builder(records.table(ds.code), ds, checks, hierarchy, records.table, wanted,
+                       backend.compile)
+
+    sql = SqlCache(cache.root / "sql") if cache.root is not None else MEMORY
+    return scan(CachedRunner(con, sql, parts, months, builder), ds, checks, hierarchy)

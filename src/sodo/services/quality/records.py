@@ -222,7 +222,7 @@ def _freshness(parts: Partitions, mapping: pa.Table, ds: Dataset, check: CheckDe
     units = unit_map.units
     for code in sorted(units):
         unit = hierarchy.get(code)
-        below = [u for u in units if u != code and code in unit_map(u)]
+        below = [u for u in sorted(units) if u != code and code in unit_map(u)]
         for item in below or [code]:
             item_unit = hierarchy.get(item)
             if not item_unit.active_on(reference):
