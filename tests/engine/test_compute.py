@@ -9,32 +9,21 @@ import os
 import uuid
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
+from generated import ingest_generated as _ingest
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from sodo.cli.main import app
 from sodo.domain.problems import InputError
-from sodo.services.datasets import open_record_store
 from sodo.services.engine.compute import compute
 from sodo.services.engine.definitions import load_engine_config
-from sodo.services.generate import generate_table
-from sodo.services.intake import ingest_files
 from sodo.services.settings import Settings
 from sodo.services.workspace import init_workspace
 from sodo.stores.operational.tables import compute_run, indicator_value, make_engine, metadata
 from sodo.stores.operational.values import read_values, replace_computed_values, start_run
 
 PG_URL = os.environ.get("SODO_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _ingest(ws: Settings, dataset: str, rows: int, start: str, end: str, seed: int,
-            folder: Path, backend: str | None = None) -> None:
-    path = folder / f"{dataset}-{seed}.parquet"
-    pq.write_table(generate_table(dataset, rows, start, end, seed=seed), path)
-    with open_record_store(ws, backend) as store:
-        ingest_files(store, dataset, [path])
 
 
 def _same(a: dict, b: dict) -> bool:

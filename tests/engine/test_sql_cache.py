@@ -12,8 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
+from generated import ingest_generated as _ingest
 from test_compute import _stored
 
 from sodo.services.datasets import open_record_store
@@ -21,18 +21,8 @@ from sodo.services.engine.compiler import base_aggregate
 from sodo.services.engine.compute import compute, make_plans
 from sodo.services.engine.definitions import load_engine_config
 from sodo.services.engine.sql_cache import months_shape, substitute, template_months
-from sodo.services.generate import generate_table
-from sodo.services.intake import ingest_files
 from sodo.services.settings import Settings
 from sodo.services.workspace import init_workspace
-
-
-def _ingest(ws: Settings, dataset: str, rows: int, start: str, end: str, seed: int,
-            folder: Path) -> None:
-    path = folder / f"{dataset}-{seed}.parquet"
-    pq.write_table(generate_table(dataset, rows, start, end, seed=seed), path)
-    with open_record_store(ws) as store:
-        ingest_files(store, dataset, [path])
 
 
 @pytest.fixture

@@ -11,24 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
+from generated import ingest_generated as _ingest
 
-from sodo.services.datasets import open_record_store
-from sodo.services.generate import generate_table
-from sodo.services.intake import ingest_files
 from sodo.services.settings import Settings
 from sodo.services.workspace import init_workspace
 
 TODAY = "2025-09-10"
-
-
-def _ingest(ws: Settings, dataset: str, rows: int, start: str, end: str, seed: int,
-            folder: Path) -> None:
-    path = folder / f"{dataset}-{seed}.parquet"
-    pq.write_table(generate_table(dataset, rows, start, end, seed=seed), path)
-    with open_record_store(ws) as store:
-        ingest_files(store, dataset, [path])
 
 
 def _quality(ws: Settings, *args: str) -> tuple[list[dict], bool]:  # type: ignore[type-arg]
