@@ -46,12 +46,17 @@ class CompiledQuery:
     def run(self, con: Any) -> pa.Table:
         """Execute on a DuckDB connection; the result conformed to the schema the way Ibis's
         ``to_pyarrow`` does (``ibis.formats.pyarrow.PyArrowData.convert_table``)."""
-        table = con.sql(self.sql).to_arrow_table()
-        if table.schema == self.schema:
-            return table
-        arrays = [table[f.name] if table[f.name].type == f.type else table[f.name].cast(f.type)
-                  for f in self.schema]
-        return pa.Table.from_arrays(arrays, schema=self.schema)
+        return conform(con.sql(self.sql).to_arrow_table(), self.schema)
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with exactly ``schema``'s columns, in its order and types (backends and the
+    cached path differ in both)."""
+    if table.schema == schema:
+        return table
+    arrays = [table[f.name] if table[f.name].type == f.type else table[f.name].cast(f.type)
+              for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 _SALT: list[str] = []

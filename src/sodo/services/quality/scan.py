@@ -30,6 +30,7 @@ from sodo.domain.quality import CheckDefinition
 from sodo.services.engine.sql_cache import (
     CompiledQuery,
     SqlCache,
+    conform,
     months_shape,
     substitute,
     template_months,
@@ -81,11 +82,6 @@ def unknown_codes(ds: Dataset, checks: Sequence[CheckDefinition], hierarchy: Hie
     return out
 
 
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """``table`` with exactly ``schema``'s columns and types (backends differ in both)."""
-    return pa.Table.from_arrays([table[f.name].cast(f.type) for f in schema], schema=schema)
-
-
 def _constant(value: str, n: int) -> pa.Array:
     return pa.array([value] * n, pa.string())
 
@@ -99,7 +95,7 @@ def _examples(picked: pa.Table, codes: Sequence[str]) -> pa.Table:
             "agency": mine["agency"], "ym": mine["ym"],
             "code": _constant(code, mine.num_rows), "key": mine["_key"],
             "field": mine[f"_f{i}"], "value": mine[f"_v{i}"], "rule": mine[f"_r{i}"]}))
-    return pa.concat_tables([_conform(p, EXAMPLES_SCHEMA) for p in parts])
+    return pa.concat_tables([conform(p, EXAMPLES_SCHEMA) for p in parts])
 
 
 def _duplicates(found: pa.Table, ds: Dataset, code: str) -> tuple[pa.Table, pa.Table]:
@@ -114,7 +110,7 @@ def _duplicates(found: pa.Table, ds: Dataset, code: str) -> tuple[pa.Table, pa.T
                          "field": _constant(ds.key, n),
                          "value": pc.fill_null(found["_key"], "null"),
                          "rule": _constant(code.split(".", 1)[1], n)})
-    return counts, _conform(examples, EXAMPLES_SCHEMA)
+    return counts, conform(examples, EXAMPLES_SCHEMA)
 
 
 def _with_counts(counts: pa.Table, column: str, found: pa.Table) -> pa.Table:
@@ -145,7 +141,7 @@ def scan(runner: Runner, ds: Dataset, checks: Sequence[CheckDefinition],
         found, examples = _duplicates(runner.table("duplicates", code), ds, code)
         counts = _with_counts(counts, _flag_column(code), found)
         parts.append(examples)
-    return Partitions(codes, _conform(counts, _counts_schema(codes)), pa.concat_tables(parts))
+    return Partitions(codes, conform(counts, _counts_schema(codes)), pa.concat_tables(parts))
 
 
 class CachedRunner:
