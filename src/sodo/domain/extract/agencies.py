@@ -147,8 +147,18 @@ _DEPARTMENTS = [
     # the boards of a province's economic zones and industrial parks
     "Ban Quản lý Khu kinh tế", "Ban Quản lý các khu công nghiệp", "Ban Quản lý các Khu công nghiệp",
     "Ban Quản lý các khu công nghệ cao và khu công nghiệp",
+    "Ban Quản lý các khu chế xuất và công nghiệp",
+    # since the merger of 2025, a province's newspaper and broadcaster are one body
+    "Báo và Phát thanh, Truyền hình tỉnh", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh",
 ]
+# a city's departments are named as a province's with "thành phố" for "tỉnh" ("Thanh tra
+# thành phố", "Văn phòng Ủy ban nhân dân thành phố")
+_DEPARTMENTS += [re.sub(r" tỉnh$", " thành phố", d) for d in _DEPARTMENTS if d.endswith(" tỉnh")
+                 and re.sub(r" tỉnh$", " thành phố", d) not in _DEPARTMENTS]
 _BODIES += _DEPARTMENTS
+# the short form of a department's name ("Văn phòng UBND tỉnh"), by its full name
+_DEPARTMENT_SHORT = {d.replace("Ủy ban nhân dân", "UBND"): d for d in _DEPARTMENTS
+                     if "Ủy ban nhân dân" in d}
 # Bodies named by a head noun and capitalised words ("Tập đoàn Điện lực Việt Nam").
 _CAP = r"[A-ZĐÂĂÊÔƠƯÀ-Ỹ][\wÀ-ỹ&.-]*"
 _LOW = r"[a-zđà-ỹ][\wà-ỹ]*"
@@ -255,6 +265,9 @@ class Gazetteer:
                 if short.startswith("Bộ ") and len(short) <= 12:
                     departments.setdefault(_norm("Sở " + short[3:]), full)
                     department_spellings.append("Sở " + short[3:])
+        for short, full in _DEPARTMENT_SHORT.items():
+            departments.setdefault(_norm(short), full)
+            department_spellings.append(short)
         self._departments = departments
         self._department_re = re.compile(
             rf"{_EDGE}(?:{_alternation([_pattern(k) for k in department_spellings])}){_END}"
@@ -360,7 +373,15 @@ class Gazetteer:
         for m in self._collective_re.finditer(folded):
             found.append(Mention(m.start(), m.end(), COLLECTIVE, (), text[m.start():m.end()]))
         for m in self._body_re.finditer(folded):
-            found.append(Mention(m.start(), m.end(), BODY, (), text[m.start("body"):m.end()]))
+            stop = m.end()
+            if folded.startswith("ban quan ly", m.start("body")):
+                # "Ban Quản lý các khu chế xuất và công nghiệp Cần Thơ": the board of a
+                # province's zones is named with its province
+                place = re.compile(r"\s+").match(folded, stop)
+                named = self._province_name_re.match(folded, place.end()) if place else None
+                if named is not None and self._provinces.get(_norm(named.group("name"))):
+                    stop = named.end()
+            found.append(Mention(m.start(), stop, BODY, (), text[m.start("body"):stop]))
         for m in _DEPUTY_PM.finditer(text):
             found.append(Mention(m.start(), m.end(), BODY, (), m.group(0)))
         for m in _GROUP_LIST.finditer(folded):

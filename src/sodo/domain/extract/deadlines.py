@@ -56,6 +56,10 @@ _LEAD_WORDS = ("hoan thanh", "hoan tat", "cham nhat", "muon nhat", "truoc", "tro
 _CUES = re.compile(r"(?:trinh|bao cao|hoan thanh|hoan tat|xong|truoc|trong|cham nhat|"
                    r"den het|han|thoi gian|tien do|ban hanh|gui|den)\W*$")
 _REFERENCE = re.compile(r"(?:so|ky hieu)?\s*\d+[/.\w-]*/[\w.-]*[a-z][\w.-]*\s*,?\s*$")
+_ONWARDS = re.compile(r"(?:(?<=\s)va|,)\s*(?:cac|nhung) nam (?:tiep theo|sau)(?![\w])")
+# A document named just before a recurring word ("theo Nghị quyết hằng năm của …").
+_IN_REFERENCE = re.compile(r"(?<![\w])(?:theo|tai)\s+(?:cac\s+)?(?:nghi quyet|quyet dinh|ke hoach|"
+                           r"chuong trinh|chi thi|thong bao)\s*$")
 _VISION = re.compile(r"(?:dinh huong|tam nhin|giai doan|thoi ky)\s+(?:den\s+)?$")
 
 
@@ -166,7 +170,18 @@ def find_times(text: str, folded: str, start: int = 0, end: int | None = None,
             taken.append((m.start(), m.end()))
             found.append(TimeExpr(begin, m.end(), DATE, text[begin:m.end()], period.end, period,
                                   cued))
+    found = _ranges(text, folded, found)
+    for m in _ONWARDS.finditer(folded, start, end):
+        # "năm 2025 và các năm tiếp theo", "Giai đoạn 2026-2030 và những năm tiếp theo": from
+        # then on, every year — the period named is when it starts, no deadline
+        found = [t for t in found if not re.fullmatch(r"[\s,]*", folded[t.end:m.start()])]
+        found.append(TimeExpr(m.start(), m.end(), RECURRING, text[m.start():m.end()]))
     for m in _RECURRING.finditer(folded, start, end):
+        if _IN_REFERENCE.search(folded, max(start, m.start() - 80), m.start()) and \
+                re.match(r"\s+cua\s", folded[m.end():m.end() + 6]):
+            continue  # "theo Nghị quyết hằng năm của Hội đồng nhân dân": another document
+        if m.group(1) == "lien tuc" and re.search(r"(?:dam bao|bao dam)\s*$", folded[:m.start()]):
+            continue  # "cấp nước … đảm bảo liên tục": how the thing works, not how often
         found.append(TimeExpr(m.start(), m.end(), RECURRING, text[m.start():m.end()]))
     for m in _ADVERBS.finditer(folded, start, end):
         word = text[m.start():m.end()]
@@ -176,6 +191,27 @@ def find_times(text: str, folded: str, start: int = 0, end: int | None = None,
             continue
         found.append(TimeExpr(m.start(), m.end(), ADVERB, word))
     return sorted(found, key=lambda t: t.start)
+
+
+def _ranges(text: str, folded: str, found: list[TimeExpr]) -> list[TimeExpr]:
+    """A range of two periods ("Quý IV/2025- Quý II/2026", "tháng 10 đến tháng 12/2025") is
+    due at the end of the second: one expression from the first's start."""
+    dates = sorted((t for t in found if t.kind == DATE), key=lambda t: t.start)
+    out: list[TimeExpr] = []
+    for t in dates:
+        prev = out[-1] if out else None
+        if prev is None:
+            out.append(t)
+            continue
+        joined = folded[prev.end:t.start] + (
+            " den" if folded.startswith(("den ", "toi "), t.start) else "")
+        if re.fullmatch(r"\s*(?:[-–]|den|toi)\s*", joined) and \
+                t.due is not None and prev.due is not None and t.due >= prev.due:
+            out[-1] = TimeExpr(prev.start, t.end, DATE, text[prev.start:t.end], t.due, t.period,
+                               prev.cued or t.cued)
+            continue
+        out.append(t)
+    return out
 
 
 def _title_year(folded: str, pos: int, floor: int, before: str) -> bool:

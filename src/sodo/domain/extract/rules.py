@@ -81,6 +81,7 @@ ACTIONS = (
     "huy dong", "van dong", "xay moi", "sua chua", "khoi phuc", "tiep te", "cuu tro",
     "yeu cau", "cung ung", "quan tam", "chu trong",
     "nhan dien", "giu vung", "duy tri", "cung co", "bam sat", "phat huy",
+    "toi uu hoa", "han che", "ket hop",
     # "Dứt khoát phải khánh thành …" (and its common misspelling "Rứt khoát")
     "dut khoat", "rut khoat",
 )
@@ -130,6 +131,10 @@ _ACCOUNTABLE_TASK = re.compile(r"chiu trach nhiem (?:toan dien )?(?:truc tiep )?
                                r"(?:bao cao|chu dong|chi dao|to chuc)\b")
 # A demand that opens a later sentence, or follows a lead-in there ("Với vai trò …, yêu cầu").
 _LATER_DEMAND = re.compile(r"[.;]\s+(?:[^.;:]{0,160}?,\s*)?(?:yeu cau|de nghi)\s+")
+# A clause that opens with a condition ("nếu …", "trường hợp …", "khi …").
+_CONDITION = re.compile(r"\s*(?:neu|truong hop|trong truong hop|khi|truoc khi|sau khi)\s")
+# The words before a demand are inside a condition of the work.
+_IN_CONDITION = re.compile(r"(?:^|[;,.]\s*)(?:neu|truong hop|trong truong hop|khi)\s[^;.]*$")
 # A party named by its role, the body in brackets: "Nhà đầu tư (Tập đoàn Đèo Cả)".
 _ROLE_NAMED = re.compile(r"(?:cac )?(?:nha dau tu|chu dau tu|nha thau|doanh nghiep du an|"
                          r"co quan chu quan)\s*\(\s*")
@@ -157,6 +162,10 @@ _PREFIXES = re.compile(
     r"(?=(?:cac |bo |uy ban |ubnd |ngan hang |chu tich |tap doan )))?"
     r"(?:(?:ve|doi voi|viec) [^:\n]{1,400}?:\s*)?"
     r"(?:doi voi [^;.]{1,400}? thi (?:can |phai )?)?"
+    # what the work is about before it ("- Đối với các khu, cụm công nghiệp đã được cung cấp
+    # nước …, tiếp tục duy trì …")
+    r"(?:doi voi [^;:.]{1,300}?,\s*(?=(?:" + "|".join(sorted(ACTIONS, key=len, reverse=True))
+    + r")(?![\w])))?"
     # an aim before the subject ("Để tiếp tục vận hành …, thành phố Đà Nẵng cần …")
     r"(?:de [^;:.]{1,300}?,\s*(?=(?:cac |bo |uy ban |ubnd |tinh |thanh pho |ngan hang |"
     r"chu tich |tap doan )))?"
@@ -285,6 +294,14 @@ class _Reader:
             if conn is None and lists:
                 conn = re.compile(r"\s*;\s*(?:va\s+)?").match(self.folded, cur, end)
             if conn is None:
+                # "Sở Khoa học và Công nghệ Sở Công Thương": a table cell's list with the comma
+                # left out, one department after another
+                bare = re.compile(r"\s+(?=so\s)").match(self.folded, cur, end)
+                listed = self.mention_at(bare.end()) if bare else None
+                if listed is not None and listed.kind == BODY and m is not None and \
+                        m.kind == BODY and fold(m.name).startswith("so ") and listed.end <= end:
+                    conn = bare
+            if conn is None:
                 # "Bộ Xây dựng, Bộ Quốc phòng các tỉnh Ninh Bình, Hưng Yên …": a list of
                 # provinces named after a unit with the comma left out
                 bare = re.compile(r"\s+(?=cac (?:tinh|thanh pho)\s)").match(self.folded, cur, end)
@@ -334,12 +351,17 @@ class _Reader:
             # the cue after the topic ("Về đề nghị Bộ X …: …" asks nothing of Bộ X)
             window = self.folded[pos:min(end, pos + 160)]
             cue = re.search(r"(?<![\w])(?:giao(?: cho)?|yeu cau|de nghi)\s+", window)
+            if cue and _IN_CONDITION.search(window[:cue.start()]):
+                cue = None  # "…; nếu … không đạt, phải hướng dẫn, yêu cầu các đơn vị …"
             if cue:
                 found = self.parties(pos + cue.end(), end)
             else:
                 # "a) Hiện nay tổng khối lượng … còn lại rất lớn. Với vai trò … của Dự án, yêu
                 # cầu các bộ, ngành …": the demand in a later sentence of an account
                 later = _LATER_DEMAND.search(self.folded, pos, end)
+                if later and _CONDITION.match(self.folded, later.start() + 1):
+                    later = None  # "…; nếu … không đạt, phải hướng dẫn, yêu cầu …": the
+                    # demand of the work itself, in a condition, names no new assignee
                 if later:
                     found = self.parties(later.end(), end)
         if found and not found.units and all(fold(o) in AUTHORITIES for o in found.others):
@@ -819,6 +841,8 @@ def _clause_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo, 
         if not approval and not reader.starts_with_action(pos, end) and \
                 not reader.starts_with_action(start, end):
             return None
+        if item.kind == "para" and not item.children and folded.startswith("doi voi", start):
+            return None  # "Đối với các công trình xây mới, ưu tiên …" goes on with the item above
         if approval and choose_deadline(reader.times(start, time_end)) is None:
             return None
         if lead is None and item.zone != TASK:
@@ -848,7 +872,10 @@ def _clause_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo, 
         proposal.deadline = deadline.due
         proposal.deadline_text = deadline.text.strip()
         proposal.deadline_period = deadline.period.id if deadline.period else None
-        proposal.recurring = False
+        # "định kỳ trước ngày 30 tháng 11 hàng năm", "trước ngày 20/11/2025 và hàng tháng":
+        # the first time due, and every year (month) after it
+        proposal.recurring = any(t.kind == RECURRING and _qualifies(folded, t, deadline)
+                                 for t in times)
     elif recurring is not None:
         proposal.recurring = True
         proposal.deadline_text = recurring.text
@@ -864,6 +891,20 @@ def _clause_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo, 
     proposal.confidence = _confidence(proposal, bool(subjects), item.zone == TASK)
     _notes(reader, proposal)
     return proposal, lead if lead is not None else _Parties()
+
+
+def _qualifies(folded: str, recurring: TimeExpr, deadline: TimeExpr) -> bool:
+    """Whether a recurring word says how often a deadline comes back: right after it
+    ("… tháng 11 hàng năm", "… năm 2025 và hàng tháng") or right before it ("định kỳ trước
+    ngày …"), nothing but "và" or a comma between them."""
+    if recurring.start >= deadline.end:
+        between = folded[deadline.end:recurring.start]
+    elif recurring.end <= deadline.start and folded.startswith("truoc", deadline.start):
+        # "định kỳ trước ngày …" — not "kiểm tra định kỳ trong năm 2020" (the kind of check)
+        between = folded[recurring.end:deadline.start]
+    else:
+        return False
+    return re.fullmatch(r"[\s,]*(?:va\s+)?", between) is not None
 
 
 def _row_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo

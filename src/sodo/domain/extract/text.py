@@ -64,6 +64,7 @@ def clean_text(raw: str) -> str:
     text = "\n".join(_table_row(line) for line in text.split("\n")
                      if not _PIPE_RULE.match(line))
     text = _SPACES.sub(" ", text)
+    text = _BOLD_SPAN.sub(_bold_lines, text)
     text = _BOLD.sub("", text)
     text = _ITALIC.sub(r"\1", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
@@ -73,6 +74,24 @@ def clean_text(raw: str) -> str:
     text = _SOFT_WRAP.sub(" ", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
+
+
+# A short bold span over several lines: a heading the page broke inside a name ("**2. Sở\nKhoa
+# học và Công nghệ**", "**4. Văn\nphòng UBND tỉnh**") or after its number ("**2.****\n**Kết
+# hợp …", "**II.\nTrách nhiệm …**").
+_BOLD_SPAN = re.compile(r"\*\*([^*|]{0,300}?)\*\*")
+
+
+def _bold_lines(m: re.Match[str]) -> str:
+    """The lines of a bold span joined, when it is one heading: no blank line in it and no
+    line after its first opening an item or standing in capitals."""
+    inner = m.group(1)
+    if "\n" not in inner or "\n\n" in inner:
+        return m.group(0)
+    rest = [line.strip() for line in inner.split("\n")[1:]]
+    if any(_OPENS_ITEM.match(line) or _mostly_upper(line) for line in rest if line):
+        return m.group(0)
+    return "**" + re.sub(r"[ ]*\n[ ]*", " ", inner) + "**"
 
 
 def _page_break(m: re.Match[str]) -> str:
