@@ -69,6 +69,14 @@ _COLLECTIVES = [
     r"(?:lanh dao )?cac bo,? nganh(?:,? (?:dia phuong|co quan))*(?: (?:co )?lien quan(?: khac)?)?",
     # the departments of a province ("các sở, ban, ngành liên quan")
     r"(?:giam doc )?cac so,? ban,? nganh(?: (?:co )?lien quan)?(?: (?:cap )?tinh)?",
+    # the same without "các", and "các Sở, ngành, đơn vị" ("Sở, ban, ngành thuộc Ủy ban nhân
+    # dân Thành phố", "Các Sở, ngành, đơn vị liên quan")
+    r"(?:thu truong )?(?:cac )?so,? (?:ban,? )?nganh(?:,? (?:don vi|co quan|dia phuong))*"
+    r"(?: (?:co )?lien quan)?(?: (?:cap )?tinh| thanh pho)?",
+    # the communes, since 2025 the level below the province ("UBND các xã, phường, đặc khu",
+    # "Ủy ban nhân dân xã, phường", "UBND cấp xã")
+    r"(?:chu tich )?(?:uy ban nhan dan|ubnd) (?:cac |cap )?(?:xa|phuong)(?:,? (?:xa|phuong|dac khu|"
+    r"thi tran))*",
     r"(?:cac )?bo, nganh, dia phuong",
     r"cac bo(?: (?:co )?lien quan)?",
     r"cac (?:co quan|don vi|to chuc)(?:,? (?:co quan|don vi|to chuc|dia phuong))*"
@@ -150,6 +158,8 @@ _DEPARTMENTS = [
     "Ban Quản lý các khu chế xuất và công nghiệp",
     # since the merger of 2025, a province's newspaper and broadcaster are one body
     "Báo và Phát thanh, Truyền hình tỉnh", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh",
+    "Bảo hiểm xã hội tỉnh", "Trung tâm Dịch vụ việc làm tỉnh",
+    "Chi nhánh Ngân hàng Chính sách xã hội tỉnh", "Trung tâm Thông tin tỉnh",
 ]
 # a city's departments are named as a province's with "thành phố" for "tỉnh" ("Thanh tra
 # thành phố", "Văn phòng Ủy ban nhân dân thành phố")

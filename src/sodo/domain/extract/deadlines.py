@@ -180,6 +180,9 @@ def find_times(text: str, folded: str, start: int = 0, end: int | None = None,
         if _IN_REFERENCE.search(folded, max(start, m.start() - 80), m.start()) and \
                 re.match(r"\s+cua\s", folded[m.end():m.end() + 6]):
             continue  # "theo Nghị quyết hằng năm của Hội đồng nhân dân": another document
+        if m.group(1) == "thuong xuyen" and re.search(r"(?:(?<![\w])chi|kinh phi|nhiem vu chi)\s*$",
+                                                     folded[:m.start()]):
+            continue  # "kinh phí chi thường xuyên": recurrent spending, not a recurring task
         if m.group(1) == "lien tuc" and re.search(r"(?:dam bao|bao dam)\s*$", folded[:m.start()]):
             continue  # "cấp nước … đảm bảo liên tục": how the thing works, not how often
         found.append(TimeExpr(m.start(), m.end(), RECURRING, text[m.start():m.end()]))

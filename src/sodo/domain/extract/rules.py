@@ -81,7 +81,7 @@ ACTIONS = (
     "huy dong", "van dong", "xay moi", "sua chua", "khoi phuc", "tiep te", "cuu tro",
     "yeu cau", "cung ung", "quan tam", "chu trong",
     "nhan dien", "giu vung", "duy tri", "cung co", "bam sat", "phat huy",
-    "toi uu hoa", "han che", "ket hop",
+    "toi uu hoa", "han che", "ket hop", "dinh ky", "tham gia", "ra mat",
     # "Dứt khoát phải khánh thành …" (and its common misspelling "Rứt khoát")
     "dut khoat", "rut khoat",
 )
@@ -131,6 +131,10 @@ _ACCOUNTABLE_TASK = re.compile(r"chiu trach nhiem (?:toan dien )?(?:truc tiep )?
                                r"(?:bao cao|chu dong|chi dao|to chuc)\b")
 # A demand that opens a later sentence, or follows a lead-in there ("Với vai trò …, yêu cầu").
 _LATER_DEMAND = re.compile(r"[.;]\s+(?:[^.;:]{0,160}?,\s*)?(?:yeu cau|de nghi)\s+")
+# Who is named by a role and given a duty ("Cơ quan phối hợp có trách nhiệm trả lời …",
+# "Trường hợp …, cơ quan chủ trì có trách nhiệm phối hợp …"): a task of whoever the role is.
+_ROLE_DUTY = re.compile(r"(?:(?:truong hop|neu) [^;.]{1,300}?,\s*)?(?:[^\W\d_]+\s+){1,6}?"
+                        r"co trach nhiem\s+(?!ve\s)")
 # A clause that opens with a condition ("nếu …", "trường hợp …", "khi …").
 _CONDITION = re.compile(r"\s*(?:neu|truong hop|trong truong hop|khi|truoc khi|sau khi)\s")
 # The words before a demand are inside a condition of the work.
@@ -488,7 +492,15 @@ def extract_tasks(raw: str, *, source: str | None = None, issued: date | None = 
         parent_ctx = contexts.get(id(item.parent), root) if item.parent is not None else root
         ctx = _item_context(reader, item, parent_ctx)
         contexts[id(item)] = ctx
-        if item.zone == NONTASK or item.heading:
+        if item.zone == NONTASK or (item.heading and (
+                item.kind in ("roman", "upper", "article") or _fields(reader, item) is None)):
+            continue  # a title over labelled lines ("9. Tổ chức nghiên cứu …" over "- Đơn vị
+            # chủ trì: …") is the task they describe
+        groups = _field_groups(reader, item)
+        if groups:
+            consumed.update(id(d) for d in _descendants(item))
+            for part, part_fields in groups:
+                proposals.extend(_field_tasks(reader, part, part_fields, ctx, doc))
             continue
         fields = _fields(reader, item)
         if fields is not None:
@@ -743,7 +755,7 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
             reader.subjects(body + grounds.end(), item.end)[0].units:
         pass  # "Căn cứ nội dung Kế hoạch này …, các bộ … xây dựng …": the grounds lead in
     elif not body_text or (_NOT_TASK.match(body_text) and not approval) or \
-            (_BOILERPLATE.search(_first_sentence(body_text))
+            (_boilerplate(_first_sentence(body_text))
              and not _ACCOUNTABLE_TASK.search(body_text)) or \
             _ADMONITION.match(body_text):
         return []
@@ -782,6 +794,14 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
                 found[0].span = (item.start, found[0].span[1])
                 found[0].source_passage = reader.text[item.start:found[0].span[1]].strip()
                 out.append(found[0])
+    parent = item.parent
+    if len(out) == 1 and item.kind == "para" and parent is not None and parent.heading and \
+            parent.kind.startswith("num") and \
+            [c for c in parent.children if c.zone != OUTSIDE] == [item]:
+        # "3. Xây dựng các văn bản quy phạm pháp luật …" over its one paragraph ("Sở, ban,
+        # ngành … có trách nhiệm rà soát …"): the title is the task's, its passage begins there
+        out[0].span = (parent.start, out[0].span[1])
+        out[0].source_passage = reader.text[parent.start:out[0].span[1]].strip()
     if len(out) > 1 and (due := _item_deadline(reader, item)) is not None:
         # "… UBND thành phố Đà Nẵng khẩn trương …. Thời hạn hoàn thành: trước ngày 30/11/2025."
         # — the time said last, on its own, holds for every task of the item without one
@@ -790,6 +810,17 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
                 proposal.deadline, proposal.deadline_text = due.due, due.text.strip()
                 proposal.deadline_period = due.period.id if due.period else None
     return out
+
+
+def _boilerplate(sentence: str) -> bool:
+    """A formula, not a task; "nếu có khó khăn, vướng mắc …" only when it opens the sentence's
+    clause ("1. Thủ trưởng các Sở … có trách nhiệm triển khai …; trong quá trình thực hiện,
+    nếu có khó khăn, vướng mắc, kịp thời báo cáo …" is a task with the formula after it)."""
+    for m in _BOILERPLATE.finditer(sentence):
+        if m.group(0).startswith("neu co kho khan") and ";" in sentence[:m.start()]:
+            continue
+        return True
+    return False
 
 
 def _item_deadline(reader: _Reader, item: Item) -> TimeExpr | None:
@@ -839,7 +870,8 @@ def _clause_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo, 
         prefix = _PREFIXES.match(folded, start, end)
         pos = prefix.end() if prefix else start
         if not approval and not reader.starts_with_action(pos, end) and \
-                not reader.starts_with_action(start, end):
+                not reader.starts_with_action(start, end) and \
+                not _ROLE_DUTY.match(folded, pos, end):
             return None
         if item.kind == "para" and not item.children and folded.startswith("doi voi", start):
             return None  # "Đối với các công trình xây mới, ưu tiên …" goes on with the item above
@@ -950,9 +982,10 @@ def _row_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo
 
 # The labelled lines under an item of a plan ("- Cơ quan chủ trì: Bộ Công an.").
 _FIELD = re.compile(
-    r"(?P<label>(?:co quan|don vi)(?: chu tri| thuc hien| phoi hop)(?: thuc hien)?|"
+    r"(?P<label>(?:co quan|don vi)(?: chu tri| thuc hien| phoi hop)(?: tham muu)?(?: thuc hien)?|"
     r"thoi gian(?: thuc hien| hoan thanh| trinh)?|thoi han(?: hoan thanh| ban hanh| trinh| thuc hien)?|"
-    r"tien do(?: thuc hien| hoan thanh)?|san pham(?: dau ra)?|ket qua(?: dau ra)?|noi dung)\s*:\s*")
+    r"tien do(?: thuc hien| hoan thanh)?|san pham(?: dau ra)?|ket qua(?: dau ra)?|noi dung"
+    r"(?: thuc hien)?|nhiem vu)\s*:\s*")
 _ONGOING = re.compile(r"(?:va|,)\s*(?:cac|nhung) nam tiep theo|hang nam|thuong xuyen")
 _YEARS = re.compile(r"(?<!\d)(\d{4})\s*[-–]\s*(\d{4})(?!\d)")
 
@@ -972,16 +1005,59 @@ def _field_key(label: str) -> str:
 def _fields(reader: _Reader, item: Item) -> dict[str, tuple[Item, int]] | None:
     """The labelled lines under ``item`` (who leads, who partners, when, what), by field, with
     where each value begins; None unless they say at least who leads or when."""
+    return _field_lines(reader, item.children)
+
+
+def _field_lines(reader: _Reader, children: list[Item]) -> dict[str, tuple[Item, int]] | None:
     found: dict[str, tuple[Item, int]] = {}
-    for child in item.children:
+    for child in children:
         if child.zone == OUTSIDE or child.kind == "row":
             continue
         m = _FIELD.match(reader.folded, child.body, child.end)
-        if m is not None:
-            found.setdefault(_field_key(m.group("label")), (child, m.end()))
+        if m is None:
+            continue
+        key = _field_key(m.group("label"))
+        nested = _field_lines(reader, child.children) if key != "content" and \
+            not reader.folded[m.end():child.end].strip() and child.children else None
+        if nested:
+            # "b) Cơ quan thực hiện:" over "- Đơn vị chủ trì: …", "- Đơn vị phối hợp: …"
+            for k, v in nested.items():
+                found.setdefault(k, v)
+            continue
+        found.setdefault(key, (child, m.end()))
     if "lead" in found or ("time" in found and len(found) >= 2):
         return found
     return None
+
+
+def _field_groups(reader: _Reader, item: Item) -> list[tuple[Item, dict[str, tuple[Item, int]]]]:
+    """The tasks of an item whose bullets are each followed by their own labelled lines
+    ("- Tổ chức tập huấn …" then "Đơn vị chủ trì: …", "Thời gian thực hiện: …", then "- Nâng
+    cao kiến thức …" then its lines): each run of bullets with the lines after it, as an item
+    of its own. One group or none: []."""
+    groups: list[tuple[list[Item], list[Item]]] = []
+    for child in item.children:
+        if child.zone == OUTSIDE or child.kind == "row":
+            continue
+        is_field = _FIELD.match(reader.folded, child.body, child.end) is not None
+        if is_field:
+            if not groups:
+                return []  # the item's own lines first: the item is the task
+            groups[-1][1].append(child)
+        elif not groups or groups[-1][1]:
+            groups.append(([child], []))
+        else:
+            groups[-1][0].append(child)
+    out: list[tuple[Item, dict[str, tuple[Item, int]]]] = []
+    for work, lines in groups:
+        fields = _field_lines(reader, lines) if lines else None
+        if fields is None:
+            return []
+        first, last = work[0], work[-1]
+        part = Item(first.start, _last_descendant(last).end, first.body, first.marker,
+                    first.kind, item, lines, False, first.zone)
+        out.append((part, fields))
+    return out if len(out) > 1 else []
 
 
 def _field_time(reader: _Reader, start: int, end: int) -> tuple[TimeExpr | None, bool, str]:
@@ -1015,9 +1091,12 @@ def _field_tasks(reader: _Reader, item: Item, fields: dict[str, tuple[Item, int]
         return at, child.end
 
     lead_span, partner_span, time_span = value("lead"), value("partners"), value("time")
-    lead = reader.parties(*lead_span, free=True) if lead_span else None
+    # a field's value lists its parties with commas or semicolons ("Báo và Phát thanh, Truyền
+    # hình tỉnh; Sở Tư pháp, các cơ quan …")
+    lead = reader.parties(*lead_span, free=True, lists=True) if lead_span else None
     lead = lead if lead else ctx.lead
-    partners = reader.parties(*partner_span, free=True) if partner_span else _Parties()
+    partners = reader.parties(*partner_span, free=True, lists=True) if partner_span else \
+        _Parties()
     last = _last_descendant(item)
     pieces: list[tuple[int, int, _Parties | None, tuple[int, int] | None]] = []
     time_child = fields["time"][0] if "time" in fields else None

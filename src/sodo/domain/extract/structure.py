@@ -86,6 +86,7 @@ def _inline_splits(folded_line: str) -> list[tuple[int, str]]:
     hits = [(m.start(), m.group(1)) for m in _INLINE.finditer(folded_line)]
     romans = [(pos, tok) for pos, tok in hits if not tok.isdigit()]
     numbers = [(pos, tok) for pos, tok in hits if tok.isdigit()]
+    runs: list[list[tuple[int, str]]] = []
     for seq, order in ((romans, _ROMANS), (numbers, [str(i) for i in range(1, 40)])):
         run: list[tuple[int, str]] = []
         for pos, tok in seq:
@@ -96,8 +97,12 @@ def _inline_splits(folded_line: str) -> list[tuple[int, str]]:
                     break
                 run = [(pos, tok)]
         if len(run) >= 2:
-            return run
-    return []
+            runs.append(run)
+    if len(runs) == 2 and runs[1][0][0] < runs[0][0][0]:
+        # "(1) …; (2) …; (3) các bộ tập trung: (i) …; (ii) …": the points of one numbered
+        # clause inside the numbered run — both, the points nested under their clause
+        return sorted(runs[0] + runs[1])
+    return runs[0] if runs else []
 
 
 def _is_heading(text: str, kind: str, folded: str) -> bool:
@@ -133,7 +138,6 @@ def parse_items(text: str, folded: str) -> list[Item]:
             items.append(Item(line_start, line_end, body, marker, kind))
             continue
         first = line_start + splits[0][0]
-        inline_kind = "pnum" if splits[0][1].isdigit() else "proman"
         if first > body and text[body:first].strip():
             items.append(Item(line_start, first, body, marker, kind))
         elif first == line_start:
@@ -143,7 +147,7 @@ def parse_items(text: str, folded: str) -> list[Item]:
             e = line_start + splits[i + 1][0] if i + 1 < len(splits) else line_end
             m = re.match(r"\(\w+\)\s*", text[s:e])
             items.append(Item(s, e, s + (m.end() if m else 0), text[s:s + (m.end() if m else 0)],
-                              inline_kind, inline=True))
+                              "pnum" if _tok.isdigit() else "proman", inline=True))
     _trim(items, text)
     _link(items, text, folded)
     return items

@@ -20,6 +20,8 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u00ad"), None)
 _SPACES = re.compile(r"[ \u00a0\u2007\u202f\t]+")
 _BOLD = re.compile(r"\*\*|__")
 _ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,400}?)(?<=[^\s*])\*(?![\w*])")
+# An italic label with the space before its closing mark ("*Đơn vị phối hợp: *Sở Tư pháp").
+_ITALIC_LABEL = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,60}(?:\n[^*\n]{1,40})?:) \*(?=\S)")
 # A blank line inside a sentence (a page break of the transcription): the next line goes on
 # in lower case.
 _PAGE_BREAK = re.compile(r"(?<=[\w,;–-])[ ]*\n[ ]*\n+[ ]*(?=[a-zà-ỹđ])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
@@ -39,7 +41,9 @@ _WRAPPED_LINE = 50
 # Words a phrase cannot end on: the line after them goes on.
 _GOES_ON = re.compile(r"(?:^|\s)(?:của|và|với|các|những|về|cho|tại|theo|trong|đối với|là|được|"
                       r"thuộc|từ|đến|bằng|hoặc|trên|dưới|sau|trước|ngày|tháng|năm|số|"
-                      r"giai đoạn|thời kỳ|quý)$", re.I)
+                      r"giai đoạn|thời kỳ|quý|"
+                      # the head of an agency's name ("Đơn vị phối hợp thực hiện: Sở\nTư pháp")
+                      r"sở|ủy ban|uỷ ban|văn phòng)$", re.I)
 # A line going on with a number and more words ("2025 và các năm tiếp theo.").
 _NUMBER_GOES_ON = re.compile(r"\d[\d/.,]*(?:\s*[-–]\s*\d+)?[:,]?\s+\S")
 # A range of years broken after its first year: "giai đoạn 2021\n- 2025 sang …".
@@ -66,12 +70,13 @@ def clean_text(raw: str) -> str:
     text = _SPACES.sub(" ", text)
     text = _BOLD_SPAN.sub(_bold_lines, text)
     text = _BOLD.sub("", text)
+    text = _ITALIC_LABEL.sub(lambda m: m.group(1).replace("\n", " ") + " ", text)
     text = _ITALIC.sub(r"\1", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     text = _PAGE_MARK.sub(_page_mark, text)
     text = _unwrap(text)
     text = _PAGE_BREAK.sub(_page_break, text)
-    text = _SOFT_WRAP.sub(" ", text)
+    text = _SOFT_WRAP.sub(_goes_on, text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
 
@@ -92,6 +97,16 @@ def _bold_lines(m: re.Match[str]) -> str:
     if any(_OPENS_ITEM.match(line) or _mostly_upper(line) for line in rest if line):
         return m.group(0)
     return "**" + re.sub(r"[ ]*\n[ ]*", " ", inner) + "**"
+
+
+# A labelled line of a plan ("Đơn vị chủ trì: …", "Thời gian thực hiện: …"): its own line,
+# though "Đ" falls in the class "à-ỹ" of the joins (which holds some capitals too).
+_LABEL_LINE = re.compile(r"(?:Đơn vị|Cơ quan) (?:chủ trì|phối hợp|thực hiện)|Thời (?:gian|hạn)[^:\n]{0,20}:")
+
+
+def _goes_on(m: re.Match[str]) -> str:
+    """A line going on in lower case is one with the line before; a labelled line is not."""
+    return m.group(0) if _LABEL_LINE.match(m.string, m.end()) else " "
 
 
 def _page_break(m: re.Match[str]) -> str:
