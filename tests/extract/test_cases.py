@@ -44,14 +44,18 @@ def test_the_extractor_meets_the_goals_on_the_set(capsys, tmp_path) -> None:
     tuned, held = tmp_path / "tuned", tmp_path / "held"
     tuned.mkdir()
     held.mkdir()
+    held_gold = 0
     for case in load_cases([CASES]):
         folder = held if case.meta.get("held_out") else tuned
+        held_gold += len(case.meta["tasks"]) if case.meta.get("held_out") else 0
         for path in (case.path, case.path.with_suffix(".yaml")):
             (folder / path.name).write_bytes(path.read_bytes())
     total = quality([tuned], show_misses=False)
     assert total.prf("detection")[2] >= 0.85
     assert total.prf("pair")[2] >= 0.90
-    assert quality([held], show_misses=False).gold >= 10  # they are there and scored
+    # those held out, if a round is under way, are scored (between rounds there are none: a
+    # round's documents join the tuned ones once their misses have been read)
+    assert quality([held], show_misses=False).gold == held_gold
     assert "overall" in capsys.readouterr().out
 
 

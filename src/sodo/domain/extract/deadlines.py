@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sodo.domain.periods import Period, PeriodError
+from sodo.domain.text import fold
 
 DATE, RECURRING, ADVERB = "date", "recurring", "adverb"
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
@@ -238,4 +239,10 @@ def choose_deadline(times: list[TimeExpr]) -> TimeExpr | None:
     if not dates:
         return None
     cued = [t for t in dates if t.cued]
+    # "… hoàn thành trong tháng 12 năm 2025, triển khai thực hiện trong năm 2026": when the
+    # work is to be finished, not when what follows it runs
+    done = [t for t in cued if fold(t.text).startswith(("hoan thanh", "hoan tat", "xong"))]
+    if done and done[-1] is not cued[-1] and cued[-1].due is not None and \
+            done[-1].due is not None and cued[-1].due > done[-1].due:
+        return done[-1]
     return cued[-1] if cued else dates[0]

@@ -728,9 +728,15 @@ def _clauses(reader: _Reader, start: int, end: int, approval: bool = False,
         same = bool(new_subject.units) and not new_subject.bodies and not assigns and \
             set(new_subject.units) in ({*named.units} if named else set(),
                                        {*lead.units} if lead is not None else set())
+        # "(2) Bộ Công an chủ trì … trước ngày 25 tháng 11 năm 2025; Các bộ, ngành, địa phương
+        # căn cứ hướng dẫn của Bộ Công an tổ chức rà soát …": from a unit to a collective
+        handed = bool(new_subject) and not new_subject.units and not new_subject.bodies and \
+            bool(new_subject.others) and bool(named and named.units) and \
+            not re.match(r"(?:thu tuong|pho thu tuong|(?:cac )?(?:dong chi )?(?:bo truong|thu truong|"
+                         r"chu tich|bi thu))\b", head)  # the closing call on the heads of all
         if not is_deadline and (
                 (new_subject and (new_subject.units or new_subject.bodies) and not same)
-                or assigns
+                or assigns or handed
                                 or (own_date is not None and cur_date is not None and action)):
             clauses.append(piece)
         else:
