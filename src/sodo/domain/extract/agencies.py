@@ -160,6 +160,8 @@ _DEPARTMENTS = [
     "Báo và Phát thanh, Truyền hình tỉnh", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh",
     "Bảo hiểm xã hội tỉnh", "Trung tâm Dịch vụ việc làm tỉnh",
     "Chi nhánh Ngân hàng Chính sách xã hội tỉnh", "Trung tâm Thông tin tỉnh",
+    # the civil defence command of a province (Law on Civil Defence, 2023)
+    "Ban Chỉ huy Phòng thủ dân sự tỉnh", "Ban Chỉ huy Phòng thủ dân sự cấp tỉnh",
 ]
 # a city's departments are named as a province's with "thành phố" for "tỉnh" ("Thanh tra
 # thành phố", "Văn phòng Ủy ban nhân dân thành phố")
@@ -169,6 +171,9 @@ _BODIES += _DEPARTMENTS
 # the short form of a department's name ("Văn phòng UBND tỉnh"), by its full name
 _DEPARTMENT_SHORT = {d.replace("Ủy ban nhân dân", "UBND"): d for d in _DEPARTMENTS
                      if "Ủy ban nhân dân" in d}
+_DEPARTMENT_SHORT.update({"Bộ CHQS tỉnh": "Bộ Chỉ huy Quân sự tỉnh",
+                          "BCHQS tỉnh": "Bộ Chỉ huy Quân sự tỉnh",
+                          "Bộ CHQS thành phố": "Bộ Chỉ huy Quân sự thành phố"})
 # Bodies named by a head noun and capitalised words ("Tập đoàn Điện lực Việt Nam").
 _CAP = r"[A-ZĐÂĂÊÔƠƯÀ-Ỹ][\wÀ-ỹ&.-]*"
 _LOW = r"[a-zđà-ỹ][\wà-ỹ]*"

@@ -121,7 +121,9 @@ _BOILERPLATE = re.compile(r"co hieu luc(?: thi hanh)?(?: ke tu| tu)|chiu trach n
                           r"thay the quyet dinh|chiu trach nhiem truoc phap luat|"
                           # the closing: "… triển khai thực hiện nghiêm túc Chỉ thị này"
                           r"thuc hien nghiem(?: tuc)? (?:chi thi|quyet dinh|cong dien|"
-                          r"thong bao|ke hoach) nay\s*\.?/?\.?$")
+                          r"thong bao|ke hoach) nay\s*\.?/?\.?$|"
+                          # "Yêu cầu các sở, … thực hiện nghiêm túc./." — the document's last words
+                          r"^yeu cau [^.;]{1,200}? thuc hien nghiem(?: tuc)?\s*\./\.?$")
 # What follows a subject that reports or agrees rather than assigns ("Các Bộ, cơ quan đã …",
 # "… thống nhất chỉ có một cơ quan chủ trì").
 # Accountability that comes with work ("… chịu trách nhiệm trước Chính phủ … về kết quả …,
@@ -758,7 +760,7 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
         body_text = folded[body:item.end]
     elif body_text.startswith("can cu ") and (
             grounds := re.match(r"can cu [^;:.]{1,200}?,\s+", body_text)) and \
-            reader.subjects(body + grounds.end(), item.end)[0].units:
+            reader.subjects(body + grounds.end(), item.end)[0]:
         pass  # "Căn cứ nội dung Kế hoạch này …, các bộ … xây dựng …": the grounds lead in
     elif not body_text or (_NOT_TASK.match(body_text) and not approval) or \
             (_boilerplate(_first_sentence(body_text))
@@ -953,9 +955,9 @@ def _row_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo
     work = cells.get("work", "")
     if not work or "lead" not in spans:
         return None
-    lead = reader.parties(spans["lead"][0], spans["lead"][1], free=True)
-    partners = reader.parties(*spans["partners"], free=True) if "partners" in spans else \
-        _Parties()
+    lead = reader.parties(spans["lead"][0], spans["lead"][1], free=True, lists=True)
+    partners = reader.parties(*spans["partners"], free=True, lists=True) \
+        if "partners" in spans else _Parties()
     proposal = Proposal(work=_sentence(work))
     proposal.span = (item.start, item.end)
     proposal.source_passage = reader.text[item.start:item.end]
@@ -971,6 +973,9 @@ def _row_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo
         if deadline is not None:
             proposal.deadline, proposal.deadline_text = deadline.due, cells.get("time", "")
             proposal.deadline_period = deadline.period.id if deadline.period else None
+            # "Tháng 12 hằng năm": first due at the end of December, then every year
+            proposal.recurring = recurring is not None and _qualifies(reader.folded, recurring,
+                                                                      deadline)
         elif recurring is not None:
             proposal.recurring, proposal.deadline_text = True, cells.get("time", "")
         else:

@@ -194,16 +194,35 @@ def _flattened_tables(text: str) -> str:
                 and lines[end + 1].strip() == "|")):
             end += 1
         rows = _flattened_rows(lines[i:end])
-        header = rows[0] if rows else []
-        # a header row: three cells at least, each a few words, one naming who leads
-        if len(header) < 3 or any(len(c) > 80 for c in header) or not any(
-                _LEAD_HEADER.search(fold_view(c.replace("*", ""))) for c in header):
-            out.extend(lines[i:end])
-        else:
-            out.extend(" | ".join(cell or " " for cell in row).strip()
-                       for row in rows if any(c.strip(" *") for c in row))
+        first = rows[0] if rows else []
+        if not (_task_header(first) and _NUMBER_HEADER.fullmatch(first[0].strip())):
+            # the signature's cells run on into the appendix with no blank line between
+            # them: the task table begins at its "| TT |" row further down
+            later = next((k for k in range(i + 1, end - 1) if lines[k].strip() == "|"
+                          and lines[k - 1].strip() != "|"
+                          and _NUMBER_HEADER.fullmatch(lines[k + 1].strip())
+                          and _task_header((_flattened_rows(lines[k:min(end, k + 40)])
+                                            or [[]])[0])), None)
+            if later is not None:
+                out.extend(lines[i:later])
+                rows = _flattened_rows(lines[later:end])
+            elif not _task_header(first):
+                out.extend(lines[i:end])
+                i = end
+                continue
+        out.extend(" | ".join(cell or " " for cell in row).strip()
+                   for row in rows if any(c.strip(" *") for c in row))
         i = end
     return "\n".join(out)
+
+
+_NUMBER_HEADER = re.compile(r"\**\s*S?TT\s*\**")
+
+
+def _task_header(header: list[str]) -> bool:
+    """A header row: three cells at least, each a few words, one naming who leads."""
+    return len(header) >= 3 and all(len(c) <= 80 for c in header) and any(
+        _LEAD_HEADER.search(fold_view(c.replace("*", ""))) for c in header)
 
 
 def _flattened_rows(block: list[str]) -> list[list[str]]:
