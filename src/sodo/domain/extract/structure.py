@@ -219,10 +219,30 @@ def _link(items: list[Item], text: str, folded: str) -> None:
         previous = item
 
 
+# A sentence telling what was done ("Thủ tướng Chính phủ đã phê duyệt Phương án …; cụ thể như
+# sau:"): its "như sau:" opens facts, not the operative part.
+_PAST = re.compile(r"\bda (?!duoc giao)")
+_DIRECTS = re.compile(r"\b(?:yeu cau|de nghi|giao|chi dao|ket luan|y kien|quyet dinh|chi thi)\b")
+
+
+def _operative_trigger(folded: str) -> re.Match[str] | None:
+    """The first "… như sau:" (or "QUYẾT ĐỊNH:", "… yêu cầu …:") that opens the operative
+    part: one ending a sentence of what was done is passed over when another one follows."""
+    triggers = list(_TRIGGER.finditer(folded))
+    for at, m in enumerate(triggers):
+        sentence = folded[max(folded.rfind(". ", 0, m.start()), folded.rfind("\n", 0, m.start()))
+                          + 1:m.end()]
+        if (at + 1 < len(triggers) and _PAST.search(sentence)
+                and not _DIRECTS.search(sentence)):
+            continue
+        return m
+    return None
+
+
 def assign_zones(items: list[Item], text: str, folded: str) -> None:
     """Mark each item as outside the operative part, in a results/viewpoints part, in a tasks
     part, or in an unlabelled operative part."""
-    trigger = _TRIGGER.search(folded)
+    trigger = _operative_trigger(folded)
     body_start = trigger.end() if trigger else 0
     closing = None
     for m in _CLOSING.finditer(folded, body_start):

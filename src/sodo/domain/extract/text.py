@@ -24,10 +24,12 @@ _ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,400}?)(?<=[^\s*])\*(?![\w
 _ITALIC_LABEL = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,60}(?:\n[^*\n]{1,40})?:) \*(?=\S)")
 # A blank line inside a sentence (a page break of the transcription): the next line goes on
 # in lower case.
-_PAGE_BREAK = re.compile(r"(?<=[\w,;–-])[ ]*\n[ ]*\n+[ ]*(?=[a-zà-ỹđ])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
+# (The class "[^\W\d_]" is any letter; the join's callback keeps only a lower-case one — a
+# class like "[a-zà-ỹ]" also holds capitals: Đ U+0110, Ơ, Ư, Ạ, Ấ … lie inside "à-ỹ".)
+_PAGE_BREAK = re.compile(r"(?<=[\w,;–-])[ ]*\n[ ]*\n+[ ]*(?=[^\W\d_])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
 # A line wrapped by the PDF's layout: the next line starts in lower case and is not a list
 # marker ("a) ", "(ii) ", "- ").
-_SOFT_WRAP = re.compile(r"(?<=[\w,;:.)…–\-”’»])[ ]*\n[ ]*(?=[a-zà-ỹđ])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
+_SOFT_WRAP = re.compile(r"(?<=[\w,;:.)…–\-”’»])[ ]*\n[ ]*(?=[^\W\d_])(?![a-zđ]\)\s)(?![ivx]+\)\s)")
 _LOWER_MARKER = re.compile(r"^(?:[a-zđ]\)|[ivx]+\))\s")
 # A page break of a converted PDF ("--- PAGE BREAK ---", a form feed), with the page number
 # printed above or below it.
@@ -99,20 +101,20 @@ def _bold_lines(m: re.Match[str]) -> str:
     return "**" + re.sub(r"[ ]*\n[ ]*", " ", inner) + "**"
 
 
-# A labelled line of a plan ("Đơn vị chủ trì: …", "Thời gian thực hiện: …"): its own line,
-# though "Đ" falls in the class "à-ỹ" of the joins (which holds some capitals too).
-_LABEL_LINE = re.compile(r"(?:Đơn vị|Cơ quan) (?:chủ trì|phối hợp|thực hiện)|Thời (?:gian|hạn)[^:\n]{0,20}:")
+def _lower_next(m: re.Match[str]) -> bool:
+    """The line after the match starts with a lower-case letter (on NFC text, by Unicode)."""
+    return m.end() < len(m.string) and m.string[m.end()].islower()
 
 
 def _goes_on(m: re.Match[str]) -> str:
-    """A line going on in lower case is one with the line before; a labelled line is not."""
-    return m.group(0) if _LABEL_LINE.match(m.string, m.end()) else " "
+    """A line going on in lower case is one with the line before."""
+    return " " if _lower_next(m) else m.group(0)
 
 
 def _page_break(m: re.Match[str]) -> str:
     """A blank line inside a sentence is a space; after a table row it ends the table."""
     line = m.string[m.string.rfind("\n", 0, m.start()) + 1:m.start()]
-    return m.group(0) if " | " in line else " "
+    return " " if _lower_next(m) and " | " not in line else m.group(0)
 
 
 def _page_mark(m: re.Match[str]) -> str:
@@ -137,9 +139,19 @@ def _unwrap(text: str) -> str:
     "và", "các" …), or the next line goes on with a number ("năm\n2025 và …"). Lines that go
     on in lower case are joined by ``_SOFT_WRAP`` whatever their length."""
     lines = text.split("\n")
+    full = _full_width(lines)
     out: list[str] = []
-    for line in lines:
+    for at, line in enumerate(lines):
         prev = out[-1] if out else ""
+        if (full and prev and line and (prev[-1] == ";" or (prev[-1] == "." and len(prev) >= full))
+                and line[0].isupper() and not _OPENS_ITEM.match(line)
+                and not _OWN_LINE.match(fold_view(" ".join(lines[at:at + 2])))
+                and not _mostly_upper(prev) and not _mostly_upper(line)
+                and " | " not in prev and " | " not in line and "|" not in (prev[0], line[0])):
+            # a sentence ending where the layout wrapped a line, the next one going on in the
+            # same paragraph ("… cá nhân có liên quan.\nƯu tiên nguồn nước …")
+            out[-1] = prev + " " + line
+            continue
         if prev and prev[-1].isdigit() and re.search(r"\d{4}$", prev) and \
                 _RANGE_GOES_ON.match(line):
             out[-1] = prev + " " + line
@@ -163,6 +175,26 @@ def _unwrap(text: str) -> str:
         else:
             out.append(line)
     return "\n".join(out)
+
+
+# What opens a paragraph of its own after a sentence's end: the closing formula of a letter
+# ("Văn phòng Chính phủ thông báo để …", "Nơi nhận"), the turn to what is to be done next
+# ("Trong thời gian tới, Tỉnh …").
+_OWN_LINE = re.compile(r"van phong chinh phu (?:xin |tran trong )?(?:thong bao|xin thong bao)|noi nhan|"
+                       r"(?:trong )?thoi gian toi,")
+
+
+def _full_width(lines: list[str]) -> int:
+    """How long a line is at least when a PDF's layout wrapped it at the page width (0 when
+    the text is not wrapped so: a web page's or a Word file's paragraphs, one a line)."""
+    sizes = sorted(len(line) for line in lines if len(line) >= 30)
+    if len(sizes) < 20:
+        return 0
+    width = sizes[int(len(sizes) * 0.8)]
+    near = sum(1 for size in sizes if 0.85 * width <= size <= 1.1 * width)
+    if width > 110 or near < 0.5 * len(sizes):
+        return 0
+    return int(0.93 * width)
 
 
 # The rule under a Markdown table's header ("|---|:---:|").
