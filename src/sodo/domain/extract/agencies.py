@@ -178,7 +178,7 @@ _DEPARTMENT_SHORT.update({"Bộ CHQS tỉnh": "Bộ Chỉ huy Quân sự tỉnh"
 _CAP = r"[A-ZĐÂĂÊÔƠƯÀ-Ỹ][\wÀ-ỹ&.-]*"
 _LOW = r"[a-zđà-ỹ][\wà-ỹ]*"
 _BODY_HEADS = re.compile(
-    r"\b(?:Văn phòng Thường trực|Tập đoàn|Tổng công ty|Công ty|Ban Chỉ đạo|Ban chỉ đạo|Ban [Qq]uản lý|Hội đồng|"
+    r"\b(?:Văn phòng Thường trực|Bộ Tư lệnh|Tập đoàn|Tổng công ty|Công ty|Ban Chỉ đạo|Ban chỉ đạo|Ban [Qq]uản lý|Hội đồng|"
     r"Tổ công tác|Ủy ban|Uỷ ban|Đài|Viện|Trường|Đại học|Tổng cục|Cục|Vụ|Sở|Học viện|Hiệp hội|"
     rf"Trung tâm)(?:[ ]+(?:{_CAP}(?:[ ]+{_LOW}(?=[ ]+[A-ZĐÂĂÊÔƠƯÀ-Ỹ(]|[ ]+-\s|[,.;:)]|\s*$))?|và|về|tại|"
     r"\d+(?:[ ]+quốc gia)?|"

@@ -84,6 +84,8 @@ ACTIONS = (
     "toi uu hoa", "han che", "ket hop", "dinh ky", "tham gia", "ra mat",
     # "Dứt khoát phải khánh thành …" (and its common misspelling "Rứt khoát")
     "dut khoat", "rut khoat",
+    # "- Làm đầu mối tổng hợp tình hình …" (the focal point of a programme)
+    "lam dau moi",
 )
 _ACTION_RE = re.compile("(?:{})(?![\\w])".format("|".join(sorted(ACTIONS, key=len, reverse=True))))
 # What never is a task, whatever it names.
@@ -894,9 +896,14 @@ def _clause_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo, 
     # the deadline of the item right above, which introduces this one ("b) Các Bộ: …
     # hoàn thành trong tháng 11 năm 2025, cụ thể: (1) Bộ Tài chính …"), holds for it even when
     # it names its own unit
-    deadline = choose_deadline(times) or (ctx.time if not subjects or ctx.time_here
-                                          else None)
-    if deadline is None and ctx.time is not None and lead is ctx.lead:
+    # "(iii) Thường xuyên theo dõi …" under an item with a date: its own recurrence, not the
+    # date of the item above
+    # (at its start: not "xử lý lỗi thường xuyên trên Cổng …", frequent faults)
+    own_recurring = any(t.kind == RECURRING and not folded[start:t.start].strip(" ,:-–")
+                        for t in times)
+    deadline = choose_deadline(times) or (ctx.time if (not subjects or ctx.time_here)
+                                          and not own_recurring else None)
+    if deadline is None and ctx.time is not None and lead is ctx.lead and not own_recurring:
         deadline = ctx.time
     recurring = next((t for t in times if t.kind == RECURRING), None) or (
         ctx.recurring if deadline is None else None)
@@ -933,12 +940,20 @@ def _clause_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo, 
     return proposal, lead if lead is not None else _Parties()
 
 
+_HAS_YEAR = re.compile(r"(?:19|20)\d\d|\bnam (?:nay|sau|toi|tiep theo)\b", re.I)
+
+
 def _qualifies(folded: str, recurring: TimeExpr, deadline: TimeExpr) -> bool:
     """Whether a recurring word says how often a deadline comes back: right after it
     ("… tháng 11 hàng năm", "… năm 2025 và hàng tháng") or right before it ("định kỳ trước
     ngày …"), nothing but "và" or a comma between them."""
     if recurring.start >= deadline.end:
         between = folded[deadline.end:recurring.start]
+    elif (recurring.end <= deadline.start and not _HAS_YEAR.search(fold(deadline.text))
+          and not re.search(r"[.;]", folded[recurring.end:deadline.start])):
+        # "định kỳ hằng năm gửi báo cáo … trước ngày 15 tháng 12": a day without a year in the
+        # clause of a recurring word comes back with it
+        return True
     elif recurring.end <= deadline.start and folded.startswith("truoc", deadline.start):
         # "định kỳ trước ngày …" — not "kiểm tra định kỳ trong năm 2020" (the kind of check)
         between = folded[recurring.end:deadline.start]
