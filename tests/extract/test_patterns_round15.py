@@ -77,3 +77,40 @@ def test_the_focal_point_is_a_task(bullet: str, is_task: bool) -> None:
     found = _tasks(text)
     assert len(found) == (2 if is_task else 1)
     assert all(p.lead == ["BKHCN"] for p in found)
+
+
+@pytest.mark.parametrize(("bullet", "is_task"), [
+    # the grounds, then the work after "để", under a unit
+    ("- Căn cứ mục tiêu, nhiệm vụ nêu trong Chương trình để xây dựng dự toán kinh phí cụ thể.", True),
+    # grounds with no work after them are no task
+    ("- Căn cứ Nghị quyết số 57-NQ/TW ngày 22 tháng 12 năm 2024 của Bộ Chính trị.", False),
+    ("- Căn cứ kết quả đánh giá để tổng hợp, báo cáo Thủ tướng Chính phủ.", True),
+])
+def test_the_work_after_the_grounds_is_a_task(bullet: str, is_task: bool) -> None:
+    text = ("Điều 1. Phê duyệt Chương trình với những nội dung sau:\nIV. TỔ CHỨC THỰC HIỆN\n"
+            "2. Bộ Tài chính có trách nhiệm:\n- Chủ trì tổ chức thực hiện Chương trình.\n" + bullet + "\n")
+    found = _tasks(text)
+    assert len(found) == (2 if is_task else 1)
+    assert all(p.lead == ["BTC"] for p in found)
+
+
+def test_grounds_at_the_top_without_a_unit_above_are_no_task() -> None:
+    text = ("Điều 1. Phê duyệt Chương trình với những nội dung sau:\n"
+            "Căn cứ mục tiêu của Chương trình để xây dựng kế hoạch hằng năm.\n")
+    assert _tasks(text) == []
+
+
+@pytest.mark.parametrize(("paragraph", "tasks"), [
+    # a list element going on in a paragraph of its own: one task with it
+    ("Đẩy nhanh việc sản xuất và tập kết cấu kiện đúc sẵn, hệ thống an toàn giao thông;", 2),
+    # a paragraph that ends the sentence is a task of its own
+    ("Đẩy nhanh việc sản xuất và tập kết cấu kiện đúc sẵn, hệ thống an toàn giao thông.", 3),
+])
+def test_a_list_element_goes_on_in_a_paragraph(paragraph: str, tasks: int) -> None:
+    text = (LETTER + "- Bộ Xây dựng:\n\n"
+            "(i) Chỉ đạo Chủ đầu tư, các nhà thầu tổ chức thi công 3 ca, 4 kíp, đảm bảo tiến độ;\n\n"
+            + paragraph + "\n\n(ii) Thường xuyên theo dõi, đôn đốc các nhà thầu triển khai thực hiện;\n")
+    found = _tasks(text)
+    assert len(found) == tasks
+    assert all(p.lead == ["BXD"] for p in found)
+    assert ("Đẩy nhanh việc sản xuất" in found[0].source_passage) is (tasks == 2)

@@ -95,6 +95,8 @@ _NOT_TASK = re.compile(
     r"van phong chinh phu (?:xin |tran trong |xin tran trong )?(?:thong bao|kinh bao|xin gui)|"
     r"trong thoi gian qua|thoi gian qua|sau khi nghe|kinh gui|noi nhan|"
     r"can cu|xet de nghi|theo de nghi|thay mat|luu\s*:)")
+# The grounds, then the work ("Căn cứ mục tiêu, nhiệm vụ nêu trong Chương trình để xây dựng …").
+_GROUNDS_ACTION = re.compile(rf"can cu [^;:.]{{1,200}}? de (?:{_ACTION_RE.pattern})")
 # An admonition is no task ("… cần rút kinh nghiệm trong việc …").
 _ADMONITION = re.compile(r"^(?:can |phai |nghiem tuc )*(?:rut kinh nghiem|kiem diem|"
                          r"nghiem tuc rut kinh nghiem)\b")
@@ -527,6 +529,18 @@ def extract_tasks(raw: str, *, source: str | None = None, issued: date | None = 
                 proposals.append(proposal)
             continue
         follow = items[index + 1] if index + 1 < len(items) else None
+        if (follow is not None and follow.kind == "para" and item.kind not in ("para", "row")
+                and not item.children and follow.parent is item.parent
+                and reader.folded[item.start:item.end].rstrip().endswith(";")
+                and reader.folded[follow.start:follow.end].rstrip().endswith(";")
+                and not follow.heading and not _DEADLINE_PARA.match(
+                    reader.folded[follow.body:follow.end])):
+            # "(i) … không để dồn khối lượng vào tháng cuối;" then "Đẩy nhanh việc sản xuất …;"
+            # before "(ii) …": a list element goes on in a paragraph of its own
+            consumed.add(id(follow))
+            item = Item(item.start, follow.end, item.body, item.marker, item.kind,
+                        item.parent, [], False, item.zone)
+            follow = items[index + 2] if index + 2 < len(items) else None
         proposals.extend(_item_tasks(reader, item, ctx, doc, follow))
     for n, proposal in enumerate(proposals, start=1):
         proposal.number = n
@@ -764,6 +778,8 @@ def _item_tasks(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo,
             grounds := re.match(r"can cu [^;:.]{1,200}?,\s+", body_text)) and \
             reader.subjects(body + grounds.end(), item.end)[0]:
         pass  # "Căn cứ nội dung Kế hoạch này …, các bộ … xây dựng …": the grounds lead in
+    elif ctx.lead is not None and _GROUNDS_ACTION.match(body_text):
+        pass  # "- Căn cứ mục tiêu … để xây dựng dự toán …" under a unit: the work after "để"
     elif not body_text or (_NOT_TASK.match(body_text) and not approval) or \
             (_boilerplate(_first_sentence(body_text))
              and not _ACCOUNTABLE_TASK.search(body_text)) or \
@@ -881,7 +897,8 @@ def _clause_task(reader: _Reader, item: Item, ctx: _Context, doc: DocumentInfo, 
         pos = prefix.end() if prefix else start
         if not approval and not reader.starts_with_action(pos, end) and \
                 not reader.starts_with_action(start, end) and \
-                not _ROLE_DUTY.match(folded, pos, end):
+                not _ROLE_DUTY.match(folded, pos, end) and \
+                not (lead is not None and _GROUNDS_ACTION.match(folded, pos, end)):
             return None
         if item.kind == "para" and not item.children and folded.startswith("doi voi", start):
             return None  # "Đối với các công trình xây mới, ưu tiên …" goes on with the item above
