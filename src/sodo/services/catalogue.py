@@ -486,6 +486,15 @@ def catalogue_version(session: Session) -> tuple[Any, ...] | None:
     return _newest_row(session)
 
 
+def catalogue_marks() -> list[Any]:
+    """Scalar subqueries that change whenever :func:`catalogue_version` may (a sync inserts a
+    row or rewrites one's content and ``imported_at`` together; a removal lowers the count), to
+    read with other marks in one statement."""
+    return [select(func.max(ProgrammeRow.id)).scalar_subquery(),
+            select(func.max(ProgrammeRow.imported_at)).scalar_subquery(),
+            select(func.count(ProgrammeRow.id)).scalar_subquery()]
+
+
 def current(session: Session, code: str | None = None) -> Catalogue | None:
     """The synced programme (``code``, else the one synced last), or None if the store holds
     none. Built once per version and shared."""
@@ -540,13 +549,15 @@ def _has_programme_table(session: Session) -> bool:
     return False
 
 
+def stored(session: Session) -> Catalogue | None:
+    """The synced programme, or None when the store holds none (or has no programme table)."""
+    return current(session) if _has_programme_table(session) else None
+
+
 def current_or_files(session: Session | None, path: str | Path | None) -> Catalogue:
     """The synced programme; where no store holds one, the programme's files."""
-    if session is not None and _has_programme_table(session):
-        found = current(session)
-        if found is not None:
-            return found
-    return for_files(path)
+    found = stored(session) if session is not None else None
+    return found if found is not None else for_files(path)
 
 
 def programme_imports(session: Session, code: str) -> list[ProgrammeImport]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
 
@@ -53,6 +54,8 @@ class AppContext:
         self._lock = threading.Lock()
         self._caches: OrderedDict[Any, dict[Any, Any]] = OrderedDict()  # version -> entries
         self._building: dict[tuple[Any, Any], threading.Lock] = {}
+        self._version_statement: Any = None
+        self._version_shape = (0, 0)
 
     @classmethod
     def for_database(cls, database_url: str, *, migrate: bool = False) -> AppContext:
@@ -61,25 +64,46 @@ class AppContext:
     def session(self) -> Session:
         return self.sessionmaker()
 
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for a few independent reads (the version marks, the programme's newest
+        row) on an autocommit connection: each statement sees the store as it is, and the
+        session costs no BEGIN and no ROLLBACK round trip (a web request reads the marks on
+        every request). Never for writes."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            with Session(bind=conn) as session:
+                yield session
+
     def today(self) -> date:
         """The date sodo takes as today (``SODO_TODAY`` pins it for demos and tests)."""
         return self.settings.today or vietnam_today()
 
     # -- per data version cache ------------------------------------------------------------
     def version(self) -> tuple[Any, ...]:
-        """Changes whenever the figures, the programme or the reports change."""
-        from sodo.services.catalogue import catalogue_version
+        """Changes whenever the figures, the programme or the reports change: the data,
+        programme and activity marks (index look-ups, not scans), read in one statement on an
+        autocommit connection, so every process sees a change made by any other at once."""
+        if self._version_statement is None:  # built once: building costs more than running
+            from sodo.services.catalogue import catalogue_marks
 
-        with self.session() as session:
-            # the data and activity marks in one round trip (index look-ups, not scans)
-            data, activity = data_version_marks(), activity_marks()
-            marks = tuple(session.execute(select(*data, *activity)).one())
-            return (marks[:len(data)], catalogue_version(session), marks[len(data):],
-                    self.today())
+            data, programme, activity = data_version_marks(), catalogue_marks(), activity_marks()
+            self._version_shape = (len(data), len(data) + len(programme))
+            self._version_statement = select(*data, *programme, *activity)
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            marks = tuple(conn.execute(self._version_statement).one())
+        first, second = self._version_shape
+        return (marks[:first], marks[first:second], marks[second:], self.today())
 
-    def cached(self, key: Any, build: Callable[[], T], version: Any = None) -> T:
+    def cached(self, key: Any, build: Callable[[], T], version: Any = None, *,
+               most: int | None = None, keep: Callable[[T], bool] | None = None) -> T:
         """``build()``'s result for ``key``, kept until the data version changes (``version``:
         one the caller already read, e.g. once per request).
+
+        For keys a client chooses (a query's parameters), ``key`` is a tuple whose first item
+        names its group and ``most`` bounds the group's entries per version (the oldest goes
+        first); ``keep(value)`` false: the value is returned but not kept (too large).
 
         Entries live under the version read *before* they were built, so a later reader of a
         newer version never gets them. The two newest versions are kept (a request that read
@@ -102,8 +126,14 @@ class AppContext:
                     return entries[key]
             try:
                 value = build()
-                with self._lock:
-                    entries[key] = value
+                if keep is None or keep(value):
+                    with self._lock:
+                        if most is not None:
+                            group = [k for k in entries if isinstance(k, tuple) and k
+                                     and k[0] == key[0]]
+                            for old in group[:max(0, len(group) - most + 1)]:
+                                del entries[old]
+                        entries[key] = value
             finally:
                 with self._lock:
                     self._building.pop((version, key), None)

@@ -68,13 +68,30 @@ def db_session(request: Request) -> Session:
     return app_context(request).session()
 
 
+def request_version(request: Request) -> Any:
+    """The store's version (:meth:`AppContext.version`) as this request found it: read once
+    per request, the key of what the request takes from the per-version caches."""
+    version = getattr(request.state, "data_version", None)
+    if version is None:
+        version = request.state.data_version = app_context(request).version()
+    return version
+
+
 def programme(request: Request) -> Catalogue:
-    """The programme this request reads (one per request: a sync mid-request cannot mix two)."""
+    """The programme this request reads (one per request: a sync mid-request cannot mix two):
+    the synced one, looked up once per store version (a sync changes the version), else the
+    programme's files."""
     found = getattr(request.state, "catalogue", None)
     if found is None:
         ctx = app_context(request)
-        with ctx.session() as session:
-            found = catalogue.current_or_files(session, ctx.settings.programme_path())
+
+        def synced() -> Catalogue | None:
+            with ctx.read_session() as session:
+                return catalogue.stored(session)
+
+        found = ctx.cached("programme", synced, request_version(request))
+        if found is None:
+            found = catalogue.for_files(ctx.settings.programme_path())
         request.state.catalogue = found
     return found
 
