@@ -10,13 +10,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -56,6 +56,11 @@ class AppContext:
         self._building: dict[tuple[Any, Any], threading.Lock] = {}
         self._version_statement: Any = None
         self._version_shape = (0, 0)
+        self._marks_turn = threading.Condition()
+        self._marks_conn: Connection | None = None  # used by one read at a time
+        self._marks: tuple[Any, ...] = ()
+        self._marks_started = self._marks_done = 0
+        self._marks_running = False
 
     @classmethod
     def for_database(cls, database_url: str, *, migrate: bool = False) -> AppContext:
@@ -90,11 +95,60 @@ class AppContext:
             data, programme, activity = data_version_marks(), catalogue_marks(), activity_marks()
             self._version_shape = (len(data), len(data) + len(programme))
             self._version_statement = select(*data, *programme, *activity)
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            marks = tuple(conn.execute(self._version_statement).one())
+        if self.engine.dialect.name == "sqlite":  # in-process: a connection costs nothing
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                marks = tuple(conn.execute(self._version_statement).one())
+        else:
+            marks = self._read_marks()
         first, second = self._version_shape
         return (marks[:first], marks[first:second], marks[second:], self.today())
+
+    def _read_marks(self) -> tuple[Any, ...]:
+        """The marks, read on the process's own autocommit connection, so a request reads them
+        without taking a pooled connection (a cache hit takes none, and a route holding a
+        session never waits for a second connection for them). Reads are shared: a request
+        arriving while one is under way waits for the next one, which starts after it arrived
+        (so it still sees every change committed before it asked), and that one read answers
+        every request waiting for it. A dropped connection (a server restart) is replaced."""
+        with self._marks_turn:
+            wanted = self._marks_started + 1  # the first read that starts after this call
+            while True:
+                if self._marks_done >= wanted:
+                    return self._marks
+                if not self._marks_running:
+                    break
+                self._marks_turn.wait()
+            self._marks_running = True
+            self._marks_started += 1
+            mine = self._marks_started
+        try:
+            marks = self._marks_query()
+        except BaseException:
+            with self._marks_turn:
+                self._marks_running = False
+                self._marks_turn.notify_all()
+            raise
+        with self._marks_turn:
+            self._marks, self._marks_done, self._marks_running = marks, mine, False
+            self._marks_turn.notify_all()
+        return marks
+
+    def _marks_query(self) -> tuple[Any, ...]:
+        for attempt in (1, 2):
+            conn = self._marks_conn
+            if conn is None or conn.closed or conn.invalidated:
+                conn = self._marks_conn = self.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT")
+            try:
+                return tuple(conn.execute(self._version_statement).one())
+            except DBAPIError as exc:
+                self._marks_conn = None
+                with suppress(Exception):
+                    conn.close()
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
 
     def cached(self, key: Any, build: Callable[[], T], version: Any = None, *,
                most: int | None = None, keep: Callable[[T], bool] | None = None) -> T:
@@ -145,6 +199,11 @@ class AppContext:
             self._caches.clear()
 
     def close(self) -> None:
+        with self._marks_turn:
+            if self._marks_conn is not None:
+                with suppress(Exception):
+                    self._marks_conn.close()
+                self._marks_conn = None
         self.engine.dispose()
 
     def __enter__(self) -> AppContext:
@@ -190,5 +249,9 @@ def _ping_when_idle(engine: Engine) -> None:
                 cursor.execute("SELECT 1")
             finally:
                 cursor.close()
+            if not getattr(dbapi_conn, "autocommit", True):
+                # the ping opened a transaction; end it, or the connection could not be
+                # switched to autocommit (AppContext.read_session) and would sit in it
+                dbapi_conn.rollback()
         except Exception as exc:  # the pool retries with a fresh connection
             raise DisconnectionError(str(exc)) from exc
