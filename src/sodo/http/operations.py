@@ -24,9 +24,16 @@ from sodo.services import metrics
 router = APIRouter(tags=["operations"], include_in_schema=False)
 request_log = logging.getLogger("sodo.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
-# A new request id: a random prefix, the worker's pid and a counter (unique across workers
-# and restarts without a call to the system's random source per request).
-_ID_PREFIX, _ID_COUNT = uuid.uuid4().hex[:12], itertools.count(1)
+# A new request id, 32 hex digits: the process's random half and a counter (unique across
+# workers and restarts without a call to the system's random source per request).
+_ID = {"prefix": uuid.uuid4().hex[:16], "count": itertools.count(1)}
+
+
+def _new_ids() -> None:  # a forked worker draws its own half
+    _ID.update(prefix=uuid.uuid4().hex[:16], count=itertools.count(1))
+
+
+os.register_at_fork(after_in_child=_new_ids)
 
 
 class JsonFormatter(logging.Formatter):
@@ -117,7 +124,7 @@ class Observe:
                 given = value.decode("latin-1")
                 break
         request_id = (given if given and _REQUEST_ID.match(given)
-                      else f"{_ID_PREFIX}-{os.getpid():x}-{next(_ID_COUNT):x}")
+                      else f"{_ID['prefix']}{next(_ID['count']):016x}")  # type: ignore[call-overload]
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())

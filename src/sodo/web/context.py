@@ -42,6 +42,7 @@ from sodo.web.i18n import LANGUAGE_NAMES, LANGUAGES, normalise_language, t
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
 LANG_COOKIE = "sodo_lang"
+FILES_CHECKED_WITHIN = 1.0  # seconds: a page reading the programme's files sees an edit in this
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 
 
@@ -91,7 +92,8 @@ def programme(request: Request) -> Catalogue:
 
         found = ctx.cached("programme", synced, request_version(request))
         if found is None:
-            found = catalogue.for_files(ctx.settings.programme_path())
+            found = catalogue.for_files(ctx.settings.programme_path(),
+                                        checked_within=FILES_CHECKED_WITHIN)
         request.state.catalogue = found
     return found
 
