@@ -69,12 +69,14 @@ def db_session(request: Request) -> Session:
     return app_context(request).session()
 
 
-def request_version(request: Request) -> Any:
+def request_version(request: Request, *, pin: bool = True) -> Any:
     """The store's version (:meth:`AppContext.version`) as this request found it: read once
-    per request, the key of what the request takes from the per-version caches."""
+    per request (``pin``), the key of what the request takes from the per-version caches."""
     version = getattr(request.state, "data_version", None)
     if version is None:
-        version = request.state.data_version = app_context(request).version()
+        version = app_context(request).version()
+        if pin:
+            request.state.data_version = version
     return version
 
 
@@ -90,7 +92,9 @@ def programme(request: Request) -> Catalogue:
             with ctx.read_session() as session:
                 return catalogue.stored(session)
 
-        found = ctx.cached("programme", synced, request_version(request))
+        # a form post may write after this: its page must not be pinned to the version before
+        found = ctx.cached("programme", synced, request_version(
+            request, pin=request.method in ("GET", "HEAD")))
         if found is None:
             found = catalogue.for_files(ctx.settings.programme_path(),
                                         checked_within=FILES_CHECKED_WITHIN)
