@@ -118,7 +118,48 @@ class Result:
         return self.requests / self.seconds
 
 
-SERVED: dict[str, object] = {}  # the serving process's pid, the bench database's name
+SERVED: dict[str, object] = {}  # the serving process's pid, workers, log, database's name
+
+
+def answered_by(log: Path, request_ids: set[str]) -> set[int]:
+    """The worker processes that answered these requests (their JSON request log lines)."""
+    found = set()
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("{") and any(rid in line for rid in request_ids):
+            with contextlib.suppress(ValueError):
+                entry = json.loads(line)
+                if entry.get("request_id") in request_ids:
+                    found.add(entry["pid"])
+    return found
+
+
+def warm_every_worker(base: str, path: str, timeout: float = 120.0) -> None:
+    """Warm every worker's caches for ``path`` before it is measured: requests on fresh
+    connections, several at a time (a worker busy building its page does not accept them
+    all), until each worker process has answered one (read from the request log), so no
+    worker builds its caches cold under the measured load."""
+    workers, log = SERVED.get("workers", 1), SERVED.get("log")
+    if not isinstance(log, Path) or workers == 1:
+        httpx.get(base + path, timeout=60)
+        return
+    ids: set[str] = set()
+    deadline = time.monotonic() + timeout
+
+    def one() -> None:
+        rid = uuid.uuid4().hex
+        ids.add(rid)
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(base + path, headers={"X-Request-ID": rid}, timeout=60)
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        while time.monotonic() < deadline:
+            list(pool.map(lambda _: one(), range(8)))
+            if len(answered_by(log, ids)) >= workers:  # type: ignore[operator]
+                return
+    print(f"  (warm-up: only {len(answered_by(log, ids))} of {workers} workers answered "
+          f"{path})", file=sys.stderr)
 
 
 def _ticks(pid: int) -> int:
@@ -199,7 +240,7 @@ def load_wrk(base: str, path: str, clients: int, seconds: float,
         if rate:
             script.write(f"delay = function() return {1000 * clients / rate:.1f} end\n")
     try:
-        httpx.get(base + path, timeout=30)  # warm up
+        warm_every_worker(base, path)
         out = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s", "--timeout",
                               "30s", "-s", script.name, base + path], capture_output=True,
                              text=True, check=True).stdout
@@ -215,6 +256,7 @@ async def load_httpx(base: str, path: str, clients: int, seconds: float,
     latencies: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    warm_every_worker(base, path)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
         async def warm() -> None:
             with contextlib.suppress(httpx.HTTPError):
@@ -278,7 +320,9 @@ def serve(url: str, workers: int = 1, web: bool = False,
 
     config = Path(tempfile.gettempdir()) / f"sodo-bench-log-{port}.json"
     config.write_text(json.dumps(LOG_CONFIG))
-    log = open(Path(tempfile.gettempdir()) / f"sodo-bench-{port}.log", "wb")  # noqa: SIM115
+    log_path = Path(tempfile.gettempdir()) / f"sodo-bench-{port}.log"
+    SERVED["log"], SERVED["workers"] = log_path, workers
+    log = open(log_path, "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "benchmarks.bench_api:app_factory", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level",

@@ -1,9 +1,10 @@
 """``sodo serve --workers 3`` on PostgreSQL: three processes behind one port behave as one
 server. A session opened on one worker is known to the others and ends on all of them at
 logout; failed sign-ins are throttled across workers (the count is in the store, not in a
-worker); a value written to the store shows on every worker's pages (their caches follow the
-store's data version). Which worker answered is read from each request's JSON log line
-(``pid``), so the test proves that several workers took part."""
+worker); a value written to the store shows on every worker's pages and in every worker's
+answer to ``/api/v1/values`` (their caches follow the store's data version). Which worker
+answered is read from each request's JSON log line (``pid``), so the test proves that several
+workers took part."""
 
 from __future__ import annotations
 
@@ -81,7 +82,7 @@ def test_three_workers_share_sessions_throttling_and_data(tmp_path: Path,
                     log.read_text(errors="replace")[-3000:]
                 time.sleep(0.3)
             ids: dict[str, list[str]] = {"signed_in": [], "signed_out": [], "throttle": [],
-                                         "cached_page": []}
+                                         "cached_page": [], "cached_values": []}
 
             def get(client: httpx.Client, path: str, kind: str) -> httpx.Response:
                 rid = uuid.uuid4().hex
@@ -134,10 +135,19 @@ def test_three_workers_share_sessions_throttling_and_data(tmp_path: Path,
                 return next((r["value"] for r in page.get("rows") or [] if r["code"] == "01"),
                             None)
 
+            values = "/api/v1/values?dx=dossier_count&pe=2025-11&ou=VN;LEVEL-province"
+
+            def hanoi_value(answer: dict) -> float | None:
+                return next((r["value"] for r in answer["rows"] if r["orgunit"] == "01"), None)
+
             with _fresh(base) as reader:
                 for n in range(300):  # every worker builds and caches its page
                     assert hanoi(get(reader, explorer, "cached_page").json()) is None
                     if n >= 12 and len(_pids(log, ids["cached_page"])) == 3:
+                        break
+                for n in range(300):  # and its answer to the values query
+                    assert hanoi_value(get(reader, values, "cached_values").json()) is None
+                    if n >= 12 and len(_pids(log, ids["cached_values"])) == 3:
                         break
             from sodo.stores.operational.tables import indicator_value, make_engine
 
@@ -149,11 +159,15 @@ def test_three_workers_share_sessions_throttling_and_data(tmp_path: Path,
                     denominator=None, origin="computed", state="approved", source="test",
                     note=""))
             engine.dispose()
-            ids["cached_page"] = []
+            ids["cached_page"], ids["cached_values"] = [], []
             with _fresh(base) as reader:
                 for n in range(300):  # on several of the workers that cached the old page
                     assert hanoi(get(reader, explorer, "cached_page").json()) == 1234.0
                     if n >= 12 and len(_pids(log, ids["cached_page"])) >= 2:
+                        break
+                for n in range(300):  # and the old answer: none is served stale
+                    assert hanoi_value(get(reader, values, "cached_values").json()) == 1234.0
+                    if n >= 12 and len(_pids(log, ids["cached_values"])) >= 2:
                         break
         finally:
             server.terminate()

@@ -119,9 +119,28 @@ def create_app(workspace: Settings | None = None, database_url: str | None = Non
         from sodo.web.app import install_web
 
         install_web(app)
+    _busiest_first(app)
     if settings.root is not None and sync_programme:
         _first_sync(ctx)
     return app
+
+
+#: The modules of the busiest reads (``/api/v1/values``, the overview ``/``): their routers are
+#: matched first. Routes are tried in order, router by router, and each router passed costs
+#: time on every request (about 1.5 ms of CPU for a route behind all the others, as much as
+#: the rest of a cached answer); their paths have no parameters, so matching them first
+#: cannot take a request meant for another route.
+BUSIEST = ("sodo.api.routes.values", "sodo.web.pages.overview")
+
+
+def _busiest_first(app: FastAPI) -> None:
+    import sys
+
+    hot = {id(router) for name in BUSIEST
+           if (router := getattr(sys.modules.get(name), "router", None)) is not None}
+    # FastAPI keeps an included router as a route holding ``original_router``; a stable sort
+    # keeps every other route's order
+    app.router.routes.sort(key=lambda r: id(getattr(r, "original_router", r)) not in hot)
 
 
 def _first_sync(ctx: AppContext) -> None:

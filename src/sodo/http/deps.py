@@ -255,15 +255,21 @@ def lookup_credentials(request: Request, db: Session) -> Actor | None:
     return _session_actor(request, db)
 
 
-async def _credentials_actor(request: Request, db: DB) -> Actor | None:
-    """Who the request's credentials name; the store is asked (in the thread pool) only when
-    there are credentials, so anonymous reads cost no database round trip here."""
+def _lookup_in_own_session(request: Request) -> Actor | None:
+    with request.app.state.ctx.session() as db:
+        return lookup_credentials(request, db)
+
+
+async def _credentials_actor(request: Request) -> Actor | None:
+    """Who the request's credentials name; the store is asked (in the thread pool, in a
+    session of its own, closed there) only when there are credentials, so an anonymous read
+    costs neither a database round trip nor a session here."""
     if not request.headers.get("authorization") and SESSION_COOKIE not in request.cookies:
         return None
     verified = getattr(request.state, VERIFIED_ACTOR, None)
     if verified is not None:  # checked by the body limits, before the body was read
         return verified
-    return await run_in_threadpool(lookup_credentials, request, db)
+    return await run_in_threadpool(_lookup_in_own_session, request)
 
 
 async def current_user_optional(

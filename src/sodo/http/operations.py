@@ -6,6 +6,7 @@ user id, worker process id. No query strings (they may carry tokens), no names, 
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -23,6 +24,16 @@ from sodo.services import metrics
 router = APIRouter(tags=["operations"], include_in_schema=False)
 request_log = logging.getLogger("sodo.request")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
+# A new request id, 32 hex digits: the process's random half and a counter (unique across
+# workers and restarts without a call to the system's random source per request).
+_ID = {"prefix": uuid.uuid4().hex[:16], "count": itertools.count(1)}
+
+
+def _new_ids() -> None:  # a forked worker draws its own half
+    _ID.update(prefix=uuid.uuid4().hex[:16], count=itertools.count(1))
+
+
+os.register_at_fork(after_in_child=_new_ids)
 
 
 class JsonFormatter(logging.Formatter):
@@ -36,6 +47,8 @@ class JsonFormatter(logging.Formatter):
             data.update(fields)
         else:
             data["message"] = record.getMessage()
+        if record.exc_info:  # an unhandled error: its traceback, in the same line
+            data["exception"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
@@ -110,7 +123,8 @@ class Observe:
             if name == b"x-request-id":
                 given = value.decode("latin-1")
                 break
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id = (given if given and _REQUEST_ID.match(given)
+                      else f"{_ID['prefix']}{next(_ID['count']):016x}")  # type: ignore[call-overload]
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -412,12 +413,24 @@ def _from_loaded(loaded: LoadedProgramme, synced: bool) -> Catalogue:
     return Catalogue(programme, forms, index, _hash(_meta(loaded), items), synced=synced)
 
 
-def for_files(path: str | Path | None = None) -> Catalogue:
+def for_files(path: str | Path | None = None, *, checked_within: float = 0.0) -> Catalogue:
     """The catalogue of a programme read straight from its files (no store). Kept while its
     files are unchanged (same names, sizes and modification times): a database-only server
-    reads the programme this way on every request, and parsing the YAML costs ~0.3 s."""
+    reads the programme this way on every request, and parsing the YAML costs ~0.3 s.
+    ``checked_within``: seconds for which the files' last check stands (a page need not list
+    and stat every file on each request; an edit shows within that time)."""
     root = Path(path) if path is not None else None
-    key = _files_fingerprint(root)
+    now = time.monotonic()
+    with _CACHE_LOCK:
+        last = _FILES_CHECKED.get(root)
+    if last is not None and now - last[0] < checked_within:
+        key = last[1]
+    else:
+        key = _files_fingerprint(root)
+        with _CACHE_LOCK:
+            _FILES_CHECKED[root] = (now, key)
+            while len(_FILES_CHECKED) > FILES_CACHED:
+                _FILES_CHECKED.pop(next(iter(_FILES_CHECKED)))
     if key is not None:
         with _CACHE_LOCK:
             found = _FILES_CACHE.get(key)
@@ -433,6 +446,7 @@ def for_files(path: str | Path | None = None) -> Catalogue:
 
 
 FILES_CACHED = 8  # programme folders (or states of one) whose catalogue is kept
+_FILES_CHECKED: dict[Path | None, tuple[float, Any]] = {}  # folder -> (checked at, fingerprint)
 
 
 def _files_fingerprint(root: Path | None) -> tuple[Any, ...] | None:
@@ -484,6 +498,15 @@ def _newest_row(session: Session) -> tuple[int, str, str] | None:
 def catalogue_version(session: Session) -> tuple[Any, ...] | None:
     """Changes whenever a programme is synced."""
     return _newest_row(session)
+
+
+def catalogue_marks() -> list[Any]:
+    """Scalar subqueries that change whenever :func:`catalogue_version` may (a sync inserts a
+    row or rewrites one's content and ``imported_at`` together; a removal lowers the count), to
+    read with other marks in one statement."""
+    return [select(func.max(ProgrammeRow.id)).scalar_subquery(),
+            select(func.max(ProgrammeRow.imported_at)).scalar_subquery(),
+            select(func.count(ProgrammeRow.id)).scalar_subquery()]
 
 
 def current(session: Session, code: str | None = None) -> Catalogue | None:
@@ -540,13 +563,15 @@ def _has_programme_table(session: Session) -> bool:
     return False
 
 
+def stored(session: Session) -> Catalogue | None:
+    """The synced programme, or None when the store holds none (or has no programme table)."""
+    return current(session) if _has_programme_table(session) else None
+
+
 def current_or_files(session: Session | None, path: str | Path | None) -> Catalogue:
     """The synced programme; where no store holds one, the programme's files."""
-    if session is not None and _has_programme_table(session):
-        found = current(session)
-        if found is not None:
-            return found
-    return for_files(path)
+    found = stored(session) if session is not None else None
+    return found if found is not None else for_files(path)
 
 
 def programme_imports(session: Session, code: str) -> list[ProgrammeImport]:

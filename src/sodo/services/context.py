@@ -9,13 +9,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -53,6 +54,13 @@ class AppContext:
         self._lock = threading.Lock()
         self._caches: OrderedDict[Any, dict[Any, Any]] = OrderedDict()  # version -> entries
         self._building: dict[tuple[Any, Any], threading.Lock] = {}
+        self._version_statement: Any = None
+        self._version_shape = (0, 0)
+        self._marks_turn = threading.Condition()
+        self._marks_conn: Connection | None = None  # used by one read at a time
+        self._marks: tuple[Any, ...] = ()
+        self._marks_started = self._marks_done = 0
+        self._marks_running = False
 
     @classmethod
     def for_database(cls, database_url: str, *, migrate: bool = False) -> AppContext:
@@ -61,25 +69,95 @@ class AppContext:
     def session(self) -> Session:
         return self.sessionmaker()
 
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for a few independent reads (the version marks, the programme's newest
+        row) on an autocommit connection: each statement sees the store as it is, and the
+        session costs no BEGIN and no ROLLBACK round trip (a web request reads the marks on
+        every request). Never for writes."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            with Session(bind=conn) as session:
+                yield session
+
     def today(self) -> date:
         """The date sodo takes as today (``SODO_TODAY`` pins it for demos and tests)."""
         return self.settings.today or vietnam_today()
 
     # -- per data version cache ------------------------------------------------------------
     def version(self) -> tuple[Any, ...]:
-        """Changes whenever the figures, the programme or the reports change."""
-        from sodo.services.catalogue import catalogue_version
+        """Changes whenever the figures, the programme or the reports change: the data,
+        programme and activity marks (index look-ups, not scans), read in one statement on an
+        autocommit connection, so every process sees a change made by any other at once."""
+        if self._version_statement is None:  # built once: building costs more than running
+            from sodo.services.catalogue import catalogue_marks
 
-        with self.session() as session:
-            # the data and activity marks in one round trip (index look-ups, not scans)
-            data, activity = data_version_marks(), activity_marks()
-            marks = tuple(session.execute(select(*data, *activity)).one())
-            return (marks[:len(data)], catalogue_version(session), marks[len(data):],
-                    self.today())
+            data, programme, activity = data_version_marks(), catalogue_marks(), activity_marks()
+            self._version_shape = (len(data), len(data) + len(programme))
+            self._version_statement = select(*data, *programme, *activity)
+        if self.engine.dialect.name == "sqlite":  # in-process: a connection costs nothing
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                marks = tuple(conn.execute(self._version_statement).one())
+        else:
+            marks = self._read_marks()
+        first, second = self._version_shape
+        return (marks[:first], marks[first:second], marks[second:], self.today())
 
-    def cached(self, key: Any, build: Callable[[], T], version: Any = None) -> T:
+    def _read_marks(self) -> tuple[Any, ...]:
+        """The marks, read on the process's own autocommit connection, so a request reads them
+        without taking a pooled connection (a cache hit takes none, and a route holding a
+        session never waits for a second connection for them). Reads are shared: a request
+        arriving while one is under way waits for the next one, which starts after it arrived
+        (so it still sees every change committed before it asked), and that one read answers
+        every request waiting for it. A dropped connection (a server restart) is replaced."""
+        with self._marks_turn:
+            wanted = self._marks_started + 1  # the first read that starts after this call
+            while True:
+                if self._marks_done >= wanted:
+                    return self._marks
+                if not self._marks_running:
+                    break
+                self._marks_turn.wait()
+            self._marks_running = True
+            self._marks_started += 1
+            mine = self._marks_started
+        try:
+            marks = self._marks_query()
+        except BaseException:
+            with self._marks_turn:
+                self._marks_running = False
+                self._marks_turn.notify_all()
+            raise
+        with self._marks_turn:
+            self._marks, self._marks_done, self._marks_running = marks, mine, False
+            self._marks_turn.notify_all()
+        return marks
+
+    def _marks_query(self) -> tuple[Any, ...]:
+        for attempt in (1, 2):
+            conn = self._marks_conn
+            if conn is None or conn.closed or conn.invalidated:
+                conn = self._marks_conn = self.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT")
+            try:
+                return tuple(conn.execute(self._version_statement).one())
+            except DBAPIError as exc:
+                self._marks_conn = None
+                with suppress(Exception):
+                    conn.close()
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
+    def cached(self, key: Any, build: Callable[[], T], version: Any = None, *,
+               most: int | None = None, keep: Callable[[T], bool] | None = None) -> T:
         """``build()``'s result for ``key``, kept until the data version changes (``version``:
         one the caller already read, e.g. once per request).
+
+        For keys a client chooses (a query's parameters), ``key`` is a tuple whose first item
+        names its group and ``most`` bounds the group's entries per version (the oldest goes
+        first); ``keep(value)`` false: the value is returned but not kept (too large).
 
         Entries live under the version read *before* they were built, so a later reader of a
         newer version never gets them. The two newest versions are kept (a request that read
@@ -102,8 +180,14 @@ class AppContext:
                     return entries[key]
             try:
                 value = build()
-                with self._lock:
-                    entries[key] = value
+                if keep is None or keep(value):
+                    with self._lock:
+                        if most is not None:
+                            group = [k for k in entries if isinstance(k, tuple) and k
+                                     and k[0] == key[0]]
+                            for old in group[:max(0, len(group) - most + 1)]:
+                                del entries[old]
+                        entries[key] = value
             finally:
                 with self._lock:
                     self._building.pop((version, key), None)
@@ -115,6 +199,11 @@ class AppContext:
             self._caches.clear()
 
     def close(self) -> None:
+        with self._marks_turn:
+            if self._marks_conn is not None:
+                with suppress(Exception):
+                    self._marks_conn.close()
+                self._marks_conn = None
         self.engine.dispose()
 
     def __enter__(self) -> AppContext:
@@ -160,5 +249,9 @@ def _ping_when_idle(engine: Engine) -> None:
                 cursor.execute("SELECT 1")
             finally:
                 cursor.close()
+            if not getattr(dbapi_conn, "autocommit", True):
+                # the ping opened a transaction; end it, or the connection could not be
+                # switched to autocommit (AppContext.read_session) and would sit in it
+                dbapi_conn.rollback()
         except Exception as exc:  # the pool retries with a fresh connection
             raise DisconnectionError(str(exc)) from exc

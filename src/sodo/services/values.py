@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -33,10 +33,17 @@ from sodo.domain.programme import Aggregation, Indicator, Target
 from sodo.domain.values import Candidate, choose_series, latest, standing
 from sodo.stores.operational import values as repo
 
+if TYPE_CHECKING:
+    from sodo.services.context import AppContext
+
+T = TypeVar("T")
+
 MAX_ITEMS = 1000  # items per dimension; a query listing more is refused (422), not truncated
 MAX_NAME_SEARCHES = 10  # ou items that are neither a code nor an exact name: fuzzy searches
 LOOKUP_BUDGET_S = 1.0  # seconds of org-unit look-up work one query may spend
 MAX_PROBLEMS = 20  # problems listed in a refusal (the summary counts all of them)
+CACHED_QUERIES = 64  # answers to distinct value queries a process keeps per store version
+CACHED_BYTES = 512 * 1024  # a larger encoded answer is not kept
 COLUMNS = ("indicator", "orgunit", "period", "category", "value", "numerator", "denominator",
            "origin", "state", "provisional", "estimate", "source")
 _RELATIVE = re.compile(r"^LAST_(\d{1,3})_(MONTHS|QUARTERS|YEARS)$")
@@ -192,7 +199,7 @@ class ValueQuery:
     orgunits: list[str]  # empty: every org unit (only when the caller allowed it)
 
 
-def parse_query(session: Session, dx: str, pe: str, ou: str,
+def parse_query(session: Session | None, dx: str, pe: str, ou: str,
                 today: date | None = None, *, allow_all: bool = False) -> ValueQuery:
     """Parse ``dx``/``pe``/``ou``. The API needs all three; the CLI (``allow_all``) may leave
     ``pe`` or ``ou`` empty to mean every period or every org unit."""
@@ -251,6 +258,31 @@ def query_values(session: Session, actor: Actor, query: ValueQuery, *, limit: in
         # Codes are checked only when some have no rows: the common query costs one trip.
         check_indicators(session, [c for c in query.indicators if c not in found])
     return rows, more
+
+
+def answer(ctx: AppContext, actor: Actor, query: ValueQuery,
+           encode: Callable[[list[dict[str, Any]], bool], T], form: str, *,
+           limit: int = 10000, offset: int = 0, all_origins: bool = False) -> T:
+    """``encode(rows, more)`` of :func:`query_values`, ``form`` naming the encoding (``json``,
+    ``csv``): the API's answer. The reader's right is checked on every call; the encoded answer
+    is then kept per version of the store (:meth:`AppContext.cached`: the values, computations,
+    programme and reports marks, read in one cheap statement), so a repeated query costs that
+    statement and a dictionary look-up, and a computation finishing in any process changes the
+    version every worker reads. Rebuilt every time when ``page_cache`` is off."""
+    require(actor, Action.READ_PUBLIC)
+
+    def build() -> T:
+        with ctx.session() as session:
+            rows, more = query_values(session, actor, query, limit=limit, offset=offset,
+                                      all_origins=all_origins)
+        return encode(rows, more)
+
+    if not ctx.settings.page_cache:
+        return build()
+    key = ("values", tuple(query.indicators), tuple(query.periods), tuple(query.orgunits),
+           limit, offset, all_origins, form)
+    return ctx.cached(key, build, most=CACHED_QUERIES,
+                      keep=lambda body: len(body) <= CACHED_BYTES)  # type: ignore[arg-type]
 
 
 # -- series and latest values, for pages, reports and the assessment -----------------------------

@@ -42,6 +42,7 @@ from sodo.web.i18n import LANGUAGE_NAMES, LANGUAGES, normalise_language, t
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
 LANG_COOKIE = "sodo_lang"
+FILES_CHECKED_WITHIN = 1.0  # seconds: a page reading the programme's files sees an edit in this
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 
 
@@ -68,13 +69,35 @@ def db_session(request: Request) -> Session:
     return app_context(request).session()
 
 
+def request_version(request: Request, *, pin: bool = True) -> Any:
+    """The store's version (:meth:`AppContext.version`) as this request found it: read once
+    per request (``pin``), the key of what the request takes from the per-version caches."""
+    version = getattr(request.state, "data_version", None)
+    if version is None:
+        version = app_context(request).version()
+        if pin:
+            request.state.data_version = version
+    return version
+
+
 def programme(request: Request) -> Catalogue:
-    """The programme this request reads (one per request: a sync mid-request cannot mix two)."""
+    """The programme this request reads (one per request: a sync mid-request cannot mix two):
+    the synced one, looked up once per store version (a sync changes the version), else the
+    programme's files."""
     found = getattr(request.state, "catalogue", None)
     if found is None:
         ctx = app_context(request)
-        with ctx.session() as session:
-            found = catalogue.current_or_files(session, ctx.settings.programme_path())
+
+        def synced() -> Catalogue | None:
+            with ctx.read_session() as session:
+                return catalogue.stored(session)
+
+        # a form post may write after this: its page must not be pinned to the version before
+        found = ctx.cached("programme", synced, request_version(
+            request, pin=request.method in ("GET", "HEAD")))
+        if found is None:
+            found = catalogue.for_files(ctx.settings.programme_path(),
+                                        checked_within=FILES_CHECKED_WITHIN)
         request.state.catalogue = found
     return found
 

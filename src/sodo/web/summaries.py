@@ -19,7 +19,7 @@ from sodo.http.views import period_label, rank_view, target_view, task_view, uni
 from sodo.services import compliance
 from sodo.services.assessment import assess_targets, assess_tasks, rank
 from sodo.stores.operational import values as values_repo
-from sodo.web.context import actor_of, app_context, programme
+from sodo.web.context import actor_of, app_context, programme, request_version
 from sodo.web.i18n import t
 
 DEFAULT_INDEX = "svc766_total"
@@ -28,11 +28,7 @@ T = TypeVar("T")
 
 def _cached(request: Request, key: Any, build: Any) -> Any:
     """``build()`` kept per data version; the version is read once per request."""
-    version = getattr(request.state, "data_version", None)
-    ctx = app_context(request)
-    if version is None:
-        version = request.state.data_version = ctx.version()
-    return ctx.cached(key, build, version)
+    return app_context(request).cached(key, build, request_version(request))
 
 
 def cached_view(request: Request, key: Any, build: Callable[[], T]) -> T:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic_core import to_json
 
-from sodo.http.deps import DB, CurrentActor
+from sodo.http.deps import Ctx, CurrentActor
 from sodo.http.downloads import content_disposition
 from sodo.http.problems import problem_responses
 from sodo.services import values as value_service
@@ -37,7 +37,7 @@ VALUES_SCHEMA = {
             responses={200: {"content": {"application/json": {"schema": VALUES_SCHEMA},
                                          "text/csv": {"schema": {"type": "string"}}}},
                        **problem_responses(401, 422)})
-def values(request: Request, actor: CurrentActor, db: DB,
+def values(request: Request, actor: CurrentActor, ctx: Ctx,
            dx: str = Query(max_length=20000, description="Indicator codes, ';'-separated."),
            pe: str = Query(max_length=20000, description="Periods, e.g. 2025Q4;2025;LAST_12_MONTHS"),
            ou: str = Query(max_length=20000, description="Units, e.g. VN;LEVEL-province"),
@@ -47,22 +47,32 @@ def values(request: Request, actor: CurrentActor, db: DB,
                                      "(computed, reported, from documents), not only the one "
                                      "that stands."),
            ) -> Response:
-    query = value_service.parse_query(db, dx, pe, ou)
-    rows, more = value_service.query_values(db, actor, query, limit=limit, offset=offset,
-                                            all_origins=all_origins)
+    query = value_service.parse_query(None, dx, pe, ou)
     wants_csv = format == "csv" or (format is None and "text/csv" in
                                     request.headers.get("accept", "")
                                     and "application/json" not in
                                     request.headers.get("accept", ""))
     if wants_csv:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(value_service.COLUMNS)
-        for row in rows:
-            writer.writerow(["" if row[c] is None else row[c] for c in value_service.COLUMNS])
-        return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+        text = value_service.answer(ctx, actor, query, _csv, "csv", limit=limit,
+                                    offset=offset, all_origins=all_origins)
+        return Response(text, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": content_disposition("values.csv", "inline")})
-    body = {"dx": query.indicators, "pe": query.periods, "ou": query.orgunits, "rows": rows,
-            "count": len(rows), "limit": limit, "offset": offset, "more": more}
-    # pydantic-core's encoder is several times faster than json.dumps on these row lists.
-    return Response(to_json(body), media_type="application/json")
+
+    def encode(rows: list[dict[str, Any]], more: bool) -> bytes:
+        body = {"dx": query.indicators, "pe": query.periods, "ou": query.orgunits, "rows": rows,
+                "count": len(rows), "limit": limit, "offset": offset, "more": more}
+        # pydantic-core's encoder is several times faster than json.dumps on these row lists.
+        return to_json(body)
+
+    return Response(value_service.answer(ctx, actor, query, encode, "json", limit=limit,
+                                         offset=offset, all_origins=all_origins),
+                    media_type="application/json")
+
+
+def _csv(rows: list[dict[str, Any]], _more: bool) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(value_service.COLUMNS)
+    for row in rows:
+        writer.writerow(["" if row[c] is None else row[c] for c in value_service.COLUMNS])
+    return buf.getvalue()
