@@ -88,3 +88,65 @@ def test_bad_records_url(url: str) -> None:
 def test_postgres_backend_needs_a_url(workspace: Settings) -> None:
     with pytest.raises(InputError, match="records_url"):
         open_record_store(workspace, "postgres")
+
+
+def _stored_periods(path: Path) -> list:
+    """The dossiers' period field in the table's storage order."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return [r[0] for r in con.execute(
+            "SELECT received_at FROM dossiers ORDER BY rowid").fetchall()]
+    finally:
+        con.close()
+
+
+def test_duckdb_records_clustered_by_period(workspace: Settings, tmp_path: Path) -> None:
+    """Each batch is stored sorted by the period field, whatever the order of its file, so a
+    scan of some months can skip the row groups of the others."""
+    from sodo.services.generate import generate_table
+
+    table = generate_table("dossiers", 3000, "2024-01", "2025-12", seed=5)
+    shuffled = table.take(pa.array(sorted(range(table.num_rows), key=lambda i: (i * 7919) % 3000)))
+    assert shuffled.column("received_at").to_pylist() != sorted(
+        shuffled.column("received_at").to_pylist())  # the file is not in date order
+    with open_record_store(workspace) as store:
+        ingest_files(store, "dossiers", [write(shuffled, tmp_path / "d.parquet")])
+        assert store.layout("dossiers") == "clustered-by-period-1"  # type: ignore[attr-defined]
+        assert store.count("dossiers") == 3000
+    periods = _stored_periods(workspace.records_path)
+    assert periods == sorted(periods)
+
+
+def test_duckdb_store_of_earlier_version_migrated_on_next_batch(
+        workspace: Settings, tmp_path: Path) -> None:
+    """A record store written by the previous version (one table per dataset, records in
+    arrival order, no ``_layout``) is read as it stands, and the next batch re-sorts it once,
+    keeping every record and replacing by key as before."""
+    from sodo.services.generate import generate_table
+
+    table = generate_table("dossiers", 2000, "2024-01", "2025-12", seed=6)
+    reversed_ = table.take(pa.array(range(table.num_rows - 1, -1, -1)))
+    with open_record_store(workspace) as store:
+        ingest_files(store, "dossiers", [write(reversed_, tmp_path / "old.parquet")])
+        before = store.checksum("dossiers")
+    # make it look like the previous version's store: arrival order, no layout recorded
+    con = duckdb.connect(str(workspace.records_path))
+    con.execute("CREATE TABLE old AS SELECT * FROM dossiers ORDER BY received_at DESC")
+    con.execute("DROP TABLE dossiers")
+    con.execute("ALTER TABLE old RENAME TO dossiers")
+    con.execute("DROP TABLE _layout")
+    con.close()
+    assert _stored_periods(workspace.records_path) == sorted(
+        _stored_periods(workspace.records_path), reverse=True)
+    with open_record_store(workspace) as store:
+        assert store.layout("dossiers") is None  # type: ignore[attr-defined]
+        assert store.checksum("dossiers") == before  # read as it stands
+        again = table.slice(0, 100)  # 100 records replaced
+        [batch] = ingest_files(store, "dossiers", [write(again, tmp_path / "again.parquet")])
+        assert (batch.inserted, batch.replaced) == (0, 100)
+        assert store.layout("dossiers") == "clustered-by-period-1"  # type: ignore[attr-defined]
+        assert store.count("dossiers") == 2000
+        assert store.checksum("dossiers") == before  # same records, same values
+    periods = _stored_periods(workspace.records_path)
+    assert periods[:1900] == sorted(periods[:1900])  # the re-sorted records, then the batch
+    assert periods[1900:] == sorted(periods[1900:])

@@ -48,6 +48,8 @@ ORDERED = "_sodo_ordered"
 TYPED_CSV = "_sodo_typed_csv"
 TYPED = "_sodo_typed"
 ORGUNITS = "_sodo_orgunits"
+#: The record engine's working memory while a file is validated, checked and applied.
+INTAKE_MEMORY = "2GB"
 
 #: Called as ``progress(file, step, steps, description)`` while files are loaded.
 Progress = Callable[[str, int, int, str], None]
@@ -124,8 +126,18 @@ def ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str, 
 
     The fast path reads the file where it lies (a view over DuckDB's reader): one scan counts
     every problem and summarises the batch, and the insert reads the file once more, without
-    keeping row order. Only a file with problems is copied in file order, to number its rows.
+    keeping the file's row order (the DuckDB store sorts a batch by its period). Only a file with problems is copied in file order, to number its rows.
+
+    The store's engine works within :data:`INTAKE_MEMORY` meanwhile (DuckDB: its hash
+    aggregates and sorts spill to disk beyond it), so a file of 20 M records stays under 3 GiB.
     """
+    with store.memory_limit(INTAKE_MEMORY):
+        return _ingest_file(store, ds, path, mapping, hierarchy, progress, warn)
+
+
+def _ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str, str],
+                 hierarchy: Hierarchy, progress: Progress | None = None,
+                 warn: Warner | None = None) -> BatchInfo:
     con = store.staging()
     # Records carry local (Vietnam) time; offsets in the input are converted to it.
     con.execute(f"SET TimeZone = '{LOCAL_TIME_ZONE}'")
