@@ -45,6 +45,7 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -241,8 +242,7 @@ class Settings:
         if self.root is not None:
             path = self.root / SECRET_FILE
             if not path.exists():
-                path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-                path.chmod(0o600)
+                _create_once(path, secrets.token_urlsafe(48))
             return path.read_text(encoding="utf-8").strip()
         return secrets.token_urlsafe(48)
 
@@ -329,3 +329,20 @@ def find_workspace(start: str | Path | None = None) -> Path | None:
         if (folder / CONFIG_NAME).is_file():
             return folder
     return None
+
+
+def _create_once(path: Path, text: str) -> None:
+    """Write ``path`` unless it exists, atomically: the workers of ``sodo serve --workers N``
+    start together, and each would otherwise write a key of its own (or read another's
+    half-written one), so a session signed by one worker would be refused by the next. The
+    text goes to a private temporary file, linked into place only if no other process got
+    there first; whoever loses reads the winner's key."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(text)
+        with suppress(FileExistsError):  # another process made it first: theirs stands
+            os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
