@@ -155,7 +155,9 @@ def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
                     cond = col.re_search(MALFORMED_PATTERN).fill_null(False)
                 items.append((cond, name, _text(col), "malformed"))
         elif check.code == "thong_nhat.orgunit_in_force":
-            items = _in_force_items(t, ds, hierarchy, bool(params.get("before_valid_from")))
+            used = None if unknown is None else unknown.get(f"{check.code}:{ds.orgunit_field}")
+            items = _in_force_items(t, ds, hierarchy, bool(params.get("before_valid_from")),
+                                    used)
         elif check.code == "thong_nhat.code_lists":
             items = _code_list_items(t, ds, params.get("codes") or {}, t, unknown)
         elif check.code == "ket_noi.references":
@@ -220,17 +222,24 @@ def _hash_of(t: ir.Table, names: Sequence[str]) -> ir.IntegerValue:
     return fn(*(t[n] for n in names))
 
 
-def _in_force_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy, before_valid_from: bool
+def _in_force_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy, before_valid_from: bool,
+                    used: Sequence[str] | None = None
                     ) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
+    """Records on a unit code not in force on their date. ``used``: the codes with a start or
+    an end that the records hold (:func:`~sodo.services.quality.scan.unknown_codes`), the
+    only ones tested (else every such code of the hierarchy)."""
     ts, unit = t[ds.period_field], t[ds.orgunit_field]
     ended: dict[date, list[str]] = {}
     started: dict[date, list[str]] = {}
+    wanted = None if used is None else set(used)
     for u in hierarchy:
+        if wanted is not None and u.code not in wanted:
+            continue
         if u.valid_to is not None:
             ended.setdefault(u.valid_to, []).append(u.code)
         if before_valid_from and u.valid_from is not None:
             started.setdefault(u.valid_from, []).append(u.code)
-    cond = ibis.literal(False)
+    cond = unit.isnull() & ibis.literal(False)  # a column: no code to test
     for last, codes in ended.items():
         after = ibis.timestamp(f"{(last + timedelta(days=1)).isoformat()} 00:00:00")
         cond = cond | (unit.isin(codes) & (ts >= after))

@@ -62,6 +62,8 @@ def present_fields(ds: Dataset, checks: Sequence[CheckDefinition]) -> list[str]:
             names += [n for n in sorted(check.params.get("codes") or {}) if n in ds.field_names]
         elif check.code == "ket_noi.references":
             names += [f.name for f in ds.fields if f.references == "orgunit"]
+        elif check.code == "thong_nhat.orgunit_in_force":
+            names.append(ds.orgunit_field)
     return list(dict.fromkeys(names))
 
 
@@ -78,6 +80,14 @@ def unknown_codes(ds: Dataset, checks: Sequence[CheckDefinition], hierarchy: Hie
                 if name in present:
                     out[f"{check.code}:{name}"] = sorted(
                         c for c in present[name] if c is not None and MALFORMED.search(c))
+            continue
+        if check.code == "thong_nhat.orgunit_in_force":
+            # the codes with a start or an end present in the records: what the records are
+            # tested on (most of the ended codes are no longer used at all)
+            bounded = {u.code for u in hierarchy
+                       if u.valid_to is not None or u.valid_from is not None}
+            out[f"{check.code}:{ds.orgunit_field}"] = sorted(
+                c for c in present.get(ds.orgunit_field, []) if c is not None and c in bounded)
             continue
         known: dict[str, set[str]] = {}
         if check.code == "thong_nhat.code_lists":
