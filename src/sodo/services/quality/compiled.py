@@ -114,8 +114,16 @@ def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
         params = check.params
         items: list[tuple[ir.BooleanValue, str, ir.StringValue, str]] = []
         if check.code == "dung.allowed_values":
-            items = [(t[f.name].notnull() & ~t[f.name].isin(f.allowed), f.name,
-                      _text(t[f.name]), "allowed_values") for f in ds.fields if f.allowed]
+            for f in ds.fields:
+                if not f.allowed:
+                    continue
+                col = t[f.name]
+                found = None if unknown is None else unknown.get(f"{check.code}:{f.name}")
+                if found is not None:  # the values not allowed among the field's few values
+                    cond = col.isin(found) if found else col.isnull() & ibis.literal(False)
+                else:
+                    cond = col.notnull() & ~col.isin(f.allowed)
+                items.append((cond, f.name, _text(col), "allowed_values"))
         elif check.code == "dung.range":
             for name, bounds in (params.get("ranges") or {}).items():
                 if name not in ds.field_names:
@@ -152,7 +160,7 @@ def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
                 if found is not None:  # the malformed among the field's few codes
                     cond = col.isin(found) if found else col.isnull() & ibis.literal(False)
                 else:
-                    cond = col.re_search(MALFORMED_PATTERN).fill_null(False)
+                    cond = _malformed(t, col)
                 items.append((cond, name, _text(col), "malformed"))
         elif check.code == "thong_nhat.orgunit_in_force":
             used = None if unknown is None else unknown.get(f"{check.code}:{ds.orgunit_field}")
@@ -206,6 +214,24 @@ def _backend(t: ir.Table) -> str:
         return str(t._find_backend().name)
     except Exception:  # an unbound table: compiled for no backend in particular
         return ""
+
+
+def _malformed(t: ir.Table, col: ir.StringValue) -> ir.BooleanValue:
+    """``col`` matches :data:`~sodo.services.quality.records.MALFORMED_PATTERN`. On DuckDB the
+    regular expression (the dearest test of a scan: one call per record) runs only on the
+    values that could match: a value of ASCII characters only (its bytes as many as its
+    characters) whose first and last are beyond the space cannot (the invisible characters
+    are not ASCII, the spaces are at most ``' '``)."""
+    matched = col.re_search(MALFORMED_PATTERN).fill_null(False)
+    if _backend(t) != "duckdb":
+        return matched
+    strlen = ibis.udf.scalar.builtin(_one_arg, name="strlen", signature=(("string",), "int64"))
+    plain = ((strlen(col) == col.length()) & (col.ascii_str() > 32)
+             & (col.right(1).ascii_str() > 32))
+    return ibis.ifelse(plain.fill_null(False), False, matched)
+
+
+def _one_arg(value: Any) -> Any: ...
 
 
 def _hash_of(t: ir.Table, names: Sequence[str]) -> ir.IntegerValue:

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sodo.domain.datasets import Dataset
+from sodo.domain.datasets import Dataset, FieldType
 from sodo.domain.orgunits import Hierarchy
 from sodo.domain.quality import CheckDefinition
 from sodo.services.engine.sql_cache import (
@@ -64,7 +64,15 @@ def present_fields(ds: Dataset, checks: Sequence[CheckDefinition]) -> list[str]:
             names += [f.name for f in ds.fields if f.references == "orgunit"]
         elif check.code == "thong_nhat.orgunit_in_force":
             names.append(ds.orgunit_field)
+        elif check.code == "dung.allowed_values":
+            names += _allowed_fields(ds)
     return list(dict.fromkeys(names))
+
+
+def _allowed_fields(ds: Dataset) -> list[str]:
+    """The text fields with allowed values (few distinct values: looked up, not tested on
+    every record)."""
+    return [f.name for f in ds.fields if f.allowed and f.type is FieldType.STR]
 
 
 def unknown_codes(ds: Dataset, checks: Sequence[CheckDefinition], hierarchy: Hierarchy,
@@ -80,6 +88,12 @@ def unknown_codes(ds: Dataset, checks: Sequence[CheckDefinition], hierarchy: Hie
                 if name in present:
                     out[f"{check.code}:{name}"] = sorted(
                         c for c in present[name] if c is not None and MALFORMED.search(c))
+            continue
+        if check.code == "dung.allowed_values":
+            for name in _allowed_fields(ds):
+                allowed = set(ds.field(name).allowed or [])
+                out[f"{check.code}:{name}"] = sorted(
+                    c for c in present.get(name, []) if c is not None and c not in allowed)
             continue
         if check.code == "thong_nhat.orgunit_in_force":
             # the codes with a start or an end present in the records: what the records are
