@@ -2,9 +2,10 @@
 
     .venv/bin/python -m benchmarks.bench_quality --rows 1000000
 
-Builds (once, in ``benchmarks/data/quality-<rows>/``) a workspace whose DuckDB record store
-holds ``--rows`` generated dossiers and ``rows / 20`` feedback items (2024-01..2025-12), then
-measures, each in its own subprocess so that its peak memory (RSS) is its own:
+Builds (once, in ``benchmarks/data/quality-<rows>/``, or in ``--data DIR``) a workspace whose
+DuckDB record store holds ``--rows`` generated dossiers and ``rows / 20`` feedback items
+(2024-01..2025-12), then measures, each in its own subprocess so that its peak memory (RSS)
+is its own:
 
 - **compute**: the full indicator compute (``sodo compute --full`` without the quality
   refresh that follows it), the baseline;
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -34,7 +36,9 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-DATA = Path(__file__).parent / "data"
+#: Where the generated workspaces are built (``--data`` or ``SODO_BENCH_DATA``): build 20 M
+#: dossiers once, outside the worktree, and reuse them run after run.
+DATA = Path(os.environ.get("SODO_BENCH_DATA") or Path(__file__).parent / "data")
 TODAY = date(2026, 1, 20)
 
 
@@ -115,8 +119,6 @@ def timed(command: list[str], env: dict[str, str]) -> dict:
 
 
 def incremental(rows: int, rounds: int) -> None:
-    import os
-
     root = workspace(rows)
     sodo = str(Path(sys.executable).with_name("sodo"))
     env = dict(os.environ, SODO_TODAY=TODAY.isoformat())
@@ -154,7 +156,15 @@ def main() -> None:
     parser.add_argument("--incremental", action="store_true",
                         help="only the incremental stage, as processes of the CLI")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--data", type=Path, default=None,
+                        help="folder of the generated workspaces (reused when built; "
+                             "default: benchmarks/data or $SODO_BENCH_DATA)")
     args = parser.parse_args()
+    if args.data is not None:
+        # the stages run in child processes: they find the folder in the environment
+        global DATA
+        DATA = args.data.resolve()
+        os.environ["SODO_BENCH_DATA"] = str(DATA)
     if args.incremental:
         if not (DATA / f"quality-{args.rows}" / ".built").exists():
             subprocess.run([sys.executable, "-m", "benchmarks.bench_quality", "--rows",

@@ -22,7 +22,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from sodo.domain.datasets import Dataset, FieldType
+from sodo.domain.datasets import Dataset
 from sodo.domain.indicators import parse_filter
 from sodo.domain.orgunits import Hierarchy
 from sodo.domain.periods import Period
@@ -33,12 +33,13 @@ from sodo.services.quality.records import (
     _INVISIBLE_CLASS,
     EXAMPLES,
     EXAMPLES_SCHEMA,
-    INVISIBLE,
+    MALFORMED_PATTERN,
     MONTH,
     Partitions,
     Tallies,
     _counts_schema,
     _flag_column,
+    malformed_fields,
     tallies_from_partitions,
 )
 from sodo.services.quality.scan import scan
@@ -113,8 +114,16 @@ def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
         params = check.params
         items: list[tuple[ir.BooleanValue, str, ir.StringValue, str]] = []
         if check.code == "dung.allowed_values":
-            items = [(t[f.name].notnull() & ~t[f.name].isin(f.allowed), f.name,
-                      _text(t[f.name]), "allowed_values") for f in ds.fields if f.allowed]
+            for f in ds.fields:
+                if not f.allowed:
+                    continue
+                col = t[f.name]
+                found = None if unknown is None else unknown.get(f"{check.code}:{f.name}")
+                if found is not None:  # the values not allowed among the field's few values
+                    cond = col.isin(found) if found else col.isnull() & ibis.literal(False)
+                else:
+                    cond = col.notnull() & ~col.isin(f.allowed)
+                items.append((cond, f.name, _text(col), "allowed_values"))
         elif check.code == "dung.range":
             for name, bounds in (params.get("ranges") or {}).items():
                 if name not in ds.field_names:
@@ -145,15 +154,18 @@ def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
             dups[check.code] = duplicate_rows(t, [*month, *(t[f] for f in fields)], ds.key,
                                               keep)
         elif check.code == "sach.malformed":
-            names = params.get("fields") or [ds.key, ds.orgunit_field]
-            for name in names:
-                if name not in ds.field_names or ds.field(name).type is not FieldType.STR:
-                    continue
+            for name in malformed_fields(ds, check):
                 col = t[name]
-                cond = col.re_search(f"^{_INVISIBLE_CLASS}|{_INVISIBLE_CLASS}$|[{INVISIBLE}]")
-                items.append((cond.fill_null(False), name, _text(col), "malformed"))
+                found = None if unknown is None else unknown.get(f"{check.code}:{name}")
+                if found is not None:  # the malformed among the field's few codes
+                    cond = col.isin(found) if found else col.isnull() & ibis.literal(False)
+                else:
+                    cond = _malformed(t, col)
+                items.append((cond, name, _text(col), "malformed"))
         elif check.code == "thong_nhat.orgunit_in_force":
-            items = _in_force_items(t, ds, hierarchy, bool(params.get("before_valid_from")))
+            used = None if unknown is None else unknown.get(f"{check.code}:{ds.orgunit_field}")
+            items = _in_force_items(t, ds, hierarchy, bool(params.get("before_valid_from")),
+                                    used)
         elif check.code == "thong_nhat.code_lists":
             items = _code_list_items(t, ds, params.get("codes") or {}, t, unknown)
         elif check.code == "ket_noi.references":
@@ -169,34 +181,91 @@ def duplicate_rows(t: ir.Table, groups: Sequence[ir.Value], key: str,
     equal) with a record of a smaller ``key``: every copy but the first. A hash aggregate
     finds the groups of more than one record (few), the records are joined back to them and
     only those are ranked — the same records a ``row_number`` over the groups would flag,
-    without sorting the whole table."""
+    without sorting the whole table. On DuckDB the aggregate is over one 64-bit hash of the
+    groups (:func:`_hash_of`: 20 M records make 20 M groups, far cheaper to hash on one
+    integer than on their strings and times); the few records whose hash repeats are then
+    ranked on the groups themselves, so a collision of hashes never makes a duplicate."""
     cols = {f"_dup{i}": g for i, g in enumerate(groups)}
     names = list(cols)
     # the two sides select different columns, so that they are not one subquery a backend
     # would materialise (copying the table) to read it twice
-    g = t.select(**cols).group_by(names).aggregate(_n=ibis._.count())
-    g = g.filter(g["_n"] > 1).select(*names)
+    g = t.select(**cols)
     b = t.select(*dict.fromkeys([key, *keep]), **cols)
-    # the month (an integer, never 0) by plain equality, so a backend can hash on it
-    preds = [b[n].fill_null(0) == g[n].fill_null(0) if groups[i].get_name() == MONTH
-             else b[n].identical_to(g[n]) for i, n in enumerate(names)]
-    members = b.semi_join(g, preds)
+    if _backend(t) == "duckdb":
+        g = g.select(_dup_h=_hash_of(g, names)).group_by("_dup_h").aggregate(
+            _n=ibis._.count())
+        g = g.filter(g["_n"] > 1).select("_dup_h")
+        b = b.mutate(_dup_h=_hash_of(b, names))
+        members = b.semi_join(g, b["_dup_h"] == g["_dup_h"]).drop("_dup_h")
+    else:
+        g = g.group_by(names).aggregate(_n=ibis._.count())
+        g = g.filter(g["_n"] > 1).select(*names)
+        # the month (an integer, never 0) by plain equality, so a backend can hash on it
+        preds = [b[n].fill_null(0) == g[n].fill_null(0) if groups[i].get_name() == MONTH
+                 else b[n].identical_to(g[n]) for i, n in enumerate(names)]
+        members = b.semi_join(g, preds)
     ranked = members.mutate(_dup_rn=ibis.row_number().over(
         group_by=[members[n] for n in names], order_by=[members[key]]))
     return ranked.filter(ranked["_dup_rn"] > 0).drop(*names, "_dup_rn")
 
 
-def _in_force_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy, before_valid_from: bool
+def _backend(t: ir.Table) -> str:
+    try:
+        return str(t._find_backend().name)
+    except Exception:  # an unbound table: compiled for no backend in particular
+        return ""
+
+
+def _malformed(t: ir.Table, col: ir.StringValue) -> ir.BooleanValue:
+    """``col`` matches :data:`~sodo.services.quality.records.MALFORMED_PATTERN`. On DuckDB the
+    regular expression (the dearest test of a scan: one call per record) runs only on the
+    values that could match: a value of ASCII characters only (its bytes as many as its
+    characters) whose first and last are beyond the space cannot (the invisible characters
+    are not ASCII, the spaces are at most ``' '``)."""
+    matched = col.re_search(MALFORMED_PATTERN).fill_null(False)
+    if _backend(t) != "duckdb":
+        return matched
+    strlen = ibis.udf.scalar.builtin(_one_arg, name="strlen", signature=(("string",), "int64"))
+    plain = ((strlen(col) == col.length()) & (col.ascii_str() > 32)
+             & (col.right(1).ascii_str() > 32))
+    return ibis.ifelse(plain.fill_null(False), False, matched)
+
+
+def _one_arg(value: Any) -> Any: ...
+
+
+def _hash_of(t: ir.Table, names: Sequence[str]) -> ir.IntegerValue:
+    """DuckDB's ``hash(c1, c2, …)`` of the columns ``names`` of ``t`` (NULLs hash alike)."""
+    import inspect
+
+    def hash_(*args: Any) -> Any: ...
+
+    hash_.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(f"v{i}", inspect.Parameter.POSITIONAL_ONLY)
+         for i in range(len(names))])
+    fn = ibis.udf.scalar.builtin(hash_, name="hash",
+                                 signature=(tuple(t[n].type() for n in names), "uint64"))
+    return fn(*(t[n] for n in names))
+
+
+def _in_force_items(t: ir.Table, ds: Dataset, hierarchy: Hierarchy, before_valid_from: bool,
+                    used: Sequence[str] | None = None
                     ) -> list[tuple[ir.BooleanValue, str, ir.StringValue, str]]:
+    """Records on a unit code not in force on their date. ``used``: the codes with a start or
+    an end that the records hold (:func:`~sodo.services.quality.scan.unknown_codes`), the
+    only ones tested (else every such code of the hierarchy)."""
     ts, unit = t[ds.period_field], t[ds.orgunit_field]
     ended: dict[date, list[str]] = {}
     started: dict[date, list[str]] = {}
+    wanted = None if used is None else set(used)
     for u in hierarchy:
+        if wanted is not None and u.code not in wanted:
+            continue
         if u.valid_to is not None:
             ended.setdefault(u.valid_to, []).append(u.code)
         if before_valid_from and u.valid_from is not None:
             started.setdefault(u.valid_from, []).append(u.code)
-    cond = ibis.literal(False)
+    cond = unit.isnull() & ibis.literal(False)  # a column: no code to test
     for last, codes in ended.items():
         after = ibis.timestamp(f"{(last + timedelta(days=1)).isoformat()} 00:00:00")
         cond = cond | (unit.isin(codes) & (ts >= after))

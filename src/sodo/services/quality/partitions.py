@@ -39,7 +39,7 @@ from sodo.services.quality.records import EXAMPLES_SCHEMA, Partitions
 from sodo.stores.records.base import RecordStore
 
 #: Bump when what a partition holds or how a check is compiled changes.
-VERSION = 1
+VERSION = 2
 #: The record engine's working memory while it scans (DuckDB: its hash aggregates over every
 #: record spill to disk beyond it), so a scorecard over 20 M records stays under 3 GiB.
 SCAN_MEMORY = "2GB"

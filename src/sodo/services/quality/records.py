@@ -12,6 +12,7 @@ pyarrow only (no Ibis): reading the stored scorecard or summing kept partitions 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -20,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sodo.domain.datasets import Dataset
+from sodo.domain.datasets import Dataset, FieldType
 from sodo.domain.orgunits import NATION_CODE, Hierarchy, OrgUnitError
 from sodo.domain.periods import Period
 from sodo.domain.quality import CheckDefinition, is_outlier, modified_z_scores
@@ -29,6 +30,18 @@ EXAMPLES = 5
 #: Characters that make two keys look equal: spaces and the usual invisible ones.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00a0"
 _INVISIBLE_CLASS = f"[\\s{INVISIBLE}]"
+#: A malformed value (``sach.malformed``): padded with a space or an invisible character, or
+#: holding an invisible character — the pattern the records' backend tests.
+MALFORMED_PATTERN = f"^{_INVISIBLE_CLASS}|{_INVISIBLE_CLASS}$|[{INVISIBLE}]"
+#: The same in Python, for values tested here (``\\s`` as the backends read it: ASCII)
+MALFORMED = re.compile(MALFORMED_PATTERN, re.ASCII)
+
+
+def malformed_fields(ds: Dataset, check: CheckDefinition) -> list[str]:
+    """The text fields ``sach.malformed`` tests (configured, else the key and the agency)."""
+    names = check.params.get("fields") or [ds.key, ds.orgunit_field]
+    return [n for n in names
+            if n in ds.field_names and ds.field(n).type is FieldType.STR]
 
 
 @dataclass

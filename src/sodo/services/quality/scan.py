@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sodo.domain.datasets import Dataset
+from sodo.domain.datasets import Dataset, FieldType
 from sodo.domain.orgunits import Hierarchy
 from sodo.domain.quality import CheckDefinition
 from sodo.services.engine.sql_cache import (
@@ -38,9 +38,11 @@ from sodo.services.engine.sql_cache import (
 from sodo.services.quality.records import (
     EXAMPLES,
     EXAMPLES_SCHEMA,
+    MALFORMED,
     Partitions,
     _counts_schema,
     _flag_column,
+    malformed_fields,
 )
 
 DUPLICATE_CHECKS = ("sach.duplicate_key", "sach.duplicate_content")
@@ -60,7 +62,17 @@ def present_fields(ds: Dataset, checks: Sequence[CheckDefinition]) -> list[str]:
             names += [n for n in sorted(check.params.get("codes") or {}) if n in ds.field_names]
         elif check.code == "ket_noi.references":
             names += [f.name for f in ds.fields if f.references == "orgunit"]
+        elif check.code == "thong_nhat.orgunit_in_force":
+            names.append(ds.orgunit_field)
+        elif check.code == "dung.allowed_values":
+            names += _allowed_fields(ds)
     return list(dict.fromkeys(names))
+
+
+def _allowed_fields(ds: Dataset) -> list[str]:
+    """The text fields with allowed values (few distinct values: looked up, not tested on
+    every record)."""
+    return [f.name for f in ds.fields if f.allowed and f.type is FieldType.STR]
 
 
 def unknown_codes(ds: Dataset, checks: Sequence[CheckDefinition], hierarchy: Hierarchy,
@@ -69,6 +81,30 @@ def unknown_codes(ds: Dataset, checks: Sequence[CheckDefinition], hierarchy: Hie
     the code-list and reference checks tests the records on."""
     out: dict[str, list[str]] = {}
     for check in checks:
+        if check.code == "sach.malformed":
+            # a field whose codes are looked up anyway: its malformed values are found among
+            # them (few), not by a regular expression on every record
+            for name in malformed_fields(ds, check):
+                if name in present:
+                    out[f"{check.code}:{name}"] = sorted(
+                        c for c in present[name] if c is not None and MALFORMED.search(c))
+            continue
+        if check.code == "dung.allowed_values":
+            for name in _allowed_fields(ds):
+                allowed = set(ds.field(name).allowed or [])
+                out[f"{check.code}:{name}"] = sorted(
+                    c for c in present.get(name, []) if c is not None and c not in allowed)
+            continue
+        if check.code == "thong_nhat.orgunit_in_force":
+            # the codes with an end (or a start, when tested) present in the records: what
+            # the records are tested on (most ended codes are no longer used at all; kept
+            # short, the list rarely changes, nor the queries' cached SQL)
+            before = bool(check.params.get("before_valid_from"))
+            bounded = {u.code for u in hierarchy
+                       if u.valid_to is not None or (before and u.valid_from is not None)}
+            out[f"{check.code}:{ds.orgunit_field}"] = sorted(
+                c for c in present.get(ds.orgunit_field, []) if c is not None and c in bounded)
+            continue
         known: dict[str, set[str]] = {}
         if check.code == "thong_nhat.code_lists":
             known = {n: set(c) for n, c in (check.params.get("codes") or {}).items()
