@@ -86,6 +86,13 @@ def test_values_as_csv_and_dhis2_dimensions(site) -> None:
     assert {e["column"] for e in problem["errors"]} == {"pe", "ou"}
 
 
+def test_a_bad_period_or_unit_is_quoted_whole_in_the_problem(site) -> None:
+    with site.client() as anonymous:
+        period = anonymous.get("/api/v1/quality", params={"period": "2025-Q3"})
+    assert period.status_code == 422
+    assert period.json()["detail"].startswith("'2025-Q3' is not a period id (expected e.g.")
+
+
 def test_task_progress_with_link_and_file(site) -> None:
     with site.client("hn_reporter") as hn, site.client("hcm_reporter") as hcm, \
             site.client() as public:

@@ -141,7 +141,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(PeriodError)
     @app.exception_handler(OrgUnitError)
     async def _bad_code(request: Request, exc: Exception) -> JSONResponse:
-        return problem_response(request, 422, str(exc).strip("'\""))
+        # the message itself, not ``str()``: a LookupError's str() quotes it, and stripping
+        # quotes from that also cut the quote that opens "'2025-Q3' is not a period id"
+        message = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+        return problem_response(request, 422, message)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
