@@ -89,8 +89,12 @@ def test_values_as_csv_and_dhis2_dimensions(site) -> None:
 def test_a_bad_period_or_unit_is_quoted_whole_in_the_problem(site) -> None:
     with site.client() as anonymous:
         period = anonymous.get("/api/v1/quality", params={"period": "2025-Q3"})
+        never_scored = anonymous.get("/api/v1/quality", params={"period": "2025Q3"})
     assert period.status_code == 422
     assert period.json()["detail"].startswith("'2025-Q3' is not a period id (expected e.g.")
+    # a period never scored is said so, not answered with an empty list ("nothing wrong")
+    assert never_scored.status_code == 404
+    assert never_scored.json()["detail"].startswith("no scorecard for 2025Q3: scored periods")
 
 
 def test_task_progress_with_link_and_file(site) -> None:

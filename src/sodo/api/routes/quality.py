@@ -10,6 +10,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from sodo.domain.periods import Period
+from sodo.domain.permissions import NotFound
 from sodo.http.deps import DB, CurrentActor, RequireUser
 from sodo.http.problems import problem_responses
 from sodo.services import quality
@@ -18,18 +20,23 @@ router = APIRouter(prefix="/quality", tags=["quality"])
 
 
 @router.get("", summary="Data-quality scorecard (dataset × unit × period × principle)",
-            responses=problem_responses(422))
+            responses=problem_responses(404, 422))
 def scorecard(actor: CurrentActor, db: DB,
               dataset: str | None = Query(None, max_length=64),
               period: str | None = Query(None, max_length=16,
                                          description="Period id; default: the latest scored"),
               unit: str | None = Query(None, max_length=32),
               principle: str | None = Query(None, max_length=16)) -> list[dict[str, Any]]:
+    stored = quality.stored_periods(db)
     if not period:
-        stored = quality.stored_periods(db)
         period = stored[0] if stored else None
         if period is None:
             return []
+    elif (asked := Period.parse(period).id) not in stored:
+        # an empty list would read as "no problems found"; say the period was never scored
+        raise NotFound(f"no scorecard for {asked}: scored periods "
+                       f"{', '.join(stored) or '(none yet)'}; `sodo quality --period {asked}` "
+                       "computes it")
     return quality.scorecard(db, actor, dataset=dataset, period=period, unit=unit,
                              principle=principle)
 
