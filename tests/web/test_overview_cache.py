@@ -79,7 +79,16 @@ def test_cached_overview_follows_every_change(workspace: Path, monkeypatch) -> N
                     fresh_app.state.ctx.clear_cache()  # assessments, rankings too
                     assert got.json() == fresh.get("/", params={"format": "json"}).json()
                     seen.append(got.json())
+                # the rendered page kept for anonymous visitors is the page rendered afresh,
+                # in both languages
+                for lang in ("vi", "en"):
+                    html = anonymous.get("/", params={"lang": lang})
+                    assert html.status_code == 200
+                    assert html.text == anonymous_fresh.get("/", params={"lang": lang}).text
+                    shown.append(html.text)
                 return seen[0], seen[1]
+
+            shown: list[str] = []
 
             before, _ = pages()
             count = len(builds)
@@ -97,8 +106,10 @@ def test_cached_overview_follows_every_change(workspace: Path, monkeypatch) -> N
                     "period_type": "quarter", "category": "", "value": 61.0,
                     "origin": "computed", "state": "approved", "run_id": 2,
                     "updated_at": datetime(2026, 11, 26, 9, 0, tzinfo=UTC)}])
+            page_before = shown[-2]
             after_values, _ = pages()
             assert after_values != before
+            assert shown[-2] != page_before, "a write shows in the next anonymous page"
             assert after_values["last_run"]["id"] == 2
 
             # a record batch ingested (not yet computed): the version moves, the page is

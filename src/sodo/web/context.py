@@ -6,6 +6,7 @@ language, never a traceback."""
 from __future__ import annotations
 
 import inspect
+import secrets
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
@@ -150,12 +151,24 @@ def _format_url(request: Request, fmt: str, table: str | None = None) -> str:
     return f"{request.url.path}?{urlencode(query)}"
 
 
+#: Stands for the visitor's CSRF token in a rendered page kept for every anonymous visitor
+#: (URL-safe characters only, like the token, so no escaping differs where it is swapped in).
+CSRF_PLACEHOLDER = "sodo-csrf-placeholder-" + secrets.token_hex(8)
+SHARED_PAGES_KEPT = 32  # rendered anonymous pages kept per data version (path and query vary)
+
+
 def render(request: Request, template: str, data: dict[str, Any], status: int = 200,
            extra: dict[str, Any] | None = None,
            tables: Callable[[], list[Table]] | None = None,
-           download_name: str = "") -> Response:
+           download_name: str = "", shared: bool = False) -> Response:
     """The page, or its JSON twin, or (``?format=csv|xlsx``) the tables it shows, exactly as
-    shown (``tables`` builds them from ``data``). ``extra`` holds what only the HTML needs."""
+    shown (``tables`` builds them from ``data``). ``extra`` holds what only the HTML needs.
+
+    ``shared``: ``data`` depends only on the data version, the programme, the language and
+    the audience (a :func:`cached_view`), so the HTML an anonymous visitor gets is kept too,
+    per version, programme, language, path and query, with a placeholder where the CSRF
+    token goes; each visitor's own token is put in its place (and its cookie set) only when
+    the page has a form. Rendering is most of the CPU a cached page costs."""
     if wants_json(request):
         return JSONResponse(jsonable_encoder(data, custom_encoder=ZONED), status_code=status)
     lang = language(request)
@@ -167,22 +180,51 @@ def render(request: Request, template: str, data: dict[str, Any], status: int = 
             shown = [replace(tb, notes=(*tb.notes, note)) for tb in shown]
         return table_download(shown, fmt, download_name or template.removesuffix(".html"),
                               request.query_params.get("table"))
+    user = current_user(request)
+    if (shared and user is None and status == 200 and not extra
+            and app_context(request).settings.page_cache):
+        return _shared_page(request, template, data, tables is not None)
+    return templates.TemplateResponse(
+        request, template, _page_context(request, data, user, csrf_token(request),
+                                         tables is not None, extra), status_code=status)
+
+
+def _page_context(request: Request, data: dict[str, Any], user: Actor | None, csrf: str,
+                  downloads: bool, extra: dict[str, Any] | None) -> dict[str, Any]:
+    lang = language(request)
     query = dict(request.query_params)
     query.pop("lang", None)
     query["format"] = "json"
-    user = current_user(request)
-    context = {
+    return {
         "request": request, "data": data, "lang": lang, "languages": LANGUAGES,
         "language_names": LANGUAGE_NAMES, "user": user, "unread": _unread(request, user),
-        "csrf": csrf_token(request),
+        "csrf": csrf,
         "json_url": f"{request.url.path}?{urlencode(query)}",
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "synthetic_data": synthetic_data(request),
         "download_url": (lambda fmt, table=None: _format_url(request, fmt, table))
-        if tables is not None else None,
+        if downloads else None,
         **(extra or {}),
     }
-    return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def _shared_page(request: Request, template: str, data: dict[str, Any],
+                 downloads: bool) -> Response:
+    """The anonymous page from the rendered pages kept per data version (see :func:`render`);
+    the same bytes a render would give, the visitor's CSRF token in place."""
+    from sodo.domain.permissions import audience
+
+    def build() -> tuple[str, ...]:
+        page = templates.TemplateResponse(request, template, _page_context(
+            request, data, None, CSRF_PLACEHOLDER, downloads, None))
+        return tuple(bytes(page.body).decode("utf-8").split(CSRF_PLACEHOLDER))
+
+    key = ("shared-page", template, programme(request).version, audience(actor_of(request)),
+           language(request), request.url.path, request.url.query)
+    pieces = app_context(request).cached(key, build, request_version(request),
+                                         most=SHARED_PAGES_KEPT)
+    html = csrf_token(request).join(pieces) if len(pieces) > 1 else pieces[0]
+    return HTMLResponse(html)
 
 
 def _unread(request: Request, user: Actor | None) -> int:

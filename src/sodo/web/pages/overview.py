@@ -54,7 +54,8 @@ def overview(request: Request) -> Response:
     lang = language(request)
     data = cached_view(request, ("overview", lang), lambda: overview_model(request, lang))
     return render(request, "overview.html", data,
-                  tables=lambda: overview_tables(data, lang), download_name="tong-quan")
+                  tables=lambda: overview_tables(data, lang), download_name="tong-quan",
+                  shared=True)
 
 
 # how many rows of each list the overview shows (the template cuts them the same way)
