@@ -52,8 +52,10 @@ def _run(ws: Settings, host: str, port: int, workers: int) -> None:
     from sodo.http.operations import LOG_CONFIG
 
     if workers > 1:
-        # Several processes each build the app from the workspace named in the environment.
+        # Several processes each build the app from the workspace named in the environment,
+        # and each takes its share of the store's connections (Settings.db_connections).
         os.environ["SODO_WORKSPACE"] = str(ws.root)
+        os.environ["SODO_WORKERS"] = str(workers)
         uvicorn.run("sodo.http.app:create_app", factory=True, host=host, port=port,
                     workers=workers, log_level="warning", log_config=LOG_CONFIG,
                     access_log=False, **UVICORN_OPTIONS)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -31,6 +33,20 @@ API_PREFIX = "/api/v1"
 #: proxies named in ``SODO_TRUSTED_PROXIES`` (:func:`sodo.http.deps.client_ip`).
 UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False}
 log = logging.getLogger("sodo.http")
+
+
+def _worker_threads(ctx: AppContext) -> Callable[[FastAPI], Any]:
+    """The lifespan that sizes the worker's thread pool (sync routes, the store's work) to
+    its share of the store's connections (:func:`sodo.services.context.web_pool_shape`)."""
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if ctx.pool_shape is not None:
+            import anyio.to_thread
+
+            anyio.to_thread.current_default_thread_limiter().total_tokens = ctx.pool_shape[2]
+        yield
+
+    return lifespan
 
 
 def _route_modules() -> list[object]:
@@ -95,7 +111,7 @@ def create_app(workspace: Settings | None = None, database_url: str | None = Non
     elif database_url is not None:
         settings = Settings(**{**settings.__dict__, "database_url": database_url})
     ctx = AppContext(settings, web=True, migrate=migrate)
-    app = FastAPI(title="sodo API", version="1",
+    app = FastAPI(title="sodo API", version="1", lifespan=_worker_threads(ctx),
                   description="Số đo — measured results of the national digital-transformation "
                   "programme: programmes, org units, indicators, targets, tasks, report forms, "
                   "submissions and indicator values.",

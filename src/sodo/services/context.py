@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from sodo.domain.periods import vietnam_today
+from sodo.domain.problems import InputError
 from sodo.services.settings import Settings
 from sodo.stores.operational.models import activity_marks
 from sodo.stores.operational.tables import make_engine
@@ -28,11 +29,14 @@ from sodo.stores.operational.values import data_version_marks
 
 T = TypeVar("T")
 
-# Connections per web worker: 16 kept open, so a busy worker opens none per request (a new
-# PostgreSQL connection forks a server process); with the overflow, more than the thread
-# pool's 40 threads (anyio's default), so threads waiting for a connection can never hold up
-# every connection (sessions return theirs at the end of a request, which needs a thread).
+# Connections per web worker, at most: 16 kept open, so a busy worker opens none per request
+# (a new PostgreSQL connection forks a server process); with the overflow, more than the
+# thread pool's threads, so threads waiting for a connection can never hold up every
+# connection (sessions return theirs at the end of a request, which needs a thread). A
+# worker's share of ``Settings.db_connections`` may make them fewer (:func:`web_pool_shape`).
 WEB_POOL_SIZE, WEB_POOL_OVERFLOW = 16, 32
+WEB_THREADS = 40  # anyio's default thread pool
+MIN_WORKER_CONNECTIONS = 4  # the version marks' own, and three pooled
 PING_AFTER_IDLE = 5.0  # seconds a pooled connection may sit unused before it is pinged
 CACHED_VERSIONS = 2  # data versions whose computed pictures are kept
 
@@ -48,7 +52,11 @@ class AppContext:
             from sodo.stores.operational.migrate import upgrade  # Alembic: only when asked
 
             upgrade(settings.database_url)
-        self.engine = engine or (_web_engine(settings.database_url) if web
+        # a web worker's pool and threads: its share of the server's store connections
+        self.pool_shape = (web_pool_shape(settings.db_connections, settings.workers) if web
+                           else None)
+        self.engine = engine or (_web_engine(settings.database_url, self.pool_shape)
+                                 if self.pool_shape is not None
                                  else make_engine(settings.database_url))
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._lock = threading.Lock()
@@ -213,7 +221,24 @@ class AppContext:
         self.close()
 
 
-def _web_engine(url: str) -> Engine:
+def web_pool_shape(total: int, workers: int) -> tuple[int, int, int]:
+    """One web worker's share of ``total`` store connections among ``workers``: (pool size,
+    overflow, threads). The worker's own autocommit connection for the version marks counts
+    too, so ``workers × (size + overflow + 1) <= total``; its thread pool is kept smaller
+    than its pool, so a request waiting in a thread for a connection never holds up every
+    connection. Fewer than :data:`MIN_WORKER_CONNECTIONS` each is refused."""
+    share = total // max(workers, 1)
+    if share < MIN_WORKER_CONNECTIONS:
+        raise InputError(f"SODO_DB_CONNECTIONS / server.db_connections = {total} leaves "
+                         f"{workers} workers {share} store connections each; give each at "
+                         f"least {MIN_WORKER_CONNECTIONS} (or run fewer workers)")
+    pooled = min(share - 1, WEB_POOL_SIZE + WEB_POOL_OVERFLOW)
+    size = min(WEB_POOL_SIZE, pooled)
+    return size, pooled - size, min(WEB_THREADS, pooled - 1)
+
+
+def _web_engine(url: str, shape: tuple[int, int, int] = (WEB_POOL_SIZE, WEB_POOL_OVERFLOW,
+                                                           WEB_THREADS)) -> Engine:
     """The store's engine with a connection pool sized for a web worker. A connection is
     pinged before use only when it sat idle in the pool for ``PING_AFTER_IDLE`` seconds (a
     server restart or a dropped connection is then noticed and the connection replaced): a
@@ -223,7 +248,7 @@ def _web_engine(url: str) -> Engine:
     pool = engine.pool
     if isinstance(pool, QueuePool):
         engine.pool = QueuePool(
-            pool._creator, pool_size=WEB_POOL_SIZE, max_overflow=WEB_POOL_OVERFLOW,
+            pool._creator, pool_size=shape[0], max_overflow=shape[1],
             pre_ping=False, timeout=pool._timeout,
             recycle=pool._recycle, reset_on_return=pool._reset_on_return,
             _dispatch=pool.dispatch, dialect=pool._dialect)  # keeps the connect listeners

@@ -26,6 +26,10 @@ operational database. The CLI finds it the way git finds a repository: ``--works
     auto_recompute = true                # SODO_AUTO_RECOMPUTE: recompute after every batch
     page_cache = true                    # SODO_PAGE_CACHE: keep page view-models (the
                                          # overview) per data version; 0 only to measure
+    db_connections = 64                  # SODO_DB_CONNECTIONS: connections to the store
+                                         # all workers of one `sodo serve` hold at most,
+                                         # shared out among them (SODO_WORKERS, set by
+                                         # `sodo serve --workers N`)
 
     [assess]                             # thresholds of the assessment (domain.assessment.config)
 
@@ -82,6 +86,8 @@ ENVIRONMENT = {
     "SODO_TODAY": "the date sodo takes as today (demos and tests)",
     "SODO_AUTO_RECOMPUTE": "server.auto_recompute (0/false: no recompute after a batch)",
     "SODO_PAGE_CACHE": "server.page_cache (0/false: rebuild page view-models every request)",
+    "SODO_DB_CONNECTIONS": "server.db_connections (store connections of all workers together)",
+    "SODO_WORKERS": "worker processes sharing db_connections (set by sodo serve --workers)",
     "SODO_SMTP_URL": "mail.smtp_url",
     "SODO_MAIL_SENDER": "mail.sender",
     "SODO_MAIL_DIR": "mail.folder",
@@ -107,6 +113,11 @@ class Settings:
     auto_recompute: bool = True
     #: keep page view-models (the overview) per data version (off only to measure its gain)
     page_cache: bool = True
+    #: connections to the operational store that all web workers of one server hold at most
+    #: together (PostgreSQL refuses connections past its ``max_connections``, 100 by default)
+    db_connections: int = 64
+    #: the web worker processes sharing ``db_connections`` (``sodo serve --workers N``)
+    workers: int = 1
     #: ``[workspace] synthetic_data = true`` (set by ``sodo demo``): the data are made up, and
     #: every page and export says so
     synthetic_data: bool = False
@@ -177,6 +188,10 @@ class Settings:
             auto_recompute=_flag(env.get("SODO_AUTO_RECOMPUTE",
                                          server.get("auto_recompute", True))),
             page_cache=_flag(env.get("SODO_PAGE_CACHE", server.get("page_cache", True))),
+            db_connections=_positive_int(env.get("SODO_DB_CONNECTIONS")
+                                         or server.get("db_connections", 64),
+                                         "SODO_DB_CONNECTIONS / server.db_connections"),
+            workers=_positive_int(env.get("SODO_WORKERS") or 1, "SODO_WORKERS"),
             synthetic_data=bool(ws.get("synthetic_data", False)),
             assess=AssessmentConfig.from_mapping(config.get("assess", {}),
                                                  str(here / CONFIG_NAME)),
@@ -263,6 +278,8 @@ class Settings:
             "trusted_proxies": list(self.trusted_proxies),
             "auto_recompute": self.auto_recompute,
             "page_cache": self.page_cache,
+            "db_connections": self.db_connections,
+            "workers": self.workers,
             "assess": dict(self.assess.__dict__),
             "follow_up": dict(self.follow_up.__dict__),
             "smtp_url": _mask_url(self.smtp_url),
