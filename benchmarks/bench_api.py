@@ -308,6 +308,12 @@ def load(base: str, path: str, clients: int, seconds: float,
     return measured(lambda: asyncio.run(load_httpx(base, path, clients, seconds, rate)))
 
 
+#: uvicorn's event loop and HTTP parser, for the measured tree and for the ``--src`` baseline
+#: ("auto": uvloop and httptools when installed, as ``sodo serve`` runs; main's lock before
+#: issue 17 installed neither, so its baseline runs on asyncio and h11)
+STACK = {"loop": "auto", "http": "auto", "baseline_loop": "asyncio", "baseline_http": "h11"}
+
+
 def serve(url: str, workers: int = 1, web: bool = False,
           src: str = "") -> tuple[subprocess.Popen, str]:
     port = int(os.environ.get("SODO_BENCH_PORT") or free_port())
@@ -327,7 +333,9 @@ def serve(url: str, workers: int = 1, web: bool = False,
         [sys.executable, "-m", "uvicorn", "benchmarks.bench_api:app_factory", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level",
          "warning", "--log-config", str(config), "--no-access-log", "--no-proxy-headers",
-         "--no-server-header"], env=env, cwd=Path(__file__).resolve().parent.parent,
+         "--no-server-header",
+         "--loop", STACK["baseline_loop" if src else "loop"],
+         "--http", STACK["baseline_http" if src else "http"]], env=env, cwd=Path(__file__).resolve().parent.parent,
         stderr=log)
     log.close()
     base = f"http://127.0.0.1:{port}"
@@ -385,8 +393,11 @@ def run_workers(name: str, url: str, rows: int, clients: int, seconds: float, wo
         stop(proc)
     tool = client_tool()
     load1, load5, _ = os.getloadavg()
-    print(f"\n{name}, {workers} worker(s): {rows:,} rows in indicator_value; {clients} "
-          f"clients ({tool}), {seconds:g} s each; load average {load1:.2f} {load5:.2f}")
+    stack = "/".join(STACK[k] for k in (("baseline_loop", "baseline_http") if src
+                                         else ("loop", "http")))
+    print(f"\n{name}, {workers} worker(s), uvicorn {stack}: {rows:,} rows in indicator_value; "
+          f"{clients} clients ({tool}), {seconds:g} s each; load average {load1:.2f} "
+          f"{load5:.2f}")
     print(f"  {'endpoint':<26} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} "
           f"{'srv cpu ms/req':>14} {'db cpu ms/req':>13}")
     for label, result in (("health, saturated", health), ("values, saturated", values),
@@ -420,7 +431,15 @@ def main() -> None:
                         help="first serve this src folder (a baseline checkout) the same way")
     parser.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto",
                         help="load generator: wrk (C, leaves the CPU to the server) or httpx")
+    parser.add_argument("--loop", default="auto", help="uvicorn --loop of the measured tree")
+    parser.add_argument("--http", default="auto", help="uvicorn --http of the measured tree")
+    parser.add_argument("--baseline-loop", default="asyncio",
+                        help="uvicorn --loop of the --src baseline")
+    parser.add_argument("--baseline-http", default="h11",
+                        help="uvicorn --http of the --src baseline")
     args = parser.parse_args()
+    STACK.update(loop=args.loop, http=args.http, baseline_loop=args.baseline_loop,
+                 baseline_http=args.baseline_http)
     global CLIENT
     CLIENT = args.client
     workers = tuple(int(w) for w in args.workers.split(","))
