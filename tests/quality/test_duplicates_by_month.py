@@ -123,3 +123,26 @@ def test_a_scan_of_many_months_finds_the_same_duplicates_month_by_month(
         2, 3, 4, 0]
     assert [counts[m]["f_sach__duplicate_content"] for m in (202505, 202507, 202508)] == [
         1, 1, 1]
+
+
+def test_malformed_values_are_found_with_or_without_the_regular_expression(
+        make_store: Callable[[], RecordStore]) -> None:
+    """``sach.malformed`` (padding, invisible characters) on keys the plain-ASCII path skips
+    and keys it leaves to the regular expression: as many as Python's pattern finds."""
+    from sodo.services.quality.records import MALFORMED_PATTERN
+
+    # ``\\s`` as RE2 reads it (Python's also takes the vertical tab)
+    pattern = re.compile(MALFORMED_PATTERN.replace("\\s", "\t\n\f\r "))
+
+    keys = ["K-2000 ", "\tK-2001", "K 2002", "K-2003\u00a0", "K-20\u200b04", "\ufeffK-2005",
+            "Đ-2006", "K-2007\r", "K-2008\n", " K-2009", "K-2010\f", "K-2011"]
+    store = make_store()
+    if store.backend_name == "duckdb":
+        keys += ["K-2012\u000b", "K-2013\u3000"]  # not ``\\s`` for RE2 (PostgreSQL differs)
+    rows = [clean_dossier(k, "08", JULY + timedelta(hours=i)) for i, k in enumerate(keys)]
+    put_records(store, "dossiers", rows)
+    tallies = run_record_checks(store.table("dossiers"), store.dataset("dossiers"),
+                                record_checks(), PERIOD, default_hierarchy(), ["08"], TODAY,
+                                store.table)
+    found = tallies[("08", "sach.malformed")]
+    assert found.failed == sum(bool(pattern.search(k)) for k in keys) == 9
