@@ -178,7 +178,7 @@ def scan(runner: Runner, ds: Dataset, checks: Sequence[CheckDefinition],
                if (pc.sum(counts[_flag_column(code)]).as_py() or 0) > 0]
     parts = [_examples(runner.table("examples", failing), failing) if failing
              else EXAMPLES_SCHEMA.empty_table()]
-    chunks = _month_chunks(counts) if hasattr(runner, "restricted") else None
+    chunks = _month_chunks(counts) if getattr(runner, "by_month", False) else None
     for code in dups:
         if chunks is None:
             rows = runner.table("duplicates", code)
@@ -215,9 +215,12 @@ class CachedRunner:
     those months) and keeps it when the months' template reproduces Ibis's SQL exactly."""
 
     def __init__(self, con: Any, cache: SqlCache, parts: dict[str, Any],
-                 months: Sequence[int] | None, builder: Callable[[Sequence[int] | None], Any]
-                 ) -> None:
+                 months: Sequence[int] | None, builder: Callable[[Sequence[int] | None], Any],
+                 by_month: bool = False) -> None:
         self.con, self.cache, self.parts = con, cache, parts
+        #: the records are laid out by month (a month's query reads only its records): the
+        #: duplicate checks of a scan of many months run month by month
+        self.by_month = by_month
         self.months = None if months is None else [f"{m // 100:04d}-{m % 100:02d}"
                                                    for m in months]
         self.real = None if months is None else list(months)
@@ -233,7 +236,8 @@ class CachedRunner:
 
     def restricted(self, months: Sequence[int]) -> CachedRunner:
         """The same scan of ``months`` only (among this one's)."""
-        runner = CachedRunner(self.con, self.cache, self.parts, months, self.builder)
+        runner = CachedRunner(self.con, self.cache, self.parts, months, self.builder,
+                              self.by_month)
         if self.unknown is not None:
             runner.set_unknown(self.unknown)
         return runner
