@@ -4,7 +4,8 @@
 and sums the flags by agency × month — one scan of the months asked for (or all); one more
 query gives the first examples (at most ``EXAMPLES`` per agency and month) of every row check
 that failed; each duplicate check is one query (:func:`duplicate_rows`: a hash aggregate finds
-the groups of copies, only their records are ranked). The result, :class:`~sodo.services.
+the groups of copies, only their records are ranked; on DuckDB one per month,
+:mod:`sodo.services.quality.scan`). The result, :class:`~sodo.services.
 quality.records.Partitions`, is all that reaches Python.
 
 Kept apart from :mod:`sodo.services.quality.records` (the tallies, in pyarrow) so that reading

@@ -13,7 +13,9 @@ field (``present``), the grouped counts (``counts``), the examples of the failin
   keyed by the checks' fingerprint, the relations' columns, the months' shape and the
   data-dependent lists the SQL embeds (the unknown codes found by the ``present`` queries), so
   a scorecard whose queries are cached imports no Ibis. A query is only kept when writing the
-  real months into its template gives exactly Ibis's SQL for them.
+  real months into its template gives exactly Ibis's SQL for them. Where the records are laid
+  out by month, a scan of many months runs each duplicate check month by month
+  (:data:`DUPLICATE_CHUNK_ROWS`).
 """
 
 from __future__ import annotations
