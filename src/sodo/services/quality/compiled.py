@@ -4,7 +4,8 @@
 and sums the flags by agency × month — one scan of the months asked for (or all); one more
 query gives the first examples (at most ``EXAMPLES`` per agency and month) of every row check
 that failed; each duplicate check is one query (:func:`duplicate_rows`: a hash aggregate finds
-the groups of copies, only their records are ranked). The result, :class:`~sodo.services.
+the groups of copies, only their records are ranked; on DuckDB one per month,
+:mod:`sodo.services.quality.scan`). The result, :class:`~sodo.services.
 quality.records.Partitions`, is all that reaches Python.
 
 Kept apart from :mod:`sodo.services.quality.records` (the tallies, in pyarrow) so that reading
@@ -33,6 +34,7 @@ from sodo.services.quality.records import (
     _INVISIBLE_CLASS,
     EXAMPLES,
     EXAMPLES_SCHEMA,
+    INVISIBLE,
     MALFORMED_PATTERN,
     MONTH,
     Partitions,
@@ -147,7 +149,7 @@ def compile_flags(t: ir.Table, ds: Dataset, checks: Sequence[CheckDefinition],
             items = [(t[n].isnull(), n, ibis.literal("null"), "required")
                      for n in dict.fromkeys(names)]
         elif check.code == "sach.duplicate_key":
-            norm = key.lower().re_replace(_INVISIBLE_CLASS, "")
+            norm = _normalised_key(t, key)
             dups[check.code] = duplicate_rows(t, [*month, norm], ds.key, keep)
         elif check.code == "sach.duplicate_content":
             fields = params.get("fields") or [f for f in ds.field_names if f != ds.key]
@@ -220,18 +222,44 @@ def _malformed(t: ir.Table, col: ir.StringValue) -> ir.BooleanValue:
     """``col`` matches :data:`~sodo.services.quality.records.MALFORMED_PATTERN`. On DuckDB the
     regular expression (the dearest test of a scan: one call per record) runs only on the
     values that could match: a value of ASCII characters only (its bytes as many as its
-    characters) whose first and last are beyond the space cannot (the invisible characters
-    are not ASCII, the spaces are at most ``' '``)."""
+    characters) holding none of the ASCII spaces cannot (the pattern needs a space or an
+    invisible character, and the invisible characters are not ASCII). Cheaper than testing
+    its first and last characters (``right`` cuts a string per record)."""
     matched = col.re_search(MALFORMED_PATTERN).fill_null(False)
     if _backend(t) != "duckdb":
         return matched
     strlen = ibis.udf.scalar.builtin(_one_arg, name="strlen", signature=(("string",), "int64"))
-    plain = ((strlen(col) == col.length()) & (col.ascii_str() > 32)
-             & (col.right(1).ascii_str() > 32))
+    plain = (strlen(col) == col.length()) & ~_holds(col, _ASCII_SPACES)
     return ibis.ifelse(plain.fill_null(False), False, matched)
 
 
 def _one_arg(value: Any) -> Any: ...
+
+
+#: The ASCII characters of ``\\s`` as DuckDB (RE2) reads it (not the vertical tab).
+_ASCII_SPACES = ("\t", "\n", "\f", "\r", " ")
+
+
+def _holds(col: ir.StringValue, chars: Sequence[str]) -> ir.BooleanValue:
+    """``col`` holds one of ``chars``."""
+    found = col.contains(chars[0])
+    for char in chars[1:]:
+        found = found | col.contains(char)
+    return found
+
+
+def _normalised_key(t: ir.Table, key: ir.StringValue) -> ir.StringValue:
+    """``key`` lowered, without spaces and invisible characters (``sach.duplicate_key``). On
+    DuckDB the regular expression (the dearest part of the check: one call per record) runs
+    only on a key holding one of the characters it removes (lowering makes none of them);
+    any other key is only lowered. Built-in functions only: a UDF would keep Ibis from
+    inlining the expression, and DuckDB would then materialise the records as a CTE."""
+    lowered = key.lower()
+    stripped = lowered.re_replace(_INVISIBLE_CLASS, "")
+    if _backend(t) != "duckdb":
+        return stripped
+    holds = _holds(key, [*_ASCII_SPACES, *INVISIBLE])
+    return ibis.ifelse(holds.fill_null(True), stripped, lowered)
 
 
 def _hash_of(t: ir.Table, names: Sequence[str]) -> ir.IntegerValue:

@@ -190,4 +190,16 @@ def _scan(cache: PartitionCache, records: RecordStore, ds: Dataset,
                        backend.compile)
 
     sql = SqlCache(cache.root / "sql") if cache.root is not None else MEMORY
-    return scan(CachedRunner(con, sql, parts, months, builder), ds, checks, hierarchy)
+    return scan(CachedRunner(con, sql, parts, months, builder, _by_month(records, ds.code)),
+                ds, checks, hierarchy)
+
+
+def _by_month(records: RecordStore, dataset: str) -> bool:
+    """Whether a query of one month reads only that month's records: files by month
+    (Parquet), or a DuckDB table clustered by its period field (zone maps). A DuckDB table of
+    an earlier version, in arrival order, would be read whole by every month's query."""
+    if records.backend_name == "parquet":
+        return True
+    from sodo.stores.records.duckdb_store import LAYOUT, DuckDBRecordStore
+
+    return isinstance(records, DuckDBRecordStore) and records.layout(dataset) == LAYOUT

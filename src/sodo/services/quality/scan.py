@@ -13,7 +13,9 @@ field (``present``), the grouped counts (``counts``), the examples of the failin
   keyed by the checks' fingerprint, the relations' columns, the months' shape and the
   data-dependent lists the SQL embeds (the unknown codes found by the ``present`` queries), so
   a scorecard whose queries are cached imports no Ibis. A query is only kept when writing the
-  real months into its template gives exactly Ibis's SQL for them.
+  real months into its template gives exactly Ibis's SQL for them. Where the records are laid
+  out by month, a scan of many months runs each duplicate check month by month
+  (:data:`DUPLICATE_CHUNK_ROWS`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,11 @@ from sodo.services.quality.records import (
 )
 
 DUPLICATE_CHECKS = ("sach.duplicate_key", "sach.duplicate_content")
+#: Records per query of a duplicate check when the runner can restrict it to some months: a
+#: hash aggregate over every record of 20 M (one group each) costs far more per record than
+#: one per month of them, whose table stays small (duplicates are looked for within a month,
+#: so the months' results together are the whole one's).
+DUPLICATE_CHUNK_ROWS = 1_000_000
 
 
 class Runner(Protocol):
@@ -173,11 +180,35 @@ def scan(runner: Runner, ds: Dataset, checks: Sequence[CheckDefinition],
                if (pc.sum(counts[_flag_column(code)]).as_py() or 0) > 0]
     parts = [_examples(runner.table("examples", failing), failing) if failing
              else EXAMPLES_SCHEMA.empty_table()]
+    chunks = _month_chunks(counts) if getattr(runner, "by_month", False) else None
     for code in dups:
-        found, examples = _duplicates(runner.table("duplicates", code), ds, code)
+        if chunks is None:
+            rows = runner.table("duplicates", code)
+        else:
+            rows = pa.concat_tables([runner.restricted(months).table("duplicates", code)
+                                     for months in chunks])
+        found, examples = _duplicates(rows, ds, code)
         counts = _with_counts(counts, _flag_column(code), found)
         parts.append(examples)
     return Partitions(codes, conform(counts, _counts_schema(codes)), pa.concat_tables(parts))
+
+
+def _month_chunks(counts: pa.Table) -> list[list[int]] | None:
+    """The months of ``counts`` in runs of consecutive months of about
+    :data:`DUPLICATE_CHUNK_ROWS` records; ``None`` when one query does (a single run, or
+    records without a month, which no month's query would see)."""
+    if counts.num_rows == 0 or counts["ym"].null_count:
+        return None
+    per_month = counts.group_by("ym").aggregate([("n", "sum")]).sort_by("ym")
+    chunks: list[list[int]] = [[]]
+    size = 0
+    for ym, n in zip(per_month["ym"].to_pylist(), per_month["n_sum"].to_pylist(), strict=True):
+        if chunks[-1] and size + n > DUPLICATE_CHUNK_ROWS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(ym)
+        size += n
+    return chunks if len(chunks) > 1 else None
 
 
 class CachedRunner:
@@ -186,9 +217,12 @@ class CachedRunner:
     those months) and keeps it when the months' template reproduces Ibis's SQL exactly."""
 
     def __init__(self, con: Any, cache: SqlCache, parts: dict[str, Any],
-                 months: Sequence[int] | None, builder: Callable[[Sequence[int] | None], Any]
-                 ) -> None:
+                 months: Sequence[int] | None, builder: Callable[[Sequence[int] | None], Any],
+                 by_month: bool = False) -> None:
         self.con, self.cache, self.parts = con, cache, parts
+        #: the records are laid out by month (a month's query reads only its records): the
+        #: duplicate checks of a scan of many months run month by month
+        self.by_month = by_month
         self.months = None if months is None else [f"{m // 100:04d}-{m % 100:02d}"
                                                    for m in months]
         self.real = None if months is None else list(months)
@@ -201,6 +235,14 @@ class CachedRunner:
         self.unknown = dict(unknown)
         for b in self._built.values():
             b.set_unknown(self.unknown)
+
+    def restricted(self, months: Sequence[int]) -> CachedRunner:
+        """The same scan of ``months`` only (among this one's)."""
+        runner = CachedRunner(self.con, self.cache, self.parts, months, self.builder,
+                              self.by_month)
+        if self.unknown is not None:
+            runner.set_unknown(self.unknown)
+        return runner
 
     def _build(self, which: str) -> Any:
         if which not in self._built:
