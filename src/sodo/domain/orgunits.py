@@ -8,12 +8,13 @@ closes units instead of rewriting history. Look-ups fold diacritics: "ha noi" fi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import cache, cached_property
 from importlib import resources
+from typing import Any
 
 from sodo.domain.text import fold, nfc
 
@@ -161,6 +162,27 @@ class Hierarchy:
             for depth, anc in enumerate(self.ancestors(unit.code), start=1):
                 rows.append((unit.code, anc.code, depth))
         return rows
+
+    # -- plain rows (a cache of the shipped hierarchy keeps these) ---------------------
+    def to_rows(self) -> list[list[Any]]:
+        """Every unit as a JSON-ready list of its fields, in order (see :meth:`from_rows`)."""
+        return [[u.code, u.name, str(u.level), u.parent, u.name_en, u.short_name, u.kind,
+                 u.valid_from.isoformat() if u.valid_from else None,
+                 u.valid_to.isoformat() if u.valid_to else None,
+                 list(u.successors), list(u.aliases)] for u in self.units.values()]
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Sequence[Any]]) -> Hierarchy:
+        """The hierarchy :meth:`to_rows` gave, equal to the original."""
+        units = {}
+        for code, name, level, parent, name_en, short, kind, start, end, succ, aliases in rows:
+            units[code] = OrgUnit(
+                code=code, name=name, level=OrgUnitLevel(level), parent=parent,
+                name_en=name_en, short_name=short, kind=kind,
+                valid_from=date.fromisoformat(start) if start else None,
+                valid_to=date.fromisoformat(end) if end else None,
+                successors=tuple(succ), aliases=tuple(aliases))
+        return cls(units)
 
     # -- search -------------------------------------------------------------------
     @cached_property
