@@ -184,7 +184,7 @@ NOT_ON_INCREMENTAL_COMPUTE = ("ibis", "sqlglot", "sqlalchemy.orm",
 
 
 @pytest.mark.skipif(not SODO.exists(), reason="the sodo entry point is not installed")
-def test_incremental_compute_stays_light(tmp_path: Path) -> None:
+def test_incremental_compute_and_quality_stay_light(tmp_path: Path) -> None:
     env = dict(os.environ)
     env.pop("SODO_WORKSPACE", None)
     ws = tmp_path / "ws"
@@ -218,3 +218,19 @@ def test_incremental_compute_stays_light(tmp_path: Path) -> None:
     proc = _sodo("values", "-i", "svc766_total", "-p", "2025-03", "-l", "nation", "-w", str(ws),
                  "--format", "json", env=env)
     assert json.loads(proc.stdout)
+
+    # sodo quality after a batch: its queries cached, no Ibis, nor the commune tables
+    env["SODO_TODAY"] = "2025-07-15"  # the last ended quarter, 2025Q2, holds the batches
+    _sodo("quality", "-w", str(ws), "--format", "json", env=env)  # partitions, SQL kept
+    for seed in (3, 4):
+        batch = tmp_path / f"batch-{seed}.parquet"
+        _sodo("generate", "dossiers", "-o", str(batch), "-n", "200", "--from", "2025-03",
+              "--to", "2025-03", "--seed", str(seed), env=env)
+        _sodo("ingest", "dossiers", str(batch), "-w", str(ws), "--no-recompute", env=env)
+        proc = _sodo("quality", "-w", str(ws), "--format", "json",
+                     env={**env, "PYTHONPROFILEIMPORTTIME": "1"})
+    assert json.loads(proc.stdout)
+    names = _modules(proc.stderr)
+    heavy = {n for n in names for light in ("ibis", "sqlglot", "vietnam_provinces")
+             if n == light or n.startswith(light + ".")}
+    assert not heavy, sorted(heavy)

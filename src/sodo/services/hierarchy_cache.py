@@ -16,7 +16,7 @@ from importlib import resources
 from importlib.util import find_spec
 from pathlib import Path
 
-from sodo.domain.orgunits import Hierarchy, default_hierarchy
+from sodo.domain.orgunits import Hierarchy, default_hierarchy, prime_default_hierarchy
 
 _KEY: list[str] = []
 
@@ -47,17 +47,19 @@ def source_key() -> str:
     return _KEY[0]
 
 
-def shipped_hierarchy(cache_dir: Path) -> Hierarchy:
+def shipped_hierarchy(cache_dir: Path | None) -> Hierarchy:
     """``default_hierarchy()``, read from ``cache_dir/hierarchy.json`` when its key matches
-    (written there otherwise). In a process that built the hierarchy already, that one."""
-    if default_hierarchy.cache_info().currsize:
+    (written there otherwise), and made the process's ``default_hierarchy()`` so that every
+    later caller gets it too. In a process that built the hierarchy already, or without a
+    folder to keep it in, that one."""
+    if cache_dir is None or default_hierarchy.cache_info().currsize:
         return default_hierarchy()
     path = cache_dir / "hierarchy.json"
     key = source_key()
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         if doc.get("key") == key:
-            return Hierarchy.from_rows(doc["units"])
+            return prime_default_hierarchy(Hierarchy.from_rows(doc["units"]))
     except (OSError, ValueError, KeyError, TypeError):
         pass  # missing or unreadable: build it
     hierarchy = default_hierarchy()

@@ -318,7 +318,7 @@ def compute(workspace: Settings, backend: str | None = None,
         raise InputError(f"unknown level(s) {', '.join(bad_levels)} (one of: "
                          f"{', '.join(ALL_LEVELS)})")
     config = load_engine_config(workspace.programme_path())
-    hierarchy = shipped_hierarchy(workspace.root / ".sodo" / "engine")
+    hierarchy = shipped_hierarchy(workspace.root / ".sodo" if workspace.root else None)
     plans = make_plans(config)
     codes = config.output_codes()
     cache = SumsCache(workspace.root / ".sodo" / "engine")
