@@ -28,7 +28,7 @@ from ruamel.yaml import YAML
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sodo.domain.orgunits import NATION_CODE, Hierarchy, OrgUnitError, default_hierarchy
+from sodo.domain.orgunits import NATION_CODE, Hierarchy, OrgUnitError
 from sodo.domain.periods import Period, PeriodType
 from sodo.domain.permissions import Action, Actor, require, sees_drafts_of
 from sodo.domain.problems import InputError
