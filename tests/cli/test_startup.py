@@ -159,3 +159,78 @@ def test_synced_tasks_read_without_sqlalchemy_are_the_catalogues(tmp_path: Path)
     assert task_rows(read, lead="BCA") == task_rows(expected, lead="BCA")
     assert synced_items("postgresql+psycopg://postgres@127.0.0.1/x", "task") is None
     assert synced_items(f"sqlite:///{tmp_path}/none.db", "task") is None
+
+
+def _sodo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    proc = subprocess.run([str(SODO), *args], env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc
+
+
+def _modules(stderr: str) -> set[str]:
+    """Every module a process imported (full dotted names), from ``-X importtime``."""
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines()
+            if line.startswith("import time:") and "|" in line}
+
+
+# What the incremental compute needs none of, once its SQL is cached: Ibis and its compiler
+# (the compiled queries are kept), the ORM and its mapped classes (the run and the audit entry
+# are written on Core connections), the quality service (no scorecard is stored), the
+# commune tables of vietnam_provinces (the shipped hierarchy is cached in the workspace).
+NOT_ON_INCREMENTAL_COMPUTE = ("ibis", "sqlglot", "sqlalchemy.orm",
+                              "sodo.stores.operational.models", "sodo.services.quality",
+                              "vietnam_provinces")
+
+
+@pytest.mark.skipif(not SODO.exists(), reason="the sodo entry point is not installed")
+def test_incremental_compute_and_quality_stay_light(tmp_path: Path) -> None:
+    env = dict(os.environ)
+    env.pop("SODO_WORKSPACE", None)
+    ws = tmp_path / "ws"
+    _sodo("init", str(ws), env=env)
+    files = {"d": tmp_path / "d.parquet", "f": tmp_path / "f.parquet"}
+    _sodo("generate", "dossiers", "-o", str(files["d"]), "-n", "3000", "--from", "2025-01",
+          "--to", "2025-06", env=env)
+    _sodo("generate", "feedback", "-o", str(files["f"]), "-n", "300", "--from", "2025-01",
+          "--to", "2025-06", env=env)
+    _sodo("ingest", "dossiers", str(files["d"]), "-w", str(ws), "--no-recompute", env=env)
+    _sodo("ingest", "feedback", str(files["f"]), "-w", str(ws), "--no-recompute", env=env)
+    _sodo("compute", "--full", "-w", str(ws), env=env)
+    values: list[dict] = []
+    for seed in (1, 2):  # the first incremental run compiles its month's SQL, the second not
+        batch = tmp_path / f"batch-{seed}.parquet"
+        _sodo("generate", "dossiers", "-o", str(batch), "-n", "200", "--from", "2025-03",
+              "--to", "2025-03", "--seed", str(seed), env=env)
+        _sodo("ingest", "dossiers", str(batch), "-w", str(ws), "--no-recompute", env=env)
+        proc = _sodo("compute", "-w", str(ws), "--format", "json",
+                     env={**env, "PYTHONPROFILEIMPORTTIME": "1"})
+        import json
+
+        values.append(json.loads(proc.stdout)[0])
+    assert values[-1]["mode"] == "incremental" and values[-1]["values"] > 0, values
+    names = _modules(proc.stderr)
+    assert "duckdb" in names  # the measurement works
+    heavy = {n for n in names for light in NOT_ON_INCREMENTAL_COMPUTE
+             if n == light or n.startswith(light + ".")}
+    assert not heavy, sorted(heavy)
+    # the values the light run wrote read back as any others
+    proc = _sodo("values", "-i", "svc766_total", "-p", "2025-03", "-l", "nation", "-w", str(ws),
+                 "--format", "json", env=env)
+    assert json.loads(proc.stdout)
+
+    # sodo quality after a batch: its queries cached, no Ibis, nor the commune tables
+    env["SODO_TODAY"] = "2025-07-15"  # the last ended quarter, 2025Q2, holds the batches
+    _sodo("quality", "-w", str(ws), "--format", "json", env=env)  # partitions, SQL kept
+    for seed in (3, 4):
+        batch = tmp_path / f"batch-{seed}.parquet"
+        _sodo("generate", "dossiers", "-o", str(batch), "-n", "200", "--from", "2025-03",
+              "--to", "2025-03", "--seed", str(seed), env=env)
+        _sodo("ingest", "dossiers", str(batch), "-w", str(ws), "--no-recompute", env=env)
+        proc = _sodo("quality", "-w", str(ws), "--format", "json",
+                     env={**env, "PYTHONPROFILEIMPORTTIME": "1"})
+    assert json.loads(proc.stdout)
+    names = _modules(proc.stderr)
+    heavy = {n for n in names for light in ("ibis", "sqlglot", "vietnam_provinces")
+             if n == light or n.startswith(light + ".")}
+    assert not heavy, sorted(heavy)

@@ -12,20 +12,24 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError
-from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from sodo.domain.periods import vietnam_today
 from sodo.domain.problems import InputError
 from sodo.services.settings import Settings
-from sodo.stores.operational.models import activity_marks
 from sodo.stores.operational.tables import make_engine
 from sodo.stores.operational.values import data_version_marks
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+# The ORM (its sessions, the mapped classes of the store) is imported at the first session: a
+# command that works on Core connections only (``sodo compute``) never builds it.
 
 T = TypeVar("T")
 
@@ -58,7 +62,7 @@ class AppContext:
         self.engine = engine or (_web_engine(settings.database_url, self.pool_shape)
                                  if self.pool_shape is not None
                                  else make_engine(settings.database_url))
-        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._sessionmaker: sessionmaker[Session] | None = None
         self._lock = threading.Lock()
         self._caches: OrderedDict[Any, dict[Any, Any]] = OrderedDict()  # version -> entries
         self._building: dict[tuple[Any, Any], threading.Lock] = {}
@@ -74,6 +78,17 @@ class AppContext:
     def for_database(cls, database_url: str, *, migrate: bool = False) -> AppContext:
         return cls(Settings.for_database(database_url), migrate=migrate)
 
+    @property
+    def sessionmaker(self) -> sessionmaker[Session]:
+        """Sessions of this context's engine (made at the first use)."""
+        if self._sessionmaker is None:
+            from sqlalchemy.orm import sessionmaker
+
+            import sodo.stores.operational.models  # noqa: F401  (every mapped class)
+
+            self._sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        return self._sessionmaker
+
     def session(self) -> Session:
         return self.sessionmaker()
 
@@ -83,6 +98,10 @@ class AppContext:
         row) on an autocommit connection: each statement sees the store as it is, and the
         session costs no BEGIN and no ROLLBACK round trip (a web request reads the marks on
         every request). Never for writes."""
+        from sqlalchemy.orm import Session
+
+        import sodo.stores.operational.models  # noqa: F401  (every mapped class)
+
         with self.engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             with Session(bind=conn) as session:
@@ -99,6 +118,7 @@ class AppContext:
         autocommit connection, so every process sees a change made by any other at once."""
         if self._version_statement is None:  # built once: building costs more than running
             from sodo.services.catalogue import catalogue_marks
+            from sodo.stores.operational.models import activity_marks
 
             data, programme, activity = data_version_marks(), catalogue_marks(), activity_marks()
             self._version_shape = (len(data), len(data) + len(programme))

@@ -85,19 +85,31 @@ def compute_values(ctx: AppContext, actor: Actor, **options: Any) -> ComputeRun:
     metrics.COMPUTE_RUNS.labels(run.mode, "done").inc()
     metrics.COMPUTE_SECONDS.labels(run.mode).observe(time.perf_counter() - began)
     if run.id is not None:
-        with ctx.session() as session:
-            audit.record(session, actor, "values.compute", "compute_run", str(run.id), None,
-                         _plain({k: v for k, v in run.to_dict().items()
-                                 if k not in ("indicators",)}))
-            session.commit()
-        from sodo.services import quality
-
+        # on a Core connection: the ORM's mapped classes are built only when a stored
+        # scorecard is to be rescored (a small run would spend a fifth of its time on them)
+        with ctx.engine.begin() as conn:
+            audit.record_on(conn, actor, "values.compute", "compute_run", str(run.id), None,
+                            _plain({k: v for k, v in run.to_dict().items()
+                                    if k not in ("indicators",)}))
         if progress is not None:
             progress(3, QUALITY_STEP)
-        quality.refresh(ctx, actor, run.periods)
+        if _has_quality_scores(ctx):  # else quality.refresh has nothing to rescore
+            from sodo.services import quality
+
+            quality.refresh(ctx, actor, run.periods)
         if progress is not None:
             progress(len(COMPUTE_STEPS), "")
     return run
+
+
+def _has_quality_scores(ctx: AppContext) -> bool:
+    """Whether the store holds any data-quality score (a Core look-up of one row, so that a
+    compute without a scorecard imports neither the quality service nor the ORM models)."""
+    from sqlalchemy import select, table
+
+    with ctx.engine.connect() as conn:
+        return conn.execute(select(1).select_from(table("quality_score")).limit(1)
+                            ).first() is not None
 
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:

@@ -303,6 +303,7 @@ def compute(workspace: Settings, backend: str | None = None,
             progress(done, COMPUTE_STEPS[done] if done < len(COMPUTE_STEPS) else "")
 
     from sodo.services.datasets import open_record_store, store_key
+    from sodo.services.hierarchy_cache import shipped_hierarchy
     from sodo.stores.operational.tables import make_engine
     from sodo.stores.operational.values import finish_run, replace_computed_values, start_run
 
@@ -317,7 +318,7 @@ def compute(workspace: Settings, backend: str | None = None,
         raise InputError(f"unknown level(s) {', '.join(bad_levels)} (one of: "
                          f"{', '.join(ALL_LEVELS)})")
     config = load_engine_config(workspace.programme_path())
-    hierarchy = default_hierarchy()
+    hierarchy = shipped_hierarchy(workspace.root / ".sodo" if workspace.root else None)
     plans = make_plans(config)
     codes = config.output_codes()
     cache = SumsCache(workspace.root / ".sodo" / "engine")

@@ -28,7 +28,7 @@ from ruamel.yaml import YAML
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sodo.domain.orgunits import NATION_CODE, Hierarchy, OrgUnitError, default_hierarchy
+from sodo.domain.orgunits import NATION_CODE, Hierarchy, OrgUnitError
 from sodo.domain.periods import Period, PeriodType
 from sodo.domain.permissions import Action, Actor, require, sees_drafts_of
 from sodo.domain.problems import InputError
@@ -205,13 +205,14 @@ def compute(ctx: AppContext, actor: Actor, *, dataset: str | None = None,
 
     from sodo.services import catalogue, opendata
     from sodo.services.datasets import open_record_store, store_key
+    from sodo.services.hierarchy_cache import shipped_hierarchy
     from sodo.services.quality import partitions
 
     require(actor, Action.ADMIN)
     began = time.perf_counter()
     today = ctx.today()
     p = parse_period(period, today)
-    hierarchy = default_hierarchy()
+    hierarchy = shipped_hierarchy(ctx.settings.root / ".sodo" if ctx.settings.root else None)
     units = scored_units(hierarchy, min(p.end, today), unit)
     config = load_config(ctx.settings.programme_path())
     rows: list[dict[str, Any]] = []

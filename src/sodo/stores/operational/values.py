@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,7 +34,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session
 
 from sodo.domain.periods import Period
 from sodo.domain.values import APPROVED, COMPUTED, NEVER, REPORTED, SEED, Candidate
@@ -41,8 +41,9 @@ from sodo.stores.operational.tables import compute_run, indicator_value
 
 if TYPE_CHECKING:  # pandas is heavy to import, and only the engine hands frames in
     import pandas as pd
+    from sqlalchemy.orm import Session
 
-Bind = Engine | Connection | Session
+    Bind = Engine | Connection | Session
 INSERT_COLUMNS = ("indicator", "orgunit", "period", "period_type", "category", "value",
                   "numerator", "denominator", "origin", "state", "run_id", "source", "note",
                   "updated_at", "provisional", "estimate", "derived", "programme")
@@ -56,9 +57,16 @@ _CANDIDATE_COLUMNS = ("indicator", "orgunit", "period", "value", "origin", "upda
 _SQLITE_GATE = threading.Lock()
 
 
+def _is_session(bind: object) -> bool:
+    """Whether ``bind`` is an ORM session, without importing the ORM (a process that never
+    imported it holds no session)."""
+    orm = sys.modules.get("sqlalchemy.orm")
+    return orm is not None and isinstance(bind, orm.Session)
+
+
 @contextmanager
 def _connection(bind: Bind) -> Iterator[Connection]:
-    if isinstance(bind, Session):
+    if _is_session(bind):
         yield bind.connection()
     elif isinstance(bind, Connection):
         yield bind
@@ -80,7 +88,7 @@ def _transaction(bind: Bind) -> Iterator[Connection]:
 
 
 def _dialect(bind: Bind) -> str:
-    if isinstance(bind, Session):
+    if _is_session(bind):
         return bind.get_bind().dialect.name
     return bind.dialect.name if isinstance(bind, Connection | Engine) else ""
 
