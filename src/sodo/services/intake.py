@@ -155,11 +155,17 @@ def _ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str,
         no_nulls = _parquet_columns_without_nulls(con, path, columns) if kind == "parquet" \
             else set()
         checks = _checks(ds, columns, no_nulls)
-        scanned = _scan_typed_csv(con, ds, path, columns) if kind == "csv" else None
+        # A warner that says what it first aggregates over the batch has that computed in the
+        # validation scan: the file is read once for both (see IntakeWarner).
+        fused: Any = warn if hasattr(warn, "scan_terms") and hasattr(warn, "from_scan") \
+            else None
+        warn_checks = fused.checks(ds) if fused is not None else []
+        extra = fused.scan_terms(ds, warn_checks) if fused is not None else []
+        scanned = _scan_typed_csv(con, ds, path, columns, extra) if kind == "csv" else None
         if scanned is None:
             _build_typed(con, ds, columns, RAW, numbered=kind == "excel")
-            scanned = _scan(con, ds, path, kind, checks)
-        staged, total = scanned
+            scanned = _scan(con, ds, path, kind, checks, extra=extra)
+        staged, total, extra_values = scanned
         if staged.rows == 0:
             raise InputError(f"{path}: rejected, the file has no data rows; nothing was loaded",
                              [Problem("no data rows", file=str(path), rule="empty_file")])
@@ -168,7 +174,10 @@ def _ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str,
             more = f"; the first {len(problems)} follow" if total > len(problems) else ""
             raise InputError(f"{path}: rejected, {total} problem{'s' * (total != 1)} "
                              f"found{more}; nothing was loaded", problems)
-        warnings = warn(con, TYPED, ds) if warn is not None else []
+        if fused is not None:
+            warnings = fused.from_scan(con, TYPED, ds, warn_checks, staged.rows, extra_values)
+        else:
+            warnings = warn(con, TYPED, ds) if warn is not None else []
         if any(w["examples"] for w in warnings):
             _number_examples(con, ds, kind, columns, warnings)
         step("applying")
@@ -516,7 +525,8 @@ def _checks(ds: Dataset, columns: dict[str, tuple[str, str]],
 
 
 def _scan_typed_csv(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path,
-                    columns: dict[str, tuple[str, str]]) -> tuple[StagedBatch, int] | None:
+                    columns: dict[str, tuple[str, str]], extra: Sequence[str] = ()
+                    ) -> tuple[StagedBatch, int, list[Any]] | None:
     """The fast path for CSV: let DuckDB's reader parse the declared types itself (much faster
     than casting text), as the view TYPED. ``None`` when the reader refuses a value; the
     caller then checks the file as text, which finds and locates every bad value."""
@@ -541,15 +551,18 @@ def _scan_typed_csv(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path,
         con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED_CSV} AS SELECT * FROM read_csv("
                     f"{quoted}, header = true, columns = {{{spec}}})")
         _build_typed(con, ds, typed_columns, TYPED_CSV, numbered=False)
-        return _scan(con, ds, path, "csv", _checks(ds, typed_columns), strict=True)
+        return _scan(con, ds, path, "csv", _checks(ds, typed_columns), strict=True,
+                     extra=extra)
     except duckdb.Error:
         return None
 
 
 def _scan(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,
-          checks: list[Check], strict: bool = False) -> tuple[StagedBatch, int]:
-    """One scan of the file: the number of problems of every kind and the batch summary.
-    A file DuckDB cannot read is rejected as malformed (``strict``: the error is raised)."""
+          checks: list[Check], strict: bool = False, extra: Sequence[str] = ()
+          ) -> tuple[StagedBatch, int, list[Any]]:
+    """One scan of the file: the number of problems of every kind, the batch summary and the
+    values of the ``extra`` aggregates (the warner's, see :class:`IntakeWarner`). A file
+    DuckDB cannot read is rejected as malformed (``strict``: the error is raised)."""
     key, period = f'"{ds.key}"', f'"{ds.period_field}"'
     aggregates = [f"count(*) FILTER (WHERE {c.condition})" for c in checks]
     # records a code of which was written in another case (folded by _build_typed; a field
@@ -560,10 +573,11 @@ def _scan(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,
     sql = (f"SELECT count(*), count({key}) - count(DISTINCT hash({key})), min({period}), "
            f"max({period}), list(DISTINCT date_trunc('month', {period})) "
            f"FILTER (WHERE {period} IS NOT NULL), count(*) FILTER (WHERE {folded})"
-           + "".join(f", {a}" for a in aggregates) + f" FROM {TYPED}")
+           + "".join(f", {a}" for a in [*aggregates, *extra]) + f" FROM {TYPED}")
     try:
-        rows, duplicates, pmin, pmax, months, normalised, *counts = \
+        rows, duplicates, pmin, pmax, months, normalised, *values = \
             con.execute(sql).fetchall()[0]
+        counts, extra_values = values[:len(aggregates)], values[len(aggregates):]
         if duplicates:
             duplicates = con.execute(f"SELECT count({key}) - count(DISTINCT {key}) "
                                      f"FROM {TYPED}").fetchall()[0][0]
@@ -573,7 +587,7 @@ def _scan(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,
         raise _unreadable(path, kind, exc) from None
     month_ids = sorted(f"{m.year:04d}-{m.month:02d}" for m in months or [])
     staged = StagedBatch(int(rows), pmin, pmax, month_ids, int(normalised))
-    return staged, int(duplicates + sum(counts))
+    return staged, int(duplicates + sum(counts)), list(extra_values)
 
 
 def _locate_problems(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,

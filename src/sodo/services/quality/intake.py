@@ -14,7 +14,7 @@ staging connection holds the batch only). Duplicates are looked for within the b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,15 +46,58 @@ def warning_checks(programme_path: str | Path | None, dataset: str) -> list[Chec
          and c.code not in NOT_AT_INTAKE], programme_path)
 
 
-def warner(programme_path: str | Path | None, hierarchy: Hierarchy) -> Warner:
-    """A :data:`Warner` for the programme's quality configuration."""
+def warner(programme_path: str | Path | None, hierarchy: Hierarchy) -> IntakeWarner:
+    """A :data:`Warner` for the programme's quality configuration (an :class:`IntakeWarner`:
+    intake may fold its pre-scan into its own validation scan)."""
+    return IntakeWarner(programme_path, hierarchy)
 
-    def warn(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset) -> list[dict[str, Any]]:
-        checks = _screened(con, view, ds, _beyond_intake(ds, warning_checks(programme_path,
-                                                                            ds.code)))
-        return batch_warnings(con, view, ds, checks, hierarchy) if checks else []
 
-    return warn
+class IntakeWarner:
+    """A :data:`Warner` whose first pass over the batch — the duplicate screen of
+    :func:`_screened` and the codes present (:func:`~sodo.services.quality.scan.present_fields`)
+    — is given as aggregate SQL terms (:meth:`scan_terms`), so that intake computes them in the
+    one scan that validates the file; :meth:`from_scan` then finds the same warnings as calling
+    the warner, without reading the batch for them again (only the flag counts, and the
+    examples of a check that some records fail, are queried)."""
+
+    def __init__(self, programme_path: str | Path | None, hierarchy: Hierarchy) -> None:
+        self.programme_path = programme_path
+        self.hierarchy = hierarchy
+
+    def __call__(self, con: duckdb.DuckDBPyConnection, view: str, ds: Dataset
+                 ) -> list[dict[str, Any]]:
+        checks = _screened(con, view, ds, self.checks(ds))
+        return batch_warnings(con, view, ds, checks, self.hierarchy) if checks else []
+
+    def checks(self, ds: Dataset) -> list[CheckDefinition]:
+        return _beyond_intake(ds, warning_checks(self.programme_path, ds.code))
+
+    def scan_terms(self, ds: Dataset, checks: list[CheckDefinition]) -> list[str]:
+        """Aggregates over the staged batch (its fields by name): the distinct hashes of the
+        duplicate screen, then the distinct codes of each present field."""
+        from sodo.services.quality.scan import present_fields
+
+        terms = [f"count(DISTINCT hash({e}))" for e in _screen_groups(ds, checks).values()]
+        terms += [f'list(DISTINCT CAST("{n}" AS VARCHAR))' for n in present_fields(ds, checks)]
+        return terms
+
+    def from_scan(self, con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
+                  checks: list[CheckDefinition], rows: int, values: list[Any]
+                  ) -> list[dict[str, Any]]:
+        """The warnings of the batch ``view`` of ``rows`` records, given the values of
+        :meth:`scan_terms` computed over it."""
+        from sodo.services.quality.scan import present_fields, unknown_codes
+
+        groups = _screen_groups(ds, checks)
+        distinct, listed = values[:len(groups)], values[len(groups):]
+        quiet = {code for code, n in zip(groups, distinct, strict=True) if n == rows}
+        present = {n: list(v or []) for n, v in zip(present_fields(ds, checks), listed,
+                                                    strict=True)}
+        kept = [c for c in checks if c.code not in quiet]
+        if not kept:
+            return []
+        unknown = unknown_codes(ds, kept, self.hierarchy, present)
+        return batch_warnings(con, view, ds, kept, self.hierarchy, unknown=unknown)
 
 
 def _beyond_intake(ds: Dataset, checks: list[CheckDefinition]) -> list[CheckDefinition]:
@@ -79,6 +122,19 @@ def _screened(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
     distinct (month, normalised key) and (month, compared fields) of the batch; when they are
     as many as the records there is no duplicate (the compiled check's window, a sort of the
     whole batch, runs only when some may exist — a hash collision only costs that run)."""
+    wanted = _screen_groups(ds, checks)
+    if not wanted:
+        return checks
+    sql = ("SELECT count(*)" + "".join(f", count(DISTINCT hash({e}))" for e in wanted.values())
+           + f" FROM {view}")
+    total, *distinct = con.execute(sql).fetchall()[0]
+    quiet = {code for code, n in zip(wanted, distinct, strict=True) if n == total}
+    return [c for c in checks if c.code not in quiet]
+
+
+def _screen_groups(ds: Dataset, checks: list[CheckDefinition]) -> dict[str, str]:
+    """Per duplicate check of ``checks``, the SQL of the values it compares (see
+    :func:`_screened`)."""
     from sodo.services.quality.records import _INVISIBLE_CLASS
 
     codes = {c.code: c for c in checks}
@@ -91,17 +147,12 @@ def _screened(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
         fields = codes["sach.duplicate_content"].params.get("fields") or [
             f for f in ds.field_names if f != ds.key]
         wanted["sach.duplicate_content"] = ", ".join([month, *(f'"{f}"' for f in fields)])
-    if not wanted:
-        return checks
-    sql = ("SELECT count(*)" + "".join(f", count(DISTINCT hash({e}))" for e in wanted.values())
-           + f" FROM {view}")
-    total, *distinct = con.execute(sql).fetchall()[0]
-    quiet = {code for code, n in zip(wanted, distinct, strict=True) if n == total}
-    return [c for c in checks if c.code not in quiet]
+    return wanted
 
 
 def batch_warnings(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
-                   checks: list[CheckDefinition], hierarchy: Hierarchy
+                   checks: list[CheckDefinition], hierarchy: Hierarchy,
+                   unknown: Mapping[str, list[str]] | None = None
                    ) -> list[dict[str, Any]]:
     """``[{check, principle, severity, count, examples: [{row, key, field, value, rule,
     agency}]}]`` for
@@ -116,7 +167,7 @@ def batch_warnings(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
     t = ibis.duckdb.from_connection(con).table(view)
     t = t.select(*ds.field_names)
     t = t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
-    flagged, flags, dups = compile_flags(t, ds, checks, hierarchy)
+    flagged, flags, dups = compile_flags(t, ds, checks, hierarchy, unknown=unknown)
     if not flags and not dups:
         return []
     counts = flagged.aggregate(**{f"c{i}": ibis.ifelse(flag.bad, 1, 0).sum()
