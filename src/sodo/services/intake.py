@@ -160,11 +160,13 @@ def _ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str,
         fused: Any = warn if hasattr(warn, "scan_terms") and hasattr(warn, "from_scan") \
             else None
         warn_checks = fused.checks(ds) if fused is not None else []
-        extra = fused.scan_terms(ds, warn_checks) if fused is not None else []
+        def extra() -> list[str]:  # over the view TYPED, once it is built
+            return fused.scan_terms(con, TYPED, ds, warn_checks) if fused is not None else []
+
         scanned = _scan_typed_csv(con, ds, path, columns, extra) if kind == "csv" else None
         if scanned is None:
             _build_typed(con, ds, columns, RAW, numbered=kind == "excel")
-            scanned = _scan(con, ds, path, kind, checks, extra=extra)
+            scanned = _scan(con, ds, path, kind, checks, extra=extra())
         staged, total, extra_values = scanned
         if staged.rows == 0:
             raise InputError(f"{path}: rejected, the file has no data rows; nothing was loaded",
@@ -525,7 +527,8 @@ def _checks(ds: Dataset, columns: dict[str, tuple[str, str]],
 
 
 def _scan_typed_csv(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path,
-                    columns: dict[str, tuple[str, str]], extra: Sequence[str] = ()
+                    columns: dict[str, tuple[str, str]],
+                    extra: Callable[[], list[str]] = list
                     ) -> tuple[StagedBatch, int, list[Any]] | None:
     """The fast path for CSV: let DuckDB's reader parse the declared types itself (much faster
     than casting text), as the view TYPED. ``None`` when the reader refuses a value; the
@@ -552,7 +555,7 @@ def _scan_typed_csv(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path,
                     f"{quoted}, header = true, columns = {{{spec}}})")
         _build_typed(con, ds, typed_columns, TYPED_CSV, numbered=False)
         return _scan(con, ds, path, "csv", _checks(ds, typed_columns), strict=True,
-                     extra=extra)
+                     extra=extra())
     except duckdb.Error:
         return None
 

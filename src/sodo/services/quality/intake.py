@@ -18,11 +18,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sodo.domain.datasets import FieldType
 from sodo.domain.orgunits import Hierarchy
 from sodo.domain.quality import CheckDefinition, Scope, Severity
 
 if TYPE_CHECKING:
     import duckdb
+    import ibis.expr.types as ir
     from sqlalchemy.orm import Session
 
     from sodo.domain.datasets import Dataset
@@ -72,32 +74,120 @@ class IntakeWarner:
     def checks(self, ds: Dataset) -> list[CheckDefinition]:
         return _beyond_intake(ds, warning_checks(self.programme_path, ds.code))
 
-    def scan_terms(self, ds: Dataset, checks: list[CheckDefinition]) -> list[str]:
-        """Aggregates over the staged batch (its fields by name): the distinct hashes of the
-        duplicate screen, then the distinct codes of each present field."""
+    def scan_terms(self, con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
+                   checks: list[CheckDefinition]) -> list[str]:
+        """Aggregates over the staged batch ``view`` (its fields by name): the distinct hashes
+        of the duplicate screen, the distinct codes of each present field, then the number of
+        records each row check flags (the checks that need the codes present aside)."""
         from sodo.services.quality.scan import present_fields
 
-        terms = [f"count(DISTINCT hash({e}))" for e in _screen_groups(ds, checks).values()]
+        plain = _plain_keys(ds)
+        terms = [plain if code == "sach.duplicate_key" and plain
+                 else f"count(DISTINCT hash({e}))"
+                 for code, e in _screen_groups(ds, checks).items()]
         terms += [f'list(DISTINCT CAST("{n}" AS VARCHAR))' for n in present_fields(ds, checks)]
-        return terms
+        self._counted = flag_count_terms(con, view, ds, [
+            c for c in checks if c.code not in NEEDS_PRESENT], self.hierarchy)
+        return terms + list(self._counted.values())
 
     def from_scan(self, con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
                   checks: list[CheckDefinition], rows: int, values: list[Any]
                   ) -> list[dict[str, Any]]:
         """The warnings of the batch ``view`` of ``rows`` records, given the values of
-        :meth:`scan_terms` computed over it."""
+        :meth:`scan_terms` computed over it: a batch intake accepted, so its keys are
+        distinct (no two are one in another case)."""
         from sodo.services.quality.scan import present_fields, unknown_codes
 
-        groups = _screen_groups(ds, checks)
-        distinct, listed = values[:len(groups)], values[len(groups):]
-        quiet = {code for code, n in zip(groups, distinct, strict=True) if n == rows}
-        present = {n: list(v or []) for n, v in zip(present_fields(ds, checks), listed,
-                                                    strict=True)}
+        groups, fields = _screen_groups(ds, checks), present_fields(ds, checks)
+        distinct = values[:len(groups)]
+        listed = values[len(groups):len(groups) + len(fields)]
+        counted = dict(zip(self._counted, values[len(groups) + len(fields):], strict=True))
+        quiet = set()
+        for (code, groups_sql), n in zip(groups.items(), distinct, strict=True):
+            if code == "sach.duplicate_key" and _plain_keys(ds):
+                # distinct keys of plain ASCII (no space): their normalised forms are distinct
+                n = rows if n else con.execute(
+                    f"SELECT count(DISTINCT hash({groups_sql})) FROM {view}").fetchall()[0][0]
+            if n == rows:
+                quiet.add(code)
+        present = {n: list(v or []) for n, v in zip(fields, listed, strict=True)}
         kept = [c for c in checks if c.code not in quiet]
         if not kept:
             return []
         unknown = unknown_codes(ds, kept, self.hierarchy, present)
-        return batch_warnings(con, view, ds, kept, self.hierarchy, unknown=unknown)
+        counts = {code: int(n or 0) for code, n in counted.items()}
+        for check in kept:  # no unknown code present: nothing for these to flag
+            prefix = f"{check.code}:"
+            if check.code in NEEDS_PRESENT and not any(
+                    v for k, v in unknown.items() if k.startswith(prefix)):
+                counts[check.code] = 0
+        return batch_warnings(con, view, ds, kept, self.hierarchy, unknown=unknown,
+                              counts=counts)
+
+
+def _plain_keys(ds: Dataset) -> str | None:
+    """An aggregate true when every key of the batch is there, of ASCII characters, with no
+    white space: the normalised key of ``sach.duplicate_key`` (lower case, without white
+    space or invisible characters) is then the key in lower case, as distinct as the keys.
+    ``None`` for a key that is not text."""
+    if ds.field(ds.key).type is not FieldType.STR:
+        return None
+    key = f'"{ds.key}"'
+    spaces = " OR ".join(f"contains({key}, chr({c}))" for c in (9, 10, 11, 12, 13, 32))
+    return (f"(count({key}) = count(*) AND coalesce(bool_and(strlen({key}) = length({key}) "
+            f"AND NOT ({spaces})), true))")
+
+
+#: Checks whose flags test the codes present (found by a query when compiled without them).
+NEEDS_PRESENT = frozenset({"thong_nhat.code_lists", "ket_noi.references"})
+
+
+def _batch_table(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset) -> ir.Table:
+    import ibis
+
+    from sodo.services.engine.compiler import month_key
+    from sodo.services.quality.records import MONTH
+
+    t = ibis.duckdb.from_connection(con).table(view)
+    t = t.select(*ds.field_names)
+    return t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
+
+
+def flag_count_terms(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
+                     checks: list[CheckDefinition], hierarchy: Hierarchy) -> dict[str, str]:
+    """Per row check of ``checks`` (compiled as :func:`batch_warnings` does), the SQL of an
+    aggregate over ``view`` counting the records it flags, on the fields by name: to be
+    computed in a scan of the caller's. ``{}`` when the compiled query is not the plain
+    aggregate over the fields expected (its counts are then queried by ``batch_warnings``)."""
+    import ibis
+    import sqlglot
+    from sqlglot import exp
+
+    from sodo.services.quality.compiled import compile_flags
+
+    t = _batch_table(con, view, ds)
+    _, flags, _ = compile_flags(t, ds, checks, hierarchy)
+    if not flags:
+        return {}
+    agg = t.aggregate(**{f"c{i}": ibis.ifelse(flag.bad, 1, 0).sum()
+                         for i, flag in enumerate(flags.values())})
+    tree = sqlglot.parse_one(ibis.to_sql(agg, dialect="duckdb"), read="duckdb")
+    source = tree.args.get("from_")
+    inner = source.this if source is not None else None
+    if not isinstance(inner, exp.Subquery) or not isinstance(inner.this, exp.Select):
+        return {}
+    names = set(ds.field_names)
+    out: dict[str, str] = {}
+    for code, projection in zip(flags, tree.expressions, strict=True):
+        if not isinstance(projection, exp.Alias) or projection.find(exp.Select) is not None:
+            return {}
+        term = projection.this.copy()
+        for column in term.find_all(exp.Column):
+            if column.name not in names:
+                return {}
+            column.set("table", None)
+        out[code] = term.sql(dialect="duckdb")
+    return out
 
 
 def _beyond_intake(ds: Dataset, checks: list[CheckDefinition]) -> list[CheckDefinition]:
@@ -152,33 +242,34 @@ def _screen_groups(ds: Dataset, checks: list[CheckDefinition]) -> dict[str, str]
 
 def batch_warnings(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
                    checks: list[CheckDefinition], hierarchy: Hierarchy,
-                   unknown: Mapping[str, list[str]] | None = None
-                   ) -> list[dict[str, Any]]:
+                   unknown: Mapping[str, list[str]] | None = None,
+                   counts: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
     """``[{check, principle, severity, count, examples: [{row, key, field, value, rule,
     agency}]}]`` for
     each check that some records of the staged batch ``view`` fail (examples: the smallest
     keys first, at most five)."""
     import ibis
 
-    from sodo.services.engine.compiler import month_key
     from sodo.services.quality.compiled import compile_flags
-    from sodo.services.quality.records import MONTH
 
-    t = ibis.duckdb.from_connection(con).table(view)
-    t = t.select(*ds.field_names)
-    t = t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
+    t = _batch_table(con, view, ds)
     flagged, flags, dups = compile_flags(t, ds, checks, hierarchy, unknown=unknown)
     if not flags and not dups:
         return []
-    counts = flagged.aggregate(**{f"c{i}": ibis.ifelse(flag.bad, 1, 0).sum()
-                                  for i, flag in enumerate(flags.values())}
-                               ).to_pyarrow() if flags else None
+    known = dict(counts or {})
+    todo = [code for code in flags if code not in known]
+    counted = flagged.aggregate(**{f"c{i}": ibis.ifelse(flags[code].bad, 1, 0).sum()
+                                   for i, code in enumerate(todo)}
+                                ).to_pyarrow() if todo else None
     by_code = {c.code: c for c in checks}
     out = []
     for code in [c.code for c in checks if c.code in flags or c.code in dups]:
         if code in flags:
-            i = list(flags).index(code)
-            n = int(counts[f"c{i}"][0].as_py() or 0) if counts is not None else 0
+            if code in known:
+                n = known[code]
+            else:
+                assert counted is not None
+                n = int(counted[f"c{todo.index(code)}"][0].as_py() or 0)
             flag = flags[code]
             found, field, value, rule = flagged.filter(flag.bad), flag.field, flag.value, \
                 flag.rule
