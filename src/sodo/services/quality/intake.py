@@ -274,16 +274,26 @@ def batch_warnings(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
             found, field, value, rule = flagged.filter(flag.bad), flag.field, flag.value, \
                 flag.rule
         else:
-            found = dups[code]
-            n = int(found.count().to_pyarrow().as_py() or 0)
+            # the flagged copies (few) kept once: counting them and picking their examples
+            # would each run the duplicate query over the whole batch again
+            kept = f"_sodo_dups_{len(out)}"
+            con.execute(f'CREATE OR REPLACE TEMP TABLE "{kept}" AS '
+                        + ibis.to_sql(dups[code], dialect="duckdb"))
+            found = ibis.duckdb.from_connection(con).table(kept)
             field, value = ibis.literal(ds.key), found[ds.key].cast("string").fill_null("null")
             rule = ibis.literal(code.split(".", 1)[1])
-        if n == 0:
-            continue
-        picked = found.select(
-            key=found[ds.key].cast("string"), field=field, value=value, rule=rule,
-            agency=found[ds.orgunit_field].cast("string")).order_by("key").limit(
-            EXAMPLES).to_pyarrow().to_pylist()
+        try:
+            if code in dups:
+                n = int(found.count().to_pyarrow().as_py() or 0)
+            if n == 0:
+                continue
+            picked = found.select(
+                key=found[ds.key].cast("string"), field=field, value=value, rule=rule,
+                agency=found[ds.orgunit_field].cast("string")).order_by("key").limit(
+                EXAMPLES).to_pyarrow().to_pylist()
+        finally:
+            if code in dups:
+                con.execute(f'DROP TABLE IF EXISTS "{kept}"')
         out.append({"check": code, "principle": str(by_code[code].principle),
                     "severity": str(by_code[code].severity), "count": n,
                     "examples": [{"row": None, **e} for e in picked]})
