@@ -163,9 +163,13 @@ def _ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str,
         def extra() -> list[str]:  # over the view TYPED, once it is built
             return fused.scan_terms(con, TYPED, ds, warn_checks) if fused is not None else []
 
-        scanned = _scan_typed_csv(con, ds, path, columns, extra) if kind == "csv" else None
+        # how TYPED was built (the CSV fast path reads the declared types itself)
+        built: dict[str, Any] = {"columns": columns, "source": RAW, "numbered": kind == "excel"}
+        scanned = _scan_typed_csv(con, ds, path, columns, extra, built) if kind == "csv" \
+            else None
         if scanned is None:
-            _build_typed(con, ds, columns, RAW, numbered=kind == "excel")
+            built = {"columns": columns, "source": RAW, "numbered": kind == "excel"}
+            _build_typed(con, ds, **built)
             scanned = _scan(con, ds, path, kind, checks, extra=extra())
         staged, total, extra_values = scanned
         if staged.rows == 0:
@@ -183,6 +187,8 @@ def _ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str,
         if any(w["examples"] for w in warnings):
             _number_examples(con, ds, kind, columns, warnings)
         step("applying")
+        if staged.normalised == 0:  # no code written in another case: none to fold on insert
+            _build_typed(con, ds, **built, fold=False)
         con.execute(f"CREATE OR REPLACE TEMP VIEW {INCOMING} AS SELECT "
                     + ", ".join(f'"{n}"' for n in ds.field_names) + f" FROM {TYPED}")
         # Stored row order carries no meaning; not keeping it lets DuckDB load in parallel.
@@ -444,16 +450,19 @@ def _typed_expression(field_type: FieldType, sql_type: str, column: str, raw_typ
 
 
 def _build_typed(con: duckdb.DuckDBPyConnection, ds: Dataset,
-                 columns: dict[str, tuple[str, str]], source: str, numbered: bool) -> None:
+                 columns: dict[str, tuple[str, str]], source: str, numbered: bool,
+                 fold: bool = True) -> None:
     """The view TYPED: canonical typed fields, the raw values beside them (``_raw_<field>``)
-    and, when ``source`` is a table in file order, the 1-based data row ``_row``."""
+    and, when ``source`` is a table in file order, the 1-based data row ``_row``. ``fold``:
+    codes in upper case (``False`` once the scan found none written otherwise: the same
+    values without a function call per code and record)."""
     parts = ["rowid + 1 AS _row"] if numbered else []
     codes = set(ds.code_fields)
     for f in ds.fields:
         if f.name in columns:
             column, raw_type = columns[f.name]
             typed = _typed_expression(f.type, f.sql_type, column, raw_type)
-            if f.name in codes:  # one way of writing a code: upper case
+            if fold and f.name in codes:  # one way of writing a code: upper case
                 typed = f"upper({typed})"
             parts.append(f'{typed} AS "{f.name}"')
             parts.append(f'"{_sql_ident(column)}" AS "_raw_{f.name}"')
@@ -528,7 +537,7 @@ def _checks(ds: Dataset, columns: dict[str, tuple[str, str]],
 
 def _scan_typed_csv(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path,
                     columns: dict[str, tuple[str, str]],
-                    extra: Callable[[], list[str]] = list
+                    extra: Callable[[], list[str]] = list, built: dict[str, Any] | None = None
                     ) -> tuple[StagedBatch, int, list[Any]] | None:
     """The fast path for CSV: let DuckDB's reader parse the declared types itself (much faster
     than casting text), as the view TYPED. ``None`` when the reader refuses a value; the
@@ -554,8 +563,11 @@ def _scan_typed_csv(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path,
         con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED_CSV} AS SELECT * FROM read_csv("
                     f"{quoted}, header = true, columns = {{{spec}}})")
         _build_typed(con, ds, typed_columns, TYPED_CSV, numbered=False)
-        return _scan(con, ds, path, "csv", _checks(ds, typed_columns), strict=True,
-                     extra=extra())
+        scanned = _scan(con, ds, path, "csv", _checks(ds, typed_columns), strict=True,
+                        extra=extra())
+        if built is not None:
+            built.update(columns=typed_columns, source=TYPED_CSV, numbered=False)
+        return scanned
     except duckdb.Error:
         return None
 
