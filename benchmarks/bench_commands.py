@@ -9,7 +9,11 @@ stores, the work, the writes), timed by wall clock with its peak memory (RSS, fr
 
 - start-up: ``sodo --help`` and ``sodo tasks list`` (goal < 0.5 s each);
 - ``sodo ingest dossiers FILE.parquet`` and, into a second workspace, the same records as CSV
-  (records/s; goals ≥ 1 M/s Parquet, ≥ 300 k/s CSV);
+  (records/s; goals ≥ 1 M/s Parquet, ≥ 300 k/s CSV), beside the **ingest baseline**: one
+  Python process that imports duckdb and inserts the file into a fresh DuckDB file with the
+  dataset's table (``read_parquet``, or ``read_csv`` with the declared types), nothing else —
+  the floor; ``--ingest-only`` times just these, ``--repeat`` rounds alternating, and
+  ``--other-sodo PATH`` (e.g. main's ``.venv/bin/sodo``) adds a second build in the rounds;
 - ``sodo compute --full`` (goal ≤ 1.5 × the baseline) beside the **baseline**: one Python
   process that imports duckdb, attaches the workspace's record store read-only and runs the
   hand-written query of ``bench_engine`` (every rate, score, 766 total and rank for nation,
@@ -54,6 +58,85 @@ con.execute("CREATE MACRO r2(x) AS sign(x) * floor(abs(x) * 100 + 0.5 + 1e-7) / 
 sql = open('{sql}', encoding='utf-8').read()
 con.execute(f"COPY ({{sql}}) TO '{out}' (FORMAT parquet)")
 """
+
+
+INGEST_BASELINE_CHILD = """
+import duckdb
+con = duckdb.connect({db!r})
+con.execute({create!r})
+con.execute("SET preserve_insertion_order = false")
+con.execute({insert!r})
+con.close()
+"""
+
+
+def ingest_baseline_script(file: Path, db: Path) -> Path:
+    """The whole-process floor of an ingest: DuckDB's own insert of ``file`` into a fresh
+    database file with the dataset's table (CSV read with the declared column types)."""
+    from sodo.services.datasets import load_datasets
+
+    ds = load_datasets()["dossiers"]
+    if file.suffix == ".parquet":
+        reader = f"read_parquet('{file.as_posix()}')"
+    else:
+        spec = ", ".join(f"'{f.name}': '{f.sql_type}'" for f in ds.fields)
+        reader = f"read_csv('{file.as_posix()}', header = true, columns = {{{spec}}})"
+    script = DATA / f"ingest-baseline-{file.suffix[1:]}.py"
+    script.write_text(INGEST_BASELINE_CHILD.format(
+        db=db.as_posix(), create=f"CREATE TABLE dossiers ({ds.columns_sql()})",
+        insert=f"INSERT INTO dossiers SELECT * FROM {reader}"), encoding="utf-8")
+    return script
+
+
+def ingest_rounds(file: Path, rows: int, repeat: int, others: list[Path]
+                  ) -> list[tuple[str, str, str]]:
+    """The baseline and each ``sodo ingest`` of ``file`` (fresh workspaces), alternating
+    ``repeat`` times; the best wall time of each, with its CPU time and peak RSS."""
+    kind = "Parquet" if file.suffix == ".parquet" else "CSV"
+    goal = GOALS["parquet"] if kind == "Parquet" else GOALS["csv"]
+    db = DATA / "ingest-baseline.duckdb"
+    script = ingest_baseline_script(file, db)
+    runs: dict[str, list[tuple[float, float, float]]] = {}
+    builds = [("sodo", SODO), *((f"other {p}", p) for p in others)]
+    for _ in range(repeat):
+        db.unlink(missing_ok=True)
+        secs, rss, _ = run([sys.executable, str(script)])
+        runs.setdefault("baseline", []).append((secs, CPU[len(CPU) - 1], rss))
+        db.unlink(missing_ok=True)
+        print(f"  ingest baseline ({kind}): {secs:.2f} s, {last_cpu()}", flush=True)
+        for name, exe in builds:
+            ws = DATA / "cmd-ws-ingest"
+            shutil.rmtree(ws, ignore_errors=True)
+            run([str(exe), "init", str(ws)])
+            secs, rss, _ = run([str(exe), "ingest", "dossiers", str(file), "--no-recompute",
+                                "--format", "json", "--workspace", str(ws)])
+            runs.setdefault(name, []).append((secs, CPU[len(CPU) - 1], rss))
+            shutil.rmtree(ws, ignore_errors=True)
+            print(f"  {name} ingest ({kind}): {secs:.2f} s, {last_cpu()}, {rss:,.0f} MiB",
+                  flush=True)
+    b_secs, b_cpu, b_rss = min(runs["baseline"])
+    lines = [(f"ingest baseline ({kind}, DuckDB insert)", f"{b_secs:.2f} s, "
+              f"{rows / b_secs:,.0f} records/s, {b_rss:,.0f} MiB, cpu {b_cpu:.2f} s",
+              f"floor; goal ≥ {goal:,}/s: {verdict(rows / b_secs >= goal)}")]
+    for name, _ in builds:
+        secs, cpu, rss = min(runs[name])
+        label = "sodo ingest dossiers" if name == "sodo" else name
+        lines.append((f"{label} ({kind})", f"{secs:.2f} s, {rows / secs:,.0f} records/s, "
+                      f"{rss:,.0f} MiB, cpu {cpu:.2f} s",
+                      f"{secs / b_secs:.2f} × baseline (cpu {cpu / b_cpu:.2f} ×); goal ≥ "
+                      f"{goal:,}/s: {verdict(rows / secs >= goal)}; memory < 3 GiB: "
+                      f"{verdict(rss < GOALS['rss_mib'])}"))
+    return lines
+
+
+def csv_file(rows: int, dossiers: Path) -> Path:
+    csv = DATA / f"dossiers-{rows}.csv"
+    if not csv.exists():
+        import duckdb
+
+        duckdb.sql(f"COPY (SELECT * FROM read_parquet('{dossiers.as_posix()}')) TO "
+                   f"'{csv.as_posix()}' (HEADER)")
+    return csv
 
 
 def run(args: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
@@ -167,15 +250,36 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2,
                         help="rounds of baseline and sodo compute --full, alternating")
     parser.add_argument("--skip-csv", action="store_true")
+    parser.add_argument("--ingest-only", action="store_true",
+                        help="time only the ingests beside their DuckDB baseline")
+    parser.add_argument("--other-sodo", type=Path, action="append", default=[],
+                        help="another build's sodo executable, timed in the ingest rounds")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="folder of the generated records (default benchmarks/data)")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the workspace of an earlier run at this scale (its records "
                         "ingested already): no start-up or Parquet ingest timing")
     args = parser.parse_args()
+    if args.data is not None:
+        import benchmarks.bench_engine as bench_engine
+
+        global DATA
+        DATA = bench_engine.DATA = args.data
     dossiers, feedback = data_files(args.rows)
     print(f"scale: {args.rows:,} dossiers, {max(args.rows // 20, 100):,} feedback items "
           f"(2024-01..2025-12); levels {', '.join(LEVELS)}; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     lines: list[tuple[str, str, str]] = []
+    if args.ingest_only:
+        lines += ingest_rounds(dossiers, args.rows, args.repeat, args.other_sodo)
+        if not args.skip_csv:
+            lines += ingest_rounds(csv_file(args.rows, dossiers), args.rows, args.repeat,
+                                   args.other_sodo)
+        print(f"\n{'command (whole process)':42} {'result (wall, peak RSS, cpu)':72} goal")
+        for name, result, note in lines:
+            print(f"{name:42} {result:72} {note}")
+        print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        return
 
     # -- start-up -------------------------------------------------------------------------
     ws = DATA / f"cmd-ws-{args.rows}"
@@ -209,12 +313,7 @@ def main() -> None:
         sodo("ingest", "feedback", str(feedback), "--no-recompute", "--format", "json",
              workspace=ws)
     if not args.skip_csv:
-        csv = DATA / f"dossiers-{args.rows}.csv"
-        if not csv.exists():
-            import duckdb
-
-            duckdb.sql(f"COPY (SELECT * FROM read_parquet('{dossiers.as_posix()}')) TO "
-                       f"'{csv.as_posix()}' (HEADER)")
+        csv = csv_file(args.rows, dossiers)
         ws_csv = new_workspace(f"cmd-ws-csv-{args.rows}")
         secs, rss, _ = sodo("ingest", "dossiers", str(csv), "--no-recompute", "--format", "json",
                             workspace=ws_csv)

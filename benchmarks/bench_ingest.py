@@ -8,8 +8,9 @@ Generates ``--rows`` synthetic dossiers as Parquet and as CSV, then for each fil
 no validation at all, and (2) ``sodo ingest`` (read, validate every
 rule, apply as a batch) into a fresh workspace. Prints records/s for both, the ratio of
 sodo's time to the baseline's, and whether the goals are met (Parquet >= 1,000,000 records/s,
-CSV >= 200,000 records/s). A re-ingest of the same Parquet file (every record replaced) is
-measured too. Baseline and sodo run alternately in the same process, ``--repeat`` times; the
+CSV >= 300,000 records/s, issue 17). A re-ingest of the same Parquet file (every record
+replaced) is measured too. In-process times without the intake warnings (``sodo ingest``
+runs them: ``bench_commands --ingest-only`` times the whole command). Baseline and sodo run alternately in the same process, ``--repeat`` times; the
 best time of each is kept, so that the other load on a shared machine disturbs both alike.
 """
 
@@ -30,7 +31,7 @@ from sodo.services.generate import generate_file
 from sodo.services.intake import ingest_files
 from sodo.services.workspace import init_workspace
 
-GOALS = {"parquet": 1_000_000, "csv": 200_000}
+GOALS = {"parquet": 1_000_000, "csv": 300_000}
 
 
 def baseline(file: Path, folder: Path) -> float:

@@ -238,3 +238,46 @@ def test_the_overview_counts_the_newest_batchs_warnings(workspace: Path,
     assert 'data-warnings=""' in _dataset_row(warned, "feedback")
     row = _dataset_row(clean, "dossiers")
     assert 'data-warnings="0"' in row and "/quality#batch-warnings" not in row
+
+
+def test_warnings_folded_into_the_validation_scan_are_those_of_the_warner_alone(
+        tmp_path: Path) -> None:
+    """Intake computes the warner's first pass (duplicate screen, codes present) in its own
+    validation scan (``IntakeWarner.scan_terms``/``from_scan``); the warnings — checks,
+    counts, examples, rows — are the same as a warner that scans the batch itself finds."""
+    from sodo.domain.orgunits import default_hierarchy
+    from sodo.services.intake import ingest_files
+    from sodo.services.quality import intake as quality_intake
+
+    rows = _rows("HS", 12)
+    rows[2]["paid_online"], rows[2]["fee_required"] = True, False  # cross-field
+    rows[3]["supplement_count"] = 30  # out of range
+    rows[4]["procedure_code"] = "9.999999"  # not in the code list
+    rows[5]["agency_code"] = "BTTTT"  # a ministry merged away before 2025-11
+    rows.append({**rows[1], "dossier_id": "HS-99"})  # a copy under a new key
+    rows.append({**rows[6], "dossier_id": "HS -06"})  # the same key but for an inner space
+    path = _csv(tmp_path / "warned.csv", rows)
+    parquet = tmp_path / "warned.parquet"
+    import pyarrow.parquet as pq
+
+    pq.write_table(dossiers_table(rows), parquet)
+    hierarchy = default_hierarchy()
+    found = {}
+    for name, file in (("csv", path), ("parquet", parquet)):
+        for fused in (True, False):
+            root = tmp_path / f"ws-{name}-{fused}"
+            init_workspace(root)
+            settings = Settings.open(root)
+            warner = quality_intake.warner(settings.programme_path(), hierarchy)
+            warn = warner if fused else (lambda con, view, ds, w=warner: w(con, view, ds))
+            with open_record_store(settings) as store:
+                [batch] = ingest_files(store, "dossiers", [file], hierarchy=hierarchy,
+                                       warn=warn)
+            found[name, fused] = batch.warnings
+    checks = {w["check"] for w in found["csv", True]}
+    assert checks == {"dung.cross_field", "dung.range", "thong_nhat.code_lists",
+                      "thong_nhat.orgunit_in_force", "sach.duplicate_content",
+                      "sach.duplicate_key"}
+    assert all(e["row"] for w in found["csv", True] for e in w["examples"])
+    assert found["csv", True] == found["csv", False]
+    assert found["parquet", True] == found["parquet", False] == found["csv", True]

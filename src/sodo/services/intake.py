@@ -155,11 +155,23 @@ def _ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str,
         no_nulls = _parquet_columns_without_nulls(con, path, columns) if kind == "parquet" \
             else set()
         checks = _checks(ds, columns, no_nulls)
-        scanned = _scan_typed_csv(con, ds, path, columns) if kind == "csv" else None
+        # A warner that says what it first aggregates over the batch has that computed in the
+        # validation scan: the file is read once for both (see IntakeWarner).
+        fused: Any = warn if hasattr(warn, "scan_terms") and hasattr(warn, "from_scan") \
+            else None
+        warn_checks = fused.checks(ds) if fused is not None else []
+        def extra() -> list[str]:  # over the view TYPED, once it is built
+            return fused.scan_terms(con, TYPED, ds, warn_checks) if fused is not None else []
+
+        # how TYPED was built (the CSV fast path reads the declared types itself)
+        built: dict[str, Any] = {"columns": columns, "source": RAW, "numbered": kind == "excel"}
+        scanned = _scan_typed_csv(con, ds, path, columns, extra, built) if kind == "csv" \
+            else None
         if scanned is None:
-            _build_typed(con, ds, columns, RAW, numbered=kind == "excel")
-            scanned = _scan(con, ds, path, kind, checks)
-        staged, total = scanned
+            built = {"columns": columns, "source": RAW, "numbered": kind == "excel"}
+            _build_typed(con, ds, **built)
+            scanned = _scan(con, ds, path, kind, checks, extra=extra())
+        staged, total, extra_values = scanned
         if staged.rows == 0:
             raise InputError(f"{path}: rejected, the file has no data rows; nothing was loaded",
                              [Problem("no data rows", file=str(path), rule="empty_file")])
@@ -168,10 +180,15 @@ def _ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str,
             more = f"; the first {len(problems)} follow" if total > len(problems) else ""
             raise InputError(f"{path}: rejected, {total} problem{'s' * (total != 1)} "
                              f"found{more}; nothing was loaded", problems)
-        warnings = warn(con, TYPED, ds) if warn is not None else []
+        if fused is not None:
+            warnings = fused.from_scan(con, TYPED, ds, warn_checks, staged.rows, extra_values)
+        else:
+            warnings = warn(con, TYPED, ds) if warn is not None else []
         if any(w["examples"] for w in warnings):
             _number_examples(con, ds, kind, columns, warnings)
         step("applying")
+        if staged.normalised == 0:  # no code written in another case: none to fold on insert
+            _build_typed(con, ds, **built, fold=False)
         con.execute(f"CREATE OR REPLACE TEMP VIEW {INCOMING} AS SELECT "
                     + ", ".join(f'"{n}"' for n in ds.field_names) + f" FROM {TYPED}")
         # Stored row order carries no meaning; not keeping it lets DuckDB load in parallel.
@@ -433,16 +450,19 @@ def _typed_expression(field_type: FieldType, sql_type: str, column: str, raw_typ
 
 
 def _build_typed(con: duckdb.DuckDBPyConnection, ds: Dataset,
-                 columns: dict[str, tuple[str, str]], source: str, numbered: bool) -> None:
+                 columns: dict[str, tuple[str, str]], source: str, numbered: bool,
+                 fold: bool = True) -> None:
     """The view TYPED: canonical typed fields, the raw values beside them (``_raw_<field>``)
-    and, when ``source`` is a table in file order, the 1-based data row ``_row``."""
+    and, when ``source`` is a table in file order, the 1-based data row ``_row``. ``fold``:
+    codes in upper case (``False`` once the scan found none written otherwise: the same
+    values without a function call per code and record)."""
     parts = ["rowid + 1 AS _row"] if numbered else []
     codes = set(ds.code_fields)
     for f in ds.fields:
         if f.name in columns:
             column, raw_type = columns[f.name]
             typed = _typed_expression(f.type, f.sql_type, column, raw_type)
-            if f.name in codes:  # one way of writing a code: upper case
+            if fold and f.name in codes:  # one way of writing a code: upper case
                 typed = f"upper({typed})"
             parts.append(f'{typed} AS "{f.name}"')
             parts.append(f'"{_sql_ident(column)}" AS "_raw_{f.name}"')
@@ -516,7 +536,9 @@ def _checks(ds: Dataset, columns: dict[str, tuple[str, str]],
 
 
 def _scan_typed_csv(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path,
-                    columns: dict[str, tuple[str, str]]) -> tuple[StagedBatch, int] | None:
+                    columns: dict[str, tuple[str, str]],
+                    extra: Callable[[], list[str]] = list, built: dict[str, Any] | None = None
+                    ) -> tuple[StagedBatch, int, list[Any]] | None:
     """The fast path for CSV: let DuckDB's reader parse the declared types itself (much faster
     than casting text), as the view TYPED. ``None`` when the reader refuses a value; the
     caller then checks the file as text, which finds and locates every bad value."""
@@ -541,15 +563,21 @@ def _scan_typed_csv(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path,
         con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED_CSV} AS SELECT * FROM read_csv("
                     f"{quoted}, header = true, columns = {{{spec}}})")
         _build_typed(con, ds, typed_columns, TYPED_CSV, numbered=False)
-        return _scan(con, ds, path, "csv", _checks(ds, typed_columns), strict=True)
+        scanned = _scan(con, ds, path, "csv", _checks(ds, typed_columns), strict=True,
+                        extra=extra())
+        if built is not None:
+            built.update(columns=typed_columns, source=TYPED_CSV, numbered=False)
+        return scanned
     except duckdb.Error:
         return None
 
 
 def _scan(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,
-          checks: list[Check], strict: bool = False) -> tuple[StagedBatch, int]:
-    """One scan of the file: the number of problems of every kind and the batch summary.
-    A file DuckDB cannot read is rejected as malformed (``strict``: the error is raised)."""
+          checks: list[Check], strict: bool = False, extra: Sequence[str] = ()
+          ) -> tuple[StagedBatch, int, list[Any]]:
+    """One scan of the file: the number of problems of every kind, the batch summary and the
+    values of the ``extra`` aggregates (the warner's, see :class:`IntakeWarner`). A file
+    DuckDB cannot read is rejected as malformed (``strict``: the error is raised)."""
     key, period = f'"{ds.key}"', f'"{ds.period_field}"'
     aggregates = [f"count(*) FILTER (WHERE {c.condition})" for c in checks]
     # records a code of which was written in another case (folded by _build_typed; a field
@@ -560,10 +588,11 @@ def _scan(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,
     sql = (f"SELECT count(*), count({key}) - count(DISTINCT hash({key})), min({period}), "
            f"max({period}), list(DISTINCT date_trunc('month', {period})) "
            f"FILTER (WHERE {period} IS NOT NULL), count(*) FILTER (WHERE {folded})"
-           + "".join(f", {a}" for a in aggregates) + f" FROM {TYPED}")
+           + "".join(f", {a}" for a in [*aggregates, *extra]) + f" FROM {TYPED}")
     try:
-        rows, duplicates, pmin, pmax, months, normalised, *counts = \
+        rows, duplicates, pmin, pmax, months, normalised, *values = \
             con.execute(sql).fetchall()[0]
+        counts, extra_values = values[:len(aggregates)], values[len(aggregates):]
         if duplicates:
             duplicates = con.execute(f"SELECT count({key}) - count(DISTINCT {key}) "
                                      f"FROM {TYPED}").fetchall()[0][0]
@@ -573,7 +602,7 @@ def _scan(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,
         raise _unreadable(path, kind, exc) from None
     month_ids = sorted(f"{m.year:04d}-{m.month:02d}" for m in months or [])
     staged = StagedBatch(int(rows), pmin, pmax, month_ids, int(normalised))
-    return staged, int(duplicates + sum(counts))
+    return staged, int(duplicates + sum(counts)), list(extra_values)
 
 
 def _locate_problems(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,

@@ -14,15 +14,17 @@ staging connection holds the batch only). Duplicates are looked for within the b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sodo.domain.datasets import FieldType
 from sodo.domain.orgunits import Hierarchy
 from sodo.domain.quality import CheckDefinition, Scope, Severity
 
 if TYPE_CHECKING:
     import duckdb
+    import ibis.expr.types as ir
     from sqlalchemy.orm import Session
 
     from sodo.domain.datasets import Dataset
@@ -46,15 +48,146 @@ def warning_checks(programme_path: str | Path | None, dataset: str) -> list[Chec
          and c.code not in NOT_AT_INTAKE], programme_path)
 
 
-def warner(programme_path: str | Path | None, hierarchy: Hierarchy) -> Warner:
-    """A :data:`Warner` for the programme's quality configuration."""
+def warner(programme_path: str | Path | None, hierarchy: Hierarchy) -> IntakeWarner:
+    """A :data:`Warner` for the programme's quality configuration (an :class:`IntakeWarner`:
+    intake may fold its pre-scan into its own validation scan)."""
+    return IntakeWarner(programme_path, hierarchy)
 
-    def warn(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset) -> list[dict[str, Any]]:
-        checks = _screened(con, view, ds, _beyond_intake(ds, warning_checks(programme_path,
-                                                                            ds.code)))
-        return batch_warnings(con, view, ds, checks, hierarchy) if checks else []
 
-    return warn
+class IntakeWarner:
+    """A :data:`Warner` whose first pass over the batch — the duplicate screen of
+    :func:`_screened` and the codes present (:func:`~sodo.services.quality.scan.present_fields`)
+    — is given as aggregate SQL terms (:meth:`scan_terms`), so that intake computes them in the
+    one scan that validates the file; :meth:`from_scan` then finds the same warnings as calling
+    the warner, without reading the batch for them again (only the flag counts, and the
+    examples of a check that some records fail, are queried)."""
+
+    def __init__(self, programme_path: str | Path | None, hierarchy: Hierarchy) -> None:
+        self.programme_path = programme_path
+        self.hierarchy = hierarchy
+
+    def __call__(self, con: duckdb.DuckDBPyConnection, view: str, ds: Dataset
+                 ) -> list[dict[str, Any]]:
+        checks = _screened(con, view, ds, self.checks(ds))
+        return batch_warnings(con, view, ds, checks, self.hierarchy) if checks else []
+
+    def checks(self, ds: Dataset) -> list[CheckDefinition]:
+        return _beyond_intake(ds, warning_checks(self.programme_path, ds.code))
+
+    def scan_terms(self, con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
+                   checks: list[CheckDefinition]) -> list[str]:
+        """Aggregates over the staged batch ``view`` (its fields by name): the distinct hashes
+        of the duplicate screen, the distinct codes of each present field, then the number of
+        records each row check flags (the checks that need the codes present aside)."""
+        from sodo.services.quality.scan import present_fields
+
+        plain = _plain_keys(ds)
+        terms = [plain if code == "sach.duplicate_key" and plain
+                 else f"count(DISTINCT hash({e}))"
+                 for code, e in _screen_groups(ds, checks).items()]
+        terms += [f'list(DISTINCT CAST("{n}" AS VARCHAR))' for n in present_fields(ds, checks)]
+        self._counted = flag_count_terms(con, view, ds, [
+            c for c in checks if c.code not in NEEDS_PRESENT], self.hierarchy)
+        return terms + list(self._counted.values())
+
+    def from_scan(self, con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
+                  checks: list[CheckDefinition], rows: int, values: list[Any]
+                  ) -> list[dict[str, Any]]:
+        """The warnings of the batch ``view`` of ``rows`` records, given the values of
+        :meth:`scan_terms` computed over it: a batch intake accepted, so its keys are
+        distinct (no two are one in another case)."""
+        from sodo.services.quality.scan import present_fields, unknown_codes
+
+        groups, fields = _screen_groups(ds, checks), present_fields(ds, checks)
+        distinct = values[:len(groups)]
+        listed = values[len(groups):len(groups) + len(fields)]
+        counted = dict(zip(self._counted, values[len(groups) + len(fields):], strict=True))
+        quiet = set()
+        for (code, groups_sql), n in zip(groups.items(), distinct, strict=True):
+            if code == "sach.duplicate_key" and _plain_keys(ds):
+                # distinct keys of plain ASCII (no space): their normalised forms are distinct
+                n = rows if n else con.execute(
+                    f"SELECT count(DISTINCT hash({groups_sql})) FROM {view}").fetchall()[0][0]
+            if n == rows:
+                quiet.add(code)
+        present = {n: list(v or []) for n, v in zip(fields, listed, strict=True)}
+        kept = [c for c in checks if c.code not in quiet]
+        if not kept:
+            return []
+        unknown = unknown_codes(ds, kept, self.hierarchy, present)
+        counts = {code: int(n or 0) for code, n in counted.items()}
+        for check in kept:  # no unknown code present: nothing for these to flag
+            prefix = f"{check.code}:"
+            if check.code in NEEDS_PRESENT and not any(
+                    v for k, v in unknown.items() if k.startswith(prefix)):
+                counts[check.code] = 0
+        return batch_warnings(con, view, ds, kept, self.hierarchy, unknown=unknown,
+                              counts=counts)
+
+
+def _plain_keys(ds: Dataset) -> str | None:
+    """An aggregate true when every key of the batch is there, of ASCII characters, with no
+    white space: the normalised key of ``sach.duplicate_key`` (lower case, without white
+    space or invisible characters) is then the key in lower case, as distinct as the keys.
+    ``None`` for a key that is not text."""
+    if ds.field(ds.key).type is not FieldType.STR:
+        return None
+    key = f'"{ds.key}"'
+    spaces = " OR ".join(f"contains({key}, chr({c}))" for c in (9, 10, 11, 12, 13, 32))
+    return (f"(count({key}) = count(*) AND coalesce(bool_and(strlen({key}) = length({key}) "
+            f"AND NOT ({spaces})), true))")
+
+
+#: Checks whose flags test the codes present (found by a query when compiled without them).
+NEEDS_PRESENT = frozenset({"thong_nhat.code_lists", "ket_noi.references"})
+
+
+def _batch_table(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset) -> ir.Table:
+    import ibis
+
+    from sodo.services.engine.compiler import month_key
+    from sodo.services.quality.records import MONTH
+
+    t = ibis.duckdb.from_connection(con).table(view)
+    t = t.select(*ds.field_names)
+    return t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
+
+
+def flag_count_terms(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
+                     checks: list[CheckDefinition], hierarchy: Hierarchy) -> dict[str, str]:
+    """Per row check of ``checks`` (compiled as :func:`batch_warnings` does), the SQL of an
+    aggregate over ``view`` counting the records it flags, on the fields by name: to be
+    computed in a scan of the caller's. ``{}`` when the compiled query is not the plain
+    aggregate over the fields expected (its counts are then queried by ``batch_warnings``)."""
+    import ibis
+    import sqlglot
+    from sqlglot import exp
+
+    from sodo.services.quality.compiled import compile_flags
+
+    t = _batch_table(con, view, ds)
+    _, flags, _ = compile_flags(t, ds, checks, hierarchy)
+    if not flags:
+        return {}
+    agg = t.aggregate(**{f"c{i}": ibis.ifelse(flag.bad, 1, 0).sum()
+                         for i, flag in enumerate(flags.values())})
+    tree = sqlglot.parse_one(ibis.to_sql(agg, dialect="duckdb"), read="duckdb")
+    source = tree.args.get("from_")
+    inner = source.this if source is not None else None
+    if not isinstance(inner, exp.Subquery) or not isinstance(inner.this, exp.Select):
+        return {}
+    names = set(ds.field_names)
+    out: dict[str, str] = {}
+    for code, projection in zip(flags, tree.expressions, strict=True):
+        if not isinstance(projection, exp.Alias) or projection.find(exp.Select) is not None:
+            return {}
+        term = projection.this.copy()
+        for column in term.find_all(exp.Column):
+            if column.name not in names:
+                return {}
+            column.set("table", None)
+        out[code] = term.sql(dialect="duckdb")
+    return out
 
 
 def _beyond_intake(ds: Dataset, checks: list[CheckDefinition]) -> list[CheckDefinition]:
@@ -79,6 +212,19 @@ def _screened(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
     distinct (month, normalised key) and (month, compared fields) of the batch; when they are
     as many as the records there is no duplicate (the compiled check's window, a sort of the
     whole batch, runs only when some may exist — a hash collision only costs that run)."""
+    wanted = _screen_groups(ds, checks)
+    if not wanted:
+        return checks
+    sql = ("SELECT count(*)" + "".join(f", count(DISTINCT hash({e}))" for e in wanted.values())
+           + f" FROM {view}")
+    total, *distinct = con.execute(sql).fetchall()[0]
+    quiet = {code for code, n in zip(wanted, distinct, strict=True) if n == total}
+    return [c for c in checks if c.code not in quiet]
+
+
+def _screen_groups(ds: Dataset, checks: list[CheckDefinition]) -> dict[str, str]:
+    """Per duplicate check of ``checks``, the SQL of the values it compares (see
+    :func:`_screened`)."""
     from sodo.services.quality.records import _INVISIBLE_CLASS
 
     codes = {c.code: c for c in checks}
@@ -91,57 +237,63 @@ def _screened(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
         fields = codes["sach.duplicate_content"].params.get("fields") or [
             f for f in ds.field_names if f != ds.key]
         wanted["sach.duplicate_content"] = ", ".join([month, *(f'"{f}"' for f in fields)])
-    if not wanted:
-        return checks
-    sql = ("SELECT count(*)" + "".join(f", count(DISTINCT hash({e}))" for e in wanted.values())
-           + f" FROM {view}")
-    total, *distinct = con.execute(sql).fetchall()[0]
-    quiet = {code for code, n in zip(wanted, distinct, strict=True) if n == total}
-    return [c for c in checks if c.code not in quiet]
+    return wanted
 
 
 def batch_warnings(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
-                   checks: list[CheckDefinition], hierarchy: Hierarchy
-                   ) -> list[dict[str, Any]]:
+                   checks: list[CheckDefinition], hierarchy: Hierarchy,
+                   unknown: Mapping[str, list[str]] | None = None,
+                   counts: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
     """``[{check, principle, severity, count, examples: [{row, key, field, value, rule,
     agency}]}]`` for
     each check that some records of the staged batch ``view`` fail (examples: the smallest
     keys first, at most five)."""
     import ibis
 
-    from sodo.services.engine.compiler import month_key
     from sodo.services.quality.compiled import compile_flags
-    from sodo.services.quality.records import MONTH
 
-    t = ibis.duckdb.from_connection(con).table(view)
-    t = t.select(*ds.field_names)
-    t = t.mutate(**{MONTH: month_key(t[ds.period_field]).cast("int64")})
-    flagged, flags, dups = compile_flags(t, ds, checks, hierarchy)
+    t = _batch_table(con, view, ds)
+    flagged, flags, dups = compile_flags(t, ds, checks, hierarchy, unknown=unknown)
     if not flags and not dups:
         return []
-    counts = flagged.aggregate(**{f"c{i}": ibis.ifelse(flag.bad, 1, 0).sum()
-                                  for i, flag in enumerate(flags.values())}
-                               ).to_pyarrow() if flags else None
+    known = dict(counts or {})
+    todo = [code for code in flags if code not in known]
+    counted = flagged.aggregate(**{f"c{i}": ibis.ifelse(flags[code].bad, 1, 0).sum()
+                                   for i, code in enumerate(todo)}
+                                ).to_pyarrow() if todo else None
     by_code = {c.code: c for c in checks}
     out = []
     for code in [c.code for c in checks if c.code in flags or c.code in dups]:
         if code in flags:
-            i = list(flags).index(code)
-            n = int(counts[f"c{i}"][0].as_py() or 0) if counts is not None else 0
+            if code in known:
+                n = known[code]
+            else:
+                assert counted is not None
+                n = int(counted[f"c{todo.index(code)}"][0].as_py() or 0)
             flag = flags[code]
             found, field, value, rule = flagged.filter(flag.bad), flag.field, flag.value, \
                 flag.rule
         else:
-            found = dups[code]
-            n = int(found.count().to_pyarrow().as_py() or 0)
+            # the flagged copies (few) kept once: counting them and picking their examples
+            # would each run the duplicate query over the whole batch again
+            kept = f"_sodo_dups_{len(out)}"
+            con.execute(f'CREATE OR REPLACE TEMP TABLE "{kept}" AS '
+                        + ibis.to_sql(dups[code], dialect="duckdb"))
+            found = ibis.duckdb.from_connection(con).table(kept)
             field, value = ibis.literal(ds.key), found[ds.key].cast("string").fill_null("null")
             rule = ibis.literal(code.split(".", 1)[1])
-        if n == 0:
-            continue
-        picked = found.select(
-            key=found[ds.key].cast("string"), field=field, value=value, rule=rule,
-            agency=found[ds.orgunit_field].cast("string")).order_by("key").limit(
-            EXAMPLES).to_pyarrow().to_pylist()
+        try:
+            if code in dups:
+                n = int(found.count().to_pyarrow().as_py() or 0)
+            if n == 0:
+                continue
+            picked = found.select(
+                key=found[ds.key].cast("string"), field=field, value=value, rule=rule,
+                agency=found[ds.orgunit_field].cast("string")).order_by("key").limit(
+                EXAMPLES).to_pyarrow().to_pylist()
+        finally:
+            if code in dups:
+                con.execute(f'DROP TABLE IF EXISTS "{kept}"')
         out.append({"check": code, "principle": str(by_code[code].principle),
                     "severity": str(by_code[code].severity), "count": n,
                     "examples": [{"row": None, **e} for e in picked]})

@@ -1,9 +1,12 @@
 """Record store in a DuckDB file (the embedded default).
 
 Layout: one table per dataset, its records **clustered by the dataset's period field**: every
-batch is inserted sorted by it, so each of DuckDB's row groups (~122,880 rows) holds a narrow
-range of dates and its zone map (min/max per column) lets a scan of some months skip the row
-groups of the others. An incremental ``sodo compute`` after a one-month batch then reads that
+batch is inserted sorted by the month of it (:func:`cluster_key`), so each of DuckDB's row
+groups (~122,880 rows) holds one month or two adjacent ones and its zone map (min/max per
+column) lets a scan of some months skip the row groups of the others. Sorting by the month
+rather than the full timestamp prunes the same (computations select whole months) and costs
+less (20 M records: ≈ 35 CPU s for the insert sorted by month against ≈ 46 sorted by time,
+24 unsorted); a batch within one month is not sorted at all. An incremental ``sodo compute`` after a one-month batch then reads that
 month's rows (~1/24 of two years' records), not every record. Stored row order carries no
 other meaning.
 
@@ -39,6 +42,11 @@ LAYOUT_DDL = ("CREATE TABLE IF NOT EXISTS _layout (dataset VARCHAR NOT NULL, "
 #: DuckDB's working memory while a batch is applied: the sort of a large batch spills to disk
 #: beyond it (20 M records: ~4.5 GiB peak without a limit, ~2 GiB with it, same CPU time).
 APPLY_MEMORY = "2GB"
+
+
+def cluster_key(period: str) -> str:
+    """The SQL a batch is sorted by: the month of the (quoted) period field."""
+    return f"date_trunc('month', {period})"
 
 
 class DuckDBRecordStore(RecordStore):
@@ -87,7 +95,8 @@ class DuckDBRecordStore(RecordStore):
         """Re-sort a table of an earlier version by its period field (within the caller's
         transaction)."""
         table, work = f'"{code}"', f'"_sodo_cluster_{code}"'
-        self.con.execute(f"CREATE TABLE {work} AS SELECT * FROM {table} ORDER BY {period}")
+        self.con.execute(f"CREATE TABLE {work} AS SELECT * FROM {table} "
+                         f"ORDER BY {cluster_key(period)}")
         self.con.execute(f"DROP TABLE {table}")
         self.con.execute(f"ALTER TABLE {work} RENAME TO {table}")
         self._set_layout(code)
@@ -152,6 +161,8 @@ class DuckDBRecordStore(RecordStore):
                months: list[str]) -> BatchInfo:
         table, key, period = f'"{ds.code}"', f'"{ds.key}"', f'"{ds.period_field}"'
         con = self.con
+        # a batch of one month is clustered as it stands (its months were counted in the scan)
+        order = f" ORDER BY {cluster_key(period)}" if len(months) > 1 else ""
         con.execute("BEGIN TRANSACTION")
         try:
             replaced = 0
@@ -167,9 +178,8 @@ class DuckDBRecordStore(RecordStore):
                     con.execute(
                         f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {INCOMING})")
             cols = ", ".join(f'"{n}"' for n in ds.field_names)
-            # sorted by the period field: the table stays clustered (see the module doc)
-            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {INCOMING} "
-                        f"ORDER BY {period}")
+            # sorted by the month of the period field: the table stays clustered (module doc)
+            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {INCOMING}{order}")
             batch_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM _batches")
                            .fetchall()[0][0])
             now = datetime.now().replace(microsecond=0)
