@@ -85,10 +85,12 @@ def _sorted(table: pa.Table) -> list[dict[str, Any]]:
 
 def test_a_scan_of_many_months_finds_the_same_duplicates_month_by_month(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from conftest import datasets
+    # a DuckDB store of its own (not the make_store fixture): the month-by-month path is
+    # DuckDB's; "conftest" is not importable by name (another folder's may be loaded)
+    from sodo.services.datasets import load_datasets
     from sodo.stores.records.registry import open_store
 
-    store = open_store(f"duckdb:///{tmp_path}/records.duckdb", datasets())
+    store = open_store(f"duckdb:///{tmp_path}/records.duckdb", load_datasets(None))
     try:
         rows = []
         for n, month in enumerate((datetime(2025, 5, 3), datetime(2025, 7, 9),
