@@ -183,6 +183,14 @@ NOT_ON_INCREMENTAL_COMPUTE = ("ibis", "sqlglot", "sqlalchemy.orm",
                               "vietnam_provinces")
 
 
+def _ingest_batch(tmp_path: Path, ws: Path, seed: int, env: dict[str, str]) -> None:
+    """A new 200-record batch for 2025-03, ingested without the background recompute."""
+    batch = tmp_path / f"batch-{seed}.parquet"
+    _sodo("generate", "dossiers", "-o", str(batch), "-n", "200", "--from", "2025-03",
+          "--to", "2025-03", "--seed", str(seed), env=env)
+    _sodo("ingest", "dossiers", str(batch), "-w", str(ws), "--no-recompute", env=env)
+
+
 @pytest.mark.skipif(not SODO.exists(), reason="the sodo entry point is not installed")
 def test_incremental_compute_and_quality_stay_light(tmp_path: Path) -> None:
     env = dict(os.environ)
@@ -199,10 +207,7 @@ def test_incremental_compute_and_quality_stay_light(tmp_path: Path) -> None:
     _sodo("compute", "--full", "-w", str(ws), env=env)
     values: list[dict] = []
     for seed in (1, 2):  # the first incremental run compiles its month's SQL, the second not
-        batch = tmp_path / f"batch-{seed}.parquet"
-        _sodo("generate", "dossiers", "-o", str(batch), "-n", "200", "--from", "2025-03",
-              "--to", "2025-03", "--seed", str(seed), env=env)
-        _sodo("ingest", "dossiers", str(batch), "-w", str(ws), "--no-recompute", env=env)
+        _ingest_batch(tmp_path, ws, seed, env)
         proc = _sodo("compute", "-w", str(ws), "--format", "json",
                      env={**env, "PYTHONPROFILEIMPORTTIME": "1"})
         import json
@@ -223,10 +228,7 @@ def test_incremental_compute_and_quality_stay_light(tmp_path: Path) -> None:
     env["SODO_TODAY"] = "2025-07-15"  # the last ended quarter, 2025Q2, holds the batches
     _sodo("quality", "-w", str(ws), "--format", "json", env=env)  # partitions, SQL kept
     for seed in (3, 4):
-        batch = tmp_path / f"batch-{seed}.parquet"
-        _sodo("generate", "dossiers", "-o", str(batch), "-n", "200", "--from", "2025-03",
-              "--to", "2025-03", "--seed", str(seed), env=env)
-        _sodo("ingest", "dossiers", str(batch), "-w", str(ws), "--no-recompute", env=env)
+        _ingest_batch(tmp_path, ws, seed, env)
         proc = _sodo("quality", "-w", str(ws), "--format", "json",
                      env={**env, "PYTHONPROFILEIMPORTTIME": "1"})
     assert json.loads(proc.stdout)
