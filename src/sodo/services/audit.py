@@ -22,14 +22,20 @@ if TYPE_CHECKING:
 # :func:`record_on` (``sodo compute``) does not pay.
 
 
+def _entry(actor: Actor, action: str, object_type: str, object_id: str, before: Any,
+           after: Any) -> dict[str, Any]:
+    """The columns of one audit entry (the source and object id cut to their columns' width)."""
+    return {"actor": actor.username, "source": actor.source[:128], "action": action,
+            "object_type": object_type, "object_id": str(object_id)[:255], "before": before,
+            "after": after}
+
+
 def record(session: Session, actor: Actor, action: str, object_type: str, object_id: str = "",
            before: Any = None, after: Any = None) -> AuditEntry:
     """Add one audit entry for a change made by ``actor`` (not committed here)."""
     from sodo.stores.operational.models import AuditEntry
 
-    entry = AuditEntry(actor=actor.username, source=actor.source[:128], action=action,
-                       object_type=object_type, object_id=str(object_id)[:255],
-                       before=before, after=after)
+    entry = AuditEntry(**_entry(actor, action, object_type, object_id, before, after))
     session.add(entry)
     return entry
 
@@ -40,9 +46,7 @@ def record_on(conn: Connection, actor: Actor, action: str, object_type: str,
     ORM."""
     from sodo.stores.operational.audit_log import insert_entry
 
-    insert_entry(conn, actor=actor.username, source=actor.source[:128], action=action,
-                 object_type=object_type, object_id=str(object_id)[:255], before=before,
-                 after=after)
+    insert_entry(conn, **_entry(actor, action, object_type, object_id, before, after))
 
 
 @dataclass

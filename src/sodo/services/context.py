@@ -102,10 +102,12 @@ class AppContext:
 
         import sodo.stores.operational.models  # noqa: F401  (every mapped class)
 
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            with Session(bind=conn) as session:
-                yield session
+        with self._autocommit() as conn, Session(bind=conn) as session:
+            yield session
+
+    def _autocommit(self) -> Connection:
+        """A new connection on which each statement commits (sees the store as it is now)."""
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def today(self) -> date:
         """The date sodo takes as today (``SODO_TODAY`` pins it for demos and tests)."""
@@ -124,8 +126,7 @@ class AppContext:
             self._version_shape = (len(data), len(data) + len(programme))
             self._version_statement = select(*data, *programme, *activity)
         if self.engine.dialect.name == "sqlite":  # in-process: a connection costs nothing
-            with self.engine.connect() as conn:
-                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            with self._autocommit() as conn:
                 marks = tuple(conn.execute(self._version_statement).one())
         else:
             marks = self._read_marks()
@@ -166,8 +167,7 @@ class AppContext:
         for attempt in (1, 2):
             conn = self._marks_conn
             if conn is None or conn.closed or conn.invalidated:
-                conn = self._marks_conn = self.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT")
+                conn = self._marks_conn = self._autocommit()
             try:
                 return tuple(conn.execute(self._version_statement).one())
             except DBAPIError as exc:

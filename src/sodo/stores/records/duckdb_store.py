@@ -6,9 +6,9 @@ groups (~122,880 rows) holds one month or two adjacent ones and its zone map (mi
 column) lets a scan of some months skip the row groups of the others. Sorting by the month
 rather than the full timestamp prunes the same (computations select whole months) and costs
 less (20 M records: ≈ 35 CPU s for the insert sorted by month against ≈ 46 sorted by time,
-24 unsorted); a batch within one month is not sorted at all. An incremental ``sodo compute`` after a one-month batch then reads that
-month's rows (~1/24 of two years' records), not every record. Stored row order carries no
-other meaning.
+24 unsorted); a batch within one month is not sorted at all. An incremental ``sodo compute``
+after a one-month batch then reads that month's rows (~1/24 of two years' records), not every
+record. Stored row order carries no other meaning.
 
 ``_layout`` records, per dataset, the layout its table has (:data:`LAYOUT`). A table written by
 an earlier version (no row: records in arrival order) is still read as it stands, results are
