@@ -260,7 +260,7 @@ def _sodo_values(tables: dict) -> pd.DataFrame:
     config = load_engine_config(default_programme_path())
     plans = make_plans(config)
     bases = base_sums(tables, plans)
-    return values_from_sums(bases, plans, config, default_hierarchy(), levels=LEVELS)
+    return values_from_sums(bases, plans, config, default_hierarchy(), levels=LEVELS).to_pandas()
 
 
 def compute_duckdb(data: Path, memory_limit: str, threads: int) -> pd.DataFrame:

@@ -177,8 +177,9 @@ def _modules(stderr: str) -> set[str]:
 # What the incremental compute needs none of, once its SQL is cached: Ibis and its compiler
 # (the compiled queries are kept), the ORM and its mapped classes (the run and the audit entry
 # are written on Core connections), the quality service (no scorecard is stored), the
-# commune tables of vietnam_provinces (the shipped hierarchy is cached in the workspace).
-NOT_ON_INCREMENTAL_COMPUTE = ("ibis", "sqlglot", "sqlalchemy.orm",
+# commune tables of vietnam_provinces (the shipped hierarchy is cached in the workspace), pandas
+# (the engine's frames are NumPy columns moved through DuckDB).
+NOT_ON_INCREMENTAL_COMPUTE = ("ibis", "sqlglot", "pandas", "sqlalchemy.orm",
                               "sodo.stores.operational.models", "sodo.services.quality",
                               "vietnam_provinces")
 

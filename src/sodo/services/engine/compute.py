@@ -26,12 +26,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import numpy as np
 
 from sodo.domain.indicators import AllRecords, EngineConfig, Measure
 from sodo.domain.orgunits import Hierarchy, default_hierarchy
 from sodo.domain.periods import Period, PeriodType
 from sodo.domain.problems import InputError
+from sodo.services.engine.columns import Columns, run_local
 from sodo.services.engine.definitions import load_engine_config
 from sodo.services.engine.plans import MONTH_COLUMN, MeasurePlan, plan_dataset
 from sodo.services.engine.rollup import ancestor_frame, combine, plan_signature, rollup
@@ -46,6 +47,8 @@ from sodo.services.engine.sql_cache import (
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+    import pandas as pd
+    import pyarrow as pa
 
     from sodo.services.settings import Settings
     from sodo.stores.records.base import RecordStore
@@ -99,8 +102,8 @@ def make_plans(config: EngineConfig) -> dict[str, MeasurePlan]:
 
 def base_sums(tables: Mapping[str, ir.Table], plans: Mapping[str, MeasurePlan],
               months: Sequence[str] | Mapping[str, Sequence[str]] | None = None
-              ) -> dict[str, pd.DataFrame]:
-    """Scan each dataset once: (unit, month) sums of every measure, as pandas frames.
+              ) -> dict[str, pa.Table]:
+    """Scan each dataset once: (unit, month) sums of every measure, as Arrow tables.
     ``months`` restricts the scan, for all datasets or per dataset (a dataset mapped to no
     month is not scanned)."""
     from sodo.services.engine.compiler import base_aggregate
@@ -113,8 +116,7 @@ def base_sums(tables: Mapping[str, ir.Table], plans: Mapping[str, MeasurePlan],
         if wanted is not None and not wanted:
             continue
         expr = base_aggregate(plan, tables[ds], wanted)
-        frame = expr.to_pyarrow().to_pandas()
-        out[ds] = frame
+        out[ds] = expr.to_pyarrow()
     return out
 
 
@@ -129,61 +131,73 @@ def months_to_periods(months: Iterable[str]) -> set[str]:
     return out
 
 
-def values_from_sums(bases: Mapping[str, pd.DataFrame], plans: Mapping[str, MeasurePlan],
+def values_from_sums(bases: Mapping[str, pa.Table], plans: Mapping[str, MeasurePlan],
                      config: EngineConfig, hierarchy: Hierarchy,
                      periods: set[str] | None = None,
                      levels: Sequence[str] = ALL_LEVELS,
-                     cache: SqlCache | None = None) -> pd.DataFrame:
+                     cache: SqlCache | None = None) -> Columns:
     """Roll the (unit, month) sums up and score them; ``periods`` restricts the output (and the
     roll-up, to the years concerned)."""
-    ancestors = ancestor_frame(hierarchy)
-    if set(levels) != set(ALL_LEVELS):  # roll up only to the levels asked for
-        level_of = {u.code: str(u.level) for u in hierarchy}
-        ancestors = ancestors[ancestors["ancestor"].map(level_of).isin(levels)]
+    # roll up only to the levels asked for
+    ancestors = ancestor_frame(hierarchy, None if set(levels) == set(ALL_LEVELS) else levels)
     frames = []
-    years = {p[:4] for p in periods} if periods is not None else None
+    years = sorted({int(p[:4]) for p in periods}) if periods is not None else None
     for ds, plan in plans.items():
         base = bases[ds]
         if years is not None:
-            base = base[(base[MONTH_COLUMN] // 100).astype(str).isin(years)]
+            base = _years(base, years)
         frames.append(rollup(base, plan, ancestors, cache=cache))
-    rolled = combine(frames)
-    if periods is not None and len(rolled):
-        rolled = rolled[rolled["period"].isin(periods)]
-    rolled = rolled.reset_index(drop=True)
-    return score(rolled, config, dict(plans), hierarchy) if len(rolled) else pd.DataFrame(
-        columns=VALUE_COLUMNS)
+    rolled = combine(frames, periods)
+    return score(rolled, config, dict(plans), hierarchy) if len(rolled) else \
+        Columns.empty(VALUE_COLUMNS)
+
+
+def _years(base: pa.Table, years: Sequence[int]) -> pa.Table:
+    marks = ", ".join("?" for _ in years)
+    return run_local(f'SELECT * FROM _sodo_sums WHERE "{MONTH_COLUMN}" // 100 IN ({marks})',
+                     {"_sodo_sums": base}, years)
 
 
 def evaluate(tables: Mapping[str, ir.Table], config: EngineConfig,
              hierarchy: Hierarchy | None = None, levels: Sequence[str] = ALL_LEVELS
              ) -> pd.DataFrame:
-    """Every value of every indicator for every unit and period, from Ibis tables."""
+    """Every value of every indicator for every unit and period, from Ibis tables, as a
+    pandas frame (for the tests and the benchmarks)."""
     plans = make_plans(config)
     bases = base_sums(tables, plans)
     return values_from_sums(bases, plans, config, hierarchy or default_hierarchy(),
-                            levels=levels)
+                            levels=levels).to_pandas()
 
 
-def mark_provisional(values: pd.DataFrame, bases: Mapping[str, pd.DataFrame],
-                     today: date) -> pd.DataFrame:
+def last_month(bases: Mapping[str, pa.Table]) -> int | None:
+    """The latest ``year * 100 + month`` holding records in any of ``bases``."""
+    months = [_one(f'SELECT max("{MONTH_COLUMN}") FROM _sodo_sums', b)
+              for b in bases.values() if b.num_rows]
+    found = [int(m) for m in months if m is not None]
+    return max(found) if found else None
+
+
+def _one(sql: str, table: pa.Table) -> Any:
+    return run_local(sql, {"_sodo_sums": table}).column(0)[0].as_py()
+
+
+def mark_provisional(values: Columns, bases: Mapping[str, pa.Table], today: date) -> Columns:
     """Flag values whose period is not complete yet (tạm tính): it ends after the last month
     that holds records, or after today."""
-    months = [int(b[MONTH_COLUMN].max()) for b in bases.values() if len(b)]
-    last = max(months) if months else None
-    flags = {}
-    for period in values["period"].unique() if len(values) else []:
-        end = Period.parse(period).end
-        flags[period] = last is None or end.year * 100 + end.month > last or end > today
-    out = values.copy()
-    out["provisional"] = out["period"].map(flags).fillna(False).astype(bool) if len(out) \
-        else pd.Series(dtype=bool)
-    return out
+    last = last_month(bases)
+    if not len(values):
+        return values.with_column("provisional", np.array([], dtype=bool))
+    periods, inverse = np.unique(values["period"].astype(str), return_inverse=True)
+    flags = []
+    for period in periods:
+        end = Period.parse(str(period)).end
+        flags.append(last is None or end.year * 100 + end.month > last or end > today)
+    return values.with_column("provisional", np.array(flags, dtype=bool)[inverse])
 
 
 def store_sums(store: RecordStore, plans: Mapping[str, MeasurePlan],
                months: Mapping[str, Sequence[str]] | None, cache: SqlCache,
-               definitions: str) -> dict[str, pd.DataFrame] | None:
+               definitions: str) -> dict[str, pa.Table] | None:
     """What :func:`base_sums` gives, read through the store's own DuckDB with the compiled
     SQL of :func:`~sodo.services.engine.compiler.base_aggregate` from ``cache`` (compiled by
     Ibis when missing); ``None`` when the store has no DuckDB relation to run it on."""
@@ -207,7 +221,7 @@ def store_sums(store: RecordStore, plans: Mapping[str, MeasurePlan],
             cache.compiled.append(key)
             if sql is not None:
                 cache.put(key, query)
-        out[ds] = CompiledQuery(sql or query.sql, query.schema).run(con).to_pandas()
+        out[ds] = CompiledQuery(sql or query.sql, query.schema).run(con)
     return out
 
 
@@ -248,31 +262,38 @@ class SumsCache:
     def exists(self, dataset: str) -> bool:
         return (self.root / f"{dataset}.parquet").exists()
 
-    def load(self, dataset: str) -> pd.DataFrame | None:
+    def load(self, dataset: str) -> pa.Table | None:
         path = self.root / f"{dataset}.parquet"
-        return pd.read_parquet(path) if path.exists() else None
+        if not path.exists():
+            return None
+        # read by DuckDB: pyarrow's reader imports pandas (see .columns)
+        return run_local("SELECT * FROM read_parquet(?)", {}, [str(path)])
 
-    def save(self, bases: Mapping[str, pd.DataFrame], state: dict[str, Any]) -> None:
+    def save(self, bases: Mapping[str, pa.Table], state: dict[str, Any]) -> None:
+        import pyarrow.parquet as pq
+
         self.root.mkdir(parents=True, exist_ok=True)
-        for ds, frame in bases.items():
+        for ds, table in bases.items():
             tmp = self.root / f".{ds}.parquet.tmp"
-            frame.to_parquet(tmp, index=False)
+            pq.write_table(table, tmp)
             os.replace(tmp, self.root / f"{ds}.parquet")
         tmp = self.root / ".state.json.tmp"
         tmp.write_text(json.dumps(state), encoding="utf-8")
         os.replace(tmp, self.state_file)
 
 
-def _merge(old: pd.DataFrame | None, new: pd.DataFrame | None, months: Sequence[str] | None
-           ) -> pd.DataFrame:
+def _merge(old: pa.Table | None, new: pa.Table | None, months: Sequence[str] | None
+           ) -> pa.Table:
     if new is None:  # dataset not rescanned
         assert old is not None
         return old
     if old is None or months is None:
         return new
-    keys = {int(m[:4]) * 100 + int(m[5:7]) for m in months}
-    kept = old[~old[MONTH_COLUMN].isin(keys)]
-    return pd.concat([kept, new], ignore_index=True) if len(kept) else new
+    keys = sorted({int(m[:4]) * 100 + int(m[5:7]) for m in months})
+    marks = ", ".join("?" for _ in keys)
+    return run_local(f'SELECT * FROM _sodo_old WHERE "{MONTH_COLUMN}" NOT IN ({marks}) '
+                     "UNION ALL BY NAME SELECT * FROM _sodo_new",
+                     {"_sodo_old": old, "_sodo_new": new}, keys)
 
 
 # -- tables per backend ----------------------------------------------------------------------
@@ -373,8 +394,9 @@ def compute(workspace: Settings, backend: str | None = None,
                     tables = {ds: store.table(ds) for ds in plans}
                 new = base_sums(tables, plans, per_dataset)
             timings["scan"] = time.perf_counter() - t0
-            record_count = int(sum(
-                new[ds][plans[ds].column(RECORDS_MEASURE)].sum() for ds in new))
+            record_count = sum(
+                int(_one(f'SELECT coalesce(sum("{plans[ds].column(RECORDS_MEASURE)}"), 0) '
+                         "FROM _sodo_sums", new[ds])) for ds in new)
             bases = {ds: _merge(cache.load(ds) if months is not None else None, new.get(ds),
                                 None if per_dataset is None else per_dataset[ds])
                      for ds in plans}

@@ -12,26 +12,35 @@ in-process DuckDB whatever backend scanned the records.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import numpy as np
 
 from sodo.domain.indicators import PERIOD_TYPES
 from sodo.domain.orgunits import Hierarchy
+from sodo.services.engine.columns import Columns, fetch_local, local, quote
 from sodo.services.engine.plans import MONTH_COLUMN, UNIT_COLUMN, MeasurePlan
 from sodo.services.engine.sql_cache import MEMORY, CompiledQuery, SqlCache
 
 if TYPE_CHECKING:
     import ibis
     import ibis.expr.types as ir
+    import pyarrow as pa
 
 KEYS = ["orgunit", "period", "period_type"]
 
 
-def ancestor_frame(hierarchy: Hierarchy) -> pd.DataFrame:
+def ancestor_frame(hierarchy: Hierarchy, levels: Sequence[str] | None = None) -> Columns:
+    """(unit, ancestor, depth) rows, only ancestors of ``levels`` when given."""
     rows = hierarchy.ancestor_rows()
-    return pd.DataFrame(rows, columns=["unit", "ancestor", "depth"])
+    if levels is not None:
+        wanted = set(levels)
+        level_of = {u.code: str(u.level) for u in hierarchy}
+        rows = [r for r in rows if level_of.get(r[1]) in wanted]
+    return Columns({"unit": np.array([r[0] for r in rows], dtype=object),
+                    "ancestor": np.array([r[1] for r in rows], dtype=object),
+                    "depth": np.array([r[2] for r in rows], dtype=np.int64)})
 
 
 def period_id(ym: ir.IntegerValue, period_type: str) -> ir.StringValue:
@@ -76,70 +85,73 @@ def plan_signature(plan: MeasurePlan) -> list[Any]:
     return [plan.dataset, plan.period_field, plan.orgunit_field, list(plan.names.items())]
 
 
-def rollup(base: pd.DataFrame, plan: MeasurePlan, ancestors: pd.DataFrame,
+def rollup(base: pa.Table, plan: MeasurePlan, ancestors: Columns,
            period_types: Iterable[str] = PERIOD_TYPES, cache: SqlCache | None = None
-           ) -> pd.DataFrame:
-    """Roll a (unit, month) aggregate up on an in-process DuckDB; returns a pandas frame with
-    ``orgunit, period, period_type`` and one column per measure (``dataset.mN``). The query is
-    Ibis's (:func:`rollup_expr`), compiled once and kept in ``cache``."""
-    import pyarrow as pa
-
+           ) -> pa.Table:
+    """Roll a (unit, month) aggregate (Arrow, as a scan gives it) up on the in-process DuckDB;
+    returns ``orgunit, period, period_type`` and one column per measure (``dataset.mN``). The
+    query is Ibis's (:func:`rollup_expr`), compiled once and kept in ``cache``."""
     types = list(period_types)
-    anc = ancestors[["unit", "ancestor"]]
+    anc = Columns({"unit": ancestors["unit"], "ancestor": ancestors["ancestor"]})
     parts = {"query": "rollup", "plan": plan_signature(plan), "period_types": types,
-             "base": [(str(c), str(t)) for c, t in base.dtypes.items()],
-             "ancestors": [(str(c), str(t)) for c, t in anc.dtypes.items()]}
+             "base": [(f.name, str(f.type)) for f in base.schema],
+             "ancestors": [("unit", "string"), ("ancestor", "string")]}
 
     def compile_() -> CompiledQuery:
         import ibis
 
-        base_t = ibis.table(ibis.memtable(base).schema(), name=BASE_TABLE)
-        anc_t = ibis.table(ibis.memtable(anc).schema(), name=ANCESTOR_TABLE)
+        base_t = ibis.table(ibis.Schema.from_pyarrow(base.schema), name=BASE_TABLE)
+        anc_t = ibis.table(ibis.schema({"unit": "string", "ancestor": "string"}),
+                           name=ANCESTOR_TABLE)
         expr = rollup_expr(base_t, anc_t, plan, types)
-        return CompiledQuery(_local().compile(expr), expr.schema().to_pyarrow())
+        return CompiledQuery(_ibis_local().compile(expr), expr.schema().to_pyarrow())
 
     query = (cache or MEMORY).query(parts, compile_)
-    con = _raw_local()
-    con.register(BASE_TABLE, pa.Table.from_pandas(base, preserve_index=False))
-    con.register(ANCESTOR_TABLE, pa.Table.from_pandas(anc, preserve_index=False))
+    con = local()
+    con.register(BASE_TABLE, base)
+    con.register(ANCESTOR_TABLE, dict(anc))
     try:
-        return query.run(con).to_pandas()
+        return query.run(con)
     finally:
         con.unregister(BASE_TABLE)
         con.unregister(ANCESTOR_TABLE)
 
 
-_LOCAL: list[ibis.BaseBackend] = []
-_RAW: list[Any] = []
+_IBIS_LOCAL: list[ibis.BaseBackend] = []
 
 
-def _local() -> ibis.BaseBackend:
+def _ibis_local() -> ibis.BaseBackend:
     """An Ibis DuckDB backend, to compile the roll-up when its SQL is not cached yet."""
-    if not _LOCAL:
+    if not _IBIS_LOCAL:
         import ibis
 
-        _LOCAL.append(ibis.duckdb.connect())
-    return _LOCAL[0]
+        _IBIS_LOCAL.append(ibis.duckdb.connect())
+    return _IBIS_LOCAL[0]
 
 
-def _raw_local() -> Any:
-    """One in-process DuckDB per process for the small roll-ups (connecting costs more than
-    rolling up an incremental batch), set as Ibis sets its connections."""
-    if not _RAW:
-        import duckdb
-
-        con = duckdb.connect()
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET python_enable_replacements = false")
-        _RAW.append(con)
-    return _RAW[0]
-
-
-def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Outer-join rolled frames of several datasets on (orgunit, period, period_type): a unit
-    with no records of one dataset has zero sums there."""
-    indexed = [f.set_index(KEYS) for f in frames if len(f)]
-    if not indexed:
-        return pd.DataFrame(columns=KEYS)
-    out = pd.concat(indexed, axis=1, join="outer").fillna(0)
-    return out.reset_index()
+def combine(rolled: Sequence[pa.Table], periods: Iterable[str] | None = None) -> Columns:
+    """Outer-join rolled tables of several datasets on (orgunit, period, period_type) — a unit
+    with no records of one dataset has zero sums there — restricted to ``periods`` when given,
+    in key order, as :class:`Columns` for scoring."""
+    tables = {f"_sodo_rolled{i}": t for i, t in enumerate(rolled) if t.num_rows}
+    if not tables:
+        return Columns.empty(KEYS)
+    keys = ", ".join(KEYS)
+    union = " UNION ".join(f"SELECT {keys} FROM {name}" for name in tables)
+    columns, joins = [], []
+    for name, table in tables.items():
+        for col in table.column_names:
+            if col not in KEYS:
+                columns.append(f"coalesce({name}.{quote(col)}, 0) AS {quote(col)}")
+        joins.append(f"LEFT JOIN {name} USING ({keys})")
+    where, params = "", []
+    if periods is not None:
+        wanted = sorted(set(periods))
+        if not wanted:
+            return Columns.empty(KEYS)
+        where = " WHERE period IN (" + ", ".join("?" for _ in wanted) + ")"
+        params = wanted
+    sql = ("SELECT k.orgunit, k.period, k.period_type"
+           + "".join(f", {c}" for c in columns)
+           + f" FROM ({union}) AS k " + " ".join(joins) + where + f" ORDER BY {keys}")
+    return fetch_local(sql, tables, params)

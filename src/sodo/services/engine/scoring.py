@@ -1,6 +1,7 @@
 """From rolled-up sums to values: ratios of sums, the 766 scores, group scores, total, ranks.
 
-Works on the small rolled-up frame (one row per org unit × period), vectorised with numpy.
+Works on the small rolled-up frame (one row per org unit × period, :class:`.columns.Columns`),
+vectorised with numpy.
 
 Rules (configured in ``svc766.yaml``, see :mod:`.definitions`):
 
@@ -18,11 +19,14 @@ Rules (configured in ``svc766.yaml``, see :mod:`.definitions`):
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import numpy as np
-import pandas as pd
 
 from sodo.domain.indicators import EngineConfig, IndexConfig, Measure
 from sodo.domain.orgunits import Hierarchy
+from sodo.domain.ranking import competition_ranks
+from sodo.services.engine.columns import Columns
 from sodo.services.engine.plans import MeasurePlan, measure_scale
 
 VALUE_COLUMNS = ["indicator", "orgunit", "period", "period_type", "value", "numerator",
@@ -40,36 +44,36 @@ def round_half_up(values: np.ndarray, decimals: int) -> np.ndarray:
         return np.sign(values) * np.floor(np.abs(values) * scale + 0.5 + 1e-7) / scale
 
 
-def _frame(keys: pd.DataFrame, code: str, value: np.ndarray, numerator: np.ndarray | None,
-           denominator: np.ndarray | None) -> pd.DataFrame:
+def _frame(keys: Columns, code: str, value: np.ndarray, numerator: np.ndarray | None,
+           denominator: np.ndarray | None) -> Columns:
     n = len(keys)
-    return pd.DataFrame({
-        "indicator": code,
-        "orgunit": keys["orgunit"].to_numpy(),
-        "period": keys["period"].to_numpy(),
-        "period_type": keys["period_type"].to_numpy(),
+    return Columns({
+        "indicator": np.full(n, code, dtype=object),
+        "orgunit": keys["orgunit"],
+        "period": keys["period"],
+        "period_type": keys["period_type"],
         "value": value,
         "numerator": numerator if numerator is not None else np.full(n, np.nan),
         "denominator": denominator if denominator is not None else np.full(n, np.nan),
     })
 
 
-def _column(rolled: pd.DataFrame, name: str) -> np.ndarray:
+def _column(rolled: Columns, name: str) -> np.ndarray:
     if name in rolled:
-        return rolled[name].to_numpy(dtype="float64")
+        return rolled[name].astype("float64")
     return np.zeros(len(rolled))
 
 
-def _measure(rolled: pd.DataFrame, dataset: str, plan: MeasurePlan, measure: Measure) -> np.ndarray:
+def _measure(rolled: Columns, dataset: str, plan: MeasurePlan, measure: Measure) -> np.ndarray:
     return _column(rolled, f"{dataset}.{plan.column(measure)}") * measure_scale(measure)
 
 
-def score(rolled: pd.DataFrame, config: EngineConfig, plans: dict[str, MeasurePlan],
-          hierarchy: Hierarchy) -> pd.DataFrame:
+def score(rolled: Columns, config: EngineConfig, plans: dict[str, MeasurePlan],
+          hierarchy: Hierarchy) -> Columns:
     """Every output value for every (org unit, period) row of ``rolled``."""
-    frames: list[pd.DataFrame] = []
+    frames: list[Columns] = []
     rates: dict[str, np.ndarray] = {}
-    keys = rolled[["orgunit", "period", "period_type"]]
+    keys = Columns({k: rolled[k] for k in ("orgunit", "period", "period_type")})
     for ind in config.all_rate_indicators():
         plan = plans[ind.dataset]
         num_m, den_m = ind.measures()
@@ -87,13 +91,11 @@ def score(rolled: pd.DataFrame, config: EngineConfig, plans: dict[str, MeasurePl
         frames.append(_frame(keys, ind.code, value, num, den))
     if config.index is not None and len(rolled):
         frames += _index_frames(keys, config.index, rates, hierarchy)
-    if not frames:
-        return pd.DataFrame(columns=VALUE_COLUMNS)
-    return pd.concat(frames, ignore_index=True)
+    return Columns.concat(frames, VALUE_COLUMNS)
 
 
-def _index_frames(keys: pd.DataFrame, idx: IndexConfig, rates: dict[str, np.ndarray],
-                  hierarchy: Hierarchy) -> list[pd.DataFrame]:
+def _index_frames(keys: Columns, idx: IndexConfig, rates: dict[str, np.ndarray],
+                  hierarchy: Hierarchy) -> list[Columns]:
     decimals = idx.options.decimals
     n = len(keys)
     scored = [i for i in idx.indicators if not i.display]
@@ -109,7 +111,7 @@ def _index_frames(keys: pd.DataFrame, idx: IndexConfig, rates: dict[str, np.ndar
             max_points[target] = max_points[target] + np.where(row, share, 0.0)
         # the source's own maximum left the computable maximum with it being N/A
 
-    frames: list[pd.DataFrame] = []
+    frames: list[Columns] = []
     points_by_group = {g.code: np.zeros(n) for g in idx.groups}
     computable_by_group = {g.code: np.zeros(n) for g in idx.groups}
     for ind in scored:
@@ -146,23 +148,28 @@ def _index_frames(keys: pd.DataFrame, idx: IndexConfig, rates: dict[str, np.ndar
     return frames
 
 
-def competition_rank(values: pd.Series) -> pd.Series:
-    """1, 2, 2, 4: higher is better; equal values share the best rank."""
-    return values.rank(method="min", ascending=False)
-
-
-def _rank_frame(keys: pd.DataFrame, idx: IndexConfig, total: np.ndarray,
-                hierarchy: Hierarchy) -> pd.DataFrame:
+def _rank_frame(keys: Columns, idx: IndexConfig, total: np.ndarray,
+                hierarchy: Hierarchy) -> Columns:
+    """The rank of each unit's total among the units of its level, per period (the one
+    competition ranking of :mod:`sodo.domain.ranking`), with the number ranked."""
     level_of = {u.code: str(u.level) for u in hierarchy}
-    frame = keys.copy()
-    frame["total"] = total
-    frame["level"] = frame["orgunit"].map(level_of)
-    eligible = (frame["level"].isin(idx.options.rank_levels)
-                & frame["period_type"].isin(idx.options.rank_period_types)
-                & frame["total"].notna())
-    ranked = frame[eligible].copy()
-    groups = ranked.groupby(["level", "period"], sort=False)["total"]
-    ranked["rank"] = groups.transform(competition_rank)
-    ranked["count"] = groups.transform("size")
-    return _frame(ranked, idx.rank_code, ranked["rank"].to_numpy(dtype="float64"), None,
-                  ranked["count"].to_numpy(dtype="float64"))
+    levels, period_types = set(idx.options.rank_levels), set(idx.options.rank_period_types)
+    groups: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    for row, (unit, period, period_type, value) in enumerate(zip(
+            keys["orgunit"], keys["period"], keys["period_type"], total, strict=True)):
+        level = level_of.get(unit)
+        if level in levels and period_type in period_types and not np.isnan(value):
+            groups[(level, period)][row] = float(value)
+    rows: list[int] = []
+    ranks: list[float] = []
+    counts: list[float] = []
+    for values in groups.values():
+        # keyed by row (a string of it, as ranking ties are broken by key only for order)
+        ranked = competition_ranks({str(r): v for r, v in values.items()}, sense=1)
+        for r in values:
+            rows.append(r)
+            ranks.append(float(ranked[str(r)]))
+            counts.append(float(len(values)))
+    picked = keys.select(np.array(rows, dtype=np.int64))
+    return _frame(picked, idx.rank_code, np.array(ranks, dtype="float64"), None,
+                  np.array(counts, dtype="float64"))

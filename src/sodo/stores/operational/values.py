@@ -14,7 +14,7 @@ import json
 import math
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -39,8 +39,7 @@ from sodo.domain.periods import Period
 from sodo.domain.values import APPROVED, COMPUTED, NEVER, REPORTED, SEED, Candidate
 from sodo.stores.operational.tables import compute_run, indicator_value
 
-if TYPE_CHECKING:  # pandas is heavy to import, and only the engine hands frames in
-    import pandas as pd
+if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     Bind = Engine | Connection | Session
@@ -163,6 +162,17 @@ def data_version(bind: Bind) -> tuple[Any, ...]:
 
 # -- writing -----------------------------------------------------------------------------------
 
+#: the columns :func:`replace_computed_values` reads
+VALUE_FRAME_COLUMNS = ("indicator", "orgunit", "period", "period_type", "value", "numerator",
+                       "denominator")
+
+
+def _plain(column: Sequence[Any]) -> list[Any]:
+    """A column as Python objects (NumPy and pandas scalars are not every driver's)."""
+    tolist = getattr(column, "tolist", None)
+    return tolist() if tolist is not None else list(column)
+
+
 def _none(value: Any) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -193,12 +203,13 @@ def _bulk_insert(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         conn.execute(stmt, [dict(zip(INSERT_COLUMNS, r, strict=True)) for r in rows])
 
 
-def replace_computed_values(bind: Bind, run_id: int, values: pd.DataFrame,
+def replace_computed_values(bind: Bind, run_id: int, values: Mapping[str, Sequence[Any]],
                             indicators: Sequence[str], periods: Iterable[str] | None,
                             source: str = "", stats: dict[str, int] | None = None) -> int:
     """Make the computed values of ``indicators`` in ``periods`` (all periods when ``None``)
-    equal to ``values`` (columns indicator, orgunit, period, period_type, value, numerator,
-    denominator, and optionally provisional), in one transaction. Returns the number of values
+    equal to ``values`` (columns by name — the engine's NumPy columns or a pandas frame —
+    indicator, orgunit, period, period_type, value, numerator, denominator, and optionally
+    provisional; NaN or None is no value), in one transaction. Returns the number of values
     the scope now holds.
 
     Only what changed is written: a value equal to the stored one (same value, numerator,
@@ -207,8 +218,9 @@ def replace_computed_values(bind: Bind, run_id: int, values: pd.DataFrame,
     A recompute over unchanged records therefore writes nothing. ``stats`` (optional)
     receives the counts ``unchanged``, ``inserted`` and ``deleted``."""
     now = datetime.now(UTC)
-    frame = values.astype(object).where(values.notna(), None)
-    flags = (frame["provisional"] if "provisional" in frame else [False] * len(frame))
+    frame = {name: _plain(values[name]) for name in VALUE_FRAME_COLUMNS}
+    flags = (_plain(values["provisional"]) if "provisional" in values
+             else [False] * len(frame["indicator"]))
     period_list = None if periods is None else sorted(set(periods))
     codes = list(indicators)
     with _transaction(bind) as conn:
