@@ -57,7 +57,8 @@ def test_a_cached_compute_imports_no_ibis_and_stores_the_same(workspace: Setting
     first = _compute_in_a_process(workspace, "--full")
     assert first["ibis"] and first["mode"] == "full"  # nothing cached yet: Ibis compiles
     entries = sorted(p.name for p in _sql_dir(workspace).glob("*.json"))
-    assert len(entries) == 4  # the scan of each dataset, its roll-up
+    # the scan of each dataset, its roll-up, and its scan of a range of months compiled ahead
+    assert len(entries) == 6
     compiled = _stored(workspace)
 
     again = _compute_in_a_process(workspace, "--full")
@@ -67,7 +68,8 @@ def test_a_cached_compute_imports_no_ibis_and_stores_the_same(workspace: Setting
     # a batch of one month, then of two months apart: scans restricted to months
     _ingest(workspace, "dossiers", 300, "2025-03", "2025-03", 7, tmp_path)
     one = _compute_in_a_process(workspace)
-    assert one["mode"] == "incremental" and one["ibis"]  # a new shape: compiled once
+    # a range of months: compiled ahead by the first full run, which had Ibis loaded
+    assert one["mode"] == "incremental" and not one["ibis"]
     _ingest(workspace, "dossiers", 300, "2025-04", "2025-04", 8, tmp_path)
     cached_range = _compute_in_a_process(workspace)
     assert cached_range["mode"] == "incremental" and not cached_range["ibis"]
@@ -128,7 +130,7 @@ def test_the_parquet_store_runs_the_cached_sql_too(tmp_path: Path) -> None:
     _ingest(ws, "dossiers", 2000, "2025-01", "2025-04", 1, tmp_path)
     _ingest(ws, "feedback", 300, "2025-01", "2025-04", 2, tmp_path)
     first = compute(ws, full=True)
-    assert len(list(_sql_dir(ws).glob("*.json"))) == 4
+    assert len(list(_sql_dir(ws).glob("*.json"))) == 6  # with the month scans compiled ahead
     second = compute(ws, full=True)
     assert second.changes == {"unchanged": first.value_count, "inserted": 0, "deleted": 0}
     _ingest(ws, "dossiers", 200, "2025-02", "2025-02", 3, tmp_path)
@@ -136,3 +138,21 @@ def test_the_parquet_store_runs_the_cached_sql_too(tmp_path: Path) -> None:
     after = _stored(ws)
     full = compute(ws, full=True)
     assert full.changes["inserted"] == 0 and _stored(ws).keys() == after.keys()
+
+
+def test_cached_query_results_take_ibis_types_with_arrows_cast_rules() -> None:
+    """Sums DuckDB makes HUGEINT or DOUBLE come back as the int64 Ibis's schema says, cast
+    by DuckDB with Arrow's rules: a fractional value is an error, never rounded away."""
+    import duckdb
+    import pyarrow as pa
+
+    from sodo.services.engine.sql_cache import CompiledQuery
+
+    con = duckdb.connect()
+    schema = pa.schema([("n", pa.int64()), ("seconds", pa.int64()), ("unit", pa.string())])
+    sql = ("SELECT sum(x) AS n, sum(y::DOUBLE) AS seconds, u AS unit FROM (VALUES "
+           "(1, 2.0, 'a'), (2, {y}, 'a')) t(x, y, u) GROUP BY u")
+    got = CompiledQuery(sql.format(y="3.0"), schema).run(con)
+    assert got.schema == schema and got.to_pylist() == [{"n": 3, "seconds": 5, "unit": "a"}]
+    with pytest.raises(duckdb.Error, match="truncated"):
+        CompiledQuery(sql.format(y="3.5"), schema).run(con)

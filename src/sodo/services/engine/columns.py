@@ -10,6 +10,7 @@ leave it with ``fetchnumpy``; Arrow tables appear only as DuckDB made them.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,10 @@ class Columns(Mapping[str, np.ndarray]):
 
 
 def _array(values: Any) -> np.ndarray:
-    if isinstance(values, np.ma.MaskedArray):  # fetchnumpy's columns holding NULLs
+    # fetchnumpy's columns holding NULLs are masked; numpy.ma is imported only then (reading
+    # ``np.ma`` would import it)
+    masked = sys.modules.get("numpy.ma")
+    if masked is not None and isinstance(values, masked.MaskedArray):
         if values.dtype.kind == "f":
             return values.filled(np.nan)
         return values.astype(object).filled(None)
