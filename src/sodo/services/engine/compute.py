@@ -1,7 +1,7 @@
 """Compute every record-computed indicator and the 766 index for a workspace, and store them.
 
 One pass per dataset on the record backend (DuckDB, PostgreSQL or PySpark) produces the
-(unit, month) sums; they are cached in the workspace (``.sodo/engine/<dataset>.parquet``) so an
+(unit, month) sums; they are cached in the workspace (``.sodo/engine/<dataset>.arrow``) so an
 incremental run scans only the months new batches touched, then rolls up the cached sums of
 the affected years and replaces the values of the affected periods (those months and their
 quarter, half and year).
@@ -272,7 +272,11 @@ def _compile_scan(store: RecordStore, ds: str, plan: MeasurePlan, shape: str,
 
 # -- the sums cache --------------------------------------------------------------------------
 class SumsCache:
-    """(unit, month) sums per dataset kept in the workspace, with the batch they reflect."""
+    """(unit, month) sums per dataset kept in the workspace, with the batch they reflect.
+
+    Kept as Arrow IPC files: written and read back (memory-mapped) in milliseconds, where
+    Parquet took a tenth of a second of a small run (and pyarrow's Parquet reader imports
+    pandas)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -286,24 +290,31 @@ class SumsCache:
         except (OSError, ValueError):
             return {}
 
+    def _path(self, dataset: str) -> Path:
+        return self.root / f"{dataset}.arrow"
+
     def exists(self, dataset: str) -> bool:
-        return (self.root / f"{dataset}.parquet").exists()
+        return self._path(dataset).exists()
 
     def load(self, dataset: str) -> pa.Table | None:
-        path = self.root / f"{dataset}.parquet"
-        if not path.exists():
+        import pyarrow as pa
+
+        path = self._path(dataset)
+        try:
+            with pa.memory_map(str(path)) as source:
+                return pa.ipc.open_file(source).read_all()
+        except FileNotFoundError:
             return None
-        # read by DuckDB: pyarrow's reader imports pandas (see .columns)
-        return run_local("SELECT * FROM read_parquet(?)", {}, [str(path)])
 
     def save(self, bases: Mapping[str, pa.Table], state: dict[str, Any]) -> None:
-        import pyarrow.parquet as pq
+        import pyarrow as pa
 
         self.root.mkdir(parents=True, exist_ok=True)
         for ds, table in bases.items():
-            tmp = self.root / f".{ds}.parquet.tmp"
-            pq.write_table(table, tmp)
-            os.replace(tmp, self.root / f"{ds}.parquet")
+            tmp = self.root / f".{ds}.arrow.{os.getpid()}.tmp"
+            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+                out.write_table(table)
+            os.replace(tmp, self._path(ds))
         tmp = self.root / ".state.json.tmp"
         tmp.write_text(json.dumps(state), encoding="utf-8")
         os.replace(tmp, self.state_file)
@@ -441,8 +452,10 @@ def compute(workspace: Settings, backend: str | None = None,
             written = replace_computed_values(engine, run_id, values, codes, affected,
                                               source=f"sodo compute ({name})", stats=changes)
             timings["write"] = time.perf_counter() - t0
-            cache.save(bases, {"fingerprint": config.fingerprint(), "store": key,
-                               "last_batch_id": last_batch})
+            # only the rescanned datasets' sums changed (a dossiers batch leaves feedback's)
+            cache.save({ds: bases[ds] for ds in new},
+                       {"fingerprint": config.fingerprint(), "store": key,
+                        "last_batch_id": last_batch})
             all_periods = sorted(set(values["period"])) if affected is None else sorted(affected)
             finish_run(engine, run_id, record_count=record_count, value_count=written,
                        periods=all_periods)
