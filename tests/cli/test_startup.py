@@ -178,8 +178,9 @@ def _modules(stderr: str) -> set[str]:
 # (the compiled queries are kept), the ORM and its mapped classes (the run and the audit entry
 # are written on Core connections), the quality service (no scorecard is stored), the
 # commune tables of vietnam_provinces (the shipped hierarchy is cached in the workspace), pandas
-# (the engine's frames are NumPy columns moved through DuckDB).
-NOT_ON_INCREMENTAL_COMPUTE = ("ibis", "sqlglot", "pandas", "sqlalchemy.orm",
+# (the engine's frames are NumPy columns moved through DuckDB), prometheus_client (a lone command's
+# counts are read by no one; see the multiprocess test below).
+NOT_ON_INCREMENTAL_COMPUTE = ("ibis", "sqlglot", "pandas", "prometheus_client", "sqlalchemy.orm",
                               "sodo.stores.operational.models", "sodo.services.quality",
                               "vietnam_provinces")
 
@@ -237,3 +238,24 @@ def test_incremental_compute_and_quality_stay_light(tmp_path: Path) -> None:
     heavy = {n for n in names for light in ("ibis", "sqlglot", "vietnam_provinces")
              if n == light or n.startswith(light + ".")}
     assert not heavy, sorted(heavy)
+
+
+@pytest.mark.skipif(not SODO.exists(), reason="the sodo entry point is not installed")
+def test_a_command_counts_into_the_multiprocess_metrics_folder(tmp_path: Path) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR set (the workers' shared folder), a command's ingest and
+    compute are counted there for /metrics to serve."""
+    env = dict(os.environ)
+    env.pop("SODO_WORKSPACE", None)
+    ws, folder = tmp_path / "ws", tmp_path / "metrics"
+    folder.mkdir()
+    _sodo("init", str(ws), env=env)
+    counted = {**env, "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+    _ingest_batch(tmp_path, ws, 1, counted)
+    _sodo("compute", "-w", str(ws), env=counted)
+    from prometheus_client import CollectorRegistry, generate_latest, multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=str(folder))
+    text = generate_latest(registry).decode()
+    assert 'sodo_ingest_rows_total{channel="cli",dataset="dossiers"} 200.0' in text, text
+    assert 'sodo_compute_runs_total{mode="full",status="done"} 1.0' in text, text

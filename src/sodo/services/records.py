@@ -7,8 +7,11 @@ accepted batch and each run is written to the audit log.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from sodo.domain.permissions import Action, Actor, require
@@ -31,7 +34,6 @@ def ingest(ctx: AppContext, actor: Actor, dataset: str, files: Sequence[str | Pa
     (``BatchInfo.warnings``) is stored with the batch (``quality.intake``)."""
     from sodo.domain.orgunits import default_hierarchy
     from sodo.domain.problems import InputError
-    from sodo.services import metrics
     from sodo.services.intake import ingest_files
     from sodo.services.quality import intake as quality_intake
 
@@ -44,11 +46,13 @@ def ingest(ctx: AppContext, actor: Actor, dataset: str, files: Sequence[str | Pa
             batches = ingest_files(store, dataset, files, mapping, hierarchy=hierarchy,
                                    progress=progress, warn=warn)
         except InputError:
-            metrics.INGEST_REJECTED.labels(dataset, channel).inc()
+            if (metrics := collected_metrics()) is not None:
+                metrics.INGEST_REJECTED.labels(dataset, channel).inc()
             raise
-    for batch in batches:
-        metrics.INGEST_BATCHES.labels(dataset, channel).inc()
-        metrics.INGEST_ROWS.labels(dataset, channel).inc(batch.rows)
+    if (metrics := collected_metrics()) is not None:
+        for batch in batches:
+            metrics.INGEST_BATCHES.labels(dataset, channel).inc()
+            metrics.INGEST_ROWS.labels(dataset, channel).inc(batch.rows)
     with ctx.session() as session:
         for batch in batches:
             audit.record(session, actor, "records.ingest", "dataset", dataset, None,
@@ -56,6 +60,18 @@ def ingest(ctx: AppContext, actor: Actor, dataset: str, files: Sequence[str | Pa
             quality_intake.store(session, batch.id, dataset, batch.rows, batch.warnings)
         session.commit()
     return batches
+
+
+def collected_metrics() -> ModuleType | None:
+    """:mod:`sodo.services.metrics` where this process's counts are read: a server (which
+    imports it to serve ``/metrics``) or a process writing into the multiprocess folder
+    (``PROMETHEUS_MULTIPROC_DIR``). ``None`` in a lone command, whose counts would end with
+    it unread (and prometheus_client is a fiftieth of its start)."""
+    if "sodo.services.metrics" in sys.modules or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from sodo.services import metrics
+
+        return metrics
+    return None
 
 
 # the steps of ``compute_values`` as a progress callback hears them: the engine's three (scan,
@@ -71,19 +87,21 @@ def compute_values(ctx: AppContext, actor: Actor, **options: Any) -> ComputeRun:
     (an option) is told as each of ``COMPUTE_STEPS`` begins, and ``(4, "")`` at the end."""
     import time
 
-    from sodo.services import metrics
     from sodo.services.engine.compute import compute
 
     require(actor, Action.ADMIN)
     began = time.perf_counter()
     progress = options.pop("progress", None)
+    metrics = collected_metrics()
     try:
         run = compute(ctx.settings, progress=progress, **options)
     except Exception:
-        metrics.COMPUTE_RUNS.labels("unknown", "failed").inc()
+        if metrics is not None:
+            metrics.COMPUTE_RUNS.labels("unknown", "failed").inc()
         raise
-    metrics.COMPUTE_RUNS.labels(run.mode, "done").inc()
-    metrics.COMPUTE_SECONDS.labels(run.mode).observe(time.perf_counter() - began)
+    if metrics is not None:
+        metrics.COMPUTE_RUNS.labels(run.mode, "done").inc()
+        metrics.COMPUTE_SECONDS.labels(run.mode).observe(time.perf_counter() - began)
     if run.id is not None:
         # on a Core connection: the ORM's mapped classes are built only when a stored
         # scorecard is to be rescored (a small run would spend a fifth of its time on them)
