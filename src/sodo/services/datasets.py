@@ -11,18 +11,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from sodo.domain.datasets import Dataset
 from sodo.domain.problems import InputError, Problem
+from sodo.services.parse_cache import cached, module_files
 from sodo.services.programme import default_programme_path
 from sodo.stores.records.base import RecordStore
 from sodo.stores.records.registry import open_store
 
 if TYPE_CHECKING:
     from sodo.services.settings import Settings
-from sodo.services.yaml_source import node_position, plain
 
 DATASETS_FOLDER = "datasets"
 
@@ -41,6 +39,11 @@ def datasets_folder(path: str | Path | None = None) -> Path:
 def load_datasets(path: str | Path | None = None) -> dict[str, Dataset]:
     """All dataset declarations of a programme, by code. Raises ``InputError`` listing every
     problem (file, line, rule) when a declaration is invalid."""
+    from ruamel.yaml import YAML  # imported only when the files are read (parse_cache)
+    from ruamel.yaml.error import YAMLError
+
+    from sodo.services.yaml_source import plain
+
     folder = datasets_folder(path)
     yaml = YAML(typ="rt")
     datasets: dict[str, Dataset] = {}
@@ -88,13 +91,25 @@ def get_dataset(code: str, path: str | Path | None = None) -> Dataset:
 
 def _line_of(body: Any, loc: tuple[Any, ...]) -> int | None:
     """1-based line of the deepest YAML node named by a pydantic error location."""
+    from sodo.services.yaml_source import node_position
+
     return node_position(body, loc)[0]
+
+
+def workspace_datasets(settings: Settings) -> dict[str, Dataset]:
+    """:func:`load_datasets` of the workspace's programme, read once per change of its files
+    (kept in the workspace's cache folder, see :mod:`sodo.services.parse_cache`)."""
+    programme = settings.programme_path()
+    folder = datasets_folder(programme)
+    files = [*folder.glob("*.y*ml"), *module_files(__name__, "sodo.domain.datasets")]
+    return cached(settings.root / ".sodo" if settings.root else None, "datasets", files,
+                  lambda: load_datasets(programme))
 
 
 def open_record_store(settings: Settings, backend: str | None = None,
                       datasets: dict[str, Dataset] | None = None) -> RecordStore:
     """Open the workspace's record store (``backend`` overrides the workspace's setting)."""
-    declared = datasets if datasets is not None else load_datasets(settings.programme_path())
+    declared = datasets if datasets is not None else workspace_datasets(settings)
     return open_store(settings.records_location(backend), declared)
 
 

@@ -17,16 +17,9 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from sodo.domain.orgunits import Hierarchy, default_hierarchy, prime_default_hierarchy
+from sodo.services.parse_cache import file_stat
 
 _KEY: list[str] = []
-
-
-def _stat(path: Path) -> str:
-    try:
-        st = path.stat()
-    except OSError:
-        return f"{path}:-"
-    return f"{path}:{st.st_size}:{st.st_mtime_ns}"
 
 
 def source_key() -> str:
@@ -35,14 +28,14 @@ def source_key() -> str:
         import sodo
         import sodo.domain.orgunits as orgunits
 
-        parts = [sodo.__version__, _stat(Path(orgunits.__file__))]
+        parts = [sodo.__version__, file_stat(Path(orgunits.__file__))]
         data = resources.files("sodo.data")
-        parts += [_stat(Path(str(data.joinpath(name)))) for name in
+        parts += [file_stat(Path(str(data.joinpath(name)))) for name in
                   ("provinces-63.yaml", "ministries.yaml", "vn-provinces-34.geojson")]
         spec = find_spec("vietnam_provinces")  # finds the package without importing it
         if spec is not None and spec.origin:
             package = Path(spec.origin).parent
-            parts += [_stat(p) for p in sorted(package.rglob("*.py"))]
+            parts += [file_stat(p) for p in sorted(package.rglob("*.py"))]
         _KEY.append(hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32])
     return _KEY[0]
 

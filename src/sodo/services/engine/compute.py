@@ -33,7 +33,7 @@ from sodo.domain.orgunits import Hierarchy, default_hierarchy
 from sodo.domain.periods import Period, PeriodType
 from sodo.domain.problems import InputError
 from sodo.services.engine.columns import Columns, run_local
-from sodo.services.engine.definitions import load_engine_config
+from sodo.services.engine.definitions import engine_config_of
 from sodo.services.engine.plans import MONTH_COLUMN, MeasurePlan, plan_dataset
 from sodo.services.engine.rollup import ancestor_frame, combine, plan_signature, rollup
 from sodo.services.engine.scoring import VALUE_COLUMNS, score
@@ -376,8 +376,9 @@ def compute(workspace: Settings, backend: str | None = None,
     if bad_levels:
         raise InputError(f"unknown level(s) {', '.join(bad_levels)} (one of: "
                          f"{', '.join(ALL_LEVELS)})")
-    config = load_engine_config(workspace.programme_path())
-    hierarchy = shipped_hierarchy(workspace.root / ".sodo" if workspace.root else None)
+    cache_dir = workspace.root / ".sodo" if workspace.root else None
+    config = engine_config_of(workspace.programme_path(), cache_dir)
+    hierarchy = shipped_hierarchy(cache_dir)
     plans = make_plans(config)
     codes = config.output_codes()
     cache = SumsCache(workspace.root / ".sodo" / "engine")

@@ -9,26 +9,37 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from sodo.domain.indicators import ComputedIndicator, EngineConfig, IndexConfig
 from sodo.domain.problems import InputError, Problem
-from sodo.services.yaml_source import node_position, plain, validation_problems
+from sodo.services.parse_cache import cached, module_files
 
 _INDEX_KEY = re.compile(r"^index\s*:", re.MULTILINE)
 
 
 # -- loading ---------------------------------------------------------------------------------
+def engine_config_of(programme_dir: str | Path, cache_dir: Path | None) -> EngineConfig:
+    """:func:`load_engine_config`, read once per change of the files (kept in ``cache_dir``,
+    see :mod:`sodo.services.parse_cache`)."""
+    root = Path(programme_dir)
+    files = [*root.glob("computed/*.y*ml"), *root.glob("*.y*ml"),
+             *module_files(__name__, "sodo.domain.indicators")]
+    return cached(cache_dir, "engine-config", files, lambda: load_engine_config(root))
+
+
 def _problems(exc: ValidationError, node: Any, file: str, obj: str,
               base: tuple[Any, ...] = ()) -> list[Problem]:
+    from sodo.services.yaml_source import validation_problems
+
     return validation_problems(exc, node, file, obj, rule="engine-definition", base=base,
                                with_path=True)
 
 
 def _load_yaml(path: Path, problems: list[Problem], fast: bool = False) -> Any:
     """Round-trip YAML (with positions for messages), or the fast safe loader."""
+    from ruamel.yaml import YAML  # imported only when the files are read (parse_cache)
+    from ruamel.yaml.error import MarkedYAMLError
+
     try:
         return YAML(typ="safe" if fast else "rt").load(path.read_text(encoding="utf-8"))
     except MarkedYAMLError as exc:
@@ -71,6 +82,10 @@ def _load_fast(root: Path) -> EngineConfig:
 
 
 def _load_located(root: Path) -> EngineConfig:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    from sodo.services.yaml_source import node_position, plain
+
     problems: list[Problem] = []
     indicators: list[ComputedIndicator] = []
     index: IndexConfig | None = None
