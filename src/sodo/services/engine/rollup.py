@@ -43,36 +43,54 @@ def ancestor_frame(hierarchy: Hierarchy, levels: Sequence[str] | None = None) ->
                     "depth": np.array([r[2] for r in rows], dtype=np.int64)})
 
 
-def period_id(ym: ir.IntegerValue, period_type: str) -> ir.StringValue:
+def period_key(ym: ir.IntegerValue, period_type: str) -> ir.IntegerValue:
+    """The period of ``period_type`` holding month ``ym`` as an integer: ``ym`` itself, year ×
+    10 + quarter or half, or the year (grouped by, then written as an id once per group)."""
     year, month = ym // 100, ym % 100
-    ys = year.cast("string")
     if period_type == "month":
-        return ys + "-" + month.cast("string").lpad(2, "0")
+        return ym
     if period_type == "quarter":
-        return ys + "Q" + ((month - 1) // 3 + 1).cast("string")
+        return year * 10 + (month - 1) // 3 + 1
     if period_type == "half":
-        return ys + "S" + ((month - 1) // 6 + 1).cast("string")
-    return ys
+        return year * 10 + (month - 1) // 6 + 1
+    return year
+
+
+def period_id(key: ir.IntegerValue, period_type: str) -> ir.StringValue:
+    """The period id (``2025-03``, ``2025Q1``, ``2025S1``, ``2025``) of a :func:`period_key`."""
+    if period_type == "month":
+        return (key // 100).cast("string") + "-" + (key % 100).cast("string").lpad(2, "0")
+    if period_type in ("quarter", "half"):
+        letter = "Q" if period_type == "quarter" else "S"
+        return (key // 10).cast("string") + letter + (key % 10).cast("string")
+    return key.cast("string")
 
 
 def rollup_expr(base: ir.Table, ancestors: ir.Table, plan: MeasurePlan,
                 period_types: Iterable[str] = PERIOD_TYPES) -> ir.Table:
-    """Sums of every measure for every ancestor × period of the requested types."""
+    """Sums of every measure for every ancestor × period of the requested types.
+
+    The join is summed once per (ancestor, month); quarters, halves and years are summed from
+    those few rows, grouped by an integer period key (the ids are written per group)."""
     import ibis
 
+    types = list(period_types)
     joined = base.join(ancestors, base[UNIT_COLUMN] == ancestors["unit"])
+    columns = {f"{name}__{pt}" if measure.period_dependent else name
+               for name, measure in plan.measures.items() for pt in types}
+    monthly = joined.group_by([joined["ancestor"].name("orgunit"), MONTH_COLUMN]).aggregate(
+        **{col: joined[col].sum() for col in sorted(columns)})
     parts = []
-    for pt in period_types:
+    for pt in types:
         aggs = {}
         for name, measure in plan.measures.items():
             col = f"{name}__{pt}" if measure.period_dependent else name
-            aggs[f"{plan.dataset}.{name}"] = joined[col].sum()
-        parts.append(
-            joined.group_by([joined["ancestor"].name("orgunit"),
-                             period_id(joined[MONTH_COLUMN], pt).name("period")])
-            .aggregate(**aggs)
-            .mutate(period_type=ibis.literal(pt))
-        )
+            aggs[f"{plan.dataset}.{name}"] = monthly[col].sum()
+        grouped = monthly.group_by(["orgunit", period_key(monthly[MONTH_COLUMN], pt)
+                                    .name("_period_key")]).aggregate(**aggs)
+        parts.append(grouped.select(
+            "orgunit", period_id(grouped["_period_key"], pt).name("period"), *aggs,
+            period_type=ibis.literal(pt)))
     return ibis.union(*parts) if len(parts) > 1 else parts[0]
 
 
