@@ -38,28 +38,58 @@ from sodo.services.engine.plans import (  # noqa: F401 - re-exported: the compil
     plan_dataset,
 )
 
+#: months per period type: a period type's periods start at month indices divisible by it
+_PERIOD_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+
+
+def month_index(ts: ir.TimestampValue) -> ir.IntegerValue:
+    """``year * 12 + month - 1``: consecutive integers for consecutive months."""
+    return ts.year().cast("int64") * 12 + ts.month().cast("int64") - 1
+
+
+def month_start_day(index: ir.IntegerValue) -> ir.IntegerValue:
+    """Days from 1970-01-01 to the first day of the month ``index`` (see :func:`month_index`),
+    by integer arithmetic (the proleptic Gregorian calendar, years counted from March so
+    that the leap day ends a year: H. Hinnant's ``days_from_civil``)."""
+    shifted = index - 2  # March of year y -> 12 * y
+    year = shifted // 12
+    month = shifted % 12  # 0 = March ... 11 = February
+    return (year * 365 + year // 4 - year // 100 + year // 400 + (month * 153 + 2) // 5
+            - 719468)
+
 
 def period_end_epoch(ts: ir.TimestampValue, period_type: str) -> ir.IntegerValue:
-    """Epoch seconds of the first instant after the ``period_type`` period containing ``ts``
-    (truncation and interval addition: cheap on every engine, unlike building dates)."""
-    if period_type == "month":
-        end = ts.truncate("M") + ibis.interval(months=1)
-    elif period_type == "quarter":
-        end = ts.truncate("Q") + ibis.interval(months=3)
-    elif period_type == "half":
-        year_start = ts.truncate("Y")
-        end = ibis.ifelse(ts.month() <= 6, year_start + ibis.interval(months=6),
-                          year_start + ibis.interval(months=12))
-    else:
-        end = ts.truncate("Y") + ibis.interval(months=12)
-    return end.epoch_seconds()
+    """Epoch seconds of the first instant after the ``period_type`` period containing ``ts``.
+
+    Integer arithmetic on the month index (whole seconds, exactly the epoch of the next
+    period's first midnight): about a third cheaper per record on DuckDB than truncating the
+    timestamp and adding an interval of months, on every engine."""
+    span = _PERIOD_MONTHS[period_type]
+    index = month_index(ts)
+    end = index + 1 if span == 1 else (index // span + 1) * span
+    return month_start_day(end) * SECONDS_PER_DAY
+
+
+#: up to this many values, ``in`` is written as equalities joined by ``or``: DuckDB evaluates
+#: ``x = 'a' OR x = 'b'`` on a dictionary-compressed string column about twice as fast as
+#: ``x IN ('a', 'b')`` (the same three-valued result, null for a null ``x``)
+_IN_AS_EQUALITIES = 4
+
+
+def _is_in(col: ir.Column, values: list[object]) -> ir.BooleanValue:
+    if not values or len(values) > _IN_AS_EQUALITIES:
+        return col.isin(values)
+    out = col == values[0]
+    for v in values[1:]:
+        out = out | (col == v)
+    return out
 
 
 def _constant_test(col: ir.Column, op: str, value: object) -> ir.BooleanValue:
     if op == "in":
-        return col.isin(list(value))  # type: ignore[arg-type]
+        return _is_in(col, list(value))  # type: ignore[call-overload]
     if op == "not_in":
-        return ~col.isin(list(value))  # type: ignore[arg-type]
+        return ~_is_in(col, list(value))  # type: ignore[call-overload]
     if op == "is":
         if value is None:
             return col.isnull()
