@@ -64,6 +64,9 @@ class Check:
     column: str
     condition: str  # SQL over the typed view: TRUE marks a bad row
     detail: str  # SQL string expression describing the bad value
+    #: SQL aggregate over the typed view giving the same count as ``count(*) FILTER (WHERE
+    #: condition)`` more cheaply (the scan uses it; locating problems uses ``condition``)
+    count: str | None = None
 
 
 # Control characters, zero-width and bidirectional formatting characters, the BOM (RE2).
@@ -154,7 +157,9 @@ def _ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str,
             _register_orgunits(con, hierarchy)
         no_nulls = _parquet_columns_without_nulls(con, path, columns) if kind == "parquet" \
             else set()
-        checks = _checks(ds, columns, no_nulls)
+        dictionary = _parquet_dictionary_columns(con, path, columns) \
+            if kind == "parquet" else set()
+        checks = _checks(ds, columns, no_nulls, dictionary)
         # A warner that says what it first aggregates over the batch has that computed in the
         # validation scan: the file is read once for both (see IntakeWarner).
         fused: Any = warn if hasattr(warn, "scan_terms") and hasattr(warn, "from_scan") \
@@ -180,15 +185,15 @@ def _ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str,
             more = f"; the first {len(problems)} follow" if total > len(problems) else ""
             raise InputError(f"{path}: rejected, {total} problem{'s' * (total != 1)} "
                              f"found{more}; nothing was loaded", problems)
+        if staged.normalised == 0:  # no code written in another case: none to fold
+            _build_typed(con, ds, **built, fold=False)
         if fused is not None:
             warnings = fused.from_scan(con, TYPED, ds, warn_checks, staged.rows, extra_values)
         else:
             warnings = warn(con, TYPED, ds) if warn is not None else []
         if any(w["examples"] for w in warnings):
-            _number_examples(con, ds, kind, columns, warnings)
+            _number_examples(con, ds, kind, columns, warnings, path)
         step("applying")
-        if staged.normalised == 0:  # no code written in another case: none to fold on insert
-            _build_typed(con, ds, **built, fold=False)
         con.execute(f"CREATE OR REPLACE TEMP VIEW {INCOMING} AS SELECT "
                     + ", ".join(f'"{n}"' for n in ds.field_names) + f" FROM {TYPED}")
         # Stored row order carries no meaning; not keeping it lets DuckDB load in parallel.
@@ -475,6 +480,20 @@ def _build_typed(con: duckdb.DuckDBPyConnection, ds: Dataset,
 
 # -- validation ------------------------------------------------------------------------
 
+def _parquet_dictionary_columns(con: duckdb.DuckDBPyConnection, path: Path,
+                                columns: dict[str, tuple[str, str]]) -> set[str]:
+    """Fields whose Parquet column is dictionary-encoded in every row group (few distinct
+    values): a check of their values is cheaper on the distinct values than per record."""
+    try:
+        stats = dict(con.execute(
+            "SELECT path_in_schema, bool_and(dictionary_page_offset IS NOT NULL "
+            "OR contains(encodings, 'DICTIONARY')) FROM parquet_metadata(?) GROUP BY 1",
+            [str(path)]).fetchall())
+    except duckdb.Error:
+        return set()
+    return {field for field, (column, _) in columns.items() if stats.get(column) is True}
+
+
 def _parquet_columns_without_nulls(con: duckdb.DuckDBPyConnection, path: Path,
                                    columns: dict[str, tuple[str, str]]) -> set[str]:
     """Fields whose Parquet statistics show no null in any row group: their 'required' check
@@ -488,8 +507,29 @@ def _parquet_columns_without_nulls(con: duckdb.DuckDBPyConnection, path: Path,
     return {field for field, (column, _) in columns.items() if stats.get(column) is True}
 
 
+def _key_format_bad(raw: str) -> str:
+    """SQL: the (non-null) text ``raw`` is not written plainly (see :func:`_checks`)."""
+    return (f"(regexp_matches({raw}, '{_INVISIBLE}') OR {raw} <> trim({raw}) "
+            f"OR nfc_normalize({raw}) <> {raw})")
+
+
+def _key_format_plain(raw: str) -> str:
+    """SQL: a cheap proof that the (non-null) text ``raw`` is written plainly: ASCII only (so
+    in NFC, and without the invisible characters beyond ASCII), no control character (JSON
+    escapes every character below U+0020, so its JSON string is then two quotes longer; a
+    quote or backslash only sends the value to the full test), no DEL and no space at either
+    end (the only ASCII character ``trim`` removes). FALSE sends the value to the full test."""
+    return (f"(strlen({raw}) = length({raw}) AND strlen(to_json({raw})) = strlen({raw}) + 2 "
+            f"AND NOT contains({raw}, chr(127)) AND NOT starts_with({raw}, ' ') "
+            f"AND NOT ends_with({raw}, ' '))")
+
+
 def _checks(ds: Dataset, columns: dict[str, tuple[str, str]],
-            known_not_null: set[str] | frozenset[str] = frozenset()) -> list[Check]:
+            known_not_null: set[str] | frozenset[str] = frozenset(),
+            dictionary: set[str] | frozenset[str] = frozenset()) -> list[Check]:
+    """The checks of the fields present. ``dictionary``: code fields with few distinct values
+    (dictionary-encoded Parquet columns), whose key_format the scan counts over their
+    distinct values."""
     checks: list[Check] = []
     for f in ds.fields:
         name, raw = f'"{f.name}"', f'"_raw_{f.name}"'
@@ -520,13 +560,19 @@ def _checks(ds: Dataset, columns: dict[str, tuple[str, str]],
         # folded instead, see _build_typed).
         if f.name in columns and f.name in ds.code_fields:
             raw = f'"_raw_{f.name}"'
+            count = None
+            if f.name in dictionary and f.name != ds.key:
+                # per distinct value (a hash aggregate over the dictionary), times its records
+                count = (f"coalesce(list_sum(list_transform(map_entries(histogram({raw})), "
+                         f"lambda e: CASE WHEN {_key_format_bad('e.key')} "
+                         "THEN e.value ELSE 0 END)), 0)")
             checks.append(Check(
                 "key_format", f.name,
-                f"{raw} IS NOT NULL AND (regexp_matches({raw}, '{_INVISIBLE}') "
-                f"OR {raw} <> trim({raw}) OR nfc_normalize({raw}) <> {raw})",
+                f"{raw} IS NOT NULL AND CASE WHEN {_key_format_plain(raw)} THEN false "
+                f"ELSE {_key_format_bad(raw)} END",
                 "'''' || replace(regexp_replace(" + raw + ", '" + _INVISIBLE + "', '?', 'g'), "
                 "'''', '''''') || ''' has invisible or control characters, surrounding "
-                "spaces, or is not in NFC; write the code plainly'"))
+                "spaces, or is not in NFC; write the code plainly'", count))
     for rule in ds.rules:
         shown = " || ', ' || ".join(
             f"'{c}=' || coalesce(CAST(\"{c}\" AS VARCHAR), 'null')" for c in rule.columns)
@@ -579,7 +625,7 @@ def _scan(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,
     values of the ``extra`` aggregates (the warner's, see :class:`IntakeWarner`). A file
     DuckDB cannot read is rejected as malformed (``strict``: the error is raised)."""
     key, period = f'"{ds.key}"', f'"{ds.period_field}"'
-    aggregates = [f"count(*) FILTER (WHERE {c.condition})" for c in checks]
+    aggregates = [c.count or f"count(*) FILTER (WHERE {c.condition})" for c in checks]
     # records a code of which was written in another case (folded by _build_typed; a field
     # the file lacks is NULL on both sides and not counted)
     folded = " OR ".join(f'"{n}" <> CAST("_raw_{n}" AS VARCHAR)' for n in ds.code_fields)
@@ -640,21 +686,26 @@ def _locate_problems(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, ki
 
 
 def _number_examples(con: duckdb.DuckDBPyConnection, ds: Dataset, kind: str,
-                     columns: dict[str, tuple[str, str]], warnings: list[dict[str, Any]]) -> None:
+                     columns: dict[str, tuple[str, str]], warnings: list[dict[str, Any]],
+                     path: Path | None = None) -> None:
     """Set the 1-based data row of each warning example from its key: the keys of the file
-    are copied in file order (the key column only; Excel is already a table in sheet order)."""
+    are copied in file order (the key column only; Excel is already a table in sheet order;
+    Parquet's reader numbers its rows, ``path`` given)."""
     if ds.key not in columns:
         return
     column = f'"{_sql_ident(columns[ds.key][0])}"'
     keys = sorted({e["key"] for w in warnings for e in w["examples"] if e.get("key")})
     if not keys:
         return
-    source = RAW
-    if kind != "excel":
+    source, row = RAW, "rowid"
+    if kind == "parquet" and path is not None:  # the reader numbers the rows itself: no copy in file order
+        source = f"read_parquet('{_sql_str(str(path))}', file_row_number = true)"
+        row = "file_row_number"
+    elif kind != "excel":
         con.execute(f"CREATE OR REPLACE TEMP TABLE {ORDERED} AS SELECT {column} FROM {RAW}")
         source = ORDERED
     rows = dict(con.execute(
-        f"SELECT CAST({column} AS VARCHAR), min(rowid) + 1 FROM {source} "
+        f"SELECT CAST({column} AS VARCHAR), min({row}) + 1 FROM {source} "
         f"WHERE CAST({column} AS VARCHAR) IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1",
         [keys]).fetchall())
     for w in warnings:
