@@ -79,10 +79,11 @@ def test_progress_sent_through_the_api_counts_on_the_pinned_day(workspace: Path)
     stamped on that day (as the web form's is), so the board shows it instead of dropping
     it as made in the future."""
     from dataclasses import replace
-    from datetime import date
+    from datetime import date, datetime
 
     from fastapi.testclient import TestClient
 
+    from sodo.domain.periods import VIETNAM
     from sodo.domain.permissions import Actor
     from sodo.http.app import create_app
     from sodo.services import accounts
@@ -101,7 +102,10 @@ def test_progress_sent_through_the_api_counts_on_the_pinned_day(workspace: Path)
                            json={"status": "in_progress", "percent": 60},
                            headers={"Authorization": f"Bearer {secret}"})
         assert sent.status_code == 201, sent.text
-        assert sent.json()["at"].startswith("2026-03-17"), sent.json()["at"]
+        # stored in UTC, made on the pinned day in Vietnam (UTC+7: at 03:00 there UTC is
+        # still on the day before)
+        made = datetime.fromisoformat(sent.json()["at"]).astimezone(VIETNAM)
+        assert made.date() == pinned, sent.json()["at"]
         board = client.get("/tasks", params={"format": "json"}).json()
         [card] = [tk for g in board["by_status"] for tk in g["tasks"] if tk["task_id"] == "NV-A"]
         assert card["percent"] == 60

@@ -22,7 +22,7 @@ from sodo.cli.common import (
     user_errors,
     warn_if_not_computed,
 )
-from sodo.domain.periods import parse_vietnamese_period
+from sodo.domain.periods import parse_vietnamese_period, vietnam_today
 
 if TYPE_CHECKING:
     from sodo.domain.assessment.targets import TargetStatus
@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
 def parse_as_of(text: str | None) -> date:
     """A day, or the last day of a period; today when not given."""
     if not text:
-        return date.today()
+        return vietnam_today()
     return parse_vietnamese_period(text).end
 
 

@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from sodo.cli.common import console, user_errors
+from sodo.domain.periods import vietnam_today
 from sodo.domain.problems import InputError
 
 
@@ -68,7 +69,7 @@ def extract(
         if not path.is_file():
             raise InputError(f"{file}: no such file")
         data, name = path.read_bytes(), path.name
-    extraction = extract_bytes(data, name, source=source, issued=issued, today=date.today())
+    extraction = extract_bytes(data, name, source=source, issued=issued, today=vietnam_today())
     proposals = extraction.proposals
     if fmt is ExtractFormat.JSON:
         rows = [{k: d[k] for k in KEYS} for d in (p.to_dict() for p in proposals)]

@@ -9,6 +9,7 @@ import typer
 
 from sodo.cli.common import FormatOption, OutputFormat, WorkspaceOption, emit, user_errors
 from sodo.domain.orgunits import OrgUnit, OrgUnitLevel, default_hierarchy
+from sodo.domain.periods import vietnam_today
 
 orgunits_app = typer.Typer(help="The org-unit hierarchy: nation, ministries, provinces, communes.",
                            no_args_is_help=True)
@@ -48,7 +49,7 @@ def list_units(
 ) -> None:
     """List org units, in force today unless --on or --all says otherwise."""
     hierarchy = default_hierarchy()
-    day = None if all_history else (date.fromisoformat(on) if on else date.today())
+    day = None if all_history else (date.fromisoformat(on) if on else vietnam_today())
     if search:
         units = hierarchy.search(search, on=day, limit=100)
     elif parent:

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sodo.domain.orgunits import NATION_CODE, OrgUnitLevel, default_hierarchy
-from sodo.domain.periods import Period, PeriodType
+from sodo.domain.periods import Period, PeriodType, vietnam_today
 from sodo.domain.problems import InputError, Problem
 from sodo.domain.text import nfc
 
@@ -109,7 +109,7 @@ class ReportForm(BaseModel):
             return list(self.orgunits)
         if self.level:
             return [u.code for u in hierarchy.at_level(OrgUnitLevel(self.level),
-                                                        on=on or date.today())]
+                                                        on=on or vietnam_today())]
         return [NATION_CODE]
 
     def open_period(self, today: date) -> Period:

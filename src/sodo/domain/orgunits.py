@@ -16,6 +16,7 @@ from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
+from sodo.domain.periods import vietnam_today
 from sodo.domain.text import fold, nfc
 
 NATION_CODE = "VN"
@@ -134,7 +135,7 @@ class Hierarchy:
         return sorted(units, key=lambda u: u.code)
 
     def current(self, on: date | None = None) -> list[OrgUnit]:
-        day = on or date.today()
+        day = on or vietnam_today()
         return [u for u in self.units.values() if u.active_on(day)]
 
     def successors_on(self, code: str, day: date) -> list[OrgUnit]:

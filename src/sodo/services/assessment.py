@@ -25,7 +25,7 @@ from sodo.domain.assessment.targets import (
 )
 from sodo.domain.assessment.tasks import TaskAssessment, TaskProgress, accountability, assess_task
 from sodo.domain.orgunits import Hierarchy, OrgUnitLevel, default_hierarchy
-from sodo.domain.periods import Period, PeriodError
+from sodo.domain.periods import Period, PeriodError, vietnam_today
 from sodo.domain.problems import InputError
 from sodo.domain.programme import Programme, Target
 from sodo.domain.ranking import RankRow, rank_units
@@ -59,7 +59,7 @@ def assess_targets(bind: Bind, programme: Programme, as_of: date | None = None,
                    config: AssessmentConfig | None = None, *, target_ids: Iterable[str] = (),
                    orgunit: str | None = None) -> list[TargetAssessment]:
     """Assess every target of ``programme`` (or those named) at ``as_of`` (default today)."""
-    as_of = as_of or date.today()
+    as_of = as_of or vietnam_today()
     config = config or DEFAULT_CONFIG
     wanted = set(target_ids)
     unknown = sorted(wanted - {t.id for t in programme.targets})
@@ -121,7 +121,7 @@ def plan_history(bind: Bind, programme: Programme, as_of: date | None = None
     """Each target's observed series (as the assessment chooses it) from the periods over by
     ``as_of`` (default today: a year under way is not yet a year's pace), for the khả thi /
     đột phá lint."""
-    as_of = as_of or date.today()
+    as_of = as_of or vietnam_today()
     indicators = {ind.code: ind for ind in programme.indicators}
     found = target_candidates(bind, programme, ((t.indicator, t.orgunit)
                                                 for t in programme.targets))
@@ -142,7 +142,7 @@ def assess_tasks(bind: Bind, programme: Programme, as_of: date | None = None,
                  config: AssessmentConfig | None = None, *, lead: str | None = None,
                  progress: dict[str, TaskProgress] | None = None) -> list[TaskAssessment]:
     """The status of every task at ``as_of`` from its latest progress in the store."""
-    as_of = as_of or date.today()
+    as_of = as_of or vietnam_today()
     config = config or DEFAULT_CONFIG
     extensions: dict[str, date] = {}
     if bind is not None and values_repo.has_store(bind):

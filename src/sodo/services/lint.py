@@ -30,7 +30,7 @@ from __future__ import annotations
 from datetime import date
 
 from sodo.domain.orgunits import NATION_CODE, Hierarchy, default_hierarchy
-from sodo.domain.periods import Period
+from sodo.domain.periods import Period, vietnam_today
 from sodo.domain.problems import Problem, Severity
 from sodo.domain.programme import Comparator, Direction, Programme, Target, Task
 from sodo.services.programme import LoadedProgramme
@@ -48,7 +48,7 @@ def lint_programme(loaded: LoadedProgramme, hierarchy: Hierarchy | None = None,
     from sodo.services.assessment import plan_history
 
     hierarchy = hierarchy or default_hierarchy()
-    today = today or date.today()
+    today = today or vietnam_today()
     problems: list[Problem] = []
     prog = loaded.programme
     for task in prog.tasks:
@@ -88,7 +88,7 @@ def task_findings(task: Task, hierarchy: Hierarchy) -> list[Finding]:
     for code in task.lead:
         if code in hierarchy and hierarchy.get(code).valid_to is not None:
             unit = hierarchy.get(code)
-            now = [u.code for u in hierarchy.successors_on(code, date.today())]
+            now = [u.code for u in hierarchy.successors_on(code, vietnam_today())]
             out.append((WARNING, "rõ người",
                         f"lead '{code}' ({unit.name}) ceased on {unit.valid_to:%d/%m/%Y}; "
                         f"its work passed to {', '.join(now) or 'no unit'}"))

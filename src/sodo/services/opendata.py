@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sodo.domain.orgunits import OrgUnitLevel, default_hierarchy
-from sodo.domain.periods import Period, PeriodError, PeriodType
+from sodo.domain.periods import Period, PeriodError, PeriodType, vietnam_today
 from sodo.domain.permissions import Action, Actor, Conflict, NotFound, require
 from sodo.domain.problems import InputError, Problem
 from sodo.domain.programme import Indicator, OpenData
@@ -143,7 +143,7 @@ def release(session: Session, actor: Actor, periods: Sequence[str],
     cat = catalogue.current(session)
     if cat is None:
         raise InputError("no programme in the store; run: sodo programme sync")
-    today = today or date.today()
+    today = today or vietnam_today()
     problems: list[Problem] = []
     period_ids: list[str] = []
     for text in periods:

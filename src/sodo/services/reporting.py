@@ -25,7 +25,7 @@ from sodo.domain.forms import (
     check_values,
 )
 from sodo.domain.orgunits import NATION_CODE, default_hierarchy
-from sodo.domain.periods import Period, PeriodError
+from sodo.domain.periods import Period, PeriodError, vietnam_today
 from sodo.domain.permissions import Action, Actor, Conflict, Forbidden, NotFound, allows, require
 from sodo.domain.problems import InputError
 from sodo.domain.text import nfc
@@ -87,7 +87,7 @@ def save_draft(session: Session, actor: Actor, form_code: str, orgunit: str, per
     row, programme = _form_row(session, form_code)
     form = ReportForm.model_validate(row.data)
     per = form.check_period(period)
-    today = today or date.today()
+    today = today or vietnam_today()
     if orgunit not in form.reporting_units(on=per.end) and orgunit not in \
             form.reporting_units():
         raise InputError(f"org unit '{orgunit}' does not report on form '{form.code}'")
@@ -170,7 +170,7 @@ def submit(session: Session, actor: Actor, submission_id: int,
     if problems:
         raise InputError("the report is incomplete or invalid", problems)
     before = _snapshot(sub)
-    today = today or date.today()
+    today = today or vietnam_today()
     sub.state = "submitted"
     sub.late = today > form.due_on(Period.parse(sub.period))
     sub.submitted_by, sub.submitted_at = actor.username, utcnow()

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy.orm import Session
 
 from sodo.domain.orgunits import NATION_CODE, OrgUnitError, OrgUnitLevel, default_hierarchy
-from sodo.domain.periods import Period, PeriodError, PeriodType
+from sodo.domain.periods import Period, PeriodError, PeriodType, vietnam_today
 from sodo.domain.permissions import Action, Actor, in_subtree, require
 from sodo.domain.problems import InputError, Problem
 from sodo.domain.programme import Aggregation, Indicator, Target
@@ -63,7 +63,7 @@ def _split(text: str, name: str) -> list[str]:
 
 
 def parse_periods(text: str, today: date | None = None) -> list[str]:
-    today = today or date.today()
+    today = today or vietnam_today()
     out: list[str] = []
     problems: list[Problem] = []
     for item in _split(text, "pe"):
@@ -101,7 +101,7 @@ def parse_periods(text: str, today: date | None = None) -> list[str]:
 
 
 def parse_orgunits(text: str, on: date | None = None) -> list[str]:
-    return list(_parse_orgunits(text, on or date.today()))
+    return list(_parse_orgunits(text, on or vietnam_today()))
 
 
 @lru_cache(maxsize=512)

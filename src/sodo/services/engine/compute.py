@@ -30,7 +30,7 @@ import numpy as np
 
 from sodo.domain.indicators import AllRecords, EngineConfig, Measure
 from sodo.domain.orgunits import Hierarchy, default_hierarchy
-from sodo.domain.periods import Period, PeriodType
+from sodo.domain.periods import Period, PeriodType, vietnam_today
 from sodo.domain.problems import InputError
 from sodo.services.engine.columns import Columns, run_local
 from sodo.services.engine.definitions import engine_config_of
@@ -446,7 +446,7 @@ def compute(workspace: Settings, backend: str | None = None,
             values = values_from_sums(bases, plans, config, hierarchy, affected, levels,
                                       sql_cache)
             timings["rollup_score"] = time.perf_counter() - t0
-            values = mark_provisional(values, bases, date.today())
+            values = mark_provisional(values, bases, vietnam_today())
             tell(2)
             t0 = time.perf_counter()
             changes: dict[str, int] = {}
