@@ -315,6 +315,7 @@ class SumsCache:
             with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
                 out.write_table(table)
             os.replace(tmp, self._path(ds))
+            (self.root / f"{ds}.parquet").unlink(missing_ok=True)  # an earlier version's
         tmp = self.root / ".state.json.tmp"
         tmp.write_text(json.dumps(state), encoding="utf-8")
         os.replace(tmp, self.state_file)
