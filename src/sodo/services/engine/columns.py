@@ -10,6 +10,7 @@ leave it with ``fetchnumpy``; Arrow tables appear only as DuckDB made them.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -47,10 +48,6 @@ class Columns(Mapping[str, np.ndarray]):
 
     def __contains__(self, name: object) -> bool:
         return name in self._data
-
-    @property
-    def names(self) -> list[str]:
-        return list(self._data)
 
     def select(self, rows: np.ndarray) -> Columns:
         """The rows a boolean mask or an index array picks."""
@@ -101,34 +98,29 @@ def local() -> Any:
     return _LOCAL[0]
 
 
-def run_local(sql: str, tables: Mapping[str, pa.Table | Columns], params: Sequence[Any] = ()
-              ) -> Any:
-    """``sql`` on the local DuckDB with ``tables`` registered under their names; the result
-    relation's rows as Arrow (``.to_arrow_table()`` is called here, before unregistering)."""
+@contextlib.contextmanager
+def registered(tables: Mapping[str, pa.Table | Columns]) -> Iterator[Any]:
+    """The local DuckDB with ``tables`` registered under their names, within the block."""
     con = local()
     for name, table in tables.items():
         con.register(name, dict(table) if isinstance(table, Columns) else table)
     try:
-        return con.sql(sql, params=list(params) or None).to_arrow_table()
+        yield con
     finally:
         for name in tables:
             con.unregister(name)
+
+
+def run_local(sql: str, tables: Mapping[str, pa.Table | Columns], params: Sequence[Any] = ()
+              ) -> Any:
+    """``sql`` on the local DuckDB over ``tables``; its rows as Arrow."""
+    with registered(tables) as con:
+        return con.sql(sql, params=list(params) or None).to_arrow_table()
 
 
 def fetch_local(sql: str, tables: Mapping[str, pa.Table | Columns],
                 params: Sequence[Any] = ()) -> Columns:
     """Like :func:`run_local`, the result as :class:`Columns`."""
-    con = local()
-    for name, table in tables.items():
-        con.register(name, dict(table) if isinstance(table, Columns) else table)
-    try:
+    with registered(tables) as con:
         cursor = con.execute(sql, list(params))
-        names = [d[0] for d in cursor.description]
-        return Columns(cursor.fetchnumpy(), names)
-    finally:
-        for name in tables:
-            con.unregister(name)
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+        return Columns(cursor.fetchnumpy(), [d[0] for d in cursor.description])

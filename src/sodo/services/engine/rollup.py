@@ -19,9 +19,9 @@ import numpy as np
 
 from sodo.domain.indicators import PERIOD_TYPES
 from sodo.domain.orgunits import Hierarchy
-from sodo.services.engine.columns import Columns, fetch_local, local, quote
+from sodo.services.engine.columns import Columns, fetch_local, registered
 from sodo.services.engine.plans import MONTH_COLUMN, UNIT_COLUMN, MeasurePlan
-from sodo.services.engine.sql_cache import MEMORY, CompiledQuery, SqlCache
+from sodo.services.engine.sql_cache import MEMORY, CompiledQuery, SqlCache, quote
 
 if TYPE_CHECKING:
     import ibis
@@ -125,14 +125,8 @@ def rollup(base: pa.Table, plan: MeasurePlan, ancestors: Columns,
         return CompiledQuery(_ibis_local().compile(expr), expr.schema().to_pyarrow())
 
     query = (cache or MEMORY).query(parts, compile_)
-    con = local()
-    con.register(BASE_TABLE, base)
-    con.register(ANCESTOR_TABLE, dict(anc))
-    try:
+    with registered({BASE_TABLE: base, ANCESTOR_TABLE: anc}) as con:
         return query.run(con)
-    finally:
-        con.unregister(BASE_TABLE)
-        con.unregister(ANCESTOR_TABLE)
 
 
 _IBIS_LOCAL: list[ibis.BaseBackend] = []

@@ -36,6 +36,11 @@ _RANGE = ("1901-01", "1901-02")
 _SET = ("1901-01", "1901-03")
 
 
+def quote(name: str) -> str:
+    """A SQL identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 @dataclass(frozen=True)
 class CompiledQuery:
     """Ibis's SQL for one query and the Arrow schema of its result."""
@@ -57,7 +62,7 @@ class CompiledQuery:
         for name, kind in zip(relation.columns, relation.types, strict=True):
             if wanted.get(name) != pa.int64():
                 continue
-            ref = '"' + name.replace('"', '""') + '"'
+            ref = quote(name)
             if str(kind) == "HUGEINT":
                 casts.append(f"CAST({ref} AS BIGINT) AS {ref}")
             elif str(kind) == "DOUBLE":
