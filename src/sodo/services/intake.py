@@ -168,6 +168,10 @@ def _ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str,
         def extra() -> list[str]:  # over the view TYPED, once it is built
             return fused.scan_terms(con, TYPED, ds, warn_checks) if fused is not None else []
 
+        kept = _ingest_in_store(store, con, ds, path, kind, columns, no_nulls, dictionary,
+                                warn, fused, warn_checks, extra, step)
+        if kept is not None:
+            return kept
         # how TYPED was built (the CSV fast path reads the declared types itself)
         built: dict[str, Any] = {"columns": columns, "source": RAW, "numbered": kind == "excel"}
         scanned = _scan_typed_csv(con, ds, path, columns, extra, built) if kind == "csv" \
@@ -187,10 +191,7 @@ def _ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str,
                              f"found{more}; nothing was loaded", problems)
         if staged.normalised == 0:  # no code written in another case: none to fold
             _build_typed(con, ds, **built, fold=False)
-        if fused is not None:
-            warnings = fused.from_scan(con, TYPED, ds, warn_checks, staged.rows, extra_values)
-        else:
-            warnings = warn(con, TYPED, ds) if warn is not None else []
+        warnings = _warnings(con, ds, staged, warn, fused, warn_checks, extra_values)
         if any(w["examples"] for w in warnings):
             _number_examples(con, ds, kind, columns, warnings, path)
         step("applying")
@@ -211,6 +212,117 @@ def _ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str,
                      f"DROP TABLE IF EXISTS {ORDERED}"):
             with contextlib.suppress(duckdb.Error):
                 con.execute(stmt)
+
+
+#: Rows of a Parquet file sorted together as they are kept (whole row groups): sorting a
+#: 20 M-record file in pieces of ~4 M costs about half the CPU of one sort and the kept
+#: table's row groups still each hold one month or two adjacent ones.
+SORT_CHUNK_ROWS = 4_000_000
+
+
+def _ingest_in_store(store: RecordStore, con: duckdb.DuckDBPyConnection, ds: Dataset,
+                     path: Path, kind: str, columns: dict[str, tuple[str, str]],
+                     no_nulls: set[str], dictionary: set[str], warn: Warner | None,
+                     fused: Any, warn_checks: list[Any], extra: Callable[[], list[str]],
+                     step: Callable[[str], None]) -> BatchInfo | None:
+    """The batch read once: the file's records, typed, inserted where the store keeps them
+    (:meth:`RecordStore.stage_in_store`, inside the batch's transaction), validated and
+    warned about there with the same checks, then applied or rolled back. ``None`` (the store
+    as it was) when this path does not apply: a store that cannot, a format other than
+    Parquet and CSV, a column whose values need a type check against their text, a value the
+    typed reader refuses, or any problem at all; the caller's path over the file then checks
+    it, and names the rows of whatever it rejects."""
+    if kind not in ("parquet", "csv"):
+        return None
+    if kind == "csv":
+        typed = _csv_typed_source(con, ds, path, columns)
+        if typed is None:
+            return None
+        sources = [TYPED_CSV]
+    else:
+        typed, sources = columns, _parquet_chunks(con, path)
+    if any(c.rule.startswith("type_") for c in _checks(ds, typed)):
+        return None
+    try:
+        table = store.stage_in_store(ds.code, [_typed_select(ds, typed, s) for s in sources])
+    except duckdb.Error:
+        return None
+    if table is None:
+        return None
+    applied = False
+    try:
+        # the kept columns are the fields by name, of their declared types
+        kept = {f: (f, ds.field(f).sql_type) for f in typed}
+        _build_typed(con, ds, kept, table, numbered=False)
+        try:
+            staged, total, extra_values = _scan(con, ds, path, kind,
+                                                _checks(ds, kept, no_nulls, dictionary),
+                                                strict=True, extra=extra())
+        except duckdb.Error:
+            return None
+        if staged.rows == 0 or total:
+            return None
+        if staged.normalised == 0:
+            _build_typed(con, ds, kept, table, numbered=False, fold=False)
+        warnings = _warnings(con, ds, staged, warn, fused, warn_checks, extra_values)
+        step("applying")
+        batch = store.apply_staged(ds.code, str(path), staged)
+        applied = True
+    finally:
+        if not applied:
+            store.discard_staged()
+    # after the commit: a table made within the transaction numbers its rows from elsewhere
+    if any(w["examples"] for w in warnings):
+        _number_examples(con, ds, kind, columns, warnings, path)
+    step("done")
+    return replace(batch, normalised=staged.normalised, warnings=warnings or batch.warnings)
+
+
+def _warnings(con: duckdb.DuckDBPyConnection, ds: Dataset, staged: StagedBatch,
+              warn: Warner | None, fused: Any, warn_checks: list[Any], extra_values: list[Any]
+              ) -> list[dict[str, Any]]:
+    """The warnings of the accepted batch TYPED (their examples not yet numbered)."""
+    if fused is not None:
+        return fused.from_scan(con, TYPED, ds, warn_checks, staged.rows, extra_values)
+    return warn(con, TYPED, ds) if warn is not None else []
+
+
+def _typed_select(ds: Dataset, columns: dict[str, tuple[str, str]], source: str) -> str:
+    """The fields of ``source`` typed as declared (codes as written), in declaration order."""
+    parts = []
+    for f in ds.fields:
+        if f.name in columns:
+            column, raw_type = columns[f.name]
+            parts.append(f'{_typed_expression(f.type, f.sql_type, column, raw_type)} '
+                         f'AS "{f.name}"')
+        else:
+            parts.append(f'CAST(NULL AS {f.sql_type}) AS "{f.name}"')
+    return f"SELECT {', '.join(parts)} FROM {source}"
+
+
+def _parquet_chunks(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """The file as readers of consecutive row groups of about :data:`SORT_CHUNK_ROWS`
+    records (one reader of the whole file when its row groups are not known)."""
+    quoted = f"'{_sql_str(str(path))}'"
+    whole = f"read_parquet({quoted})"
+    try:
+        sizes = [int(n) for (n,) in con.execute(
+            "SELECT DISTINCT ON (row_group_id) row_group_num_rows FROM parquet_metadata(?) "
+            "ORDER BY row_group_id", [str(path)]).fetchall()]
+    except duckdb.Error:
+        return [whole]
+    bounds, start, size = [], 0, 0
+    for rows in sizes:
+        size += rows
+        if size >= SORT_CHUNK_ROWS:
+            bounds.append((start, start + size))
+            start, size = start + size, 0
+    if size:
+        bounds.append((start, start + size))
+    if len(bounds) <= 1:
+        return [whole]
+    return [f"read_parquet({quoted}, file_row_number = true) WHERE file_row_number >= {a} "
+            f"AND file_row_number < {b}" for a, b in bounds]
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -524,12 +636,19 @@ def _key_format_plain(raw: str) -> str:
             f"AND NOT ends_with({raw}, ' '))")
 
 
+def _per_distinct_value(column: str, bad: str) -> str:
+    """SQL aggregate: the records of ``column`` whose value ``e.key`` is ``bad``, counted per
+    distinct value (its ``histogram``, NULLs left out) and weighted by its records."""
+    return (f"coalesce(list_sum(list_transform(map_entries(histogram({column})), "
+            f"lambda e: CASE WHEN {bad} THEN e.value ELSE 0 END)), 0)")
+
+
 def _checks(ds: Dataset, columns: dict[str, tuple[str, str]],
             known_not_null: set[str] | frozenset[str] = frozenset(),
             dictionary: set[str] | frozenset[str] = frozenset()) -> list[Check]:
-    """The checks of the fields present. ``dictionary``: code fields with few distinct values
-    (dictionary-encoded Parquet columns), whose key_format the scan counts over their
-    distinct values."""
+    """The checks of the fields present. ``dictionary``: fields with few distinct values
+    (dictionary-encoded Parquet columns), whose key_format and allowed values the scan
+    counts over their distinct values."""
     checks: list[Check] = []
     for f in ds.fields:
         name, raw = f'"{f.name}"', f'"_raw_{f.name}"'
@@ -545,9 +664,13 @@ def _checks(ds: Dataset, columns: dict[str, tuple[str, str]],
                                 "'a value is required'"))
         if f.allowed:
             values = ", ".join(f"'{_sql_str(v)}'" for v in f.allowed)
+            # a column of few distinct values (dictionary-encoded Parquet): counted over them
+            # (a hash aggregate), times their records, rather than compared on every record
             checks.append(Check("allowed_values", f.name, f"{name} NOT IN ({values})",
                                 f"'''' || {name} || ''' is not one of: "
-                                f"{_sql_str(', '.join(f.allowed))}'"))
+                                f"{_sql_str(', '.join(f.allowed))}'",
+                                _per_distinct_value(name, f"e.key NOT IN ({values})")
+                                if f.name in dictionary else None))
         if f.references == "orgunit":
             checks.append(Check("unknown_orgunit", f.name,
                                 f"{name} IS NOT NULL AND {name} NOT IN "
@@ -563,9 +686,7 @@ def _checks(ds: Dataset, columns: dict[str, tuple[str, str]],
             count = None
             if f.name in dictionary and f.name != ds.key:
                 # per distinct value (a hash aggregate over the dictionary), times its records
-                count = (f"coalesce(list_sum(list_transform(map_entries(histogram({raw})), "
-                         f"lambda e: CASE WHEN {_key_format_bad('e.key')} "
-                         "THEN e.value ELSE 0 END)), 0)")
+                count = _per_distinct_value(raw, _key_format_bad("e.key"))
             checks.append(Check(
                 "key_format", f.name,
                 f"{raw} IS NOT NULL AND CASE WHEN {_key_format_plain(raw)} THEN false "
@@ -588,6 +709,25 @@ def _scan_typed_csv(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path,
     """The fast path for CSV: let DuckDB's reader parse the declared types itself (much faster
     than casting text), as the view TYPED. ``None`` when the reader refuses a value; the
     caller then checks the file as text, which finds and locates every bad value."""
+    typed_columns = _csv_typed_source(con, ds, path, columns)
+    if typed_columns is None:
+        return None
+    try:
+        _build_typed(con, ds, typed_columns, TYPED_CSV, numbered=False)
+        scanned = _scan(con, ds, path, "csv", _checks(ds, typed_columns), strict=True,
+                        extra=extra())
+        if built is not None:
+            built.update(columns=typed_columns, source=TYPED_CSV, numbered=False)
+        return scanned
+    except duckdb.Error:
+        return None
+
+
+def _csv_typed_source(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path,
+                      columns: dict[str, tuple[str, str]]
+                      ) -> dict[str, tuple[str, str]] | None:
+    """The view TYPED_CSV: the file read by DuckDB's reader with the declared types; its
+    columns (field -> (column, type read)). ``None`` when the file cannot be sniffed."""
     # A timestamp column whose sampled values carry an offset ("…Z", "…+07:00") is read as
     # TIMESTAMPTZ and converted to local time (see _typed_expression); plain local times are
     # read as TIMESTAMP, which parses much faster.
@@ -604,18 +744,12 @@ def _scan_typed_csv(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path,
     sql_type = {column: read_type[field] for field, (column, _) in columns.items()}
     names = [row[0] for row in con.execute(f"DESCRIBE {RAW}").fetchall()]
     spec = ", ".join(f"'{_sql_str(n)}': '{sql_type.get(n, 'VARCHAR')}'" for n in names)
-    typed_columns = {field: (column, read_type[field]) for field, (column, _) in columns.items()}
     try:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED_CSV} AS SELECT * FROM read_csv("
                     f"{quoted}, header = true, columns = {{{spec}}})")
-        _build_typed(con, ds, typed_columns, TYPED_CSV, numbered=False)
-        scanned = _scan(con, ds, path, "csv", _checks(ds, typed_columns), strict=True,
-                        extra=extra())
-        if built is not None:
-            built.update(columns=typed_columns, source=TYPED_CSV, numbered=False)
-        return scanned
     except duckdb.Error:
         return None
+    return {field: (column, read_type[field]) for field, (column, _) in columns.items()}
 
 
 def _scan(con: duckdb.DuckDBPyConnection, ds: Dataset, path: Path, kind: str,

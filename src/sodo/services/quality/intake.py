@@ -76,15 +76,15 @@ class IntakeWarner:
 
     def scan_terms(self, con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
                    checks: list[CheckDefinition]) -> list[str]:
-        """Aggregates over the staged batch ``view`` (its fields by name): the distinct hashes
-        of the duplicate screen, the distinct codes of each present field, then the number of
-        records each row check flags (the checks that need the codes present aside)."""
+        """Aggregates over the staged batch ``view`` (its fields by name): whether its keys
+        are plain (no ``sach.duplicate_key`` copy is then possible), the distinct codes of each
+        present field, then the number of records each row check flags (the checks that need
+        the codes present aside). The other duplicate checks get no screen here: their query
+        (:func:`~sodo.services.quality.compiled.duplicate_rows`) starts with the same hash
+        aggregate a screen would compute, so it runs instead of one."""
         from sodo.services.quality.scan import present_fields
 
-        plain = _plain_keys(ds)
-        terms = [plain if code == "sach.duplicate_key" and plain
-                 else f"count(DISTINCT hash({e}))"
-                 for code, e in _screen_groups(ds, checks).items()]
+        terms = [t for t in [_plain_key_screen(ds, checks)] if t]
         terms += [f'list(DISTINCT CAST("{n}" AS VARCHAR))' for n in present_fields(ds, checks)]
         self._counted = flag_count_terms(con, view, ds, [
             c for c in checks if c.code not in NEEDS_PRESENT], self.hierarchy)
@@ -98,18 +98,14 @@ class IntakeWarner:
         distinct (no two are one in another case)."""
         from sodo.services.quality.scan import present_fields, unknown_codes
 
-        groups, fields = _screen_groups(ds, checks), present_fields(ds, checks)
-        distinct = values[:len(groups)]
-        listed = values[len(groups):len(groups) + len(fields)]
-        counted = dict(zip(self._counted, values[len(groups) + len(fields):], strict=True))
+        fields = present_fields(ds, checks)
+        screened = 1 if _plain_key_screen(ds, checks) else 0
+        listed = values[screened:screened + len(fields)]
+        counted = dict(zip(self._counted, values[screened + len(fields):], strict=True))
         quiet = set()
-        for (code, groups_sql), n in zip(groups.items(), distinct, strict=True):
-            if code == "sach.duplicate_key" and _plain_keys(ds):
-                # distinct keys of plain ASCII (no space): their normalised forms are distinct
-                n = rows if n else con.execute(
-                    f"SELECT count(DISTINCT hash({groups_sql})) FROM {view}").fetchall()[0][0]
-            if n == rows:
-                quiet.add(code)
+        if screened and values[0]:
+            # distinct keys of plain ASCII (no space): their normalised forms are distinct
+            quiet.add("sach.duplicate_key")
         present = {n: list(v or []) for n, v in zip(fields, listed, strict=True)}
         kept = [c for c in checks if c.code not in quiet]
         if not kept:
@@ -125,21 +121,28 @@ class IntakeWarner:
                               counts=counts)
 
 
+def _plain_key_screen(ds: Dataset, checks: list[CheckDefinition]) -> str | None:
+    """:func:`_plain_keys` when ``sach.duplicate_key`` is among ``checks``."""
+    return _plain_keys(ds) if any(c.code == "sach.duplicate_key" for c in checks) else None
+
+
 def _plain_keys(ds: Dataset) -> str | None:
-    """An aggregate true when every key of the batch is there, of ASCII characters, with no
-    white space: the normalised key of ``sach.duplicate_key`` (lower case, without white
-    space or invisible characters) is then the key in lower case, as distinct as the keys.
-    ``None`` for a key that is not text."""
+    """An aggregate true when every key of the batch is there, of ASCII characters, without
+    a space: the normalised key of ``sach.duplicate_key`` (lower case, without white space
+    or invisible characters) is then the key in lower case, as distinct as the keys. The
+    other white space (tab, line breaks) is made of control characters, which intake refuses
+    in a key (``key_format``): a batch accepted holds none. ``None`` for a key that is not
+    text."""
     if ds.field(ds.key).type is not FieldType.STR:
         return None
     key = f'"{ds.key}"'
-    spaces = " OR ".join(f"contains({key}, chr({c}))" for c in (9, 10, 11, 12, 13, 32))
     return (f"(count({key}) = count(*) AND coalesce(bool_and(strlen({key}) = length({key}) "
-            f"AND NOT ({spaces})), true))")
+            f"AND NOT contains({key}, ' ')), true))")
 
 
 #: Checks whose flags test the codes present (found by a query when compiled without them).
-NEEDS_PRESENT = frozenset({"thong_nhat.code_lists", "ket_noi.references"})
+NEEDS_PRESENT = frozenset({"thong_nhat.code_lists", "ket_noi.references",
+                           "thong_nhat.orgunit_in_force"})
 
 
 def _batch_table(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset) -> ir.Table:

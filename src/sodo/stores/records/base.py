@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -186,6 +186,27 @@ class RecordStore(ABC):
         records with a key already stored are replaced; all or nothing. ``staged`` is the
         batch's summary when the caller already has it."""
         raise NotImplementedError
+
+    def stage_in_store(self, dataset: str, selects: Sequence[str],
+                       sort: bool = True) -> str | None:
+        """Keep a batch where it is read: open the batch's transaction, insert the rows of
+        each query of ``selects`` (over :meth:`staging`; the dataset's fields in declaration
+        order; ``sort``: each query's rows in the store's clustering order) into a new table
+        of the store, and return that table's name. The caller
+        validates the batch there, then calls :meth:`apply_staged` (which commits) or
+        :meth:`discard_staged` (which rolls back: the store as it was). ``None`` when the store
+        cannot (its records are not in the staging engine): intake then stages views over the
+        file and calls :meth:`apply_batch`, reading the file again."""
+        return None
+
+    def apply_staged(self, dataset: str, file: str, staged: StagedBatch) -> BatchInfo:
+        """Apply the table of :meth:`stage_in_store` as one batch (as :meth:`apply_batch`
+        does) and commit."""
+        raise NotImplementedError
+
+    def discard_staged(self) -> None:
+        """Roll back the transaction of :meth:`stage_in_store`, if one is open."""
+        return None
 
     @contextlib.contextmanager
     def memory_limit(self, limit: str | None) -> Iterator[None]:

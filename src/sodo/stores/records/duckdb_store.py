@@ -19,7 +19,7 @@ the same; the first batch applied to it re-sorts its records once, in the batch'
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,9 +44,17 @@ LAYOUT_DDL = ("CREATE TABLE IF NOT EXISTS _layout (dataset VARCHAR NOT NULL, "
 APPLY_MEMORY = "2GB"
 
 
+#: The table a batch is kept in while it is validated where it will be stored.
+STAGED = '"_sodo_staged"'
+
+
 def cluster_key(period: str) -> str:
     """The SQL a batch is sorted by: the month of the (quoted) period field."""
     return f"date_trunc('month', {period})"
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 class DuckDBRecordStore(RecordStore):
@@ -64,6 +72,7 @@ class DuckDBRecordStore(RecordStore):
                              f"{str(exc).splitlines()[0]}") from None
         self._ibis: ibis.BaseBackend | None = None
         self._raw: duckdb.DuckDBPyConnection | None = None
+        self._staged_open = False
         for ddl in (*BATCHES_DDL, LAYOUT_DDL):
             self.con.execute(ddl)
         existing = {r[0] for r in self.con.execute(
@@ -94,9 +103,9 @@ class DuckDBRecordStore(RecordStore):
     def _cluster(self, code: str, period: str) -> None:
         """Re-sort a table of an earlier version by its period field (within the caller's
         transaction)."""
-        table, work = f'"{code}"', f'"_sodo_cluster_{code}"'
+        table, work = _quoted(code), _quoted(f"_sodo_cluster_{code}")
         self.con.execute(f"CREATE TABLE {work} AS SELECT * FROM {table} "
-                         f"ORDER BY {cluster_key(period)}")
+                         f"ORDER BY {cluster_key(_quoted(period))}")
         self.con.execute(f"DROP TABLE {table}")
         self.con.execute(f"ALTER TABLE {work} RENAME TO {table}")
         self._set_layout(code)
@@ -154,45 +163,117 @@ class DuckDBRecordStore(RecordStore):
                     staged: StagedBatch | None = None) -> BatchInfo:
         ds = self.dataset(dataset)
         rows, pmin, pmax, months = self._staged_summary(ds, staged)
-        with self.memory_limit(APPLY_MEMORY):
-            return self._apply(ds, file, rows, pmin, pmax, months)
-
-    def _apply(self, ds: Dataset, file: str, rows: int, pmin: Any, pmax: Any,
-               months: list[str]) -> BatchInfo:
-        table, key, period = f'"{ds.code}"', f'"{ds.key}"', f'"{ds.period_field}"'
-        con = self.con
         # a batch of one month is clustered as it stands (its months were counted in the scan)
-        order = f" ORDER BY {cluster_key(period)}" if len(months) > 1 else ""
-        con.execute("BEGIN TRANSACTION")
+        order = f" ORDER BY {cluster_key(_quoted(ds.period_field))}" if len(months) > 1 else ""
+        with self.memory_limit(APPLY_MEMORY):
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                batch = self._apply(ds, file, INCOMING, order, rows, pmin, pmax, months)
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+        return batch
+
+    def stage_in_store(self, dataset: str, selects: Sequence[str],
+                       sort: bool = True) -> str:
+        """The batch's transaction opened and the rows of ``selects`` inserted into the table
+        :data:`STAGED` of the store, each query's rows sorted by the month of the period field
+        (``sort``): the table is clustered as the dataset's table is, so that on an empty
+        dataset it *becomes* that table (:meth:`apply_staged`), the file read only once."""
+        ds = self.dataset(dataset)
+        self.discard_staged()
+        cols = ", ".join(_quoted(n) for n in ds.field_names)
+        order = f" ORDER BY {cluster_key(_quoted(ds.period_field))}" if sort else ""
+        self.con.execute("BEGIN TRANSACTION")
+        self._staged_open = True
         try:
-            replaced = 0
-            if self._has_rows(ds.code):
-                if self.layout(ds.code) != LAYOUT:  # a table of an earlier version
-                    self._cluster(ds.code, period)
-                old = con.execute(
-                    f"SELECT count(*), list(DISTINCT strftime({period}, '%Y-%m')) "
-                    f"FROM {table} WHERE {key} IN (SELECT {key} FROM {INCOMING})").fetchall()[0]
-                replaced = int(old[0])
-                if replaced:
-                    months = sorted(set(months) | {m for m in old[1] if m is not None})
-                    con.execute(
-                        f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {INCOMING})")
-            cols = ", ".join(f'"{n}"' for n in ds.field_names)
-            # sorted by the month of the period field: the table stays clustered (module doc)
-            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {INCOMING}{order}")
-            batch_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM _batches")
-                           .fetchall()[0][0])
-            now = datetime.now().replace(microsecond=0)
-            con.execute("INSERT INTO _batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [batch_id, ds.code, file, rows, rows - replaced, replaced, pmin, pmax,
-                         now])
-            if months:
-                con.executemany("INSERT INTO _batch_months VALUES (?, ?, ?)",
-                                [[batch_id, ds.code, m] for m in months])
-            con.execute("COMMIT")
+            self.con.execute(f"DROP TABLE IF EXISTS {STAGED}")
+            self.con.execute(f"CREATE TABLE {STAGED} ({ds.columns_sql()})")
+            # Stored row order carries no meaning beyond the clustering: DuckDB may load the
+            # rows of each query in parallel.
+            self.con.execute("SET preserve_insertion_order = false")
+            try:
+                with self.memory_limit(APPLY_MEMORY):
+                    for select in selects:
+                        self.con.execute(f"INSERT INTO {STAGED} ({cols}) "
+                                         f"SELECT {cols} FROM ({select}){order}")
+            finally:
+                self.con.execute("SET preserve_insertion_order = true")
         except BaseException:
-            con.execute("ROLLBACK")
+            self.discard_staged()
             raise
+        return STAGED
+
+    def apply_staged(self, dataset: str, file: str, staged: StagedBatch) -> BatchInfo:
+        ds = self.dataset(dataset)
+        if not self._staged_open:
+            raise RuntimeError("no staged batch to apply (stage_in_store first)")
+        con = self.con
+        try:
+            if staged.normalised:  # codes written in another case: kept in upper case
+                sets = ", ".join(f"{_quoted(n)} = upper({_quoted(n)})" for n in ds.code_fields)
+                differs = " OR ".join(f"{_quoted(n)} <> upper({_quoted(n)})"
+                                      for n in ds.code_fields)
+                con.execute(f"UPDATE {STAGED} SET {sets} WHERE {differs}")
+            months = list(staged.months)
+            if not self._has_rows(ds.code):
+                # nothing to replace: the staged table, clustered already, is the new table
+                con.execute(f"DROP TABLE {_quoted(ds.code)}")
+                con.execute(f"ALTER TABLE {STAGED} RENAME TO {_quoted(ds.code)}")
+                self._set_layout(ds.code)
+                batch = self._record_batch(ds, file, staged.rows, 0, staged.period_min,
+                                           staged.period_max, months)
+            else:
+                with self.memory_limit(APPLY_MEMORY):
+                    # in the staged table's order, which is clustered already
+                    batch = self._apply(ds, file, STAGED, "", staged.rows,
+                                        staged.period_min, staged.period_max, months)
+                con.execute(f"DROP TABLE {STAGED}")
+            con.execute("COMMIT")
+            self._staged_open = False
+        except BaseException:
+            self.discard_staged()
+            raise
+        return batch
+
+    def discard_staged(self) -> None:
+        if self._staged_open:
+            self._staged_open = False
+            self.con.execute("ROLLBACK")
+
+    def _apply(self, ds: Dataset, file: str, source: str, order: str, rows: int, pmin: Any,
+               pmax: Any, months: list[str]) -> BatchInfo:
+        """Within the caller's transaction: the records of ``source`` replace those with
+        their keys and are appended (``order``: an ORDER BY keeping the table clustered)."""
+        table, key, period = _quoted(ds.code), _quoted(ds.key), _quoted(ds.period_field)
+        con = self.con
+        replaced = 0
+        if self._has_rows(ds.code):
+            if self.layout(ds.code) != LAYOUT:  # a table of an earlier version
+                self._cluster(ds.code, ds.period_field)
+            old = con.execute(
+                f"SELECT count(*), list(DISTINCT strftime({period}, '%Y-%m')) "
+                f"FROM {table} WHERE {key} IN (SELECT {key} FROM {source})").fetchall()[0]
+            replaced = int(old[0])
+            if replaced:
+                months = sorted(set(months) | {m for m in old[1] if m is not None})
+                con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {source})")
+        cols = ", ".join(_quoted(n) for n in ds.field_names)
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {source}{order}")
+        return self._record_batch(ds, file, rows, replaced, pmin, pmax, months)
+
+    def _record_batch(self, ds: Dataset, file: str, rows: int, replaced: int, pmin: Any,
+                      pmax: Any, months: list[str]) -> BatchInfo:
+        con = self.con
+        batch_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM _batches")
+                       .fetchall()[0][0])
+        now = datetime.now().replace(microsecond=0)
+        con.execute("INSERT INTO _batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [batch_id, ds.code, file, rows, rows - replaced, replaced, pmin, pmax, now])
+        if months:
+            con.executemany("INSERT INTO _batch_months VALUES (?, ?, ?)",
+                            [[batch_id, ds.code, m] for m in months])
         return BatchInfo(batch_id, ds.code, file, rows, rows - replaced, replaced, pmin, pmax,
                          months, now)
 
@@ -200,6 +281,8 @@ class DuckDBRecordStore(RecordStore):
         return self.con.execute(sql.replace("{p}", "?"), params).fetchall()
 
     def close(self) -> None:
+        with contextlib.suppress(duckdb.Error):
+            self.discard_staged()
         self._ibis = None
         if self._raw is not None:
             self._raw.close()
