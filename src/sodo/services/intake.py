@@ -4,8 +4,11 @@ Each file is read by DuckDB where it lies (a view over ``read_csv``/``read_parqu
 ``read_json``; an Excel sheet is first turned into an Arrow table), validated against the
 dataset declaration with set-based SQL (one scan counts every kind of problem and summarises
 the batch; only a rejected file is copied in file order to fetch its first problems with their
-rows), then applied to the store as one batch, all or nothing. A file with any
-problem is rejected with a report naming file, row, column and rule, and the store is left as
+rows), then applied to the store as one batch, all or nothing. On a store that keeps records
+in the staging engine (the DuckDB store) a Parquet or CSV file is read only once: its typed
+records go straight into a table of the store inside the batch's transaction and are validated
+there (:func:`_ingest_in_store`); any problem rolls that back and the file is checked where it
+lies, as on the other stores. A file with any problem is rejected with a report naming file, row, column and rule, and the store is left as
 it was. Records whose key is already stored are replaced, so loading a file twice counts once.
 
 Keys and codes (:attr:`Dataset.code_fields`) are written one way: invisible and control
@@ -127,9 +130,11 @@ def ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str, 
                 warn: Warner | None = None) -> BatchInfo:
     """Validate one file and apply it as one batch (see :func:`ingest_files`).
 
-    The fast path reads the file where it lies (a view over DuckDB's reader): one scan counts
+    On the DuckDB store a Parquet or CSV file is read once (:func:`_ingest_in_store`).
+    Otherwise the file is read where it lies (a view over DuckDB's reader): one scan counts
     every problem and summarises the batch, and the insert reads the file once more, without
-    keeping the file's row order (the DuckDB store sorts a batch by its period). Only a file with problems is copied in file order, to number its rows.
+    keeping the file's row order. Only a file with problems is copied in file order, to
+    number its rows.
 
     The store's engine works within :data:`INTAKE_MEMORY` meanwhile (DuckDB: its hash
     aggregates and sorts spill to disk beyond it), so a file of 20 M records stays under 3 GiB.
@@ -215,7 +220,7 @@ def _ingest_file(store: RecordStore, ds: Dataset, path: Path, mapping: dict[str,
 
 
 #: Rows of a Parquet file sorted together as they are kept (whole row groups): sorting a
-#: 20 M-record file in pieces of ~4 M costs about half the CPU of one sort and the kept
+#: 20 M-record file in pieces of ~4 M costs about a third of the CPU of one sort, and the kept
 #: table's row groups still each hold one month or two adjacent ones.
 SORT_CHUNK_ROWS = 4_000_000
 

@@ -5,10 +5,18 @@ batch is inserted sorted by the month of it (:func:`cluster_key`), so each of Du
 groups (~122,880 rows) holds one month or two adjacent ones and its zone map (min/max per
 column) lets a scan of some months skip the row groups of the others. Sorting by the month
 rather than the full timestamp prunes the same (computations select whole months) and costs
-less (20 M records: ≈ 35 CPU s for the insert sorted by month against ≈ 46 sorted by time,
-24 unsorted); a batch within one month is not sorted at all. An incremental ``sodo compute``
-after a one-month batch then reads that month's rows (~1/24 of two years' records), not every
-record. Stored row order carries no other meaning.
+less. A large Parquet file is sorted in pieces of whole row groups (intake's
+``SORT_CHUNK_ROWS``, ~4 M records): each piece's row groups still hold one month or two, a
+month's records are then in a few row groups per piece, and the sorts cost about a third of
+the CPU of one sort of the whole file (20 M records: ~6 against ~18 CPU s). An incremental ``sodo compute`` after a one-month batch then reads
+that month's rows (~1/24 of two years' records), not every record. Stored row order carries no
+other meaning.
+
+Intake keeps a batch where it is read (:meth:`DuckDBRecordStore.stage_in_store`): inside the
+batch's transaction the typed records are inserted into ``_sodo_staged``, validated there, and
+:meth:`~DuckDBRecordStore.apply_staged` then renames that table to the dataset's when the
+dataset holds no records yet (the file was read once and written once), or replaces and
+appends from it; a rollback, or a process killed meanwhile, leaves the store as it was.
 
 ``_layout`` records, per dataset, the layout its table has (:data:`LAYOUT`). A table written by
 an earlier version (no row: records in arrival order) is still read as it stands, results are
