@@ -8,8 +8,8 @@ rows), then applied to the store as one batch, all or nothing. On a store that k
 in the staging engine (the DuckDB store) a Parquet or CSV file is read only once: its typed
 records go straight into a table of the store inside the batch's transaction and are validated
 there (:func:`_ingest_in_store`); any problem rolls that back and the file is checked where it
-lies, as on the other stores. A file with any problem is rejected with a report naming file, row, column and rule, and the store is left as
-it was. Records whose key is already stored are replaced, so loading a file twice counts once.
+lies, as on the other stores. A file with any problem is rejected with a report naming file,
+row, column and rule, and the store is left as it was. Records whose key is already stored are replaced, so loading a file twice counts once.
 
 Keys and codes (:attr:`Dataset.code_fields`) are written one way: invisible and control
 characters, surrounding spaces and text not in NFC are refused with the row named, and the
@@ -36,7 +36,7 @@ import pyarrow as pa
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from sodo.domain.datasets import Dataset, FieldType
+from sodo.domain.datasets import Dataset, DatasetField, FieldType
 from sodo.domain.orgunits import Hierarchy, default_hierarchy
 from sodo.domain.problems import InputError, Problem
 from sodo.stores.records.base import INCOMING, BatchInfo, RecordStore, StagedBatch
@@ -294,15 +294,16 @@ def _warnings(con: duckdb.DuckDBPyConnection, ds: Dataset, staged: StagedBatch,
 
 def _typed_select(ds: Dataset, columns: dict[str, tuple[str, str]], source: str) -> str:
     """The fields of ``source`` typed as declared (codes as written), in declaration order."""
-    parts = []
-    for f in ds.fields:
-        if f.name in columns:
-            column, raw_type = columns[f.name]
-            parts.append(f'{_typed_expression(f.type, f.sql_type, column, raw_type)} '
-                         f'AS "{f.name}"')
-        else:
-            parts.append(f'CAST(NULL AS {f.sql_type}) AS "{f.name}"')
+    parts = [f'{_typed_field(f, columns)} AS "{f.name}"' for f in ds.fields]
     return f"SELECT {', '.join(parts)} FROM {source}"
+
+
+def _typed_field(f: DatasetField, columns: dict[str, tuple[str, str]]) -> str:
+    """SQL: the field ``f`` typed as declared from its column (NULL when the file lacks it)."""
+    if f.name not in columns:
+        return f"CAST(NULL AS {f.sql_type})"
+    column, raw_type = columns[f.name]
+    return _typed_expression(f.type, f.sql_type, column, raw_type)
 
 
 def _parquet_chunks(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
@@ -581,15 +582,14 @@ def _build_typed(con: duckdb.DuckDBPyConnection, ds: Dataset,
     parts = ["rowid + 1 AS _row"] if numbered else []
     codes = set(ds.code_fields)
     for f in ds.fields:
+        typed = _typed_field(f, columns)
         if f.name in columns:
-            column, raw_type = columns[f.name]
-            typed = _typed_expression(f.type, f.sql_type, column, raw_type)
             if fold and f.name in codes:  # one way of writing a code: upper case
                 typed = f"upper({typed})"
             parts.append(f'{typed} AS "{f.name}"')
-            parts.append(f'"{_sql_ident(column)}" AS "_raw_{f.name}"')
+            parts.append(f'"{_sql_ident(columns[f.name][0])}" AS "_raw_{f.name}"')
         else:
-            parts.append(f'CAST(NULL AS {f.sql_type}) AS "{f.name}"')
+            parts.append(f'{typed} AS "{f.name}"')
             parts.append(f'CAST(NULL AS VARCHAR) AS "_raw_{f.name}"')
     con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED} AS SELECT {', '.join(parts)} "
                 f"FROM {source}")
