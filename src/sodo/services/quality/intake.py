@@ -79,9 +79,9 @@ class IntakeWarner:
         """Aggregates over the staged batch ``view`` (its fields by name): whether its keys
         are plain (no ``sach.duplicate_key`` copy is then possible), the distinct codes of each
         present field, then the number of records each row check flags (the checks that need
-        the codes present aside). The other duplicate checks get no screen here: their query
-        (:func:`~sodo.services.quality.compiled.duplicate_rows`) starts with the same hash
-        aggregate a screen would compute, so it runs instead of one."""
+        the codes present aside). The other duplicate checks are screened after the scan
+        (:func:`_duplicate_candidates`), on the hashes that repeat, not here on distinct
+        hashes: that query finds the copies' records as well."""
         from sodo.services.quality.scan import present_fields
 
         terms = [t for t in [_plain_key_screen(ds, checks)] if t]
@@ -106,6 +106,14 @@ class IntakeWarner:
         if screened and values[0]:
             # distinct keys of plain ASCII (no space): their normalised forms are distinct
             quiet.add("sach.duplicate_key")
+        sources = {}
+        for code, groups_sql in _screen_groups(ds, checks).items():
+            if code not in quiet:
+                found = _duplicate_candidates(con, view, groups_sql, len(sources))
+                if found is None:
+                    quiet.add(code)
+                else:
+                    sources[code] = found
         present = {n: list(v or []) for n, v in zip(fields, listed, strict=True)}
         kept = [c for c in checks if c.code not in quiet]
         if not kept:
@@ -117,8 +125,32 @@ class IntakeWarner:
             if check.code in NEEDS_PRESENT and not any(
                     v for k, v in unknown.items() if k.startswith(prefix)):
                 counts[check.code] = 0
-        return batch_warnings(con, view, ds, kept, self.hierarchy, unknown=unknown,
-                              counts=counts)
+        try:
+            return batch_warnings(con, view, ds, kept, self.hierarchy, unknown=unknown,
+                                  counts=counts, duplicate_sources=sources)
+        finally:
+            for table in sources.values():
+                con.execute(f'DROP TABLE IF EXISTS "{table}"')
+
+
+def _duplicate_candidates(con: duckdb.DuckDBPyConnection, view: str, groups_sql: str,
+                          number: int) -> str | None:
+    """The records of ``view`` whose hash of ``groups_sql`` (see :func:`_screen_groups`)
+    another record shares, kept in a temporary table whose name is returned; ``None`` when
+    no hash repeats (no duplicate is possible). Every copy of a duplicate is among them (a
+    collision of hashes only adds records the duplicate query then tells apart), so that
+    query runs on a few records, and on none when there is nothing to find."""
+    hashes, table = f"_sodo_dup_hashes_{number}", f"_sodo_dup_candidates_{number}"
+    con.execute(f'CREATE OR REPLACE TEMP TABLE "{hashes}" AS SELECT hash({groups_sql}) AS h '
+                f"FROM {view} GROUP BY 1 HAVING count(*) > 1")
+    try:
+        if not con.execute(f'SELECT count(*) FROM "{hashes}"').fetchall()[0][0]:
+            return None
+        con.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT * FROM {view} '
+                    f'WHERE hash({groups_sql}) IN (SELECT h FROM "{hashes}")')
+        return table
+    finally:
+        con.execute(f'DROP TABLE IF EXISTS "{hashes}"')
 
 
 def _plain_key_screen(ds: Dataset, checks: list[CheckDefinition]) -> str | None:
@@ -246,17 +278,25 @@ def _screen_groups(ds: Dataset, checks: list[CheckDefinition]) -> dict[str, str]
 def batch_warnings(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
                    checks: list[CheckDefinition], hierarchy: Hierarchy,
                    unknown: Mapping[str, list[str]] | None = None,
-                   counts: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+                   counts: Mapping[str, int] | None = None,
+                   duplicate_sources: Mapping[str, str] | None = None
+                   ) -> list[dict[str, Any]]:
     """``[{check, principle, severity, count, examples: [{row, key, field, value, rule,
     agency}]}]`` for
     each check that some records of the staged batch ``view`` fail (examples: the smallest
-    keys first, at most five)."""
+    keys first, at most five). ``duplicate_sources``: per duplicate check, a table of the
+    batch's records among which all its copies are (:func:`_duplicate_candidates`)."""
     import ibis
 
     from sodo.services.quality.compiled import compile_flags
 
     t = _batch_table(con, view, ds)
     flagged, flags, dups = compile_flags(t, ds, checks, hierarchy, unknown=unknown)
+    by_code = {c.code: c for c in checks}
+    for code, source in (duplicate_sources or {}).items():
+        if code in dups:
+            dups[code] = compile_flags(_batch_table(con, source, ds), ds, [by_code[code]],
+                                       hierarchy)[2][code]
     if not flags and not dups:
         return []
     known = dict(counts or {})
@@ -264,7 +304,6 @@ def batch_warnings(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
     counted = flagged.aggregate(**{f"c{i}": ibis.ifelse(flags[code].bad, 1, 0).sum()
                                    for i, code in enumerate(todo)}
                                 ).to_pyarrow() if todo else None
-    by_code = {c.code: c for c in checks}
     out = []
     for code in [c.code for c in checks if c.code in flags or c.code in dups]:
         if code in flags:
