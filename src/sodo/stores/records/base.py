@@ -187,13 +187,11 @@ class RecordStore(ABC):
         batch's summary when the caller already has it."""
         raise NotImplementedError
 
-    def stage_in_store(self, dataset: str, selects: Sequence[str],
-                       sort: bool = True) -> str | None:
+    def stage_in_store(self, dataset: str, selects: Sequence[str]) -> str | None:
         """Keep a batch where it is read: open the batch's transaction, insert the rows of
         each query of ``selects`` (over :meth:`staging`; the dataset's fields in declaration
-        order; ``sort``: each query's rows in the store's clustering order) into a new table
-        of the store, and return that table's name. The caller
-        validates the batch there, then calls :meth:`apply_staged` (which commits) or
+        order; each query's rows in the store's clustering order) into a new table of the
+        store, and return that table's name. The caller validates the batch there, then calls :meth:`apply_staged` (which commits) or
         :meth:`discard_staged` (which rolls back: the store as it was). ``None`` when the store
         cannot (its records are not in the staging engine): intake then stages views over the
         file and calls :meth:`apply_batch`, reading the file again."""
@@ -201,8 +199,10 @@ class RecordStore(ABC):
 
     def apply_staged(self, dataset: str, file: str, staged: StagedBatch) -> BatchInfo:
         """Apply the table of :meth:`stage_in_store` as one batch (as :meth:`apply_batch`
-        does) and commit."""
-        raise NotImplementedError
+        does) and commit. A store whose :meth:`stage_in_store` keeps nothing has no staged
+        batch to apply."""
+        raise RuntimeError(f"{type(self).__name__} keeps no staged batch "
+                           "(stage_in_store returned None): apply with apply_batch")
 
     def discard_staged(self) -> None:
         """Roll back the transaction of :meth:`stage_in_store`, if one is open."""

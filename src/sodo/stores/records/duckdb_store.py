@@ -183,16 +183,15 @@ class DuckDBRecordStore(RecordStore):
                 raise
         return batch
 
-    def stage_in_store(self, dataset: str, selects: Sequence[str],
-                       sort: bool = True) -> str:
+    def stage_in_store(self, dataset: str, selects: Sequence[str]) -> str:
         """The batch's transaction opened and the rows of ``selects`` inserted into the table
-        :data:`STAGED` of the store, each query's rows sorted by the month of the period field
-        (``sort``): the table is clustered as the dataset's table is, so that on an empty
+        :data:`STAGED` of the store, each query's rows sorted by the month of the period field:
+        the table is clustered as the dataset's table is, so that on an empty
         dataset it *becomes* that table (:meth:`apply_staged`), the file read only once."""
         ds = self.dataset(dataset)
         self.discard_staged()
         cols = ", ".join(_quoted(n) for n in ds.field_names)
-        order = f" ORDER BY {cluster_key(_quoted(ds.period_field))}" if sort else ""
+        order = f" ORDER BY {cluster_key(_quoted(ds.period_field))}"
         self.con.execute("BEGIN TRANSACTION")
         self._staged_open = True
         try:
