@@ -17,16 +17,24 @@ connection while a result is half-read.
 
 Records are validated before they reach a store (``sodo.services.intake``): a store only applies
 a staged, already valid batch, all-or-nothing, replacing records with the same key.
+
+The embedded stores (a DuckDB file, the Parquet folder's catalog) are written by one process
+(their files are locked to it), and within it by one batch at a time (:func:`writer_lock`):
+batches arriving together, from the API's threads or the drop folder, wait for each other
+rather than race for the next batch number or for the staged table. PostgreSQL locks
+``_batches`` in each batch's transaction instead, across processes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -40,6 +48,17 @@ if TYPE_CHECKING:
 
 #: Name of the staged, typed, validated view a store applies (columns in declaration order).
 INCOMING = "_incoming"
+
+_WRITERS: dict[Path, threading.RLock] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def writer_lock(location: str | Path) -> threading.RLock:
+    """The lock held by whoever writes the embedded store at ``location`` in this process:
+    the same lock for every store object opened on it."""
+    key = Path(location).resolve()
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(key, threading.RLock())
 
 BATCHES_DDL = (
     'CREATE TABLE IF NOT EXISTS _batches (id BIGINT PRIMARY KEY, dataset VARCHAR NOT NULL, '

@@ -36,7 +36,14 @@ import duckdb
 
 from sodo.domain.datasets import Dataset
 from sodo.domain.problems import StoreBusy
-from sodo.stores.records.base import BATCHES_DDL, INCOMING, BatchInfo, RecordStore, StagedBatch
+from sodo.stores.records.base import (
+    BATCHES_DDL,
+    INCOMING,
+    BatchInfo,
+    RecordStore,
+    StagedBatch,
+    writer_lock,
+)
 
 if TYPE_CHECKING:
     import ibis
@@ -81,6 +88,11 @@ class DuckDBRecordStore(RecordStore):
         self._ibis: ibis.BaseBackend | None = None
         self._raw: duckdb.DuckDBPyConnection | None = None
         self._staged_open = False
+        self._writer = writer_lock(self.path)
+        with self._writer:  # two stores opened at once would both create the tables
+            self._create_tables(datasets)
+
+    def _create_tables(self, datasets: dict[str, Dataset]) -> None:
         for ddl in (*BATCHES_DDL, LAYOUT_DDL):
             self.con.execute(ddl)
         existing = {r[0] for r in self.con.execute(
@@ -173,7 +185,7 @@ class DuckDBRecordStore(RecordStore):
         rows, pmin, pmax, months = self._staged_summary(ds, staged)
         # a batch of one month is clustered as it stands (its months were counted in the scan)
         order = f" ORDER BY {cluster_key(_quoted(ds.period_field))}" if len(months) > 1 else ""
-        with self.memory_limit(APPLY_MEMORY):
+        with self._writer, self.memory_limit(APPLY_MEMORY):
             self.con.execute("BEGIN TRANSACTION")
             try:
                 batch = self._apply(ds, file, INCOMING, order, rows, pmin, pmax, months)
@@ -187,12 +199,18 @@ class DuckDBRecordStore(RecordStore):
         """The batch's transaction opened and the rows of ``selects`` inserted into the table
         :data:`STAGED` of the store, each query's rows sorted by the month of the period field:
         the table is clustered as the dataset's table is, so that on an empty
-        dataset it *becomes* that table (:meth:`apply_staged`), the file read only once."""
+        dataset it *becomes* that table (:meth:`apply_staged`), the file read only once.
+        The store's writer lock is held from here until the batch is applied or discarded."""
         ds = self.dataset(dataset)
         self.discard_staged()
         cols = ", ".join(_quoted(n) for n in ds.field_names)
         order = f" ORDER BY {cluster_key(_quoted(ds.period_field))}"
-        self.con.execute("BEGIN TRANSACTION")
+        self._writer.acquire()
+        try:
+            self.con.execute("BEGIN TRANSACTION")
+        except BaseException:
+            self._writer.release()
+            raise
         self._staged_open = True
         try:
             self.con.execute(f"DROP TABLE IF EXISTS {STAGED}")
@@ -238,16 +256,22 @@ class DuckDBRecordStore(RecordStore):
                                         staged.period_min, staged.period_max, months)
                 con.execute(f"DROP TABLE {STAGED}")
             con.execute("COMMIT")
-            self._staged_open = False
         except BaseException:
             self.discard_staged()
             raise
+        self._staged_open = False
+        self._writer.release()
         return batch
 
     def discard_staged(self) -> None:
         if self._staged_open:
             self._staged_open = False
-            self.con.execute("ROLLBACK")
+            try:
+                # a COMMIT that failed has rolled back already: nothing more to undo
+                with contextlib.suppress(duckdb.TransactionException):
+                    self.con.execute("ROLLBACK")
+            finally:
+                self._writer.release()
 
     def _apply(self, ds: Dataset, file: str, source: str, order: str, rows: int, pmin: Any,
                pmax: Any, months: list[str]) -> BatchInfo:

@@ -28,7 +28,14 @@ import duckdb
 
 from sodo.domain.datasets import Dataset
 from sodo.stores.files import fsync_dir
-from sodo.stores.records.base import BATCHES_DDL, INCOMING, BatchInfo, RecordStore, StagedBatch
+from sodo.stores.records.base import (
+    BATCHES_DDL,
+    INCOMING,
+    BatchInfo,
+    RecordStore,
+    StagedBatch,
+    writer_lock,
+)
 
 if TYPE_CHECKING:
     import ibis
@@ -45,13 +52,15 @@ class ParquetRecordStore(RecordStore):
         super().__init__(datasets)
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._writer = writer_lock(self.folder)
         self.catalog = duckdb.connect(str(self.folder / CATALOG))
-        for ddl in BATCHES_DDL:
-            self.catalog.execute(ddl)
         self._ibis: ibis.BaseBackend | None = None
         self._raw: duckdb.DuckDBPyConnection | None = None
-        for code in self.datasets:
-            self._recover(code)
+        with self._writer:  # another store opened meanwhile would recover the same files
+            for ddl in BATCHES_DDL:
+                self.catalog.execute(ddl)
+            for code in self.datasets:
+                self._recover(code)
 
     # -- the manifest ----------------------------------------------------------------------
     def manifest_path(self, dataset: str) -> Path:
@@ -185,6 +194,11 @@ class ParquetRecordStore(RecordStore):
 
     def apply_batch(self, dataset: str, file: str,
                     staged: StagedBatch | None = None) -> BatchInfo:
+        # the touched months are read, rewritten and switched as one step of one writer
+        with self._writer:
+            return self._apply_batch(dataset, file, staged)
+
+    def _apply_batch(self, dataset: str, file: str, staged: StagedBatch | None) -> BatchInfo:
         ds = self.dataset(dataset)
         stage = self.staging()
         rows, pmin, pmax, months = self._staged_summary(ds, staged)

@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sodo.domain.datasets import Dataset
 from sodo.domain.problems import InputError
-from sodo.stores.records.base import BatchInfo, StagedBatch
+from sodo.stores.records.base import BatchInfo, StagedBatch, writer_lock
 from sodo.stores.records.parquet_store import CATALOG, MANIFEST, ParquetRecordStore
 
 
@@ -70,8 +70,9 @@ class S3ParquetRecordStore(ParquetRecordStore):
         self.location = location
         self.s3 = filesystem if filesystem is not None else s3_filesystem()
         cache.mkdir(parents=True, exist_ok=True)
-        self._pull(cache, datasets)
-        super().__init__(cache, datasets)
+        with writer_lock(cache):  # the mirror is written by one store at a time
+            self._pull(cache, datasets)
+            super().__init__(cache, datasets)
 
     # -- the bucket ----------------------------------------------------------------------
     def _key(self, name: str) -> str:
@@ -135,10 +136,11 @@ class S3ParquetRecordStore(ParquetRecordStore):
 
     def apply_batch(self, dataset: str, file: str,
                     staged: StagedBatch | None = None) -> BatchInfo:
-        info = super().apply_batch(dataset, file, staged)
-        self.catalog.execute("CHECKPOINT")
-        self._upload(self.folder / CATALOG, self._key(CATALOG))
-        self._prune(info.dataset)
+        with self._writer:  # the bucket's catalog follows this batch before the next one
+            info = super().apply_batch(dataset, file, staged)
+            self.catalog.execute("CHECKPOINT")
+            self._upload(self.folder / CATALOG, self._key(CATALOG))
+            self._prune(info.dataset)
         return info
 
     def _prune(self, dataset: str) -> None:
