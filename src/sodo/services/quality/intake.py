@@ -55,12 +55,13 @@ def warner(programme_path: str | Path | None, hierarchy: Hierarchy) -> IntakeWar
 
 
 class IntakeWarner:
-    """A :data:`Warner` whose first pass over the batch — the duplicate screen of
-    :func:`_screened` and the codes present (:func:`~sodo.services.quality.scan.present_fields`)
-    — is given as aggregate SQL terms (:meth:`scan_terms`), so that intake computes them in the
-    one scan that validates the file; :meth:`from_scan` then finds the same warnings as calling
-    the warner, without reading the batch for them again (only the flag counts, and the
-    examples of a check that some records fail, are queried)."""
+    """A :data:`Warner` whose first pass over the batch — whether its keys are plain, the codes
+    present (:func:`~sodo.services.quality.scan.present_fields`) and the records each row check
+    flags — is given as aggregate SQL terms (:meth:`scan_terms`), so that intake computes them
+    in the one scan that validates the file; :meth:`from_scan` then finds the same warnings as
+    calling the warner, without reading the batch for them again (the duplicate screen of
+    :func:`_screen_duplicates`, and the examples of a check that some records fail, are
+    queried)."""
 
     def __init__(self, programme_path: str | Path | None, hierarchy: Hierarchy) -> None:
         self.programme_path = programme_path
@@ -68,8 +69,14 @@ class IntakeWarner:
 
     def __call__(self, con: duckdb.DuckDBPyConnection, view: str, ds: Dataset
                  ) -> list[dict[str, Any]]:
-        checks = _screened(con, view, ds, self.checks(ds))
-        return batch_warnings(con, view, ds, checks, self.hierarchy) if checks else []
+        checks = self.checks(ds)
+        quiet, sources = _screen_duplicates(con, view, ds, checks)
+        kept = [c for c in checks if c.code not in quiet]
+        try:
+            return batch_warnings(con, view, ds, kept, self.hierarchy,
+                                  duplicate_sources=sources) if kept else []
+        finally:
+            _drop_tables(con, sources)
 
     def checks(self, ds: Dataset) -> list[CheckDefinition]:
         return _beyond_intake(ds, warning_checks(self.programme_path, ds.code))
@@ -102,18 +109,10 @@ class IntakeWarner:
         screened = 1 if _plain_key_screen(ds, checks) else 0
         listed = values[screened:screened + len(fields)]
         counted = dict(zip(self._counted, values[screened + len(fields):], strict=True))
-        quiet = set()
-        if screened and values[0]:
-            # distinct keys of plain ASCII (no space): their normalised forms are distinct
-            quiet.add("sach.duplicate_key")
-        sources = {}
-        for code, groups_sql in _screen_groups(ds, checks).items():
-            if code not in quiet:
-                found = _duplicate_candidates(con, view, groups_sql, len(sources))
-                if found is None:
-                    quiet.add(code)
-                else:
-                    sources[code] = found
+        # distinct keys of plain ASCII (no space): their normalised forms are distinct
+        proven = {"sach.duplicate_key"} if screened and values[0] else set()
+        quiet, sources = _screen_duplicates(con, view, ds, checks, proven)
+        quiet |= proven
         present = {n: list(v or []) for n, v in zip(fields, listed, strict=True)}
         kept = [c for c in checks if c.code not in quiet]
         if not kept:
@@ -129,8 +128,31 @@ class IntakeWarner:
             return batch_warnings(con, view, ds, kept, self.hierarchy, unknown=unknown,
                                   counts=counts, duplicate_sources=sources)
         finally:
-            for table in sources.values():
-                con.execute(f'DROP TABLE IF EXISTS "{table}"')
+            _drop_tables(con, sources)
+
+
+def _screen_duplicates(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
+                       checks: list[CheckDefinition], skip: set[str] | frozenset[str] = frozenset()
+                       ) -> tuple[set[str], dict[str, str]]:
+    """The duplicate checks of ``checks`` (but ``skip``) that cannot fire on ``view`` (no
+    hash of what they compare repeats), and per one that may, the table of its candidate
+    records (:func:`_duplicate_candidates`; the caller drops them, :func:`_drop_tables`)."""
+    quiet: set[str] = set()
+    sources: dict[str, str] = {}
+    for code, groups_sql in _screen_groups(ds, checks).items():
+        if code in skip:
+            continue
+        found = _duplicate_candidates(con, view, groups_sql, len(sources))
+        if found is None:
+            quiet.add(code)
+        else:
+            sources[code] = found
+    return quiet, sources
+
+
+def _drop_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, str]) -> None:
+    for table in tables.values():
+        con.execute(f'DROP TABLE IF EXISTS "{table}"')
 
 
 def _duplicate_candidates(con: duckdb.DuckDBPyConnection, view: str, groups_sql: str,
@@ -241,25 +263,9 @@ def _beyond_intake(ds: Dataset, checks: list[CheckDefinition]) -> list[CheckDefi
     return out
 
 
-def _screened(con: duckdb.DuckDBPyConnection, view: str, ds: Dataset,
-              checks: list[CheckDefinition]) -> list[CheckDefinition]:
-    """``checks`` without the duplicate checks that cannot fire: one hash aggregate counts the
-    distinct (month, normalised key) and (month, compared fields) of the batch; when they are
-    as many as the records there is no duplicate (the compiled check's window, a sort of the
-    whole batch, runs only when some may exist — a hash collision only costs that run)."""
-    wanted = _screen_groups(ds, checks)
-    if not wanted:
-        return checks
-    sql = ("SELECT count(*)" + "".join(f", count(DISTINCT hash({e}))" for e in wanted.values())
-           + f" FROM {view}")
-    total, *distinct = con.execute(sql).fetchall()[0]
-    quiet = {code for code, n in zip(wanted, distinct, strict=True) if n == total}
-    return [c for c in checks if c.code not in quiet]
-
-
 def _screen_groups(ds: Dataset, checks: list[CheckDefinition]) -> dict[str, str]:
-    """Per duplicate check of ``checks``, the SQL of the values it compares (see
-    :func:`_screened`)."""
+    """Per duplicate check of ``checks``, the SQL of the values it compares (the month and
+    the normalised key, or the month and the compared fields; see :func:`_screen_duplicates`)."""
     from sodo.services.quality.records import _INVISIBLE_CLASS
 
     codes = {c.code: c for c in checks}
