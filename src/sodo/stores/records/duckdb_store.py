@@ -89,15 +89,30 @@ class DuckDBRecordStore(RecordStore):
         self._raw: duckdb.DuckDBPyConnection | None = None
         self._staged_open = False
         self._writer = writer_lock(self.path)
-        with self._writer:  # two stores opened at once would both create the tables
-            self._create_tables(datasets)
+        # Only a store with tables to create waits for the writer (two stores opened at once
+        # would both create them): opening one to read does not wait for a batch being taken in.
+        if self._missing_tables(datasets):
+            with self._writer:
+                self._create_tables(datasets)
+
+    def _missing_tables(self, datasets: dict[str, Dataset]) -> bool:
+        existing = self._tables()
+        if not {"_batches", "_batch_months", "_layout"} <= existing \
+                or any(ds.code not in existing for ds in datasets.values()):
+            return True
+        laid_out = dict(self.con.execute("SELECT dataset, layout FROM _layout").fetchall())
+        return any(laid_out.get(ds.code) != LAYOUT and not self._has_rows(ds.code)
+                   for ds in datasets.values())
+
+    def _tables(self) -> set[str]:
+        return {r[0] for r in self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main'").fetchall()}
 
     def _create_tables(self, datasets: dict[str, Dataset]) -> None:
         for ddl in (*BATCHES_DDL, LAYOUT_DDL):
             self.con.execute(ddl)
-        existing = {r[0] for r in self.con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = 'main'").fetchall()}
+        existing = self._tables()
         laid_out = dict(self.con.execute("SELECT dataset, layout FROM _layout").fetchall())
         for ds in datasets.values():
             if ds.code not in existing:

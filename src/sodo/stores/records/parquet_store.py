@@ -56,11 +56,27 @@ class ParquetRecordStore(RecordStore):
         self.catalog = duckdb.connect(str(self.folder / CATALOG))
         self._ibis: ibis.BaseBackend | None = None
         self._raw: duckdb.DuckDBPyConnection | None = None
-        with self._writer:  # another store opened meanwhile would recover the same files
-            for ddl in BATCHES_DDL:
-                self.catalog.execute(ddl)
-            for code in self.datasets:
-                self._recover(code)
+        # Recovery removes the files no manifest lists, which a batch being written has not
+        # listed yet: it runs only when no batch of this process is being written (one that
+        # is began after its own store had opened, and recovered, the folder).
+        if self._writer.acquire(blocking=False):
+            try:
+                self._set_up()
+            finally:
+                self._writer.release()
+        elif not self._catalog_ready():  # a first opening, beside another: wait for it
+            with self._writer:
+                self._set_up()
+
+    def _set_up(self) -> None:
+        for ddl in BATCHES_DDL:
+            self.catalog.execute(ddl)
+        for code in self.datasets:
+            self._recover(code)
+
+    def _catalog_ready(self) -> bool:
+        return {"_batches", "_batch_months"} <= {r[0] for r in self.catalog.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
 
     # -- the manifest ----------------------------------------------------------------------
     def manifest_path(self, dataset: str) -> Path:
@@ -94,8 +110,8 @@ class ParquetRecordStore(RecordStore):
 
     def _recover(self, dataset: str) -> None:
         """After a crash: record the batch a switched manifest holds if the catalog lacks it,
-        and remove files no manifest lists (this process holds the catalog, so no other
-        writer is at work)."""
+        and remove files no manifest lists (this process holds the catalog, and the caller
+        the writer lock: no other writer is at work)."""
         manifest = self._manifest(dataset)
         folder = self.dataset_folder(dataset)
         for tmp in self.folder.glob(f"._manifest-{dataset}.json.*.tmp"):
