@@ -239,3 +239,49 @@ def test_ndjson_records_are_loaded_all_or_nothing(workspace_site) -> None:
     finally:
         con.close()
     assert ids == ["PA-0", "PA-1", "PA-2"]
+
+
+def test_ndjson_batches_posted_at_the_same_time_are_each_accepted(workspace_site) -> None:
+    """Clients posting batches at once (each served by a thread of the server) each get
+    their batch accepted, with its own id: they are applied one after the other."""
+    import threading
+
+    import httpx
+
+    workspace, url, secret = workspace_site
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/x-ndjson"}
+    clients, per_batch = 4, 200
+
+    def body(client: int) -> str:
+        return "".join(json.dumps({
+            "feedback_id": f"PA-{client}-{n}", "agency_code": "01",
+            "received_at": f"2025-{10 + client % 3:02d}-03T08:00:00",
+            "deadline_at": "2025-12-13T08:00:00", "handled_at": None, "state": "received",
+            "satisfied": None, "reraised": False}) + "\n" for n in range(per_batch))
+
+    start = threading.Barrier(clients)
+    answers: dict[int, httpx.Response] = {}
+
+    def post(client: int) -> None:
+        with httpx.Client(base_url=url, timeout=120) as http:
+            start.wait()
+            answers[client] = http.post("/api/v1/datasets/feedback/records", headers=headers,
+                                        content=body(client))
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {c: r.status_code for c, r in answers.items()} == dict.fromkeys(range(clients), 201), \
+        {c: r.text[:300] for c, r in answers.items() if r.status_code != 201}
+    ids = sorted(r.json()["batches"][0]["batch"] for r in answers.values())
+    assert len(set(ids)) == clients
+    assert all(r.json()["batches"][0]["inserted"] == per_batch for r in answers.values())
+    con = duckdb.connect(str(workspace.records_path), read_only=True)
+    try:
+        table = next(t for (t,) in con.execute("SHOW TABLES").fetchall() if "feedback" in t)
+        assert con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0] \
+            == clients * per_batch
+    finally:
+        con.close()
