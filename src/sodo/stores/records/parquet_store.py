@@ -57,8 +57,8 @@ class ParquetRecordStore(RecordStore):
         self._ibis: ibis.BaseBackend | None = None
         self._raw: duckdb.DuckDBPyConnection | None = None
         # Recovery removes the files no manifest lists, which a batch being written has not
-        # listed yet: it runs only when no batch of this process is being written (one that
-        # is began after its own store had opened, and recovered, the folder).
+        # listed yet: it runs only when no batch of this process is being written (a batch
+        # being written began after its own store had opened, and so recovered, the folder).
         if self._writer.acquire(blocking=False):
             try:
                 self._set_up()
