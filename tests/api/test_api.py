@@ -285,3 +285,44 @@ def test_ndjson_batches_posted_at_the_same_time_are_each_accepted(workspace_site
             == clients * per_batch
     finally:
         con.close()
+
+
+def test_a_batch_that_finds_the_record_store_held_by_another_process_is_told_to_retry(
+        workspace_site) -> None:
+    """Another process (a running ``sodo compute``, a backup) holding the DuckDB record file
+    is no fault of the batch: 503 with Retry-After, nothing loaded; sent again once the file
+    is free, it is accepted."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    workspace, url, secret = workspace_site
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/x-ndjson"}
+    body = json.dumps({"feedback_id": "PA-BUSY", "agency_code": "01",
+                       "received_at": "2025-11-03T08:00:00", "deadline_at": "2025-11-13T08:00:00",
+                       "handled_at": None, "state": "received", "satisfied": None,
+                       "reraised": False}) + "\n"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('held', flush=True); time.sleep(120)", str(workspace.records_path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with httpx.Client(base_url=url, timeout=60) as client:
+            busy = client.post("/api/v1/datasets/feedback/records", headers=headers,
+                               content=body)
+            vi = client.post("/api/v1/datasets/feedback/records",
+                             headers={**headers, "Accept-Language": "vi"}, content=body)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert busy.status_code == 503, busy.text
+    assert busy.headers["Retry-After"] == "5"
+    assert busy.json()["title"] == "Service unavailable"
+    assert "another process" in busy.json()["detail"]
+    assert vi.status_code == 503 and vi.json()["title"] == "Dịch vụ tạm thời chưa sẵn sàng"
+    with httpx.Client(base_url=url, timeout=60) as client:
+        again = client.post("/api/v1/datasets/feedback/records", headers=headers, content=body)
+    assert again.status_code == 201, again.text
+    assert again.json()["batches"][0]["inserted"] == 1

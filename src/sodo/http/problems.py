@@ -21,7 +21,7 @@ from sodo.domain.permissions import (
     NotAuthenticated,
     NotFound,
 )
-from sodo.domain.problems import InputError
+from sodo.domain.problems import InputError, StoreBusy
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("sodo.api")
@@ -29,7 +29,12 @@ log = logging.getLogger("sodo.api")
 TITLES = {400: "Bad request", 401: "Not signed in", 403: "Forbidden", 404: "Not found",
           405: "Method not allowed", 406: "Not acceptable", 409: "Conflict",
           413: "Content too large", 415: "Unsupported media type",
-          422: "Invalid input", 429: "Too many requests", 500: "Internal error"}
+          422: "Invalid input", 429: "Too many requests", 500: "Internal error",
+          503: "Service unavailable"}
+
+
+#: What a client is told to wait before sending again a request that found a store busy.
+BUSY_RETRY_SECONDS = 5
 
 
 class ProblemError(Exception):
@@ -47,7 +52,8 @@ TITLES_VI = {400: "Yêu cầu không hợp lệ", 401: "Chưa đăng nhập", 40
              404: "Không tìm thấy", 405: "Phương thức không được hỗ trợ",
              406: "Không có định dạng phù hợp", 409: "Xung đột trạng thái",
              413: "Nội dung quá lớn", 415: "Kiểu dữ liệu không được hỗ trợ",
-             422: "Dữ liệu không hợp lệ", 429: "Quá nhiều yêu cầu", 500: "Lỗi hệ thống"}
+             422: "Dữ liệu không hợp lệ", 429: "Quá nhiều yêu cầu", 500: "Lỗi hệ thống",
+             503: "Dịch vụ tạm thời chưa sẵn sàng"}
 
 
 def wants_vietnamese(request: Request) -> bool:
@@ -137,6 +143,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(InputError)
     async def _input(request: Request, exc: InputError) -> JSONResponse:
         return problem_response(request, 422, exc.summary, errors=_input_errors(exc))
+
+    @app.exception_handler(StoreBusy)
+    async def _busy(request: Request, exc: StoreBusy) -> JSONResponse:
+        # another process holds the store: nothing is wrong with the request, send it again
+        return problem_response(request, 503, exc.summary,
+                                headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
 
     @app.exception_handler(PeriodError)
     @app.exception_handler(OrgUnitError)

@@ -83,8 +83,8 @@ class DuckDBRecordStore(RecordStore):
             self.con = duckdb.connect(str(self.path))
         except duckdb.IOException as exc:
             # Typically another process (a server, a running compute) holds the file's lock.
-            raise StoreBusy(f"{self.path}: cannot open the record store: "
-                             f"{str(exc).splitlines()[0]}") from None
+            raise StoreBusy(f"{self.path}: the record store is in use by another process; "
+                            f"try again shortly ({str(exc).splitlines()[0]})") from None
         self._ibis: ibis.BaseBackend | None = None
         self._raw: duckdb.DuckDBPyConnection | None = None
         self._staged_open = False
