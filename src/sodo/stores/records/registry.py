@@ -19,16 +19,23 @@ from sodo.domain.problems import InputError
 from sodo.stores.records.base import RecordStore
 
 
+def _local_path(location: str) -> Path:
+    """The file or folder of ``scheme:///path``: an absolute path (a URL written with the
+    path's own leading slash, ``scheme:////path``, names the same one, shown with one slash)."""
+    rest = location.split("://", 1)[1]
+    return Path("/" + rest.lstrip("/")) if rest.startswith("/") else Path(rest)
+
+
 def _duckdb(location: str, datasets: dict[str, Dataset]) -> RecordStore:
     from sodo.stores.records.duckdb_store import DuckDBRecordStore
 
-    return DuckDBRecordStore(Path(location.split("://", 1)[1]), datasets)
+    return DuckDBRecordStore(_local_path(location), datasets)
 
 
 def _parquet(location: str, datasets: dict[str, Dataset]) -> RecordStore:
     from sodo.stores.records.parquet_store import ParquetRecordStore
 
-    return ParquetRecordStore(Path(location.split("://", 1)[1]), datasets)
+    return ParquetRecordStore(_local_path(location), datasets)
 
 
 def _s3(location: str, datasets: dict[str, Dataset]) -> RecordStore:
