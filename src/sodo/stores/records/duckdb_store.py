@@ -89,37 +89,33 @@ class DuckDBRecordStore(RecordStore):
         self._raw: duckdb.DuckDBPyConnection | None = None
         self._staged_open = False
         self._writer = writer_lock(self.path)
-        # Only a store with tables to create waits for the writer (two stores opened at once
-        # would both create them): opening one to read does not wait for a batch being taken in.
-        if self._missing_tables(datasets):
+        # Only a store with something to create waits for the writer (two stores opened at
+        # once would both create it): opening one to read does not wait for a batch.
+        if self._to_create(datasets) != (False, [], []):
             with self._writer:
-                self._create_tables(datasets)
+                for ddl in (*BATCHES_DDL, LAYOUT_DDL):
+                    self.con.execute(ddl)
+                _, tables, laid_out = self._to_create(datasets)  # again, under the lock
+                for ds in tables:
+                    self.con.execute(f'CREATE TABLE IF NOT EXISTS "{ds.code}" '
+                                     f"({ds.columns_sql()})")
+                for code in laid_out:
+                    self._set_layout(code)
 
-    def _missing_tables(self, datasets: dict[str, Dataset]) -> bool:
-        existing = self._tables()
-        if not {"_batches", "_batch_months", "_layout"} <= existing \
-                or any(ds.code not in existing for ds in datasets.values()):
-            return True
-        laid_out = dict(self.con.execute("SELECT dataset, layout FROM _layout").fetchall())
-        return any(laid_out.get(ds.code) != LAYOUT and not self._has_rows(ds.code)
-                   for ds in datasets.values())
-
-    def _tables(self) -> set[str]:
-        return {r[0] for r in self.con.execute(
+    def _to_create(self, datasets: dict[str, Dataset]
+                   ) -> tuple[bool, list[Dataset], list[str]]:
+        """What opening the store must write: whether its own tables are missing, the
+        datasets without a table, and those whose layout to record (a new or empty table is
+        clustered from its start)."""
+        existing = {r[0] for r in self.con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
             "AND schema_name = 'main'").fetchall()}
-
-    def _create_tables(self, datasets: dict[str, Dataset]) -> None:
-        for ddl in (*BATCHES_DDL, LAYOUT_DDL):
-            self.con.execute(ddl)
-        existing = self._tables()
-        laid_out = dict(self.con.execute("SELECT dataset, layout FROM _layout").fetchall())
-        for ds in datasets.values():
-            if ds.code not in existing:
-                self.con.execute(f'CREATE TABLE IF NOT EXISTS "{ds.code}" ({ds.columns_sql()})')
-            if laid_out.get(ds.code) != LAYOUT and (
-                    ds.code not in existing or not self._has_rows(ds.code)):
-                self._set_layout(ds.code)  # a new or empty table: clustered from its start
+        laid_out = dict(self.con.execute("SELECT dataset, layout FROM _layout").fetchall()) \
+            if "_layout" in existing else {}
+        return (not {"_batches", "_batch_months", "_layout"} <= existing,
+                [ds for ds in datasets.values() if ds.code not in existing],
+                [ds.code for ds in datasets.values() if laid_out.get(ds.code) != LAYOUT
+                 and (ds.code not in existing or not self._has_rows(ds.code))])
 
     def _has_rows(self, code: str) -> bool:
         return self.con.execute(f'SELECT 1 FROM "{code}" LIMIT 1').fetchall() != []
